@@ -1,0 +1,118 @@
+// The D4C policy model after parsing and validation, and the event view policies evaluate.
+// This file is the contract between the parser/validator, the evaluators (compiled and
+// interpreted), the ECS builder and the sensor. Keep it small and stable.
+
+import type { Position } from '../util/diagnostics.js';
+
+export const SECTIONS = ['process', 'file'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export const PROCESS_OPERATIONS = ['fork', 'exec'] as const;
+export const FILE_OPERATIONS = [
+  'createExecutable',
+  'modifyExecutable',
+  'createFile',
+  'modifyFile',
+  'deleteFile',
+] as const;
+export type ProcessOperation = (typeof PROCESS_OPERATIONS)[number];
+export type FileOperation = (typeof FILE_OPERATIONS)[number];
+export type Operation = ProcessOperation | FileOperation;
+
+export const ACTIONS = ['log', 'alert', 'block'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Selector conditions, by their D4C names. Lists are ORed, conditions ANDed. */
+export interface SelectorConditions {
+  operation?: Operation[];
+  containerImageFullName?: string[];
+  containerImageName?: string[];
+  containerImageTag?: string[];
+  kubernetesClusterId?: string[];
+  kubernetesClusterName?: string[];
+  kubernetesNamespace?: string[];
+  kubernetesPodName?: string[];
+  kubernetesPodLabel?: string[];
+  // file only
+  targetFilePath?: string[];
+  ignoreVolumeMounts?: boolean;
+  ignoreVolumeFiles?: boolean;
+  // process only
+  processExecutable?: string[];
+  processName?: string[];
+  sessionLeaderInteractive?: boolean;
+}
+
+export interface Selector extends SelectorConditions {
+  name: string;
+  section: Section;
+  /** Where the selector's mapping starts in the source. */
+  pos: Position;
+}
+
+export interface Response {
+  section: Section;
+  /** 0-based index within its section's `responses`, for reporting. */
+  index: number;
+  match: string[];
+  exclude: string[];
+  actions: Action[];
+  pos: Position;
+}
+
+export interface PolicySection {
+  selectors: Selector[];
+  responses: Response[];
+}
+
+export interface Policy {
+  /** File name the policy came from, for messages. */
+  source: string;
+  process?: PolicySection;
+  file?: PolicySection;
+}
+
+/**
+ * Where a file sits relative to the container's mounts. `volume`: on any mount other than
+ * the container root filesystem (what `ignoreVolumeMounts` ignores). `file`: a file mount
+ * (a configMap/secret projection or a single bind-mounted file), which is also a volume
+ * (what `ignoreVolumeFiles` ignores). ECS: `cloud_defend.mount.type`.
+ */
+export type MountKind = 'volume' | 'file';
+
+/**
+ * The facts a policy decision needs, extracted once per event (from the sensor's record or
+ * from an ECS document). Absent fields are unknown and never match a condition on them.
+ */
+export interface PolicyEvent {
+  section: Section;
+  operation: Operation;
+  /** file events: `file.path`, as the container sees it. */
+  filePath?: string;
+  /** file events: mount kind of the target, absent when on the container root fs. */
+  mount?: MountKind;
+  /** `process.executable` and `process.name` (the process acting, for file events too). */
+  processExecutable?: string;
+  processName?: string;
+  /** `process.session_leader.interactive` */
+  sessionLeaderInteractive?: boolean;
+  /** `container.image.name` in full normalised form, e.g. `docker.io/library/nginx`. */
+  containerImageFullName?: string;
+  /** `container.image.tag` */
+  containerImageTag?: string;
+  kubernetesClusterId?: string;
+  kubernetesClusterName?: string;
+  kubernetesNamespace?: string;
+  kubernetesPodName?: string;
+  /** `orchestrator.resource.label` as `key:value` strings. */
+  kubernetesPodLabels?: string[];
+}
+
+export interface Decision {
+  /** Union of the actions of every response that fired, in ACTIONS order. */
+  actions: Action[];
+  /** Every selector of the event's section that matched, sorted. */
+  matchedSelectors: string[];
+}
+
+export const NO_DECISION: Decision = Object.freeze({ actions: [], matchedSelectors: [] }) as Decision;

@@ -315,6 +315,33 @@ describe('compilePolicy', () => {
     expect(d.wants('file', 'createFile')).toBe(false);
   });
 
+  it('treats duplicate selector names (rejected by the validator) like the interpreter', () => {
+    const p = buildPolicy({
+      process: {
+        selectors: [
+          { name: 'dup', processName: ['sh'] },
+          { name: 'dup', kubernetesNamespace: ['prod'] },
+          { name: 'other', operation: ['exec'] },
+        ],
+        responses: [{ match: ['dup'], exclude: ['other'], actions: ['alert'] }],
+      },
+    });
+    const c = compilePolicy(p);
+    for (const ev of [
+      { section: 'process', operation: 'fork', processName: 'sh', kubernetesNamespace: 'prod' },
+      { section: 'process', operation: 'fork', kubernetesNamespace: 'prod' },
+      { section: 'process', operation: 'exec', processName: 'sh' },
+    ] as PolicyEvent[]) {
+      expect(c.decide(ev)).toEqual(interpret(p, ev));
+    }
+    expect(
+      c.decide({ section: 'process', operation: 'fork', processName: 'sh', kubernetesNamespace: 'prod' }),
+    ).toEqual({
+      actions: ['alert'],
+      matchedSelectors: ['dup'],
+    });
+  });
+
   it('handles more than 32 selectors (multi-word bitsets) in sorted order', () => {
     const selectors: SelectorSpec[] = Array.from({ length: 60 }, (_, i) => ({
       name: `s${String(59 - i).padStart(2, '0')}`,

@@ -1,9 +1,16 @@
-// The compiled evaluator: a policy is turned once into per-(section, operation) tables of
-// selector tests, each test a list of condition closures ordered cheap-first. A decision is a
-// bitset of matched selectors (bit order = sorted selector names, so the matched names come out
-// sorted for free); the decision for a bitset is computed once and cached as a frozen object,
-// so when an outcome repeats the hot path allocates nothing. Semantics are exactly those of
-// interpret.ts (the reference); compile.test.ts checks them against each other.
+// The compiled evaluator. A policy is turned once, per section, into:
+// - a bit per selector (bits ordered by selector name, so matched names come out sorted),
+// - a mask per operation (selectors that cover it),
+// - one "field" per condition kind the section uses (namespace, image, paths, ...): a closure
+//   mapping the event's value to the mask of selectors whose condition on that field holds,
+//   OR those without such a condition. Exact values are one Map lookup; paths go through a
+//   PathIndex; patterns with `*` are computed once per distinct value and memoised.
+// A selector matches when its bit survives the AND of the operation mask and every field mask,
+// so the cost per event grows with the number of condition kinds (at most 14), not with the
+// number of selectors. Fields run cheapest first and stop as soon as no selector is left.
+// The decision for a matched-bit set is built once and cached as a frozen object, so when an
+// outcome repeats the hot path allocates nothing. Semantics are exactly those of interpret.ts
+// (the reference); compile.test.ts checks them against each other on random policies.
 
 import {
   ACTIONS,
@@ -19,15 +26,7 @@ import {
   type Section,
   type Selector,
 } from './model.js';
-import {
-  anyValue,
-  exactMatcher,
-  type ImageNames,
-  imageNameCache,
-  normalizeImageName,
-  pathMatcher,
-  starMatcher,
-} from './patterns.js';
+import { type ImageNames, imageNameCache, normalizeImageName, PathIndex, starMatcher } from './patterns.js';
 
 export interface CompiledPolicy {
   readonly policy: Policy;
@@ -48,200 +47,296 @@ export interface CompiledPolicy {
   wants(section: Section, operation: Operation): boolean;
 }
 
-type Check = (ev: PolicyEvent) => boolean;
+type Mask = Uint32Array;
 
-interface CostedCheck {
+/** One condition kind of a section: the event's value -> mask of selectors it lets through. */
+interface Field {
   cost: number;
-  check: Check;
+  mask: (ev: PolicyEvent) => Mask;
 }
 
-/** A selector's conditions as closures, cheapest first (all must hold). */
-function selectorChecks(sel: Selector, images: (ref: string) => ImageNames): Check[] {
-  const out: CostedCheck[] = [];
-  const add = (cost: number, check: Check) => out.push({ cost, check });
+/** Bound on memoised values per field and on cached decisions per section. */
+const MEMO_MAX = 4096;
 
-  if (sel.sessionLeaderInteractive !== undefined) {
-    const want = sel.sessionLeaderInteractive;
-    add(0, (ev) => ev.sessionLeaderInteractive === want);
-  }
-  if (sel.ignoreVolumeMounts === true) add(0, (ev) => ev.mount !== 'volume' && ev.mount !== 'file');
-  if (sel.ignoreVolumeFiles === true) add(0, (ev) => ev.mount !== 'file');
-
-  const exact = (values: string[] | undefined, get: (ev: PolicyEvent) => string | undefined) => {
-    if (values === undefined) return;
-    const test = exactMatcher(values);
-    add(1, (ev) => {
-      const v = get(ev);
-      return v !== undefined && test(v);
-    });
-  };
-  exact(sel.kubernetesNamespace, (ev) => ev.kubernetesNamespace);
-  exact(sel.containerImageTag, (ev) => ev.containerImageTag);
-  exact(sel.kubernetesClusterId, (ev) => ev.kubernetesClusterId);
-  exact(sel.kubernetesClusterName, (ev) => ev.kubernetesClusterName);
-  exact(sel.processName, (ev) => ev.processName);
-
-  if (sel.kubernetesPodName !== undefined) {
-    const test = starMatcher(sel.kubernetesPodName);
-    add(2, (ev) => ev.kubernetesPodName !== undefined && test(ev.kubernetesPodName));
-  }
-  if (sel.containerImageFullName !== undefined) {
-    const test = exactMatcher(sel.containerImageFullName.map(normalizeImageName));
-    add(3, (ev) => ev.containerImageFullName !== undefined && test(images(ev.containerImageFullName).full));
-  }
-  if (sel.containerImageName !== undefined) {
-    const test = exactMatcher(sel.containerImageName);
-    add(3, (ev) => ev.containerImageFullName !== undefined && test(images(ev.containerImageFullName).name));
-  }
-  if (sel.processExecutable !== undefined) {
-    const test = pathMatcher(sel.processExecutable);
-    add(4, (ev) => ev.processExecutable !== undefined && test(ev.processExecutable));
-  }
-  if (sel.targetFilePath !== undefined) {
-    const test = pathMatcher(sel.targetFilePath);
-    add(4, (ev) => ev.filePath !== undefined && test(ev.filePath));
-  }
-  if (sel.kubernetesPodLabel !== undefined) {
-    const test = anyValue(starMatcher(sel.kubernetesPodLabel));
-    add(5, (ev) => ev.kubernetesPodLabels !== undefined && test(ev.kubernetesPodLabels));
-  }
-  // Stable sort keeps declaration order among equals, so the order is deterministic.
-  return out.sort((a, b) => a.cost - b.cost).map((c) => c.check);
-}
-
-function allOf(checks: Check[]): Check {
-  switch (checks.length) {
-    case 0:
-      return () => true;
-    case 1:
-      return checks[0]!;
-    case 2: {
-      const [a, b] = checks as [Check, Check];
-      return (ev) => a(ev) && b(ev);
+function memo(compute: (v: string) => Mask): (v: string) => Mask {
+  const cache = new Map<string, Mask>();
+  return (v) => {
+    let m = cache.get(v);
+    if (m === undefined) {
+      m = compute(v);
+      if (cache.size >= MEMO_MAX) cache.clear();
+      cache.set(v, m);
     }
-    default:
-      return (ev) => {
-        for (let i = 0; i < checks.length; i++) if (!checks[i]!(ev)) return false;
-        return true;
-      };
-  }
+    return m;
+  };
 }
 
-interface SelectorEntry {
-  word: number;
-  mask: number;
-  test: Check;
-}
+type StringCondition =
+  | 'containerImageTag'
+  | 'kubernetesClusterId'
+  | 'kubernetesClusterName'
+  | 'kubernetesNamespace'
+  | 'processName';
 
-interface ResponseEntry {
-  match: Uint32Array;
-  exclude: Uint32Array;
-  actions: number; // bit i = ACTIONS[i]
-}
-
-/** Bound on cached distinct outcomes per section; beyond it decisions are built uncached. */
-const CACHE_MAX = 4096;
+const EXACT_FIELDS: [StringCondition, (ev: PolicyEvent) => string | undefined][] = [
+  ['kubernetesNamespace', (ev) => ev.kubernetesNamespace],
+  ['containerImageTag', (ev) => ev.containerImageTag],
+  ['kubernetesClusterId', (ev) => ev.kubernetesClusterId],
+  ['kubernetesClusterName', (ev) => ev.kubernetesClusterName],
+  ['processName', (ev) => ev.processName],
+];
 
 class CompiledSection {
+  /** Selector name of each bit; sorted, may repeat (duplicates are rejected by the validator). */
   private readonly names: string[];
   private readonly words: number;
-  private readonly byOp = new Map<Operation, SelectorEntry[]>();
-  private readonly responses: ResponseEntry[] = [];
-  private readonly scratch: Uint32Array;
+  private readonly opMasks = new Map<Operation, Mask>();
+  private readonly fields: Field[] = [];
+  private readonly responses: { match: Mask; exclude: Mask; actions: number }[] = [];
+  private readonly scratch: Mask;
   private readonly cache = new Map<number, unknown>();
   private cached = 0;
   readonly opsUsed = new Set<Operation>();
 
   constructor(section: Section, sec: PolicySection, images: (ref: string) => ImageNames) {
     const ops: readonly Operation[] = section === 'process' ? PROCESS_OPERATIONS : FILE_OPERATIONS;
-    // Bit i <-> names[i], sorted: iterating bits upwards yields sorted matched names.
-    // Duplicate names (rejected by the validator) share one bit, like interpret's Set.
-    this.names = [...new Set(sec.selectors.map((s) => s.name))].sort();
-    const bitOf = new Map(this.names.map((n, i) => [n, i]));
-    this.words = Math.max(1, Math.ceil(this.names.length / 32));
+    // Bit i is sels[i]; sorted by name (stable) so bit order is name order.
+    const sels = [...sec.selectors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.names = sels.map((s) => s.name);
+    this.words = Math.max(1, Math.ceil(sels.length / 32));
     this.scratch = new Uint32Array(this.words);
 
-    for (const op of ops) this.byOp.set(op, []);
-    for (const sel of sec.selectors) {
-      const bit = bitOf.get(sel.name)!;
-      const entry: SelectorEntry = {
-        word: bit >>> 5,
-        mask: 1 << (bit & 31),
-        test: allOf(selectorChecks(sel, images)),
-      };
-      for (const op of sel.operation ?? ops) this.byOp.get(op)?.push(entry);
-    }
-
-    const maskOf = (names: string[]) => {
-      const m = new Uint32Array(this.words);
-      for (const n of names) {
-        const bit = bitOf.get(n);
-        if (bit !== undefined) m[bit >>> 5]! |= 1 << (bit & 31);
-      }
+    const none = () => new Uint32Array(this.words);
+    const set = (m: Mask, bit: number) => {
+      m[bit >>> 5]! |= 1 << (bit & 31);
+    };
+    const bitsWhere = (pred: (s: Selector) => boolean) => {
+      const m = none();
+      sels.forEach((s, bit) => {
+        if (pred(s)) set(m, bit);
+      });
       return m;
     };
-    const selectorsByName = new Map<string, Selector[]>();
-    for (const s of sec.selectors) selectorsByName.set(s.name, [...(selectorsByName.get(s.name) ?? []), s]);
+
+    for (const op of ops)
+      this.opMasks.set(
+        op,
+        bitsWhere((s) => s.operation === undefined || s.operation.includes(op)),
+      );
+
+    // Session leader: one mask per event value; unknown lets through only unconditioned selectors.
+    if (sels.some((s) => s.sessionLeaderInteractive !== undefined)) {
+      const yes = bitsWhere((s) => s.sessionLeaderInteractive !== false);
+      const no = bitsWhere((s) => s.sessionLeaderInteractive !== true);
+      const unknown = bitsWhere((s) => s.sessionLeaderInteractive === undefined);
+      this.fields.push({
+        cost: 0,
+        mask: (ev) =>
+          ev.sessionLeaderInteractive === true ? yes : ev.sessionLeaderInteractive === false ? no : unknown,
+      });
+    }
+    // Mount flags: files on the root fs (mount absent) pass every selector.
+    if (sels.some((s) => s.ignoreVolumeMounts === true || s.ignoreVolumeFiles === true)) {
+      const all = bitsWhere(() => true);
+      const volume = bitsWhere((s) => s.ignoreVolumeMounts !== true);
+      const file = bitsWhere((s) => s.ignoreVolumeMounts !== true && s.ignoreVolumeFiles !== true);
+      this.fields.push({
+        cost: 0,
+        mask: (ev) => (ev.mount === 'volume' ? volume : ev.mount === 'file' ? file : all),
+      });
+    }
+
+    /** Mask lookup by exact value; values not listed let through the unconditioned selectors. */
+    const exactField = (
+      cond: (s: Selector) => string[] | undefined,
+      key: (v: string) => string = (v) => v,
+    ) => {
+      const free = bitsWhere((s) => cond(s) === undefined);
+      const byValue = new Map<string, Mask>();
+      sels.forEach((s, bit) => {
+        for (const v of cond(s) ?? []) {
+          const k = key(v);
+          if (!byValue.has(k)) byValue.set(k, free.slice());
+          set(byValue.get(k)!, bit);
+        }
+      });
+      return { free, lookup: (v: string) => byValue.get(v) ?? free };
+    };
+    for (const [cond, get] of EXACT_FIELDS) {
+      if (!sels.some((s) => s[cond] !== undefined)) continue;
+      const { free, lookup } = exactField((s) => s[cond]);
+      this.fields.push({
+        cost: 1,
+        mask: (ev) => {
+          const v = get(ev);
+          return v === undefined ? free : lookup(v);
+        },
+      });
+    }
+    if (sels.some((s) => s.containerImageFullName !== undefined)) {
+      const { free, lookup } = exactField((s) => s.containerImageFullName, normalizeImageName);
+      this.fields.push({
+        cost: 2,
+        mask: (ev) =>
+          ev.containerImageFullName === undefined ? free : lookup(images(ev.containerImageFullName).full),
+      });
+    }
+    if (sels.some((s) => s.containerImageName !== undefined)) {
+      const { free, lookup } = exactField((s) => s.containerImageName);
+      this.fields.push({
+        cost: 2,
+        mask: (ev) =>
+          ev.containerImageFullName === undefined ? free : lookup(images(ev.containerImageFullName).name),
+      });
+    }
+
+    /** Per-value mask over the selectors' own `*` matchers, memoised (values repeat). */
+    const starMasks = (cond: (s: Selector) => string[] | undefined, withFree: boolean) => {
+      const tests = sels.flatMap((s, bit) => {
+        const values = cond(s);
+        return values === undefined ? [] : [{ bit, test: starMatcher(values) }];
+      });
+      const free = bitsWhere((s) => cond(s) === undefined);
+      return {
+        free,
+        lookup: memo((v) => {
+          const m = withFree ? free.slice() : none();
+          for (const t of tests) if (t.test(v)) set(m, t.bit);
+          return m;
+        }),
+      };
+    };
+    if (sels.some((s) => s.kubernetesPodName !== undefined)) {
+      const { free, lookup } = starMasks((s) => s.kubernetesPodName, true);
+      this.fields.push({
+        cost: 3,
+        mask: (ev) => (ev.kubernetesPodName === undefined ? free : lookup(ev.kubernetesPodName)),
+      });
+    }
+
+    const pathField = (
+      cond: (s: Selector) => string[] | undefined,
+      get: (ev: PolicyEvent) => string | undefined,
+    ) => {
+      if (!sels.some((s) => cond(s) !== undefined)) return;
+      const index = new PathIndex(this.words);
+      sels.forEach((s, bit) => {
+        for (const p of cond(s) ?? []) index.add(p, bit);
+      });
+      const free = bitsWhere((s) => cond(s) === undefined);
+      const lookup = memo((path) => {
+        const m = free.slice();
+        index.matchInto(path, m);
+        return m;
+      });
+      this.fields.push({
+        cost: 4,
+        mask: (ev) => {
+          const v = get(ev);
+          return v === undefined ? free : lookup(v);
+        },
+      });
+    };
+    pathField(
+      (s) => s.processExecutable,
+      (ev) => ev.processExecutable,
+    );
+    pathField(
+      (s) => s.targetFilePath,
+      (ev) => ev.filePath,
+    );
+
+    if (sels.some((s) => s.kubernetesPodLabel !== undefined)) {
+      const { free, lookup } = starMasks((s) => s.kubernetesPodLabel, false);
+      const acc = none();
+      this.fields.push({
+        cost: 5,
+        mask: (ev) => {
+          const labels = ev.kubernetesPodLabels;
+          if (labels === undefined) return free;
+          acc.set(free);
+          for (let i = 0; i < labels.length; i++) {
+            const m = lookup(labels[i]!);
+            for (let w = 0; w < acc.length; w++) acc[w]! |= m[w]!;
+          }
+          return acc;
+        },
+      });
+    }
+    this.fields.sort((a, b) => a.cost - b.cost);
+
+    // Responses: masks of every bit carrying a named selector; unknown names match nothing.
     for (const r of sec.responses) {
       let actions = 0;
       for (const a of r.actions) actions |= 1 << ACTIONS.indexOf(a);
-      this.responses.push({ match: maskOf(r.match), exclude: maskOf(r.exclude), actions });
+      const match = bitsWhere((s) => r.match.includes(s.name));
+      this.responses.push({ match, exclude: bitsWhere((s) => r.exclude.includes(s.name)), actions });
       if (actions === 0) continue;
-      for (const n of r.match) {
-        for (const s of selectorsByName.get(n) ?? [])
-          for (const op of s.operation ?? ops) this.opsUsed.add(op);
-      }
+      sels.forEach((s) => {
+        if (r.match.includes(s.name))
+          for (const op of s.operation ?? ops) if (ops.includes(op)) this.opsUsed.add(op);
+      });
     }
   }
 
   decide(ev: PolicyEvent): Decision {
-    const entries = this.byOp.get(ev.operation);
-    if (entries === undefined) return NO_DECISION;
-    const w = this.scratch;
-    w.fill(0);
-    let any = false;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      if (e.test(ev)) {
-        w[e.word]! |= e.mask;
-        any = true;
-      }
+    const op = this.opMasks.get(ev.operation);
+    if (op === undefined) return NO_DECISION;
+    const c = this.scratch;
+    const n = c.length;
+    let live = 0;
+    for (let w = 0; w < n; w++) {
+      c[w] = op[w]!;
+      live |= op[w]!;
     }
-    if (!any) return NO_DECISION;
-    return this.lookup(w);
+    if (live === 0) return NO_DECISION;
+    const fields = this.fields;
+    for (let f = 0; f < fields.length; f++) {
+      const m = fields[f]!.mask(ev);
+      live = 0;
+      for (let w = 0; w < n; w++) {
+        const v = c[w]! & m[w]!;
+        c[w] = v;
+        live |= v;
+      }
+      if (live === 0) return NO_DECISION;
+    }
+    return this.lookup(c);
   }
 
   /** The cache is a trie of Maps keyed by bitset words: no key string is built. */
-  private lookup(w: Uint32Array): Decision {
+  private lookup(c: Mask): Decision {
     let node = this.cache;
     const last = this.words - 1;
-    for (let i = 0; i < last; i++) {
-      let next = node.get(w[i]!) as Map<number, unknown> | undefined;
+    for (let w = 0; w < last; w++) {
+      let next = node.get(c[w]!) as Map<number, unknown> | undefined;
       if (next === undefined) {
         next = new Map();
-        node.set(w[i]!, next);
+        node.set(c[w]!, next);
       }
       node = next;
     }
-    let d = node.get(w[last]!) as Decision | undefined;
+    let d = node.get(c[last]!) as Decision | undefined;
     if (d === undefined) {
-      d = this.build(w);
-      if (this.cached < CACHE_MAX) {
-        node.set(w[last]!, d);
+      d = this.build(c);
+      if (this.cached < MEMO_MAX) {
+        node.set(c[last]!, d);
         this.cached++;
       }
     }
     return d;
   }
 
-  private build(w: Uint32Array): Decision {
+  private build(c: Mask): Decision {
     const matchedSelectors: string[] = [];
     for (let bit = 0; bit < this.names.length; bit++) {
-      if ((w[bit >>> 5]! & (1 << (bit & 31))) !== 0) matchedSelectors.push(this.names[bit]!);
+      if ((c[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
+      const name = this.names[bit]!;
+      if (matchedSelectors[matchedSelectors.length - 1] !== name) matchedSelectors.push(name);
     }
     let bits = 0;
     for (const r of this.responses) {
-      if (intersects(w, r.match) && !intersects(w, r.exclude)) bits |= r.actions;
+      if (intersects(c, r.match) && !intersects(c, r.exclude)) bits |= r.actions;
     }
     const actions: Action[] = ACTIONS.filter((_, i) => (bits & (1 << i)) !== 0);
     return Object.freeze({
@@ -251,7 +346,7 @@ class CompiledSection {
   }
 }
 
-function intersects(a: Uint32Array, b: Uint32Array): boolean {
+function intersects(a: Mask, b: Mask): boolean {
   for (let i = 0; i < a.length; i++) if ((a[i]! & b[i]!) !== 0) return true;
   return false;
 }
@@ -284,7 +379,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     },
     wants(section, operation) {
       const s = section === 'process' ? proc : section === 'file' ? file : undefined;
-      return s !== undefined && s.opsUsed.has(operation);
+      return s?.opsUsed.has(operation) === true;
     },
     blockingOnly() {
       blocking ??= compilePolicy(onlyBlocking(policy));

@@ -4,6 +4,7 @@ import {
   imageReferenceTag,
   imageRepositoryName,
   normalizeImageName,
+  PathIndex,
   pathMatcher,
   starMatcher,
 } from './patterns.js';
@@ -81,6 +82,21 @@ describe('pathMatcher', () => {
       ...pad(12, (i) => `/0${i}/**`),
     ];
     expect(pathMatcher(padded)(path)).toBe(want);
+  });
+  it.each(PATH_CASES)('PathIndex: %j vs %s -> %s', (patterns, path, want) => {
+    // Each pattern gets its own bit (spread over two words); the wanted bit set is computed
+    // pattern by pattern with the single-pattern matcher.
+    const index = new PathIndex(2);
+    patterns.forEach((p, i) => {
+      index.add(p, i * 7);
+    });
+    const out = new Uint32Array(2);
+    index.matchInto(path, out);
+    const bits = patterns.flatMap((p, i) => (pathMatcher([p])(path) ? [i * 7] : []));
+    const expected = new Uint32Array(2);
+    for (const b of bits) expected[b >>> 5]! |= 1 << (b & 31);
+    expect([...out]).toEqual([...expected]);
+    expect(out.some((w) => w !== 0)).toBe(want);
   });
   it('large child lists find the directory exactly', () => {
     const dirs = pad(40, (i) => `/d${i}/*`);

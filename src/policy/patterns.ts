@@ -168,6 +168,58 @@ export function anyValue(test: StringTest): (values: readonly string[]) => boole
   };
 }
 
+/**
+ * Many path patterns, each tagged with a selector bit: `matchInto(path, out)` ORs into `out`
+ * the bits of every pattern the path matches, in O(depth of path) Map lookups whatever the
+ * number of patterns (a 64-selector policy costs the same as a 1-selector one). It looks up
+ * the path itself (exact patterns), its directory (`/dir/*`) and each proper ancestor
+ * directory (`/dir/**`); those lookups slice the path, so callers memoise per path.
+ */
+export class PathIndex {
+  private readonly exact = new Map<string, Uint32Array>();
+  private readonly children = new Map<string, Uint32Array>();
+  private readonly below = new Map<string, Uint32Array>();
+
+  constructor(private readonly words: number) {}
+
+  add(pattern: string, bit: number): void {
+    let map = this.exact;
+    let key = pattern;
+    if (pattern.endsWith('/**')) {
+      map = this.below;
+      key = pattern.slice(0, -2);
+    } else if (pattern.endsWith('/*')) {
+      map = this.children;
+      key = pattern.slice(0, -1);
+    }
+    let m = map.get(key);
+    if (m === undefined) {
+      m = new Uint32Array(this.words);
+      map.set(key, m);
+    }
+    m[bit >>> 5]! |= 1 << (bit & 31);
+  }
+
+  matchInto(path: string, out: Uint32Array): void {
+    orInto(out, this.exact.get(path));
+    const last = path.lastIndexOf('/');
+    if (last >= 0 && last < path.length - 1 && this.children.size > 0) {
+      orInto(out, this.children.get(path.slice(0, last + 1)));
+    }
+    if (this.below.size > 0) {
+      // Every proper ancestor directory, with its trailing slash: `/`, `/a/`, `/a/b/`, ...
+      for (let i = path.indexOf('/'); i >= 0 && i < path.length - 1; i = path.indexOf('/', i + 1)) {
+        orInto(out, this.below.get(path.slice(0, i + 1)));
+      }
+    }
+  }
+}
+
+function orInto(out: Uint32Array, m: Uint32Array | undefined): void {
+  if (m === undefined) return;
+  for (let i = 0; i < out.length; i++) out[i]! |= m[i]!;
+}
+
 // ---- container images ----
 
 /**

@@ -342,6 +342,29 @@ describe('compilePolicy', () => {
     });
   });
 
+  it('stays correct past the memo and decision-cache bounds', () => {
+    // 14 selectors on independent label keys: 2^14 possible outcomes, 6000 distinct events.
+    const selectors: SelectorSpec[] = Array.from({ length: 14 }, (_, i) => ({
+      name: `k${i}`,
+      kubernetesPodLabel: [`k${i}:*`],
+      targetFilePath: ['/data/**'],
+    }));
+    const p = buildPolicy({
+      file: { selectors, responses: [{ match: ['k0', 'k5'], exclude: ['k13'], actions: ['log'] }] },
+    });
+    const c = compilePolicy(p);
+    for (let n = 0; n < 6000; n++) {
+      const labels = selectors.flatMap((_, i) => ((n >> i) & 1 ? [`k${i}:v${n}`] : []));
+      const ev: PolicyEvent = {
+        section: 'file',
+        operation: 'createFile',
+        filePath: `/data/f${n}`,
+        kubernetesPodLabels: labels,
+      };
+      expect(c.decide(ev)).toEqual(interpret(p, ev));
+    }
+  });
+
   it('handles more than 32 selectors (multi-word bitsets) in sorted order', () => {
     const selectors: SelectorSpec[] = Array.from({ length: 60 }, (_, i) => ({
       name: `s${String(59 - i).padStart(2, '0')}`,

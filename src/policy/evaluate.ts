@@ -3,5 +3,6 @@
 
 export { type CompiledPolicy, compilePolicy } from './compile.js';
 export { type EcsConversion, ecsField, modeIsExecutable, policyEventFromEcs } from './from-ecs.js';
-export { interpret } from './interpret.js';
+export { firingResponses, interpret } from './interpret.js';
 export { imageReferenceTag, imageRepositoryName, normalizeImageName } from './patterns.js';
+export { buildPolicy, elasticDefaultPolicy } from './policy-builder.js';

@@ -1,7 +1,7 @@
 // Semantics tables, run against both evaluators: the reference interpreter and the compiled one.
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from './compile.js';
-import { interpret } from './interpret.js';
+import { firingResponses, interpret } from './interpret.js';
 import type { Decision, Policy, PolicyEvent, SelectorConditions } from './model.js';
 import { buildPolicy, elasticDefaultPolicy, type ResponseSpec, type SelectorSpec } from './policy-builder.js';
 
@@ -293,6 +293,27 @@ for (const [label, evaluator] of EVALUATORS) {
         },
       });
       expect(evaluator(policy)(PROC)).toEqual({ actions: [], matchedSelectors: [] });
+    });
+  });
+
+  describe(`${label}: firingResponses`, () => {
+    it('names the responses that fire for a set of matched selectors', () => {
+      const policy = buildPolicy({
+        process: {
+          selectors: [
+            { name: 'a', processName: ['curl'] },
+            { name: 'b', kubernetesNamespace: ['default'] },
+          ],
+          responses: [
+            { match: ['a'], actions: ['log'] },
+            { match: ['a'], exclude: ['b'], actions: ['alert'] },
+            { match: ['b'], actions: ['alert'] },
+          ],
+        },
+      });
+      const d = evaluator(policy)(PROC);
+      expect(firingResponses(policy.process!, d.matchedSelectors).map((r) => r.index)).toEqual([0, 2]);
+      expect(firingResponses(policy.process!, new Set(['a'])).map((r) => r.index)).toEqual([0, 1]);
     });
   });
 

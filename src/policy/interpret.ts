@@ -25,7 +25,9 @@ import {
   type Operation,
   type Policy,
   type PolicyEvent,
+  type PolicySection,
   PROCESS_OPERATIONS,
+  type Response,
   type Selector,
 } from './model.js';
 import { imageRepositoryName, normalizeImageName } from './patterns.js';
@@ -95,6 +97,20 @@ export function selectorMatches(sel: Selector, ev: PolicyEvent): boolean {
   return true;
 }
 
+/**
+ * The responses of a section that fire given the names of its matched selectors (e.g. a
+ * Decision's `matchedSelectors`): for per-response hit counts in `d4c policy test`.
+ */
+export function firingResponses(
+  section: PolicySection,
+  matched: ReadonlySet<string> | readonly string[],
+): Response[] {
+  const has = Array.isArray(matched)
+    ? (n: string) => (matched as readonly string[]).includes(n)
+    : (n: string) => (matched as ReadonlySet<string>).has(n);
+  return section.responses.filter((r) => r.match.some(has) && !r.exclude.some(has));
+}
+
 export function interpret(policy: Policy, ev: PolicyEvent): Decision {
   const section = ev.section === 'process' ? policy.process : ev.section === 'file' ? policy.file : undefined;
   if (section === undefined) return { actions: [], matchedSelectors: [] };
@@ -104,10 +120,7 @@ export function interpret(policy: Policy, ev: PolicyEvent): Decision {
     if (selectorMatches(sel, ev)) matched.add(sel.name);
   }
   const actions = new Set<Action>();
-  for (const resp of section.responses) {
-    const fires = resp.match.some((n) => matched.has(n)) && !resp.exclude.some((n) => matched.has(n));
-    if (fires) for (const a of resp.actions) actions.add(a);
-  }
+  for (const resp of firingResponses(section, matched)) for (const a of resp.actions) actions.add(a);
   return {
     actions: ACTIONS.filter((a) => actions.has(a)),
     matchedSelectors: [...matched].sort(),

@@ -28,28 +28,40 @@ export interface MeasureOptions {
  * length, and reports the median of the samples (robust to a GC pause in one of them).
  */
 export function measure(batch: (n: number) => unknown, opts: MeasureOptions = {}): number {
+  return measureInterleaved([batch], opts)[0]!;
+}
+
+/**
+ * Like `measure` for several contenders, taking their samples in turns (A B A B ...) so that
+ * load from other processes on the machine hits all of them alike and ratios stay meaningful.
+ */
+export function measureInterleaved(batches: ((n: number) => unknown)[], opts: MeasureOptions = {}): number[] {
   const timeMs = opts.timeMs ?? 1000;
-  const samples = opts.samples ?? 7;
+  const samples = opts.samples ?? 9;
   const warmupMs = opts.warmupMs ?? 200;
 
-  let n = 64;
-  let start = performance.now();
-  while (performance.now() - start < warmupMs) {
-    sink = batch(n);
-    if (n < 1 << 24) n *= 2;
-  }
-  // Calibrate: how many operations fill one sample?
-  start = performance.now();
-  sink = batch(n);
-  const perOp = Math.max((performance.now() - start) / n, 1e-7);
-  const ops = Math.max(1, Math.round(timeMs / samples / perOp));
-
-  const rates: number[] = [];
-  for (let i = 0; i < samples; i++) {
+  const sizes = batches.map((batch) => {
+    let n = 64;
+    const start = performance.now();
+    while (performance.now() - start < warmupMs) {
+      sink = batch(n);
+      if (n < 1 << 24) n *= 2;
+    }
+    // Calibrate: how many operations fill one sample?
     const t0 = performance.now();
-    sink = batch(ops);
-    rates.push(ops / ((performance.now() - t0) / 1000));
+    sink = batch(n);
+    const perOp = Math.max((performance.now() - t0) / n, 1e-7);
+    return Math.max(1, Math.round(timeMs / samples / perOp));
+  });
+
+  const rates: number[][] = batches.map(() => []);
+  for (let i = 0; i < samples; i++) {
+    batches.forEach((batch, b) => {
+      const ops = sizes[b]!;
+      const t0 = performance.now();
+      sink = batch(ops);
+      rates[b]!.push(ops / ((performance.now() - t0) / 1000));
+    });
   }
-  rates.sort((a, b) => a - b);
-  return rates[samples >> 1]!;
+  return rates.map((r) => r.sort((a, b) => a - b)[r.length >> 1]!);
 }

@@ -5,7 +5,7 @@ import { compilePolicy } from '../src/policy/compile.js';
 import { interpret } from '../src/policy/interpret.js';
 import type { Policy, PolicyEvent } from '../src/policy/model.js';
 import { buildPolicy, elasticDefaultPolicy, type SelectorSpec } from '../src/policy/policy-builder.js';
-import { type BenchResult, measure } from './harness.js';
+import { type BenchResult, measureInterleaved } from './harness.js';
 
 /** Deterministic PRNG (mulberry32) so every run sees the same events. */
 function rng(seed: number) {
@@ -231,9 +231,10 @@ function compare(group: string, policy: Policy, events: PolicyEvent[]): BenchRes
     for (let i = 0; i < n; i++) acc += compiled.decide(events[i & mask]!).actions.length;
     return acc;
   };
+  const [interpretOps, compiledOps] = measureInterleaved([interpreted, compiledRun]);
   return [
-    { group, name: 'interpret', opsPerSec: measure(interpreted), baseline: true },
-    { group, name: 'compiled', opsPerSec: measure(compiledRun) },
+    { group, name: 'interpret', opsPerSec: interpretOps!, baseline: true },
+    { group, name: 'compiled', opsPerSec: compiledOps! },
   ];
 }
 

@@ -52,6 +52,8 @@ type Mask = Uint32Array;
 /** One condition kind of a section: the event's value -> mask of selectors it lets through. */
 interface Field {
   cost: number;
+  /** Selectors without this condition (every mask includes them). */
+  free: Mask;
   mask: (ev: PolicyEvent) => Mask;
 }
 
@@ -131,6 +133,7 @@ class CompiledSection {
       const unknown = bitsWhere((s) => s.sessionLeaderInteractive === undefined);
       this.fields.push({
         cost: 0,
+        free: unknown,
         mask: (ev) =>
           ev.sessionLeaderInteractive === true ? yes : ev.sessionLeaderInteractive === false ? no : unknown,
       });
@@ -142,6 +145,7 @@ class CompiledSection {
       const file = bitsWhere((s) => s.ignoreVolumeMounts !== true && s.ignoreVolumeFiles !== true);
       this.fields.push({
         cost: 0,
+        free: file,
         mask: (ev) => (ev.mount === 'volume' ? volume : ev.mount === 'file' ? file : all),
       });
     }
@@ -167,6 +171,7 @@ class CompiledSection {
       const { free, lookup } = exactField((s) => s[cond]);
       this.fields.push({
         cost: 1,
+        free,
         mask: (ev) => {
           const v = get(ev);
           return v === undefined ? free : lookup(v);
@@ -177,6 +182,7 @@ class CompiledSection {
       const { free, lookup } = exactField((s) => s.containerImageFullName, normalizeImageName);
       this.fields.push({
         cost: 2,
+        free,
         mask: (ev) =>
           ev.containerImageFullName === undefined ? free : lookup(images(ev.containerImageFullName).full),
       });
@@ -185,6 +191,7 @@ class CompiledSection {
       const { free, lookup } = exactField((s) => s.containerImageName);
       this.fields.push({
         cost: 2,
+        free,
         mask: (ev) =>
           ev.containerImageFullName === undefined ? free : lookup(images(ev.containerImageFullName).name),
       });
@@ -210,6 +217,7 @@ class CompiledSection {
       const { free, lookup } = starMasks((s) => s.kubernetesPodName, true);
       this.fields.push({
         cost: 3,
+        free,
         mask: (ev) => (ev.kubernetesPodName === undefined ? free : lookup(ev.kubernetesPodName)),
       });
     }
@@ -231,6 +239,7 @@ class CompiledSection {
       });
       this.fields.push({
         cost: 4,
+        free,
         mask: (ev) => {
           const v = get(ev);
           return v === undefined ? free : lookup(v);
@@ -251,6 +260,7 @@ class CompiledSection {
       const acc = none();
       this.fields.push({
         cost: 5,
+        free,
         mask: (ev) => {
           const labels = ev.kubernetesPodLabels;
           if (labels === undefined) return free;
@@ -292,7 +302,12 @@ class CompiledSection {
     if (live === 0) return NO_DECISION;
     const fields = this.fields;
     for (let f = 0; f < fields.length; f++) {
-      const m = fields[f]!.mask(ev);
+      const field = fields[f]!;
+      // Skip the lookup when every selector still in the running lacks this condition.
+      let conditioned = 0;
+      for (let w = 0; w < n; w++) conditioned |= c[w]! & ~field.free[w]!;
+      if (conditioned === 0) continue;
+      const m = field.mask(ev);
       live = 0;
       for (let w = 0; w < n; w++) {
         const v = c[w]! & m[w]!;

@@ -278,7 +278,10 @@ class CompiledSection {
     // Responses: masks of every bit carrying a named selector; unknown names match nothing.
     for (const r of sec.responses) {
       let actions = 0;
-      for (const a of r.actions) actions |= 1 << ACTIONS.indexOf(a);
+      for (const a of r.actions) {
+        const i = ACTIONS.indexOf(a);
+        if (i >= 0) actions |= 1 << i;
+      }
       const match = bitsWhere((s) => r.match.includes(s.name));
       this.responses.push({ match, exclude: bitsWhere((s) => r.exclude.includes(s.name)), actions });
       if (actions === 0) continue;

@@ -18,7 +18,11 @@ import type {
   ProcessInfo,
 } from '../../src/ecs/input.js';
 
-export const AGENT: AgentContext = { id: '7241730b-b86d-4028-a8a8-83d8bbecfd6a', version: '0.1.0' };
+export const AGENT: AgentContext = {
+  id: '7241730b-b86d-4028-a8a8-83d8bbecfd6a',
+  version: '0.1.0',
+  name: 'd4c-node-1',
+};
 const BOOT_ID = '0f3c2a71-8f1e-4b7e-9d3a-5c1e2b7a9d10';
 /** 2026-11-28T00:00:00.000Z */
 const BOOT_TIME_NS = 1_795_824_000_000_000_000n;
@@ -33,7 +37,15 @@ export const HOST: HostContext = {
   pidNsIno: 4026531836,
   ip: ['10.0.0.5', 'fe80::1'],
   mac: ['02-42-AC-11-00-02'],
-  os: { name: 'Debian GNU/Linux', kernel: '6.18.44', family: 'debian', platform: 'debian', version: '13' },
+  os: {
+    name: 'Debian GNU/Linux',
+    kernel: '6.18.44',
+    family: 'debian',
+    platform: 'debian',
+    version: '13',
+    full: 'Debian GNU/Linux 13 (trixie)',
+    codename: 'trixie',
+  },
   bootTimeNs: BOOT_TIME_NS,
 };
 
@@ -47,6 +59,8 @@ export function builder(): EcsBuilder {
       region: 'europe-west1',
       availabilityZone: 'europe-west1-b',
       accountId: 'proj-1',
+      instanceId: '4713371234567890',
+      instanceName: 'node-1',
     },
     namespace: 'default',
     eventIds: sequentialEventIds('evt'),

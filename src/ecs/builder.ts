@@ -17,7 +17,7 @@ import type {
   ProcessEventInput,
 } from './input.js';
 import { fileType, octalMode, pathParts } from './path.js';
-import { isoFromMs, ProcessRenderer } from './process.js';
+import { IsoClock, ProcessRenderer } from './process.js';
 import {
   compileStatic,
   containerFragment,
@@ -99,6 +99,7 @@ export class EcsBuilder {
   private readonly renderer: ProcessRenderer;
   private readonly nextId: EventIdGenerator;
   private readonly now: () => number;
+  private readonly created = new IsoClock();
   private readonly containers = new FragmentCache<ContainerContext>(containerFragment);
   private readonly pods = new FragmentCache<OrchestratorContext>(orchestratorFragment);
 
@@ -241,7 +242,7 @@ export class EcsBuilder {
     action: string | undefined,
     timeNs?: bigint,
   ): EcsDocument {
-    const created = isoFromMs(this.now()) ?? new Date(0).toISOString();
+    const created = this.created.iso(this.now()) ?? new Date(0).toISOString();
     let ts = created;
     if (timeNs !== undefined) {
       const t = this.renderer.iso(timeNs);

@@ -18,6 +18,7 @@ export { randomEventIds, sequentialEventIds } from './event-id.js';
 export type { ImageRef, ImageRefResult } from './image.js';
 export { DEFAULT_DOMAIN, normaliseImageName, parseImageRef, tryParseImageRef } from './image.js';
 export type * from './input.js';
+export { serializeDoc } from './json.js';
 export { baseName, fileType, octalMode, pathParts } from './path.js';
 export type { EntryCandidate, EntryDecision, EntryParent, TtyKind } from './session.js';
 export { classifyEntry, isContainerRuntimeName, isInteractive, ttyKind } from './session.js';

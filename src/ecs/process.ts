@@ -19,8 +19,22 @@ export function idName(v: IdName): EcsIdName {
   return v.name === undefined ? { id: String(v.id) } : { id: String(v.id), name: v.name };
 }
 
+/** ms → ISO with a one-entry memo: events come in bursts within one millisecond. */
+export class IsoClock {
+  private lastMs = Number.NaN;
+  private lastIso: string | undefined;
+  iso(ms: number): string | undefined {
+    if (ms === this.lastMs) return this.lastIso;
+    const s = isoFromMs(ms);
+    this.lastMs = ms;
+    this.lastIso = s;
+    return s;
+  }
+}
+
 export class ProcessRenderer {
   private readonly startIso = new WeakMap<ProcessRef, string>();
+  private readonly clock = new IsoClock();
 
   constructor(
     private readonly bootTimeNs: bigint,
@@ -29,7 +43,7 @@ export class ProcessRenderer {
 
   /** ns since boot → ISO 8601 (ms precision, as ECS `date` keeps). */
   iso(ns: bigint): string | undefined {
-    return isoFromMs(Number((this.bootTimeNs + ns) / 1_000_000n));
+    return this.clock.iso(Number((this.bootTimeNs + ns) / 1_000_000n));
   }
 
   private start(p: ProcessRef): string | undefined {

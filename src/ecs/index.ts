@@ -15,11 +15,14 @@ export {
 export { decodeEntityId, entityId, entityIdFromTicks, startTicks, USER_HZ } from './entity-id.js';
 export type { EventIdGenerator } from './event-id.js';
 export { randomEventIds, sequentialEventIds } from './event-id.js';
+export type { FieldDef, FieldOrigin, FieldType } from './fields.js';
+export { FIELDS, fieldDef, flattenFieldNames } from './fields.js';
 export type { ImageRef, ImageRefResult } from './image.js';
 export { DEFAULT_DOMAIN, normaliseImageName, parseImageRef, tryParseImageRef } from './image.js';
 export type * from './input.js';
 export { serializeDoc } from './json.js';
 export { baseName, fileType, octalMode, pathParts } from './path.js';
+export { filePolicyEvent, processPolicyEvent } from './policy-event.js';
 export type { EntryCandidate, EntryDecision, EntryParent, TtyKind } from './session.js';
 export { classifyEntry, isContainerRuntimeName, isInteractive, ttyKind } from './session.js';
 export { AGENT_TYPE, ECS_VERSION, keyValueList } from './static.js';

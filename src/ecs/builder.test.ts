@@ -98,3 +98,14 @@ describe('EcsBuilder', () => {
     expect(ids.size).toBe(1000);
   });
 });
+
+describe('EcsBuilder with a process table that updates records in place', () => {
+  it('renders the current start time after pid reuse on the same object', () => {
+    const b = builder();
+    const p: ProcessInfo = { pid: 9, entityId: 'a', startNs: t(10) };
+    expect(b.processForkDoc({ process: p }).process?.start).toBe('2026-11-28T00:00:10.000Z');
+    p.startNs = t(20);
+    p.entityId = 'b';
+    expect(b.processForkDoc({ process: p }).process?.start).toBe('2026-11-28T00:00:20.000Z');
+  });
+});

@@ -75,3 +75,28 @@ describe('image reference normalisation', () => {
     expect(normaliseImageName('docker.io/Nginx')).toBeUndefined();
   });
 });
+
+describe('image reference properties', () => {
+  it('never throws, and normal forms are fixed points', async () => {
+    const fc = (await import('fast-check')).default;
+    const part = fc.stringMatching(/^[a-z0-9]{1,5}([._-][a-z0-9]{1,3})?$/);
+    const ref = fc
+      .tuple(
+        fc.constantFrom('', 'docker.io/', 'gcr.io/', 'localhost:5000/', '[::1]:5000/', 'index.docker.io/'),
+        fc.array(part, { minLength: 1, maxLength: 3 }),
+        fc.option(fc.stringMatching(/^\w[\w.-]{0,8}$/), { nil: undefined }),
+      )
+      .map(([d, p, tag]) => `${d}${p.join('/')}${tag === undefined ? '' : `:${tag}`}`);
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), ref), (s) => {
+        const r = parseImageRef(s);
+        if (!r.ok) return;
+        const again = parseImageRef(
+          `${r.ref.fullName}${r.ref.tag ? `:${r.ref.tag}` : ''}${r.ref.digest ? `@${r.ref.digest}` : ''}`,
+        );
+        expect(again).toEqual(r);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -56,7 +56,7 @@ export interface ProcessRef {
   executable?: string;
   /** process.name: basename of the executable (comm is truncated to 15 bytes: avoid it). */
   name?: string;
-  /** argv, argv[0] first. */
+  /** argv, argv[0] first. Documents share this array (no copy): replace it, never mutate it. */
   args?: readonly string[];
   workingDirectory?: string;
   /** Absent: no controlling terminal. */
@@ -66,9 +66,9 @@ export interface ProcessRef {
 }
 
 /**
- * One process as the process table knows it at the time of the event. Treat it as a snapshot:
- * the builders read it synchronously and keep no reference except a start-time string cache
- * keyed by the object.
+ * One process as the process table knows it at the time of the event. The builders read it
+ * synchronously and keep no reference to it (only a start-time string memo keyed by the
+ * object and checked against startNs), so the table may update its records in place.
  */
 export interface ProcessInfo extends ProcessRef {
   /** Thread id of the thread that acted (process.thread.id). */

@@ -33,7 +33,7 @@ export class IsoClock {
 }
 
 export class ProcessRenderer {
-  private readonly startIso = new WeakMap<ProcessRef, string>();
+  private readonly startIso = new WeakMap<ProcessRef, { ns: bigint; iso: string }>();
   private readonly clock = new IsoClock();
 
   constructor(
@@ -47,14 +47,15 @@ export class ProcessRenderer {
   }
 
   private start(p: ProcessRef): string | undefined {
-    if (p.startNs === undefined) return undefined;
-    let s = this.startIso.get(p);
-    if (s === undefined) {
-      s = this.iso(p.startNs);
-      if (s === undefined) return undefined;
-      this.startIso.set(p, s);
-    }
-    return s;
+    const ns = p.startNs;
+    if (ns === undefined) return undefined;
+    // Keyed by object, checked by value: a process table that reuses an object for a new
+    // process (pid reuse) still gets the right start.
+    const hit = this.startIso.get(p);
+    if (hit !== undefined && hit.ns === ns) return hit.iso;
+    const iso = this.iso(ns);
+    if (iso !== undefined) this.startIso.set(p, { ns, iso });
+    return iso;
   }
 
   private base(p: ProcessRef, out: EcsProcessBase): void {

@@ -1,0 +1,18 @@
+// docs/policy.md's generated tables must match the code (run scripts/gen-policy-docs.ts to fix).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CODES } from './codes.js';
+import { normaliseTables, updateGenerated } from './docs.js';
+
+const doc = readFileSync(new URL('../../docs/policy.md', import.meta.url), 'utf8');
+
+describe('docs/policy.md', () => {
+  it('has up-to-date generated tables (npx tsx scripts/gen-policy-docs.ts)', () => {
+    expect(normaliseTables(updateGenerated(doc))).toBe(normaliseTables(doc));
+  });
+  it('codes are unique and sequential', () => {
+    const codes = Object.values(CODES).map((c) => c.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(codes).toEqual(codes.map((_, i) => `D4C-POL-${String(i + 1).padStart(3, '0')}`));
+  });
+});

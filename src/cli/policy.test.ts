@@ -1,7 +1,9 @@
 // `d4c policy default|validate`: output and exit codes, run in-process through main().
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_POLICY } from '../policy/default.js';
 import { main } from './main.js';
@@ -101,9 +103,29 @@ describe('d4c policy', () => {
     });
   });
 
+  it('reads standard input for -, through the real binary', () => {
+    const bin = fileURLToPath(new URL('../../bin/d4c.js', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, 'policy', 'validate', '--codes', '-'], {
+      input: 'file:\n  selectors: []\n',
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      [
+        '-:1:1: error: "file" needs "responses" with at least one item [D4C-POL-010]',
+        '-:2:3: error: "file.selectors" needs at least one item [D4C-POL-010]',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('an unreadable file is an input error (1); no file is a usage error (2)', async () => {
     const good = file('good.yaml', DEFAULT_POLICY);
     const missing = join(dir, 'missing.yaml');
+    expect((await run('policy', 'validate', '--codes', missing)).err).toBe(
+      `${missing}: error: cannot read: ENOENT [D4C-POL-038]\n`,
+    );
     expect(await run('policy', 'validate', missing, good)).toEqual({
       code: 1,
       out: `${good}: ok\n`,

@@ -6,7 +6,7 @@ import { FIM_OPERATIONS, OPERATIONS_BY_SECTION } from './conditions.js';
 import type { Located, ResponseSource, SectionSource, SelectorSource } from './load.js';
 import type { Operation, Section } from './model.js';
 import type { Source } from './source.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, shown } from './suggest.js';
 
 /** The operations the enforcing kernel can stop before they take effect. */
 export interface EnforcementCaps {
@@ -81,7 +81,7 @@ function checkRef(
     src.report(
       CODES.unknownSelector,
       ref.pos,
-      `${r.label}: no selector named "${ref.value}"${didYouMean(
+      `${r.label}: no selector named ${shown(ref.value)}${didYouMean(
         ref.value,
         names.filter((n) => n),
       )}`,
@@ -92,7 +92,7 @@ function checkRef(
     src.report(
       CODES.otherSectionSelector,
       ref.pos,
-      `${r.label}: "${ref.value}" is a ${sel.selector.section} selector; a ${section} response can only use ${section} selectors`,
+      `${r.label}: ${shown(ref.value)} is a ${sel.selector.section} selector; a ${section} response can only use ${section} selectors`,
     );
     return false;
   }

@@ -213,7 +213,7 @@ describe('selectors', () => {
     expect(
       problems(base(`    - name: ${n129}\n      operation: [exec]`).replace('[a]', `[${n129}]`)),
     ).toEqual([
-      `D4C-POL-013 3:13: error: selector "${n129.slice(0, 61)}...": Selector names cannot exceed 128 characters.`,
+      `D4C-POL-013 3:13: error: selector "${n129.slice(0, 77)}...": Selector names cannot exceed 128 characters.`,
     ]);
   });
 

@@ -29,7 +29,7 @@ import {
   type Selector,
 } from './model.js';
 import { describe, keyString, openSource, type Source } from './source.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, shown } from './suggest.js';
 
 export interface ParseOptions {
   /** What the enforcing kernel can deny; `block` on anything else is warned about. */
@@ -146,12 +146,16 @@ function unknownKey(
   if (key === undefined) {
     src.report(CODES.unknownKey, src.pos(pair.key ?? pair.value), `keys in ${where} must be plain names`);
   } else if (REMOVED_CONDITIONS.includes(key)) {
-    src.report(CODES.unknownKey, src.pos(pair.key), `"${key}" is no longer part of Elastic's D4C schema`);
+    src.report(
+      CODES.unknownKey,
+      src.pos(pair.key),
+      `${shown(key)} is no longer part of Elastic's D4C schema`,
+    );
   } else {
     src.report(
       CODES.unknownKey,
       src.pos(pair.key),
-      `unknown key "${key}" in ${where}${didYouMean(key, known)}`,
+      `unknown key ${shown(key)} in ${where}${didYouMean(key, known)}`,
     );
   }
 }
@@ -171,6 +175,7 @@ function readSection(src: Source, section: Section, pair: Pair): SectionSource |
   }
   const out: SectionSource = { section, keyPos, selectors: [], responses: [] };
   const seen = new Set<string>();
+  let counted = 0;
   for (const p of node.items) {
     const key = keyString(p.key);
     if (key !== 'selectors' && key !== 'responses') {
@@ -180,13 +185,14 @@ function readSection(src: Source, section: Section, pair: Pair): SectionSource |
     seen.add(key);
     const list = readList(src, p, `"${section}.${key}"`);
     if (!list) continue;
+    counted += list.length;
     if (list.length === 0) {
       src.report(CODES.sectionShape, src.pos(p.key), `"${section}.${key}" needs at least one item`);
     }
     list.forEach((item, i) => {
       if (src.stopped) return;
       if (key === 'selectors') {
-        const s = readSelector(src, section, item, out.selectors.length, i);
+        const s = readSelector(src, section, item, i);
         if (s) out.selectors.push(s);
       } else {
         const r = readResponse(src, section, item, i);
@@ -198,7 +204,7 @@ function readSection(src: Source, section: Section, pair: Pair): SectionSource |
     if (!seen.has(k))
       src.report(CODES.sectionShape, keyPos, `"${section}" needs "${k}" with at least one item`);
   }
-  const total = out.selectors.length + out.responses.length;
+  const total = counted;
   if (total > MAX_SELECTORS_AND_RESPONSES) {
     src.report(
       CODES.tooMany,
@@ -225,7 +231,6 @@ function readSelector(
   src: Source,
   section: Section,
   item: unknown,
-  _n: number,
   index: number,
 ): SelectorSource | undefined {
   const node = src.deref(item);
@@ -258,7 +263,6 @@ function readSelector(
       continue;
     }
     conditions++;
-    out.keys.set(spec.name, src.pos(p.key));
     if (!spec.sections.includes(section)) {
       const other = spec.sections[0]!;
       src.report(
@@ -268,6 +272,7 @@ function readSelector(
       );
       continue;
     }
+    out.keys.set(spec.name, src.pos(p.key));
     readCondition(src, out, spec, p);
   }
   if (conditions === 0 && !src.stopped) {
@@ -309,7 +314,7 @@ function readName(src: Source, out: SelectorSource, node: YAMLMap, pair: Pair | 
   out.namePos = src.pos(v);
   // Keep even a bad name, so responses naming it do not cascade into "no selector named".
   out.selector.name = name;
-  out.label = `selector "${name.length > 64 ? `${name.slice(0, 61)}...` : name}"`;
+  out.label = `selector ${shown(name)}`;
   if (name.length > MAX_NAME_CHARS) {
     src.report(
       CODES.nameTooLong,
@@ -356,7 +361,7 @@ function readCondition(src: Source, out: SelectorSource, spec: ConditionSpec, pa
         src.report(
           CODES.badOperation,
           pos,
-          `${out.label}: "${value}" is not a ${out.selector.section} operation${isOther ? ` (it is a ${other} one)` : ''}; expected one of: ${allowed.join(', ')}${isOther ? '' : didYouMean(value, allowed)}`,
+          `${out.label}: ${shown(value)} is not a ${out.selector.section} operation${isOther ? ` (it is a ${other} one)` : ''}; expected one of: ${allowed.join(', ')}${isOther ? '' : didYouMean(value, allowed)}`,
         );
       }
     } else if (spec.pattern && !spec.pattern.test.test(value)) {
@@ -414,7 +419,7 @@ function readStrings(
       src.report(CODES.tooManyBytes, pos, `${label}: "${key}" values cannot exceed ${maxBytes} bytes`);
     }
     if (seen.has(value) && value !== '') {
-      src.report(CODES.duplicateValue, pos, `${label}: duplicate "${key}" value "${value}"`);
+      src.report(CODES.duplicateValue, pos, `${label}: duplicate "${key}" value ${shown(value)}`);
     }
     seen.add(value);
     out.push({ value, pos });
@@ -498,7 +503,7 @@ function readActions(src: Source, out: ResponseSource, items: unknown[]): void {
       src.report(
         CODES.badAction,
         pos,
-        `${out.label}: "${a}" is not an action; expected one of: ${ACTIONS.join(', ')}${didYouMean(a, ACTIONS)}`,
+        `${out.label}: ${shown(a)} is not an action; expected one of: ${ACTIONS.join(', ')}${didYouMean(a, ACTIONS)}`,
       );
       continue;
     }

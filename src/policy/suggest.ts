@@ -37,3 +37,8 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   const s = closest(word, candidates);
   return s === undefined ? '' : ` (did you mean "${s}"?)`;
 }
+
+/** A user's string for a message: quoted, control characters escaped, long ones cut. */
+export function shown(s: string): string {
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
+}

@@ -82,6 +82,22 @@ describe('YAML problems', () => {
     expect(problems(text)[0]).toMatch(/^D4C-POL-036 7:\d+: warning: YAML: Unresolved tag: !foo/);
   });
 
+  it('stops listing after 500 problems', () => {
+    const ops = Array.from({ length: 600 }, () => 'x').join(', ');
+    const r = parsePolicy(`process:\n  selectors:\n    - name: s\n      operation: [${ops}]\n`, 'p');
+    expect(r.diagnostics).toHaveLength(501);
+    expect(r.diagnostics.at(-1)).toMatchObject({
+      code: 'D4C-POL-037',
+      message: 'too many problems; stopped after 500',
+    });
+  });
+
+  it('quotes and cuts hostile strings in messages', () => {
+    const key = `k\u0007${'x'.repeat(5000)}`;
+    const [p] = problems(`? "${key}"\n: 1\nprocess: {}\n`);
+    expect(p).toMatch(/^D4C-POL-008 1:3: error: unknown key "k\\u0007x{75}\.\.\." in the policy$/);
+  });
+
   it('handles BOM, CRLF and tabs', () => {
     expect(problems(`\uFEFF${DEFAULT_POLICY}`)).toEqual([]);
     expect(problems(DEFAULT_POLICY.replace(/\n/g, '\r\n'))).toEqual([]);

@@ -8,6 +8,12 @@ import type { Operation, Section } from './model.js';
 import type { Source } from './source.js';
 import { didYouMean, shown } from './suggest.js';
 
+// Elastic's editor texts (cloud_defend translations), reproduced exactly.
+const ELASTIC_BLOCK_NEEDS_PATH =
+  'The "block" action requires targetFilePath be included in all "match" selectors using FIM operations or in at least one "exclude" selector. Note that selectors without operation will match on all operations, including createFile, modifyFile or deleteFile';
+const ELASTIC_SLASH_STAR_STAR =
+  'It is dangerous to block FIM operations using a targetFilePath of /**. This can lead to system instability. Note that selectors without operation will match on all operations, including createFile, modifyFile or deleteFile';
+
 /** The operations the enforcing kernel can stop before they take effect. */
 export interface EnforcementCaps {
   blockable: ReadonlySet<Operation>;
@@ -138,7 +144,7 @@ function checkBlock(
       src.report(
         CODES.blockNeedsPath,
         block.pos,
-        `${r.label}: ${CODES.blockNeedsPath.message} (without targetFilePath: ${unbounded.map((s) => `"${s.selector.name}"`).join(', ')})`,
+        `${r.label}: ${ELASTIC_BLOCK_NEEDS_PATH} (without targetFilePath: ${unbounded.map((s) => `"${s.selector.name}"`).join(', ')})`,
       );
     }
     for (const s of match) {
@@ -146,7 +152,7 @@ function checkBlock(
         src.report(
           CODES.blockSlashStarStar,
           block.pos,
-          `${r.label}: Warning: Blocking FIM operations: selector "${s.selector.name}": ${CODES.blockSlashStarStar.message}`,
+          `${r.label}: Warning: Blocking FIM operations: selector "${s.selector.name}": ${ELASTIC_SLASH_STAR_STAR}`,
         );
       }
     }

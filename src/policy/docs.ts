@@ -29,8 +29,10 @@ export function renderConditions(): string {
 }
 
 export function renderCodes(): string {
-  const rows = ['| code | severity | message |', '|---|---|---|'];
-  for (const c of Object.values(CODES)) rows.push(`| ${c.code} | ${c.severity} | ${cell(c.message)} |`);
+  const rows = ["| code | severity | message | Elastic's text |", '|---|---|---|---|'];
+  for (const c of Object.values(CODES)) {
+    rows.push(`| ${c.code} | ${c.severity} | ${code(cell(c.message))} | ${c.elastic ? 'yes' : ''} |`);
+  }
   return rows.join('\n');
 }
 

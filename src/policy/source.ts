@@ -2,6 +2,7 @@
 // (size, depth, alias expansion), and report problems as positioned diagnostics.
 
 import {
+  type Alias,
   type Document,
   isAlias,
   isCollection,
@@ -27,6 +28,7 @@ export const MAX_DIAGNOSTICS = 500;
 export class Source {
   readonly diags: Diagnostic[] = [];
   private budget = MAX_NODES;
+  private readonly aliases = new Map<Alias, unknown>();
   /** Set when a limit was hit: the loader stops walking. */
   stopped = false;
 
@@ -67,7 +69,12 @@ export class Source {
   deref(node: unknown): unknown {
     if (!this.charge(node)) return undefined;
     if (!isAlias(node)) return node;
-    const target = node.resolve(this.doc);
+    // yaml's resolve() searches the document each time: cache, or alias reuse turns quadratic.
+    let target = this.aliases.get(node);
+    if (target === undefined && !this.aliases.has(node)) {
+      target = node.resolve(this.doc);
+      this.aliases.set(node, target);
+    }
     if (target === undefined) {
       this.report(CODES.aliasBudget, this.pos(node), `unknown YAML alias "*${node.source}"`);
       return undefined;

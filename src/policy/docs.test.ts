@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CODES } from './codes.js';
 import { normaliseTables, updateGenerated } from './docs.js';
+import { parsePolicy } from './load.js';
 
 const doc = readFileSync(new URL('../../docs/policy.md', import.meta.url), 'utf8');
 
@@ -10,6 +11,15 @@ describe('docs/policy.md', () => {
   it('has up-to-date generated tables (npx tsx scripts/gen-policy-docs.ts)', () => {
     expect(normaliseTables(updateGenerated(doc))).toBe(normaliseTables(doc));
   });
+  it('every yaml example validates without errors', () => {
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const b of blocks) {
+      const errors = parsePolicy(b, 'docs/policy.md').diagnostics.filter((d) => d.severity === 'error');
+      expect(errors).toEqual([]);
+    }
+  });
+
   it('codes are unique and sequential', () => {
     const codes = Object.values(CODES).map((c) => c.code);
     expect(new Set(codes).size).toBe(codes.length);

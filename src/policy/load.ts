@@ -54,8 +54,14 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   return { policy, diagnostics };
 }
 
+/** By position, stable; a node reached twice through aliases reports its problems once. */
 function sorted(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
   return ds
+    .filter((d) => {
+      const k = `${d.pos.line}:${d.pos.col}:${d.code}:${d.message}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    })
     .map((d, i) => [d, i] as const)
     .sort(([a, i], [b, j]) => a.pos.line - b.pos.line || a.pos.col - b.pos.col || i - j)
     .map(([d]) => d);

@@ -10,13 +10,12 @@ import {
   isPair,
   isScalar,
   isSeq,
-  LineCounter,
   type Node,
   parseDocument,
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import type { Diagnostic, Position } from '../util/diagnostics.js';
+import { type Diagnostic, lineStartsOf, offsetToPosition, type Position } from '../util/diagnostics.js';
 import { CODES, type CodeSpec } from './codes.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -35,12 +34,11 @@ export class Source {
   constructor(
     readonly file: string,
     readonly doc: Document.Parsed,
-    private readonly lc: LineCounter,
+    private readonly lineStarts: readonly number[],
   ) {}
 
   posAt(offset: number): Position {
-    const p = this.lc.linePos(Math.max(0, offset));
-    return { line: p.line, col: p.col };
+    return offsetToPosition(this.lineStarts, Math.max(0, offset));
   }
 
   pos(node: unknown): Position {
@@ -111,16 +109,16 @@ export function openSource(text: string, file: string): { src?: Source; diags: D
       diags: [diag(CODES.tooLarge, at, `policy file is too large: ${bytes} bytes (limit ${MAX_FILE_BYTES})`)],
     };
   }
-  const lc = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   } catch (e) {
     // The parser recurses on nesting; a stack overflow is the only expected throw.
     const msg = e instanceof RangeError ? 'YAML nesting is too deep' : `invalid YAML: ${String(e)}`;
     return { diags: [diag(e instanceof RangeError ? CODES.tooDeep : CODES.yamlSyntax, at, msg)] };
   }
-  const src = new Source(file, doc, lc);
+  // Our own line table: yaml's LineCounter misses lines after some syntax errors.
+  const src = new Source(file, doc, lineStartsOf(text));
   let fatal = false;
   for (const e of doc.errors) {
     const pos = src.posAt(e.pos[0]);

@@ -13,6 +13,13 @@ describe('YAML problems', () => {
     expect(problems('a: "unterminated\n')[0]).toMatch(/^D4C-POL-001 2:1: error: invalid YAML: /);
   });
 
+  it('positions syntax errors on the right line after earlier errors (fuzz regression)', () => {
+    expect(problems('*a\n      process\n  process: ')).toEqual([
+      'D4C-POL-001 2:7: error: invalid YAML: Unexpected scalar at node end',
+      'D4C-POL-001 3:10: error: invalid YAML: Unexpected map-value-ind token in YAML stream: ":"',
+    ]);
+  });
+
   it('reports a duplicate key at the second key', () => {
     const text = DEFAULT_POLICY.replace(
       '      actions: [log]',
@@ -62,6 +69,15 @@ describe('YAML problems', () => {
       'x: &ops [fork, exec]\nprocess:\n  selectors: [{name: s, operation: *ops}]\n  responses: [{match: [s], actions: [log]}]\n';
     // The anchor's holder is an unknown key, but the alias resolved to the list.
     expect(problems(text)).toEqual(['D4C-POL-008 1:1: error: unknown key "x" in the policy']);
+  });
+
+  it('a node reached twice through aliases reports its problems once', () => {
+    const text =
+      'process:\n  selectors: [&s {name: s, processName: [averyveryverylongname]}, *s]\n  responses: [{match: [s], actions: [log]}]\n';
+    expect(problems(text)).toEqual([
+      'D4C-POL-014 2:25: error: selector "s": This name is already used by another selector. (first at line 2)',
+      'D4C-POL-021 2:42: error: selector "s": "processName" values cannot exceed 15 bytes',
+    ]);
   });
 
   it('an unknown alias is an error, not a throw', () => {

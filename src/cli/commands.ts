@@ -14,5 +14,10 @@ register(
 register(
   'policy test',
   'evaluate a policy over recorded ECS events',
-  async () => (await import('./policy.js')).runTest,
+  async () => (await import('./policy-test.js')).runTest,
+);
+register(
+  'policy schema',
+  'print the JSON Schema of the policy language (for editors)',
+  async () => (await import('./policy.js')).runSchema,
 );

@@ -59,7 +59,7 @@ export async function runValidate(argv: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function readPolicyFile(file: string): Promise<string | { message: string }> {
+export async function readPolicyFile(file: string): Promise<string | { message: string }> {
   try {
     if (file === '-') return await readStdin();
     // Refuse huge files before reading them; the loader re-checks the byte count.
@@ -85,8 +85,4 @@ async function readStdin(): Promise<string> {
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-export async function runTest(_argv: string[]): Promise<number> {
-  throw new UsageError('not available yet');
 }

@@ -208,6 +208,7 @@ describe('bootstrap from a fake procfs', () => {
     await t.bootstrap();
     const facts = (pid: number, startNs: number, o: Partial<TaskFacts> = {}): TaskFacts => ({
       tgid: pid,
+      tid: pid,
       ppid: 40,
       pgid: 40,
       sid: 40,
@@ -233,18 +234,18 @@ describe('bootstrap from a fake procfs', () => {
     // The sensor's exact start of pid 41 lies inside /proc's tick 411: same process.
     const exact = 411 * TICK + 4_321_987;
     const idBefore = t.snapshot(41)!.entity_id;
-    t.onExec({ ...facts(41, exact), filename: '/bin/busybox', argv: ['sleep', '300'], cwd: '/' });
+    t.onExec({ task: facts(41, exact), filename: '/bin/busybox', argv: ['sleep', '300'], cwd: '/' });
     expect(t.stats()).toMatchObject({ pidReuse: 0, execReplays: 1 });
     expect(t.snapshot(41)!.previous).toBeUndefined();
     expect(t.snapshot(41)!.entity_id).toBe(idBefore);
     // A fork seen by the sensor and by /proc both.
-    t.onFork(facts(41, exact));
+    t.onFork({ task: facts(41, exact) });
     expect(t.stats().duplicateForks).toBe(1);
     // A genuinely new exec afterwards does record the previous image.
-    t.onExec({ ...facts(41, exact), filename: '/bin/cat', argv: ['cat'], cwd: '/' });
+    t.onExec({ task: facts(41, exact), filename: '/bin/cat', argv: ['cat'], cwd: '/' });
     expect(t.snapshot(41)!.previous).toEqual([{ executable: '/bin/busybox', args: ['sleep', '300'] }]);
     // A child forked by the container init inherits its container entry leader.
-    t.onFork(facts(42, 1000 * S));
+    t.onFork({ task: facts(42, 1000 * S) });
     expect(t.snapshot(42)!.entry_leader).toMatchObject({ pid: 40, entry_meta: { type: 'container' } });
   });
 
@@ -288,8 +289,9 @@ describe('lazy fill of unknown pids', () => {
       cgroup2Root: '',
       nowNs: () => clock.now,
     });
-    const child = {
+    const child: TaskFacts = {
       tgid: 41,
+      tid: 41,
       ppid: 40,
       pgid: 40,
       sid: 40,
@@ -311,7 +313,7 @@ describe('lazy fill of unknown pids', () => {
       mntNsInum: 0,
       comm: 'sh',
     };
-    t.onFork(child);
+    t.onFork({ task: child });
     // Parent 40 and its parent 9000 came from /proc; the entry leader was decided on the way.
     expect(t.snapshot(41)).toMatchObject({
       executable: '/bin/busybox',
@@ -320,16 +322,16 @@ describe('lazy fill of unknown pids', () => {
     });
     expect(t.stats()).toMatchObject({ lazyFills: 2, unknownParentLookups: 0 });
     // Tokens spent: pid 1 was not read; the next unknown is refused until time passes.
-    t.onFork({ ...child, tgid: 99, ppid: 1, pgid: 99, sid: 99 });
+    t.onFork({ task: { ...child, tgid: 99, tid: 99, ppid: 1, pgid: 99, sid: 99 } });
     expect(t.stats()).toMatchObject({ lazyFillRateLimited: 1, unknownParentLookups: 1 });
     clock.now += 1 * S;
-    t.onFork({ ...child, tgid: 98, ppid: 1, pgid: 98, sid: 98 });
+    t.onFork({ task: { ...child, tgid: 98, tid: 98, ppid: 1, pgid: 98, sid: 98 } });
     expect(t.stats()).toMatchObject({ lazyFills: 3 });
     expect(t.snapshot(98)!.parent).toMatchObject({ pid: 1, name: 'systemd' });
     // A /proc process that started after the child is not its parent.
     writeFakeProcess(root, { pid: 50, comm: 'late', ppid: 1, start: 900 });
     clock.now += 1 * S;
-    t.onFork({ ...child, tgid: 51, ppid: 50 });
+    t.onFork({ task: { ...child, tgid: 51, tid: 51, ppid: 50 } });
     expect(t.stats()).toMatchObject({ lazyFillMisses: 1 });
     expect(t.snapshot(51)!.parent).toBeUndefined();
   });

@@ -23,6 +23,7 @@ function table(opts: Partial<ProcessTableOptions> = {}) {
 function facts(tgid: number, startNs: number, o: Partial<TaskFacts> = {}): TaskFacts {
   return {
     tgid,
+    tid: tgid,
     ppid: 1,
     pgid: tgid,
     sid: tgid,
@@ -47,15 +48,17 @@ function facts(tgid: number, startNs: number, o: Partial<TaskFacts> = {}): TaskF
   };
 }
 
-const fork = (pid: number, ppid: number, startNs: number, o: Partial<ForkRecord> = {}): ForkRecord =>
+/** The child's facts of a fork. */
+const fork = (pid: number, ppid: number, startNs: number, o: Partial<TaskFacts> = {}): TaskFacts =>
   facts(pid, startNs, { ppid, pgid: ppid, sid: ppid, ...o });
-const exec = (f: TaskFacts, filename: string, argv: string[], cwd = '/'): ExecRecord => ({
-  ...f,
+const F = (task: TaskFacts, o: Omit<ForkRecord, 'task'> = {}): ForkRecord => ({ task, ...o });
+const exec = (task: TaskFacts, filename: string, argv: string[], cwd = '/'): ExecRecord => ({
+  task,
   filename,
   argv,
   cwd,
 });
-const exit = (f: TaskFacts, exitCode: number, timeNs?: number): ExitRecord => ({ ...f, exitCode, timeNs });
+const exit = (task: TaskFacts, exitCode: number, timeNs?: number): ExitRecord => ({ task, exitCode, timeNs });
 
 function decodeEntity(id: string): string {
   return Buffer.from(id, 'base64').toString();
@@ -73,7 +76,7 @@ describe('fork, exec, exit', () => {
     const sh = facts(100, 5 * S, { ppid: 1, comm: 'sh' });
     t.onExec(exec(sh, '/bin/sh', ['sh', '-c', 'ls'], '/root'));
     const child = fork(101, 100, 6 * S, { pgid: 100, sid: 100, comm: 'sh' });
-    t.onFork(child);
+    t.onFork(F(child));
     let s = t.snapshot(101)!;
     // A forked child runs its parent's image until it execs.
     expect(s).toMatchObject({ pid: 101, name: 'sh', executable: '/bin/sh', args: ['sh', '-c', 'ls'] });
@@ -144,8 +147,8 @@ describe('fork, exec, exit', () => {
   it('ignores thread clones and thread exits', () => {
     const { t } = table();
     t.onExec(exec(facts(10, S), '/x', ['x']));
-    expect(t.onFork({ ...fork(10, 1, S), tid: 11 })).toBeUndefined();
-    expect(t.onExit({ ...exit(facts(10, S), 0), tid: 11 })).toBeUndefined();
+    expect(t.onFork(F({ ...fork(10, 1, S), tid: 11 }))).toBeUndefined();
+    expect(t.onExit(exit({ ...facts(10, S), tid: 11 }, 0))).toBeUndefined();
     expect(t.get(10)!.ended).toBe(false);
     expect(t.stats().threadEventsIgnored).toBe(2);
   });
@@ -174,7 +177,7 @@ describe('entity ids', () => {
     t.onExec(exec(a, '/a', ['a']));
     const idA = t.snapshot(300)!.entity_id;
     t.onExit(exit(a, 0, 50.2 * S));
-    t.onFork(fork(300, 1, 50.7 * S));
+    t.onFork(F(fork(300, 1, 50.7 * S)));
     const idB = t.snapshot(300)!.entity_id;
     expect(idB).not.toBe(idA);
     expect(decodeEntity(idA).split('-').slice(0, 4)).toEqual(decodeEntity(idB).split('-').slice(0, 4));
@@ -194,7 +197,7 @@ describe('pid reuse and out-of-order events', () => {
     withInit(t);
     const old = t.onExec(exec(facts(50, 2 * S), '/old', ['old']));
     const oldId = t.entityId(old);
-    const fresh = t.onFork(fork(50, 1, 90 * S))!;
+    const fresh = t.onFork(F(fork(50, 1, 90 * S)))!;
     expect(fresh).not.toBe(old);
     expect(t.get(50)).toBe(fresh);
     expect(t.entityId(fresh)).not.toBe(oldId);
@@ -208,9 +211,9 @@ describe('pid reuse and out-of-order events', () => {
   it('a parent pid reused after the child started is not the parent', () => {
     const { t } = table();
     t.onExec(exec(facts(10, 1 * S), '/parent', ['p']));
-    t.onFork(fork(11, 10, 2 * S));
+    t.onFork(F(fork(11, 10, 2 * S)));
     t.onExit(exit(facts(10, 1 * S), 0, 3 * S));
-    t.onFork(fork(10, 1, 4 * S)); // pid 10 reused
+    t.onFork(F(fork(10, 1, 4 * S))); // pid 10 reused
     t.onExec(exec(facts(10, 4 * S), '/impostor', ['i']));
     const s = t.snapshot(11)!;
     expect(s.parent).toBeUndefined();
@@ -221,7 +224,7 @@ describe('pid reuse and out-of-order events', () => {
     const { t } = table();
     t.onExec(exec(facts(10, 1 * S), '/stale', ['s']));
     const before = t.stats().unknownParentLookups;
-    const c = t.onFork({ ...fork(11, 10, 5 * S), parentStartNs: 3 * S })!;
+    const c = t.onFork(F(fork(11, 10, 5 * S), { parentStartNs: 3 * S }))!;
     expect(c.executable).toBe('');
     expect(c.name).toBe('x');
     expect(t.stats().unknownParentLookups).toBe(before + 1);
@@ -232,7 +235,7 @@ describe('pid reuse and out-of-order events', () => {
     const p = facts(77, 3 * S, { comm: 'curl', ppid: 1 });
     t.onExec(exec(p, '/usr/bin/curl', ['curl', 'x']));
     t.onExit(exit(facts(78, 4 * S, { comm: 'ghost' }), 1));
-    t.onSetsid(facts(79, 4 * S, { comm: 'daemon' }));
+    t.onSetsid(F(facts(79, 4 * S, { comm: 'daemon' })));
     expect(t.snapshot(77)).toMatchObject({ name: 'curl', args: ['curl', 'x'] });
     expect(t.snapshot(78)).toMatchObject({ name: 'ghost', exit_code: 1, executable: '' });
     expect(t.snapshot(79)).toMatchObject({ name: 'daemon' });
@@ -255,7 +258,7 @@ describe('pid reuse and out-of-order events', () => {
     t.onExec(exec(facts(10, S), '/bin/bash', ['bash']));
     const c = fork(11, 10, 2 * S);
     t.onExec(exec(c, '/bin/ls', ['ls'])); // exec delivered before its fork
-    t.onFork(c);
+    t.onFork(F(c));
     expect(t.snapshot(11)).toMatchObject({ executable: '/bin/ls', args: ['ls'] });
     expect(t.stats()).toMatchObject({ duplicateForks: 1, pidReuse: 0 });
   });
@@ -267,11 +270,11 @@ describe('leaders', () => {
     withInit(t);
     t.onExec(exec(facts(100, S, { comm: 'bash' }), '/bin/bash', ['bash']));
     const d = fork(101, 100, 2 * S, { pgid: 100, sid: 100 });
-    t.onFork(d);
+    t.onFork(F(d));
     let s = t.snapshot(101)!;
     expect(s.session_leader).toMatchObject({ pid: 100, same_as_process: false });
     expect(s.group_leader).toMatchObject({ pid: 100, same_as_process: false });
-    t.onSetsid({ ...d, sid: 101, pgid: 101 });
+    t.onSetsid(F({ ...d, sid: 101, pgid: 101 }));
     s = t.snapshot(101)!;
     expect(s.session_leader).toMatchObject({ pid: 101, same_as_process: true, entity_id: s.entity_id });
     expect(s.group_leader).toMatchObject({ pid: 101, same_as_process: true });
@@ -284,12 +287,12 @@ describe('leaders', () => {
     t.onExec(exec(facts(700, S, { comm: 'conmon' }), '/usr/bin/conmon', ['/usr/bin/conmon', '--cid', 'abc']));
     // runc init: forked under conmon, setsid, then execs the container's command.
     const init = fork(710, 700, 2 * S, { comm: 'runc:[2:INIT]' });
-    t.onFork(init);
-    t.onSetsid({ ...init, sid: 710, pgid: 710 });
+    t.onFork(F(init));
+    t.onSetsid(F({ ...init, sid: 710, pgid: 710 }));
     const initNs = { ...init, sid: 710, pgid: 710, vpid: 1, comm: 'sh' };
     t.onExec(exec(initNs, '/bin/sh', ['sh', '-c', 'sleep 1; id']));
     const child = fork(711, 710, 3 * S, { sid: 710, pgid: 710, vpid: 2 });
-    t.onFork(child);
+    t.onFork(F(child));
     t.onExec(exec(child, '/bin/sleep', ['sleep', '1']));
 
     const lead = t.snapshot(710)!;
@@ -339,7 +342,7 @@ describe('leaders', () => {
     t.onExec(exec(facts(500, S), '/usr/sbin/sshd', ['sshd', '-D']));
     t.onExec(exec(facts(600, 2 * S, { ppid: 500 }), '/usr/sbin/sshd', ['sshd: root@pts/0']));
     t.onExec(exec(facts(601, 3 * S, { ppid: 600, ttyMajor: 136, ttyMinor: 0 }), '/bin/bash', ['-bash']));
-    t.onFork(fork(602, 601, 4 * S, { ttyMajor: 136 }));
+    t.onFork(F(fork(602, 601, 4 * S, { ttyMajor: 136 })));
     expect(t.snapshot(601)!.entry_leader).toMatchObject({ pid: 601, entry_meta: { type: 'sshd' } });
     expect(t.snapshot(602)!.entry_leader).toMatchObject({ pid: 601, same_as_process: false });
     // sshd's own per-connection child is a session leader under sshd but named sshd: not an sshd entry.
@@ -360,8 +363,8 @@ describe('leaders', () => {
   it('no entry leader for pid 1 and kernel threads; unknown for an orphan session', () => {
     const { t } = table();
     withInit(t);
-    t.onFork(fork(2, 0, 0, { sid: 0, pgid: 0, comm: 'kthreadd' }));
-    t.onFork(fork(40, 2, S, { sid: 0, pgid: 0, comm: 'kworker/0:0' }));
+    t.onFork(F(fork(2, 0, 0, { sid: 0, pgid: 0, comm: 'kthreadd' })));
+    t.onFork(F(fork(40, 2, S, { sid: 0, pgid: 0, comm: 'kworker/0:0' })));
     t.onExec(exec(facts(90, S, { ppid: 89 }), '/bin/tmux', ['tmux'])); // parent unknown
     expect(t.snapshot(1)!.entry_leader).toBeUndefined();
     expect(t.snapshot(1)!.parent).toBeUndefined();
@@ -412,7 +415,7 @@ describe('bounds', () => {
     t.onExec(exec(p(15), '/p15', [])); // then 10
     expect(t.get(10)).toBeUndefined();
     expect(t.stats()).toMatchObject({ size: 4, evictedExitedForCap: 2, evictedLiveForCap: 0 });
-    t.onSetsid(p(11)); // 11 active again: 13 is now the least recently active
+    t.onSetsid(F(p(11))); // 11 active again: 13 is now the least recently active
     t.onExec(exec(p(16), '/p16', []));
     expect(t.get(13)).toBeUndefined();
     expect(t.get(11)).toBeDefined();
@@ -425,7 +428,7 @@ describe('bounds', () => {
     t.onExit(exit(facts(10, S), 0, clock.now));
     clock.now += 10 * S;
     // A late child event still finds its parent.
-    t.onFork(fork(11, 10, 2 * S));
+    t.onFork(F(fork(11, 10, 2 * S)));
     expect(t.snapshot(11)!.parent).toMatchObject({ pid: 10, executable: '/bin/sh' });
     clock.now += 25 * S;
     t.sweep();
@@ -439,7 +442,7 @@ describe('bounds', () => {
     for (let i = 0; i < 5000; i++) {
       const pid = 1000 + (i % 3000);
       const f = facts(pid, (i + 1) * S);
-      t.onFork({ ...f, ppid: 1000 + ((i * 7) % 3000) });
+      t.onFork(F({ ...f, ppid: 1000 + ((i * 7) % 3000) }));
       if (i % 3 !== 0) t.onExit(exit(f, 0, clock.now));
       expect(t.stats().size).toBeLessThanOrEqual(100);
     }

@@ -60,7 +60,8 @@ export class ProcessTable implements Relatives {
   private readonly live = new EntryList(ListId.Live);
   private readonly exitedList = new EntryList(ListId.Exited);
   private readonly strings = new Map<string, string>();
-  private readonly bigints = new Map<bigint, bigint>();
+  private readonly capSet: bigint[] = [0n];
+  private capNext = 0;
   private readonly c: Counters = {
     forks: 0,
     execs: 0,
@@ -201,29 +202,31 @@ export class ProcessTable implements Relatives {
 
   onFork(rec: ForkRecord): ProcessEntry | undefined {
     this.c.forks++;
-    if (rec.tid !== undefined && rec.tid !== rec.tgid) {
+    const t = rec.task;
+    if (t.tid !== t.tgid) {
       this.c.threadEventsIgnored++;
       return undefined;
     }
-    const startNs = toNum(rec.startNs);
+    const startNs = toNum(t.startNs);
     const now = rec.timeNs === undefined ? this.nowNs() : toNum(rec.timeNs);
-    let e = this.map.get(rec.tgid);
+    let e = this.map.get(t.tgid);
     if (e && this.same(e, startNs)) {
       // Seen already (bootstrap raced the fork, or a later event arrived first).
       this.c.duplicateForks++;
-      this.applyFacts(e, rec);
+      this.applyFacts(e, t);
       if (!(e.flags & Flag.ImageKnown)) this.inheritImage(e, this.parentFor(e, rec.parentStartNs));
       this.touch(e);
       return e;
     }
     if (e) {
-      if (e.startNs > startNs) return this.late(rec, startNs);
+      if (e.startNs > startNs) return this.late(t, startNs);
       this.replaceReused(e, startNs);
     }
-    e = new ProcessEntry(rec.tgid, startNs);
-    this.applyFacts(e, rec);
+    e = new ProcessEntry(t.tgid, startNs);
+    this.applyFacts(e, t);
     const parent = this.parentFor(e, rec.parentStartNs);
     this.inheritImage(e, parent);
+    if (parent) this.touch(parent); // forking is a sign of life
     this.insert(e);
     if (parent) e.entryLeader = parent.entryLeader;
     else evaluateEntryLeader(e, this, null);
@@ -233,17 +236,18 @@ export class ProcessTable implements Relatives {
 
   onExec(rec: ExecRecord): ProcessEntry {
     this.c.execs++;
-    const startNs = toNum(rec.startNs);
-    let e = this.map.get(rec.tgid);
+    const t = rec.task;
+    const startNs = toNum(t.startNs);
+    let e = this.map.get(t.tgid);
     if (e && !this.same(e, startNs)) {
-      if (e.startNs > startNs) return this.execImage(this.late(rec, startNs), rec);
+      if (e.startNs > startNs) return this.execImage(this.late(t, startNs), rec);
       this.replaceReused(e, startNs);
       e = undefined;
     }
     if (!e) {
-      e = this.fromEvent(rec, startNs);
+      e = this.fromEvent(t, startNs);
     } else {
-      this.applyFacts(e, rec);
+      this.applyFacts(e, t);
       if ((e.flags & (Flag.FromProc | Flag.ExecSeen)) === Flag.FromProc && this.sameImage(e, rec)) {
         // An exec that happened before /proc was read: the table shows its result already.
         this.c.execReplays++;
@@ -263,16 +267,17 @@ export class ProcessTable implements Relatives {
 
   onExit(rec: ExitRecord): ProcessEntry | undefined {
     this.c.exits++;
-    if (rec.tid !== undefined && rec.tid !== rec.tgid) {
+    const t = rec.task;
+    if (t.tid !== t.tgid) {
       this.c.threadEventsIgnored++;
       return undefined;
     }
-    const startNs = toNum(rec.startNs);
+    const startNs = toNum(t.startNs);
     const now = rec.timeNs === undefined ? this.nowNs() : toNum(rec.timeNs);
-    let e = this.map.get(rec.tgid);
+    let e = this.map.get(t.tgid);
     if (e && !this.same(e, startNs)) {
       if (e.startNs > startNs) {
-        const old = this.late(rec, startNs);
+        const old = this.late(t, startNs);
         old.endNs = now;
         old.exitCode = rec.exitCode;
         return old;
@@ -281,13 +286,13 @@ export class ProcessTable implements Relatives {
       e = undefined;
     }
     if (!e) {
-      e = this.fromEvent(rec, startNs);
+      e = this.fromEvent(t, startNs);
       evaluateEntryLeader(e, this);
     } else if (e.endNs >= 0) {
       this.c.duplicateExits++;
       return e;
     } else {
-      this.applyFacts(e, rec);
+      this.applyFacts(e, t);
     }
     e.endNs = now;
     e.exitCode = rec.exitCode;
@@ -299,21 +304,22 @@ export class ProcessTable implements Relatives {
 
   onSetsid(rec: SetsidRecord): ProcessEntry {
     this.c.setsids++;
-    const startNs = toNum(rec.startNs);
-    let e = this.map.get(rec.tgid);
+    const t = rec.task;
+    const startNs = toNum(t.startNs);
+    let e = this.map.get(t.tgid);
     if (e && !this.same(e, startNs)) {
-      if (e.startNs > startNs) return this.late(rec, startNs);
+      if (e.startNs > startNs) return this.late(t, startNs);
       this.replaceReused(e, startNs);
       e = undefined;
     }
     if (!e) {
       // Unknown: /proc may still show its image (same start), else the event's facts alone.
-      e = this.lazyFill(rec.tgid, startNs, true);
+      e = this.lazyFill(t.tgid, startNs, true);
       if (e) this.c.unknownPidEvents++;
-      else e = this.fromEvent(rec, startNs);
+      else e = this.fromEvent(t, startNs);
     }
     // Elastic re-decides the entry leader at the next exec, when the session's program is known.
-    this.applyFacts(e, rec);
+    this.applyFacts(e, t);
     this.touch(e);
     this.maintain(rec.timeNs === undefined ? this.nowNs() : toNum(rec.timeNs));
     return e;
@@ -446,10 +452,10 @@ export class ProcessTable implements Relatives {
     e.ttyMajor = r.ttyMajor;
     e.ttyMinor = r.ttyMinor;
     e.cgroupId = toNum(r.cgroupId);
-    e.cgroupPath = this.intern(r.cgroupPath);
+    if (e.cgroupPath !== r.cgroupPath) e.cgroupPath = this.intern(r.cgroupPath);
     e.pidNsInum = r.pidNsInum;
     e.mntNsInum = r.mntNsInum;
-    e.comm = this.intern(r.comm);
+    if (e.comm !== r.comm) e.comm = this.intern(r.comm);
     if (!(e.flags & Flag.ImageKnown)) e.name = e.comm;
   }
 
@@ -570,11 +576,12 @@ export class ProcessTable implements Relatives {
   }
 
   private internBig(v: U64): bigint {
+    // Few distinct capability sets exist on a host; a short scan with === beats a Map here.
+    const caps = this.capSet;
     const b = typeof v === 'bigint' ? v : BigInt(v);
-    const x = this.bigints.get(b);
-    if (x !== undefined) return x;
-    if (this.bigints.size >= 1024) this.bigints.clear();
-    this.bigints.set(b, b);
+    for (let i = 0; i < caps.length; i++) if (caps[i] === b) return caps[i]!;
+    if (caps.length < 16) caps.push(b);
+    else caps[this.capNext++ & 15] = b;
     return b;
   }
 }

@@ -5,12 +5,15 @@
 /** A 64-bit kernel value: the sensor may hand over a bigint, tests and /proc give numbers. */
 export type U64 = number | bigint;
 
-/** Facts the sensor reports with every process event, about the task that caused it. */
+/**
+ * Facts the sensor reports with every process event, about the task that caused it. Kept in one
+ * object of one shape for every event kind, so the table's hot path reads them monomorphically.
+ */
 export interface TaskFacts {
   /** Process id (thread group id) in the initial pid namespace. */
   tgid: number;
-  /** Thread id; a record with `tid !== tgid` is a thread, not a process. Defaults to `tgid`. */
-  tid?: number;
+  /** Thread id; a fork or exit with `tid !== tgid` is a thread's, and leaves the table alone. */
+  tid: number;
   /** Parent process id (the real parent's tgid, initial pid namespace). */
   ppid: number;
   pgid: number;
@@ -40,28 +43,32 @@ export interface TaskFacts {
   mntNsInum: number;
   /** The task's comm (at most 15 bytes). */
   comm: string;
+}
+
+export interface ProcessEvent {
+  task: TaskFacts;
   /** When the event happened, ns since boot (same clock as `startNs`). Defaults to the table's clock. */
   timeNs?: U64;
 }
 
-/** A new process: the facts are the child's; `ppid` names the parent. */
-export interface ForkRecord extends TaskFacts {
+/** A new process: the task is the child; `task.ppid` names the parent. */
+export interface ForkRecord extends ProcessEvent {
   /** The parent's start time, when the sensor knows it: rules out a reused parent pid. */
   parentStartNs?: U64;
 }
 
-export interface ExecRecord extends TaskFacts {
+export interface ExecRecord extends ProcessEvent {
   /** The executable's path. */
   filename: string;
   argv: readonly string[];
   cwd: string;
 }
 
-export interface ExitRecord extends TaskFacts {
+export interface ExitRecord extends ProcessEvent {
   exitCode: number;
 }
 
-export type SetsidRecord = TaskFacts;
+export type SetsidRecord = ProcessEvent;
 
 /** Elastic's entry types (`process.entry_leader.entry_meta.type`). */
 export type EntryType = 'init' | 'sshd' | 'ssm' | 'container' | 'terminal' | 'console' | 'unknown';

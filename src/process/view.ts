@@ -21,22 +21,45 @@ export interface ViewSource {
 export function entityIdOf(agentId: string, e: ProcessEntry, bootTimeMs: number, tickNs: number): string {
   const startSec = Math.floor((bootTimeMs + e.startNs / 1e6) / 1000);
   const ticks = Math.floor(e.startNs / tickNs);
-  return Buffer.from(`${agentId}-${e.pid}-${startSec}-${ticks}`).toString('base64');
+  const text = `${agentId}-${e.pid}-${startSec}-${ticks}`;
+  // btoa is the faster path but only takes Latin-1; an agent id is normally a UUID.
+  return LATIN1.test(text) ? btoa(text) : Buffer.from(text).toString('base64');
 }
 
+const LATIN1 = /^[\x00-\xff]*$/;
+
+// Event timestamps cluster: the ISO text up to the minute is reused while it stays the same.
+let minuteStartMs = Number.NaN;
+let minutePrefix = '';
+
+/** ISO 8601 text of `ns` since boot (ms precision). */
 export function isoOf(bootTimeMs: number, ns: number): string {
-  return new Date(bootTimeMs + Math.floor(ns / 1e6)).toISOString();
+  const ms = bootTimeMs + Math.floor(ns / 1e6);
+  const inMinute = ms - minuteStartMs;
+  if (inMinute >= 0 && inMinute < 60_000) {
+    const sec = Math.floor(inMinute / 1000);
+    const milli = inMinute - sec * 1000;
+    return `${minutePrefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  }
+  const iso = new Date(ms).toISOString();
+  // Outside years 0000-9999 the format differs: do not cache those.
+  if (iso.length === 24) {
+    minuteStartMs = ms - (((ms % 60_000) + 60_000) % 60_000);
+    minutePrefix = iso.slice(0, 17);
+  }
+  return iso;
 }
 
-const idStrings = new Map<number, string>();
+// Shared, frozen `{ id }` objects: documents reference them, nobody may change them.
+const idObjects = new Map<number, { readonly id: string }>();
 
-function idString(id: number): string {
-  let s = idStrings.get(id);
-  if (s === undefined) {
-    s = String(id);
-    if (idStrings.size < 4096) idStrings.set(id, s);
+function idObject(id: number): { id: string } {
+  let o = idObjects.get(id);
+  if (o === undefined) {
+    o = Object.freeze({ id: String(id) });
+    if (idObjects.size < 4096) idObjects.set(id, o);
   }
-  return s;
+  return o as { id: string };
 }
 
 function startOf(src: ViewSource, e: ProcessEntry): string {
@@ -56,8 +79,8 @@ export function buildView(src: ViewSource, e: ProcessEntry): ProcessView {
     interactive: isInteractive(e.ttyMajor, e.ttyMinor),
     working_directory: e.cwd,
   };
-  if (e.euid >= 0) v.user = { id: idString(e.euid) };
-  if (e.egid >= 0) v.group = { id: idString(e.egid) };
+  if (e.euid >= 0) v.user = idObject(e.euid);
+  if (e.egid >= 0) v.group = idObject(e.egid);
   return v;
 }
 
@@ -71,12 +94,12 @@ export function buildSnapshot(src: ViewSource, e: ProcessEntry): ProcessSnapshot
   const s = buildView(src, e) as ProcessSnapshot;
   s.vpid = e.vpid;
   if (e.ruid >= 0) {
-    s.real_user = { id: idString(e.ruid) };
-    s.saved_user = { id: idString(e.suid) };
+    s.real_user = idObject(e.ruid);
+    s.saved_user = idObject(e.suid);
   }
   if (e.rgid >= 0) {
-    s.real_group = { id: idString(e.rgid) };
-    s.saved_group = { id: idString(e.sgid) };
+    s.real_group = idObject(e.rgid);
+    s.saved_group = idObject(e.sgid);
   }
   if (e.ttyMajor !== 0) s.tty = { char_device: { major: e.ttyMajor, minor: e.ttyMinor } };
   if (e.endNs >= 0) {

@@ -11,7 +11,8 @@ import type { ExecRecord, ExitRecord, ForkRecord, TaskFacts } from '../src/proce
 const LIVE = 10_000;
 const POOL = 4096; // churn pids, reused cycle after cycle (pid reuse exercised)
 const CYCLES = 200_000;
-const STEP_NS = 50_000; // 20k process lifetimes per second of event time
+const STEP_NS = 50_000;
+const RUNS = 5; // 20k process lifetimes per second of event time
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -141,7 +142,7 @@ function runBaseline(pool: Cycle[]): number {
   return ns;
 }
 
-function runTable(pool: Cycle[]): { ns: number; table: ProcessTable } {
+function runTable(pool: Cycle[], snapshots = true): { ns: number; table: ProcessTable } {
   const table = new ProcessTable({
     agentId: 'bench',
     lazyFillPerSecond: 0,
@@ -156,9 +157,9 @@ function runTable(pool: Cycle[]): { ns: number; table: ProcessTable } {
     setTimes(c, 2e9 + i * STEP_NS);
     table.onFork(c.fork);
     const e = table.onExec(c.exec);
-    sink += table.snapshot(e)!.args_count;
+    if (snapshots) sink += table.snapshot(e)!.args_count;
     table.onExit(c.exit);
-    sink += table.snapshot(e)!.pid;
+    if (snapshots) sink += table.snapshot(e)!.pid;
   }
   const ns = Number(process.hrtime.bigint() - t0);
   if (sink === 42) console.log('');
@@ -194,6 +195,11 @@ function memoryOf10k(): { heapBytes: number; rssBytes: number; rssAfter: number 
   };
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
 export interface ProcessBenchResult {
   name: string;
   cycles: number;
@@ -203,6 +209,9 @@ export interface ProcessBenchResult {
   tableEventsPerSec: number;
   /** How many times slower than plain Map set/get: table time / baseline time. */
   ratioVsMap: number;
+  /** The same events without building snapshots. */
+  eventsOnlyPerSec: number;
+  eventsOnlyRatioVsMap: number;
   nsPerCycle: number;
   memory10k: {
     processes: number;
@@ -217,16 +226,27 @@ export interface ProcessBenchResult {
 export default async function bench(): Promise<ProcessBenchResult> {
   const mem = memoryOf10k();
   const pool = cyclePool();
-  // Warm both paths, then measure each twice and keep the best.
+  // Warm both paths, then alternate runs and keep the medians: the machine may be busy.
   runBaseline(pool);
   runTable(pool);
-  gc();
-  const base = Math.min(runBaseline(pool), runBaseline(pool));
-  gc();
-  const a = runTable(pool);
-  gc();
-  const b = runTable(pool);
-  const tableNs = Math.min(a.ns, b.ns);
+  const baseRuns: number[] = [];
+  const tableRuns: number[] = [];
+  const eventRuns: number[] = [];
+  let last: ProcessTable | undefined;
+  for (let r = 0; r < RUNS; r++) {
+    gc();
+    baseRuns.push(runBaseline(pool));
+    gc();
+    const t = runTable(pool);
+    tableRuns.push(t.ns);
+    last = t.table;
+    gc();
+    eventRuns.push(runTable(pool, false).ns);
+  }
+  const base = median(baseRuns);
+  const tableNs = median(tableRuns);
+  const eventsNs = median(eventRuns);
+  const b = { table: last! };
   const st = b.table.stats();
   return {
     name: 'process-table',
@@ -236,6 +256,8 @@ export default async function bench(): Promise<ProcessBenchResult> {
     tableCyclesPerSec: Math.round(CYCLES / (tableNs / 1e9)),
     tableEventsPerSec: Math.round((CYCLES * 3) / (tableNs / 1e9)),
     ratioVsMap: Number((tableNs / base).toFixed(2)),
+    eventsOnlyPerSec: Math.round((CYCLES * 3) / (eventsNs / 1e9)),
+    eventsOnlyRatioVsMap: Number((eventsNs / base).toFixed(2)),
     nsPerCycle: Math.round(tableNs / CYCLES),
     memory10k: {
       processes: LIVE + LIVE / 2,

@@ -377,7 +377,7 @@ export class ProcessTable implements Relatives {
   // ---------------------------------------------------------------- internals
 
   private parentFor(e: ProcessEntry, parentStart: U64 | undefined): ProcessEntry | undefined {
-    if (e.ppid <= 0) return undefined;
+    if (e.ppid <= 0 || e.ppid === e.pid) return undefined;
     const p = this.map.get(e.ppid);
     if (
       p &&

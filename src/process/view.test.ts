@@ -28,4 +28,19 @@ describe('entityIdOf', () => {
     expect(Buffer.from(entityIdOf('a-b', e, 1_000_000, 1e7), 'base64').toString()).toBe('a-b-7-1061-6123');
     expect(Buffer.from(entityIdOf('agént☃', e, 0, 1e7), 'base64').toString()).toBe('agént☃-7-61-6123');
   });
+
+  it('is the same for a /proc start (clock ticks) and the exact start of one process', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10 ** 9 }),
+        fc.integer({ min: 0, max: 9_999_999 }),
+        fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
+        (ticks, within, bootMs) => {
+          const fromProc = new ProcessEntry(9, ticks * 1e7);
+          const exact = new ProcessEntry(9, ticks * 1e7 + within);
+          expect(entityIdOf('a', exact, bootMs, 1e7)).toBe(entityIdOf('a', fromProc, bootMs, 1e7));
+        },
+      ),
+    );
+  });
 });

@@ -19,8 +19,10 @@ export interface ViewSource {
  * Derived only from what /proc also shows, so an agent restart gives the same ids.
  */
 export function entityIdOf(agentId: string, e: ProcessEntry, bootTimeMs: number, tickNs: number): string {
-  const startSec = Math.floor((bootTimeMs + e.startNs / 1e6) / 1000);
+  // Both parts from the start truncated to clock ticks: /proc-derived and exact event start
+  // times of one process then always give the same id.
   const ticks = Math.floor(e.startNs / tickNs);
+  const startSec = Math.floor((bootTimeMs + (ticks * tickNs) / 1e6) / 1000);
   const text = `${agentId}-${e.pid}-${startSec}-${ticks}`;
   // btoa is the faster path but only takes Latin-1; an agent id is normally a UUID.
   return LATIN1.test(text) ? btoa(text) : Buffer.from(text).toString('base64');

@@ -249,6 +249,47 @@ describe('bootstrap from a fake procfs', () => {
     expect(t.snapshot(42)!.entry_leader).toMatchObject({ pid: 40, entry_meta: { type: 'container' } });
   });
 
+  it('events handled while bootstrap runs win over its older /proc view', async () => {
+    const { t } = bootTable(root);
+    const task: TaskFacts = {
+      tgid: 41,
+      tid: 41,
+      ppid: 40,
+      pgid: 40,
+      sid: 40,
+      vpid: 2,
+      startNs: 411 * TICK + 5,
+      ruid: 0,
+      euid: 0,
+      suid: 0,
+      rgid: 0,
+      egid: 0,
+      sgid: 0,
+      capEff: 0n,
+      capPrm: 0n,
+      ttyMajor: 0,
+      ttyMinor: 0,
+      cgroupId: 0,
+      cgroupPath: '/',
+      pidNsInum: 0,
+      mntNsInum: 0,
+      comm: 'cat',
+    };
+    const running = t.bootstrap();
+    const fromEvent = t.onExec({ task, filename: '/bin/cat', argv: ['cat', '/etc/passwd'], cwd: '/' });
+    // A pid reused after /proc was read: the event's process is the newer one.
+    const reused = t.onFork({
+      task: { ...task, tgid: 31, tid: 31, ppid: 30, startNs: 900 * S, comm: 'nginx' },
+    })!;
+    await running;
+    expect(t.get(41)).toBe(fromEvent);
+    expect(t.snapshot(41)).toMatchObject({ executable: '/bin/cat', args: ['cat', '/etc/passwd'] });
+    expect(t.get(31)).toBe(reused);
+    expect(t.stats().pidReuse).toBe(0);
+    // The container leader found by bootstrap is still the entry leader of the exec'd process.
+    expect(t.snapshot(41)!.entry_leader).toMatchObject({ pid: 40 });
+  });
+
   it('tolerates unreadable files and processes vanishing mid-read', async () => {
     const r = fakeRoot(HOST);
     mkdirSync(join(r, '77777')); // a pid directory without files: vanished
@@ -334,5 +375,9 @@ describe('lazy fill of unknown pids', () => {
     t.onFork({ task: { ...child, tgid: 51, tid: 51, ppid: 50 } });
     expect(t.stats()).toMatchObject({ lazyFillMisses: 1 });
     expect(t.snapshot(51)!.parent).toBeUndefined();
+    // The miss is remembered for a while: no /proc read per snapshot of the orphan.
+    clock.now += 1 * S;
+    t.snapshot(51);
+    expect(t.stats()).toMatchObject({ lazyFillMisses: 1, lazyFillRateLimited: 1 });
   });
 });

@@ -253,6 +253,19 @@ describe('pid reuse and out-of-order events', () => {
     expect(t.stats()).toMatchObject({ lateEvents: 1, pidReuse: 0 });
   });
 
+  it('a late exec or setsid of the previous pid holder is answered from its own facts', () => {
+    const { t } = table();
+    const young = t.onExec(exec(facts(60, 10 * S), '/young', ['y']));
+    const lateExec = t.onExec(exec(facts(60, 5 * S), '/old', ['o']));
+    expect(lateExec).toMatchObject({ executable: '/old', args: ['o'] });
+    expect(t.snapshot(lateExec)).toMatchObject({ pid: 60, executable: '/old' });
+    expect(t.snapshot(lateExec)!.entity_id).not.toBe(t.snapshot(60)!.entity_id);
+    expect(t.onSetsid(F(facts(60, 5 * S)))).not.toBe(young);
+    expect(t.get(60)).toBe(young);
+    expect(t.get(60)!.executable).toBe('/young');
+    expect(t.stats()).toMatchObject({ lateEvents: 2, pidReuse: 0 });
+  });
+
   it('a duplicate fork (already known) keeps what is known', () => {
     const { t } = table();
     t.onExec(exec(facts(10, S), '/bin/bash', ['bash']));

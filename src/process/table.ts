@@ -31,6 +31,7 @@ import { buildSnapshot, entityIdOf } from './view.js';
 const MAX_INTERNED = 16_384;
 /** Ancestors filled lazily in one go at most (each also costs a rate-limit token). */
 const MAX_LAZY_DEPTH = 32;
+const LAZY_MISS_TTL_NS = 5e9;
 
 type Counters = Omit<ProcessTableStats, 'size' | 'live' | 'exited' | 'bootstrap'>;
 
@@ -54,6 +55,7 @@ export class ProcessTable implements Relatives {
   private lazyTokens: number;
   private lazyRefillNs: number;
   private lazyDepth = 0;
+  private readonly lazyMissed = new Map<number, number>();
   private readonly procFs: ProcFs;
 
   private readonly map = new Map<number, ProcessEntry>();
@@ -134,7 +136,10 @@ export class ProcessTable implements Relatives {
       this.insert(e);
       added.push(e);
     }
-    this.evaluateInAncestryOrder(added);
+    // Entries made from events while bootstrap ran were judged without their ancestors: again.
+    const evaluate = added.slice();
+    for (const e of this.map.values()) if (!(e.flags & Flag.FromProc)) evaluate.push(e);
+    this.evaluateInAncestryOrder(evaluate);
     this.maintain(now);
     this.boot = {
       processes: added.length,
@@ -530,6 +535,9 @@ export class ProcessTable implements Relatives {
   private lazyFill(pid: number, startNs: number, exact: boolean): ProcessEntry | undefined {
     if (this.lazyRate <= 0 || this.lazyDepth >= MAX_LAZY_DEPTH) return undefined;
     const now = this.nowNs();
+    // A pid that just failed is not read again at once (every snapshot of its orphans would ask).
+    const missedAt = this.lazyMissed.get(pid);
+    if (missedAt !== undefined && now - missedAt < LAZY_MISS_TTL_NS) return undefined;
     this.lazyTokens = Math.min(
       this.lazyRate,
       this.lazyTokens + ((now - this.lazyRefillNs) / 1e9) * this.lazyRate,
@@ -544,6 +552,8 @@ export class ProcessTable implements Relatives {
     const ok = (s: number) => (exact ? Math.abs(s - startNs) : s - startNs) < this.sameStartToleranceNs;
     if (!info || !ok(info.startTicks * this.tickNs)) {
       this.c.lazyFillMisses++;
+      if (this.lazyMissed.size >= 1024) this.lazyMissed.clear();
+      this.lazyMissed.set(pid, now);
       return undefined;
     }
     const e = this.fromProcInfo(info, cgroupIdResolver(this.cgroup2Root, this.procFs));

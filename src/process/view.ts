@@ -21,6 +21,7 @@ export interface ViewSource {
 export function entityIdOf(agentId: string, e: ProcessEntry, bootTimeMs: number, tickNs: number): string {
   // Both parts from the start truncated to clock ticks: /proc-derived and exact event start
   // times of one process then always give the same id.
+  // Exact while startNs < 2^53 (104 days of uptime); beyond, a double holds ns only to a few ns.
   const ticks = Math.floor(e.startNs / tickNs);
   const startSec = Math.floor((bootTimeMs + (ticks * tickNs) / 1e6) / 1000);
   const text = `${agentId}-${e.pid}-${startSec}-${ticks}`;

@@ -98,6 +98,17 @@ const HOST: FakeProc[] = [
   },
   { pid: 30, comm: 'nginx', ppid: 8000, start: 510, exe: '/usr/sbin/nginx', args: ['nginx: master process'] },
   { pid: 31, comm: 'nginx', ppid: 30, pgid: 30, sid: 30, start: 511, exe: '/usr/sbin/nginx (deleted)' },
+  // A daemon that left its shell (parent init) but stayed in the ssh session; "10763" lists
+  // before "601" in /proc's (string-sorted) listing.
+  {
+    pid: 10763,
+    comm: 'podman',
+    ppid: 1,
+    pgid: 10230,
+    sid: 601,
+    start: 700,
+    args: ['podman', 'system', 'service'],
+  },
   {
     pid: 700,
     comm: 'defunct',
@@ -151,6 +162,17 @@ describe('bootstrap from a fake procfs', () => {
       session_leader: { pid: 601, same_as_process: false, interactive: true },
       entry_leader: { pid: 601, name: 'bash', entry_meta: { type: 'sshd' }, same_as_process: false },
     });
+  });
+
+  it('a daemon inherits from its session leader, whatever the listing order', async () => {
+    const { t } = bootTable(root);
+    await t.bootstrap();
+    expect(t.snapshot(10763)).toMatchObject({
+      parent: { pid: 1 },
+      session_leader: { pid: 601, same_as_process: false },
+      entry_leader: { pid: 601, entry_meta: { type: 'sshd' } },
+    });
+    expect(t.snapshot(10763)!.group_leader).toBeUndefined();
   });
 
   it('container processes found running get their container entry leader', async () => {

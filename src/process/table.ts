@@ -139,7 +139,7 @@ export class ProcessTable implements Relatives {
     // Entries made from events while bootstrap ran were judged without their ancestors: again.
     const evaluate = added.slice();
     for (const e of this.map.values()) if (!(e.flags & Flag.FromProc)) evaluate.push(e);
-    this.evaluateInAncestryOrder(evaluate);
+    this.evaluateInDependencyOrder(evaluate);
     this.maintain(now);
     this.boot = {
       processes: added.length,
@@ -152,18 +152,37 @@ export class ProcessTable implements Relatives {
     return { ...this.boot };
   }
 
-  /** Parents before children, so each inherits an entry leader already decided. */
-  private evaluateInAncestryOrder(added: readonly ProcessEntry[]): void {
-    const pending = new Set(added);
-    const chain: ProcessEntry[] = [];
-    for (const e of added) {
-      let cur: ProcessEntry | undefined = e;
-      while (cur && pending.delete(cur)) {
-        chain.push(cur);
-        cur = this.knownParent(cur);
+  /**
+   * Decides entry leaders with each process' parent, session leader and group leader decided
+   * first (they are what it inherits from). /proc lists pids in no useful order (Node sorts
+   * them as strings), and a daemon's session leader need not be its ancestor.
+   */
+  private evaluateInDependencyOrder(list: readonly ProcessEntry[]): void {
+    const pending = new Set(list);
+    const onStack = new Set<ProcessEntry>();
+    const stack: ProcessEntry[] = [];
+    const waiting = (d: ProcessEntry | undefined): d is ProcessEntry =>
+      d !== undefined && pending.has(d) && !onStack.has(d);
+    for (const root of list) {
+      if (!pending.has(root)) continue;
+      stack.push(root);
+      onStack.add(root);
+      while (stack.length > 0) {
+        const e = stack[stack.length - 1]!;
+        const parent = this.knownParent(e);
+        const dep = waiting(parent)
+          ? parent
+          : [this.knownLeader(e, e.sid), this.knownLeader(e, e.pgid)].find(waiting);
+        if (dep) {
+          stack.push(dep);
+          onStack.add(dep);
+          continue;
+        }
+        stack.pop();
+        onStack.delete(e);
+        pending.delete(e);
+        evaluateEntryLeader(e, this);
       }
-      for (let i = chain.length - 1; i >= 0; i--) evaluateEntryLeader(chain[i]!, this);
-      chain.length = 0;
     }
   }
 
@@ -399,7 +418,11 @@ export class ProcessTable implements Relatives {
 
   /** Parent lookup without side effects (no lazy fill, no counting). */
   private knownParent(e: ProcessEntry): ProcessEntry | undefined {
-    const p = this.map.get(e.ppid);
+    return e.ppid === e.pid ? undefined : this.knownLeader(e, e.ppid);
+  }
+
+  private knownLeader(e: ProcessEntry, pid: number): ProcessEntry | undefined {
+    const p = pid > 0 ? this.map.get(pid) : undefined;
     return p && p.startNs <= e.startNs + this.sameStartToleranceNs ? p : undefined;
   }
 

@@ -197,7 +197,10 @@ describe('bootstrap from a fake procfs', () => {
       args: ['nginx'],
       entry_leader: { pid: 30 },
     });
-    expect(t.get(31)!.flags & 16).toBe(16); // ExeDeleted
+    expect(t.get(31)!.exeDeleted).toBe(true);
+    expect(t.get(30)!.exeDeleted).toBe(false);
+    // Snapshots go into JSON documents as they are.
+    expect(JSON.parse(JSON.stringify(worker))).toEqual(worker);
   });
 
   it('kernel threads and init have no entry leader; zombies count as exited', async () => {
@@ -211,6 +214,8 @@ describe('bootstrap from a fake procfs', () => {
       parent: { pid: 2 },
     });
     expect(t.snapshot(3)!.entry_leader).toBeUndefined();
+    expect(t.get(3)!.kernelThread).toBe(true);
+    expect(t.get(500)!.kernelThread).toBe(false);
     expect(t.snapshot(9000)!.entry_leader).toMatchObject({ pid: 9000, entry_meta: { type: 'init' } });
     expect(t.get(700)!.ended).toBe(true);
     expect(t.stats()).toMatchObject({ size: HOST.length, exited: 1, live: HOST.length - 1 });

@@ -79,6 +79,20 @@ export class ProcessEntry {
   get ended(): boolean {
     return this.endNs >= 0;
   }
+
+  /** /proc showed the executable as deleted (replaced or removed after the exec). */
+  get exeDeleted(): boolean {
+    return (this.flags & Flag.ExeDeleted) !== 0;
+  }
+
+  get kernelThread(): boolean {
+    return (this.flags & Flag.KThread) !== 0;
+  }
+
+  /** No longer in the table (evicted, or its pid taken by a newer process). */
+  get detached(): boolean {
+    return (this.flags & Flag.Detached) !== 0;
+  }
 }
 
 export const EMPTY_ARGS: readonly string[] = Object.freeze([]);

@@ -158,15 +158,17 @@ function ensureImage(): string {
 describe.skipIf(!PODMAN)('bootstrap with a running podman container', () => {
   let initPid = 0;
   let cid = '';
+  let image = '';
 
   beforeAll(() => {
-    const image = ensureImage();
+    image = ensureImage();
     cid = podman('run', '-d', '--name', NAME, image, 'sh', '-c', 'sleep 120 & wait');
     initPid = Number(podman('inspect', '-f', '{{.State.Pid}}', NAME));
   }, 60_000);
   afterAll(() => {
     try {
       podman('rm', '-f', '-t', '0', NAME);
+      if (image === OWN_IMAGE) podman('rmi', '-f', OWN_IMAGE);
     } catch {
       // already gone
     }

@@ -21,7 +21,7 @@ export interface DockerApiOptions {
   socketPath: string;
   /** Per request; default 2000 ms. */
   timeoutMs?: number;
-  /** Source name in metadata and metrics; default derived from the runtime (`podman-api`/`docker-api`). */
+  /** Source name in metadata, metrics and warnings; default `podman-api` when the path says podman, else `docker-api`. */
   name?: string;
 }
 
@@ -70,15 +70,14 @@ export class DockerApiClient implements MetadataSource {
   constructor(opts: DockerApiOptions) {
     this.socketPath = opts.socketPath;
     this.timeoutMs = opts.timeoutMs ?? 2000;
-    if (opts.name) this.fixedName = opts.name;
+    // Stable from the start: the resolver keys warnings by name, before any ping succeeded.
+    this.name = opts.name ?? (this.socketPath.includes('podman') ? 'podman-api' : 'docker-api');
   }
-  private fixedName: string | undefined;
+  readonly name: string;
 
-  get name(): string {
-    return this.fixedName ?? (this.runtime === 'podman' ? 'podman-api' : 'docker-api');
-  }
   get runtimes(): readonly RuntimeHint[] {
-    return this.runtime === 'podman' ? ['podman'] : ['docker'];
+    const r = this.runtime ?? (this.name.startsWith('podman') ? 'podman' : 'docker');
+    return r === 'podman' ? ['podman'] : ['docker'];
   }
 
   /** GET a JSON document. Rejects with HttpError / Error (internal use only). */

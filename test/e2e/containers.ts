@@ -13,6 +13,9 @@ export const TEST_IMAGE = 'localhost/d4c/busybox:latest';
 export const PODMAN_SOCKET = '/run/podman/podman.sock';
 const SETUP = fileURLToPath(new URL('../../scripts/podman-setup.sh', import.meta.url));
 const LABEL = 'd4c.test=1';
+// Test files run in parallel processes: each removes only its own containers and those left by
+// processes that are gone.
+const PID_LABEL = 'd4c.test.pid';
 
 export interface RunOptions {
   image?: string;
@@ -74,7 +77,7 @@ async function podman(args: string[], timeout = 30_000): Promise<ExecResult> {
 export async function runContainer(opts: RunOptions = {}): Promise<TestContainer> {
   await ensurePodman();
   const name = opts.name ?? `d4c-test-${randomBytes(4).toString('hex')}`;
-  const args = ['run', '-d', '--name', name, '--label', LABEL];
+  const args = ['run', '-d', '--name', name, '--label', LABEL, '--label', `${PID_LABEL}=${process.pid}`];
   if (opts.privileged) args.push('--privileged');
   for (const c of opts.capAdd ?? []) args.push('--cap-add', c);
   for (const v of opts.volumes ?? []) args.push('-v', v);
@@ -124,11 +127,22 @@ export async function removeContainer(id: string): Promise<void> {
   live.delete(id);
 }
 
-/** Removes every container this process started, and leftovers labelled by earlier runs. */
+/** Removes every container this process started, and leftovers of test processes that are gone. */
 export async function removeAll(): Promise<void> {
   await Promise.all([...live].map((id) => removeContainer(id)));
-  const left = await podman(['ps', '-aq', '--filter', `label=${LABEL}`]);
-  const ids = left.stdout.split('\n').filter(Boolean);
+  const left = await podman([
+    'ps',
+    '-a',
+    '--filter',
+    `label=${LABEL}`,
+    '--format',
+    `{{.ID}} {{index .Labels "${PID_LABEL}"}}`,
+  ]);
+  const ids: string[] = [];
+  for (const line of left.stdout.split('\n')) {
+    const [id, pid] = line.trim().split(' ');
+    if (id && !alive(Number(pid))) ids.push(id);
+  }
   if (ids.length > 0) await podman(['rm', '-f', '-v', '-t', '0', ...ids]);
 }
 
@@ -144,6 +158,16 @@ export async function withContainer<T>(opts: RunOptions, fn: (c: TestContainer) 
 
 export async function removeVolume(name: string): Promise<void> {
   await podman(['volume', 'rm', '-f', name]);
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function shellQuote(s: string): string {

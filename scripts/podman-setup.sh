@@ -46,8 +46,8 @@ if ! podman image exists "$IMAGE"; then
 fi
 podman image exists "$ALIAS" || podman tag "$IMAGE" "$ALIAS"
 
-# The API service: reuse a live one, replace a stale socket.
-if ! curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
+# The API service: reuse a live one, replace a stale socket. D4C_PODMAN_SERVICE=0 skips it (d4c lab).
+if [ "${D4C_PODMAN_SERVICE:-1}" != 0 ] && ! curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
   mkdir -p "$(dirname "$SOCK")"
   rm -f "$SOCK"
   nohup podman system service --time=0 "unix://$SOCK" >/var/log/d4c-podman-service.log 2>&1 &

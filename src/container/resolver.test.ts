@@ -169,7 +169,10 @@ describe.skipIf(!podmanAvailable())('ContainerResolver with real podman', () => 
   it('merges the API and the OCI spec for a real container found by its cgroup', async () => {
     await ensurePodman();
     const r = new ContainerResolver({
-      sources: [new DockerApiClient({ socketPath: PODMAN_SOCKET }), new OciSpecSource()],
+      sources: [new DockerApiClient({ socketPath: PODMAN_SOCKET, timeoutMs: 10_000 }), new OciSpecSource()],
+      // Correctness here, not speed: the machine is busy with other test files.
+      holdMs: 10_000,
+      lookupTimeoutMs: 10_000,
       onWarning: () => {},
     });
     const c = await runContainer({ capAdd: ['SYS_ADMIN'], labels: { team: 'blue' } });
@@ -197,8 +200,14 @@ describe.skipIf(!podmanAvailable())('ContainerResolver with real podman', () => 
   it('fills on start events, marks die, and keeps working while the API is stopped and restarted', async () => {
     await startService();
     const warnings: string[] = [];
-    const api = new DockerApiClient({ socketPath: sock, name: 'test-podman-api', timeoutMs: 1000 });
-    const r = new ContainerResolver({ sources: [api], retryMs: 0, onWarning: (w) => warnings.push(w) });
+    const api = new DockerApiClient({ socketPath: sock, name: 'test-podman-api', timeoutMs: 10_000 });
+    const r = new ContainerResolver({
+      sources: [api],
+      retryMs: 0,
+      holdMs: 10_000,
+      lookupTimeoutMs: 10_000,
+      onWarning: (w) => warnings.push(w),
+    });
     r.start();
     try {
       await sleep(300);

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensurePodman,
-  PODMAN_SOCKET,
+  type PodmanService,
   podmanAvailable,
   removeAll,
   removeVolume,
   runContainer,
+  startPodmanService,
   withContainer,
 } from '../../test/e2e/containers.js';
 import { DockerApiClient } from './docker-api.js';
@@ -18,15 +18,19 @@ import type { ContainerMeta, RuntimeEvent } from './types.js';
 const ok = podmanAvailable();
 
 describe.skipIf(!ok)('DockerApiClient against podman', () => {
-  const client = new DockerApiClient({ socketPath: PODMAN_SOCKET });
+  let service: PodmanService;
+  let client: DockerApiClient;
   const dir = mkdtempSync(join(tmpdir(), 'd4c-api-'));
   const vol = `d4c-test-vol-${process.pid}`;
 
   beforeAll(async () => {
-    await ensurePodman();
+    service = await startPodmanService();
+    // The name says podman although the socket path does not.
+    client = new DockerApiClient({ socketPath: service.socket, name: 'podman-api', timeoutMs: 10_000 });
     writeFileSync(join(dir, 'app.conf'), 'x=1\n');
   });
   afterAll(async () => {
+    await service?.stop();
     await removeAll();
     await removeVolume(vol);
     rmSync(dir, { recursive: true, force: true });

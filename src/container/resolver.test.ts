@@ -1,15 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensurePodman,
-  PODMAN_SOCKET,
+  type PodmanService,
   podmanAvailable,
   removeAll,
   runContainer,
+  startPodmanService,
 } from '../../test/e2e/containers.js';
 import { parseCgroupPath } from './cgroup.js';
 import { DockerApiClient } from './docker-api.js';
@@ -143,33 +142,21 @@ describe('ContainerResolver with a runtime that hangs', () => {
 });
 
 describe.skipIf(!podmanAvailable())('ContainerResolver with real podman', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'd4c-res-'));
-  const sock = join(dir, 'podman.sock');
-  let service: ChildProcess | undefined;
-
-  function startService(): Promise<void> {
-    service = spawn('podman', ['system', 'service', '--time=0', `unix://${sock}`], { stdio: 'ignore' });
-    return until(() => existsSync(sock), 10_000);
-  }
-  async function stopService(): Promise<void> {
-    const p = service;
-    if (!p || p.exitCode !== null) return;
-    const gone = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await gone;
-    rmSync(sock, { force: true });
-  }
-
+  let service: PodmanService;
+  beforeAll(async () => {
+    service = await startPodmanService();
+  });
   afterAll(async () => {
-    await stopService();
+    await service?.stop();
     await removeAll();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('merges the API and the OCI spec for a real container found by its cgroup', async () => {
-    await ensurePodman();
     const r = new ContainerResolver({
-      sources: [new DockerApiClient({ socketPath: PODMAN_SOCKET, timeoutMs: 10_000 }), new OciSpecSource()],
+      sources: [
+        new DockerApiClient({ socketPath: service.socket, name: 'podman-api', timeoutMs: 10_000 }),
+        new OciSpecSource(),
+      ],
       // Correctness here, not speed: the machine is busy with other test files.
       holdMs: 10_000,
       lookupTimeoutMs: 10_000,
@@ -198,9 +185,12 @@ describe.skipIf(!podmanAvailable())('ContainerResolver with real podman', () => 
   });
 
   it('fills on start events, marks die, and keeps working while the API is stopped and restarted', async () => {
-    await startService();
     const warnings: string[] = [];
-    const api = new DockerApiClient({ socketPath: sock, name: 'test-podman-api', timeoutMs: 10_000 });
+    const api = new DockerApiClient({
+      socketPath: service.socket,
+      name: 'test-podman-api',
+      timeoutMs: 10_000,
+    });
     const r = new ContainerResolver({
       sources: [api],
       retryMs: 0,
@@ -219,14 +209,14 @@ describe.skipIf(!podmanAvailable())('ContainerResolver with real podman', () => 
       await until(() => r.lookup(a.id)?.endedAt !== undefined);
       expect(r.lookup(a.id)?.endedAt).toBeDefined();
 
-      await stopService();
+      await service.stop();
       const b = await runContainer({});
       const mb = await r.resolve(b.id, { id: b.id, runtime: 'podman', layout: 'cgroupfs' });
       expect(mb).toMatchObject({ id: b.id, complete: false, runtime: 'podman' });
       expect(r.counters.unreachable).toBeGreaterThan(0);
       expect(warnings.some((w) => w.includes('test-podman-api unreachable'))).toBe(true);
 
-      await startService();
+      await service.restart();
       const again = await r.resolve(b.id);
       expect(again).toMatchObject({ complete: true, name: b.name });
       expect(warnings.some((w) => w.includes('answers again'))).toBe(true);

@@ -1,16 +1,17 @@
 // Real podman containers for integration tests: run (privileged, cap-add, mounts, labels), exec
 // (also under a pseudo-terminal), inspect, remove. Every container is labelled `d4c.test=1` and
 // tracked so `removeAll()` (call it in afterAll) and process exit clean up even after failures.
-import { execFile, execFileSync } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const pexec = promisify(execFile);
 
 export const TEST_IMAGE = 'localhost/d4c/busybox:latest';
-export const PODMAN_SOCKET = '/run/podman/podman.sock';
 const SETUP = fileURLToPath(new URL('../../scripts/podman-setup.sh', import.meta.url));
 const LABEL = 'd4c.test=1';
 // Test files run in parallel processes: each removes only its own containers and those left by
@@ -54,11 +55,63 @@ export function podmanAvailable(): boolean {
   return process.getuid?.() === 0 && existsSync('/usr/bin/podman') && existsSync(SETUP);
 }
 
-/** Runs scripts/podman-setup.sh once per process (containers.conf, local image, API service). */
+/**
+ * Runs scripts/podman-setup.sh once per process (containers.conf, local image). The API service
+ * is not started here: tests that need it start their own with startPodmanService().
+ */
 export function ensurePodman(): Promise<void> {
-  setupDone ??= pexec('bash', [SETUP], { timeout: 60_000 }).then(() => undefined);
+  setupDone ??= pexec('bash', [SETUP], {
+    timeout: 60_000,
+    env: { ...process.env, D4C_PODMAN_SERVICE: '0' },
+  }).then(() => undefined);
   return setupDone;
 }
+
+export interface PodmanService {
+  socket: string;
+  /** Stops the service (by its pid) and removes its directory; safe to call twice. */
+  stop(): Promise<void>;
+  /** Starts it again on the same socket. */
+  restart(): Promise<void>;
+}
+
+/** A private `podman system service` on a temporary socket, owned by the calling test. */
+export async function startPodmanService(): Promise<PodmanService> {
+  await ensurePodman();
+  const dir = mkdtempSync(join(tmpdir(), 'd4c-podman-'));
+  const socket = join(dir, 'podman.sock');
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    mkdirSync(dir, { recursive: true });
+    child = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
+    const end = Date.now() + 15_000;
+    while (!existsSync(socket) && Date.now() < end && child.exitCode === null) await sleep(25);
+    if (!existsSync(socket)) throw new Error('podman system service did not create its socket');
+  };
+  const stop = async () => {
+    const c = child;
+    if (c && c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await gone;
+    }
+    rmSync(socket, { force: true });
+  };
+  services.add(stop);
+  await start();
+  return {
+    socket,
+    stop: async () => {
+      await stop();
+      services.delete(stop);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: start,
+  };
+}
+
+const services = new Set<() => Promise<void>>();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function podman(args: string[], timeout = 30_000): Promise<ExecResult> {
   try {
@@ -127,8 +180,9 @@ export async function removeContainer(id: string): Promise<void> {
   live.delete(id);
 }
 
-/** Removes every container this process started, and leftovers of test processes that are gone. */
+/** Stops this process's API services; removes its containers and leftovers of test processes that are gone. */
 export async function removeAll(): Promise<void> {
+  await Promise.all([...services].map((stop) => stop()));
   await Promise.all([...live].map((id) => removeContainer(id)));
   const left = await podman([
     'ps',

@@ -13,6 +13,7 @@ import type {
   MetadataSource,
   MountInfo,
   PodInfo,
+  RuntimeEvent,
   RuntimeName,
   SourceResult,
 } from './types.js';
@@ -96,13 +97,16 @@ interface CriContainerStatus {
 export class CriSource implements MetadataSource {
   readonly name: string;
   readonly runtimes: readonly RuntimeHint[] = ['cri', 'containerd', 'cri-o'];
-  readonly counters = { lookups: 0, errors: 0, notFound: 0 };
+  readonly counters = { lookups: 0, errors: 0, notFound: 0, pollErrors: 0 };
   private readonly client: CriClient;
   private runtimeName: RuntimeName | undefined;
 
-  constructor(socketPath: string, opts: { timeoutMs?: number; name?: string } = {}) {
+  private readonly pollMs: number;
+
+  constructor(socketPath: string, opts: { timeoutMs?: number; name?: string; pollMs?: number } = {}) {
     this.client = new CriClient(socketPath, opts.timeoutMs ?? 2000);
     this.name = opts.name ?? 'cri';
+    this.pollMs = opts.pollMs ?? 2000;
   }
 
   async inspect(id: string): Promise<SourceResult> {
@@ -191,6 +195,54 @@ export class CriSource implements MetadataSource {
     if (st.metadata.namespace) pod.namespace = st.metadata.namespace;
     if (st.network?.ip) pod.ip = st.network.ip;
     return pod;
+  }
+
+  /**
+   * Start/die notifications by polling ListContainers: containerd 1.6 lacks CRI's
+   * GetContainerEvents stream. The first poll reports every running container as started, which
+   * primes the cache with containers that predate the agent.
+   */
+  watch(onEvent: (e: RuntimeEvent) => void): () => void {
+    const pollMs = this.pollMs;
+    const known = new Map<string, string>();
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const poll = async () => {
+      try {
+        const r = await this.client.call<{ containers?: Array<{ id: string; state: string }> }>(
+          'ListContainers',
+          {},
+        );
+        const seen = new Set<string>();
+        const now = Date.now();
+        for (const c of r.containers ?? []) {
+          seen.add(c.id);
+          const before = known.get(c.id);
+          if (c.state === 'CONTAINER_RUNNING' && before !== 'CONTAINER_RUNNING') {
+            onEvent({ type: 'start', id: c.id, time: now, source: this.name });
+          } else if (c.state === 'CONTAINER_EXITED' && before === 'CONTAINER_RUNNING') {
+            onEvent({ type: 'die', id: c.id, time: now, source: this.name });
+          }
+          known.set(c.id, c.state);
+        }
+        for (const [id, state] of known) {
+          if (seen.has(id)) continue;
+          if (state === 'CONTAINER_RUNNING') onEvent({ type: 'die', id, time: now, source: this.name });
+          known.delete(id);
+        }
+      } catch {
+        this.counters.pollErrors++;
+      }
+      if (!stopped) {
+        timer = setTimeout(poll, pollMs);
+        timer.unref();
+      }
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
   }
 
   close(): void {

@@ -14,6 +14,20 @@ const pexec = promisify(execFile);
 const ok = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/bin/podman');
 const CLI = new URL('../../bin/d4c.js', import.meta.url).pathname;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond()) && Date.now() < end) await sleep(50);
+}
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe.skipIf(!ok)('d4c lab', () => {
   const p = labPaths(`/tmp/d4c-lab-test-${process.pid}`);
   let cri: CriSource;
@@ -27,6 +41,9 @@ describe.skipIf(!ok)('d4c lab', () => {
       return { stdout: err.stdout, stderr: err.stderr, code: err.code };
     }
   }
+
+  let webId = '';
+  const webContainerId = async () => webId;
 
   beforeAll(async () => {
     await labUp(p, ['nginx:1.27']);
@@ -55,6 +72,7 @@ describe.skipIf(!ok)('d4c lab', () => {
       image: 'nginx:1.27',
       command: ['sleep', '300'],
     });
+    webId = web.containerId;
     const db = await runPod(p, {
       namespace: 'data',
       pod: 'db',
@@ -104,6 +122,50 @@ describe.skipIf(!ok)('d4c lab', () => {
       uid: db.podUid,
     });
   });
+
+  it('the resolver follows CRI start/die and survives containerd being stopped and restarted', async () => {
+    const src = new CriSource(p.socket, { pollMs: 200, timeoutMs: 1000, name: 'lab-cri' });
+    const warnings: string[] = [];
+    const r = new ContainerResolver({
+      sources: [src],
+      retryMs: 0,
+      holdMs: 5000,
+      lookupTimeoutMs: 5000,
+      onWarning: (w) => warnings.push(w),
+    });
+    r.start();
+    try {
+      const job = await runPod(p, { namespace: 'ops', pod: 'tick', command: ['sleep', '1'] });
+      await until(() => r.lookup(job.containerId)?.complete === true);
+      expect(r.lookup(job.containerId)?.pod?.namespace).toBe('ops');
+      await until(() => r.lookup(job.containerId)?.endedAt !== undefined);
+      expect(r.counters.dieEvents).toBeGreaterThan(0);
+
+      // containerd goes away; the pods' shims keep the containers running.
+      const pid = Number(readFileSync(p.pidFile, 'utf8'));
+      process.kill(pid, 'SIGTERM');
+      await until(() => !alive(pid));
+      const web = (await cri.inspect('0'.repeat(64))).status; // the shared client sees it too
+      expect(web).toBe('error');
+      const fresh = new ContainerResolver({
+        sources: [src],
+        retryMs: 0,
+        holdMs: 5000,
+        onWarning: (w) => warnings.push(w),
+      });
+      const webId = await webContainerId();
+      const m = await fresh.resolve(webId);
+      expect(m.complete).toBe(false);
+      expect(fresh.counters.unreachable).toBe(1);
+      expect(warnings.some((w) => w.includes('lab-cri unreachable'))).toBe(true);
+
+      await labUp(p);
+      await until(async () => (await fresh.resolve(webId)).complete, 20_000);
+      expect(fresh.lookup(webId)).toMatchObject({ complete: true, pod: { name: 'web', namespace: 'shop' } });
+    } finally {
+      r.stop();
+    }
+  }, 60_000);
 
   it('exec through the CLI, plain and under a terminal', async () => {
     const plain = await cli([

@@ -126,7 +126,7 @@ export async function labUp(
     const old = readPid(p);
     if (old && alive(old))
       throw new LabError(`containerd (pid ${old}) holds ${p.dir} but does not answer; run \`d4c lab down\``);
-    rmSync(p.state, { recursive: true, force: true });
+    // Keep state/: a restarted containerd recovers the pods whose shims outlived it.
     rmSync(p.socket, { force: true });
     mkdirSync(p.dir, { recursive: true });
     mkdirSync(p.logs, { recursive: true });
@@ -223,9 +223,49 @@ export async function labDown(p: LabPaths, log: (s: string) => void = () => {}):
     if (alive(pid)) process.kill(pid, 'SIGKILL');
     log(`lab: stopped containerd ${pid}`);
   }
+  await removeOrphans(p);
   await unmountUnder(p.dir);
   rmSync(p.dir, { recursive: true, force: true });
   removeEmptyCgroups();
+}
+
+/**
+ * What a containerd that died without stopping its pods leaves: runc containers whose bundle is
+ * in our state directory, and the shims serving our socket. Both were started by this lab.
+ */
+async function removeOrphans(p: LabPaths): Promise<void> {
+  const runcRoot = `/run/containerd/runc/${NAMESPACE}`;
+  try {
+    const { stdout } = await pexec('runc', ['--root', runcRoot, 'list', '-f', 'json']);
+    const list = (JSON.parse(stdout || 'null') as Array<{ id: string; bundle: string }> | null) ?? [];
+    for (const c of list) {
+      if (c.bundle.startsWith(`${p.state}/`)) {
+        await pexec('runc', ['--root', runcRoot, 'delete', '--force', c.id]).catch(() => {});
+      }
+    }
+  } catch {}
+  for (const pid of await shimPids(p.socket)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
+async function shimPids(socket: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!argv[0]?.includes('containerd-shim')) continue;
+    const i = argv.indexOf('-address');
+    if (i >= 0 && argv[i + 1] === socket) out.push(Number(name));
+  }
+  return out;
 }
 
 async function unmountUnder(dir: string): Promise<void> {

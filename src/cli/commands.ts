@@ -37,3 +37,4 @@ register(
   async () => (await import('./lab.js')).runExec,
 );
 register('lab rm', 'stop and remove a lab pod', async () => (await import('./lab.js')).runRm);
+register('lab ps', 'list the lab pods and their containers', async () => (await import('./lab.js')).runPs);

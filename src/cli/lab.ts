@@ -1,5 +1,15 @@
 // `d4c lab up|down|run|exec|rm`: see docs/containers.md. Errors from the lab are one sentence, exit 1.
-import { execInPod, LabError, labDown, labPaths, labUp, removePod, runPod, waitExit } from '../lab/index.js';
+import {
+  execInPod,
+  LabError,
+  labDown,
+  labPaths,
+  labUp,
+  listPods,
+  removePod,
+  runPod,
+  waitExit,
+} from '../lab/index.js';
 import { parse, UsageError } from './args.js';
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
@@ -111,4 +121,23 @@ export async function runRm(argv: string[]): Promise<number> {
   const [pod] = positionals;
   if (!pod) throw new UsageError('usage: d4c lab rm [--namespace NS] POD');
   return guarded(async () => ((await removePod(labPaths(values.dir), pod, values.namespace)) ? 0 : 1));
+}
+
+export async function runPs(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { dir: { type: 'string' } }, false);
+  return guarded(async () => {
+    const rows = await listPods(labPaths(values.dir));
+    const table = [['NAMESPACE', 'POD', 'CONTAINER', 'ID', 'STATE', 'IMAGE']];
+    for (const r of rows)
+      table.push([r.namespace, r.pod, r.container, r.containerId.slice(0, 12), r.state, r.image]);
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    for (const row of table)
+      process.stdout.write(
+        `${row
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
+    return 0;
+  });
 }

@@ -21,7 +21,12 @@ import { normalizeCap } from './types.js';
 
 const PROTO = fileURLToPath(new URL('./proto/api.proto', import.meta.url));
 
-export const DEFAULT_CRI_SOCKETS = ['/run/containerd/containerd.sock', '/run/crio/crio.sock'] as const;
+// containerd, CRI-O, and the `d4c lab` node at its default place (src/lab/node.ts).
+export const DEFAULT_CRI_SOCKETS = [
+  '/run/containerd/containerd.sock',
+  '/run/crio/crio.sock',
+  '/var/lib/d4c/lab/containerd.sock',
+] as const;
 
 // Loaded once per process; the proto is large.
 let definition: grpc.GrpcObject | undefined;

@@ -14,6 +14,8 @@ export {
 export {
   type ExecOptions,
   execInPod,
+  listPods,
+  type PodRow,
   type RunningPod,
   type RunPodOptions,
   removePod,

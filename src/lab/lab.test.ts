@@ -226,5 +226,10 @@ describe.skipIf(!ok)('d4c lab', () => {
     expect(missing).toMatchObject({ code: 1 });
     expect(missing.stderr.trim()).toBe('d4c lab: no pod nope in the lab');
     expect((await cli(['lab', 'run', '--dir', p.dir, '--', 'true'])).code).toBe(2);
+    const ps = await cli(['lab', 'ps', '--dir', p.dir]);
+    expect(ps.code).toBe(0);
+    expect(ps.stdout).toMatch(/^NAMESPACE\s+POD\s+CONTAINER\s+ID\s+STATE\s+IMAGE\n/);
+    expect(ps.stdout).toMatch(/\nshop\s+web\s+web\s+[0-9a-f]{12}\s+running\s+/);
+    expect(ps.stdout).toMatch(/\njobs\s+job\s+job\s+[0-9a-f]{12}\s+exited\s+/);
   });
 });

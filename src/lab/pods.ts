@@ -232,3 +232,40 @@ export async function removePod(p: LabPaths, pod: string, namespace?: string): P
     c.close();
   }
 }
+
+export interface PodRow {
+  namespace: string;
+  pod: string;
+  container: string;
+  containerId: string;
+  state: string;
+  image: string;
+}
+
+/** Every container of the lab's pods, for `d4c lab ps`. */
+export async function listPods(p: LabPaths): Promise<PodRow[]> {
+  const c = await client(p);
+  try {
+    const r = await c.call<{
+      containers?: Array<{
+        id: string;
+        state: string;
+        labels?: Record<string, string>;
+        metadata?: { name?: string };
+        image?: { image?: string };
+      }>;
+    }>('ListContainers', {});
+    return (r.containers ?? [])
+      .map((x) => ({
+        namespace: x.labels?.['io.kubernetes.pod.namespace'] ?? '',
+        pod: x.labels?.['io.kubernetes.pod.name'] ?? '',
+        container: x.metadata?.name ?? '',
+        containerId: x.id,
+        state: x.state.replace(/^CONTAINER_/, '').toLowerCase(),
+        image: x.image?.image ?? '',
+      }))
+      .sort((a, b) => `${a.namespace}/${a.pod}`.localeCompare(`${b.namespace}/${b.pod}`));
+  } finally {
+    c.close();
+  }
+}

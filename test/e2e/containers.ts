@@ -130,7 +130,18 @@ async function podman(args: string[], timeout = 30_000): Promise<ExecResult> {
 export async function runContainer(opts: RunOptions = {}): Promise<TestContainer> {
   await ensurePodman();
   const name = opts.name ?? `d4c-test-${randomBytes(4).toString('hex')}`;
-  const args = ['run', '-d', '--name', name, '--label', LABEL, '--label', `${PID_LABEL}=${process.pid}`];
+  // --pull=never: no registry is reachable; a missing image should fail at once.
+  const args = [
+    'run',
+    '-d',
+    '--pull=never',
+    '--name',
+    name,
+    '--label',
+    LABEL,
+    '--label',
+    `${PID_LABEL}=${process.pid}`,
+  ];
   if (opts.privileged) args.push('--privileged');
   for (const c of opts.capAdd ?? []) args.push('--cap-add', c);
   for (const v of opts.volumes ?? []) args.push('-v', v);

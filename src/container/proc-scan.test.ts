@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { podmanAvailable, removeAll, runContainer } from '../../test/e2e/containers.js';
+import { OciSpecSource } from './oci.js';
 import { scanRunningContainers } from './proc-scan.js';
+import { ContainerResolver } from './resolver.js';
 
 describe('scanRunningContainers', () => {
   it('a missing /proc gives an empty result', async () => {
@@ -20,6 +22,11 @@ describe('scanRunningContainers', () => {
       expect(found?.pids.length).toBeGreaterThanOrEqual(3);
       // This test process is on the host.
       for (const x of r.containers.values()) expect(x.pids).not.toContain(process.pid);
+      // The agent's start-up path: prime the resolver with what the scan found.
+      const resolver = new ContainerResolver({ sources: [new OciSpecSource()], onWarning: () => {} });
+      resolver.prime([...r.containers.values()].map((x) => x.identity));
+      const m = await resolver.resolve(c.id);
+      expect(m).toMatchObject({ id: c.id, runtime: 'podman', complete: true, pid: c.pid });
       await c.remove();
     });
   });

@@ -116,7 +116,8 @@ export class ContainerResolver {
     if (e) {
       this.counters.hits++;
       if (!e.ready && !e.meta.complete && this.o.now() >= e.retryAt && !e.meta.endedAt) this.fetch(e, hint);
-      return e.ready && !e.meta.complete ? undefined : e.meta;
+      // Undefined only while the very first lookup is in flight; later, what is known (maybe incomplete).
+      return e.ready && e.retryAt === 0 && !e.meta.complete ? undefined : e.meta;
     }
     this.counters.misses++;
     this.fetch(this.insert(id, hint), hint);
@@ -148,6 +149,13 @@ export class ContainerResolver {
       if (!held) this.counters.heldTimeouts++;
     }
     return e.meta;
+  }
+
+  /** Starts lookups for containers found already running (see scanRunningContainers). */
+  prime(identities: Iterable<CgroupIdentity>): void {
+    for (const id of identities) {
+      if (!this.entries.has(id.id)) this.fetch(this.insert(id.id, id), id);
+    }
   }
 
   /** Entries currently cached (for metrics). */

@@ -1,0 +1,105 @@
+// Test helper: performs file syscalls exactly as told, so the sensor tests control dirfds,
+// relative names and odd bytes. Names accept \xNN escapes. Exits non-zero on the first failure.
+//   dirfd P | cwdfd | chdir P | mkcd N | mkdir N | create N | append N | read N | trunc N | ftrunc N
+//   chmod N MODE | fchmod N MODE | rename A B | link A B | symlink T L | unlink N | rmdir N
+//   mknod N | spawn PATH [ARG] | sleep MS
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *unescape(const char *s) {
+  char *out = malloc(strlen(s) + 1), *o = out;
+  while (*s) {
+    if (s[0] == '\\' && s[1] == 'x' && s[2] && s[3]) {
+      char h[3] = {s[2], s[3], 0};
+      *o++ = (char)strtol(h, NULL, 16);
+      s += 4;
+    } else if (s[0] == '\\' && s[1] == 'n') {
+      *o++ = '\n';
+      s += 2;
+    } else {
+      *o++ = *s++;
+    }
+  }
+  *o = 0;
+  return out;
+}
+
+static void check(int r, const char *op, const char *arg) {
+  if (r < 0) {
+    fprintf(stderr, "fsops: %s %s: %s\n", op, arg, strerror(errno));
+    exit(1);
+  }
+}
+
+int main(int argc, char **argv) {
+  int dfd = AT_FDCWD;
+  for (int i = 1; i < argc; i++) {
+    const char *op = argv[i];
+    char *a = i + 1 < argc ? unescape(argv[i + 1]) : NULL;
+    char *b = i + 2 < argc ? unescape(argv[i + 2]) : NULL;
+    int fd;
+    if (!strcmp(op, "dirfd")) {
+      check(dfd = open(a, O_RDONLY | O_DIRECTORY), op, a); i++;
+    } else if (!strcmp(op, "cwdfd")) {
+      dfd = AT_FDCWD;
+    } else if (!strcmp(op, "chdir")) {
+      check(chdir(a), op, a); i++;
+    } else if (!strcmp(op, "mkcd")) {
+      check(mkdir(a, 0755), op, a); check(chdir(a), op, a); i++;
+    } else if (!strcmp(op, "mkdir")) {
+      check(mkdirat(dfd, a, 0755), op, a); i++;
+    } else if (!strcmp(op, "create")) {
+      check(fd = openat(dfd, a, O_CREAT | O_WRONLY | O_TRUNC, 0644), op, a);
+      check(write(fd, "x\n", 2), op, a); close(fd); i++;
+    } else if (!strcmp(op, "append")) {
+      check(fd = openat(dfd, a, O_WRONLY | O_APPEND), op, a);
+      check(write(fd, "y\n", 2), op, a); close(fd); i++;
+    } else if (!strcmp(op, "read")) {
+      char buf[16];
+      check(fd = openat(dfd, a, O_RDONLY), op, a); check(read(fd, buf, sizeof buf), op, a); close(fd); i++;
+    } else if (!strcmp(op, "trunc")) {
+      check(truncate(a, 0), op, a); i++;
+    } else if (!strcmp(op, "ftrunc")) {
+      check(fd = openat(dfd, a, O_RDWR), op, a); check(ftruncate(fd, 1), op, a); close(fd); i++;
+    } else if (!strcmp(op, "chmod")) {
+      check(fchmodat(dfd, a, strtol(b, NULL, 8), 0), op, a); i += 2;
+    } else if (!strcmp(op, "fchmod")) {
+      check(fd = openat(dfd, a, O_RDONLY), op, a); check(fchmod(fd, strtol(b, NULL, 8)), op, a); close(fd); i += 2;
+    } else if (!strcmp(op, "rename")) {
+      check(renameat(dfd, a, dfd, b), op, a); i += 2;
+    } else if (!strcmp(op, "link")) {
+      check(linkat(dfd, a, dfd, b, 0), op, a); i += 2;
+    } else if (!strcmp(op, "symlink")) {
+      check(symlinkat(a, dfd, b), op, a); i += 2;
+    } else if (!strcmp(op, "unlink")) {
+      check(unlinkat(dfd, a, 0), op, a); i++;
+    } else if (!strcmp(op, "rmdir")) {
+      check(unlinkat(dfd, a, AT_REMOVEDIR), op, a); i++;
+    } else if (!strcmp(op, "mknod")) {
+      check(mknodat(dfd, a, S_IFIFO | 0600, 0), op, a); i++;
+    } else if (!strcmp(op, "spawn")) {
+      pid_t p = fork();
+      check(p, op, a);
+      if (p == 0) {
+        execl(a, a, b, (char *)NULL);
+        _exit(127);
+      }
+      int st;
+      waitpid(p, &st, 0);
+      i += 2;
+    } else if (!strcmp(op, "sleep")) {
+      usleep(atoi(a) * 1000); i++;
+    } else {
+      fprintf(stderr, "fsops: unknown op %s\n", op);
+      return 2;
+    }
+  }
+  return 0;
+}

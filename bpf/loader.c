@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -204,6 +205,15 @@ static bool tracefs_ready(void)
 	return stat("/sys/kernel/tracing/events/syscalls", &st) == 0;
 }
 
+/* bpffs at /sys/fs/bpf, mounted on demand like tracefs (pinning needs it). */
+static void ensure_bpffs(void)
+{
+	struct statfs fs;
+	if (statfs("/sys/fs/bpf", &fs) == 0 && fs.f_type == 0xcafe4a11 /* BPF_FS_MAGIC */)
+		return;
+	mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
+}
+
 static bool tracepoint_exists(const char *cat, const char *name)
 {
 	char p[512];
@@ -288,6 +298,8 @@ int main(int argc, char **argv)
 
 	if (pin) {
 		char p[600];
+		if (strncmp(pin, "/sys/fs/bpf/", 12) == 0)
+			ensure_bpffs();
 		snprintf(pin_dir, sizeof(pin_dir), "%s", pin);
 		mkdir(pin_dir, 0700);
 		snprintf(p, sizeof(p), "%s/enter_state", pin_dir);

@@ -2,14 +2,16 @@
 // relative names and odd bytes. Names accept \xNN escapes. Exits non-zero on the first failure.
 //   dirfd P | cwdfd | chdir P | mkcd N | mkdir N | create N | append N | read N | trunc N | ftrunc N
 //   chmod N MODE | fchmod N MODE | rename A B | link A B | symlink T L | unlink N | rmdir N
-//   mknod N | spawn PATH [ARG] | sleep MS
+//   mknod N | create2 N (openat2) | spawn PATH ARG | spawnkill | sleep MS
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +96,15 @@ int main(int argc, char **argv) {
       int st;
       waitpid(p, &st, 0);
       i += 2;
+    } else if (!strcmp(op, "create2")) {
+      struct { unsigned long long flags, mode, resolve; } how = {O_CREAT | O_WRONLY, 0600, 0};
+      check(fd = (int)syscall(SYS_openat2, dfd, a, &how, sizeof how), op, a); close(fd); i++;
+    } else if (!strcmp(op, "spawnkill")) {
+      pid_t p = fork();
+      check(p, op, "");
+      if (p == 0) raise(SIGKILL);
+      int st;
+      waitpid(p, &st, 0);
     } else if (!strcmp(op, "sleep")) {
       usleep(atoi(a) * 1000); i++;
     } else {

@@ -22,6 +22,7 @@ const CAP_SYS_ADMIN = 1n << 21n;
 let sensor: Sensor;
 let work: string;
 let fsops: string;
+const pinDir = `/sys/fs/bpf/d4c-test-${process.pid}`;
 const events: SensorEvent[] = [];
 
 function fileEvents(): FileEvent[] {
@@ -66,7 +67,7 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     work = realpathSync(mkdtempSync(join(tmpdir(), 'd4c-sensor-')));
     fsops = join(work, 'fsops');
     execFileSync('cc', ['-O1', '-o', fsops, join(root, 'test/sensor/fsops.c')]);
-    sensor = startSensor();
+    sensor = startSensor({ pinDir });
     sensor.on('event', (e) => events.push(e));
     await sensor.ready;
   });
@@ -75,6 +76,39 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     await sensor?.stop();
     // rm(1) copes with paths beyond PATH_MAX; fs.rmSync does not.
     if (work) execFileSync('rm', ['-rf', work]);
+    // The loader unpins what it pinned when it exits.
+    expect(existsSync(`${pinDir}/enter_state`)).toBe(false);
+  });
+
+  it('pins the per-thread open-flags map for the enforcer', () => {
+    const out = execFileSync('bpftool', ['map', 'show', 'pinned', `${pinDir}/enter_state`], {
+      encoding: 'utf8',
+    });
+    expect(out).toMatch(/lru_hash\s+name enter_state/);
+  });
+
+  it('reports the cgroup v2 path and id, the controlling tty, openat2 and exit signals', async () => {
+    events.length = 0;
+    const hex = '0123456789abcdef'.repeat(4);
+    const parent = `/sys/fs/cgroup/unified/d4c-test-${process.pid}`;
+    const cg = `${parent}/libpod-${hex}`;
+    execFileSync('mkdir', ['-p', cg]);
+    const cgId = Number(execFileSync('stat', ['-c', '%i', cg], { encoding: 'utf8' }).trim());
+    try {
+      const inner = `echo $$ > ${cg}/cgroup.procs && exec unshare --fork --pid --mount-proc ${fsops} create2 o2.txt spawnkill`;
+      execFileSync('script', ['-qec', `sh -c '${inner}'`, '/dev/null'], { cwd: work, stdio: 'pipe' });
+      await settle();
+    } finally {
+      execFileSync('rmdir', [cg, parent]);
+    }
+    const open = fileEvents().find((e) => e.path === `${work}/o2.txt`);
+    expect(open).toMatchObject({ op: 'open', created: true, mode: 0o100600 });
+    expect(open!.cgroupPath).toBe(`/d4c-test-${process.pid}/libpod-${hex}`);
+    expect(open!.cgroupId).toBe(cgId);
+    expect(open!.ttyMajor).toBeGreaterThanOrEqual(136); // a pts: interactive by Elastic's rule
+    expect(open!.ttyMajor).toBeLessThanOrEqual(143);
+    const killed = events.find((e) => e.kind === 'exit' && e.pidns === open!.pidns && e.vpid === 2);
+    expect(killed).toMatchObject({ signal: 9, exitCode: 137, vpid: 2 });
   });
 
   it('reports process events with ids, args, caps and namespaces', async () => {

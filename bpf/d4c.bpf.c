@@ -294,6 +294,18 @@ static __always_inline void put_at_path(struct builder *b, struct d4c_path *out,
 	put_file_path(b, out, fd_file(t, dfd), t);
 }
 
+/* kernfs_node.parent became __parent in 6.15; read whichever this kernel has (CO-RE). */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
 static __always_inline void put_cgroup(struct builder *b, struct d4c_hdr *h, struct task_struct *t)
 {
 	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
@@ -302,7 +314,7 @@ static __always_inline void put_cgroup(struct builder *b, struct d4c_hdr *h, str
 	for (int i = 0; i < D4C_CGROUP_DEPTH; i++) {
 		if (!kn)
 			break;
-		struct kernfs_node *parent = BPF_CORE_READ(kn, __parent);
+		struct kernfs_node *parent = kn_parent(kn);
 		if (!parent)
 			break; /* the hierarchy's root: its name is not part of the path */
 		__u32 off = b->s->off;

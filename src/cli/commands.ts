@@ -16,3 +16,8 @@ register(
   'evaluate a policy over recorded ECS events',
   async () => (await import('./policy.js')).runTest,
 );
+register(
+  'sensor events',
+  'run the eBPF sensor and print its records as NDJSON (root)',
+  async () => (await import('./sensor.js')).runEvents,
+);

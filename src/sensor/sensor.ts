@@ -66,7 +66,9 @@ class LoaderSensor extends EventEmitter implements Sensor {
     if (opts.includeHost) args.push('--include-host');
     if (opts.ringBytes) args.push('--ring-bytes', String(opts.ringBytes));
     if (opts.pinDir) args.push('--pin', opts.pinDir);
-    this.child = spawn(loader, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Own process group: a terminal's Ctrl-C reaches the agent, which then stops the loader in
+    // order (final counters first). If the agent dies, the loader sees EOF on stdin and exits.
+    this.child = spawn(loader, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.reader = new FrameReader((buf, o, len) => this.onFrame(buf, o, len));
     let onReady!: () => void;
     let onFail!: (e: Error) => void;

@@ -2,13 +2,14 @@
 // relative names and odd bytes. Names accept \xNN escapes. Exits non-zero on the first failure.
 //   dirfd P | cwdfd | chdir P | mkcd N | mkdir N | create N | append N | read N | trunc N | ftrunc N
 //   chmod N MODE | fchmod N MODE | rename A B | link A B | symlink T L | unlink N | rmdir N
-//   mknod N | create2 N (openat2) | spawn PATH ARG | spawnkill | sleep MS
+//   mknod N | create2 N (openat2) | thread N (create from a thread) | spawn PATH ARG | spawnkill | sleep MS
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -31,6 +32,12 @@ static char *unescape(const char *s) {
   }
   *o = 0;
   return out;
+}
+
+static void *thread_create(void *name) {
+  int fd = open((const char *)name, O_CREAT | O_WRONLY, 0644);
+  if (fd >= 0) close(fd);
+  return NULL;
 }
 
 static void check(int r, const char *op, const char *arg) {
@@ -99,6 +106,11 @@ int main(int argc, char **argv) {
     } else if (!strcmp(op, "create2")) {
       struct { unsigned long long flags, mode, resolve; } how = {O_CREAT | O_WRONLY, 0600, 0};
       check(fd = (int)syscall(SYS_openat2, dfd, a, &how, sizeof how), op, a); close(fd); i++;
+    } else if (!strcmp(op, "thread")) {
+      pthread_t th;
+      pthread_create(&th, NULL, thread_create, a);
+      pthread_join(th, NULL);
+      i++;
     } else if (!strcmp(op, "spawnkill")) {
       pid_t p = fork();
       check(p, op, "");

@@ -1,5 +1,5 @@
 // The loader's failure modes: each cause is one clear sentence and a distinct, stable error code.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,28 @@ describe.skipIf(!canRun)('sensor loader failures', () => {
 
   it('reports a missing loader before spawning anything', () => {
     expect(() => startSensor({ loaderPath: join(work, 'nope') })).toThrow(/build-bpf\.sh/);
+  });
+
+  it('counts records lost to a full ring buffer, and loses none in user space', async () => {
+    const fsops = join(work, 'fsops');
+    execFileSync('cc', ['-O1', '-pthread', '-o', fsops, join(import.meta.dirname, 'fsops.c')]);
+    const sensor = startSensor({ ringBytes: 4096 });
+    let seen = 0;
+    sensor.on('event', (e) => {
+      if (e.kind === 'file' && e.path.startsWith(work)) seen++;
+    });
+    await sensor.ready;
+    const n = 1000;
+    const args = Array.from({ length: n }, () => ['create', 'burst.txt']).flat();
+    execFileSync('unshare', ['--fork', '--pid', '--mount-proc', fsops, ...args], { cwd: work });
+    await new Promise((r) => setTimeout(r, 300));
+    const st = await sensor.stats();
+    await sensor.stop();
+    expect(st.kernel.ringFull.file).toBeGreaterThan(0);
+    // Every attempted record is either delivered or counted as lost.
+    expect(st.kernel.emitted.file + st.kernel.ringFull.file).toBeGreaterThanOrEqual(n);
+    expect(seen).toBeLessThan(n);
+    expect(st.user.events).toBe(Object.values(st.kernel.emitted).reduce((a, b) => a + b, 0));
   });
 
   it('exits with its own code when its output is closed', async () => {

@@ -66,7 +66,7 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     execFileSync(join(root, 'scripts/build-bpf.sh'), { stdio: 'pipe' });
     work = realpathSync(mkdtempSync(join(tmpdir(), 'd4c-sensor-')));
     fsops = join(work, 'fsops');
-    execFileSync('cc', ['-O1', '-o', fsops, join(root, 'test/sensor/fsops.c')]);
+    execFileSync('cc', ['-O1', '-pthread', '-o', fsops, join(root, 'test/sensor/fsops.c')]);
     sensor = startSensor({ pinDir });
     sensor.on('event', (e) => events.push(e));
     await sensor.ready;
@@ -241,6 +241,17 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     expect(deeper.truncated).toBe(true);
     const st = await sensor.stats();
     expect(st.kernel.truncatedPaths).toBeGreaterThan(0);
+  });
+
+  it('reports thread activity under its process, with one fork and one exit per process', async () => {
+    events.length = 0;
+    inContainer(steps('thread from-thread.txt'));
+    await settle();
+    const open = fileEvents().find((e) => e.path === `${work}/from-thread.txt`)!;
+    expect(open.tid).not.toBe(open.tgid);
+    const mine = events.filter((e) => e.pidns === open.pidns);
+    expect(mine.filter((e) => e.kind === 'fork').map((e) => e.tgid)).toEqual([open.tgid]);
+    expect(mine.filter((e) => e.kind === 'exit').map((e) => e.tgid)).toEqual([open.tgid]);
   });
 
   it('flags a deleted working directory', async () => {

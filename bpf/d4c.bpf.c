@@ -397,7 +397,13 @@ static __always_inline void submit(struct builder *b, __u16 type)
 		return;
 	h->size = size;
 	h->flags |= b->s->hflags;
-	if (bpf_ringbuf_output(&events, b->buf, size, 0))
+	/*
+	 * A wakeup per record costs a context switch per event; the reader polls on a short timer
+	 * anyway, so wake it only when a good batch is waiting.
+	 */
+	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, b->buf, size, wake))
 		count(D4C_C_RB_FAIL + (type & 7));
 	else
 		count(D4C_C_EMITTED + (type & 7));

@@ -189,6 +189,8 @@ struct d4c_config {
 	__u32 host_pidns;   /* inode of the host pid namespace (/proc/1/ns/pid) */
 	__u32 self_tgid;    /* the loader: never watched */
 	__u32 use_cgroup_watch; /* 1: also watch tasks whose cgroup id is in `watch_cgroups` */
+	__u32 wakeup_bytes;     /* wake the reader only once this much is waiting (it also polls) */
+	__u32 pad;
 };
 
 #endif

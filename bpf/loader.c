@@ -45,6 +45,8 @@ enum {
 	EX_OUTPUT = 9,
 };
 
+#define POLL_MS 20
+
 static struct d4c *skel;
 static struct ring_buffer *rb;
 static char pin_dir[512];
@@ -279,6 +281,7 @@ int main(int argc, char **argv)
 	skel->bss->cfg.include_host = include_host;
 	skel->bss->cfg.host_pidns = host_pidns; /* 0: the kernel's initial pid namespace */
 	skel->bss->cfg.self_tgid = getpid();
+	skel->bss->cfg.wakeup_bytes = ring / 16 < (256u << 10) ? ring / 16 : (256u << 10);
 
 	/* Syscalls this architecture lacks (e.g. open, creat on arm64): skip their programs. */
 	struct bpf_program *prog;
@@ -328,7 +331,8 @@ int main(int argc, char **argv)
 	};
 	bool stdin_open = true;
 	while (!stopping) {
-		int n = poll(pfd, stdin_open ? 2 : 1, 100);
+		/* The kernel side wakes us only for big batches: the timeout bounds the latency. */
+		int n = poll(pfd, stdin_open ? 2 : 1, POLL_MS);
 		if (n < 0 && errno != EINTR)
 			die(EX_OTHER, "poll: %s", strerror(errno));
 		if (ring_buffer__consume(rb) < 0 && !stopping)

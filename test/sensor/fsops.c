@@ -2,7 +2,7 @@
 // relative names and odd bytes. Names accept \xNN escapes. Exits non-zero on the first failure.
 //   dirfd P | cwdfd | chdir P | mkcd N | mkdir N | create N | append N | read N | trunc N | ftrunc N
 //   chmod N MODE | fchmod N MODE | rename A B | link A B | symlink T L | unlink N | rmdir N
-//   mknod N | create2 N (openat2) | thread N (create from a thread) | spawn PATH ARG | spawnkill | sleep MS
+//   mknod N | create2 N (openat2) | thread N (create from a thread) | spawn PATH ARG | spawnkill | churn N | sleep MS
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -117,6 +117,14 @@ int main(int argc, char **argv) {
       if (p == 0) raise(SIGKILL);
       int st;
       waitpid(p, &st, 0);
+    } else if (!strcmp(op, "churn")) {
+      for (int k = atoi(a); k > 0; k--) {
+        check(fd = openat(dfd, "churn.tmp", O_CREAT | O_WRONLY | O_TRUNC, 0644), op, a);
+        check(write(fd, "x", 1), op, a);
+        close(fd);
+        check(unlinkat(dfd, "churn.tmp", 0), op, a);
+      }
+      i++;
     } else if (!strcmp(op, "sleep")) {
       usleep(atoi(a) * 1000); i++;
     } else {

@@ -546,12 +546,13 @@ static __always_inline void inode_info(struct d4c_file *e, struct file *f)
 
 static __always_inline int leave(struct trace_event_raw_sys_exit *ctx)
 {
+	struct task_struct *t = (void *)bpf_get_current_task();
+	if (!want_task(t))
+		return 0; /* host tasks stop here, before any map access */
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct d4c_enter *pe = bpf_map_lookup_elem(&enter_state, &tid);
-	struct task_struct *t = (void *)bpf_get_current_task();
 	if (!pe) {
-		if (want_task(t))
-			count(D4C_C_MISSING_ENTER);
+		count(D4C_C_MISSING_ENTER);
 		return 0;
 	}
 	struct d4c_enter st = *pe;

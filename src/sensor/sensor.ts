@@ -161,7 +161,8 @@ class LoaderSensor extends EventEmitter implements Sensor {
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.stdin?.end(); // EOF: the loader drains, detaches and exits 0
-      const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      // Detaching ~45 tracepoints takes the kernel a few seconds (an RCU grace period each).
+      const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
       await this.exited;
       clearTimeout(t);
     }

@@ -71,6 +71,7 @@ describe('decodeRecord', () => {
       comm: 'bash',
       cgroupPath: '/libpod_parent/libpod-abc',
       filename: './run',
+      filenamePath: '/app/bin/run',
       args: ['./run', '--x', 'a b'],
       argc: 3,
       executable: '/app/bin/run',

@@ -189,11 +189,13 @@ export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
       const [as, ae] = vstr(buf, b, b + X.args, end);
       const [executable, executableFlags] = path(buf, b, b + X.exe, end);
       const [cwd, cwdFlags] = path(buf, b, b + X.cwd, end);
+      const filename = bytesToString(buf, fs, fe);
       const e: ExecEvent = Object.assign(h, {
         kind: 'exec' as const,
         executable,
         executableFlags,
-        filename: bytesToString(buf, fs, fe),
+        filename,
+        filenamePath: joinPath(cwd, filename),
         args: splitNul(buf, as, ae),
         argc: buf.readUInt32LE(b + X.argc),
         argsTruncated: buf.readUInt32LE(b + X.trunc) !== 0,

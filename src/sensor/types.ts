@@ -50,6 +50,11 @@ export interface ExecEvent extends ProcessInfo {
   executableFlags: number;
   /** The filename as passed to execve. */
   filename: string;
+  /**
+   * `filename` made absolute against the cwd (lexically). For a script this is the script, while
+   * `executable` is its interpreter (the file the kernel ended up mapping, like /proc/PID/exe).
+   */
+  filenamePath: string;
   args: string[];
   argc: number;
   argsTruncated: boolean;

@@ -2,7 +2,7 @@
 // unshare) do file and process work; the decoded events must say exactly what happened.
 // Needs root, BTF and the build toolchain (scripts/build-bpf.sh); skipped elsewhere.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,27 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     const parentExit = events.find((e) => e.kind === 'exit' && e.tgid === exec!.ppid);
     expect(parentExit).toMatchObject({ exitCode: 0, signal: 0 });
     expect(exec!.parentStartTime).toBe(parentExit!.startTime);
+  });
+
+  it('reports scripts, relative executables and cut argv', async () => {
+    events.length = 0;
+    writeFileSync(join(work, 'run.sh'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+    const big = 'A'.repeat(5000);
+    inContainer(steps('spawn ./run.sh x', `spawn /bin/echo ${big}`));
+    await settle();
+    const script = events.find((e): e is ExecEvent => e.kind === 'exec' && e.filename === './run.sh')!;
+    expect(script.filenamePath).toBe(`${work}/run.sh`);
+    expect(script.executable).toMatch(/\/(dash|sh|bash)$/); // the interpreter is what runs
+    expect(script.args).toEqual(['/bin/sh', './run.sh', 'x']);
+    const exit = events.find((e) => e.kind === 'exit' && e.tgid === script.tgid);
+    expect(exit).toMatchObject({ exitCode: 3 });
+    const echo = events.find((e): e is ExecEvent => e.kind === 'exec' && e.executable.endsWith('/echo'))!;
+    expect(echo.argsTruncated).toBe(true);
+    expect(echo.truncated).toBe(true);
+    expect(echo.argc).toBe(2);
+    expect(echo.args[0]).toBe('/bin/echo');
+    expect(echo.args[1]!.length).toBeLessThan(5000);
+    expect((await sensor.stats()).kernel.truncatedArgv).toBeGreaterThan(0);
   });
 
   it('sees unprivileged users and their empty capability sets', async () => {

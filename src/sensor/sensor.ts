@@ -53,7 +53,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
   private readonly child: ChildProcess;
   private readonly reader: FrameReader;
   private readonly user: UserCounters = { frames: 0, bytes: 0, events: 0, decodeErrors: 0 };
-  private statsWaiters: ((k: KernelCounters) => void)[] = [];
+  private statsWaiters: ((s: SensorStats) => void)[] = [];
   private stderr = '';
   private exited: Promise<number | null>;
 
@@ -97,7 +97,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
           const last = this.stderr.trim().split('\n').pop() ?? '';
           onFail(new D4cError(c, `${hint}${last ? `: ${last}` : ''}`));
         }
-        for (const w of this.statsWaiters.splice(0)) w(emptyKernel());
+        for (const w of this.statsWaiters.splice(0)) w({ kernel: emptyKernel(), user: { ...this.user } });
         this.emit('exit', code);
         res(code);
       });
@@ -118,8 +118,9 @@ class LoaderSensor extends EventEmitter implements Sensor {
     }
     if (type === CONST.D4C_FRAME_STATS) {
       try {
-        const k = decodeStats(buf, o, len);
-        this.statsWaiters.shift()?.(k);
+        // User counters as of this frame: everything before it in the stream is counted.
+        const kernel = decodeStats(buf, o, len);
+        this.statsWaiters.shift()?.({ kernel, user: { ...this.user } });
       } catch {
         this.user.decodeErrors++;
       }
@@ -141,13 +142,12 @@ class LoaderSensor extends EventEmitter implements Sensor {
     if (this.child.exitCode === null && this.child.stdin?.writable) this.child.stdin.write(`${line}\n`);
   }
 
-  async stats(): Promise<SensorStats> {
-    const k = await new Promise<KernelCounters>((res) => {
-      if (this.child.exitCode !== null) return res(emptyKernel());
+  stats(): Promise<SensorStats> {
+    return new Promise<SensorStats>((res) => {
+      if (this.child.exitCode !== null) return res({ kernel: emptyKernel(), user: { ...this.user } });
       this.statsWaiters.push(res);
       this.send('stats');
     });
-    return { kernel: k, user: { ...this.user } };
   }
 
   setIncludeHost(on: boolean): void {

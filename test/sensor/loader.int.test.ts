@@ -64,7 +64,9 @@ describe.skipIf(!canRun)('sensor loader failures', () => {
     // Every attempted record is either delivered or counted as lost.
     expect(st.kernel.emitted.file + st.kernel.ringFull.file).toBeGreaterThanOrEqual(n);
     expect(seen).toBeLessThan(n);
-    expect(st.user.events).toBe(Object.values(st.kernel.emitted).reduce((a, b) => a + b, 0));
+    // The loader drains the ring before sending the counters: nothing emitted is missing.
+    const emitted = Object.values(st.kernel.emitted).reduce((x, y) => x + y, 0);
+    expect(st.user.events).toBeGreaterThanOrEqual(emitted);
   });
 
   it('exits with its own code when its output is closed', async () => {

@@ -22,6 +22,7 @@ const CAP_SYS_ADMIN = 1n << 21n;
 let sensor: Sensor;
 let work: string;
 let fsops: string;
+let markerDir: string;
 const pinDir = `/sys/fs/bpf/d4c-test-${process.pid}`;
 const events: SensorEvent[] = [];
 
@@ -50,15 +51,20 @@ function steps(...lines: string[]): string[] {
   return lines.flatMap((l) => l.split(' '));
 }
 
-/** Waits until fsops (pid 1 of its namespace) has exited: everything before it is in. */
+/**
+ * Waits until everything done so far has been delivered: a marker file created by a later
+ * container process must arrive (records are ordered by the ring buffer). The marker lives outside
+ * `work`, and is unique, so other tests' containers running at the same time cannot fake it.
+ */
+let markers = 0;
 async function settle(): Promise<void> {
-  const start = events.length;
-  inContainer(['sleep', '1']); // a marker process
-  for (let i = 0; i < 100; i++) {
-    if (events.slice(start).some((e) => e.kind === 'exit' && e.comm === 'fsops' && e.vpid === 1)) return;
-    await new Promise((r) => setTimeout(r, 50));
+  const marker = join(markerDir, `m${++markers}`);
+  inContainer(['create', marker]);
+  for (let i = 0; i < 200; i++) {
+    if (events.some((e) => e.kind === 'file' && e.path === marker)) return;
+    await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error('sensor: marker exit never arrived');
+  throw new Error('sensor: marker record never arrived');
 }
 
 describe.skipIf(!canRun)('live eBPF sensor', () => {
@@ -66,6 +72,7 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     execFileSync(join(root, 'scripts/build-bpf.sh'), { stdio: 'pipe' });
     work = realpathSync(mkdtempSync(join(tmpdir(), 'd4c-sensor-')));
     fsops = join(work, 'fsops');
+    markerDir = realpathSync(mkdtempSync(join(tmpdir(), 'd4c-marker-')));
     execFileSync('cc', ['-O1', '-pthread', '-o', fsops, join(root, 'test/sensor/fsops.c')]);
     sensor = startSensor({ pinDir });
     sensor.on('event', (e) => events.push(e));
@@ -76,6 +83,7 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     await sensor?.stop();
     // rm(1) copes with paths beyond PATH_MAX; fs.rmSync does not.
     if (work) execFileSync('rm', ['-rf', work]);
+    if (markerDir) execFileSync('rm', ['-rf', markerDir]);
     // The loader unpins what it pinned when it exits.
     expect(existsSync(`${pinDir}/enter_state`)).toBe(false);
   });

@@ -143,7 +143,7 @@ static __always_inline __u32 bounded(__u32 off)
 	return off & (SCRATCH_HALF - 1);
 }
 
-/* User string -> vstr. Returns false when it was truncated. */
+/* User string -> vstr; a cut string sets PF_NAME_TRUNC in *pflags and is counted. */
 static __always_inline void put_user_str(struct builder *b, struct d4c_vstr *v, const void *src, __u32 *pflags)
 {
 	__u32 off = b->s->off;

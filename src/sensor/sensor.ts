@@ -123,6 +123,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
         this.statsWaiters.shift()?.({ kernel, user: { ...this.user } });
       } catch {
         this.user.decodeErrors++;
+        this.statsWaiters.shift()?.({ kernel: emptyKernel(), user: { ...this.user } });
       }
       return;
     }

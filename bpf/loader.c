@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 
 	int err = d4c__load(skel);
 	if (err)
-		die(EX_LOAD, "the kernel refused the eBPF programs (%s); run with --verbose for the verifier log",
+		die(EX_LOAD, "the kernel refused the eBPF programs (%s); `d4c-sensor --verbose` prints the verifier log",
 		    strerror(-err));
 	err = d4c__attach(skel);
 	if (err)

@@ -94,8 +94,9 @@ class LoaderSensor extends EventEmitter implements Sensor {
       this.child.on('exit', (code) => {
         if (code !== 0) {
           const [c, hint] = EXIT_CAUSES[code ?? -1] ?? ['D4C-SEN-019', 'the sensor loader failed'];
-          const last = this.stderr.trim().split('\n').pop() ?? '';
-          onFail(new D4cError(c, `${hint}${last ? `: ${last}` : ''}`));
+          // The loader's own last line says what is missing; the hint covers a silent death.
+          const last = (this.stderr.trim().split('\n').pop() ?? '').replace(/^d4c-sensor: /, '');
+          onFail(new D4cError(c, last ? `sensor: ${last}` : `sensor: ${hint}`));
         }
         for (const w of this.statsWaiters.splice(0)) w({ kernel: emptyKernel(), user: { ...this.user } });
         this.emit('exit', code);

@@ -308,6 +308,33 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     expect(host).toMatchObject({ op: 'open', created: true, vpid: host?.tgid });
   });
 
+  it('watches a host-pid-namespace process by its cgroup id once asked to', async () => {
+    events.length = 0;
+    const cg = `/sys/fs/cgroup/unified/d4c-watch-${process.pid}`;
+    execFileSync('mkdir', ['-p', cg]);
+    const id = Number(execFileSync('stat', ['-c', '%i', cg], { encoding: 'utf8' }).trim());
+    const inCgroup = (name: string) =>
+      execFileSync('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec ${fsops} create ${name}`], {
+        cwd: work,
+      });
+    try {
+      inCgroup('unwatched.txt');
+      sensor.watchCgroup(id);
+      await new Promise((r) => setTimeout(r, 100));
+      inCgroup('watched.txt');
+      await settle();
+      sensor.watchCgroup(id, false);
+    } finally {
+      execFileSync('rmdir', [cg]);
+    }
+    const paths = fileEvents().map((e) => e.path);
+    expect(paths).not.toContain(`${work}/unwatched.txt`);
+    expect(paths).toContain(`${work}/watched.txt`);
+    const e = fileEvents().find((x) => x.path === `${work}/watched.txt`)!;
+    expect(e.pidns).toBe(hostPidns());
+    expect(e.cgroupId).toBe(id);
+  });
+
   it('counts every record it writes', async () => {
     const st = await sensor.stats();
     const k = st.kernel;

@@ -7,13 +7,13 @@ OUT=.output
 mkdir -p "$OUT"
 CLANG=${CLANG:-clang}
 BPFTOOL=${BPFTOOL:-bpftool}
-CC=${CC:-cc}
+# The loader is plain C: any C compiler will do; clang is always there (it builds the BPF side).
+CC=${CC:-$(command -v cc || command -v gcc || echo "$CLANG")}
 BTF=${D4C_BTF:-/sys/kernel/btf/vmlinux}
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "build-bpf: $1 not found (apt-get install $2)" >&2; exit 1; }; }
 need "$CLANG" clang
 need "$BPFTOOL" bpftool
-need "$CC" gcc
 [ -r "$BTF" ] || { echo "build-bpf: no kernel BTF at $BTF (the kernel needs CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; }
 [ -r /usr/include/bpf/libbpf.h ] || { echo "build-bpf: libbpf headers missing (apt-get install libbpf-dev)" >&2; exit 1; }
 

@@ -1,11 +1,14 @@
 // Fails when bpf/events.h and events-def.ts drift: compiles offsetof/sizeof of every field and
 // every constant the decoder uses, and compares them with the TS layout.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALL_STRUCTS, CONST, layoutOf } from './events-def.js';
+
+/** Any C compiler: cc where installed, else the clang that builds the BPF side. */
+const CC = existsSync('/usr/bin/cc') ? 'cc' : 'clang';
 
 const bpfDir = resolve(import.meta.dirname, '../../bpf');
 const work = mkdtempSync(join(tmpdir(), 'd4c-layout-'));
@@ -47,7 +50,7 @@ describe('kernel/user record layout', () => {
     const src = join(work, 'layout.c');
     const bin = join(work, 'layout');
     writeFileSync(src, cProgram());
-    execFileSync('cc', ['-I', bpfDir, '-o', bin, src]);
+    execFileSync(CC, ['-I', bpfDir, '-o', bin, src]);
     const got = execFileSync(bin, { encoding: 'utf8' }).trim().split('\n');
     expect(got).toEqual(expected());
   });

@@ -15,6 +15,9 @@ import {
   startSensor,
 } from '../../src/sensor/index.js';
 
+/** Any C compiler: cc where installed, else the clang that builds the BPF side. */
+const CC = existsSync('/usr/bin/cc') ? 'cc' : 'clang';
+
 const root = resolve(import.meta.dirname, '../..');
 const canRun = process.getuid?.() === 0 && existsSync('/sys/kernel/btf/vmlinux');
 const CAP_SYS_ADMIN = 1n << 21n;
@@ -73,7 +76,7 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     work = realpathSync(mkdtempSync(join(tmpdir(), 'd4c-sensor-')));
     fsops = join(work, 'fsops');
     markerDir = realpathSync(mkdtempSync(join(tmpdir(), 'd4c-marker-')));
-    execFileSync('cc', ['-O1', '-pthread', '-o', fsops, join(root, 'test/sensor/fsops.c')]);
+    execFileSync(CC, ['-O1', '-pthread', '-o', fsops, join(root, 'test/sensor/fsops.c')]);
     sensor = startSensor({ pinDir });
     sensor.on('event', (e) => events.push(e));
     await sensor.ready;

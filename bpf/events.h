@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Kernel -> user records of the d4c sensor. Shared by the eBPF programs (d4c.bpf.c), the loader
+ * (loader.c) and, through src/sensor/events-def.ts, the TypeScript decoder. A test
+ * (src/sensor/layout.test.ts) compiles offsetof/sizeof of every field listed in events-def.ts
+ * against this header and fails when the two drift. Change both together.
+ *
+ * Every record is a fixed struct followed by a variable area. Variable-length data is referenced
+ * by a d4c_vstr {off, len}: `off` counts from the start of the record, `len` excludes the
+ * terminating NUL. All integers are little-endian (the host's order).
+ */
+#ifndef D4C_EVENTS_H
+#define D4C_EVENTS_H
+
+/* Record types (d4c_hdr.type). */
+#define D4C_EV_FORK 1
+#define D4C_EV_EXEC 2
+#define D4C_EV_EXIT 3
+#define D4C_EV_SETSID 4
+#define D4C_EV_FILE 5
+#define D4C_EV_MAX 8
+/*
+ * Frames made by the loader, never by the kernel. Payload: u16 type, u16 pad, u32 n, then
+ * STATS: n u64 (D4C_NCOUNTERS summed counters, then records and bytes written by the loader);
+ * READY: n = number of attached programs, sent once everything is attached.
+ */
+#define D4C_FRAME_STATS 0x100
+#define D4C_FRAME_READY 0x101
+
+/* File operations (d4c_file.op): one per syscall family. */
+#define D4C_FOP_OPEN 1      /* open, openat, openat2 with write intent (O_WRONLY|O_RDWR|O_CREAT|O_TRUNC) */
+#define D4C_FOP_CREAT 2     /* creat */
+#define D4C_FOP_TRUNCATE 3  /* truncate(path) */
+#define D4C_FOP_FTRUNCATE 4 /* ftruncate(fd) */
+#define D4C_FOP_CHMOD 5     /* chmod, fchmodat, fchmodat2 */
+#define D4C_FOP_FCHMOD 6    /* fchmod(fd) */
+#define D4C_FOP_RENAME 7    /* rename, renameat, renameat2: path = new name, orig = old name */
+#define D4C_FOP_LINK 8      /* link, linkat: path = new link, orig = existing file */
+#define D4C_FOP_SYMLINK 9   /* symlink, symlinkat: path = new link, orig.name = link content */
+#define D4C_FOP_MKNOD 10    /* mknod, mknodat */
+#define D4C_FOP_UNLINK 11   /* unlink, unlinkat */
+#define D4C_FOP_RMDIR 12    /* rmdir, unlinkat(AT_REMOVEDIR) */
+
+/* d4c_hdr.flags: something in this record was cut short (details in the counters). */
+#define D4C_HF_TRUNCATED 0x1
+
+/* d4c_path.flags */
+#define D4C_PF_TRUNCATED 0x1    /* path longer than D4C_PATH_MAX bytes: leading components missing */
+#define D4C_PF_DEPTH 0x2        /* more than D4C_PATH_DEPTH components: leading components missing */
+#define D4C_PF_DELETED 0x4      /* the leaf dentry was unlinked (e.g. deleted cwd) */
+#define D4C_PF_OUTSIDE_ROOT 0x8 /* walk reached a root without meeting the task's root (chroot escape, detached mount) */
+#define D4C_PF_NAME_TRUNC 0x10  /* the user-supplied string was longer than D4C_PATH_MAX */
+#define D4C_PF_HAS_DIR 0x20     /* dir holds kernel-walked components; without it, name alone is the path */
+#define D4C_PF_BAD_FD 0x40      /* the fd/dirfd did not resolve to an open file at syscall exit */
+
+/* d4c_file.fflags */
+#define D4C_FF_CREATED 0x1     /* the open created the file (FMODE_CREATED) */
+#define D4C_FF_MODE_INODE 0x2  /* mode/ino/dev read from the inode after the change */
+#define D4C_FF_MODE_ARG 0x4    /* mode taken from the syscall argument (file type may be unknown) */
+
+#define D4C_PATH_MAX 4096
+#define D4C_NAME_MAX 256
+#define D4C_PATH_DEPTH 128
+#define D4C_CGROUP_DEPTH 16
+#define D4C_ARGS_MAX 4096
+
+/* Loss and health counters: per-CPU u64 in the `counters` map, summed by the loader. */
+#define D4C_C_RB_FAIL 0        /* + record type: ring buffer full, record lost (8 slots) */
+#define D4C_C_EMITTED 8        /* + record type: records written (8 slots) */
+#define D4C_C_TRUNC_STR 16     /* a user string (filename, path argument, symlink content) cut */
+#define D4C_C_TRUNC_PATH 17    /* a kernel-walked path cut at D4C_PATH_MAX bytes */
+#define D4C_C_TRUNC_ARGV 18    /* exec argv cut at D4C_ARGS_MAX bytes */
+#define D4C_C_PATH_DEPTH 19    /* a walk stopped at D4C_PATH_DEPTH components */
+#define D4C_C_MISSING_ENTER 20 /* syscall exit of a watched task without its enter state */
+#define D4C_C_ENTER_FULL 21    /* enter state could not be stored */
+#define D4C_C_READ_FAIL 22     /* a kernel/user read failed (field left empty) */
+#define D4C_C_CGROUP_TRUNC 23  /* cgroup path cut */
+#define D4C_NCOUNTERS 32
+
+struct d4c_vstr {
+	__u16 off;
+	__u16 len;
+};
+
+/*
+ * A path. `dir` holds components walked in the kernel from a dentry up to the task's root
+ * (fs->root), leaf first, each NUL-terminated; `name` is the string the caller passed, or empty.
+ * User space joins them: absolute name -> name; else "/" + reverse(dir) + "/" + name.
+ */
+struct d4c_path {
+	struct d4c_vstr dir;
+	struct d4c_vstr name;
+	__u32 flags;
+};
+
+struct d4c_hdr {
+	__u16 type;
+	__u16 size; /* whole record, bytes */
+	__u32 flags;
+	__u64 ts;                /* bpf_ktime_get_boot_ns() */
+	__u64 start_time;        /* thread-group leader start, ns since boot */
+	__u64 parent_start_time; /* real parent's leader start, ns since boot */
+	__u64 cgroup_id;         /* cgroup v2 id (kernfs id) */
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u32 tgid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 pgid;
+	__u32 sid;
+	__u32 vpid; /* tgid as seen in the task's own pid namespace */
+	__u32 uid;
+	__u32 euid;
+	__u32 suid;
+	__u32 gid;
+	__u32 egid;
+	__u32 sgid;
+	__u32 pidns; /* pid namespace inode number */
+	__u32 mntns; /* mount namespace inode number */
+	__u16 tty_major;
+	__u16 tty_minor;
+	struct d4c_vstr cgroup; /* v2 cgroup path components, leaf first, NUL-terminated */
+	char comm[16];
+};
+
+/* D4C_EV_FORK: the header describes the new child process. */
+struct d4c_fork {
+	struct d4c_hdr h;
+};
+
+/* D4C_EV_EXEC: the header describes the process after the exec. */
+struct d4c_exec {
+	struct d4c_hdr h;
+	__u64 exe_ino;
+	__u32 exe_dev;
+	__u32 exe_mode;
+	__u32 argc;
+	__u32 args_truncated;
+	struct d4c_vstr filename; /* as passed to execve */
+	struct d4c_vstr args;     /* argv, each NUL-terminated */
+	struct d4c_path exe;      /* the executed file, walked from bprm->file */
+	struct d4c_path cwd;
+};
+
+/* D4C_EV_EXIT: the last thread of a process exited. */
+struct d4c_exit {
+	struct d4c_hdr h;
+	__u32 exit_code; /* wait status: (code << 8) | signal */
+	__u32 pad;
+};
+
+/* D4C_EV_SETSID: a successful setsid(); the header has the new sid. */
+struct d4c_setsid {
+	struct d4c_hdr h;
+};
+
+/* D4C_EV_FILE: a successful file change. */
+struct d4c_file {
+	struct d4c_hdr h;
+	__u64 ino;
+	__u32 dev;
+	__u32 mode; /* mode after the change; 0 when unknown */
+	__u32 op;   /* D4C_FOP_* */
+	__u32 open_flags;
+	__u32 fflags; /* D4C_FF_* */
+	__s32 ret;
+	struct d4c_path path;
+	struct d4c_path orig;
+};
+
+/*
+ * Per-thread state saved at syscall entry, map `enter_state` keyed by tid (u32). Pinned for the
+ * enforcement side (fanotify): during an open, open_flags holds the caller's flags.
+ */
+struct d4c_enter {
+	__u32 open_flags;
+	__u32 op;
+	__u32 mode;
+	__s32 dfd;
+	__s32 dfd2;
+	__u32 pad;
+	__u64 p1;
+	__u64 p2;
+};
+
+/* Runtime configuration, in .bss (mmap-ed by the loader; changes take effect at once). */
+struct d4c_config {
+	__u32 include_host; /* 1: watch every process, not only containers */
+	__u32 host_pidns;   /* inode of the host pid namespace (/proc/1/ns/pid) */
+	__u32 self_tgid;    /* the loader: never watched */
+	__u32 use_cgroup_watch; /* 1: also watch tasks whose cgroup id is in `watch_cgroups` */
+	__u32 wakeup_bytes;     /* wake the reader only once this much is waiting (it also polls) */
+	__u32 pad;
+};
+
+#endif

@@ -1,0 +1,35 @@
+// `d4c sensor events`: runs the live sensor and prints its decoded records as NDJSON, for
+// debugging the kernel side without the agent. Stops on SIGINT/SIGTERM and prints the counters.
+import { startSensor } from '../sensor/index.js';
+import { parse } from './args.js';
+
+const json = (v: unknown) =>
+  JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
+
+export async function runEvents(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    {
+      'include-host': { type: 'boolean' },
+      'ring-bytes': { type: 'string' },
+      stats: { type: 'boolean' },
+    },
+    false,
+  );
+  const sensor = startSensor({
+    includeHost: values['include-host'] === true,
+    ringBytes: values['ring-bytes'] ? Number(values['ring-bytes']) : undefined,
+  });
+  sensor.on('event', (e) => process.stdout.write(`${json(e)}\n`));
+  await sensor.ready;
+  process.stderr.write('d4c sensor: attached; Ctrl-C to stop\n');
+  const stopped = new Promise<void>((res) => {
+    process.once('SIGINT', () => res());
+    process.once('SIGTERM', () => res());
+    sensor.on('exit', () => res());
+  });
+  await stopped;
+  if (values.stats) process.stderr.write(`${json(await sensor.stats())}\n`);
+  await sensor.stop();
+  return 0;
+}

@@ -1,0 +1,281 @@
+// Decodes one kernel record (a frame's payload) into a typed event. Reads straight from the
+// frame's Buffer at offsets computed once from events-def.ts; allocates only the result object
+// and its strings.
+import { CONST, EXEC, EXIT, FILE, HDR, layoutOf, off } from './events-def.js';
+import { bytesToString, componentsToPath, joinPath, splitNul } from './paths.js';
+import type {
+  ExecEvent,
+  ExitEvent,
+  FileEvent,
+  FileOp,
+  KernelCounters,
+  ProcessInfo,
+  SensorEvent,
+} from './types.js';
+
+export class DecodeError extends Error {
+  constructor(
+    readonly code: 'D4C-SEN-001' | 'D4C-SEN-002' | 'D4C-SEN-003',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+const H = {
+  type: off(HDR, 'type'),
+  size: off(HDR, 'size'),
+  flags: off(HDR, 'flags'),
+  ts: off(HDR, 'ts'),
+  start: off(HDR, 'start_time'),
+  pstart: off(HDR, 'parent_start_time'),
+  cgid: off(HDR, 'cgroup_id'),
+  capE: off(HDR, 'cap_effective'),
+  capP: off(HDR, 'cap_permitted'),
+  tgid: off(HDR, 'tgid'),
+  tid: off(HDR, 'tid'),
+  ppid: off(HDR, 'ppid'),
+  pgid: off(HDR, 'pgid'),
+  sid: off(HDR, 'sid'),
+  vpid: off(HDR, 'vpid'),
+  uid: off(HDR, 'uid'),
+  euid: off(HDR, 'euid'),
+  suid: off(HDR, 'suid'),
+  gid: off(HDR, 'gid'),
+  egid: off(HDR, 'egid'),
+  sgid: off(HDR, 'sgid'),
+  pidns: off(HDR, 'pidns'),
+  mntns: off(HDR, 'mntns'),
+  ttyMaj: off(HDR, 'tty_major'),
+  ttyMin: off(HDR, 'tty_minor'),
+  cgroup: off(HDR, 'cgroup'),
+  comm: off(HDR, 'comm'),
+};
+const HDR_SIZE = layoutOf(HDR).size;
+const MIN_SIZE: Record<number, number> = {
+  [CONST.D4C_EV_FORK]: HDR_SIZE,
+  [CONST.D4C_EV_SETSID]: HDR_SIZE,
+  [CONST.D4C_EV_EXEC]: layoutOf(EXEC).size,
+  [CONST.D4C_EV_EXIT]: layoutOf(EXIT).size,
+  [CONST.D4C_EV_FILE]: layoutOf(FILE).size,
+};
+
+const FILE_OPS: readonly (FileOp | undefined)[] = [
+  undefined,
+  'open',
+  'creat',
+  'truncate',
+  'ftruncate',
+  'chmod',
+  'fchmod',
+  'rename',
+  'link',
+  'symlink',
+  'mknod',
+  'unlink',
+  'rmdir',
+];
+
+/** A vstr {off,len} relative to the record at `base`; bounds-checked against the record. */
+function vstr(buf: Buffer, base: number, at: number, end: number): [number, number] {
+  const o = base + buf.readUInt16LE(at);
+  const len = buf.readUInt16LE(at + 2);
+  if (o + len > end) throw new DecodeError('D4C-SEN-002', `string at ${o - base}+${len} beyond record end`);
+  return [o, o + len];
+}
+
+function u64(buf: Buffer, at: number): number {
+  return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x1_0000_0000;
+}
+
+function header(buf: Buffer, b: number, end: number): ProcessInfo {
+  const [cs, ce] = vstr(buf, b, b + H.cgroup, end);
+  let commEnd = b + H.comm;
+  while (commEnd < b + H.comm + 16 && buf[commEnd] !== 0) commEnd++;
+  return {
+    ts: u64(buf, b + H.ts),
+    startTime: u64(buf, b + H.start),
+    parentStartTime: u64(buf, b + H.pstart),
+    tgid: buf.readUInt32LE(b + H.tgid),
+    tid: buf.readUInt32LE(b + H.tid),
+    ppid: buf.readUInt32LE(b + H.ppid),
+    pgid: buf.readUInt32LE(b + H.pgid),
+    sid: buf.readUInt32LE(b + H.sid),
+    vpid: buf.readUInt32LE(b + H.vpid),
+    uid: buf.readUInt32LE(b + H.uid),
+    euid: buf.readUInt32LE(b + H.euid),
+    suid: buf.readUInt32LE(b + H.suid),
+    gid: buf.readUInt32LE(b + H.gid),
+    egid: buf.readUInt32LE(b + H.egid),
+    sgid: buf.readUInt32LE(b + H.sgid),
+    capEffective: buf.readBigUInt64LE(b + H.capE),
+    capPermitted: buf.readBigUInt64LE(b + H.capP),
+    ttyMajor: buf.readUInt16LE(b + H.ttyMaj),
+    ttyMinor: buf.readUInt16LE(b + H.ttyMin),
+    cgroupId: u64(buf, b + H.cgid),
+    cgroupPath: componentsToPath(buf, cs, ce),
+    pidns: buf.readUInt32LE(b + H.pidns),
+    mntns: buf.readUInt32LE(b + H.mntns),
+    comm: bytesToString(buf, b + H.comm, commEnd),
+    truncated: (buf.readUInt32LE(b + H.flags) & CONST.D4C_HF_TRUNCATED) !== 0,
+  };
+}
+
+/** A d4c_path at `at` -> the absolute path string and its flags. */
+function path(buf: Buffer, b: number, at: number, end: number): [string, number] {
+  const flags = buf.readUInt32LE(at + 8);
+  const [ds, de] = vstr(buf, b, at, end);
+  const [ns, ne] = vstr(buf, b, at + 4, end);
+  const name = bytesToString(buf, ns, ne);
+  const dir = flags & CONST.D4C_PF_HAS_DIR ? componentsToPath(buf, ds, de) : undefined;
+  return [joinPath(dir, name), flags];
+}
+
+const X = {
+  ino: off(EXEC, 'exe_ino'),
+  dev: off(EXEC, 'exe_dev'),
+  mode: off(EXEC, 'exe_mode'),
+  argc: off(EXEC, 'argc'),
+  trunc: off(EXEC, 'args_truncated'),
+  filename: off(EXEC, 'filename'),
+  args: off(EXEC, 'args'),
+  exe: off(EXEC, 'exe'),
+  cwd: off(EXEC, 'cwd'),
+};
+const F = {
+  ino: off(FILE, 'ino'),
+  dev: off(FILE, 'dev'),
+  mode: off(FILE, 'mode'),
+  op: off(FILE, 'op'),
+  oflags: off(FILE, 'open_flags'),
+  fflags: off(FILE, 'fflags'),
+  path: off(FILE, 'path'),
+  orig: off(FILE, 'orig'),
+  origName: off(FILE, 'orig.name'),
+};
+const EXIT_CODE = off(EXIT, 'exit_code');
+
+/**
+ * Decodes the record at buf[b, b+len). Throws DecodeError on a malformed record (the caller counts
+ * it and goes on); returns undefined for loader frames (stats/ready), which the caller handles.
+ */
+export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
+  const end = b + len;
+  if (len < HDR_SIZE) throw new DecodeError('D4C-SEN-001', `record of ${len} bytes is shorter than a header`);
+  const type = buf.readUInt16LE(b + H.type);
+  const min = MIN_SIZE[type];
+  if (min === undefined) throw new DecodeError('D4C-SEN-003', `unknown record type ${type}`);
+  if (len < min) throw new DecodeError('D4C-SEN-001', `record type ${type} of ${len} bytes, need ${min}`);
+  const h = header(buf, b, end);
+  switch (type) {
+    case CONST.D4C_EV_FORK:
+      return Object.assign(h, { kind: 'fork' as const });
+    case CONST.D4C_EV_SETSID:
+      return Object.assign(h, { kind: 'setsid' as const });
+    case CONST.D4C_EV_EXIT: {
+      const status = buf.readUInt32LE(b + EXIT_CODE);
+      const signal = status & 0x7f;
+      const e: ExitEvent = Object.assign(h, {
+        kind: 'exit' as const,
+        status,
+        signal,
+        exitCode: signal ? 128 + signal : (status >> 8) & 0xff,
+      });
+      return e;
+    }
+    case CONST.D4C_EV_EXEC: {
+      const [fs, fe] = vstr(buf, b, b + X.filename, end);
+      const [as, ae] = vstr(buf, b, b + X.args, end);
+      const [executable, executableFlags] = path(buf, b, b + X.exe, end);
+      const [cwd, cwdFlags] = path(buf, b, b + X.cwd, end);
+      const filename = bytesToString(buf, fs, fe);
+      const e: ExecEvent = Object.assign(h, {
+        kind: 'exec' as const,
+        executable,
+        executableFlags,
+        filename,
+        filenamePath: joinPath(cwd, filename),
+        args: splitNul(buf, as, ae),
+        argc: buf.readUInt32LE(b + X.argc),
+        argsTruncated: buf.readUInt32LE(b + X.trunc) !== 0,
+        cwd,
+        cwdFlags,
+        exeIno: buf.readBigUInt64LE(b + X.ino),
+        exeDev: buf.readUInt32LE(b + X.dev),
+        exeMode: buf.readUInt32LE(b + X.mode),
+      });
+      return e;
+    }
+    default: {
+      const opNum = buf.readUInt32LE(b + F.op);
+      const op = FILE_OPS[opNum];
+      if (!op) throw new DecodeError('D4C-SEN-003', `unknown file operation ${opNum}`);
+      const fflags = buf.readUInt32LE(b + F.fflags);
+      const [p, pathFlags] = path(buf, b, b + F.path, end);
+      const e: FileEvent = Object.assign(h, {
+        kind: 'file' as const,
+        op,
+        path: p,
+        pathFlags,
+        mode: buf.readUInt32LE(b + F.mode),
+        modeSource: (fflags & CONST.D4C_FF_MODE_INODE
+          ? 'inode'
+          : fflags & CONST.D4C_FF_MODE_ARG
+            ? 'arg'
+            : 'unknown') as FileEvent['modeSource'],
+        ino: buf.readBigUInt64LE(b + F.ino),
+        dev: buf.readUInt32LE(b + F.dev),
+        created: (fflags & CONST.D4C_FF_CREATED) !== 0,
+        openFlags: buf.readUInt32LE(b + F.oflags),
+      });
+      if (op === 'rename' || op === 'link' || op === 'symlink') {
+        const [o, origFlags] = path(buf, b, b + F.orig, end);
+        e.origPath = o;
+        e.origFlags = origFlags;
+      }
+      return e;
+    }
+  }
+}
+
+/** The loader's own frames: type at offset 0, u32 n at 4, then n u64 for stats. */
+export function frameType(buf: Buffer, b: number): number {
+  return buf.readUInt16LE(b);
+}
+
+const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file'] as const;
+const KIND_TYPES = [
+  CONST.D4C_EV_FORK,
+  CONST.D4C_EV_EXEC,
+  CONST.D4C_EV_EXIT,
+  CONST.D4C_EV_SETSID,
+  CONST.D4C_EV_FILE,
+];
+
+export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters {
+  const n = buf.readUInt32LE(b + 4);
+  if (len < 8 + n * 8 || n < CONST.D4C_NCOUNTERS + 2)
+    throw new DecodeError('D4C-SEN-001', `stats frame of ${len} bytes for ${n} counters`);
+  const c = (i: number) => u64(buf, b + 8 + i * 8);
+  const ringFull = {} as KernelCounters['ringFull'];
+  const emitted = {} as KernelCounters['emitted'];
+  KINDS.forEach((k, i) => {
+    ringFull[k] = c(CONST.D4C_C_RB_FAIL + KIND_TYPES[i]!);
+    emitted[k] = c(CONST.D4C_C_EMITTED + KIND_TYPES[i]!);
+  });
+  return {
+    ringFull,
+    emitted,
+    truncatedStrings: c(CONST.D4C_C_TRUNC_STR),
+    truncatedPaths: c(CONST.D4C_C_TRUNC_PATH),
+    truncatedArgv: c(CONST.D4C_C_TRUNC_ARGV),
+    pathDepthExceeded: c(CONST.D4C_C_PATH_DEPTH),
+    missingEnterState: c(CONST.D4C_C_MISSING_ENTER),
+    enterStateFull: c(CONST.D4C_C_ENTER_FULL),
+    readFailures: c(CONST.D4C_C_READ_FAIL),
+    truncatedCgroupPaths: c(CONST.D4C_C_CGROUP_TRUNC),
+    loaderRecords: c(CONST.D4C_NCOUNTERS),
+    loaderBytes: c(CONST.D4C_NCOUNTERS + 1),
+  };
+}

@@ -1,0 +1,60 @@
+// Maps sensor file events to D4C file operations (the policy language's `operation` values).
+import type { FileEvent } from './types.js';
+
+export type D4cFileOperation =
+  | 'createFile'
+  | 'createExecutable'
+  | 'modifyFile'
+  | 'modifyExecutable'
+  | 'deleteFile';
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+/**
+ * Executable: any x bit on a regular file. A mode whose type bits are unknown (0, e.g. chmod by
+ * path, where only the requested permission bits are known) counts as a regular file.
+ */
+export function isExecutableMode(mode: number): boolean {
+  const type = mode & S_IFMT;
+  return (type === S_IFREG || type === 0) && (mode & 0o111) !== 0;
+}
+
+export interface D4cFileChange {
+  operation: D4cFileOperation;
+  path: string;
+}
+
+/**
+ * The D4C operations one file event stands for, by issue 3's rules: create = open that created
+ * the file, creat, mknod, link/symlink targets, rename targets; modify = open for write of an
+ * existing file, truncate, chmod, rename sources; delete = unlink, rmdir. A rename yields two:
+ * modify of the source, create of the target. The mode after the change picks *Executable.
+ */
+export function d4cOperations(e: FileEvent): D4cFileChange[] {
+  const exec = isExecutableMode(e.mode);
+  const create: D4cFileOperation = exec ? 'createExecutable' : 'createFile';
+  const modify: D4cFileOperation = exec ? 'modifyExecutable' : 'modifyFile';
+  switch (e.op) {
+    case 'open':
+    case 'creat':
+      return [{ operation: e.created ? create : modify, path: e.path }];
+    case 'mknod':
+    case 'link':
+    case 'symlink':
+      return [{ operation: create, path: e.path }];
+    case 'rename':
+      return [
+        { operation: modify, path: e.origPath ?? e.path },
+        { operation: create, path: e.path },
+      ];
+    case 'truncate':
+    case 'ftruncate':
+    case 'chmod':
+    case 'fchmod':
+      return [{ operation: modify, path: e.path }];
+    case 'unlink':
+    case 'rmdir':
+      return [{ operation: 'deleteFile', path: e.path }];
+  }
+}

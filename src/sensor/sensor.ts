@@ -1,0 +1,195 @@
+// Runs the loader (bpf/.output/d4c-sensor), decodes its frames, and hands out typed events.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { D4cError } from '../util/diagnostics.js';
+import { DecodeError, decodeRecord, decodeStats, frameType } from './decode.js';
+import { CONST } from './events-def.js';
+import { FrameReader } from './frames.js';
+import type { KernelCounters, SensorEvent, SensorStats, UserCounters } from './types.js';
+
+export const DEFAULT_LOADER = resolve(import.meta.dirname, '../../bpf/.output/d4c-sensor');
+
+export interface SensorOptions {
+  /** Watch host processes too, not only containers. */
+  includeHost?: boolean;
+  /** Ring buffer size in bytes (power of two, >= page size). Default 8 MiB. */
+  ringBytes?: number;
+  /** Pin the per-thread enter-state map (open flags) here, for the fanotify enforcer. */
+  pinDir?: string;
+  loaderPath?: string;
+}
+
+/** Loader exit codes (bpf/loader.c) -> stable error codes and a hint. */
+const EXIT_CAUSES: Record<number, [code: string, hint: string]> = {
+  2: ['D4C-SEN-010', 'bad sensor arguments'],
+  3: ['D4C-SEN-011', 'run as root'],
+  4: ['D4C-SEN-012', 'the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)'],
+  5: ['D4C-SEN-013', 'mount tracefs: mount -t tracefs nodev /sys/kernel/tracing'],
+  6: ['D4C-SEN-014', 'the kernel refused the eBPF programs'],
+  7: ['D4C-SEN-015', 'attaching the tracepoints failed'],
+  8: ['D4C-SEN-016', 'pinning the open-flags map failed (is bpffs mounted at /sys/fs/bpf?)'],
+  9: ['D4C-SEN-017', 'the sensor output was closed'],
+};
+
+export interface Sensor {
+  on(event: 'event', fn: (e: SensorEvent) => void): this;
+  on(event: 'error', fn: (e: Error) => void): this;
+  on(event: 'exit', fn: (code: number | null) => void): this;
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors EventEmitter.off
+  off(event: string, fn: (...args: any[]) => void): this;
+  /** Resolves once every program is attached; rejects with a D4cError if the loader fails. */
+  readonly ready: Promise<void>;
+  stats(): Promise<SensorStats>;
+  setIncludeHost(on: boolean): void;
+  /** Also watch processes of this cgroup v2 id (containers sharing the host pid namespace). */
+  watchCgroup(id: number, on?: boolean): void;
+  stop(): Promise<void>;
+}
+
+class LoaderSensor extends EventEmitter implements Sensor {
+  readonly ready: Promise<void>;
+  private readonly child: ChildProcess;
+  private readonly reader: FrameReader;
+  private readonly user: UserCounters = { frames: 0, bytes: 0, events: 0, decodeErrors: 0 };
+  private statsWaiters: ((s: SensorStats) => void)[] = [];
+  private stderr = '';
+  private exited: Promise<number | null>;
+
+  constructor(opts: SensorOptions) {
+    super();
+    const loader = opts.loaderPath ?? DEFAULT_LOADER;
+    if (!existsSync(loader))
+      throw new D4cError('D4C-SEN-018', `sensor loader ${loader} is missing: run scripts/build-bpf.sh`);
+    const args: string[] = [];
+    if (opts.includeHost) args.push('--include-host');
+    if (opts.ringBytes) args.push('--ring-bytes', String(opts.ringBytes));
+    if (opts.pinDir) args.push('--pin', opts.pinDir);
+    // Own process group: a terminal's Ctrl-C reaches the agent, which then stops the loader in
+    // order (final counters first). If the agent dies, the loader sees EOF on stdin and exits.
+    this.child = spawn(loader, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.reader = new FrameReader((buf, o, len) => this.onFrame(buf, o, len));
+    let onReady!: () => void;
+    let onFail!: (e: Error) => void;
+    this.ready = new Promise<void>((res, rej) => {
+      onReady = res;
+      onFail = rej;
+    });
+    this.ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
+    this.once('ready-frame', onReady);
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      try {
+        this.reader.push(chunk);
+      } catch (e) {
+        this.emit('error', e as Error);
+        this.child.kill('SIGTERM');
+      }
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.child.stdin!.on('error', () => {}); // loader gone: reported through 'exit'
+    this.exited = new Promise((res) => {
+      this.child.on('exit', (code) => {
+        if (code !== 0) {
+          const [c, hint] = EXIT_CAUSES[code ?? -1] ?? ['D4C-SEN-019', 'the sensor loader failed'];
+          // The loader's own last line says what is missing; the hint covers a silent death.
+          const last = (this.stderr.trim().split('\n').pop() ?? '').replace(/^d4c-sensor: /, '');
+          onFail(new D4cError(c, last ? `sensor: ${last}` : `sensor: ${hint}`));
+        }
+        for (const w of this.statsWaiters.splice(0)) w({ kernel: emptyKernel(), user: { ...this.user } });
+        this.emit('exit', code);
+        res(code);
+      });
+      this.child.on('error', (e) => {
+        onFail(new D4cError('D4C-SEN-019', `cannot run the sensor loader: ${e.message}`));
+        res(null);
+      });
+    });
+  }
+
+  private onFrame(buf: Buffer, o: number, len: number): void {
+    this.user.frames++;
+    this.user.bytes += len + 4;
+    const type = len >= 2 ? frameType(buf, o) : -1;
+    if (type === CONST.D4C_FRAME_READY) {
+      this.emit('ready-frame');
+      return;
+    }
+    if (type === CONST.D4C_FRAME_STATS) {
+      try {
+        // User counters as of this frame: everything before it in the stream is counted.
+        const kernel = decodeStats(buf, o, len);
+        this.statsWaiters.shift()?.({ kernel, user: { ...this.user } });
+      } catch {
+        this.user.decodeErrors++;
+        this.statsWaiters.shift()?.({ kernel: emptyKernel(), user: { ...this.user } });
+      }
+      return;
+    }
+    let ev: SensorEvent;
+    try {
+      ev = decodeRecord(buf, o, len);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.user.decodeErrors++;
+      return;
+    }
+    this.user.events++;
+    this.emit('event', ev);
+  }
+
+  private send(line: string): void {
+    if (this.child.exitCode === null && this.child.stdin?.writable) this.child.stdin.write(`${line}\n`);
+  }
+
+  stats(): Promise<SensorStats> {
+    return new Promise<SensorStats>((res) => {
+      if (this.child.exitCode !== null) return res({ kernel: emptyKernel(), user: { ...this.user } });
+      this.statsWaiters.push(res);
+      this.send('stats');
+    });
+  }
+
+  setIncludeHost(on: boolean): void {
+    this.send(`include-host ${on ? 1 : 0}`);
+  }
+
+  watchCgroup(id: number, on = true): void {
+    this.send(`${on ? 'watch' : 'unwatch'}-cgroup ${id}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.stdin?.end(); // EOF: the loader drains, detaches and exits 0
+      // Detaching ~45 tracepoints takes the kernel a few seconds (an RCU grace period each).
+      const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+      await this.exited;
+      clearTimeout(t);
+    }
+  }
+}
+
+function emptyKernel(): KernelCounters {
+  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0 };
+  return {
+    ringFull: { ...z },
+    emitted: { ...z },
+    truncatedStrings: 0,
+    truncatedPaths: 0,
+    truncatedArgv: 0,
+    pathDepthExceeded: 0,
+    missingEnterState: 0,
+    enterStateFull: 0,
+    readFailures: 0,
+    truncatedCgroupPaths: 0,
+    loaderRecords: 0,
+    loaderBytes: 0,
+  };
+}
+
+/** Starts the kernel sensor. Await `sensor.ready` before relying on events. */
+export function startSensor(opts: SensorOptions = {}): Sensor {
+  return new LoaderSensor(opts);
+}

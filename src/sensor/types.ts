@@ -1,0 +1,146 @@
+// Typed sensor records, as decoded from the kernel's ring buffer.
+
+export interface ProcessInfo {
+  /** Boot-time ns of the record (bpf_ktime_get_boot_ns). */
+  ts: number;
+  /** Thread-group leader start, ns since boot. */
+  startTime: number;
+  parentStartTime: number;
+  tgid: number;
+  tid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** The pid as seen in the process's own pid namespace. */
+  vpid: number;
+  uid: number;
+  euid: number;
+  suid: number;
+  gid: number;
+  egid: number;
+  sgid: number;
+  capEffective: bigint;
+  capPermitted: bigint;
+  ttyMajor: number;
+  ttyMinor: number;
+  cgroupId: number;
+  /** cgroup v2 path, e.g. `/libpod_parent/libpod-<64 hex>`. */
+  cgroupPath: string;
+  pidns: number;
+  mntns: number;
+  comm: string;
+  /** Something in the record was cut short (see the truncation counters). */
+  truncated: boolean;
+}
+
+export interface PathInfo {
+  path: string;
+  /** D4C_PF_* bits: truncated, depth, deleted, outside root, bad fd. */
+  flags: number;
+}
+
+export interface ForkEvent extends ProcessInfo {
+  kind: 'fork';
+}
+
+export interface ExecEvent extends ProcessInfo {
+  kind: 'exec';
+  /** The executable, resolved in the kernel from the opened file. */
+  executable: string;
+  executableFlags: number;
+  /** The filename as passed to execve. */
+  filename: string;
+  /**
+   * `filename` made absolute against the cwd (lexically). For a script this is the script, while
+   * `executable` is its interpreter (the file the kernel ended up mapping, like /proc/PID/exe).
+   */
+  filenamePath: string;
+  args: string[];
+  argc: number;
+  argsTruncated: boolean;
+  cwd: string;
+  cwdFlags: number;
+  exeIno: bigint;
+  exeDev: number;
+  exeMode: number;
+}
+
+export interface ExitEvent extends ProcessInfo {
+  kind: 'exit';
+  /** Raw wait status. */
+  status: number;
+  /** exit(2) code, or 128 + signal when killed (shell convention). */
+  exitCode: number;
+  /** Terminating signal, 0 when it exited normally. */
+  signal: number;
+}
+
+export interface SetsidEvent extends ProcessInfo {
+  kind: 'setsid';
+}
+
+export type FileOp =
+  | 'open'
+  | 'creat'
+  | 'truncate'
+  | 'ftruncate'
+  | 'chmod'
+  | 'fchmod'
+  | 'rename'
+  | 'link'
+  | 'symlink'
+  | 'mknod'
+  | 'unlink'
+  | 'rmdir';
+
+export interface FileEvent extends ProcessInfo {
+  kind: 'file';
+  op: FileOp;
+  /** The affected path: for rename the new name, for link/symlink the new link. */
+  path: string;
+  pathFlags: number;
+  /** Rename: the old name; link: the existing file; symlink: the link content (raw). */
+  origPath?: string;
+  origFlags?: number;
+  /** Mode after the change (type + permission bits); 0 when unknown. */
+  mode: number;
+  /** Where mode came from: the inode after the change, the syscall argument, or nowhere. */
+  modeSource: 'inode' | 'arg' | 'unknown';
+  ino: bigint;
+  dev: number;
+  /** open/creat: the call created the file. */
+  created: boolean;
+  openFlags: number;
+}
+
+export type SensorEvent = ForkEvent | ExecEvent | ExitEvent | SetsidEvent | FileEvent;
+
+export interface KernelCounters {
+  /** Records lost because the ring buffer was full, by record kind. */
+  ringFull: Record<'fork' | 'exec' | 'exit' | 'setsid' | 'file', number>;
+  /** Records written to the ring, by kind. */
+  emitted: Record<'fork' | 'exec' | 'exit' | 'setsid' | 'file', number>;
+  truncatedStrings: number;
+  truncatedPaths: number;
+  truncatedArgv: number;
+  pathDepthExceeded: number;
+  missingEnterState: number;
+  enterStateFull: number;
+  readFailures: number;
+  truncatedCgroupPaths: number;
+  /** Frames and bytes the loader wrote to its stdout. */
+  loaderRecords: number;
+  loaderBytes: number;
+}
+
+export interface UserCounters {
+  frames: number;
+  bytes: number;
+  events: number;
+  decodeErrors: number;
+}
+
+export interface SensorStats {
+  kernel: KernelCounters;
+  user: UserCounters;
+}

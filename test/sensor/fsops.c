@@ -2,7 +2,7 @@
 // relative names and odd bytes. Names accept \xNN escapes. Exits non-zero on the first failure.
 //   dirfd P | cwdfd | chdir P | mkcd N | mkdir N | create N | append N | read N | trunc N | ftrunc N
 //   chmod N MODE | fchmod N MODE | rename A B | link A B | symlink T L | unlink N | rmdir N
-//   mknod N | create2 N (openat2) | thread N (create from a thread) | spawn PATH ARG | spawnkill | churn N | sleep MS
+//   mknod N | create2 N (openat2) | thread N (create from a thread) | spawn PATH ARG | spawnkill | churn N | legacy N (open, creat, rename... without *at) | sleep MS
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -117,6 +117,28 @@ int main(int argc, char **argv) {
       if (p == 0) raise(SIGKILL);
       int st;
       waitpid(p, &st, 0);
+    } else if (!strcmp(op, "legacy")) {
+      // The pre-*at syscalls, called directly (glibc routes open() to openat, etc.).
+#ifdef SYS_open
+      char x[512], y[512];
+      snprintf(x, sizeof x, "%s.a", a);
+      snprintf(y, sizeof y, "%s.b", a);
+      check(fd = (int)syscall(SYS_creat, x, 0644), "creat", x); close(fd);
+      check(fd = (int)syscall(SYS_open, x, O_WRONLY | O_APPEND, 0), "open", x); close(fd);
+      check((int)syscall(SYS_truncate, x, 0), "truncate", x);
+      check((int)syscall(SYS_chmod, x, 0700), "chmod", x);
+      check((int)syscall(SYS_rename, x, y), "rename", x);
+      check((int)syscall(SYS_link, y, x), "link", y);
+      check((int)syscall(SYS_unlink, x), "unlink", x);
+      check((int)syscall(SYS_symlink, y, x), "symlink", y);
+      check((int)syscall(SYS_unlink, x), "unlink", x);
+      check((int)syscall(SYS_mknod, x, S_IFIFO | 0600, 0), "mknod", x);
+      check((int)syscall(SYS_unlink, x), "unlink", x);
+      check((int)syscall(SYS_unlink, y), "unlink", y);
+      check((int)syscall(SYS_mkdir, x, 0700), "mkdir", x);
+      check((int)syscall(SYS_rmdir, x), "rmdir", x);
+#endif
+      i++;
     } else if (!strcmp(op, "churn")) {
       for (int k = atoi(a); k > 0; k--) {
         check(fd = openat(dfd, "churn.tmp", O_CREAT | O_WRONLY | O_TRUNC, 0644), op, a);

@@ -232,6 +232,36 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     expect(fchmod).toMatchObject({ mode: 0o100644, modeSource: 'inode' });
   });
 
+  it.skipIf(process.arch !== 'x64')(
+    'covers the legacy syscalls (open, creat, rename, link, ...)',
+    async () => {
+      events.length = 0;
+      inContainer(steps('legacy lg'));
+      await settle();
+      const ops = fileEvents()
+        .filter((e) => e.path.startsWith(`${work}/lg`))
+        .map(
+          (e) =>
+            `${e.op} ${e.path.replace(work, '')}${e.origPath ? ` <- ${e.origPath.replace(work, '')}` : ''}`,
+        );
+      expect(ops).toEqual([
+        'creat /lg.a',
+        'open /lg.a',
+        'truncate /lg.a',
+        'chmod /lg.a',
+        'rename /lg.b <- /lg.a',
+        'link /lg.a <- /lg.b',
+        'unlink /lg.a',
+        'symlink /lg.a <- lg.b', // the link content, as given
+        'unlink /lg.a',
+        'mknod /lg.a',
+        'unlink /lg.a',
+        'unlink /lg.b',
+        'rmdir /lg.a',
+      ]);
+    },
+  );
+
   it('resolves relative paths, .., symlinked dirfds and odd names', async () => {
     events.length = 0;
     const long = 'L'.repeat(200);

@@ -33,7 +33,7 @@ if [ ! -s "$OUT/vmlinux.h" ] || [ "$(cat "$OUT/vmlinux.btfid" 2>/dev/null)" != "
 fi
 
 ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-if newer "$OUT/d4c.bpf.o" d4c.bpf.c events.h "$OUT/vmlinux.h"; then
+if newer "$OUT/d4c.bpf.o" d4c.bpf.c ./*.bpf.h events.h "$OUT/vmlinux.h"; then
   "$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_"$ARCH" -I"$OUT" -I. -Wall -Wno-unused-function \
     -c d4c.bpf.c -o "$OUT/d4c.bpf.o.tmp"
   mv "$OUT/d4c.bpf.o.tmp" "$OUT/d4c.bpf.o"

@@ -16,3 +16,13 @@ register(
   'evaluate a policy over recorded ECS events',
   async () => (await import('./policy.js')).runTest,
 );
+register(
+  'rules test',
+  'run detection rules (Elastic TOML: EQL, KQL) over NDJSON events',
+  async () => (await import('./rules.js')).runTest,
+);
+register(
+  'rules list',
+  'list detection rules (id, name, language, severity)',
+  async () => (await import('./rules.js')).runList,
+);

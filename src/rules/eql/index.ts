@@ -1,0 +1,87 @@
+// EQL: parse once, compile to a matcher (closures) or an interpreter-backed matcher (reference).
+import { resolveField } from '../common/fields.js';
+import type { Expr, Query, Stage } from './ast.js';
+import { compileFilter, compileVal } from './compile.js';
+import { EQL_CODES, QueryError } from './errors.js';
+import { elems, evaluate, interpretFilter } from './interpret.js';
+import { parseEql } from './parser.js';
+import { type KeyFn, type Pred, type SeqStagePlan, SequenceMatcher, type SequencePlan } from './sequence.js';
+
+export type { Expr, Query } from './ast.js';
+export { compileFilter, compilePred } from './compile.js';
+export { EQL_CODES, QueryError } from './errors.js';
+export { evaluate, interpretFilter } from './interpret.js';
+export { parseEql, parseEqlExpression } from './parser.js';
+export { SequenceMatcher, type SequencePlan, type SequenceStats } from './sequence.js';
+
+export type Mode = 'compiled' | 'interpreted';
+
+export type EqlMatcher = { kind: 'event'; test: Pred } | { kind: 'sequence'; plan: SequencePlan };
+
+/** Parses and compiles; throws QueryError (with an offset into `src`) on any problem. */
+export function compileEql(src: string, mode: Mode = 'compiled'): EqlMatcher {
+  return buildMatcher(parseEql(src), mode);
+}
+
+export function buildMatcher(q: Query, mode: Mode): EqlMatcher {
+  if (q.kind === 'event') {
+    const f = q.filter;
+    return { kind: 'event', test: mode === 'compiled' ? compileFilter(f) : (d) => interpretFilter(f, d) };
+  }
+  if (q.kind === 'sample') {
+    throw new QueryError(
+      EQL_CODES.unsupported,
+      "'sample' queries are not supported by the streaming engine",
+      q.at,
+    );
+  }
+  const stagePlan = (s: Stage): SeqStagePlan => ({
+    pred: mode === 'compiled' ? compileFilter(s.filter) : (d) => interpretFilter(s.filter, d),
+    key: keyFn([...q.by, ...s.by], mode),
+  });
+  const stages: SeqStagePlan[] = [];
+  const missing: SeqStagePlan[][] = [[]];
+  for (const s of q.stages) {
+    if (s.missing) {
+      missing[stages.length]!.push(stagePlan(s));
+      continue;
+    }
+    const p = stagePlan(s);
+    for (let r = 0; r < s.runs; r++) {
+      stages.push(p);
+      missing.push([]);
+    }
+  }
+  return {
+    kind: 'sequence',
+    plan: { stages, missing, until: q.until ? stagePlan(q.until) : null, maxspanMs: q.maxspanMs },
+  };
+}
+
+/**
+ * Join key of an event: the JSON of its key values. A missing key value excludes the event from
+ * the sequence, unless the key is an optional field (`?field`), which then joins as null.
+ */
+function keyFn(keys: Expr[], mode: Mode): KeyFn {
+  if (keys.length === 0) return () => '';
+  const vals = keys.map((k) => (mode === 'compiled' ? compileVal(k) : (d: unknown) => evaluateKey(k, d)));
+  const optional = keys.map((k) => k.k === 'field' && k.optional);
+  return (d) => {
+    let out = '';
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i]!(d);
+      const es = elems(v);
+      if (es.length === 0 && !optional[i]) return null;
+      out += `${i === 0 ? '' : '\u0000'}${JSON.stringify(es.length === 0 ? null : es.length === 1 ? es[0] : es)}`;
+    }
+    return out;
+  };
+}
+
+function evaluateKey(k: Expr, d: unknown): unknown {
+  return k.k === 'field' ? resolveField(d, k.path) : evaluate(k, d);
+}
+
+export function newSequenceMatcher(plan: SequencePlan, maxKeys?: number): SequenceMatcher {
+  return new SequenceMatcher(plan, maxKeys === undefined ? {} : { maxKeys });
+}

@@ -11,7 +11,6 @@ export interface RuleCase {
 const one = (f: () => Doc) => () => [f()];
 const noContainer = (d: Doc): Doc => patch(d, { container: undefined });
 const privileged = (d: Doc): Doc => patch(d, { container: { security_context: { privileged: true } } });
-const parent = (p: Record<string, unknown>) => ({ parent: p });
 
 export const CASES: Record<string, RuleCase> = {
   command_and_control_curl_socks_proxy_detected_inside_container: {

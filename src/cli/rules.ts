@@ -52,6 +52,10 @@ export async function runTest(argv: string[]): Promise<number> {
   if (dedup !== undefined && !(dedup >= 0)) throw new UsageError('--dedup-window takes milliseconds (>= 0)');
   const loaded = loadRules(paths);
   let failed = report(loaded);
+  if (loaded.rules.length === 0 && loaded.diagnostics.length === 0) {
+    process.stderr.write(`error: no rule files (*.toml) found in ${paths.join(', ')}\n`);
+    return 1;
+  }
   const engine = new RuleEngine(loaded.rules, {
     mode: values.interpreter ? 'interpreted' : 'compiled',
     includeDisabled: true,

@@ -126,13 +126,14 @@ export class RuleEngine {
     const ts = this.timestamp(doc);
     const dedupId = id === null ? `#${n}` : id;
     let out: Detection[] | undefined;
+    const ref = this.seqRunners.length > 0 ? { id, dedupId } : undefined;
     for (const r of this.runners) {
       if (r.kind === 'event') {
         if (!r.test(doc)) continue;
         r.matches++;
         out = this.emit(out, r.meta, [id], [dedupId], ts);
       } else {
-        const done = r.seq.push(doc, ts, { id, dedupId });
+        const done = r.seq.push(doc, ts, ref);
         for (const ids of done) {
           r.matches++;
           out = this.emit(

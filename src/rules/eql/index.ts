@@ -72,10 +72,25 @@ function keyFn(keys: Expr[], mode: Mode): KeyFn {
       const v = vals[i]!(d);
       const es = elems(v);
       if (es.length === 0 && !optional[i]) return null;
-      out += `${i === 0 ? '' : '\u0000'}${JSON.stringify(es.length === 0 ? null : es.length === 1 ? es[0] : es)}`;
+      if (i > 0) out += '\u0000';
+      out += keyPart(es.length === 0 ? null : es.length === 1 ? es[0] : es);
     }
     return out;
   };
+}
+
+// Type-tagged so that "1" and 1 stay different keys; JSON only for the rare non-scalar.
+function keyPart(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return `s${v}`;
+    case 'number':
+      return `n${v}`;
+    case 'boolean':
+      return `b${v}`;
+    default:
+      return `j${JSON.stringify(v)}`;
+  }
 }
 
 function evaluateKey(k: Expr, d: unknown): unknown {

@@ -91,6 +91,7 @@ export class SequenceMatcher {
     }
     for (let g = 0; g <= n; g++) {
       const ms = plan.missing[g]!;
+      if (ms.length === 0) continue;
       for (const m of ms) {
         if (!m.pred(doc)) continue;
         const k = m.key(doc);
@@ -110,10 +111,15 @@ export class SequenceMatcher {
       }
     }
     // Last stage first, so an event does not advance the partial it has just extended.
+    // Stages repeated by `runs` share one plan: its predicate and key are computed once.
+    let prev: SeqStagePlan | undefined;
+    let k: string | null = null;
     for (let i = n - 1; i >= 0; i--) {
       const s = plan.stages[i]!;
-      if (!s.pred(doc)) continue;
-      const k = s.key(doc);
+      if (s !== prev) {
+        prev = s;
+        k = s.pred(doc) ? s.key(doc) : null;
+      }
       if (k === null) continue;
       let p: Partial;
       if (i === 0) {

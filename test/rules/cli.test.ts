@@ -143,3 +143,16 @@ describe('d4c rules', () => {
     ).toHaveLength(66);
   });
 });
+
+describe('d4c rules (empty)', () => {
+  it('test: an empty rule set is an error', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'd4c-empty-'));
+    try {
+      const r = d4c(['rules', 'test', '--rules', empty, '--events', fixture]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('no rule files');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -9,10 +9,11 @@ import {
   compilePred,
   evaluate,
   parseEqlExpression,
+  QueryError,
   SequenceMatcher,
 } from '../../src/rules/eql/index.js';
 import { truthy } from '../../src/rules/eql/interpret.js';
-import { compileKql, interpretKql, parseKql } from '../../src/rules/kql/index.js';
+import { compileKql, interpretKql, KqlError, parseKql } from '../../src/rules/kql/index.js';
 
 const FIELDS = ['a', 'b', 'c.d', 'c.e', 'arr', 'n', 'missing', 'f.g.h'];
 const STRS = ['', 'a', 'A', 'ab', 'aB', 'ba', 'x.y', '1', '10.0.0.1', 'a*b', 'ä'];
@@ -192,6 +193,95 @@ describe('compiled matchers agree with the interpreters', () => {
         expect(compileWildcardSet([p], ci)(s), `${p} ~ ${s}`).toBe(wildcardMatch(p, s, ci));
       }),
       { numRuns: 5000 },
+    );
+  });
+});
+
+describe('odd input never crashes the parsers', () => {
+  const tokens = fc.constantFrom(
+    'process',
+    'where',
+    'sequence',
+    'by',
+    'with',
+    'maxspan=',
+    '1s',
+    'runs=',
+    '2',
+    '[',
+    ']',
+    '![',
+    '(',
+    ')',
+    ',',
+    'and',
+    'or',
+    'not',
+    '==',
+    '!=',
+    ':',
+    'like~',
+    'regex',
+    'in',
+    'in~',
+    '"a*"',
+    '"""x"""',
+    '`f.g`',
+    '?',
+    'a.b',
+    'null',
+    'true',
+    '-',
+    '+',
+    '/*',
+    '*/',
+    '//',
+    '\n',
+    'length(',
+    'until',
+    '"\\u{41}"',
+    '"\\x"',
+    "'",
+    '|',
+    '~',
+    '{',
+    '}',
+    '*',
+    '\\',
+    'field:',
+    'value',
+  );
+  const src = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.array(tokens, { maxLength: 20 }).map((t) => t.join(' ')),
+  );
+
+  it('EQL: parses and compiles, or throws a QueryError', () => {
+    fc.assert(
+      fc.property(src, (s) => {
+        try {
+          compileEql(s);
+          compileEql(s, 'interpreted');
+        } catch (e) {
+          expect(e).toBeInstanceOf(QueryError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('KQL: parses, or throws a KqlError', () => {
+    fc.assert(
+      fc.property(src, (s) => {
+        try {
+          const ast = parseKql(s);
+          compileKql(ast)({ a: 1 });
+          interpretKql(ast, { a: 1 });
+        } catch (e) {
+          expect(e).toBeInstanceOf(KqlError);
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 });

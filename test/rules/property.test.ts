@@ -285,3 +285,30 @@ describe('odd input never crashes the parsers', () => {
     );
   });
 });
+
+describe('deep nesting is an error, not a stack overflow', () => {
+  it('EQL', () => {
+    for (const s of [
+      `process where ${'('.repeat(5000)}a${')'.repeat(5000)}`,
+      `process where ${'not '.repeat(5000)}a`,
+      `process where a == ${'-'.repeat(5000)}1`,
+    ]) {
+      expect(() => compileEql(s)).toThrow(QueryError);
+      try {
+        compileEql(s);
+      } catch (e) {
+        expect((e as QueryError).code).toBe('D4C-EQL-016');
+      }
+    }
+    expect(() => compileEql(`process where ${'('.repeat(100)}a == 1${')'.repeat(100)}`)).not.toThrow();
+  });
+  it('KQL', () => {
+    for (const s of [
+      `${'('.repeat(5000)}a:1${')'.repeat(5000)}`,
+      `${'not '.repeat(5000)}a:1`,
+      `a:${'('.repeat(5000)}1`,
+    ]) {
+      expect(() => parseKql(s)).toThrow(KqlError);
+    }
+  });
+});

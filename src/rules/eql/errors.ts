@@ -17,6 +17,7 @@ export const EQL_CODES = {
   unsupported: 'D4C-EQL-013',
   badNumber: 'D4C-EQL-014',
   badRuns: 'D4C-EQL-015',
+  tooDeep: 'D4C-EQL-016',
 } as const;
 
 /** A syntax/semantic error at a character offset of the query text. */

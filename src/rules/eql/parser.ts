@@ -58,8 +58,12 @@ export function parseEqlExpression(src: string): Expr {
   return e;
 }
 
+// Deep enough for any real rule; stops stack exhaustion on hostile input.
+const MAX_DEPTH = 200;
+
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
 
   private get t(): Token {
@@ -256,7 +260,16 @@ class Parser {
   }
 
   expression(): Expr {
-    return this.or();
+    if (++this.depth > MAX_DEPTH) {
+      throw new QueryError(
+        EQL_CODES.tooDeep,
+        `expression nested more than ${MAX_DEPTH} levels deep`,
+        this.t.at,
+      );
+    }
+    const e = this.or();
+    this.depth--;
+    return e;
   }
 
   private or(): Expr {
@@ -284,7 +297,12 @@ class Parser {
   private not(): Expr {
     if (this.isKw('not')) {
       const at = this.next().at;
-      return { k: 'not', e: this.not(), at };
+      if (++this.depth > MAX_DEPTH) {
+        throw new QueryError(EQL_CODES.tooDeep, `expression nested more than ${MAX_DEPTH} levels deep`, at);
+      }
+      const e: Expr = { k: 'not', e: this.not(), at };
+      this.depth--;
+      return e;
     }
     return this.predicate();
   }
@@ -400,7 +418,11 @@ class Parser {
   private unary(): Expr {
     if (this.isP('-')) {
       const at = this.next().at;
+      if (++this.depth > MAX_DEPTH) {
+        throw new QueryError(EQL_CODES.tooDeep, `expression nested more than ${MAX_DEPTH} levels deep`, at);
+      }
       const e = this.unary();
+      this.depth--;
       return e.k === 'lit' && typeof e.v === 'number' ? { k: 'lit', v: -e.v, at } : { k: 'neg', e, at };
     }
     if (this.isP('+')) {

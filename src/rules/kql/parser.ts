@@ -13,6 +13,7 @@ export const KQL_CODES = {
   badEscape: 'D4C-KQL-003',
   badRange: 'D4C-KQL-004',
   emptyField: 'D4C-KQL-005',
+  tooDeep: 'D4C-KQL-006',
 } as const;
 
 export interface KqlValue {
@@ -64,8 +65,11 @@ export function parseKql(src: string): KqlNode {
   return q;
 }
 
+const MAX_DEPTH = 200;
+
 class P {
   i = 0;
+  depth = 0;
   constructor(readonly s: string) {}
   eof(): boolean {
     return this.i >= this.s.length;
@@ -93,6 +97,13 @@ class P {
   }
 
   or(inValues: boolean, field?: KqlField | null): KqlNode {
+    if (++this.depth > MAX_DEPTH)
+      this.fail(`query nested more than ${MAX_DEPTH} levels deep`, this.i, KQL_CODES.tooDeep);
+    const r = this.orInner(inValues, field);
+    this.depth--;
+    return r;
+  }
+  private orInner(inValues: boolean, field?: KqlField | null): KqlNode {
     const items = [this.and(inValues, field)];
     while (this.kw('or')) items.push(this.and(inValues, field));
     return items.length === 1 ? items[0]! : { k: 'or', items };
@@ -104,7 +115,13 @@ class P {
   }
   not(inValues: boolean, field?: KqlField | null): KqlNode {
     this.ws();
-    if (this.kw('not')) return { k: 'not', e: this.not(inValues, field) };
+    if (this.kw('not')) {
+      if (++this.depth > MAX_DEPTH)
+        this.fail(`query nested more than ${MAX_DEPTH} levels deep`, this.i, KQL_CODES.tooDeep);
+      const e = this.not(inValues, field);
+      this.depth--;
+      return { k: 'not', e };
+    }
     return inValues ? this.valueList(field!) : this.sub();
   }
 

@@ -8,6 +8,8 @@ import {
   type Mode,
   newSequenceMatcher,
   QueryError,
+  SampleMatcher,
+  type SampleStats,
   type SequenceMatcher,
   type SequenceStats,
 } from './eql/index.js';
@@ -33,9 +35,10 @@ export interface EngineOptions {
 export interface RuleRuntimeStats {
   id: string;
   name: string;
-  kind: 'event' | 'sequence';
+  kind: 'event' | 'sequence' | 'sample';
   matches: number;
   sequence?: SequenceStats;
+  sample?: SampleStats;
 }
 
 export interface EngineStats {
@@ -51,7 +54,8 @@ export interface EngineStats {
 
 type Runner =
   | { kind: 'event'; meta: RuleMeta; test: (d: unknown) => boolean; matches: number }
-  | { kind: 'sequence'; meta: RuleMeta; seq: SequenceMatcher; matches: number };
+  | { kind: 'sequence'; meta: RuleMeta; seq: SequenceMatcher; matches: number }
+  | { kind: 'sample'; meta: RuleMeta; sample: SampleMatcher; matches: number };
 
 const getId = compileGetter('event.id');
 const getTs = compileGetter('@timestamp');
@@ -98,7 +102,13 @@ export class RuleEngine {
       try {
         const m = buildMatcher(r.parsed.ast, mode);
         if (m.kind === 'event') this.runners.push({ kind: 'event', meta: r.meta, test: m.test, matches: 0 });
-        else {
+        else if (m.kind === 'sample') {
+          const sample = new SampleMatcher(
+            m.plan,
+            opts.maxKeysPerSequence === undefined ? {} : { maxKeys: opts.maxKeysPerSequence },
+          );
+          this.runners.push({ kind: 'sample', meta: r.meta, sample, matches: 0 });
+        } else {
           const runner = {
             kind: 'sequence' as const,
             meta: r.meta,
@@ -126,12 +136,23 @@ export class RuleEngine {
     const ts = this.timestamp(doc);
     const dedupId = id === null ? `#${n}` : id;
     let out: Detection[] | undefined;
-    const ref = this.seqRunners.length > 0 ? { id, dedupId } : undefined;
+    const ref = { id, dedupId };
     for (const r of this.runners) {
       if (r.kind === 'event') {
         if (!r.test(doc)) continue;
         r.matches++;
         out = this.emit(out, r.meta, [id], [dedupId], ts);
+      } else if (r.kind === 'sample') {
+        for (const ids of r.sample.push(doc, ref)) {
+          r.matches++;
+          out = this.emit(
+            out,
+            r.meta,
+            ids.map((x) => (x as { id: unknown }).id),
+            ids.map((x) => (x as { dedupId: unknown }).dedupId),
+            ts,
+          );
+        }
       } else {
         const done = r.seq.push(doc, ts, ref);
         for (const ids of done) {
@@ -177,6 +198,7 @@ export class RuleEngine {
         kind: r.kind,
         matches: r.matches,
         ...(r.kind === 'sequence' ? { sequence: r.seq.snapshot() } : {}),
+        ...(r.kind === 'sample' ? { sample: r.sample.snapshot() } : {}),
       })),
     };
   }

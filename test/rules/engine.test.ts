@@ -84,13 +84,11 @@ describe('RuleEngine', () => {
     const e = new RuleEngine([
       rule('d', 'any where true', { enabled: false }),
       rule('q', 'from logs-* | limit 1', { lang: 'esql', type: 'esql' }),
-      rule('p', 'sample by x [any where true] [any where true]'),
     ]);
     expect(e.ruleCount).toBe(0);
     expect(e.stats().skipped.map((s) => [s.id, s.reason.split(' ')[0]])).toEqual([
       ['d', 'disabled'],
       ['q', 'esql'],
-      ['p', "'sample'"],
     ]);
     expect(
       new RuleEngine([rule('d', 'any where true', { enabled: false })], { includeDisabled: true }).ruleCount,
@@ -107,5 +105,18 @@ describe('RuleEngine', () => {
     e.push(ev('1', 0, 'a'));
     e.push(ev('2', 1, 'b'));
     expect(e.flush().map((d) => d.events)).toEqual([['1', '2']]);
+  });
+
+  it('streams samples: one event per filter per key, in any order', () => {
+    const e = new RuleEngine([
+      rule('p', 'sample by host [any where process.name == "a"] [any where process.name == "b"]'),
+    ]);
+    const h = (id: string, t: number, name: string, host: string) => ev(id, t, name, { host });
+    expect(e.push(h('1', 0, 'b', 'h1'))).toEqual([]);
+    expect(e.push(h('2', 1, 'a', 'h2'))).toEqual([]);
+    expect(e.push(h('3', 2, 'b', 'h1'))).toEqual([]);
+    expect(e.push(h('4', 3, 'a', 'h1')).map((d) => d.events)).toEqual([['4', '1']]);
+    expect(e.push(h('5', 4, 'b', 'h2')).map((d) => d.events)).toEqual([['2', '5']]);
+    expect(e.stats().rules[0]!.sample).toEqual({ keys: 0, completed: 2, evictedKeys: 0 });
   });
 });

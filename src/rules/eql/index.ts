@@ -2,9 +2,9 @@
 import { resolveField } from '../common/fields.js';
 import type { Expr, Query, Stage } from './ast.js';
 import { compileFilter, compileVal } from './compile.js';
-import { EQL_CODES, QueryError } from './errors.js';
 import { elems, evaluate, interpretFilter } from './interpret.js';
 import { parseEql } from './parser.js';
+import type { SamplePlan } from './sample.js';
 import { type KeyFn, type Pred, type SeqStagePlan, SequenceMatcher, type SequencePlan } from './sequence.js';
 
 export type { Expr, Query } from './ast.js';
@@ -12,11 +12,15 @@ export { compileFilter, compilePred } from './compile.js';
 export { EQL_CODES, QueryError } from './errors.js';
 export { evaluate, interpretFilter } from './interpret.js';
 export { parseEql, parseEqlExpression } from './parser.js';
+export { SampleMatcher, type SamplePlan, type SampleStats } from './sample.js';
 export { SequenceMatcher, type SequencePlan, type SequenceStats } from './sequence.js';
 
 export type Mode = 'compiled' | 'interpreted';
 
-export type EqlMatcher = { kind: 'event'; test: Pred } | { kind: 'sequence'; plan: SequencePlan };
+export type EqlMatcher =
+  | { kind: 'event'; test: Pred }
+  | { kind: 'sequence'; plan: SequencePlan }
+  | { kind: 'sample'; plan: SamplePlan };
 
 /** Parses and compiles; throws QueryError (with an offset into `src`) on any problem. */
 export function compileEql(src: string, mode: Mode = 'compiled'): EqlMatcher {
@@ -28,17 +32,11 @@ export function buildMatcher(q: Query, mode: Mode): EqlMatcher {
     const f = q.filter;
     return { kind: 'event', test: mode === 'compiled' ? compileFilter(f) : (d) => interpretFilter(f, d) };
   }
-  if (q.kind === 'sample') {
-    throw new QueryError(
-      EQL_CODES.unsupported,
-      "'sample' queries are not supported by the streaming engine",
-      q.at,
-    );
-  }
   const stagePlan = (s: Stage): SeqStagePlan => ({
     pred: mode === 'compiled' ? compileFilter(s.filter) : (d) => interpretFilter(s.filter, d),
     key: keyFn([...q.by, ...s.by], mode),
   });
+  if (q.kind === 'sample') return { kind: 'sample', plan: { stages: q.stages.map(stagePlan) } };
   const stages: SeqStagePlan[] = [];
   const missing: SeqStagePlan[][] = [[]];
   for (const s of q.stages) {

@@ -8,7 +8,7 @@ DEBS=(
   # eBPF toolchain: the sensor is compiled at install time against this kernel's BTF.
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make pkg-config
   # Containers for the lab and the integration tests.
-  podman runc containerd busybox-static iproute2 util-linux
+  podman runc containerd busybox-static iproute2 util-linux curl
 )
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -25,4 +25,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 if [ -x scripts/build-bpf.sh ]; then scripts/build-bpf.sh; fi
+# podman configuration for this host and the local busybox image (no registry is reachable).
+# The API service is started by scripts/start-services.sh (the agent) or by the tests themselves.
+D4C_PODMAN_SERVICE=0 bash scripts/podman-setup.sh
 echo "install: ok"

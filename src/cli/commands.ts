@@ -14,8 +14,35 @@ register(
 register(
   'policy test',
   'evaluate a policy over recorded ECS events',
-  async () => (await import('./policy.js')).runTest,
+  async () => (await import('./policy-test.js')).runTest,
 );
+register(
+  'policy schema',
+  'print the JSON Schema of the policy language (for editors)',
+  async () => (await import('./policy.js')).runSchema,
+);
+register(
+  'lab up',
+  'start the local containerd/CRI lab node and import images',
+  async () => (await import('./lab.js')).runUp,
+);
+register(
+  'lab down',
+  'stop the lab node, remove its pods and state',
+  async () => (await import('./lab.js')).runDown,
+);
+register(
+  'lab run',
+  'create a pod the way a kubelet does; prints the container id',
+  async () => (await import('./lab.js')).runRun,
+);
+register(
+  'lab exec',
+  'run a command in a lab pod (-it for a terminal)',
+  async () => (await import('./lab.js')).runExec,
+);
+register('lab rm', 'stop and remove a lab pod', async () => (await import('./lab.js')).runRm);
+register('lab ps', 'list the lab pods and their containers', async () => (await import('./lab.js')).runPs);
 register(
   'rules test',
   'run detection rules (Elastic TOML: EQL, KQL) over NDJSON events',

@@ -1,0 +1,15 @@
+// Regenerates the condition and diagnostic tables in docs/policy.md: `npx tsx scripts/gen-policy-docs.ts`.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { updateGenerated } from '../src/policy/docs.js';
+
+const file = new URL('../docs/policy.md', import.meta.url);
+const before = readFileSync(file, 'utf8');
+const after = updateGenerated(before);
+if (after !== before) {
+  writeFileSync(file, after);
+  // Pad the tables the way `npm run lint` expects.
+  execFileSync('npx', ['biome', 'format', '--write', fileURLToPath(file)], { stdio: 'ignore' });
+}
+process.stdout.write(after === before ? 'docs/policy.md up to date\n' : 'docs/policy.md updated\n');

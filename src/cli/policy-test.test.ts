@@ -1,0 +1,143 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { interpret, policyEventFromEcs } from '../policy/evaluate.js';
+import { parsePolicy } from '../policy/load.js';
+
+const BIN = resolve(import.meta.dirname, '../../bin/d4c.js');
+const dir = mkdtempSync(join(tmpdir(), 'd4c-policy-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function d4c(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const POLICY = `process:
+  selectors:
+    - name: shells
+      operation: [exec]
+      processName: [sh, bash]
+    - name: nginxImages
+      containerImageName: [nginx]
+    - name: prod
+      kubernetesNamespace: [prod]
+  responses:
+    - match: [shells]
+      exclude: [nginxImages]
+      actions: [alert, log]
+    - match: [prod]
+      actions: [log]
+file:
+  selectors:
+    - name: etc
+      targetFilePath: [/etc/**]
+      operation: [modifyFile, createFile]
+    - name: binaries
+      operation: [createExecutable, modifyExecutable]
+  responses:
+    - match: [etc]
+      actions: [log]
+    - match: [binaries]
+      actions: [alert]
+`;
+
+const EVENTS = [
+  // nested document: shell in alpine
+  {
+    event: { category: ['process'], action: 'exec', type: ['start'] },
+    process: { name: 'sh', executable: '/bin/sh' },
+    container: { image: { name: 'docker.io/library/alpine' } },
+  },
+  // dotted keys: shell in nginx is excluded, but prod logs it
+  {
+    'event.category': 'process',
+    'event.action': 'exec',
+    'process.name': 'bash',
+    'container.image.name': 'nginx',
+    'orchestrator.namespace': 'prod',
+  },
+  // fork of a shell: the shells selector wants exec only
+  { event: { category: 'process', action: 'fork' }, process: { name: 'sh' } },
+  // file modified under /etc
+  { event: { category: 'file', action: 'modification' }, file: { path: '/etc/passwd', mode: '0644' } },
+  // executable written under /etc: the etc selector covers createFile/modifyFile only
+  {
+    event: { category: 'file', action: 'creation' },
+    cloud_defend: { operation: 'createExecutable' },
+    file: { path: '/etc/cron.daily/x', mode: '0755' },
+  },
+  // not a process or file event
+  { event: { category: 'network', action: 'connection_attempted' } },
+];
+
+describe('d4c policy test', () => {
+  const policyFile = join(dir, 'policy.yaml');
+  writeFileSync(policyFile, POLICY);
+  const eventsFile = join(dir, 'events.ndjson');
+  writeFileSync(eventsFile, `${EVENTS.map((e) => JSON.stringify(e)).join('\n')}\n`);
+
+  it('prints one decision per line, in order, agreeing with the reference interpreter', () => {
+    const r = d4c('policy', 'test', '--policy', policyFile, '--events', eventsFile);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { actions: ['alert', 'log'], matched_selectors: ['shells'] },
+      { actions: ['log'], matched_selectors: ['nginxImages', 'prod', 'shells'] },
+      { actions: [], matched_selectors: [] },
+      { actions: ['log'], matched_selectors: ['etc'] },
+      { actions: ['alert'], matched_selectors: ['binaries'] },
+      { actions: [], matched_selectors: [] },
+    ]);
+    const { policy } = parsePolicy(POLICY, 'p.yaml');
+    EVENTS.forEach((doc, i) => {
+      const ev = policyEventFromEcs(doc).event;
+      const ref = ev && policy ? interpret(policy, ev) : { actions: [], matchedSelectors: [] };
+      expect(lines[i]).toEqual({ actions: [...ref.actions].sort(), matched_selectors: ref.matchedSelectors });
+    });
+    expect(r.stderr).toMatch(/^ +2 {2}process\.shells$/m);
+    expect(r.stderr).toMatch(/^ +1 {2}file\.responses\[1\] \(match: binaries\)$/m);
+  });
+
+  it('keeps line alignment and exits 1 on lines that are not JSON objects', () => {
+    const f = join(dir, 'bad.ndjson');
+    writeFileSync(f, `${JSON.stringify(EVENTS[0])}\nnot json\n\n[1]\n`);
+    const r = d4c('policy', 'test', '--policy', policyFile, '--events', f, '--no-summary');
+    expect(r.code).toBe(1);
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[1].error).toMatch(/invalid JSON/);
+    expect(lines[2]).toEqual({ actions: [], matched_selectors: [] });
+    expect(r.stderr).toContain(`${f}:2:1: error: invalid JSON`);
+    expect(r.stderr).toContain(`${f}:4:1: error: not a JSON object`);
+  });
+
+  it('reports policy errors with positions and exits 1', () => {
+    const f = join(dir, 'broken.yaml');
+    writeFileSync(
+      f,
+      'process:\n  selectors:\n    - name: x\n      processName: [averyveryverylongname]\n  responses:\n    - match: [x]\n      actions: [log]\n',
+    );
+    const r = d4c('policy', 'test', '--policy', f, '--events', eventsFile);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`${f}:4:\\d+: error: .*"processName" values cannot exceed 15 bytes`));
+  });
+
+  it('exits 2 on usage errors and 1 on a missing events file', () => {
+    expect(d4c('policy', 'test', '--policy', policyFile).code).toBe(2);
+    expect(d4c('policy', 'test', '--bogus').code).toBe(2);
+    const r = d4c('policy', 'test', '--policy', policyFile, '--events', join(dir, 'missing.ndjson'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing\.ndjson: error: cannot read: ENOENT/);
+  });
+});

@@ -1,0 +1,151 @@
+// `d4c policy test --policy FILE --events FILE.ndjson`
+// Evaluates a policy over recorded ECS documents so an engineer can tune it before deploying.
+// stdout: exactly one JSON line per input line, in order:
+//   {"actions": [...], "matched_selectors": [...]}   (both sorted; empty lists when nothing matched)
+// A line that is not a JSON object gets empty lists plus an "error" key, and a positioned
+// diagnostic on stderr; the exit code is then 1. stderr ends with a per-selector and
+// per-response hit summary.
+
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { compilePolicy, firingResponses, policyEventFromEcs } from '../policy/evaluate.js';
+import { parsePolicy } from '../policy/load.js';
+import type { Policy, Section } from '../policy/model.js';
+import { formatDiagnostic } from '../util/diagnostics.js';
+import { parse, UsageError } from './args.js';
+import { readPolicyFile } from './policy.js';
+
+const USAGE = 'usage: d4c policy test --policy FILE --events FILE.ndjson';
+
+export async function runTest(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    policy: { type: 'string' },
+    events: { type: 'string' },
+    'no-summary': { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
+  if (!values.policy || !values.events) throw new UsageError(USAGE);
+
+  if (values.policy === '-' && values.events === '-')
+    throw new UsageError('only one of --policy and --events can be -');
+  const text = await readPolicyFile(values.policy);
+  if (typeof text !== 'string') {
+    process.stderr.write(`${values.policy}: error: ${text.message}\n`);
+    return 1;
+  }
+  const { policy, diagnostics } = parsePolicy(text, values.policy);
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (!policy) return 1;
+
+  const compiled = compilePolicy(policy);
+  const hits = new Hits(policy);
+  let input: NodeJS.ReadableStream;
+  try {
+    input = values.events === '-' ? process.stdin : await openReadable(values.events);
+  } catch (e) {
+    process.stderr.write(`${values.events}: error: cannot read: ${(e as NodeJS.ErrnoException).code ?? e}\n`);
+    return 1;
+  }
+
+  let lineNo = 0;
+  let bad = 0;
+  const out: string[] = [];
+  const flush = () => {
+    if (out.length) process.stdout.write(out.join(''));
+    out.length = 0;
+  };
+  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    lineNo++;
+    if (line.trim() === '') {
+      out.push('{"actions":[],"matched_selectors":[]}\n');
+      continue;
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(line);
+    } catch (e) {
+      bad++;
+      const msg = `invalid JSON: ${e instanceof Error ? e.message : String(e)}`;
+      process.stderr.write(`${values.events}:${lineNo}:1: error: ${msg}\n`);
+      out.push(`${JSON.stringify({ actions: [], matched_selectors: [], error: msg })}\n`);
+      continue;
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+      bad++;
+      const msg = 'not a JSON object';
+      process.stderr.write(`${values.events}:${lineNo}:1: error: ${msg}\n`);
+      out.push(`${JSON.stringify({ actions: [], matched_selectors: [], error: msg })}\n`);
+      continue;
+    }
+    const conv = policyEventFromEcs(doc);
+    if (!conv.event) {
+      hits.skipped++;
+      out.push('{"actions":[],"matched_selectors":[]}\n');
+      continue;
+    }
+    const decision = compiled.decide(conv.event);
+    hits.count(conv.event.section, decision.matchedSelectors);
+    out.push(
+      `${JSON.stringify({ actions: [...decision.actions].sort(), matched_selectors: decision.matchedSelectors })}\n`,
+    );
+    if (out.length >= 512) flush();
+  }
+  flush();
+  if (!values['no-summary']) process.stderr.write(hits.report(lineNo, bad));
+  return bad > 0 ? 1 : 0;
+}
+
+async function openReadable(path: string): Promise<NodeJS.ReadableStream> {
+  const s = createReadStream(path);
+  await new Promise<void>((resolve, reject) => {
+    s.once('open', () => resolve());
+    s.once('error', reject);
+  });
+  return s;
+}
+
+/** Per-selector and per-response hit counts, for tuning. */
+class Hits {
+  readonly selectors = new Map<string, number>();
+  readonly responses = new Map<string, number>();
+  skipped = 0;
+  evaluated = 0;
+
+  constructor(private readonly policy: Policy) {
+    for (const section of ['process', 'file'] as const) {
+      const s = policy[section];
+      if (!s) continue;
+      for (const sel of s.selectors) this.selectors.set(`${section}.${sel.name}`, 0);
+      for (const r of s.responses) this.responses.set(responseLabel(section, r.index, r.match), 0);
+    }
+  }
+
+  count(section: Section, matched: readonly string[]): void {
+    this.evaluated++;
+    const s = this.policy[section];
+    if (!s) return;
+    for (const name of matched) {
+      const k = `${section}.${name}`;
+      this.selectors.set(k, (this.selectors.get(k) ?? 0) + 1);
+    }
+    for (const r of firingResponses(s, matched)) {
+      const k = responseLabel(section, r.index, r.match);
+      this.responses.set(k, (this.responses.get(k) ?? 0) + 1);
+    }
+  }
+
+  report(lines: number, bad: number): string {
+    const rows = [
+      `summary: ${lines} lines, ${this.evaluated} evaluated, ${this.skipped} not process/file events, ${bad} invalid`,
+      'selectors:',
+      ...[...this.selectors].map(([k, n]) => `  ${String(n).padStart(8)}  ${k}`),
+      'responses:',
+      ...[...this.responses].map(([k, n]) => `  ${String(n).padStart(8)}  ${k}`),
+    ];
+    return `${rows.join('\n')}\n`;
+  }
+}
+
+function responseLabel(section: Section, index: number, match: readonly string[]): string {
+  return `${section}.responses[${index}] (match: ${match.join(', ')})`;
+}

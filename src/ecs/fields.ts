@@ -1,0 +1,353 @@
+// The field reference: every field the builders can emit, with its ECS type and where it comes
+// from. docs/fields.md is generated from this table (scripts/gen-fields-doc.ts), and tests check
+// that the golden documents emit exactly these fields.
+
+export type FieldType =
+  | 'keyword'
+  | 'constant_keyword'
+  | 'wildcard'
+  | 'long'
+  | 'short'
+  | 'boolean'
+  | 'date'
+  | 'ip';
+
+/**
+ * `ecs`: an ECS field as Elastic's D4C emits it. `ours`: our addition or a different shape,
+ * documented so that users of Elastic's data know the difference.
+ */
+export type FieldOrigin = 'ecs' | 'ours';
+
+export interface FieldDef {
+  /** Dotted name; a trailing `.*` stands for counters named at run time. */
+  field: string;
+  type: FieldType;
+  origin: FieldOrigin;
+  /** Which documents carry it: `all`, `event` (process/file/alerts), `process`, `file`, … */
+  in: string;
+  description: string;
+}
+
+export const LEADERS = ['parent', 'group_leader', 'session_leader', 'entry_leader'] as const;
+
+/** Fields each leader object carries (process.<leader>.<field>). */
+export const LEADER_FIELDS: readonly [string, FieldType, string][] = [
+  ['pid', 'long', 'Process id in the host pid namespace.'],
+  ['entity_id', 'keyword', 'Unique process id (see entity ids).'],
+  ['name', 'keyword', 'Basename of the executable.'],
+  ['executable', 'keyword', 'Absolute path of the executable, as the container sees it.'],
+  ['args', 'keyword', 'argv.'],
+  ['args_count', 'long', 'Length of args.'],
+  ['start', 'date', 'Start time.'],
+  ['interactive', 'boolean', 'Has a controlling terminal by Elastic’s TTY rule.'],
+  ['same_as_process', 'boolean', 'This leader is the process itself.'],
+  ['working_directory', 'keyword', 'Current working directory.'],
+  ['tty.char_device.major', 'long', 'Controlling terminal major device number.'],
+  ['tty.char_device.minor', 'long', 'Controlling terminal minor device number.'],
+  ['user.id', 'keyword', 'Effective user id.'],
+  ['user.name', 'keyword', 'Effective user name, when known.'],
+  ['group.id', 'keyword', 'Effective group id.'],
+  ['group.name', 'keyword', 'Effective group name, when known.'],
+];
+
+const f = (
+  field: string,
+  type: FieldType,
+  origin: FieldOrigin,
+  inDocs: string,
+  description: string,
+): FieldDef => ({
+  field,
+  type,
+  origin,
+  in: inDocs,
+  description,
+});
+
+const BASE: FieldDef[] = [
+  f(
+    '@timestamp',
+    'date',
+    'ecs',
+    'all',
+    'When the event happened (kernel time); build time for heartbeat/metrics.',
+  ),
+  f('ecs.version', 'keyword', 'ecs', 'all', 'ECS version the document follows.'),
+  f('data_stream.type', 'constant_keyword', 'ecs', 'all', '`logs` or `metrics`.'),
+  f('data_stream.dataset', 'constant_keyword', 'ecs', 'all', '`cloud_defend.<stream>`.'),
+  f('data_stream.namespace', 'constant_keyword', 'ecs', 'all', 'Data stream namespace (agent option).'),
+  f('event.id', 'keyword', 'ecs', 'all', 'Unique id; the alerts copy of an event keeps its id.'),
+  f(
+    'event.kind',
+    'keyword',
+    'ecs',
+    'all',
+    '`event` (process/file), `alert` (alerts), `metric` (heartbeat/metrics).',
+  ),
+  f('event.category', 'keyword', 'ecs', 'event', '`process` or `file`.'),
+  f(
+    'event.type',
+    'keyword',
+    'ecs',
+    'event',
+    '`start`, `end`, `creation`, `change`, `deletion`; `denied` when blocked.',
+  ),
+  f(
+    'event.action',
+    'keyword',
+    'ecs',
+    'event',
+    '`fork`, `exec`, `end`, `creation`, `modification`, `open`, `deletion`, `rename`, `link`.',
+  ),
+  f('event.dataset', 'keyword', 'ecs', 'all', 'Same as data_stream.dataset.'),
+  f('event.module', 'keyword', 'ecs', 'all', '`cloud_defend`.'),
+  f('event.created', 'date', 'ecs', 'all', 'When the agent built the document.'),
+  f('agent.id', 'keyword', 'ecs', 'all', 'Agent id (persisted per host).'),
+  f('agent.name', 'keyword', 'ecs', 'all', 'Agent name, when configured.'),
+  f('agent.type', 'keyword', 'ecs', 'all', '`cloud-defend`.'),
+  f('agent.version', 'keyword', 'ecs', 'all', 'd4c version.'),
+  f('host.id', 'keyword', 'ecs', 'all', 'Host id (/etc/machine-id).'),
+  f('host.name', 'keyword', 'ecs', 'all', 'Host name.'),
+  f('host.hostname', 'keyword', 'ecs', 'all', 'Host name as the kernel reports it.'),
+  f('host.architecture', 'keyword', 'ecs', 'all', '`uname -m`.'),
+  f('host.boot.id', 'keyword', 'ecs', 'all', '/proc/sys/kernel/random/boot_id.'),
+  f('host.pid_ns_ino', 'keyword', 'ecs', 'all', 'Inode of the initial pid namespace.'),
+  f('host.ip', 'ip', 'ecs', 'all', 'Host addresses.'),
+  f('host.mac', 'keyword', 'ecs', 'all', 'Host MAC addresses.'),
+  f('host.os.type', 'keyword', 'ecs', 'all', '`linux` (nearly every rule filters on it).'),
+  f('host.os.name', 'keyword', 'ecs', 'all', 'From /etc/os-release.'),
+  f('host.os.kernel', 'keyword', 'ecs', 'all', 'Kernel release.'),
+  f('host.os.family', 'keyword', 'ecs', 'all', 'e.g. `debian`.'),
+  f('host.os.platform', 'keyword', 'ecs', 'all', 'e.g. `debian`.'),
+  f('host.os.version', 'keyword', 'ecs', 'all', 'OS version.'),
+  f('host.os.full', 'keyword', 'ecs', 'all', 'OS name and version.'),
+  f('host.os.codename', 'keyword', 'ecs', 'all', 'OS code name.'),
+  f('cloud.provider', 'keyword', 'ecs', 'all', 'Where known.'),
+  f('cloud.region', 'keyword', 'ecs', 'all', 'Where known.'),
+  f('cloud.availability_zone', 'keyword', 'ecs', 'all', 'Where known.'),
+  f('cloud.account.id', 'keyword', 'ecs', 'all', 'Where known.'),
+  f('cloud.instance.id', 'keyword', 'ecs', 'all', 'Where known.'),
+  f('cloud.instance.name', 'keyword', 'ecs', 'all', 'Where known.'),
+  f('container.id', 'keyword', 'ecs', 'event', '64 hex characters.'),
+  f('container.name', 'keyword', 'ecs', 'event', 'Container name.'),
+  f(
+    'container.image.name',
+    'keyword',
+    'ecs',
+    'event',
+    'Full normalised name without tag, e.g. `docker.io/library/nginx`.',
+  ),
+  f('container.image.tag', 'keyword', 'ecs', 'event', 'Image tag.'),
+  f('container.image.hash.all', 'keyword', 'ecs', 'event', 'Image digests (`sha256:…`).'),
+  f('container.runtime', 'keyword', 'ecs', 'event', 'e.g. `runc`, `crun`, `containerd`.'),
+  f('container.security_context.privileged', 'boolean', 'ecs', 'event', 'Privileged container.'),
+  f('orchestrator.type', 'keyword', 'ecs', 'event', '`kubernetes`.'),
+  f('orchestrator.cluster.id', 'keyword', 'ecs', 'event', 'UID of the `kube-system` namespace.'),
+  f('orchestrator.cluster.name', 'keyword', 'ecs', 'event', 'Cluster name.'),
+  f('orchestrator.namespace', 'keyword', 'ecs', 'event', 'Pod namespace.'),
+  f('orchestrator.resource.type', 'keyword', 'ecs', 'event', '`pod`.'),
+  f('orchestrator.resource.name', 'keyword', 'ecs', 'event', 'Pod name.'),
+  f('orchestrator.resource.id', 'keyword', 'ecs', 'event', 'Pod UID.'),
+  f('orchestrator.resource.ip', 'ip', 'ecs', 'event', 'Pod IP.'),
+  f(
+    'orchestrator.resource.label',
+    'keyword',
+    'ours',
+    'event',
+    'Pod labels as a `key:value` list, sorted by key (the form D4C selectors match; Elastic’s package maps it as `flattened`).',
+  ),
+  f(
+    'orchestrator.resource.annotation',
+    'keyword',
+    'ours',
+    'event',
+    'Pod annotations as a `key:value` list, sorted by key.',
+  ),
+  f('orchestrator.resource.parent.type', 'keyword', 'ecs', 'event', 'Owner kind, e.g. `replicaset`.'),
+  f(
+    'user.id',
+    'keyword',
+    'ours',
+    'event',
+    'Effective user of the acting process (copy of process.user.id; rules join sequences on it).',
+  ),
+  f('user.name', 'keyword', 'ours', 'event', 'Copy of process.user.name.'),
+  f('group.id', 'keyword', 'ours', 'event', 'Copy of process.group.id.'),
+  f('group.name', 'keyword', 'ours', 'event', 'Copy of process.group.name.'),
+  f('process.pid', 'long', 'ecs', 'event', 'Process id in the host pid namespace.'),
+  f(
+    'process.vpid',
+    'long',
+    'ecs',
+    'event',
+    'Process id in its own pid namespace (1 for a container’s init).',
+  ),
+  f('process.entity_id', 'keyword', 'ecs', 'event', 'Unique process id; see “Entity ids” below.'),
+  f('process.name', 'keyword', 'ecs', 'event', 'Basename of the executable.'),
+  f(
+    'process.executable',
+    'keyword',
+    'ecs',
+    'event',
+    'Absolute path of the executable, as the container sees it.',
+  ),
+  f('process.args', 'keyword', 'ecs', 'event', 'argv.'),
+  f('process.args_count', 'long', 'ecs', 'event', 'Length of args.'),
+  f(
+    'process.command_line',
+    'wildcard',
+    'ours',
+    'event',
+    'args joined by spaces (Elastic’s D4C does not emit it).',
+  ),
+  f('process.working_directory', 'keyword', 'ecs', 'event', 'Current working directory.'),
+  f('process.start', 'date', 'ecs', 'event', 'Start time of the process.'),
+  f('process.end', 'date', 'ecs', 'process', 'Exit time (end events).'),
+  f('process.exit_code', 'long', 'ecs', 'process', 'Exit status, 128+signal when killed (end events).'),
+  f('process.interactive', 'boolean', 'ecs', 'event', 'Has a controlling terminal by Elastic’s TTY rule.'),
+  f('process.tty.char_device.major', 'long', 'ecs', 'event', 'Controlling terminal major device number.'),
+  f('process.tty.char_device.minor', 'long', 'ecs', 'event', 'Controlling terminal minor device number.'),
+  f('process.user.id', 'keyword', 'ecs', 'event', 'Effective user id.'),
+  f('process.user.name', 'keyword', 'ecs', 'event', 'Effective user name, when known.'),
+  f('process.group.id', 'keyword', 'ecs', 'event', 'Effective group id.'),
+  f('process.group.name', 'keyword', 'ecs', 'event', 'Effective group name, when known.'),
+  f('process.real_user.id', 'keyword', 'ecs', 'event', 'Real user id.'),
+  f('process.real_user.name', 'keyword', 'ecs', 'event', 'Real user name, when known.'),
+  f('process.saved_user.id', 'keyword', 'ecs', 'event', 'Saved set-user id.'),
+  f('process.saved_user.name', 'keyword', 'ecs', 'event', 'Saved set-user name, when known.'),
+  f('process.real_group.id', 'keyword', 'ecs', 'event', 'Real group id.'),
+  f('process.real_group.name', 'keyword', 'ecs', 'event', 'Real group name, when known.'),
+  f('process.saved_group.id', 'keyword', 'ecs', 'event', 'Saved set-group id.'),
+  f('process.saved_group.name', 'keyword', 'ecs', 'event', 'Saved set-group name, when known.'),
+  f('process.thread.id', 'long', 'ecs', 'event', 'Thread that acted.'),
+  f(
+    'process.thread.capabilities.effective',
+    'keyword',
+    'ecs',
+    'event',
+    '`CAP_*` names; `[CAP_ALL]` when every capability of the running kernel is set.',
+  ),
+  f(
+    'process.thread.capabilities.permitted',
+    'keyword',
+    'ecs',
+    'event',
+    'As effective, for the permitted set.',
+  ),
+  f(
+    'process.previous.executable',
+    'keyword',
+    'ecs',
+    'process',
+    'exec events: the image(s) before this exec.',
+  ),
+  f('process.previous.args', 'keyword', 'ecs', 'process', 'exec events: argv before this exec.'),
+  f('process.previous.args_count', 'long', 'ecs', 'process', 'exec events: length of previous args.'),
+  f(
+    'process.entry_leader.entry_meta.type',
+    'keyword',
+    'ecs',
+    'event',
+    '`container` or `terminal` (Elastic’s session model).',
+  ),
+  f(
+    'file.path',
+    'keyword',
+    'ecs',
+    'file',
+    'Absolute path as the container sees it (the new path for a rename).',
+  ),
+  f('file.name', 'keyword', 'ecs', 'file', 'Basename of file.path.'),
+  f('file.directory', 'keyword', 'ecs', 'file', 'Directory of file.path.'),
+  f('file.extension', 'keyword', 'ecs', 'file', 'After the last dot of the name; none for `.bashrc`.'),
+  f('file.mode', 'keyword', 'ecs', 'file', 'Permission bits after the change, octal, e.g. `0755`.'),
+  f('file.type', 'keyword', 'ecs', 'file', '`file`, `dir` or `symlink`.'),
+  f('file.inode', 'keyword', 'ecs', 'file', 'Inode number.'),
+  f('file.Ext.original.path', 'keyword', 'ecs', 'file', 'rename: the old path.'),
+  f(
+    'file.Ext.original.name',
+    'keyword',
+    'ours',
+    'file',
+    'rename: basename of the old path (as Elastic Endpoint has it; a multi-source rule reads it).',
+  ),
+  f(
+    'cloud_defend.matched_selectors',
+    'keyword',
+    'ecs',
+    'event',
+    'Every selector of the policy that matched, sorted.',
+  ),
+  f(
+    'cloud_defend.hook_point',
+    'keyword',
+    'ecs',
+    'event',
+    'Kernel hook(s) that saw the event, e.g. `tracepoint__sched_process_exec`.',
+  ),
+  f('cloud_defend.package_policy_id', 'keyword', 'ecs', 'all', 'Policy id.'),
+  f('cloud_defend.package_policy_revision', 'short', 'ecs', 'all', 'Policy revision.'),
+  f(
+    'cloud_defend.operation',
+    'keyword',
+    'ours',
+    'event',
+    'The one D4C operation of the event: `fork`, `exec`, `createExecutable`, `modifyExecutable`, `createFile`, `modifyFile`, `deleteFile` (none on end events).',
+  ),
+  f(
+    'cloud_defend.mount.type',
+    'keyword',
+    'ours',
+    'file',
+    '`volume` or `file` (what ignoreVolumeMounts/ignoreVolumeFiles test); absent on the root filesystem.',
+  ),
+  f(
+    'cloud_defend.block_action_enabled',
+    'boolean',
+    'ecs',
+    'heartbeat',
+    'The policy in force has a block action.',
+  ),
+  f('cloud_defend.metrics.events_seen.*', 'long', 'ours', 'metrics', 'Sensor events read, by type.'),
+  f('cloud_defend.metrics.docs_emitted.*', 'long', 'ours', 'metrics', 'Documents written, by stream.'),
+  f('cloud_defend.metrics.kernel_drops.*', 'long', 'ours', 'metrics', 'Losses in the kernel, by reason.'),
+  f('cloud_defend.metrics.user_drops.*', 'long', 'ours', 'metrics', 'Losses in user space, by reason.'),
+  f('cloud_defend.metrics.process_table.size', 'long', 'ours', 'metrics', 'Processes tracked.'),
+  f('cloud_defend.metrics.process_table.evicted', 'long', 'ours', 'metrics', 'Exited processes evicted.'),
+  f('cloud_defend.metrics.rss_bytes', 'long', 'ours', 'metrics', 'Agent resident memory.'),
+  f('cloud_defend.metrics.uptime_seconds', 'long', 'ours', 'metrics', 'Agent uptime.'),
+];
+
+export const FIELDS: readonly FieldDef[] = Object.freeze([
+  ...BASE,
+  ...LEADERS.flatMap((l) =>
+    LEADER_FIELDS.map(([name, type, description]) =>
+      f(`process.${l}.${name}`, type, 'ecs', 'event', description),
+    ),
+  ),
+]);
+
+/** The table entry describing a concrete field name (`.*` entries match any suffix). */
+export function fieldDef(name: string): FieldDef | undefined {
+  return FIELD_INDEX.get(name) ?? WILDCARDS.find((w) => name.startsWith(w.field.slice(0, -1)));
+}
+
+const FIELD_INDEX = new Map(FIELDS.filter((d) => !d.field.endsWith('.*')).map((d) => [d.field, d]));
+const WILDCARDS = FIELDS.filter((d) => d.field.endsWith('.*'));
+
+/**
+ * Flattens a document to its leaf field names, as Elasticsearch maps them: arrays of scalars
+ * are one field, arrays of objects contribute their objects' fields.
+ */
+export function flattenFieldNames(doc: unknown, prefix = '', out = new Set<string>()): Set<string> {
+  if (Array.isArray(doc)) {
+    if (doc.some((v) => v !== null && typeof v === 'object')) {
+      for (const v of doc) flattenFieldNames(v, prefix, out);
+    } else if (prefix) out.add(prefix.slice(0, -1));
+  } else if (doc !== null && typeof doc === 'object') {
+    for (const [k, v] of Object.entries(doc)) {
+      if (v !== undefined) flattenFieldNames(v, `${prefix}${k}.`, out);
+    }
+  } else if (prefix) out.add(prefix.slice(0, -1));
+  return out;
+}

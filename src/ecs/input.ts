@@ -1,0 +1,241 @@
+// The typed inputs the agent hands the ECS builders: the contract between the sensor's
+// decoder, the process table, the container/Kubernetes resolvers and the document builders.
+// Everything here is plain data; the builders never parse, look anything up or do I/O.
+//
+// Conventions:
+// - Times from the kernel are nanoseconds since boot (CLOCK_BOOTTIME, as bpf_ktime_get_boot_ns
+//   and task->start_boottime give them), as bigint: a u64 read with DataView.getBigUint64, and
+//   exact beyond the 104 days of uptime where a double stops resolving nanoseconds.
+// - Ids (uid, gid, pid) are numbers; the builders render uids/gids as ECS keywords (strings).
+// - Optional fields are unknown when absent; the builders omit the corresponding ECS field.
+
+import type { FileOperation, MountKind, ProcessOperation } from '../policy/model.js';
+
+/** A user or group id with its name when the resolver knows it (from the container's /etc/passwd). */
+export interface IdName {
+  id: number;
+  name?: string;
+}
+
+/** Real, effective and saved ids (struct cred: uid/euid/suid, gid/egid/sgid). */
+export interface Credentials {
+  real: IdName;
+  effective: IdName;
+  saved: IdName;
+}
+
+/** Controlling terminal of the process (signal->tty), as its character device numbers. */
+export interface TtyDevice {
+  major: number;
+  minor: number;
+}
+
+/**
+ * What ECS says about the entry leader of a session (process.entry_leader.entry_meta.type).
+ * The process table classifies with `classifyEntry` (session.ts).
+ */
+export type EntryMetaType = 'container' | 'terminal' | 'init' | 'kthread' | 'unknown';
+
+/**
+ * The fields a leader (parent, group/session/entry leader) shows in a document. The process
+ * table may hand a full ProcessInfo, or a lightweight record for a leader it only partly knows
+ * (e.g. a parent that exited before the agent started: pid and entity id only).
+ */
+export interface ProcessRef {
+  /** Process id (thread-group id) in the host (initial) pid namespace. */
+  pid: number;
+  /** process.entity_id, from `entityId()` (entity-id.ts), computed once by the process table. */
+  entityId: string;
+  /**
+   * Start of the thread group, ns since boot: task->group_leader->start_boottime. The same
+   * clock as /proc/PID/stat field 22 (in clock ticks) so that processes found at bootstrap and
+   * processes seen forking agree (entity ids use tick precision for exactly that reason).
+   */
+  startNs?: bigint;
+  /** Full path of the executable (the exec's resolved filename), as the container sees it. */
+  executable?: string;
+  /** process.name: basename of the executable (comm is truncated to 15 bytes: avoid it). */
+  name?: string;
+  /** argv, argv[0] first. Documents share this array (no copy): replace it, never mutate it. */
+  args?: readonly string[];
+  workingDirectory?: string;
+  /** Absent: no controlling terminal. */
+  tty?: TtyDevice;
+  user?: Credentials;
+  group?: Credentials;
+}
+
+/**
+ * One process as the process table knows it at the time of the event. The builders read it
+ * synchronously and keep no reference to it (only a start-time string memo keyed by the
+ * object and checked against startNs), so the table may update its records in place.
+ */
+export interface ProcessInfo extends ProcessRef {
+  /** Thread id of the thread that acted (process.thread.id). */
+  tid?: number;
+  ppid?: number;
+  /** Process group id (its leader's pid). */
+  pgid?: number;
+  /** Session id (its leader's pid). */
+  sid?: number;
+  /** Pid as seen in the process' own pid namespace (process.vpid); 1 for a container's init. */
+  vpid?: number;
+  /** Effective and permitted capability sets (kernel_cap_t, a u64 since Linux 6.3). */
+  capEffective?: bigint;
+  capPermitted?: bigint;
+  /** cgroup v2 id (kernfs inode) and path, from the task's default hierarchy. Not emitted. */
+  cgroupId?: bigint;
+  cgroupPath?: string;
+  /** pid and mount namespace inode numbers. Not emitted; used to find the container. */
+  pidNsIno?: number;
+  mntNsIno?: number;
+  /** Kernel thread (PF_KTHREAD): never an entry leader. */
+  kthread?: boolean;
+  /** exit events: the exit status as the shell shows it (code, or 128+signal). */
+  exitCode?: number;
+  /** exit events: ns since boot. */
+  endNs?: bigint;
+  parent?: ProcessRef;
+  groupLeader?: ProcessRef;
+  sessionLeader?: ProcessRef;
+  /** Absent for pid 1 and kernel threads (they have none). */
+  entryLeader?: ProcessRef;
+  /** Classification of `entryLeader` (the same value for every process of its session). */
+  entryMetaType?: EntryMetaType;
+  /** exec events: the images the process ran before this exec, most recent first. */
+  previous?: readonly PreviousImage[];
+}
+
+export interface PreviousImage {
+  executable?: string;
+  args?: readonly string[];
+}
+
+/** What happened to the file, as the sensor saw it (decides event.action/event.type). */
+export type FileActionKind =
+  | 'creation'
+  | 'modification'
+  | 'open'
+  | 'deletion'
+  | 'rename'
+  | 'link'
+  | 'chmod'
+  | 'truncate';
+
+export interface FileChange {
+  /** Absolute path as the container sees it (for a rename: the new path). */
+  path: string;
+  /** rename: the old path. */
+  originalPath?: string;
+  /** The one D4C operation of this event (see policy/model.ts: mode after change decides). */
+  operation: FileOperation;
+  action: FileActionKind;
+  /** st_mode after the change (type and permission bits); absent after a deletion. */
+  mode?: number;
+  inode?: bigint | number;
+  /** Where the file sits relative to the container's mounts; absent on the root filesystem. */
+  mount?: MountKind;
+}
+
+export interface ContainerContext {
+  /** 64 lowercase hex characters. */
+  id: string;
+  name?: string;
+  image?: {
+    /** Full normalised name without tag or digest, e.g. `docker.io/library/nginx` (image.ts). */
+    name: string;
+    tag?: string;
+    /** `sha256:<hex>` digest(s) of the image. */
+    digests?: readonly string[];
+  };
+  /** e.g. `runc`, `crun`, `containerd`, `cri-o`, `podman`, `docker`. */
+  runtime?: string;
+  privileged?: boolean;
+}
+
+export interface OrchestratorContext {
+  clusterId?: string;
+  clusterName?: string;
+  namespace?: string;
+  podName?: string;
+  podUid?: string;
+  podIp?: string;
+  labels?: Readonly<Record<string, string>>;
+  annotations?: Readonly<Record<string, string>>;
+  /** Kind of the pod's owner, e.g. `deployment`, `daemonset`, `job` (lowercase). */
+  parentType?: string;
+}
+
+export interface CloudContext {
+  provider?: string;
+  region?: string;
+  availabilityZone?: string;
+  accountId?: string;
+  instanceName?: string;
+  instanceId?: string;
+}
+
+export interface HostContext {
+  id?: string;
+  name: string;
+  hostname: string;
+  /** `uname -m`, e.g. `x86_64`, `aarch64`. */
+  architecture?: string;
+  /** /proc/sys/kernel/random/boot_id. */
+  bootId?: string;
+  /** Inode of the host's initial pid namespace. */
+  pidNsIno?: number;
+  ip?: readonly string[];
+  mac?: readonly string[];
+  os?: {
+    name?: string;
+    kernel?: string;
+    family?: string;
+    platform?: string;
+    version?: string;
+    full?: string;
+    codename?: string;
+  };
+  /** Wall-clock time of boot, ns since the epoch: converts kernel times to @timestamp. */
+  bootTimeNs: bigint;
+}
+
+export interface AgentContext {
+  id: string;
+  version: string;
+  name?: string;
+}
+
+export type PolicyAction = 'log' | 'alert' | 'block';
+
+/** What the policy decided for this event (see policy/model.ts Decision). */
+export interface PolicyOutcome {
+  matchedSelectors?: readonly string[];
+  actions?: readonly PolicyAction[];
+  /** The operation was stopped before it took effect. */
+  blocked?: boolean;
+  packagePolicyId?: string;
+  packagePolicyRevision?: number;
+}
+
+/** Context every event document may carry. */
+export interface EventInput {
+  /** When it happened, ns since boot (bpf_ktime_get_boot_ns). Absent: the build time. */
+  timeNs?: bigint;
+  container?: ContainerContext;
+  orchestrator?: OrchestratorContext;
+  policy?: PolicyOutcome;
+  /** cloud_defend.hook_point, e.g. `tracepoint__sched_process_exec`. */
+  hookPoint?: string | readonly string[];
+}
+
+export interface ProcessEventInput extends EventInput {
+  process: ProcessInfo;
+}
+
+export interface FileEventInput extends EventInput {
+  process: ProcessInfo;
+  file: FileChange;
+}
+
+export type { FileOperation, MountKind, ProcessOperation };

@@ -1,0 +1,117 @@
+// The documents the builders return: plain JSON objects with nested ECS fields. Sub-objects
+// marked "shared" are frozen and reused across documents (compiled once): copy before changing.
+
+import type { DataStream } from './streams.js';
+
+export interface EcsIdName {
+  id: string;
+  name?: string;
+}
+
+export interface EcsTty {
+  char_device: { major: number; minor: number };
+}
+
+/** Fields common to the process and its leaders. */
+export interface EcsProcessBase {
+  pid: number;
+  vpid?: number;
+  entity_id: string;
+  name?: string;
+  executable?: string;
+  args?: string[];
+  args_count?: number;
+  start?: string;
+  interactive: boolean;
+  working_directory?: string;
+  tty?: EcsTty;
+  user?: EcsIdName;
+  group?: EcsIdName;
+}
+
+export interface EcsLeader extends EcsProcessBase {
+  same_as_process: boolean;
+}
+
+export interface EcsEntryLeader extends EcsLeader {
+  entry_meta?: { type: string };
+}
+
+export interface EcsProcess extends EcsProcessBase {
+  /** Our addition: args joined by spaces (Elastic's D4C does not emit it; Endpoint does). */
+  command_line?: string;
+  real_user?: EcsIdName;
+  saved_user?: EcsIdName;
+  real_group?: EcsIdName;
+  saved_group?: EcsIdName;
+  thread?: { id?: number; capabilities?: { effective: readonly string[]; permitted: readonly string[] } };
+  end?: string;
+  exit_code?: number;
+  previous?: { executable?: string; args?: string[]; args_count?: number }[];
+  parent?: EcsLeader;
+  group_leader?: EcsLeader;
+  session_leader?: EcsLeader;
+  entry_leader?: EcsEntryLeader;
+}
+
+export interface EcsFile {
+  path: string;
+  name: string;
+  directory: string;
+  extension?: string;
+  mode?: string;
+  type?: 'file' | 'dir' | 'symlink';
+  inode?: string;
+  Ext?: { original: { path: string; name: string } };
+}
+
+export interface EcsEvent {
+  id: string;
+  kind: 'event' | 'alert' | 'metric' | 'state';
+  category?: string[];
+  type?: string[];
+  action?: string;
+  dataset: string;
+  module: 'cloud_defend';
+  created: string;
+}
+
+export interface EcsCloudDefend {
+  matched_selectors?: string[];
+  hook_point?: string[];
+  package_policy_id?: string;
+  package_policy_revision?: number;
+  /** Our extension: the one D4C operation of the event (fork, exec, createExecutable, …). */
+  operation?: string;
+  /** Our extension: mount kind of the target file (`volume` or `file`); absent on the root fs. */
+  mount?: { type: string };
+  /** heartbeat stream. */
+  block_action_enabled?: boolean;
+  /** metrics stream (our layout). */
+  metrics?: Record<string, unknown>;
+}
+
+export interface EcsDocument {
+  '@timestamp': string;
+  event: EcsEvent;
+  /** shared */
+  data_stream: DataStream;
+  /** shared */
+  agent: Readonly<Record<string, unknown>>;
+  /** shared */
+  host: Readonly<Record<string, unknown>>;
+  /** shared */
+  ecs: { readonly version: string };
+  /** shared, when known */
+  cloud?: Readonly<Record<string, unknown>>;
+  /** shared per container */
+  container?: Readonly<Record<string, unknown>>;
+  /** shared per pod */
+  orchestrator?: Readonly<Record<string, unknown>>;
+  process?: EcsProcess;
+  file?: EcsFile;
+  /** The effective user/group of the acting process (rules join sequences on `user.id`). */
+  user?: EcsIdName;
+  group?: EcsIdName;
+  cloud_defend?: EcsCloudDefend;
+}

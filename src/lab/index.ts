@@ -1,0 +1,24 @@
+// `d4c lab`: a local Kubernetes-shaped node (containerd + CRI, no kubelet) for tries and tests.
+export {
+  BASE_IMAGE,
+  containerdConfig,
+  ensureImage,
+  LabError,
+  type LabPaths,
+  labDown,
+  labPaths,
+  labRunning,
+  labUp,
+  PAUSE_IMAGE,
+} from './node.js';
+export {
+  type ExecOptions,
+  execInPod,
+  listPods,
+  type PodRow,
+  type RunningPod,
+  type RunPodOptions,
+  removePod,
+  runPod,
+  waitExit,
+} from './pods.js';

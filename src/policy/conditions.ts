@@ -1,0 +1,232 @@
+// The selector conditions of the D4C language as one declarative table. It drives the
+// validator (load.ts), the JSON Schema (schema.ts) and the reference in docs/policy.md
+// (docs.ts), so the three cannot drift apart. Facts from Elastic's cloud_defend editor.
+
+import {
+  FILE_OPERATIONS,
+  type Operation,
+  PROCESS_OPERATIONS,
+  type Section,
+  type SelectorConditions,
+} from './model.js';
+
+export type ConditionName = keyof SelectorConditions;
+
+/**
+ * `stringList`: a non-empty list of strings (values ORed). `operationList`: the same, values
+ * from the section's operations. `flag`: a boolean that only ever narrows (true = ignore).
+ * `boolean`: a boolean compared with the event.
+ */
+export type ValueKind = 'stringList' | 'operationList' | 'flag' | 'boolean';
+
+export interface ConditionPattern {
+  /** The pattern as Elastic publishes it, for messages, docs and the JSON Schema. */
+  source: string;
+  /** An equivalent matcher that runs in linear time (Elastic's full-image-name regex backtracks exponentially). */
+  test: RegExp;
+  /** Elastic's specific message; when absent the generic pattern message is used. */
+  error?: string;
+}
+
+export interface ConditionSpec {
+  name: ConditionName;
+  sections: readonly Section[];
+  kind: ValueKind;
+  pattern?: ConditionPattern;
+  /** UTF-8 byte limit per value (string kinds only). */
+  maxBytes?: number;
+  /** Conditions that cannot appear in the same selector. */
+  not?: readonly ConditionName[];
+  valid?: readonly string[];
+  invalid?: readonly string[];
+  notes: string;
+}
+
+export const MAX_VALUE_BYTES = 511;
+export const MAX_NAME_CHARS = 128;
+export const MAX_SELECTORS_AND_RESPONSES = 64;
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/i;
+export const NAME_PATTERN_SOURCE = '^[a-z0-9][a-z0-9_\\-]*$';
+
+const PATH_SOURCE = '^(?:\\/[^\\/\\*]+)*(?:\\/\\*|\\/\\*\\*)?$';
+const PATH_TEST = /^(?:\/[^/*]+)*(?:\/\*|\/\*\*)?$/;
+const PATH_VALID = ['/usr/bin/**', '/usr/bin/*', '/*', '/**', '/usr/bin/ls'];
+const PATH_INVALID = [
+  'badpath',
+  '/',
+  '/etc/',
+  '/usr/sbin*',
+  '/usr/*/bin',
+  '/usr/bin/**/x',
+  '/usr/bin/***',
+  '',
+];
+
+export const OPERATIONS_BY_SECTION: Readonly<Record<Section, readonly Operation[]>> = {
+  process: PROCESS_OPERATIONS,
+  file: FILE_OPERATIONS,
+};
+
+/** Operations a blocking response must bound with `targetFilePath` (Elastic's FIM_OPERATIONS). */
+export const FIM_OPERATIONS: readonly Operation[] = ['createFile', 'modifyFile', 'deleteFile'];
+
+export const CONDITIONS: readonly ConditionSpec[] = [
+  {
+    name: 'operation',
+    sections: ['process', 'file'],
+    kind: 'operationList',
+    notes:
+      'process: `fork`, `exec`; file: `createExecutable`, `modifyExecutable`, `createFile`, `modifyFile`, `deleteFile`. Absent = every operation of the section',
+  },
+  {
+    name: 'containerImageFullName',
+    sections: ['process', 'file'],
+    kind: 'stringList',
+    pattern: {
+      source: '^(?:\\[[a-fA-F0-9:]+\\]|(?:[a-zA-Z0-9-](?:\\.[a-z0-9]+)*)+)(?::[0-9]+)?(?:\\/[a-z0-9]+)+$',
+      // Same language as the source, without the nested quantifier.
+      test: /^(?:\[[a-fA-F0-9:]+\]|[a-zA-Z0-9-](?:[a-zA-Z0-9-]|\.[a-z0-9])*)(?::[0-9]+)?(?:\/[a-z0-9]+)+$/,
+      error:
+        '"Full container image name" values must be in the format: image_repo/image_name e.g. "docker.io/nginx"',
+    },
+    not: ['containerImageName'],
+    valid: ['docker.io/nginx', 'gcr.io/proj/img', 'localhost:5000/app', '[::1]:5000/app'],
+    invalid: ['nginx', 'docker.io/nginx:latest', 'docker.io/Nginx'],
+    notes: 'registry and repository, no tag; `nginx` events match `docker.io/library/nginx`',
+  },
+  {
+    name: 'containerImageName',
+    sections: ['process', 'file'],
+    kind: 'stringList',
+    pattern: {
+      source: '^([a-z0-9]+(?:[._-][a-z0-9]+)*)$',
+      test: /^([a-z0-9]+(?:[._-][a-z0-9]+)*)$/,
+    },
+    not: ['containerImageFullName'],
+    valid: ['nginx', 'elastic-agent', 'my_app.v2'],
+    invalid: ['Nginx', 'bad*imagename', 'nginx:latest', 'docker.io/nginx'],
+    notes: 'the last path component of the image repository, lowercase',
+  },
+  {
+    name: 'containerImageTag',
+    sections: ['process', 'file'],
+    kind: 'stringList',
+    valid: ['latest', '1.25'],
+    notes: 'e.g. `latest`; quote numeric tags (`"1.25"`)',
+  },
+  {
+    name: 'kubernetesClusterId',
+    sections: ['process', 'file'],
+    kind: 'stringList',
+    notes: 'the UID of the `kube-system` namespace',
+  },
+  { name: 'kubernetesClusterName', sections: ['process', 'file'], kind: 'stringList', notes: '' },
+  { name: 'kubernetesNamespace', sections: ['process', 'file'], kind: 'stringList', notes: '' },
+  {
+    name: 'kubernetesPodName',
+    sections: ['process', 'file'],
+    kind: 'stringList',
+    valid: ['web-7d9f', 'web-*'],
+    notes: 'a trailing `*` matches any suffix',
+  },
+  {
+    name: 'kubernetesPodLabel',
+    sections: ['process', 'file'],
+    kind: 'stringList',
+    pattern: {
+      source: '^([a-zA-Z0-9\\.\\-]+\\/)?[a-zA-Z0-9\\.\\-]+:[a-zA-Z0-9\\.\\-\\_]*\\*?$',
+      test: /^([a-zA-Z0-9.-]+\/)?[a-zA-Z0-9.-]+:[a-zA-Z0-9._-]*\*?$/,
+      error:
+        'Kubernetes pod label values must have the format: "key:value". A wildcard "*" can be used at the end of the value. e.g. "key:val*". To match on an empty label value, use "key:".',
+    },
+    valid: ['key1:value1', 'key1:value*', 'key:', 'key:*', 'app.kubernetes.io/name:web'],
+    invalid: ['key1*:value', 'key1', 'env:prod*x', 'a/b/c:d'],
+    notes:
+      '`key:value`; the key may have a `prefix/`; trailing `*` on the value only; `key:` = empty value; `key:*` = any value',
+  },
+  {
+    name: 'targetFilePath',
+    sections: ['file'],
+    kind: 'stringList',
+    maxBytes: 255,
+    pattern: {
+      source: PATH_SOURCE,
+      test: PATH_TEST,
+      error:
+        '"Target file path" values must use absolute paths. A trailing * wildcard may be used to match all files in the target directory. Use double ** to match all files recursively. e.g /etc/**',
+    },
+    valid: PATH_VALID,
+    invalid: PATH_INVALID,
+    notes: 'absolute path; a final `/*` matches direct children, a final `/**` any depth',
+  },
+  {
+    name: 'ignoreVolumeMounts',
+    sections: ['file'],
+    kind: 'flag',
+    not: ['ignoreVolumeFiles'],
+    notes: 'ignore files on any volume mount (anything but the container root filesystem)',
+  },
+  {
+    name: 'ignoreVolumeFiles',
+    sections: ['file'],
+    kind: 'flag',
+    not: ['ignoreVolumeMounts'],
+    notes: 'ignore file mounts only (configMap, secret, single bind-mounted files)',
+  },
+  {
+    name: 'processExecutable',
+    sections: ['process'],
+    kind: 'stringList',
+    pattern: {
+      source: PATH_SOURCE,
+      test: PATH_TEST,
+      error:
+        '"Process executable" values must use absolute paths. A trailing * wildcard may be used to match all files in the target directory. Use double ** to match all files recursively. e.g /usr/bin/**',
+    },
+    not: ['processName'],
+    valid: PATH_VALID,
+    invalid: PATH_INVALID,
+    notes: 'same path rules as `targetFilePath`',
+  },
+  {
+    name: 'processName',
+    sections: ['process'],
+    kind: 'stringList',
+    maxBytes: 15,
+    not: ['processExecutable'],
+    valid: ['nginx', 'kube-controller'],
+    notes: "basename, at most 15 bytes (the kernel's comm length)",
+  },
+  {
+    name: 'sessionLeaderInteractive',
+    sections: ['process'],
+    kind: 'boolean',
+    notes: 'the session leader has a controlling TTY',
+  },
+];
+
+export const CONDITION_BY_NAME: ReadonlyMap<string, ConditionSpec> = new Map(
+  CONDITIONS.map((c) => [c.name, c]),
+);
+
+/** Conditions Elastic's schema once had and dropped: named in the unknown-key message. */
+export const REMOVED_CONDITIONS: readonly string[] = [
+  'processUserId',
+  'processUserName',
+  'sessionLeaderName',
+  'orchestratorClusterId',
+  'orchestratorClusterName',
+  'orchestratorNamespace',
+  'orchestratorResourceLabel',
+  'orchestratorResourceName',
+  'orchestratorType',
+  'fullContainerImageName',
+];
+
+export const SELECTOR_KEYS: readonly string[] = ['name', ...CONDITIONS.map((c) => c.name)];
+export const RESPONSE_KEYS: readonly string[] = ['match', 'exclude', 'actions'];
+export const SECTION_KEYS: readonly string[] = ['selectors', 'responses'];
+
+export function maxBytesOf(c: ConditionSpec): number {
+  return c.maxBytes ?? MAX_VALUE_BYTES;
+}

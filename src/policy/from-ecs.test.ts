@@ -1,0 +1,212 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ecsField, modeIsExecutable, policyEventFromEcs } from './from-ecs.js';
+
+const NESTED_EXEC = {
+  '@timestamp': '2026-01-01T00:00:00Z',
+  event: { category: ['process'], action: 'exec', type: ['start'], kind: 'event' },
+  process: {
+    name: 'curl',
+    executable: '/usr/bin/curl',
+    session_leader: { interactive: true, name: 'bash' },
+  },
+  container: { id: 'a'.repeat(64), image: { name: 'nginx', tag: '1.25' } },
+  orchestrator: {
+    cluster: { id: 'uid-1', name: 'prod' },
+    namespace: 'default',
+    resource: { name: 'web-1', type: 'pod', label: ['app:web', 'tier:'] },
+  },
+};
+
+const WANT_EXEC = {
+  section: 'process',
+  operation: 'exec',
+  processExecutable: '/usr/bin/curl',
+  processName: 'curl',
+  sessionLeaderInteractive: true,
+  containerImageFullName: 'docker.io/library/nginx',
+  containerImageTag: '1.25',
+  kubernetesClusterId: 'uid-1',
+  kubernetesClusterName: 'prod',
+  kubernetesNamespace: 'default',
+  kubernetesPodName: 'web-1',
+  kubernetesPodLabels: ['app:web', 'tier:'],
+};
+
+/** The same document with every leaf under a fully dotted key. */
+function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v))
+      flatten(v as Record<string, unknown>, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+describe('policyEventFromEcs', () => {
+  it('reads nested documents', () => {
+    expect(policyEventFromEcs(NESTED_EXEC)).toEqual({ event: WANT_EXEC });
+  });
+  it('reads dotted documents', () => {
+    expect(policyEventFromEcs(flatten(NESTED_EXEC))).toEqual({ event: WANT_EXEC });
+  });
+  it('reads mixed documents', () => {
+    const mixed = {
+      'event.category': 'process',
+      event: { action: 'exec' },
+      'process.session_leader': { interactive: true },
+      process: { name: 'curl', executable: '/usr/bin/curl' },
+      'container.image': { name: 'nginx', tag: '1.25' },
+      orchestrator: {
+        'cluster.id': 'uid-1',
+        cluster: { name: 'prod' },
+        namespace: 'default',
+        'resource.name': 'web-1',
+        resource: { label: ['app:web', 'tier:'] },
+      },
+    };
+    expect(policyEventFromEcs(mixed)).toEqual({ event: WANT_EXEC });
+  });
+  it("unwraps Elasticsearch's one-element arrays", () => {
+    expect(
+      policyEventFromEcs({
+        'event.category': ['process'],
+        'event.action': ['fork'],
+        'process.name': ['sh'],
+        'process.session_leader.interactive': [false],
+      }),
+    ).toEqual({
+      event: { section: 'process', operation: 'fork', processName: 'sh', sessionLeaderInteractive: false },
+    });
+  });
+  it('prefers cloud_defend.operation', () => {
+    const r = policyEventFromEcs({ ...NESTED_EXEC, cloud_defend: { operation: 'fork' } });
+    expect(r.event?.operation).toBe('fork');
+    // An operation of the other section is ignored; event.action decides.
+    const r2 = policyEventFromEcs({ ...NESTED_EXEC, cloud_defend: { operation: 'createFile' } });
+    expect(r2.event?.operation).toBe('exec');
+  });
+  it('takes the tag from the image reference when container.image.tag is absent', () => {
+    const r = policyEventFromEcs({
+      'event.category': 'process',
+      'event.action': 'exec',
+      'container.image.name': 'gcr.io/p/app:v2',
+    });
+    expect(r.event).toMatchObject({ containerImageFullName: 'gcr.io/p/app', containerImageTag: 'v2' });
+  });
+
+  const file = (extra: Record<string, unknown>) =>
+    policyEventFromEcs({ 'event.category': ['file'], 'file.path': '/usr/local/bin/x', ...extra });
+
+  it.each([
+    [{ 'cloud_defend.operation': 'modifyFile', 'event.action': 'creation' }, 'modifyFile'],
+    [{ 'event.action': 'creation', 'file.mode': '0755' }, 'createExecutable'],
+    [{ 'event.action': 'creation', 'file.mode': '100744' }, 'createExecutable'],
+    [{ 'event.action': 'creation', 'file.mode': '0644' }, 'createFile'],
+    [{ 'event.action': 'creation' }, 'createFile'],
+    [{ 'event.action': 'creation', 'file.mode': 0o755 }, 'createExecutable'],
+    [{ 'event.action': 'creation', 'file.mode': '0755', 'file.type': 'dir' }, 'createFile'],
+    [{ 'event.action': 'creation', 'file.mode': 'rwxr-xr-x' }, 'createFile'],
+    [{ 'event.action': 'link', 'file.mode': '0700' }, 'createExecutable'],
+    [{ 'event.action': 'modification', 'file.mode': '0755' }, 'modifyExecutable'],
+    [{ 'event.action': 'open', 'file.mode': '0600' }, 'modifyFile'],
+    [{ 'event.action': 'rename', 'file.mode': '0750' }, 'modifyExecutable'],
+    [{ 'event.action': 'deletion', 'file.mode': '0755' }, 'deleteFile'],
+    [{ 'event.type': ['denied', 'creation'] }, 'createFile'],
+    [{ 'event.type': 'change', 'file.mode': '0001' }, 'modifyExecutable'],
+    [{ 'event.type': ['deletion'] }, 'deleteFile'],
+  ])('derives the file operation from %j', (extra, op) => {
+    expect(file(extra).event?.operation).toBe(op);
+  });
+
+  it('reads mount kinds for file events', () => {
+    expect(file({ 'event.action': 'open', 'cloud_defend.mount.type': 'file' }).event?.mount).toBe('file');
+    expect(file({ 'event.action': 'open', cloud_defend: { mount: { type: 'volume' } } }).event?.mount).toBe(
+      'volume',
+    );
+    expect(
+      file({ 'event.action': 'open', 'cloud_defend.mount.type': 'rootfs' }).event?.mount,
+    ).toBeUndefined();
+    expect(file({ 'event.action': 'open' }).event?.filePath).toBe('/usr/local/bin/x');
+  });
+
+  it.each([
+    [null, 'not a JSON object'],
+    [[1, 2], 'not a JSON object'],
+    ['str', 'not a JSON object'],
+    [{}, 'event.category is neither process nor file'],
+    [{ event: { category: 'network' } }, 'event.category is neither process nor file'],
+    [{ event: { category: 'process', action: 'end' } }, 'process event.action "end" is not fork or exec'],
+    [{ event: { category: 'process' } }, 'process event has no cloud_defend.operation and no event.action'],
+    [
+      { event: { category: 'file', action: 'read' } },
+      'file event has no cloud_defend.operation and no known event.action/event.type',
+    ],
+  ])('explains why %j is not a policy event', (doc, reason) => {
+    expect(policyEventFromEcs(doc)).toEqual({ event: undefined, reason });
+  });
+
+  it('treats fields of the wrong type as unknown', () => {
+    const r = policyEventFromEcs({
+      event: { category: 'process', action: 'exec' },
+      process: { name: 42, executable: ['/a', '/b'], session_leader: { interactive: 'true' } },
+      container: { image: { name: { x: 1 }, tag: true } },
+      orchestrator: { namespace: '', resource: { name: null, label: ['a:b', 3, null] } },
+    });
+    expect(r).toEqual({ event: { section: 'process', operation: 'exec', kubernetesPodLabels: ['a:b'] } });
+  });
+
+  it('never throws on random JSON', () => {
+    const keys = fc.constantFrom(
+      'event',
+      'event.category',
+      'category',
+      'action',
+      'process',
+      'file',
+      'file.mode',
+      'path',
+      'name',
+      'orchestrator.resource',
+      'label',
+      '__proto__',
+      'constructor',
+    );
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom('process', 'file', 'exec', 'creation', '0755', '', 'fork'),
+        fc.jsonValue(),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(keys, tie('value'), { maxKeys: 5 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, (doc) => {
+        const r = policyEventFromEcs(doc);
+        expect(r.event !== undefined || typeof r.reason === 'string').toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('ecsField', () => {
+  it('finds every split of a dotted path, longest key first', () => {
+    expect(ecsField({ 'a.b.c': 1 }, 'a.b.c')).toBe(1);
+    expect(ecsField({ a: { 'b.c': 2 } }, 'a.b.c')).toBe(2);
+    expect(ecsField({ 'a.b': { c: 3 } }, 'a.b.c')).toBe(3);
+    expect(ecsField({ a: { b: { c: 4 } } }, 'a.b.c')).toBe(4);
+    expect(ecsField({ 'a.b': { x: 1 }, a: { b: { c: 5 } } }, 'a.b.c')).toBe(5);
+    expect(ecsField({ a: 1 }, 'a.b')).toBeUndefined();
+    expect(ecsField({}, 'constructor')).toBeUndefined();
+  });
+  it('modeIsExecutable', () => {
+    expect(modeIsExecutable('0755')).toBe(true);
+    expect(modeIsExecutable('0644')).toBe(false);
+    expect(modeIsExecutable(['0710'])).toBe(true);
+    expect(modeIsExecutable(-1)).toBe(false);
+    expect(modeIsExecutable('99')).toBe(false);
+  });
+});

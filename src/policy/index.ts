@@ -1,0 +1,8 @@
+// Public entry of the policy module: load/validate, the default policy, the JSON Schema.
+export { DEFAULT_ENFORCEMENT_CAPS, type EnforcementCaps, FULL_ENFORCEMENT_CAPS } from './check.js';
+export { CODES } from './codes.js';
+export { CONDITIONS, type ConditionSpec } from './conditions.js';
+export { DEFAULT_POLICY } from './default.js';
+export { type ParseOptions, type ParseResult, parsePolicy } from './load.js';
+export * from './model.js';
+export { policyJsonSchema } from './schema.js';

@@ -1,0 +1,85 @@
+// The JSON Schema for editors: generated from the condition table, accepts the default policy,
+// rejects what the table forbids.
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULT_POLICY } from './default.js';
+import { policyJsonSchema } from './schema.js';
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile(policyJsonSchema());
+
+describe('policyJsonSchema', () => {
+  it('accepts the default policy', () => {
+    expect(validate(parse(DEFAULT_POLICY))).toBe(true);
+  });
+  it.each([
+    ['no section', {}],
+    ['unknown top key', { process: parse(DEFAULT_POLICY).process, bogus: 1 }],
+    [
+      'file condition in a process selector',
+      {
+        process: {
+          selectors: [{ name: 'a', targetFilePath: ['/a'] }],
+          responses: [{ match: ['a'], actions: ['log'] }],
+        },
+      },
+    ],
+    [
+      'bad operation',
+      {
+        file: {
+          selectors: [{ name: 'a', operation: ['exec'] }],
+          responses: [{ match: ['a'], actions: ['log'] }],
+        },
+      },
+    ],
+    [
+      'bad path',
+      {
+        file: {
+          selectors: [{ name: 'a', targetFilePath: ['/etc/'] }],
+          responses: [{ match: ['a'], actions: ['log'] }],
+        },
+      },
+    ],
+    [
+      'exclusive pair',
+      {
+        file: {
+          selectors: [{ name: 'a', ignoreVolumeFiles: true, ignoreVolumeMounts: true }],
+          responses: [{ match: ['a'], actions: ['log'] }],
+        },
+      },
+    ],
+    ['name only', { file: { selectors: [{ name: 'a' }], responses: [{ match: ['a'], actions: ['log'] }] } }],
+    [
+      'block without alert',
+      {
+        file: {
+          selectors: [{ name: 'a', targetFilePath: ['/a'] }],
+          responses: [{ match: ['a'], actions: ['block'] }],
+        },
+      },
+    ],
+    [
+      'empty actions',
+      {
+        file: {
+          selectors: [{ name: 'a', targetFilePath: ['/a'] }],
+          responses: [{ match: ['a'], actions: [] }],
+        },
+      },
+    ],
+    [
+      'bad name',
+      {
+        file: {
+          selectors: [{ name: '-a', targetFilePath: ['/a'] }],
+          responses: [{ match: ['-a'], actions: ['log'] }],
+        },
+      },
+    ],
+  ])('rejects %s', (_n, doc) => {
+    expect(validate(doc)).toBe(false);
+  });
+});

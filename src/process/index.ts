@@ -1,0 +1,17 @@
+// The process table: processes with their entity ids and leaders, from /proc and sensor events.
+export type { ProcessEntry } from './entry.js';
+export { basename, isInteractive, TtyType, ttyType } from './leaders.js';
+export {
+  decodeDev,
+  type ProcFs,
+  type ProcInfo,
+  parseCgroup,
+  parseCmdline,
+  parseExeLink,
+  parseNsLink,
+  parseStat,
+  parseStatus,
+  readProcess,
+} from './procfs.js';
+export { ProcessTable } from './table.js';
+export type * from './types.js';

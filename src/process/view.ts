@@ -1,0 +1,126 @@
+// ECS-shaped views of a process and its relatives, and entity ids.
+import type { ProcessEntry } from './entry.js';
+import { isInteractive } from './leaders.js';
+import type { ProcessSnapshot, ProcessView } from './types.js';
+
+/** What a view needs from the table. */
+export interface ViewSource {
+  entityId(e: ProcessEntry): string;
+  parentOf(e: ProcessEntry): ProcessEntry | undefined;
+  leaderOf(e: ProcessEntry, pid: number): ProcessEntry | undefined;
+  readonly bootTimeMs: number;
+}
+
+/**
+ * Entity id: base64 of `<agent.id>-<pid>-<start unix seconds>-<start clock ticks since boot>`.
+ * The first three parts are Elastic's D4C form; seconds alone collide when a pid is reused within
+ * the same second (pid_max is 32768 on many hosts), so the start in clock ticks (10 ms, the
+ * resolution /proc offers) is appended: a pid cannot cycle through the whole pid space in one tick.
+ * Derived only from what /proc also shows, so an agent restart gives the same ids.
+ */
+export function entityIdOf(agentId: string, e: ProcessEntry, bootTimeMs: number, tickNs: number): string {
+  // Both parts from the start truncated to clock ticks: /proc-derived and exact event start
+  // times of one process then always give the same id.
+  // Exact while startNs < 2^53 (104 days of uptime); beyond, a double holds ns only to a few ns.
+  const ticks = Math.floor(e.startNs / tickNs);
+  const startSec = Math.floor((bootTimeMs + (ticks * tickNs) / 1e6) / 1000);
+  const text = `${agentId}-${e.pid}-${startSec}-${ticks}`;
+  // btoa is the faster path but only takes Latin-1; an agent id is normally a UUID.
+  return LATIN1.test(text) ? btoa(text) : Buffer.from(text).toString('base64');
+}
+
+const LATIN1 = /^[\x00-\xff]*$/;
+
+// Event timestamps cluster: the ISO text up to the minute is reused while it stays the same.
+let minuteStartMs = Number.NaN;
+let minutePrefix = '';
+
+/** ISO 8601 text of `ns` since boot (ms precision). */
+export function isoOf(bootTimeMs: number, ns: number): string {
+  const ms = bootTimeMs + Math.floor(ns / 1e6);
+  const inMinute = ms - minuteStartMs;
+  if (inMinute >= 0 && inMinute < 60_000) {
+    const sec = Math.floor(inMinute / 1000);
+    const milli = inMinute - sec * 1000;
+    return `${minutePrefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  }
+  const iso = new Date(ms).toISOString();
+  // Outside years 0000-9999 the format differs: do not cache those.
+  if (iso.length === 24) {
+    minuteStartMs = ms - (((ms % 60_000) + 60_000) % 60_000);
+    minutePrefix = iso.slice(0, 17);
+  }
+  return iso;
+}
+
+// Shared, frozen `{ id }` objects: documents reference them, nobody may change them.
+const idObjects = new Map<number, { readonly id: string }>();
+
+function idObject(id: number): { id: string } {
+  let o = idObjects.get(id);
+  if (o === undefined) {
+    o = Object.freeze({ id: String(id) });
+    if (idObjects.size < 4096) idObjects.set(id, o);
+  }
+  return o as { id: string };
+}
+
+function startOf(src: ViewSource, e: ProcessEntry): string {
+  if (e.startIso === null) e.startIso = isoOf(src.bootTimeMs, e.startNs);
+  return e.startIso;
+}
+
+export function buildView(src: ViewSource, e: ProcessEntry): ProcessView {
+  const v: ProcessView = {
+    pid: e.pid,
+    entity_id: src.entityId(e),
+    name: e.name,
+    executable: e.executable,
+    args: e.args,
+    args_count: e.args.length,
+    start: startOf(src, e),
+    interactive: isInteractive(e.ttyMajor, e.ttyMinor),
+    working_directory: e.cwd,
+  };
+  if (e.euid >= 0) v.user = idObject(e.euid);
+  if (e.egid >= 0) v.group = idObject(e.egid);
+  return v;
+}
+
+function leaderView(src: ViewSource, l: ProcessEntry, self: ProcessEntry): ProcessView {
+  const v = buildView(src, l);
+  v.same_as_process = l === self;
+  return v;
+}
+
+export function buildSnapshot(src: ViewSource, e: ProcessEntry): ProcessSnapshot {
+  const s = buildView(src, e) as ProcessSnapshot;
+  s.vpid = e.vpid;
+  if (e.ruid >= 0) {
+    s.real_user = idObject(e.ruid);
+    s.saved_user = idObject(e.suid);
+  }
+  if (e.rgid >= 0) {
+    s.real_group = idObject(e.rgid);
+    s.saved_group = idObject(e.sgid);
+  }
+  if (e.ttyMajor !== 0) s.tty = { char_device: { major: e.ttyMajor, minor: e.ttyMinor } };
+  if (e.endNs >= 0) {
+    s.end = isoOf(src.bootTimeMs, e.endNs);
+    s.exit_code = e.exitCode;
+  }
+  if (e.previous !== null) s.previous = e.previous;
+  const parent = src.parentOf(e);
+  if (parent) s.parent = buildView(src, parent);
+  const group = src.leaderOf(e, e.pgid);
+  if (group) s.group_leader = leaderView(src, group, e);
+  const session = src.leaderOf(e, e.sid);
+  if (session) s.session_leader = leaderView(src, session, e);
+  const entry = e.entryLeader;
+  if (entry) {
+    const v = leaderView(src, entry, e);
+    v.entry_meta = { type: entry.entryType ?? 'unknown' };
+    s.entry_leader = v;
+  }
+  return s;
+}

@@ -1,0 +1,151 @@
+// Field coverage: (1) every field Elastic's rules over D4C data query is emitted by some golden
+// document, or listed below as not applicable with a reason; (2) the field table (docs) and
+// the golden documents agree exactly; (3) docs/fields.md is generated from the current table.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'smol-toml';
+import { describe, expect, it } from 'vitest';
+import { renderFieldsDoc } from '../../scripts/gen-fields-doc.js';
+import { FIELDS, fieldDef, flattenFieldNames } from '../../src/ecs/fields.js';
+import { goldenCases } from './golden.js';
+
+/** The reference rules live in the workspace's shared/ folder, beside the repository's checkout. */
+function findRulesDir(): string | undefined {
+  const env = process.env.D4C_RULES_DIR;
+  if (env) return env.endsWith('/') ? env : `${env}/`;
+  let dir = fileURLToPath(new URL('../../', import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'shared/reference/elastic-detection-rules/');
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+const RULES_DIR = findRulesDir();
+
+/** Fields rules query that no D4C document has, and why. */
+const NOT_APPLICABLE: readonly [prefix: string, reason: string][] = [
+  [
+    'kubernetes.audit',
+    'Kubernetes audit-log stream (logs-kubernetes.audit_logs-*), joined with D4C events by multi-source rules',
+  ],
+];
+
+/**
+ * Field names referenced by an EQL/KQL query: strings and comments are removed first (their
+ * text contains dots and slashes), backquoted names are taken whole.
+ */
+function queryFields(q: string): Set<string> {
+  const out = new Set<string>();
+  let code = '';
+  for (let i = 0; i < q.length; ) {
+    if (q.startsWith('"""', i)) {
+      const end = q.indexOf('"""', i + 3);
+      i = end < 0 ? q.length : end + 3;
+      code += ' ';
+    } else if (q[i] === '"') {
+      let j = i + 1;
+      while (j < q.length && q[j] !== '"') j += q[j] === '\\' ? 2 : 1;
+      i = j + 1;
+      code += ' ';
+    } else if (q.startsWith('/*', i)) {
+      const end = q.indexOf('*/', i + 2);
+      i = end < 0 ? q.length : end + 2;
+    } else if (q.startsWith('//', i)) {
+      const end = q.indexOf('\n', i);
+      i = end < 0 ? q.length : end;
+    } else if (q[i] === '`') {
+      const end = q.indexOf('`', i + 1);
+      out.add(q.slice(i + 1, end < 0 ? q.length : end));
+      i = end < 0 ? q.length : end + 1;
+    } else {
+      code += q[i];
+      i++;
+    }
+  }
+  for (const m of code.matchAll(/[A-Za-z_@][\w@]*(?:\.[\w@]+)+/g)) out.add(m[0]);
+  return out;
+}
+
+function ruleFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...ruleFiles(p));
+    else if (e.name.endsWith('.toml')) out.push(p);
+  }
+  return out;
+}
+
+const docs = Object.values(goldenCases());
+const emitted = new Set<string>();
+for (const d of docs) flattenFieldNames(d, '', emitted);
+
+describe.skipIf(!RULES_DIR)('fields Elastic’s rules query', () => {
+  const base = RULES_DIR ?? '';
+  const files = RULES_DIR ? ruleFiles(base) : [];
+
+  it('finds the reference rules', () => {
+    expect(files.length).toBeGreaterThanOrEqual(67);
+  });
+
+  it('parses field names out of queries', () => {
+    const q = 'process where a.b == "x.y" and /* c.d */ e.f like~ ("g.h") // i.j\n and `k.l/m` == 1';
+    expect([...queryFields(q)].sort()).toEqual(['a.b', 'e.f', 'k.l/m']);
+  });
+
+  const byField = new Map<string, string[]>();
+  for (const file of files) {
+    const rule = (parse(readFileSync(file, 'utf8')) as { rule?: { query?: string } }).rule;
+    for (const field of queryFields(rule?.query ?? '')) {
+      const list = byField.get(field) ?? [];
+      list.push(file.slice(base.length));
+      byField.set(field, list);
+    }
+  }
+
+  it('queries a plausible set of fields', () => {
+    expect(byField.has('process.args')).toBe(true);
+    expect(byField.has('container.id')).toBe(true);
+    expect(byField.has('process.entry_leader.same_as_process')).toBe(true);
+  });
+
+  for (const [field, rules] of [...byField].sort(([a], [b]) => a.localeCompare(b))) {
+    it(`${field} is emitted or not applicable`, () => {
+      const na = NOT_APPLICABLE.find(([p]) => field === p || field.startsWith(`${p}.`));
+      if (na) return;
+      expect(emitted.has(field), `${field} (queried by ${rules.join(', ')}) is emitted by no builder`).toBe(
+        true,
+      );
+    });
+  }
+});
+
+describe('field table', () => {
+  it('describes every field the documents emit', () => {
+    const missing = [...emitted].filter((n) => !fieldDef(n)).sort();
+    expect(missing).toEqual([]);
+  });
+
+  it('lists only fields some document emits', () => {
+    const unused = FIELDS.filter((d) =>
+      d.field.endsWith('.*')
+        ? ![...emitted].some((n) => n.startsWith(d.field.slice(0, -1)))
+        : !emitted.has(d.field),
+    ).map((d) => d.field);
+    expect(unused).toEqual([]);
+  });
+
+  it('has no duplicates', () => {
+    const names = FIELDS.map((d) => d.field);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('docs/fields.md is up to date (npx tsx scripts/gen-fields-doc.ts)', () => {
+    const path = new URL('../../docs/fields.md', import.meta.url);
+    expect(readFileSync(path, 'utf8')).toBe(renderFieldsDoc());
+  });
+});

@@ -1,0 +1,178 @@
+// The golden cases: every document kind the builders make, built from the fixtures. Shared by
+// the golden test and the rule-field coverage test (which checks fields against these docs).
+
+import type { EcsDocument } from '../../src/ecs/index.js';
+import {
+  builder,
+  child,
+  curl,
+  curlExited,
+  NGINX,
+  nginxInit,
+  nginxWorker,
+  POD,
+  PRIV,
+  shell,
+  t,
+} from './fixtures.js';
+
+export const GOLDEN_DIR = new URL('../golden/ecs/', import.meta.url);
+
+export function goldenCases(): Record<string, EcsDocument> {
+  const b = builder();
+  const policy = {
+    matchedSelectors: ['allProcesses'],
+    actions: ['log'] as const,
+    packagePolicyId: 'pp-1',
+    packagePolicyRevision: 3,
+  };
+  const cases: Record<string, EcsDocument> = {};
+
+  cases['process-fork'] = b.processForkDoc({
+    timeNs: t(100.75),
+    process: nginxWorker,
+    container: NGINX,
+    orchestrator: POD,
+    policy,
+    hookPoint: 'tracepoint__sched_process_fork',
+  });
+  // Container init: non-interactive, a partial capability set, entry leader = itself.
+  cases['process-exec-init'] = b.processExecDoc({
+    timeNs: t(100.5),
+    process: nginxInit,
+    container: NGINX,
+    orchestrator: POD,
+    policy,
+    hookPoint: 'tracepoint__sched_process_exec',
+  });
+  // `podman exec -it` shell: interactive, CAP_ALL (privileged), previous image, leaders.
+  cases['process-exec-interactive'] = b.processExecDoc({
+    timeNs: t(200.01),
+    process: shell,
+    container: PRIV,
+    policy: { ...policy, matchedSelectors: ['allProcesses', 'interactive'] },
+    hookPoint: 'tracepoint__sched_process_exec',
+  });
+  cases['process-fork-child'] = b.processForkDoc({
+    timeNs: t(230.25),
+    process: child,
+    container: PRIV,
+    policy,
+  });
+  cases['process-exec-child'] = b.processExecDoc({
+    timeNs: t(230.3),
+    process: curl,
+    container: PRIV,
+    policy,
+  });
+  cases['process-end'] = b.processEndDoc({
+    timeNs: t(231.5),
+    process: curlExited,
+    container: PRIV,
+    policy,
+    hookPoint: 'tracepoint__sched_process_exit',
+  });
+
+  const filePolicy = { ...policy, matchedSelectors: ['allFiles'] };
+  cases['file-create'] = b.fileDoc({
+    timeNs: t(231),
+    process: curl,
+    container: PRIV,
+    policy: filePolicy,
+    file: {
+      path: '/tmp/payload',
+      operation: 'createFile',
+      action: 'creation',
+      mode: 0o100644,
+      inode: 1234567n,
+    },
+    hookPoint: 'tracepoint__syscalls__sys_exit_openat',
+  });
+  cases['file-modify-executable'] = b.fileDoc({
+    timeNs: t(232),
+    process: { ...child, executable: '/bin/chmod', name: 'chmod', args: ['chmod', '+x', '/tmp/payload'] },
+    container: PRIV,
+    policy: filePolicy,
+    file: {
+      path: '/tmp/payload',
+      operation: 'modifyExecutable',
+      action: 'chmod',
+      mode: 0o100755,
+      inode: 1234567n,
+    },
+  });
+  cases['file-open-volume'] = b.fileDoc({
+    timeNs: t(233),
+    process: nginxWorker,
+    container: NGINX,
+    orchestrator: POD,
+    policy: filePolicy,
+    file: {
+      path: '/var/log/nginx/access.log',
+      operation: 'modifyFile',
+      action: 'open',
+      mode: 0o100640,
+      inode: 99n,
+      mount: 'volume',
+    },
+  });
+  cases['file-rename'] = b.fileDoc({
+    timeNs: t(234),
+    process: { ...child, executable: '/bin/mv', name: 'mv', args: ['mv', '/tmp/payload', '/usr/bin/top'] },
+    container: PRIV,
+    policy: filePolicy,
+    file: {
+      path: '/usr/bin/top',
+      originalPath: '/tmp/payload',
+      operation: 'createExecutable',
+      action: 'rename',
+      mode: 0o100755,
+      inode: 1234567n,
+    },
+  });
+  cases['file-delete'] = b.fileDoc({
+    timeNs: t(235),
+    process: { ...child, executable: '/bin/rm', name: 'rm', args: ['rm', '-f', '/root/.bash_history'] },
+    container: PRIV,
+    policy: filePolicy,
+    file: { path: '/root/.bash_history', operation: 'deleteFile', action: 'deletion', inode: 777n },
+  });
+
+  const alertPolicy = { ...policy, matchedSelectors: ['shells'], actions: ['log', 'alert'] as const };
+  cases.alert = b.alertDoc(
+    b.processExecDoc({ timeNs: t(200.01), process: shell, container: PRIV, policy: alertPolicy }),
+  );
+  const blockPolicy = {
+    ...policy,
+    matchedSelectors: ['binDirs'],
+    actions: ['alert', 'block'] as const,
+    blocked: true,
+  };
+  const blocked = b.fileDoc({
+    timeNs: t(236),
+    process: { ...child, executable: '/bin/cp', name: 'cp', args: ['cp', '/tmp/x', '/usr/bin/x'] },
+    container: PRIV,
+    policy: blockPolicy,
+    file: { path: '/usr/bin/x', operation: 'createExecutable', action: 'creation', mode: 0o100755 },
+  });
+  const routed = b.route(blocked, blockPolicy);
+  if (routed.length !== 1) throw new Error(`blocked event routed to ${routed.length} streams`);
+  cases.blocked = routed[0]!;
+
+  cases.heartbeat = b.heartbeatDoc({
+    blockActionEnabled: true,
+    packagePolicyId: 'pp-1',
+    packagePolicyRevision: 3,
+  });
+  cases.metrics = b.metricsDoc({
+    eventsSeen: { exec: 120, fork: 130, exit: 118, file: 4000 },
+    docsEmitted: { process: 368, file: 4000, alerts: 2 },
+    kernelDrops: { ringbuf_reserve: 0, truncated_path: 1 },
+    userDrops: { queue_full: 0 },
+    processTableSize: 42,
+    processTableEvicted: 7,
+    rssBytes: 73400320,
+    uptimeSeconds: 3600,
+  });
+  return cases;
+}

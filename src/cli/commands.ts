@@ -48,3 +48,13 @@ register(
   'run the eBPF sensor and print its records as NDJSON (root)',
   async () => (await import('./sensor.js')).runEvents,
 );
+register(
+  'rules test',
+  'run detection rules (Elastic TOML: EQL, KQL) over NDJSON events',
+  async () => (await import('./rules.js')).runTest,
+);
+register(
+  'rules list',
+  'list detection rules (id, name, language, severity)',
+  async () => (await import('./rules.js')).runList,
+);

@@ -1,3 +1,4 @@
+import { ELASTIC_RULES_DIR } from '../reference.js';
 // Field coverage: (1) every field Elastic's rules over D4C data query is emitted by some golden
 // document, or listed below as not applicable with a reason; (2) the field table (docs) and
 // the golden documents agree exactly; (3) docs/fields.md is generated from the current table.
@@ -11,20 +12,7 @@ import { renderFieldsDoc } from '../../scripts/gen-fields-doc.js';
 import { FIELDS, fieldDef, flattenFieldNames } from '../../src/ecs/fields.js';
 import { goldenCases } from './golden.js';
 
-/** The reference rules live in the workspace's shared/ folder, beside the repository's checkout. */
-function findRulesDir(): string | undefined {
-  const env = process.env.D4C_RULES_DIR;
-  if (env) return env.endsWith('/') ? env : `${env}/`;
-  let dir = fileURLToPath(new URL('../../', import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'shared/reference/elastic-detection-rules/');
-    if (existsSync(candidate)) return candidate;
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-const RULES_DIR = findRulesDir();
+const RULES_DIR = `${ELASTIC_RULES_DIR}/`;
 
 /** Fields rules query that no D4C document has, and why. */
 const NOT_APPLICABLE: readonly [prefix: string, reason: string][] = [
@@ -84,9 +72,9 @@ const docs = Object.values(goldenCases());
 const emitted = new Set<string>();
 for (const d of docs) flattenFieldNames(d, '', emitted);
 
-describe.skipIf(!RULES_DIR)('fields Elastic’s rules query', () => {
-  const base = RULES_DIR ?? '';
-  const files = RULES_DIR ? ruleFiles(base) : [];
+describe('fields Elastic’s rules query', () => {
+  const base = RULES_DIR;
+  const files = ruleFiles(base);
 
   it('finds the reference rules', () => {
     expect(files.length).toBeGreaterThanOrEqual(67);

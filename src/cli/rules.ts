@@ -1,0 +1,135 @@
+// `d4c rules test` and `d4c rules list`.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { RuleEngine } from '../rules/engine.js';
+import { type LoadResult, loadRules } from '../rules/load.js';
+import { defaultRulePaths } from '../rules/pack.js';
+import { formatDiagnostic } from '../util/diagnostics.js';
+import { parse, UsageError } from './args.js';
+
+// `d4c rules list | head`: a closed pipe ends output quietly instead of crashing.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+function rulePaths(values: { rules?: string[] | undefined }, positionals: string[]): string[] {
+  const paths = [...(values.rules ?? []), ...positionals];
+  if (paths.length > 0) return paths;
+  const def = defaultRulePaths();
+  if (def.length === 0) throw new UsageError('no rules given (--rules PATH...) and no rule pack installed');
+  return def;
+}
+
+/** Prints load problems to stderr; returns whether any was an error. */
+function report(loaded: LoadResult): boolean {
+  let bad = false;
+  for (const d of loaded.diagnostics) {
+    process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (d.severity === 'error') bad = true;
+  }
+  for (const r of loaded.rules) {
+    if (r.status !== 'ok') {
+      process.stderr.write(
+        `${r.meta.file}:${r.meta.queryPos.line}:${r.meta.queryPos.col}: warning: rule '${r.meta.name}' not run (${r.status}): ${r.reason ?? ''}\n`,
+      );
+    }
+  }
+  return bad;
+}
+
+export async function runTest(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    rules: { type: 'string', multiple: true },
+    events: { type: 'string' },
+    interpreter: { type: 'boolean' },
+    stats: { type: 'boolean' },
+    'dedup-window': { type: 'string' },
+  });
+  if (!values.events) throw new UsageError('--events FILE.ndjson is required (use - for stdin)');
+  const paths = rulePaths(values, positionals);
+  const dedup = values['dedup-window'] === undefined ? undefined : Number(values['dedup-window']);
+  if (dedup !== undefined && !(dedup >= 0)) throw new UsageError('--dedup-window takes milliseconds (>= 0)');
+  const loaded = loadRules(paths);
+  let failed = report(loaded);
+  if (loaded.rules.length === 0 && loaded.diagnostics.length === 0) {
+    process.stderr.write(`error: no rule files (*.toml) found in ${paths.join(', ')}\n`);
+    return 1;
+  }
+  const engine = new RuleEngine(loaded.rules, {
+    mode: values.interpreter ? 'interpreted' : 'compiled',
+    includeDisabled: true,
+    ...(dedup === undefined ? {} : { dedupWindowMs: dedup }),
+  });
+  for (const s of engine.stats().skipped) {
+    if (loaded.rules.some((r) => r.meta.id === s.id && r.status !== 'ok')) continue;
+    process.stderr.write(`${s.file}: warning: rule '${s.name}' not run: ${s.reason}\n`);
+  }
+  const input = values.events === '-' ? process.stdin : createReadStream(values.events);
+  const name = values.events === '-' ? '<stdin>' : values.events;
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const write = (ds: ReturnType<RuleEngine['push']>): void => {
+    for (const d of ds) {
+      process.stdout.write(
+        `${JSON.stringify({ rule: { id: d.rule.id, name: d.rule.name }, events: d.events })}\n`,
+      );
+    }
+  };
+  let lineNo = 0;
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      let doc: unknown;
+      try {
+        doc = JSON.parse(line);
+      } catch (e) {
+        process.stderr.write(`${name}:${lineNo}:1: error: invalid JSON: ${(e as Error).message}\n`);
+        failed = true;
+        continue;
+      }
+      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+        process.stderr.write(`${name}:${lineNo}:1: error: each line must be a JSON object\n`);
+        failed = true;
+        continue;
+      }
+      write(engine.push(doc));
+    }
+  } catch (e) {
+    process.stderr.write(`${name}: error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  write(engine.flush());
+  if (values.stats) process.stderr.write(`${JSON.stringify(engine.stats())}\n`);
+  return failed ? 1 : 0;
+}
+
+export async function runList(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    rules: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  });
+  const loaded = loadRules(rulePaths(values, positionals));
+  for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  const rows = loaded.rules.map((r) => ({
+    id: r.meta.id,
+    name: r.meta.name,
+    language: r.meta.language,
+    severity: r.meta.severity,
+    status: r.status,
+  }));
+  if (values.json) {
+    for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+  } else {
+    const cols = ['id', 'name', 'language', 'severity', 'status'] as const;
+    const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
+    const fmt = (vals: string[]): string =>
+      vals
+        .map((v, i) => v.padEnd(width[i]!))
+        .join('  ')
+        .trimEnd();
+    process.stdout.write(`${fmt(cols.map((c) => c.toUpperCase()))}\n`);
+    for (const r of rows) process.stdout.write(`${fmt(cols.map((c) => r[c]))}\n`);
+  }
+  return loaded.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}

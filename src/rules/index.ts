@@ -1,0 +1,13 @@
+// Detection rules: EQL and KQL front ends, Elastic TOML rule loading, and the streaming engine.
+export { type Detection, type EngineOptions, type EngineStats, RuleEngine } from './engine.js';
+export { compileEql, type EqlMatcher, parseEql, QueryError } from './eql/index.js';
+export { compileKql, interpretKql, parseKql } from './kql/index.js';
+export {
+  type LoadedRule,
+  type LoadResult,
+  loadRuleFile,
+  loadRules,
+  loadRuleText,
+  RULE_CODES,
+  type RuleMeta,
+} from './load.js';

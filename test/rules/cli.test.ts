@@ -1,0 +1,158 @@
+// `d4c rules test` / `d4c rules list` end to end, through the real CLI entry.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ELASTIC_RULES_DIR } from './helpers.js';
+
+const root = join(import.meta.dirname, '../..');
+const fixture = join(import.meta.dirname, 'fixtures/events.ndjson');
+
+function d4c(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/d4c.js'), ...args], {
+    encoding: 'utf8',
+    input,
+    cwd: root,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'd4c-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('d4c rules', () => {
+  it('test: prints one JSON line per detection, in event order, sequences with all their events', () => {
+    const r = d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR, '--events', fixture]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      {
+        rule: {
+          id: '8d3d0794-c776-476b-8674-ee2e685f6470',
+          name: 'Interactive Shell Spawn Detected via Defend for Containers',
+        },
+        events: ['ev-2'],
+      },
+      {
+        rule: {
+          id: '737626a2-4dca-4195-8ecd-68ef96fd1bad',
+          name: 'Privilege Boundary Enumeration Detected via Defend for Containers',
+        },
+        events: ['ev-3'],
+      },
+      {
+        rule: {
+          id: '66229f32-c460-410d-bc37-4b32322cd4bb',
+          name: 'Service Account Token or Certificate Read Detected via Defend for Containers',
+        },
+        events: ['ev-4'],
+      },
+      {
+        rule: {
+          id: '279e272a-91d9-4780-878c-bfcac76e6e31',
+          name: 'Suspicious Process Execution Detected via Defend for Containers',
+        },
+        events: ['ev-6'],
+      },
+      {
+        rule: {
+          id: 'b799720e-40d0-4dd6-9c9c-4f193a6ed643',
+          name: 'File Creation and Execution Detected via Defend for Containers',
+        },
+        events: ['ev-5', 'ev-6'],
+      },
+    ]);
+    const interp = d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR, '--events', fixture, '--interpreter']);
+    expect(interp.out).toBe(r.out);
+  });
+
+  it('test: reads events from stdin and takes single rule files', () => {
+    const file = join(
+      ELASTIC_RULES_DIR,
+      'cloud_defend/discovery_privilege_boundary_enumeration_from_interactive_process.toml',
+    );
+    const ev = {
+      '@timestamp': '2026-01-01T00:00:00Z',
+      event: { id: 'e1', category: 'process', type: 'start', action: 'exec' },
+      host: { os: { type: 'linux' } },
+      process: { name: 'whoami', args: ['whoami'] },
+      container: { id: 'abc' },
+    };
+    const r = d4c(['rules', 'test', '--rules', file, '--events', '-'], `${JSON.stringify(ev)}\n`);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).events).toEqual(['e1']);
+  });
+
+  it('test: rule parse errors go to stderr as FILE:LINE:COL and exit 1', () => {
+    const bad = join(dir, 'bad.toml');
+    writeFileSync(
+      bad,
+      `[rule]\nrule_id = "x"\nname = "bad"\ntype = "eql"\nlanguage = "eql"\nquery = '''\nprocess where\n  name ==\n'''\n`,
+    );
+    const r = d4c(['rules', 'test', '--rules', bad, '--events', fixture]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`${bad}:9:1: error: expected a field, value or function, found end of query\n`);
+  });
+
+  it('test: bad event lines are reported with their line and exit 1', () => {
+    const ev = join(dir, 'bad.ndjson');
+    writeFileSync(ev, '{"event":{"id":"a"}}\nnot json\n[1]\n');
+    const r = d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR, '--events', ev]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^${ev}:2:1: error: invalid JSON`));
+    expect(r.err).toContain(`${ev}:3:1: error: each line must be a JSON object`);
+  });
+
+  it('test: ES|QL rules are reported as not run, not silently skipped', () => {
+    const esql = join(dir, 'esql.toml');
+    writeFileSync(
+      esql,
+      `[rule]\nrule_id = "e"\nname = "hunt"\ntype = "esql"\nlanguage = "esql"\nquery = '''\nfrom logs-*\n'''\n`,
+    );
+    const r = d4c(['rules', 'test', '--rules', esql, '--events', fixture]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`${esql}:7:1: warning: rule 'hunt' not run (unsupported-language)`);
+  });
+
+  it('usage errors exit 2', () => {
+    expect(d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR]).code).toBe(2);
+    expect(d4c(['rules', 'test', '--bogus']).code).toBe(2);
+  });
+
+  it('list: prints a table of id, name, language, severity', () => {
+    const r = d4c(['rules', 'list', '--rules', ELASTIC_RULES_DIR]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+LANGUAGE\s+SEVERITY\s+STATUS$/);
+    expect(lines).toHaveLength(68);
+    expect(
+      lines.some((l) => l.includes('Container Workload Protection') && / kuery +medium +ok$/.test(l)),
+    ).toBe(true);
+    const json = d4c(['rules', 'list', '--json', '--rules', ELASTIC_RULES_DIR]);
+    expect(
+      json.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).language)
+        .filter((l) => l === 'eql'),
+    ).toHaveLength(66);
+  });
+});
+
+describe('d4c rules (empty)', () => {
+  it('test: an empty rule set is an error', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'd4c-empty-'));
+    try {
+      const r = d4c(['rules', 'test', '--rules', empty, '--events', fixture]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('no rule files');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

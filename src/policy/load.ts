@@ -60,7 +60,9 @@ function sorted(ds: Diagnostic[]): Diagnostic[] {
   return ds
     .filter((d) => {
       const k = `${d.pos.line}:${d.pos.col}:${d.code}:${d.message}`;
-      return seen.has(k) ? false : (seen.add(k), true);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
     })
     .map((d, i) => [d, i] as const)
     .sort(([a, i], [b, j]) => a.pos.line - b.pos.line || a.pos.col - b.pos.col || i - j)

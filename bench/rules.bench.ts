@@ -3,7 +3,6 @@
 // (mostly benign process and file activity, a few suspicious commands).
 // Standalone: `npx tsx bench/rules.bench.ts [RULES_DIR]`; or through bench/run.ts (default export).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RuleEngine } from '../src/rules/engine.js';
 import { loadRules } from '../src/rules/load.js';

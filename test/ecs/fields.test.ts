@@ -3,9 +3,8 @@ import { ELASTIC_RULES_DIR } from '../reference.js';
 // document, or listed below as not applicable with a reason; (2) the field table (docs) and
 // the golden documents agree exactly; (3) docs/fields.md is generated from the current table.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { renderFieldsDoc } from '../../scripts/gen-fields-doc.js';

@@ -1,6 +1,3 @@
-// Builders for D4C-shaped ECS documents (see shared reference events.md) used by rule tests.
-import { join } from 'node:path';
-
 export { ELASTIC_RULES_DIR } from '../reference.js';
 export const CID = 'c0ffee'.repeat(10).slice(0, 60) + 'beef';
 

@@ -44,6 +44,12 @@ export interface StoreOptions {
   maxDocChars?: number;
   /** Longest string kept in an oversized document. Default 64 Ki chars. */
   maxStringChars?: number;
+  /**
+   * Rows per DuckDB row group. Deleted rows free disk blocks only when their whole row group is
+   * deleted (or merged by a checkpoint), so this is the granularity of size retention.
+   * Multiple of 2048; default 32768 (~30 MB of typical process events).
+   */
+  rowGroupSize?: number;
   /** DuckDB settings, e.g. `{ memory_limit: '1GB', threads: '2' }`; merged over our defaults. */
   duckdb?: Record<string, string>;
 }
@@ -100,6 +106,9 @@ interface Raw {
   types?: DuckDBType[];
 }
 
+/** Catalog name of the attached store file. */
+const DB = 'store';
+
 const STREAM_NAME = /^[a-z0-9][a-z0-9._-]{0,199}$/;
 const MAX_TREE_DEPTH = 256;
 
@@ -152,6 +161,7 @@ export class EventStore implements Output {
   static async open(o: StoreOptions): Promise<EventStore> {
     const opts = {
       dir: o.dir,
+      rowGroupSize: o.rowGroupSize ?? 32_768,
       batchSize: positive(o.batchSize, 5000, 'batchSize'),
       flushIntervalMs: positive(o.flushIntervalMs, 500, 'flushIntervalMs'),
       maxQueue: positive(o.maxQueue, 200_000, 'maxQueue'),
@@ -162,14 +172,25 @@ export class EventStore implements Output {
       maxBytes: o.maxBytes === undefined ? undefined : positive(o.maxBytes, 0, 'maxBytes'),
     };
     const path = join(o.dir, 'events.duckdb');
-    let instance: DuckDBInstance;
+    const rowGroupSize = positive(o.rowGroupSize, 32_768, 'rowGroupSize');
+    if (rowGroupSize % 2048 !== 0)
+      throw new D4cError(
+        'D4C-STORE-003',
+        `invalid store option rowGroupSize: ${rowGroupSize} is not a multiple of 2048`,
+      );
+    let instance: DuckDBInstance | undefined;
+    let writer: DuckDBConnection;
     try {
       mkdirSync(o.dir, { recursive: true });
-      instance = await DuckDBInstance.create(path, { ...DEFAULT_DUCKDB, ...o.duckdb });
+      // The file is attached (not opened as the main database) so its row-group size can be set.
+      instance = await DuckDBInstance.create(':memory:', { ...DEFAULT_DUCKDB, ...o.duckdb });
+      writer = await connectStore(instance);
+      await writer.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${DB} (ROW_GROUP_SIZE ${rowGroupSize})`);
+      await writer.run(`USE ${DB}`);
     } catch (e) {
+      instance?.closeSync();
       throw new D4cError('D4C-STORE-001', `cannot open the event store: ${(e as Error).message}`, path);
     }
-    const writer = await instance.connect();
     await writer.run(createTableSql());
     // Columns promoted by a newer version are added to an older store; old rows read NULL there.
     const have = new Set(
@@ -339,7 +360,7 @@ export class EventStore implements Output {
     const w = this.writer;
     await w.run('BEGIN TRANSACTION');
     try {
-      const ap = await w.createAppender(TABLE);
+      const ap = await w.createAppender(TABLE, 'main', DB);
       try {
         appendRows(ap, rows, this.nextSeq);
         ap.flushSync();
@@ -403,10 +424,16 @@ export class EventStore implements Output {
           await w.run('CHECKPOINT'); // the WAL counts until checkpointed into (compressed) blocks
           u = await this.usage();
         }
-        let extra = 0;
         for (let i = 0; i < 8 && u.usedBytes > cap; i++) {
-          // Aim at 90% of the cap so the job does not run on every tick at the edge.
-          const frac = Math.min(1, Math.max(0.01, (u.usedBytes - 0.9 * cap) / u.usedBytes) + extra);
+          const total = Number(
+            (await w.runAndReadAll(`SELECT count(*) FROM ${TABLE}`)).getRows()[0]?.[0] ?? 0,
+          );
+          if (total === 0) break;
+          // Rows to drop to reach 90% of the cap (so the job is not at the edge on every tick),
+          // plus one row group: blocks are freed per whole row group, and rows are stored in
+          // ingest order, so the oldest row group is the one left partly deleted.
+          const want = Math.ceil((total * (u.usedBytes - 0.9 * cap)) / u.usedBytes) + this.opts.rowGroupSize;
+          const frac = Math.min(1, want / total);
           const res = await w.runAndReadAll(
             `DELETE FROM ${TABLE} WHERE "@timestamp" <= (SELECT quantile_disc("@timestamp", $1::DOUBLE) FROM ${TABLE})`,
             [frac],
@@ -414,11 +441,8 @@ export class EventStore implements Output {
           const n = Number(res.getRows()[0]?.[0] ?? 0);
           deletedBySize += n;
           await w.run('CHECKPOINT');
-          const next = await this.usage();
+          u = await this.usage();
           if (n === 0) break;
-          // Partly deleted row groups keep their blocks: delete more if nothing was freed.
-          extra = next.usedBytes >= u.usedBytes ? extra + 0.1 : extra;
-          u = next;
         }
       }
       const s = this.s.retention;
@@ -435,7 +459,7 @@ export class EventStore implements Output {
   /** Readers use their own connections: they see committed batches and run beside a commit. */
   private async withReader<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) throw new D4cError('D4C-STORE-002', 'the event store is closed');
-    const c = this.idle.pop() ?? (await this.instance.connect());
+    const c = this.idle.pop() ?? (await connectStore(this.instance));
     try {
       return await fn(c);
     } finally {
@@ -526,6 +550,13 @@ export class EventStore implements Output {
       });
     });
   }
+}
+
+/** A connection whose default database is the store (each connection has its own `USE`). */
+async function connectStore(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const c = await instance.connect();
+  await c.run(`USE ${DB}`).catch(() => {}); // before ATTACH (the first connection) there is nothing to use
+  return c;
 }
 
 function positive(v: number | undefined, dflt: number, name: string): number {

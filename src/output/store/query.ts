@@ -223,6 +223,7 @@ function limitOf(limit: number | undefined, dflt: number): number {
   return n;
 }
 
+/** Selects the `_seq` of matching events in result order; the store then fetches their documents. */
 export function compileQuery(o: QueryOptions): CompiledSql {
   const ps = new Params();
   const where = whereSql(ps, o);
@@ -231,7 +232,7 @@ export function compileQuery(o: QueryOptions): CompiledSql {
   const dir = o.order === 'desc' ? 'DESC' : 'ASC';
   const limit = limitOf(o.limit, 1000);
   return {
-    sql: `SELECT doc FROM ${TABLE}${where} ORDER BY "@timestamp" ${dir}, _seq ${dir} LIMIT ${limit}`,
+    sql: `SELECT _seq FROM ${TABLE}${where} ORDER BY "@timestamp" ${dir}, _seq ${dir} LIMIT ${limit}`,
     params: ps.values,
   };
 }

@@ -4,6 +4,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  BIGINT,
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBType,
@@ -234,6 +235,11 @@ export class EventStore implements Output {
       this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
       this.timer.unref();
     }
+  }
+
+  /** Documents queued and not yet taken by a flush (cheap; for producers' backpressure). */
+  get pending(): number {
+    return this.queue.length;
   }
 
   async flush(): Promise<void> {
@@ -472,8 +478,34 @@ export class EventStore implements Output {
     return this.withReader(async (c) => (await c.runAndReadAll(q.sql, q.params, q.types)).getRows());
   }
 
+  /**
+   * Documents of the events `q` selects (a query returning `_seq`, in result order). Two steps
+   * because reading `doc` decompresses whole column segments: selecting on the narrow columns
+   * first, then reading `doc` only in the `_seq` range found (zone maps skip the rest), avoids
+   * decompressing every stored document for a query that returns a few.
+   */
   private async docs(q: Raw): Promise<EcsDoc[]> {
-    return (await this.rows(q)).map((r) => JSON.parse(r[0] as string) as EcsDoc);
+    const seqs = (await this.rows(q)).map((r) => r[0] as bigint);
+    if (seqs.length === 0) return [];
+    let lo = seqs[0] as bigint;
+    let hi = lo;
+    for (const x of seqs) {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const rows = await this.rows({
+      sql: `SELECT _seq, doc FROM ${TABLE} WHERE _seq BETWEEN $1 AND $2 AND _seq IN (SELECT unnest($3))`,
+      params: [lo, hi, listValue(seqs)],
+      types: [BIGINT, BIGINT, LIST(BIGINT)],
+    });
+    const bySeq = new Map<bigint, string>();
+    for (const r of rows) bySeq.set(r[0] as bigint, r[1] as string);
+    const out: EcsDoc[] = [];
+    for (const x of seqs) {
+      const d = bySeq.get(x);
+      if (d !== undefined) out.push(JSON.parse(d) as EcsDoc); // deleted by retention in between: skipped
+    }
+    return out;
   }
 
   async query(o: QueryOptions = {}): Promise<EcsDoc[]> {
@@ -511,7 +543,7 @@ export class EventStore implements Output {
     const ancestors = rows.filter((r) => r[0] === 'a').map((r) => String(r[1]));
     const descendants = rows.filter((r) => r[0] === 'd').map((r) => String(r[1]));
     const events = await this.docs({
-      sql: `SELECT doc FROM ${TABLE} WHERE ${e} IN (SELECT unnest($1::VARCHAR[]))
+      sql: `SELECT _seq FROM ${TABLE} WHERE ${e} IN (SELECT unnest($1::VARCHAR[]))
         ORDER BY "@timestamp", _seq LIMIT ${checkLimit(limit)}`,
       params: [listValue([entityId, ...ancestors, ...descendants])],
       types: [LIST(VARCHAR)],
@@ -524,7 +556,7 @@ export class EventStore implements Output {
     if (typeof sessionEntityId !== 'string' || sessionEntityId.length === 0 || sessionEntityId.length > 512)
       throw new D4cError('D4C-STORE-011', `invalid entity id ${JSON.stringify(sessionEntityId)}`);
     return this.docs({
-      sql: `SELECT doc FROM ${TABLE} WHERE ${quoteIdent('process.session_leader.entity_id')} = $1
+      sql: `SELECT _seq FROM ${TABLE} WHERE ${quoteIdent('process.session_leader.entity_id')} = $1
         OR ${quoteIdent('process.entity_id')} = $1 ORDER BY "@timestamp", _seq LIMIT ${checkLimit(limit)}`,
       params: [sessionEntityId],
     });

@@ -88,9 +88,28 @@ export function fieldRef(field: string): FieldRef {
 
 class Params {
   readonly values: CompiledSql['params'] = [];
+  private readonly json = new Map<string, string>();
   add(v: string | number | boolean | bigint): string {
     this.values.push(v);
     return `$${this.values.length}`;
+  }
+  /** A column `jN` holding the JSON value at `path`, extracted once per row (see `from`). */
+  jsonColumn(path: string): string {
+    let alias = this.json.get(path);
+    if (alias === undefined) {
+      alias = `j${this.json.size}`;
+      this.json.set(path, alias);
+    }
+    return alias;
+  }
+  /**
+   * The FROM clause. Filters on unpromoted fields test a value extracted once per row in a
+   * subquery: testing `doc` directly parses the document once per test (several per filter).
+   */
+  from(): string {
+    if (this.json.size === 0) return TABLE;
+    const cols = [...this.json].map(([path, alias]) => `json_extract(doc, ${path}) AS ${alias}`);
+    return `(SELECT *, ${cols.join(', ')} FROM ${TABLE}) AS ${TABLE}`;
   }
 }
 
@@ -141,8 +160,9 @@ function compare(
       const lhs = num ? `TRY_CAST(${x} AS DOUBLE)` : x;
       return `${lhs} ${op === 'eq' ? '=' : op === 'gt' ? '>' : '<'} ${p}`;
     };
+    const j = ps.jsonColumn(path);
     // An array matches when any element does, as a keyword field in Elasticsearch; an object never.
-    return `(CASE json_type(doc, ${path}) WHEN 'ARRAY' THEN list_bool_or(list_transform(TRY_CAST(json_extract(doc, ${path}) AS VARCHAR[]), lambda x: ${cond('x')})) WHEN 'OBJECT' THEN false ELSE ${cond(ref.expr)} END)`;
+    return `(CASE json_type(${j}) WHEN 'ARRAY' THEN list_bool_or(list_transform(TRY_CAST(${j} AS VARCHAR[]), lambda x: ${cond('x')})) WHEN 'OBJECT' THEN false ELSE ${cond(`(${j} ->> '$')`)} END)`;
   }
   if (ref.kind === 'strlist') {
     const p = ps.add(String(v));
@@ -164,7 +184,8 @@ function filterSql(ps: Params, f: Filter): string {
   if (!OPS.has(f.op)) throw bad('D4C-STORE-011', `invalid filter op ${JSON.stringify(f.op)} on ${f.field}`);
   switch (f.op) {
     case 'exists':
-      if (ref.kind === 'json') return `coalesce(json_type(doc, ${ref.path}), 'NULL') <> 'NULL'`;
+      if (ref.kind === 'json')
+        return `coalesce(json_type(${ps.jsonColumn(ref.path as string)}), 'NULL') <> 'NULL'`;
       if (ref.kind === 'strlist') return `coalesce(len(${ref.expr}), 0) > 0`;
       return `${ref.expr} IS NOT NULL`;
     case 'in': {
@@ -232,7 +253,7 @@ export function compileQuery(o: QueryOptions): CompiledSql {
   const dir = o.order === 'desc' ? 'DESC' : 'ASC';
   const limit = limitOf(o.limit, 1000);
   return {
-    sql: `SELECT _seq FROM ${TABLE}${where} ORDER BY "@timestamp" ${dir}, _seq ${dir} LIMIT ${limit}`,
+    sql: `SELECT _seq FROM ${ps.from()}${where} ORDER BY "@timestamp" ${dir}, _seq ${dir} LIMIT ${limit}`,
     params: ps.values,
   };
 }
@@ -298,7 +319,7 @@ export function compileAggregate(o: AggregateOptions): CompiledAggregate {
   });
   const where = whereSql(ps, o);
   const limit = limitOf(o.limit, 10_000);
-  const innerSql = `SELECT ${inner.length ? inner.join(', ') : '1 AS one'} FROM ${TABLE}${where}`;
+  const innerSql = `SELECT ${inner.length ? inner.join(', ') : '1 AS one'} FROM ${ps.from()}${where}`;
   const groupSql = groups.length ? ` GROUP BY ${groups.join(', ')}` : '';
   const sel = [...groups, ...outs].join(', ');
   return {

@@ -29,7 +29,11 @@ import { columnDdl, createTableSql, PROMOTED, quoteIdent, TABLE } from './schema
 export interface StoreOptions {
   /** Data directory; created if missing. Holds `events.duckdb` (+ its `.wal`). */
   dir: string;
-  /** Flush when this many documents are queued. Default 5000. */
+  /**
+   * Flush when this many documents are queued. Default: `rowGroupSize`. A transaction appending a
+   * whole row group is written straight into the database file instead of the WAL and then
+   * again at checkpoint: ~20% less CPU per document than 5000-document batches (docs/store.md).
+   */
   batchSize?: number;
   /** Flush at most this long after the first queued document. Default 500 ms. */
   flushIntervalMs?: number;
@@ -163,7 +167,7 @@ export class EventStore implements Output {
     const opts = {
       dir: o.dir,
       rowGroupSize: o.rowGroupSize ?? 32_768,
-      batchSize: positive(o.batchSize, 5000, 'batchSize'),
+      batchSize: positive(o.batchSize, o.rowGroupSize ?? 32_768, 'batchSize'),
       flushIntervalMs: positive(o.flushIntervalMs, 500, 'flushIntervalMs'),
       maxQueue: positive(o.maxQueue, 200_000, 'maxQueue'),
       retentionIntervalMs: o.retentionIntervalMs ?? 60_000,
@@ -246,7 +250,8 @@ export class EventStore implements Output {
     const target = this.taken + this.queue.length;
     while (this.processed < target) {
       this.kick();
-      await this.loop;
+      if (this.loop === undefined) break; // nothing left to wait for
+      await this.loop.catch(() => {});
     }
   }
 
@@ -257,6 +262,9 @@ export class EventStore implements Output {
     clearInterval(this.retentionTimer);
     clearTimeout(this.timer);
     await this.chain;
+    // Checkpoint on DuckDB's threads now: closing would otherwise do it synchronously, blocking
+    // the event loop for as long as the WAL takes to fold in.
+    await this.writer.run('CHECKPOINT').catch(() => {});
     for (const c of this.idle.splice(0)) c.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
@@ -299,7 +307,15 @@ export class EventStore implements Output {
     while (this.queue.length > 0) {
       const t0 = performance.now();
       const batch = this.take();
-      const prep = prepare(batch, BigInt(Date.now()) * 1000n, this.limits);
+      let prep: ReturnType<typeof prepare>;
+      try {
+        prep = prepare(batch, BigInt(Date.now()) * 1000n, this.limits);
+      } catch {
+        // prepare() guards each document; this is a bug, and it must not wedge flush().
+        this.drop('internal_error', batch.length);
+        this.processed += batch.length;
+        continue;
+      }
       for (const r of prep.dropped) this.drop(r);
       for (const f of prep.fixed) this.s.docsFixed[f] = (this.s.docsFixed[f] ?? 0) + 1;
       await pending;

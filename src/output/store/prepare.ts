@@ -1,0 +1,169 @@
+// Turns queued documents into appender-ready rows (JS work, done at flush time, never in write()).
+import type { DuckDBAppender } from '@duckdb/node-api';
+import { DuckDBTimestampValue } from '@duckdb/node-api';
+import type { EcsDoc } from '../index.js';
+import {
+  type ColumnKind,
+  compileGetter,
+  PROMOTED,
+  toBool,
+  toInt,
+  toMicros,
+  toStr,
+  toStrList,
+} from './schema.js';
+
+export interface Queued {
+  doc: EcsDoc;
+  stream: string;
+}
+
+/** One row in table column order after `_seq`: stream, micros, promoted values…, json. */
+export type Row = unknown[];
+
+export interface PrepareLimits {
+  /** Documents whose JSON exceeds this many UTF-16 units get long strings truncated. */
+  maxDocChars: number;
+  /** Strings longer than this are cut when a document is over `maxDocChars`. */
+  maxStringChars: number;
+}
+
+export interface PrepareResult {
+  rows: Row[];
+  /** Reasons for dropped documents (one entry per drop). */
+  dropped: string[];
+  /** Counted repairs (timestamp replaced, strings truncated, invalid UTF-16 replaced). */
+  fixed: string[];
+}
+
+const getters = PROMOTED.map((f) => ({ get: compileGetter(f.name), kind: f.kind }));
+const convert: Record<ColumnKind, (v: unknown) => unknown> = {
+  str: toStr,
+  int: toInt,
+  bool: toBool,
+  strlist: toStrList,
+};
+
+// JSON.stringify escapes lone surrogates as \udXXX; DuckDB's JSON type rejects those, so they
+// become U+FFFD as a UTF-8 encoder would.
+const LONE_SURROGATE =
+  /\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/gi;
+
+function stringify(doc: EcsDoc, limits: PrepareLimits, fixed: string[]): string | undefined {
+  let json = JSON.stringify(doc);
+  if (json === undefined) return undefined;
+  if (json.length > limits.maxDocChars) {
+    const max = limits.maxStringChars;
+    json = JSON.stringify(doc, (_k, v) =>
+      typeof v === 'string' && v.length > max ? `${v.slice(0, max)}…[truncated ${v.length - max}]` : v,
+    );
+    fixed.push('truncated');
+    if (json.length > limits.maxDocChars) return undefined;
+  }
+  if (json.includes('\\ud') || json.includes('\\uD')) {
+    const clean = json.replace(LONE_SURROGATE, '\\ufffd');
+    if (clean !== json) fixed.push('invalid_utf16');
+    json = clean;
+  }
+  return json;
+}
+
+// ES2024 string methods (Node 20 has them; the project's lib setting is ES2023).
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+export function prepare(batch: readonly Queued[], nowMicros: bigint, limits: PrepareLimits): PrepareResult {
+  const rows: Row[] = [];
+  const dropped: string[] = [];
+  const fixed: string[] = [];
+  for (const { doc, stream } of batch) {
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+      dropped.push('not_object');
+      continue;
+    }
+    let json: string | undefined;
+    try {
+      json = stringify(doc, limits, fixed);
+    } catch {
+      dropped.push('unserializable');
+      continue;
+    }
+    if (json === undefined) {
+      dropped.push('too_large');
+      continue;
+    }
+    let ts = toMicros(doc['@timestamp']);
+    if (ts === null) {
+      // Keep the event, stamped at ingest; the original (if any) stays in `doc`.
+      ts = nowMicros;
+      fixed.push('timestamp_missing');
+    }
+    const row: Row = [stream, ts];
+    for (const g of getters) {
+      let v: unknown;
+      try {
+        v = convert[g.kind](g.get(doc));
+      } catch {
+        v = null; // a throwing getter on an exotic object must not lose the event
+      }
+      if (typeof v === 'string' && !(v as unknown as WellFormed).isWellFormed()) {
+        v = (v as unknown as WellFormed).toWellFormed();
+        fixed.push('invalid_utf16');
+      }
+      row.push(v);
+    }
+    row.push(json);
+    rows.push(row);
+  }
+  return { rows, dropped, fixed };
+}
+
+const PLAIN = /^[A-Za-z0-9_./:@=+-]+$/;
+
+/** A DuckDB list literal of strings: `['a', 'it\'s']` (quoted, `\` and `'` escaped). */
+export function listLiteral(xs: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i] as string;
+    if (i > 0) out += ', ';
+    out += PLAIN.test(x) ? `'${x}'` : `'${x.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  }
+  return `${out}]`;
+}
+
+/** Appends prepared rows; `seq0` is the `_seq` of the first row. */
+export function appendRows(ap: DuckDBAppender, rows: readonly Row[], seq0: bigint): void {
+  let seq = seq0;
+  for (const row of rows) {
+    ap.appendBigInt(seq++);
+    ap.appendVarchar(row[0] as string);
+    ap.appendTimestamp(new DuckDBTimestampValue(row[1] as bigint));
+    for (let i = 0; i < getters.length; i++) {
+      const v = row[i + 2];
+      if (v === null || v === undefined) {
+        ap.appendNull();
+        continue;
+      }
+      switch ((getters[i] as (typeof getters)[number]).kind) {
+        case 'str':
+          ap.appendVarchar(v as string);
+          break;
+        case 'int':
+          ap.appendBigInt(v as bigint);
+          break;
+        case 'bool':
+          ap.appendBoolean(v as boolean);
+          break;
+        case 'strlist':
+          // DuckDB casts a list literal to VARCHAR[] itself: one native call per list instead of
+          // one value object per element (docs/store.md; round-trip tested in store.test.ts).
+          ap.appendVarchar(listLiteral(v as string[]));
+          break;
+      }
+    }
+    ap.appendVarchar(row[row.length - 1] as string);
+    ap.endRow();
+  }
+}

@@ -58,3 +58,8 @@ register(
   'list detection rules (id, name, language, severity)',
   async () => (await import('./rules.js')).runList,
 );
+register(
+  'demo',
+  'the agent, default policy, embedded store and rule pack on a local lab of real pods',
+  async () => (await import('./demo.js')).runDemo,
+);

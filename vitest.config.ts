@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Privileged/kernel tests share the kernel and the container runtime: keep files serial there.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -1,4 +1,13 @@
 // The embedded event store (DuckDB). See docs/store.md.
+
+export type {
+  AggregateRow,
+  ProcessTree,
+  RetentionResult,
+  StoreOptions,
+  StoreStats,
+  StoreUsage,
+} from './options.js';
 export type {
   AggregateOptions,
   Filter,
@@ -10,12 +19,4 @@ export type {
   TimeBound,
 } from './query.js';
 export { PROMOTED } from './schema.js';
-export {
-  type AggregateRow,
-  EventStore,
-  type ProcessTree,
-  type RetentionResult,
-  type StoreOptions,
-  type StoreStats,
-  type StoreUsage,
-} from './store.js';
+export { EventStore } from './store.js';

@@ -14,95 +14,23 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { D4cError } from '../../util/diagnostics.js';
-import type { EcsDoc, Output, OutputStats } from '../index.js';
+import type { EcsDoc, Output } from '../index.js';
 import { toJs } from './convert.js';
-import { appendRows, type PrepareLimits, prepare, type Queued, type Row } from './prepare.js';
 import {
-  type AggregateOptions,
-  compileAggregate,
-  compileQuery,
-  type QueryOptions,
-  timeMicros,
-} from './query.js';
-import { columnDdl, createTableSql, PROMOTED, quoteIdent, TABLE } from './schema.js';
-
-export interface StoreOptions {
-  /** Data directory; created if missing. Holds `events.duckdb` (+ its `.wal`). */
-  dir: string;
-  /**
-   * Flush when this many documents are queued. Default: `rowGroupSize`. A transaction appending a
-   * whole row group is written straight into the database file instead of the WAL and then
-   * again at checkpoint: ~20% less CPU per document than 5000-document batches (docs/store.md).
-   */
-  batchSize?: number;
-  /** Flush at most this long after the first queued document. Default 500 ms. */
-  flushIntervalMs?: number;
-  /** Documents allowed in the queue; beyond it `write()` drops and counts (`queue_full`). Default 200,000. */
-  maxQueue?: number;
-  /** Retention by age: delete events whose `@timestamp` is older than this. */
-  maxAgeMs?: number;
-  /** Retention by size: keep the database's used bytes (blocks in use + WAL) under this. */
-  maxBytes?: number;
-  /** Period of the retention job. Default 60 s; 0 disables the timer (call `runRetention()`). */
-  retentionIntervalMs?: number;
-  /** Documents whose JSON is longer get long strings truncated; still too long: dropped. Default 1 Mi chars. */
-  maxDocChars?: number;
-  /** Longest string kept in an oversized document. Default 64 Ki chars. */
-  maxStringChars?: number;
-  /**
-   * Rows per DuckDB row group. Deleted rows free disk blocks only when their whole row group is
-   * deleted (or merged by a checkpoint), so this is the granularity of size retention.
-   * Multiple of 2048; default 32768 (~30 MB of typical process events).
-   */
-  rowGroupSize?: number;
-  /** DuckDB settings, e.g. `{ memory_limit: '1GB', threads: '2' }`; merged over our defaults. */
-  duckdb?: Record<string, string>;
-}
-
-export interface StoreStats extends OutputStats {
-  batches: number;
-  batchesFailed: number;
-  /** Per-batch latency from leaving the queue to commit. */
-  flushMs: { last: number; max: number; total: number; count: number };
-  /** Repairs made to accepted documents, by kind. */
-  docsFixed: Record<string, number>;
-  retention: { runs: number; deletedByAge: number; deletedBySize: number; lastRunMs: number; errors: number };
-  fileBytes: number;
-}
-
-export interface StoreUsage {
-  fileBytes: number;
-  walBytes: number;
-  /** Bytes of blocks in use plus the WAL: what the size cap applies to. */
-  usedBytes: number;
-  freeBytes: number;
-}
-
-export interface RetentionResult {
-  deletedByAge: number;
-  deletedBySize: number;
-  before: StoreUsage;
-  after: StoreUsage;
-}
-
-export interface ProcessTree {
-  entityId: string;
-  /** Nearest first (parent, grandparent, …). */
-  ancestors: string[];
-  /** Breadth-first by depth. */
-  descendants: string[];
-  /** Every stored event of those processes, by time. */
-  events: EcsDoc[];
-}
-
-export type AggregateRow = Record<string, unknown>;
-
-const DEFAULT_DUCKDB: Record<string, string> = {
-  // A checkpoint per ~16 MB WAL (DuckDB's default) costs far more per event than fewer, bigger
-  // ones (docs/store.md); a 256 MB WAL replays in a few seconds after a crash.
-  checkpoint_threshold: '256MB',
-  memory_limit: '1GB',
-};
+  type AggregateRow,
+  DEFAULT_DUCKDB,
+  type ProcessTree,
+  positive,
+  type RetentionResult,
+  type StoreOptions,
+  type StoreStats,
+  type StoreUsage,
+} from './options.js';
+import { appendRows, type PrepareLimits, prepare, type Queued, type Row } from './prepare.js';
+import { type AggregateOptions, compileAggregate, compileQuery, type QueryOptions } from './query.js';
+import { retain, usage } from './retention.js';
+import { columnDdl, createTableSql, PROMOTED, TABLE } from './schema.js';
+import { PROCESS_TREE_SQL, processEventsSql, sessionSql } from './trees.js';
 
 /** A statement with bound values (and their types where inference would not do). */
 interface Raw {
@@ -115,7 +43,6 @@ interface Raw {
 const DB = 'store';
 
 const STREAM_NAME = /^[a-z0-9][a-z0-9._-]{0,199}$/;
-const MAX_TREE_DEPTH = 256;
 
 export class EventStore implements Output {
   private queue: Queued[] = [];
@@ -401,78 +328,21 @@ export class EventStore implements Output {
 
   // ---- retention ----------------------------------------------------------------------------
 
-  async usage(): Promise<StoreUsage> {
-    const r = (
-      await this.writer.runAndReadAll(
-        'SELECT block_size, used_blocks, free_blocks FROM pragma_database_size() WHERE database_name = current_database()',
-      )
-    ).getRows()[0];
-    const num = (v: DuckDBValue | undefined) => Number(v ?? 0);
-    const block = num(r?.[0]);
-    let fileBytes = 0;
-    let walBytes = 0;
-    try {
-      fileBytes = statSync(this.path).size;
-    } catch {}
-    try {
-      walBytes = statSync(`${this.path}.wal`).size;
-    } catch {}
-    return { fileBytes, walBytes, usedBytes: num(r?.[1]) * block + walBytes, freeBytes: num(r?.[2]) * block };
+  usage(): Promise<StoreUsage> {
+    return usage(this.writer, this.path);
   }
 
   /** Deletes by age, then oldest-first by `@timestamp` until under the size cap; checkpoints. */
   runRetention(now = Date.now()): Promise<RetentionResult> {
     return this.serial(async () => {
       const t0 = performance.now();
-      const before = await this.usage();
-      let deletedByAge = 0;
-      let deletedBySize = 0;
-      const w = this.writer;
-      if (this.opts.maxAgeMs !== undefined) {
-        const cutoff = timeMicros(now - this.opts.maxAgeMs, 'retention');
-        deletedByAge = Number(
-          (
-            await w.runAndReadAll(`DELETE FROM ${TABLE} WHERE "@timestamp" < make_timestamp($1::BIGINT)`, [
-              cutoff,
-            ])
-          ).getRows()[0]?.[0] ?? 0,
-        );
-        if (deletedByAge > 0) await w.run('CHECKPOINT');
-      }
-      const cap = this.opts.maxBytes;
-      if (cap !== undefined) {
-        let u = await this.usage();
-        if (u.walBytes > 0 && u.usedBytes > cap) {
-          await w.run('CHECKPOINT'); // the WAL counts until checkpointed into (compressed) blocks
-          u = await this.usage();
-        }
-        for (let i = 0; i < 8 && u.usedBytes > cap; i++) {
-          const total = Number(
-            (await w.runAndReadAll(`SELECT count(*) FROM ${TABLE}`)).getRows()[0]?.[0] ?? 0,
-          );
-          if (total === 0) break;
-          // Rows to drop to reach 90% of the cap (so the job is not at the edge on every tick),
-          // plus one row group: blocks are freed per whole row group, and rows are stored in
-          // ingest order, so the oldest row group is the one left partly deleted.
-          const want = Math.ceil((total * (u.usedBytes - 0.9 * cap)) / u.usedBytes) + this.opts.rowGroupSize;
-          const frac = Math.min(1, want / total);
-          const res = await w.runAndReadAll(
-            `DELETE FROM ${TABLE} WHERE "@timestamp" <= (SELECT quantile_disc("@timestamp", $1::DOUBLE) FROM ${TABLE})`,
-            [frac],
-          );
-          const n = Number(res.getRows()[0]?.[0] ?? 0);
-          deletedBySize += n;
-          await w.run('CHECKPOINT');
-          u = await this.usage();
-          if (n === 0) break;
-        }
-      }
+      const r = await retain(this.writer, this.path, this.opts, now);
       const s = this.s.retention;
       s.runs++;
-      s.deletedByAge += deletedByAge;
-      s.deletedBySize += deletedBySize;
+      s.deletedByAge += r.deletedByAge;
+      s.deletedBySize += r.deletedBySize;
       s.lastRunMs = performance.now() - t0;
-      return { deletedByAge, deletedBySize, before, after: await this.usage() };
+      return r;
     });
   }
 
@@ -543,24 +413,12 @@ export class EventStore implements Output {
   async processTree(entityId: string, limit = 10_000): Promise<ProcessTree> {
     if (typeof entityId !== 'string' || entityId.length === 0 || entityId.length > 512)
       throw new D4cError('D4C-STORE-011', `invalid entity id ${JSON.stringify(entityId)}`);
-    const e = '"process.entity_id"';
-    const p = '"process.parent.entity_id"';
-    const sql = `WITH RECURSIVE
-      edges AS MATERIALIZED (SELECT DISTINCT ${e} AS c, ${p} AS p FROM ${TABLE}
-        WHERE ${e} IS NOT NULL AND ${p} IS NOT NULL AND ${e} <> ${p}),
-      anc(id, d) AS (SELECT $1::VARCHAR, 0 UNION
-        SELECT edges.p, anc.d + 1 FROM edges JOIN anc ON edges.c = anc.id WHERE anc.d < ${MAX_TREE_DEPTH}),
-      des(id, d) AS (SELECT $1::VARCHAR, 0 UNION
-        SELECT edges.c, des.d + 1 FROM edges JOIN des ON edges.p = des.id WHERE des.d < ${MAX_TREE_DEPTH})
-      SELECT 'a', id, min(d) AS d FROM anc WHERE id <> $1 GROUP BY id
-      UNION ALL SELECT 'd', id, min(d) AS d FROM des WHERE id <> $1 GROUP BY id
-      ORDER BY 1, 3, 2`;
+    const sql = PROCESS_TREE_SQL;
     const rows = await this.rows({ sql, params: [entityId] });
     const ancestors = rows.filter((r) => r[0] === 'a').map((r) => String(r[1]));
     const descendants = rows.filter((r) => r[0] === 'd').map((r) => String(r[1]));
     const events = await this.docs({
-      sql: `SELECT _seq FROM ${TABLE} WHERE ${e} IN (SELECT unnest($1::VARCHAR[]))
-        ORDER BY "@timestamp", _seq LIMIT ${checkLimit(limit)}`,
+      sql: processEventsSql(checkLimit(limit)),
       params: [listValue([entityId, ...ancestors, ...descendants])],
       types: [LIST(VARCHAR)],
     });
@@ -572,8 +430,7 @@ export class EventStore implements Output {
     if (typeof sessionEntityId !== 'string' || sessionEntityId.length === 0 || sessionEntityId.length > 512)
       throw new D4cError('D4C-STORE-011', `invalid entity id ${JSON.stringify(sessionEntityId)}`);
     return this.docs({
-      sql: `SELECT _seq FROM ${TABLE} WHERE ${quoteIdent('process.session_leader.entity_id')} = $1
-        OR ${quoteIdent('process.entity_id')} = $1 ORDER BY "@timestamp", _seq LIMIT ${checkLimit(limit)}`,
+      sql: sessionSql(checkLimit(limit)),
       params: [sessionEntityId],
     });
   }
@@ -605,13 +462,6 @@ async function connectStore(instance: DuckDBInstance): Promise<DuckDBConnection>
   const c = await instance.connect();
   await c.run(`USE ${DB}`).catch(() => {}); // before ATTACH (the first connection) there is nothing to use
   return c;
-}
-
-function positive(v: number | undefined, dflt: number, name: string): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-    throw new D4cError('D4C-STORE-003', `invalid store option ${name}: ${JSON.stringify(v)}`);
-  return v;
 }
 
 function checkLimit(n: number): number {

@@ -1,0 +1,88 @@
+// Options, counters and result types of the event store, and option checking.
+import { D4cError } from '../../util/diagnostics.js';
+import type { EcsDoc, OutputStats } from '../index.js';
+
+export interface StoreOptions {
+  /** Data directory; created if missing. Holds `events.duckdb` (+ its `.wal`). */
+  dir: string;
+  /**
+   * Flush when this many documents are queued. Default: `rowGroupSize`. A transaction appending a
+   * whole row group is written straight into the database file instead of the WAL and then
+   * again at checkpoint: ~20% less CPU per document than 5000-document batches (docs/store.md).
+   */
+  batchSize?: number;
+  /** Flush at most this long after the first queued document. Default 500 ms. */
+  flushIntervalMs?: number;
+  /** Documents allowed in the queue; beyond it `write()` drops and counts (`queue_full`). Default 200,000. */
+  maxQueue?: number;
+  /** Retention by age: delete events whose `@timestamp` is older than this. */
+  maxAgeMs?: number;
+  /** Retention by size: keep the database's used bytes (blocks in use + WAL) under this. */
+  maxBytes?: number;
+  /** Period of the retention job. Default 60 s; 0 disables the timer (call `runRetention()`). */
+  retentionIntervalMs?: number;
+  /** Documents whose JSON is longer get long strings truncated; still too long: dropped. Default 1 Mi chars. */
+  maxDocChars?: number;
+  /** Longest string kept in an oversized document. Default 64 Ki chars. */
+  maxStringChars?: number;
+  /**
+   * Rows per DuckDB row group. Deleted rows free disk blocks only when their whole row group is
+   * deleted (or merged by a checkpoint), so this is the granularity of size retention.
+   * Multiple of 2048; default 32768 (~30 MB of typical process events).
+   */
+  rowGroupSize?: number;
+  /** DuckDB settings, e.g. `{ memory_limit: '1GB', threads: '2' }`; merged over our defaults. */
+  duckdb?: Record<string, string>;
+}
+
+export interface StoreStats extends OutputStats {
+  batches: number;
+  batchesFailed: number;
+  /** Per-batch latency from leaving the queue to commit. */
+  flushMs: { last: number; max: number; total: number; count: number };
+  /** Repairs made to accepted documents, by kind. */
+  docsFixed: Record<string, number>;
+  retention: { runs: number; deletedByAge: number; deletedBySize: number; lastRunMs: number; errors: number };
+  fileBytes: number;
+}
+
+export interface StoreUsage {
+  fileBytes: number;
+  walBytes: number;
+  /** Bytes of blocks in use plus the WAL: what the size cap applies to. */
+  usedBytes: number;
+  freeBytes: number;
+}
+
+export interface RetentionResult {
+  deletedByAge: number;
+  deletedBySize: number;
+  before: StoreUsage;
+  after: StoreUsage;
+}
+
+export interface ProcessTree {
+  entityId: string;
+  /** Nearest first (parent, grandparent, …). */
+  ancestors: string[];
+  /** Breadth-first by depth. */
+  descendants: string[];
+  /** Every stored event of those processes, by time. */
+  events: EcsDoc[];
+}
+
+export type AggregateRow = Record<string, unknown>;
+
+export const DEFAULT_DUCKDB: Record<string, string> = {
+  // A checkpoint per ~16 MB WAL (DuckDB's default) costs far more per event than fewer, bigger
+  // ones (docs/store.md); a 256 MB WAL replays in a few seconds after a crash.
+  checkpoint_threshold: '256MB',
+  memory_limit: '1GB',
+};
+
+export function positive(v: number | undefined, dflt: number, name: string): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+    throw new D4cError('D4C-STORE-003', `invalid store option ${name}: ${JSON.stringify(v)}`);
+  return v;
+}

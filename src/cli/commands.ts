@@ -58,3 +58,8 @@ register(
   'list detection rules (id, name, language, severity)',
   async () => (await import('./rules.js')).runList,
 );
+register(
+  'rules export',
+  "export rules as NDJSON for Kibana's detection-rule import",
+  async () => (await import('./rules-export.js')).runExport,
+);

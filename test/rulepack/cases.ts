@@ -63,6 +63,7 @@ export const CASES: Record<string, RuleCases> = {
       x(['kubectl', 'get', 'pods', '-A']),
       x(['crictl', 'ps']),
       x(['/usr/bin/docker', 'run', '-it', 'alpine']),
+      x(['nerdctl', 'run', '--privileged', '-v', '/:/host', 'alpine']),
     ],
     quiet: [
       x(['kubectl', 'version']),

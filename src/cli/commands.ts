@@ -63,3 +63,8 @@ register(
   'the agent, default policy, embedded store and rule pack on a local lab of real pods',
   async () => (await import('./demo.js')).runDemo,
 );
+register(
+  'rules export',
+  "export rules as NDJSON for Kibana's detection-rule import",
+  async () => (await import('./rules-export.js')).runExport,
+);

@@ -1,4 +1,5 @@
 // ECS-shaped views of a process and its relatives, and entity ids.
+import { entityIdFromTicks } from './entity-id.js';
 import type { ProcessEntry } from './entry.js';
 import { isInteractive } from './leaders.js';
 import type { ProcessSnapshot, ProcessView } from './types.js';
@@ -11,25 +12,11 @@ export interface ViewSource {
   readonly bootTimeMs: number;
 }
 
-/**
- * Entity id: base64 of `<agent.id>-<pid>-<start unix seconds>-<start clock ticks since boot>`.
- * The first three parts are Elastic's D4C form; seconds alone collide when a pid is reused within
- * the same second (pid_max is 32768 on many hosts), so the start in clock ticks (10 ms, the
- * resolution /proc offers) is appended: a pid cannot cycle through the whole pid space in one tick.
- * Derived only from what /proc also shows, so an agent restart gives the same ids.
- */
+/** Entity id of a table entry (the form is documented in entity-id.ts). */
 export function entityIdOf(agentId: string, e: ProcessEntry, bootTimeMs: number, tickNs: number): string {
-  // Both parts from the start truncated to clock ticks: /proc-derived and exact event start
-  // times of one process then always give the same id.
   // Exact while startNs < 2^53 (104 days of uptime); beyond, a double holds ns only to a few ns.
-  const ticks = Math.floor(e.startNs / tickNs);
-  const startSec = Math.floor((bootTimeMs + (ticks * tickNs) / 1e6) / 1000);
-  const text = `${agentId}-${e.pid}-${startSec}-${ticks}`;
-  // btoa is the faster path but only takes Latin-1; an agent id is normally a UUID.
-  return LATIN1.test(text) ? btoa(text) : Buffer.from(text).toString('base64');
+  return entityIdFromTicks(agentId, e.pid, Math.floor(e.startNs / tickNs), bootTimeMs, tickNs);
 }
-
-const LATIN1 = /^[\x00-\xff]*$/;
 
 // Event timestamps cluster: the ISO text up to the minute is reused while it stays the same.
 let minuteStartMs = Number.NaN;

@@ -1,4 +1,5 @@
 // ECS-shaped views of a process and its relatives, and entity ids.
+import { formatIso } from '../util/iso.js';
 import { entityIdFromTicks } from './entity-id.js';
 import type { ProcessEntry } from './entry.js';
 import { isInteractive } from './leaders.js';
@@ -18,26 +19,9 @@ export function entityIdOf(agentId: string, e: ProcessEntry, bootTimeMs: number,
   return entityIdFromTicks(agentId, e.pid, Math.floor(e.startNs / tickNs), bootTimeMs, tickNs);
 }
 
-// Event timestamps cluster: the ISO text up to the minute is reused while it stays the same.
-let minuteStartMs = Number.NaN;
-let minutePrefix = '';
-
-/** ISO 8601 text of `ns` since boot (ms precision). */
+/** ISO 8601 text of `ns` since boot (ms precision), by the one formatter (src/util/iso.ts). */
 export function isoOf(bootTimeMs: number, ns: number): string {
-  const ms = bootTimeMs + Math.floor(ns / 1e6);
-  const inMinute = ms - minuteStartMs;
-  if (inMinute >= 0 && inMinute < 60_000) {
-    const sec = Math.floor(inMinute / 1000);
-    const milli = inMinute - sec * 1000;
-    return `${minutePrefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
-  }
-  const iso = new Date(ms).toISOString();
-  // Outside years 0000-9999 the format differs: do not cache those.
-  if (iso.length === 24) {
-    minuteStartMs = ms - (((ms % 60_000) + 60_000) % 60_000);
-    minutePrefix = iso.slice(0, 17);
-  }
-  return iso;
+  return formatIso(bootTimeMs + Math.floor(ns / 1e6));
 }
 
 // Shared, frozen `{ id }` objects: documents reference them, nobody may change them.

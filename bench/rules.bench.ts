@@ -9,13 +9,9 @@ import { loadRules } from '../src/rules/load.js';
 import { rng } from '../src/util/rng.js';
 import { ELASTIC_RULES_DIR } from '../test/reference.js';
 
-/** Same shape as bench/harness.ts BenchResult, kept local so this file runs on its own. */
-export interface BenchResult {
-  group: string;
-  name: string;
-  opsPerSec: number;
-  baseline?: boolean;
-}
+import type { BenchResult } from './harness.js';
+
+export type { BenchResult };
 
 const DEFAULT_RULES = ELASTIC_RULES_DIR;
 

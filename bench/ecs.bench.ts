@@ -1,43 +1,13 @@
 // ECS document building: the compiled builder (agent/host/container fragments, capability
 // names and start times built once) against the same builder compiled per event (what a
 // builder without "compile at load" pays), with and without JSON serialisation.
-// Default export: results in the shape bench/harness.ts (BenchResult) expects.
+// Default export: BenchResult[] (bench/harness.ts), measured with the shared harness.
 
 import { createEcsBuilder, type EcsBuilderOptions, randomEventIds, serializeDoc } from '../src/ecs/index.js';
 import { AGENT, curl, HOST, NGINX, nginxWorker, POD, PRIV, t } from '../test/ecs/fixtures.js';
+import { type BenchResult, measure } from './harness.js';
 
-interface Result {
-  group: string;
-  name: string;
-  opsPerSec: number;
-  baseline?: boolean;
-}
-
-let sink: unknown;
-
-/** Median ops/s over samples of `batch(n)` after a warm-up. */
-function measure(batch: (n: number) => unknown, timeMs = 1000, samples = 7): number {
-  let n = 64;
-  const warmEnd = performance.now() + 200;
-  while (performance.now() < warmEnd) {
-    sink = batch(n);
-    if (n < 1 << 20) n *= 2;
-  }
-  const t0 = performance.now();
-  sink = batch(n);
-  const perOp = Math.max((performance.now() - t0) / n, 1e-7);
-  const ops = Math.max(1, Math.round(timeMs / samples / perOp));
-  const rates: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const s = performance.now();
-    sink = batch(ops);
-    rates.push(ops / ((performance.now() - s) / 1000));
-  }
-  rates.sort((a, b) => a - b);
-  return rates[samples >> 1]!;
-}
-
-export default async function ecsBench(): Promise<Result[]> {
+export default async function ecsBench(): Promise<BenchResult[]> {
   // One id source for both: the baseline should pay for compiling, not for a fresh random prefix.
   const opts: EcsBuilderOptions = {
     agent: AGENT,
@@ -90,7 +60,7 @@ export default async function ecsBench(): Promise<Result[]> {
     return last;
   };
 
-  const results: Result[] = [
+  const results: BenchResult[] = [
     {
       group: 'ecs exec doc',
       name: 'compiled per event',
@@ -108,7 +78,6 @@ export default async function ecsBench(): Promise<Result[]> {
     { group: 'ecs exec doc + JSON', name: '+ serializeDoc', opsPerSec: measure(onceFast) },
     { group: 'ecs file doc', name: 'compiled at load', opsPerSec: measure(fileOnce) },
   ];
-  void sink;
   return results;
 }
 

@@ -5,18 +5,8 @@ import { compilePolicy } from '../src/policy/compile.js';
 import { interpret } from '../src/policy/interpret.js';
 import type { Policy, PolicyEvent } from '../src/policy/model.js';
 import { buildPolicy, elasticDefaultPolicy, type SelectorSpec } from '../src/policy/policy-builder.js';
+import { rng } from '../src/util/rng.js';
 import { type BenchResult, measureInterleaved } from './harness.js';
-
-/** Deterministic PRNG (mulberry32) so every run sees the same events. */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SHELLS = ['sh', 'bash', 'dash', 'zsh', 'ash'];
 const NET_TOOLS = [

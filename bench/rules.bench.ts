@@ -6,27 +6,14 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { RuleEngine } from '../src/rules/engine.js';
 import { loadRules } from '../src/rules/load.js';
+import { rng } from '../src/util/rng.js';
 import { ELASTIC_RULES_DIR } from '../test/reference.js';
 
-/** Same shape as bench/harness.ts BenchResult, kept local so this file runs on its own. */
-export interface BenchResult {
-  group: string;
-  name: string;
-  opsPerSec: number;
-  baseline?: boolean;
-}
+import type { BenchResult } from './harness.js';
+
+export type { BenchResult };
 
 const DEFAULT_RULES = ELASTIC_RULES_DIR;
-
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BENIGN: string[][] = [
   ['nginx', '-g', 'daemon off;'],

@@ -1,6 +1,8 @@
-// Image reference normalisation, the way Docker's reference library reads names:
-// `nginx` = `docker.io/library/nginx:latest`. A small local copy until the lead unifies it
-// with src/ecs/image.ts (written concurrently by another helper).
+// The container resolvers' view of an image reference: Docker's normalisation from
+// src/util/image-ref.ts (the one implementation), plus the runtime's default tag `latest`
+// when neither tag nor digest is given, and a full `name[:tag][@digest]` string.
+
+import { parseImageRef } from '../util/image-ref.js';
 
 export interface ImageRef {
   /** Full repository name: `docker.io/library/nginx`, `quay.io/org/app`, `localhost/d4c/busybox`. */
@@ -13,43 +15,16 @@ export interface ImageRef {
   full: string;
 }
 
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
+/** `sha256:<id>` is how runtimes report an image they know only by id: not a name. */
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
-/** Normalises an image reference; undefined when it is not one (empty, spaces, bad tag). */
+/** Normalises an image reference; undefined when it is not one (empty, spaces, bad tag, image id). */
 export function normalizeImageRef(ref: string): ImageRef | undefined {
-  let rest = ref.trim();
-  if (rest.length === 0 || /\s/.test(rest)) return undefined;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) return undefined;
-  }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  // A colon after the last slash is a tag; before it, a registry port (localhost:5000/x).
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return undefined;
-  }
-  if (rest.length === 0 || rest.startsWith('/') || rest.endsWith('/') || rest.includes('//'))
-    return undefined;
-  // sha256:<id> alone is an image id, not a name.
-  if (/^sha256$/.test(rest) && tag && /^[0-9a-f]{64}$/.test(tag)) return undefined;
-  const slash = rest.indexOf('/');
-  const first = slash < 0 ? '' : rest.slice(0, slash);
-  const hasRegistry = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
-  let name: string;
-  if (!hasRegistry) name = slash < 0 ? `docker.io/library/${rest}` : `docker.io/${rest}`;
-  else if (first === 'docker.io' || first === 'index.docker.io' || first === 'registry-1.docker.io') {
-    const path = rest.slice(slash + 1);
-    name = path.includes('/') ? `docker.io/${path}` : `docker.io/library/${path}`;
-  } else name = rest;
-  if (name !== name.toLowerCase() && !hasRegistry) return undefined; // repository names are lower case
-  if (!tag && !digest) tag = 'latest';
+  if (IMAGE_ID.test(ref.trim())) return undefined;
+  const r = parseImageRef(ref);
+  if (!r.ok) return undefined;
+  const { fullName: name, digest } = r.ref;
+  const tag = r.ref.tag ?? (digest === undefined ? 'latest' : undefined);
   const full = `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
   const out: ImageRef = { name, full };
   if (tag) out.tag = tag;

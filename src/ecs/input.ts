@@ -10,6 +10,7 @@
 // - Optional fields are unknown when absent; the builders omit the corresponding ECS field.
 
 import type { FileOperation, MountKind, ProcessOperation } from '../policy/model.js';
+import type { EntryType } from '../process/types.js';
 
 /** A user or group id with its name when the resolver knows it (from the container's /etc/passwd). */
 export interface IdName {
@@ -32,9 +33,9 @@ export interface TtyDevice {
 
 /**
  * What ECS says about the entry leader of a session (process.entry_leader.entry_meta.type).
- * The process table classifies with `classifyEntry` (session.ts).
+ * Elastic's entry types (src/process/leaders.ts decides them; `classifyEntry` in session.ts adapts it).
  */
-export type EntryMetaType = 'container' | 'terminal' | 'init' | 'kthread' | 'unknown';
+export type EntryMetaType = EntryType | 'kthread';
 
 /**
  * The fields a leader (parent, group/session/entry leader) shows in a document. The process

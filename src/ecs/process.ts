@@ -2,18 +2,14 @@
 // (interactive, entry leader, entity ids) was decided by the helpers when the process table
 // learnt the process; capability names and start times are memoised.
 
+import { isoFromMs } from '../util/iso.js';
 import type { CapabilityNames } from './capabilities.js';
 import type { Credentials, IdName, ProcessInfo, ProcessRef } from './input.js';
 import { isInteractive } from './session.js';
 import type { EcsEntryLeader, EcsIdName, EcsLeader, EcsProcess, EcsProcessBase } from './types.js';
 
-const MAX_DATE_MS = 8.64e15;
-
 /** ms since the epoch as ISO 8601, or undefined when out of Date's range (odd sensor input). */
-export function isoFromMs(ms: number): string | undefined {
-  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) return undefined;
-  return new Date(ms).toISOString();
-}
+export { isoFromMs };
 
 export function idName(v: IdName): EcsIdName {
   return v.name === undefined ? { id: String(v.id) } : { id: String(v.id), name: v.name };

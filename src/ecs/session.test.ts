@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Flag, ProcessEntry } from '../process/entry.js';
+import { evaluateEntryLeader } from '../process/leaders.js';
 import { classifyEntry, isContainerRuntimeName, isInteractive, ttyKind } from './session.js';
 
 describe('interactive rule (Elastic: pts 136-143, tty major 4 minor 64-255, console major 4 minor <= 63)', () => {
@@ -28,60 +30,113 @@ describe('interactive rule (Elastic: pts 136-143, tty major 4 minor 64-255, cons
 
 describe('entry leader classification', () => {
   const pts = { major: 136, minor: 3 };
-  it('pid 1 and kernel threads have none', () => {
+  const ttyS0 = { major: 4, minor: 64 };
+  const tty1 = { major: 4, minor: 1 };
+  it('pid 1, kernel threads and kthreadd children have none', () => {
     expect(classifyEntry({ pid: 1, sid: 1 }, undefined)).toEqual({ kind: 'none' });
     expect(classifyEntry({ pid: 2, sid: 0, kthread: true }, { name: 'kthreadd' })).toEqual({ kind: 'none' });
+    expect(classifyEntry({ pid: 50, sid: 0, ppid: 2 }, { name: 'kthreadd' })).toEqual({ kind: 'none' });
   });
   it('session leader under a container shim or runtime is a container entry', () => {
-    for (const name of [
-      'containerd-shim',
-      'containerd-shim-runc-v2',
-      'runc',
-      'conmon',
-      'crun',
-      'runc:[2:INIT]',
-    ]) {
-      expect(classifyEntry({ pid: 10, sid: 10 }, { name }), name).toEqual({
+    for (const name of ['containerd-shim', 'containerd-shim-runc-v2', 'runc', 'conmon', 'runc:[2:INIT]']) {
+      expect(classifyEntry({ pid: 10, sid: 10, ppid: 9, name: 'sh' }, { name }), name).toEqual({
         kind: 'self',
         type: 'container',
       });
     }
-    // With a terminal too (podman exec -it): still a container entry.
-    expect(classifyEntry({ pid: 10, sid: 10, tty: pts }, { name: 'runc' })).toEqual({
+    // With a pts too (podman exec -it): still a container entry, not a terminal one.
+    expect(classifyEntry({ pid: 10, sid: 10, ppid: 9, name: 'sh', tty: pts }, { name: 'runc' })).toEqual({
       kind: 'self',
       type: 'container',
     });
     // By executable when the name is unknown.
-    expect(classifyEntry({ pid: 10, sid: 10 }, { executable: '/usr/bin/conmon' })).toEqual({
+    expect(classifyEntry({ pid: 10, sid: 10, ppid: 9 }, { executable: '/usr/bin/conmon' })).toEqual({
       kind: 'self',
       type: 'container',
     });
-  });
-  it("a container's init (vpid 1) under a runtime is a container entry even without setsid", () => {
-    expect(classifyEntry({ pid: 10, sid: 9, vpid: 1 }, { name: 'runc' })).toEqual({
-      kind: 'self',
-      type: 'container',
+    // Runtime internals never lead.
+    expect(classifyEntry({ pid: 10, sid: 10, ppid: 9, name: 'runc' }, { name: 'conmon' })).toEqual({
+      kind: 'inherit',
     });
   });
-  it('session leader with a terminal is a terminal entry', () => {
-    expect(classifyEntry({ pid: 10, sid: 10, tty: pts }, { name: 'sshd' })).toEqual({
+  it('terminal only for serial ttys; console only for login', () => {
+    expect(classifyEntry({ pid: 10, sid: 10, ppid: 9, name: 'getty', tty: ttyS0 }, undefined)).toEqual({
       kind: 'self',
       type: 'terminal',
     });
-    expect(classifyEntry({ pid: 10, sid: 10, tty: { major: 4, minor: 1 } }, { name: 'login' })).toEqual({
+    expect(classifyEntry({ pid: 10, sid: 10, ppid: 9, name: 'login', tty: tty1 }, undefined)).toEqual({
       kind: 'self',
-      type: 'terminal',
+      type: 'console',
+    });
+    expect(classifyEntry({ pid: 10, sid: 10, ppid: 9, name: 'bash', tty: pts }, { name: 'sshd' })).toEqual({
+      kind: 'self',
+      type: 'sshd',
+    });
+    expect(classifyEntry({ pid: 10, sid: 10, ppid: 9, name: 'bash', tty: pts }, { name: 'tmux' })).toEqual({
+      kind: 'inherit',
     });
   });
   it('everything else inherits', () => {
-    expect(classifyEntry({ pid: 10, sid: 10 }, { name: 'systemd' })).toEqual({ kind: 'inherit' });
+    expect(classifyEntry({ pid: 10, sid: 10, ppid: 9 }, { name: 'systemd' })).toEqual({ kind: 'inherit' });
     expect(classifyEntry({ pid: 11, sid: 10, tty: pts }, { name: 'runc' })).toEqual({ kind: 'inherit' });
     expect(classifyEntry({ pid: 11 }, undefined)).toEqual({ kind: 'inherit' });
     expect(classifyEntry({ pid: 10, sid: 10 }, undefined)).toEqual({ kind: 'inherit' });
   });
-  it('recognises runtime names', () => {
-    expect(isContainerRuntimeName('runcx')).toBe(false);
+  it("recognises runtime names by Elastic's prefixes", () => {
+    expect(isContainerRuntimeName('containerd-shim-runc-v2')).toBe(true);
     expect(isContainerRuntimeName('shim')).toBe(false);
+    expect(isContainerRuntimeName('')).toBe(false);
     expect(isContainerRuntimeName(undefined)).toBe(false);
   });
+});
+
+describe('classifyEntry agrees with the process table (evaluateEntryLeader)', () => {
+  // self: [pid, ppid, sid, name, tty major, tty minor, kthread]; parent name ('' = no parent)
+  const table: [number, number, number, string, number, number, boolean, string][] = [
+    [1, 0, 1, 'systemd', 0, 0, false, ''],
+    [2, 0, 0, 'kthreadd', 0, 0, true, ''],
+    [30, 2, 0, 'kworker/0:1', 0, 0, true, 'kthreadd'],
+    [10, 9, 10, 'sh', 0, 0, false, 'containerd-shim-runc-v2'],
+    [10, 9, 10, 'sh', 136, 0, false, 'runc'],
+    [10, 9, 10, 'sh', 136, 0, false, 'conmon'],
+    [10, 9, 10, 'runc:[2:INIT]', 0, 0, false, 'runc'],
+    [10, 9, 10, 'bash', 136, 2, false, 'sshd'],
+    [10, 9, 10, 'sshd', 0, 0, false, 'sshd'],
+    [10, 9, 10, 'bash', 136, 2, false, 'ssm-session-worker'],
+    [10, 9, 10, 'bash', 0, 0, false, 'ssm-session-worker'],
+    [10, 9, 10, 'agetty', 4, 64, false, 'systemd'],
+    [10, 9, 10, 'agetty', 4, 255, false, 'systemd'],
+    [10, 9, 10, 'login', 4, 1, false, 'systemd'],
+    [10, 9, 10, 'bash', 4, 1, false, 'login'],
+    [10, 1, 10, 'sshd', 0, 0, false, 'systemd'],
+    [10, 9, 10, 'bash', 136, 0, false, 'tmux: server'],
+    [11, 10, 10, 'ls', 136, 0, false, 'bash'],
+    [10, 9, 10, 'sh', 0, 0, false, ''],
+  ];
+  it.each(table)(
+    'pid %i ppid %i sid %i %s tty %i:%i kthread %s under %j',
+    (pid, ppid, sid, name, major, minor, kthread, parentName) => {
+      const e = new ProcessEntry(pid, 0);
+      Object.assign(e, { ppid, sid, pgid: sid, name, ttyMajor: major, ttyMinor: minor });
+      if (kthread) e.flags |= Flag.KThread;
+      let parent: ProcessEntry | undefined;
+      if (parentName !== '') {
+        parent = new ProcessEntry(ppid, 0);
+        parent.name = parentName;
+      }
+      evaluateEntryLeader(e, { parentOf: () => parent, leaderOf: () => undefined });
+      const d = classifyEntry(
+        { pid, ppid, sid, name, kthread, tty: major === 0 ? undefined : { major, minor } },
+        parent ? { name: parentName } : undefined,
+      );
+      if (d.kind === 'none') expect(e.entryLeader).toBeNull();
+      else if (d.kind === 'self') {
+        expect(e.entryLeader).toBe(e);
+        expect(e.entryType).toBe(d.type);
+      } else {
+        // Inherits: nothing to inherit here, so the table makes a session leader `unknown`.
+        expect(e.entryLeader === null || e.entryType === 'unknown').toBe(true);
+      }
+    },
+  );
 });

@@ -1,55 +1,53 @@
-// Elastic's session model: which processes are interactive, and which process a session was
-// entered through (process.entry_leader and its entry_meta.type). The process table calls these
-// once per fork/exec/setsid; the document builders only copy the results.
+// Elastic's session model for the document builders: which processes are interactive, and
+// which process a session was entered through (process.entry_leader and its entry_meta.type).
+// The rules themselves live once, in src/process/leaders.ts (Elastic's sessionmd logic, used
+// by the process table); this module adapts them to the ECS input types.
 
-import type { EntryMetaType, TtyDevice } from './input.js';
-
-/** Unix98 pseudo-terminal slaves (/dev/pts/N): majors 136..143. */
-const PTS_MAJOR_FIRST = 136;
-const PTS_MAJOR_LAST = 143;
-/** Major 4: virtual consoles (minor 0..63, /dev/tty0..63) and serial ttys (64..255, /dev/ttyS*). */
-const TTY_MAJOR = 4;
+import {
+  basename,
+  entryTypeUnderParent,
+  hasNoEntryLeader,
+  isContainerRuntime,
+  ownEntryType,
+  TtyType,
+  isInteractive as ttyIsInteractive,
+  ttyType,
+} from '../process/leaders.js';
+import type { EntryType } from '../process/types.js';
+import type { TtyDevice } from './input.js';
 
 export type TtyKind = 'pts' | 'tty' | 'console';
 
+const KIND: Record<TtyType, TtyKind | undefined> = {
+  [TtyType.None]: undefined,
+  [TtyType.Pts]: 'pts',
+  [TtyType.Tty]: 'tty',
+  [TtyType.Console]: 'console',
+};
+
 /** Classifies a controlling terminal by Elastic's rule; undefined when it is none of those. */
 export function ttyKind(tty: TtyDevice | undefined): TtyKind | undefined {
-  if (!tty) return undefined;
-  const { major, minor } = tty;
-  if (major >= PTS_MAJOR_FIRST && major <= PTS_MAJOR_LAST) return 'pts';
-  if (major === TTY_MAJOR) {
-    if (minor >= 64 && minor <= 255) return 'tty';
-    if (minor >= 0 && minor <= 63) return 'console';
-  }
-  return undefined;
+  return tty ? KIND[ttyType(tty.major, tty.minor)] : undefined;
 }
 
 /** process.interactive: the process has a controlling terminal that a person can sit at. */
 export function isInteractive(tty: TtyDevice | undefined): boolean {
-  return ttyKind(tty) !== undefined;
+  return tty !== undefined && ttyIsInteractive(tty.major, tty.minor);
 }
 
-/**
- * Parents whose session-leader children enter a container: the shims and OCI runtimes.
- * `containerd-shim*`, `runc`, `conmon` are Elastic's; `crun` and `youki` are the other OCI
- * runtimes podman and CRI-O use; `runc:[2:INIT]` etc. are runc's re-exec'd init (its comm).
- */
+/** Parents whose session-leader children enter a container (Elastic's prefixes). */
 export function isContainerRuntimeName(name: string | undefined): boolean {
-  if (!name) return false;
-  return (
-    name.startsWith('containerd-shim') ||
-    name === 'runc' ||
-    name.startsWith('runc:[') ||
-    name === 'conmon' ||
-    name === 'crun' ||
-    name === 'youki'
-  );
+  return name !== undefined && name !== '' && isContainerRuntime(name);
 }
 
 export interface EntryCandidate {
   pid: number;
   sid?: number;
-  /** Pid in its own namespace: 1 for a container's init. */
+  /** Parent pid: a session leader whose parent is init is an `init` entry. */
+  ppid?: number;
+  /** Process name (comm): `login` on a console, runtime internals that never lead. */
+  name?: string;
+  /** Pid in its own namespace (informational: Elastic's rules do not use it). */
   vpid?: number;
   kthread?: boolean;
   tty?: TtyDevice;
@@ -64,36 +62,44 @@ export type EntryDecision =
   /** pid 1 and kernel threads have no entry leader. */
   | { kind: 'none' }
   /** The process is the entry leader of its session, of this type. */
-  | { kind: 'self'; type: EntryMetaType }
-  /** The process shares its parent's entry leader (and type). */
+  | { kind: 'self'; type: EntryType }
+  /**
+   * The process shares its parent's entry leader (and type); the caller makes a session
+   * leader that inherits none the entry leader of its session with type `unknown`.
+   */
   | { kind: 'inherit' };
 
 const NONE: EntryDecision = Object.freeze({ kind: 'none' });
 const INHERIT: EntryDecision = Object.freeze({ kind: 'inherit' });
-const CONTAINER: EntryDecision = Object.freeze({ kind: 'self', type: 'container' });
-const TERMINAL: EntryDecision = Object.freeze({ kind: 'self', type: 'terminal' });
+const SELF = new Map<EntryType, EntryDecision>();
 
-/**
- * Elastic's entry leader rule: pid 1 and kernel threads have none; a session leader whose
- * parent is a container shim/runtime enters a container (checked before the terminal case so
- * that `podman exec -it sh` is a `container` entry, as Elastic's "interactive exec into
- * container" rule expects); any other session leader with a terminal is a `terminal` entry;
- * everything else inherits its parent's entry leader.
- *
- * Our addition: a container's init (vpid 1) started by a runtime is a container entry even if
- * the runtime did not make it a session leader.
- */
-export function classifyEntry(p: EntryCandidate, parent: EntryParent | undefined): EntryDecision {
-  if (p.pid === 1 || p.kthread) return NONE;
-  const sessionLeader = p.sid !== undefined && p.sid === p.pid;
-  if ((sessionLeader || p.vpid === 1) && parent && isRuntimeParent(parent)) return CONTAINER;
-  if (sessionLeader && isInteractive(p.tty)) return TERMINAL;
-  return INHERIT;
+function self(type: EntryType): EntryDecision {
+  let d = SELF.get(type);
+  if (d === undefined) {
+    d = Object.freeze({ kind: 'self', type });
+    SELF.set(type, d);
+  }
+  return d;
 }
 
-function isRuntimeParent(parent: EntryParent): boolean {
-  if (isContainerRuntimeName(parent.name)) return true;
-  const exe = parent.executable;
-  if (!exe) return false;
-  return isContainerRuntimeName(exe.slice(exe.lastIndexOf('/') + 1));
+/**
+ * Elastic's entry leader rule, the process table's (src/process/leaders.ts): init, kernel
+ * threads and kthreadd's children have none; a session leader leads its own entry when it has a
+ * serial tty (`terminal`), is `login` on a console (`console`), is a child of init (`init`), or,
+ * unless it is a runtime internal, its parent is `ssm-session-worker` on a pts (`ssm`), `sshd`
+ * (`sshd`) or a container runtime (`container`: `podman exec -it sh` on a pts is a container
+ * entry, not a terminal one); everything else inherits.
+ */
+export function classifyEntry(p: EntryCandidate, parent: EntryParent | undefined): EntryDecision {
+  const ppid = p.ppid ?? -1;
+  if (hasNoEntryLeader(p.pid, ppid, p.kthread === true)) return NONE;
+  if (p.sid !== p.pid) return INHERIT;
+  const facts = { name: p.name ?? '', ppid };
+  const tty = p.tty ? ttyType(p.tty.major, p.tty.minor) : TtyType.None;
+  const own = ownEntryType(facts, tty);
+  if (own !== null) return self(own);
+  const parentName = parent && (parent.name || basename(parent.executable ?? ''));
+  if (!parentName) return INHERIT;
+  const type = entryTypeUnderParent(facts, tty, parentName);
+  return type === null ? INHERIT : self(type);
 }

@@ -118,19 +118,25 @@ describe('starMatcher', () => {
   });
 });
 
+const DIGEST = 'sha256:0a399eb16751829e1af26fea27b20c3ec28d7ab1fb72182879dcae1cca21206a';
+
 describe('images', () => {
   it.each([
     ['nginx', 'docker.io/library/nginx'],
     ['nginx:1.25', 'docker.io/library/nginx'],
-    ['nginx@sha256:abcd', 'docker.io/library/nginx'],
+    [`nginx@${DIGEST}`, 'docker.io/library/nginx'],
     ['library/nginx', 'docker.io/library/nginx'],
     ['docker.io/nginx', 'docker.io/library/nginx'],
     ['docker.io/library/nginx', 'docker.io/library/nginx'],
     ['index.docker.io/library/nginx:latest', 'docker.io/library/nginx'],
-    ['DOCKER.IO/nginx', 'docker.io/library/nginx'],
+    // Docker keeps a registry host as written: no lower-casing, so no `library/` either.
+    ['DOCKER.IO/nginx', 'DOCKER.IO/nginx'],
+    // Not a reference: compared as written (trimmed), so only the same spelling matches.
+    ['Nginx', 'Nginx'],
+    [' a b ', 'a b'],
     ['bitnami/nginx', 'docker.io/bitnami/nginx'],
     ['gcr.io/proj/img', 'gcr.io/proj/img'],
-    ['gcr.io/proj/img:v1@sha256:ff', 'gcr.io/proj/img'],
+    [`gcr.io/proj/img:v1@${DIGEST}`, 'gcr.io/proj/img'],
     ['localhost:5000/app', 'localhost:5000/app'],
     ['localhost:5000/app:v2', 'localhost:5000/app'],
     ['localhost/app', 'localhost/app'],
@@ -159,7 +165,8 @@ describe('images', () => {
     ['nginx', undefined],
     ['localhost:5000/app', undefined],
     ['localhost:5000/app:v2', 'v2'],
-    ['nginx:1.25@sha256:ab', '1.25'],
+    [`nginx:1.25@${DIGEST}`, '1.25'],
+    ['nginx:1.25@sha256:ab', undefined], // bad digest: not a reference
     ['nginx:', undefined],
   ])('imageReferenceTag(%s) = %s', (ref, want) => {
     expect(imageReferenceTag(ref)).toBe(want);

@@ -14,6 +14,8 @@
 //   `:`, so a prefix ending at or after the first `:` always pins the whole key.
 // - images: see normalizeImageName / imageRepositoryName.
 
+import { parseImageRef } from '../util/image-ref.js';
+
 export type StringTest = (value: string) => boolean;
 
 /** Above this many prefixes a sorted list with binary search beats a linear scan. */
@@ -223,44 +225,22 @@ function orInto(out: Uint32Array, m: Uint32Array | undefined): void {
 // ---- container images ----
 
 /**
- * Normalise an image reference the way Docker/containerd do, dropping tag and digest:
- * `nginx`, `library/nginx`, `docker.io/nginx`, `index.docker.io/library/nginx:1.25` all give
- * `docker.io/library/nginx`; `gcr.io/proj/img` stays; `localhost:5000/app:v1` gives
- * `localhost:5000/app`. The first component is a registry host when it contains `.` or `:`,
- * is `localhost`, or is an IPv6 literal `[...]`; otherwise the registry is docker.io, where a
- * single-component repository lives under `library/`. The host is lowercased (DNS names are
- * case-insensitive); the repository path is kept as is. Idempotent. Empty stays empty.
+ * The repository name of an image reference, tag and digest dropped, normalised by the one
+ * implementation (src/util/image-ref.ts, Docker's rules): `nginx`, `library/nginx`,
+ * `docker.io/nginx`, `index.docker.io/library/nginx:1.25` all give `docker.io/library/nginx`;
+ * `gcr.io/proj/img` stays; `localhost:5000/app:v1` gives `localhost:5000/app`. A value that
+ * is not a valid reference (upper-case path, spaces, bad digest) is compared as written,
+ * trimmed, so it can only equal the same spelling. Idempotent. Empty stays empty.
  */
 export function normalizeImageName(ref: string): string {
-  if (ref === '') return '';
-  let s = ref;
-  const at = s.indexOf('@');
-  if (at >= 0) s = s.slice(0, at);
-  const colon = s.lastIndexOf(':');
-  if (colon > s.lastIndexOf('/')) s = s.slice(0, colon);
-  let host = 'docker.io';
-  let path = s;
-  const slash = s.indexOf('/');
-  if (slash >= 0) {
-    const first = s.slice(0, slash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[')) {
-      host = first.toLowerCase();
-      path = s.slice(slash + 1);
-    }
-  }
-  if (host === 'index.docker.io' || host === 'registry-1.docker.io') host = 'docker.io';
-  if (host === 'docker.io' && !path.includes('/')) path = `library/${path}`;
-  return `${host}/${path}`;
+  const r = parseImageRef(ref);
+  return r.ok ? r.ref.fullName : ref.trim();
 }
 
-/** The tag of an image reference (`nginx:1.25` gives `1.25`), if it has one. */
+/** The tag of an image reference (`nginx:1.25` gives `1.25`), if it is valid and has one. */
 export function imageReferenceTag(ref: string): string | undefined {
-  let s = ref;
-  const at = s.indexOf('@');
-  if (at >= 0) s = s.slice(0, at);
-  const colon = s.lastIndexOf(':');
-  if (colon > s.lastIndexOf('/') && colon < s.length - 1) return s.slice(colon + 1);
-  return undefined;
+  const r = parseImageRef(ref);
+  return r.ok ? r.ref.tag : undefined;
 }
 
 /**

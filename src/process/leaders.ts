@@ -1,4 +1,6 @@
-// Elastic's session model: TTY classes, `interactive`, and the entry leader of a process.
+// Elastic's session model: TTY classes, `interactive`, and the entry leader of a process, as
+// Elastic's sessionmd processor decides them. The one implementation: src/ecs/session.ts
+// (isInteractive, ttyKind, classifyEntry) delegates to the rules here.
 import { Flag, type ProcessEntry } from './entry.js';
 import type { EntryType } from './types.js';
 
@@ -68,15 +70,15 @@ export function evaluateEntryLeader(
   knownParent?: ProcessEntry | null,
 ): void {
   e.entryLeader = null;
-  if (e.pid === 1 || e.flags & Flag.KThread || e.pid === 2 || e.ppid === 2 || e.pid === 0) return;
+  if (hasNoEntryLeader(e.pid, e.ppid, (e.flags & Flag.KThread) !== 0)) return;
   const leads = e.pid === e.sid;
   const tty = ttyType(e.ttyMajor, e.ttyMinor);
-  let self = leads ? ownType(e, tty) : null;
+  let self = leads ? ownEntryType(e, tty) : null;
   let parent: ProcessEntry | undefined;
   if (self === null) {
     // Resolved only when needed and once: a lookup may read /proc, and counts when it fails.
     parent = knownParent === undefined ? rel.parentOf(e) : (knownParent ?? undefined);
-    if (leads && parent && !startsWithAny(e.name, FILTERED)) self = typeUnderParent(e, tty, parent);
+    if (leads && parent) self = entryTypeUnderParent(e, tty, parent.name);
   }
   if (self !== null) {
     e.entryType = self;
@@ -103,19 +105,30 @@ function inheritable(rel: ProcessEntry | undefined, e: ProcessEntry): ProcessEnt
   return l === e ? null : l;
 }
 
-/** Entry types a session leader has by itself. */
-function ownType(e: ProcessEntry, tty: TtyType): EntryType | null {
+/** Init, kthreadd, its kernel threads and the idle task have no entry leader. */
+export function hasNoEntryLeader(pid: number, ppid: number, kthread: boolean): boolean {
+  return pid === 1 || kthread || pid === 2 || ppid === 2 || pid === 0;
+}
+
+/** What the entry rules read of a session leader. */
+export interface EntrySelf {
+  name: string;
+  ppid: number;
+}
+
+/** Entry types a session leader has by itself (its TTY, its name, its parent being init). */
+export function ownEntryType(e: EntrySelf, tty: TtyType): EntryType | null {
   if (tty === TtyType.Tty) return 'terminal';
   if (tty === TtyType.Console && e.name === 'login') return 'console';
   if (e.ppid === 1) return 'init';
   return null;
 }
 
-/** Entry types a session leader has by its parent. */
-function typeUnderParent(e: ProcessEntry, tty: TtyType, parent: ProcessEntry): EntryType | null {
-  const pname = parent.name;
-  if (tty === TtyType.Pts && pname === 'ssm-session-worker') return 'ssm';
-  if (pname === 'sshd' && e.name !== 'sshd') return 'sshd';
-  if (isContainerRuntime(pname)) return 'container';
+/** Entry types a session leader has by its parent's name (runtime internals never lead). */
+export function entryTypeUnderParent(e: EntrySelf, tty: TtyType, parentName: string): EntryType | null {
+  if (startsWithAny(e.name, FILTERED)) return null;
+  if (tty === TtyType.Pts && parentName === 'ssm-session-worker') return 'ssm';
+  if (parentName === 'sshd' && e.name !== 'sshd') return 'sshd';
+  if (isContainerRuntime(parentName)) return 'container';
   return null;
 }

@@ -1,4 +1,6 @@
 // ECS-shaped views of a process and its relatives, and entity ids.
+import { formatIso } from '../util/iso.js';
+import { entityIdFromTicks } from './entity-id.js';
 import type { ProcessEntry } from './entry.js';
 import { isInteractive } from './leaders.js';
 import type { ProcessSnapshot, ProcessView } from './types.js';
@@ -11,46 +13,15 @@ export interface ViewSource {
   readonly bootTimeMs: number;
 }
 
-/**
- * Entity id: base64 of `<agent.id>-<pid>-<start unix seconds>-<start clock ticks since boot>`.
- * The first three parts are Elastic's D4C form; seconds alone collide when a pid is reused within
- * the same second (pid_max is 32768 on many hosts), so the start in clock ticks (10 ms, the
- * resolution /proc offers) is appended: a pid cannot cycle through the whole pid space in one tick.
- * Derived only from what /proc also shows, so an agent restart gives the same ids.
- */
+/** Entity id of a table entry (the form is documented in entity-id.ts). */
 export function entityIdOf(agentId: string, e: ProcessEntry, bootTimeMs: number, tickNs: number): string {
-  // Both parts from the start truncated to clock ticks: /proc-derived and exact event start
-  // times of one process then always give the same id.
   // Exact while startNs < 2^53 (104 days of uptime); beyond, a double holds ns only to a few ns.
-  const ticks = Math.floor(e.startNs / tickNs);
-  const startSec = Math.floor((bootTimeMs + (ticks * tickNs) / 1e6) / 1000);
-  const text = `${agentId}-${e.pid}-${startSec}-${ticks}`;
-  // btoa is the faster path but only takes Latin-1; an agent id is normally a UUID.
-  return LATIN1.test(text) ? btoa(text) : Buffer.from(text).toString('base64');
+  return entityIdFromTicks(agentId, e.pid, Math.floor(e.startNs / tickNs), bootTimeMs, tickNs);
 }
 
-const LATIN1 = /^[\x00-\xff]*$/;
-
-// Event timestamps cluster: the ISO text up to the minute is reused while it stays the same.
-let minuteStartMs = Number.NaN;
-let minutePrefix = '';
-
-/** ISO 8601 text of `ns` since boot (ms precision). */
+/** ISO 8601 text of `ns` since boot (ms precision), by the one formatter (src/util/iso.ts). */
 export function isoOf(bootTimeMs: number, ns: number): string {
-  const ms = bootTimeMs + Math.floor(ns / 1e6);
-  const inMinute = ms - minuteStartMs;
-  if (inMinute >= 0 && inMinute < 60_000) {
-    const sec = Math.floor(inMinute / 1000);
-    const milli = inMinute - sec * 1000;
-    return `${minutePrefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
-  }
-  const iso = new Date(ms).toISOString();
-  // Outside years 0000-9999 the format differs: do not cache those.
-  if (iso.length === 24) {
-    minuteStartMs = ms - (((ms % 60_000) + 60_000) % 60_000);
-    minutePrefix = iso.slice(0, 17);
-  }
-  return iso;
+  return formatIso(bootTimeMs + Math.floor(ns / 1e6));
 }
 
 // Shared, frozen `{ id }` objects: documents reference them, nobody may change them.

@@ -126,7 +126,8 @@ export const DEFAULT_CAPS = capMask([
 ]).mask;
 
 export const t = (sec: number): bigint => BigInt(Math.round(sec * 1000)) * 1_000_000n;
-const eid = (pid: number, startNs: bigint) => entityId(AGENT.id, BOOT_ID, pid, startNs);
+const eid = (pid: number, startNs: bigint) =>
+  entityId(AGENT.id, Number(BOOT_TIME_NS / 1_000_000n), pid, startNs);
 
 // Host-side runtime processes (lightweight leader records).
 export const conmon = {

@@ -1,5 +1,6 @@
 // Realistic ECS documents (process and file events shaped like Elastic's cloud_defend ones) for
 // the store's tests and benchmark. Deterministic: a seeded generator, no Math.random.
+import { rng } from '../../util/rng.js';
 import type { EcsDoc } from '../index.js';
 
 const BINARIES = [
@@ -27,17 +28,8 @@ const IMAGES = [
   'quay.io/prom/node',
 ];
 
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG (mulberry32), shared with the benchmarks. */
+export { rng };
 
 export interface SampleOptions {
   seed?: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseImageName, parseImageRef } from './image.js';
+import { normaliseImageName, parseImageRef } from './image-ref.js';
 
 const DIGEST = 'sha256:0a399eb16751829e1af26fea27b20c3ec28d7ab1fb72182879dcae1cca21206a';
 
@@ -33,6 +33,10 @@ describe('image reference normalisation', () => {
     ['my-registry.example.com:443/a/b/c:tag_1', 'my-registry.example.com:443/a/b/c', 'c', 'tag_1', undefined],
     ['public.ecr.aws/x/my_app.v2', 'public.ecr.aws/x/my_app.v2', 'my_app.v2', undefined, undefined],
     ['  nginx  ', 'docker.io/library/nginx', 'nginx', undefined, undefined],
+    // Docker: a first component with upper case is a registry; hosts are kept as written.
+    ['Foo/bar', 'Foo/bar', 'bar', undefined, undefined],
+    ['DOCKER.IO/nginx', 'DOCKER.IO/nginx', 'nginx', undefined, undefined],
+    ['registry-1.docker.io/nginx', 'registry-1.docker.io/nginx', 'nginx', undefined, undefined],
   ])('%s', (input, fullName, name, tag, digest) => {
     const r = parseImageRef(input);
     if (!r.ok) throw new Error(r.message);
@@ -44,6 +48,10 @@ describe('image reference normalisation', () => {
 
   it.each([
     ['', 'D4C-IMG-001'],
+    ['   ', 'D4C-IMG-001'],
+    ['a b', 'D4C-IMG-003'],
+    ['garbage!!', 'D4C-IMG-003'],
+    ['0a399eb16751829e1af26fea27b20c3ec28d7ab1fb72182879dcae1cca21206a', 'D4C-IMG-007'],
     ['Nginx', 'D4C-IMG-003'],
     ['docker.io/Nginx', 'D4C-IMG-003'],
     ['nginx:', 'D4C-IMG-004'],

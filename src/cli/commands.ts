@@ -58,3 +58,8 @@ register(
   'list detection rules (id, name, language, severity)',
   async () => (await import('./rules.js')).runList,
 );
+register(
+  'query',
+  'run a KQL, EQL or ES|QL query over NDJSON events or the store',
+  async () => (await import('./query.js')).run,
+);

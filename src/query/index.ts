@@ -1,0 +1,3 @@
+// The `d4c query` command's logic (KQL, EQL, ES|QL over a file or the store). See docs/query.md.
+export { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
+export { type Lang, type QueryRequest, type QuerySink, runQuery, STORE_SCAN_MAX } from './run.js';

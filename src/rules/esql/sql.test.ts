@@ -31,6 +31,16 @@ samples.push(
       data_stream: { type: 'logs', dataset: 'cloud_defend.process', namespace: 'default' },
     },
   })),
+  ...[['process', 'file'], [], ['file']].map((category, i) => ({
+    stream: 'logs-cloud_defend.file-default',
+    doc: {
+      '@timestamp': new Date(Date.UTC(2026, 0, 1, 12, 30 + i)).toISOString(),
+      event: { id: `cat-${i}`, category, action: 'creation', type: ['creation', 'info'] },
+      process: { name: 'touch', pid: 90 + i },
+      orchestrator: { namespace: 'prod' },
+      data_stream: { type: 'logs', dataset: 'cloud_defend.file', namespace: 'default' },
+    },
+  })),
   {
     stream: 'metrics-cloud_defend.metrics-default',
     doc: {
@@ -117,6 +127,28 @@ const CASES: [string, 'sql' | 'memory'][] = [
     'sql',
   ],
   ['FROM logs-* | STATS n = COUNT(*) BY MV_FIRST(process.name) | SORT n DESC', 'sql'],
+  // Promoted list columns: single-valued contexts read one element or null (a multi-value).
+  [
+    'FROM logs-* | WHERE event.category == "process" AND process.interactive | STATS n = COUNT(*) BY orchestrator.namespace',
+    'sql',
+  ],
+  [
+    'FROM logs-* | KEEP event.id, event.category, event.type | WHERE event.category IS NULL OR event.category != "process" | SORT event.id | LIMIT 30',
+    'sql',
+  ],
+  [
+    'FROM logs-* | WHERE event.category IS NOT NULL AND STARTS_WITH(event.category, "f") | EVAL c = event.category, t = event.type | KEEP event.id, c, t',
+    'sql',
+  ],
+  [
+    'FROM logs-* | STATS acts = VALUES(event.action) BY orchestrator.namespace | WHERE acts == "exec" OR acts IS NULL | SORT orchestrator.namespace',
+    'sql',
+  ],
+  [
+    'FROM logs-* | WHERE event.id LIKE "cat-*" | EVAL c = COALESCE(event.category, "none") | KEEP event.id, c',
+    'memory',
+  ],
+  ['FROM logs-* | STATS n = COUNT(*) BY event.category | SORT event.category', 'memory'],
   // Not translated: multi-valued fields, RLIKE, unpromoted fields, whole documents.
   ['FROM logs-* | WHERE process.pid > 30000 | LIMIT 3', 'memory'],
   [

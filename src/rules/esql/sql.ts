@@ -19,7 +19,8 @@ import {
 } from './eval.js';
 import { dateDiffUnit } from './functions.js';
 
-type T = 'str' | 'int' | 'dbl' | 'bool' | 'date' | 'null' | 'list';
+// `strlist`: a promoted list column or VALUES of strings (multi-valued); `list`: other VALUES.
+type T = 'str' | 'int' | 'dbl' | 'bool' | 'date' | 'null' | 'strlist' | 'list';
 interface S {
   sql: string;
   t: T;
@@ -47,12 +48,25 @@ class Tx {
     readonly now: Date,
   ) {}
 
-  field(name: string, sc: Scope): S {
+  /**
+   * A column. In a single-value context (operands of operators and scalar functions) a list
+   * reads as its one element, or null when it has none or several: Elasticsearch's result for a
+   * multi-value there (which also warns).
+   */
+  field(name: string, sc: Scope, sv = false): S {
+    const s = this.column(name, sc);
+    if (!sv || (s.t !== 'strlist' && s.t !== 'list')) return s;
+    if (s.t === 'list') return no('multi-valued column in a single-value context');
+    return { sql: `(CASE WHEN len(${s.sql}) = 1 THEN ${s.sql}[1] END)`, t: 'str' };
+  }
+
+  private column(name: string, sc: Scope): S {
     const t = sc.cols.get(name);
     if (t !== undefined) return { sql: quoteIdent(name), t };
     if (!sc.open) return no(`unknown column ${name}`);
     if (name === '@timestamp') return { sql: '"@timestamp"', t: 'date' };
     const p = PROMOTED_BY_NAME.get(name);
+    if (p?.kind === 'strlist') return { sql: quoteIdent(name), t: 'strlist' };
     const st = p ? SCALAR[p.kind] : undefined;
     return st ? { sql: quoteIdent(name), t: st } : no(`field ${name} is not a scalar column`);
   }
@@ -65,7 +79,8 @@ class Tx {
     }
   }
 
-  expr(e: Expr, sc: Scope): S {
+  /** `sv`: a single-value context (see field()). */
+  expr(e: Expr, sc: Scope, sv = true): S {
     switch (e.k) {
       case 'lit':
         if (e.v === null) return { sql: 'NULL', t: 'null' };
@@ -77,7 +92,7 @@ class Tx {
       case 'span':
         return no('span');
       case 'field':
-        return this.field(e.name, sc);
+        return this.field(e.name, sc, sv);
       case 'neg': {
         const x = this.expr(e.e, sc);
         return num(x.t) ? { sql: `(-${x.sql})`, t: x.t } : no('neg');
@@ -87,7 +102,11 @@ class Tx {
         return x.t === 'bool' || x.t === 'null' ? { sql: `(NOT ${x.sql})`, t: 'bool' } : no('not');
       }
       case 'isnull': {
-        const x = this.expr(e.e, sc);
+        const x = this.expr(e.e, sc, false);
+        if (x.t === 'strlist' || x.t === 'list') {
+          const isNull = `(${x.sql} IS NULL OR len(${x.sql}) = 0)`;
+          return { sql: e.neg ? `(NOT ${isNull})` : isNull, t: 'bool' };
+        }
         return { sql: `(${x.sql} IS ${e.neg ? 'NOT ' : ''}NULL)`, t: 'bool' };
       }
       case 'in': {
@@ -171,6 +190,8 @@ class Tx {
 
   private call(e: Extract<Expr, { k: 'call' }>, sc: Scope): S {
     const a = (i: number): S => this.expr(e.args[i] as Expr, sc);
+    // Arguments taken as they are (a multi-value stays one): CASE values, COALESCE, TO_STRING, MV_*.
+    const mv = (i: number): S => this.expr(e.args[i] as Expr, sc, false);
     const strFn = (f: (x: string) => string): S => {
       const x = a(0);
       return x.t === 'str' || x.t === 'null' ? { sql: f(x.sql), t: 'str' } : no(e.name);
@@ -180,7 +201,7 @@ class Tx {
         let sql = 'CASE';
         let t: T = 'null';
         const add = (x: S): string => {
-          if (x.t === 'list') no('list');
+          if (x.t === 'list' || x.t === 'strlist') no('list');
           if (t === 'null') t = x.t;
           else if (x.t !== 'null' && x.t !== t) no('case types');
           return x.sql;
@@ -189,15 +210,16 @@ class Tx {
         for (; i + 1 < e.args.length; i += 2) {
           const c = a(i);
           if (c.t !== 'bool' && c.t !== 'null') no('case condition');
-          sql += ` WHEN ${c.sql} THEN ${add(a(i + 1))}`;
+          sql += ` WHEN ${c.sql} THEN ${add(mv(i + 1))}`;
         }
-        if (i < e.args.length) sql += ` ELSE ${add(a(i))}`;
+        if (i < e.args.length) sql += ` ELSE ${add(mv(i))}`;
         return { sql: `(${sql} END)`, t };
       }
       case 'coalesce': {
-        const xs = e.args.map((_, i) => a(i));
+        const xs = e.args.map((_, i) => mv(i));
         const t = xs.find((x) => x.t !== 'null')?.t ?? 'null';
-        if (xs.some((x) => x.t !== 'null' && x.t !== t) || t === 'list') return no('coalesce types');
+        if (xs.some((x) => x.t !== 'null' && x.t !== t) || t === 'list' || t === 'strlist')
+          return no('coalesce types');
         return { sql: `coalesce(${xs.map((x) => x.sql).join(', ')})`, t };
       }
       case 'to_lower':
@@ -205,7 +227,7 @@ class Tx {
       case 'to_upper':
         return strFn((x) => `upper(${x})`);
       case 'to_string': {
-        const x = a(0);
+        const x = mv(0);
         if (x.t === 'str' || x.t === 'null') return { sql: x.sql, t: x.t };
         if (x.t === 'date') return { sql: `strftime(${x.sql}, '%Y-%m-%dT%H:%M:%S.%gZ')`, t: 'str' };
         if (x.t === 'int' || x.t === 'bool') return { sql: `CAST(${x.sql} AS VARCHAR)`, t: 'str' };
@@ -283,8 +305,8 @@ class Tx {
           t: 'date',
         };
       case 'mv_count': {
-        const x = a(0);
-        return x.t === 'list'
+        const x = mv(0);
+        return x.t === 'list' || x.t === 'strlist'
           ? no('mv on list')
           : { sql: `(CASE WHEN ${x.sql} IS NULL THEN NULL ELSE 1 END)::BIGINT`, t: 'int' };
       }
@@ -293,11 +315,11 @@ class Tx {
       case 'mv_min':
       case 'mv_max':
       case 'mv_dedupe': {
-        const x = a(0);
-        return x.t === 'list' ? no('mv on list') : x;
+        const x = mv(0);
+        return x.t === 'list' || x.t === 'strlist' ? no('mv on list') : x;
       }
       case 'mv_concat': {
-        const x = a(0);
+        const x = mv(0);
         const d = a(1);
         return x.t === 'str' && d.t === 'str'
           ? { sql: `(CASE WHEN ${d.sql} IS NULL THEN NULL ELSE ${x.sql} END)`, t: 'str' }
@@ -311,15 +333,15 @@ class Tx {
   agg(e: Expr, sc: Scope): S {
     if (e.k !== 'call') return no('agg');
     if (e.star) return { sql: 'count(*)', t: 'int' };
-    const x = this.expr(e.args[0] as Expr, sc);
-    if (x.t === 'list') return no('agg over list');
+    const x = this.expr(e.args[0] as Expr, sc, false);
+    if (x.t === 'list' || x.t === 'strlist') return no('aggregate over a multi-valued column');
     switch (e.name) {
       case 'count':
         return { sql: `count(${x.sql})`, t: 'int' };
       case 'count_distinct':
         return { sql: `count(DISTINCT ${x.sql})`, t: 'int' };
       case 'values':
-        return { sql: `list_sort(list_distinct(list(${x.sql})))`, t: 'list' };
+        return { sql: `list_sort(list_distinct(list(${x.sql})))`, t: x.t === 'str' ? 'strlist' : 'list' };
       case 'min':
       case 'max':
         return { sql: `${e.name}(${x.sql})`, t: x.t };
@@ -396,7 +418,7 @@ export function translate(p: Pipeline, opts: EsqlOptions & Range = {}): Compiled
         for (const f of c.fields) {
           if (RESERVED.test(f.name) || (sc.open && PROMOTED_BY_NAME.has(f.name)) || f.name === '@timestamp')
             no('eval name');
-          const x = tx.expr(f.expr, sc);
+          const x = tx.expr(f.expr, sc, false);
           if (sc.open) {
             const had = sc.cols.has(f.name);
             sql = had
@@ -407,9 +429,9 @@ export function translate(p: Pipeline, opts: EsqlOptions & Range = {}): Compiled
         }
         break;
       case 'stats': {
-        const by = c.by.map((b) => [b.name, tx.expr(b.expr, sc)] as [string, S]);
+        const by = c.by.map((b) => [b.name, tx.expr(b.expr, sc, false)] as [string, S]);
         const aggs = c.aggs.map((a) => [a.name, tx.agg(a.expr, sc)] as [string, S]);
-        if (by.some(([, s]) => s.t === 'list')) no('by list');
+        if (by.some(([, s]) => s.t === 'list' || s.t === 'strlist')) no('BY a multi-valued column');
         const cols = [...aggs, ...by];
         sql = `SELECT min(__o) AS __o, ${cols.map(([n, s]) => `${s.sql} AS ${quoteIdent(n)}`).join(', ')} FROM (${sql})${by.length ? ` GROUP BY ${by.map(([, s]) => s.sql).join(', ')}` : ''}`;
         sc = { open: false, cols: new Map(cols.map(([n, s]) => [n, s.t])) };
@@ -462,8 +484,8 @@ export function translate(p: Pipeline, opts: EsqlOptions & Range = {}): Compiled
       }
       case 'sort': {
         const keys = c.keys.map((k) => {
-          const x = tx.expr(k.expr, sc);
-          if (x.t === 'list') no('sort list');
+          const x = tx.expr(k.expr, sc, false);
+          if (x.t === 'list' || x.t === 'strlist') no('SORT by a multi-valued column');
           return `${x.sql} ${k.desc ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`;
         });
         sql = `SELECT * REPLACE (row_number() OVER (ORDER BY ${[...keys, '__o'].join(', ')}) AS __o) FROM (${sql})`;
@@ -473,8 +495,8 @@ export function translate(p: Pipeline, opts: EsqlOptions & Range = {}): Compiled
         sql = `SELECT * FROM (${sql}) ORDER BY __o LIMIT ${Math.min(c.n, maxLimit)}`;
         break;
       case 'mv_expand': {
-        const t = sc.cols.get(c.field);
-        if (t === undefined || t === 'list') no('mv_expand');
+        const t = tx.field(c.field, sc).t;
+        if (t === 'list' || t === 'strlist') no('MV_EXPAND of a multi-valued column');
         break; // a scalar column is never multi-valued: nothing to expand
       }
     }

@@ -181,7 +181,7 @@ export class Evaluator {
       }
       case 'neg': {
         const v = this.single(this.eval(e.e, row), e.at);
-        return typeof v === 'number' ? -v : null;
+        return typeof v === 'number' ? z(-v) : null;
       }
       case 'not': {
         const v = this.single(this.eval(e.e, row), e.at);
@@ -272,16 +272,17 @@ export class Evaluator {
       }
       default: {
         if (typeof l !== 'number' || typeof r !== 'number') return null;
-        if (e.op === '+') return l + r;
-        if (e.op === '-') return l - r;
-        if (e.op === '*') return l * r;
+        // `z`: no negative zero (SQL and JSON have none).
+        if (e.op === '+') return z(l + r);
+        if (e.op === '-') return z(l - r);
+        if (e.op === '*') return z(l * r);
         const ints = Number.isInteger(l) && Number.isInteger(r) && !isDouble(e.l) && !isDouble(e.r);
         if (r === 0) {
           this.warn(e.at, e.op === '/' ? 'division by zero' : 'modulo by zero');
           return null;
         }
-        if (e.op === '/') return ints ? Math.trunc(l / r) : l / r;
-        return l % r;
+        if (e.op === '/') return z(ints ? Math.trunc(l / r) : l / r);
+        return z(l % r);
       }
     }
   }
@@ -506,3 +507,5 @@ function isDouble(e: Expr): boolean {
       return false;
   }
 }
+
+const z = (n: number): number => (n === 0 ? 0 : n);

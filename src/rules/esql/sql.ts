@@ -172,7 +172,9 @@ class Tx {
     }
     const l = this.expr(e.l, sc);
     const r = this.expr(e.r, sc);
-    if (l.t === 'null' || r.t === 'null') return { sql: 'NULL', t: 'null' };
+    // Null either side: null, but both operands stay in the SQL (their parameters are bound).
+    if (l.t === 'null' || r.t === 'null')
+      return { sql: `(CASE WHEN ${l.sql} IS NULL OR ${r.sql} IS NULL THEN NULL END)`, t: 'null' };
     if (!num(l.t) || !num(r.t)) return no('arithmetic');
     const t: T = l.t === 'int' && r.t === 'int' ? 'int' : 'dbl';
     if (e.op === '/') {
@@ -253,9 +255,7 @@ class Tx {
         };
       }
       case 'length':
-        return strFn((x) => `length(${x})`).t === 'str'
-          ? { sql: `length(${a(0).sql})::BIGINT`, t: 'int' }
-          : no('length');
+        return { sql: `length(${strFn((x) => x).sql})::BIGINT`, t: 'int' };
       case 'substring': {
         const x = a(0);
         const st = e.args[1];
@@ -504,11 +504,12 @@ export function translate(p: Pipeline, opts: EsqlOptions & Range = {}): Compiled
   if (sc.open) no('open columns at the end (no KEEP/STATS)');
   const limit = p.explicitLimit ? maxLimit : Math.min(opts.defaultLimit ?? DEFAULT_LIMIT, maxLimit);
   const cols = order.map(quoteIdent).join(', ');
-  return {
-    sql: `SELECT ${cols} FROM (${sql}) ORDER BY __o LIMIT ${limit}`,
-    params: ps.values,
-    columns: order,
-  };
+  const text = `SELECT ${cols} FROM (${sql}) ORDER BY __o LIMIT ${limit}`;
+  // Every bound value must be referenced (DuckDB refuses extra parameters): a translation bug
+  // here falls back to the evaluator rather than failing the query.
+  const used = new Set([...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  for (let i = 1; i <= ps.values.length; i++) if (!used.has(i)) no(`internal: parameter $${i} unused`);
+  return { sql: text, params: ps.values, columns: order };
 }
 
 /** Leading WHERE conditions that translate (each top-level AND conjunct), for the fallback's fetch. */
@@ -519,11 +520,14 @@ function pushdown(p: Pipeline, tx: Tx): string[] {
   for (const c of p.commands) {
     if (c.c !== 'where') break;
     for (const e of conj(c.cond)) {
+      const bound = tx.ps.values.length;
       try {
         const x = tx.expr(e, sc);
         if (x.t === 'bool') conds.push(x.sql);
+        else tx.ps.values.length = bound;
       } catch (err) {
         if (!(err instanceof NoSql)) throw err;
+        tx.ps.values.length = bound; // parameters of a condition not used
       }
     }
   }

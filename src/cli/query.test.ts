@@ -188,6 +188,11 @@ describe('d4c query usage and input errors', () => {
     expect(r.code).toBe(1);
     expect(r.err).toBe(`${bad}:2:1: error: an event must be a JSON object\n`);
   });
+  it('a missing store is an error, not a new empty store', async () => {
+    const r = await run('--kql', 'a:1', '--store', join(dir, 'nope'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no event store in .*nope/);
+  });
   it('a bad time is an error', async () => {
     const r = await run('--kql', 'a:1', '--events', file, '--from', 'yesterday-ish');
     expect(r.code).toBe(1);

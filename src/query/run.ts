@@ -1,6 +1,7 @@
 // `d4c query`: KQL, EQL or ES|QL over an NDJSON file or the embedded store. Results go to
 // `emit` as JSON-able objects (documents, `{sequence: [...]}` / `{sample: [...]}`, or ES|QL rows).
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventStore } from '../output/store/index.js';
 import type { Filter, TimeBound } from '../output/store/query.js';
@@ -37,6 +38,16 @@ export interface QuerySink {
 
 /** Most documents read from the store for a KQL/EQL query (filtered here by the compiled matcher). */
 export const STORE_SCAN_MAX = 1_000_000;
+
+/** Opens an existing store (never creates one: a mistyped --store is an error, not an empty store). */
+async function openStore(dir: string): Promise<EventStore> {
+  if (!existsSync(join(dir, 'events.duckdb')))
+    throw new D4cError(
+      'D4C-QUERY-004',
+      `no event store in ${dir} (give --store DIR, or --events FILE.ndjson)`,
+    );
+  return EventStore.open({ dir, retentionIntervalMs: 0 });
+}
 
 /** Compiles the query (errors as D4cError at `<query>:LINE:COL`). */
 function compile(req: QueryRequest) {
@@ -130,10 +141,7 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
         for await (const d of readEvents(req.events, from, to)) docs.push(d);
         res = runPipeline(c.p, docs, opts);
       } else {
-        const store = await EventStore.open({
-          dir: req.storeDir ?? DEFAULT_STORE_DIR,
-          retentionIntervalMs: 0,
-        });
+        const store = await openStore(req.storeDir ?? DEFAULT_STORE_DIR);
         try {
           const r = await runOnStore(store, c.p, { ...opts, ...range });
           info = r.info;
@@ -165,7 +173,7 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
   let store: EventStore | null = null;
   if (req.events !== undefined) source = readEvents(req.events, from, to);
   else {
-    store = await EventStore.open({ dir: req.storeDir ?? DEFAULT_STORE_DIR, retentionIntervalMs: 0 });
+    store = await openStore(req.storeDir ?? DEFAULT_STORE_DIR);
     const filters: Filter[] = [];
     // Candidates by event category (EQL): the store's list test, exact like EQL's category match.
     if (c.lang === 'eql') {

@@ -118,4 +118,26 @@ describe('ES|QL translation agrees with the evaluator on random expressions', ()
     );
     expect(sqlRuns).toBeGreaterThan(Number(process.env.ESQL_PROP_RUNS ?? 150)); // most expressions run as SQL
   }, 300_000);
+
+  it('STATS … BY and SORT … LIMIT', async () => {
+    await fc.assert(
+      fc.asyncProperty(int, str, str, bool, async (i, g, v, c) => {
+        for (const text of [
+          `FROM logs-* | WHERE ${c} | STATS n = COUNT(*), k = COUNT(${i}), lo = MIN(${i}), hi = MAX(${v}), s = SUM(${i}), d = COUNT_DISTINCT(${v}) BY g = ${g} | SORT g`,
+          `FROM logs-* | EVAL k = ${i} | SORT k DESC NULLS LAST, ${v} | KEEP event.id, k | LIMIT 7`,
+          `FROM logs-* | STATS vs = VALUES(${v}), a = AVG(${i}) BY ${c} | SORT a`,
+        ]) {
+          const p = parseEsql(text);
+          const mem = runPipeline(p, docs, { now: NOW });
+          const got = await runOnStore(store, p, { now: NOW });
+          expect(got.info.reason ?? '', text).not.toMatch(/^internal/);
+          expect(strip(got), `${text} (${got.info.path})`).toEqual(strip(mem));
+        }
+      }),
+      {
+        numRuns: Number(process.env.ESQL_PROP_RUNS ?? 100),
+        ...(process.env.ESQL_PROP_RUNS ? {} : { seed: 7 }),
+      },
+    );
+  }, 300_000);
 });

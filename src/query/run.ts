@@ -4,7 +4,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventStore } from '../output/store/index.js';
-import type { Filter, TimeBound } from '../output/store/query.js';
+import type { TimeBound } from '../output/store/query.js';
 import { positionIn } from '../rules/eql/errors.js';
 import { buildMatcher, newSequenceMatcher, parseEql, QueryError, SampleMatcher } from '../rules/eql/index.js';
 import { EsqlError } from '../rules/esql/errors.js';
@@ -12,6 +12,7 @@ import { parseEsql, runOnStore, runPipeline, type StoreRunInfo } from '../rules/
 import { compileKql, KqlError, parseKql } from '../rules/kql/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
+import { scanStore } from './store-scan.js';
 
 export type Lang = 'kql' | 'eql' | 'esql';
 
@@ -35,9 +36,6 @@ export interface QuerySink {
   /** A warning line, already formatted (`<query>:1:5: warning: …`). */
   warn(line: string): void;
 }
-
-/** Most documents read from the store for a KQL/EQL query (filtered here by the compiled matcher). */
-export const STORE_SCAN_MAX = 1_000_000;
 
 /** Opens an existing store (never creates one: a mistyped --store is an error, not an empty store). */
 async function openStore(dir: string): Promise<EventStore> {
@@ -169,12 +167,12 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
     emitted++;
     return emitted < limit;
   };
-  let source: AsyncIterable<unknown> | Iterable<unknown>;
   let store: EventStore | null = null;
+  let source: AsyncIterable<unknown>;
   if (req.events !== undefined) source = readEvents(req.events, from, to);
   else {
     store = await openStore(req.storeDir ?? DEFAULT_STORE_DIR);
-    const filters: Filter[] = [];
+    let categories: string[] | undefined;
     // Candidates by event category (EQL): the store's list test, exact like EQL's category match.
     if (c.lang === 'eql') {
       const q = c.q;
@@ -184,26 +182,31 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
           : [...q.stages, ...(q.kind === 'sequence' && q.until ? [q.until] : [])].map(
               (s) => s.filter.category,
             );
-      if (!cats.includes(null))
-        filters.push({ field: 'event.category', op: 'in', value: [...new Set(cats as string[])] });
+      if (!cats.includes(null)) categories = [...new Set(cats as string[])];
     }
-    try {
-      const docs = await store.query({ ...range, filters, limit: STORE_SCAN_MAX, order: 'asc' });
-      if (docs.length >= STORE_SCAN_MAX)
-        sink.warn(`${name}: warning: only the first ${STORE_SCAN_MAX} candidate documents were read`);
-      source = docs;
-    } finally {
-      await store.close();
-    }
+    source = scanStore(store, { ...range, ...(categories ? { categories } : {}) });
   }
+  try {
+    await matchDocs(c, source, out);
+  } finally {
+    await store?.close();
+  }
+  return null;
+}
+
+async function matchDocs(
+  c: Exclude<ReturnType<typeof compile>, { lang: 'esql' }>,
+  source: AsyncIterable<unknown>,
+  out: (x: unknown) => boolean,
+): Promise<void> {
   if (c.lang === 'kql') {
     for await (const d of source) if (c.test(d) && !out(d)) break;
-    return null;
+    return;
   }
   const m = c.m;
   if (m.kind === 'event') {
     for await (const d of source) if (m.test(d) && !out(d)) break;
-    return null;
+    return;
   }
   // Sequences and samples: the matcher reports ids; the id we give is the document itself.
   if (m.kind === 'sequence') {
@@ -213,12 +216,12 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
       let ts = tsOf(d);
       if (!Number.isFinite(ts)) ts = Number.isFinite(last) ? last : 0;
       last = Math.max(last, ts);
-      for (const docs of seq.push(d, ts, d)) if (!out({ sequence: docs })) return null;
+      for (const docs of seq.push(d, ts, d)) if (!out({ sequence: docs })) return;
     }
-    for (const docs of seq.flush()) if (!out({ sequence: docs })) return null;
-    return null;
+    for (const docs of seq.flush()) if (!out({ sequence: docs })) return;
+    return;
   }
   const sample = new SampleMatcher(m.plan);
-  for await (const d of source) for (const docs of sample.push(d, d)) if (!out({ sample: docs })) return null;
-  return null;
+  for await (const d of source) for (const docs of sample.push(d, d)) if (!out({ sample: docs })) return;
+  return;
 }

@@ -68,3 +68,8 @@ register(
   "export rules as NDJSON for Kibana's detection-rule import",
   async () => (await import('./rules-export.js')).runExport,
 );
+register(
+  'query',
+  'run a KQL, EQL or ES|QL query over NDJSON events or the store',
+  async () => (await import('./query.js')).run,
+);

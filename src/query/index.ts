@@ -1,0 +1,4 @@
+// The `d4c query` command's logic (KQL, EQL, ES|QL over a file or the store). See docs/query.md.
+export { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
+export { type Lang, type QueryRequest, type QuerySink, runQuery } from './run.js';
+export { type ScanOptions, scanStore } from './store-scan.js';

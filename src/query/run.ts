@@ -1,0 +1,227 @@
+// `d4c query`: KQL, EQL or ES|QL over an NDJSON file or the embedded store. Results go to
+// `emit` as JSON-able objects (documents, `{sequence: [...]}` / `{sample: [...]}`, or ES|QL rows).
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { EventStore } from '../output/store/index.js';
+import type { TimeBound } from '../output/store/query.js';
+import { positionIn } from '../rules/eql/errors.js';
+import { buildMatcher, newSequenceMatcher, parseEql, QueryError, SampleMatcher } from '../rules/eql/index.js';
+import { EsqlError } from '../rules/esql/errors.js';
+import { parseEsql, runOnStore, runPipeline, type StoreRunInfo } from '../rules/esql/index.js';
+import { compileKql, KqlError, parseKql } from '../rules/kql/index.js';
+import { D4cError } from '../util/diagnostics.js';
+import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
+import { scanStore } from './store-scan.js';
+
+export type Lang = 'kql' | 'eql' | 'esql';
+
+export interface QueryRequest {
+  lang: Lang;
+  text: string;
+  /** NDJSON file (`-` = stdin); without it the store is queried. */
+  events?: string;
+  storeDir?: string;
+  from?: TimeBound;
+  to?: TimeBound;
+  limit?: number;
+  /** Name of the query in error messages. */
+  queryName?: string;
+  /** NOW() for ES|QL (tests). */
+  now?: Date;
+}
+
+export interface QuerySink {
+  emit(result: unknown): void;
+  /** A warning line, already formatted (`<query>:1:5: warning: …`). */
+  warn(line: string): void;
+}
+
+/** Opens an existing store (never creates one: a mistyped --store is an error, not an empty store). */
+async function openStore(dir: string): Promise<EventStore> {
+  if (!existsSync(join(dir, 'events.duckdb')))
+    throw new D4cError(
+      'D4C-QUERY-004',
+      `no event store in ${dir} (give --store DIR, or --events FILE.ndjson)`,
+    );
+  return EventStore.open({ dir, retentionIntervalMs: 0 });
+}
+
+/** Compiles the query (errors as D4cError at `<query>:LINE:COL`). */
+function compile(req: QueryRequest) {
+  const name = req.queryName ?? '<query>';
+  try {
+    switch (req.lang) {
+      case 'kql':
+        return { lang: 'kql' as const, test: compileKql(parseKql(req.text)) };
+      case 'eql': {
+        const q = parseEql(req.text);
+        return { lang: 'eql' as const, q, m: buildMatcher(q, 'compiled') };
+      }
+      case 'esql':
+        return { lang: 'esql' as const, p: parseEsql(req.text) };
+    }
+  } catch (e) {
+    throw toD4c(e, name, req.text);
+  }
+}
+
+function toD4c(e: unknown, name: string, text: string): unknown {
+  if (e instanceof QueryError || e instanceof EsqlError) return e.toD4cError(name, text);
+  if (e instanceof KqlError) return e.toD4cError(name, positionIn(text, e.offset));
+  return e;
+}
+
+function tsOf(doc: unknown): number {
+  const v = (doc as Record<string, unknown> | null)?.['@timestamp'];
+  return typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : Number.NaN;
+}
+
+function boundMs(v: TimeBound | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(ms))
+    throw new D4cError('D4C-QUERY-001', `invalid time for --${what}: ${JSON.stringify(v)}`);
+  return ms;
+}
+
+/** Documents of an NDJSON file in order, within the time range. */
+async function* readEvents(path: string, from?: number, to?: number): AsyncGenerator<unknown> {
+  const input = path === '-' ? process.stdin : createReadStream(path);
+  const name = path === '-' ? '<stdin>' : path;
+  const opened = new Promise<void>((resolve, reject) => {
+    if (path === '-') resolve();
+    else input.once('open', () => resolve()).once('error', reject);
+  });
+  try {
+    await opened;
+  } catch (e) {
+    throw new D4cError('D4C-QUERY-002', `cannot read ${name}: ${(e as Error).message}`);
+  }
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(line);
+    } catch (e) {
+      throw new D4cError('D4C-QUERY-003', `invalid JSON: ${(e as Error).message}`, name, { line: n, col: 1 });
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+      throw new D4cError('D4C-QUERY-003', 'an event must be a JSON object', name, { line: n, col: 1 });
+    if (from !== undefined || to !== undefined) {
+      const ts = tsOf(doc);
+      if (!Number.isFinite(ts) || (from !== undefined && ts < from) || (to !== undefined && ts >= to))
+        continue;
+    }
+    yield doc;
+  }
+}
+
+/** Runs a query; returns how the store answered an ES|QL query (for --explain style output). */
+export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<StoreRunInfo | null> {
+  const name = req.queryName ?? '<query>';
+  const c = compile(req);
+  const limit = req.limit ?? DEFAULT_QUERY_LIMIT;
+  const from = boundMs(req.from, 'from');
+  const to = boundMs(req.to, 'to');
+  const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+
+  if (c.lang === 'esql') {
+    const opts = { defaultLimit: limit, ...(req.now ? { now: req.now } : {}) };
+    let res: Awaited<ReturnType<typeof runOnStore>> | ReturnType<typeof runPipeline>;
+    let info: StoreRunInfo | null = null;
+    try {
+      if (req.events !== undefined) {
+        const docs: unknown[] = [];
+        for await (const d of readEvents(req.events, from, to)) docs.push(d);
+        res = runPipeline(c.p, docs, opts);
+      } else {
+        const store = await openStore(req.storeDir ?? DEFAULT_STORE_DIR);
+        try {
+          const r = await runOnStore(store, c.p, { ...opts, ...range });
+          info = r.info;
+          res = r;
+        } finally {
+          await store.close();
+        }
+      }
+    } catch (e) {
+      throw toD4c(e, name, req.text);
+    }
+    for (const w of res.warnings) {
+      const pos = positionIn(req.text, w.offset);
+      sink.warn(`${name}:${pos.line}:${pos.col}: warning: ${w.message}`);
+    }
+    for (const row of res.rows) sink.emit(row);
+    return info;
+  }
+
+  // KQL / EQL: documents in order through the compiled matcher.
+  let emitted = 0;
+  const out = (x: unknown): boolean => {
+    if (emitted >= limit) return false;
+    sink.emit(x);
+    emitted++;
+    return emitted < limit;
+  };
+  let store: EventStore | null = null;
+  let source: AsyncIterable<unknown>;
+  if (req.events !== undefined) source = readEvents(req.events, from, to);
+  else {
+    store = await openStore(req.storeDir ?? DEFAULT_STORE_DIR);
+    let categories: string[] | undefined;
+    // Candidates by event category (EQL): the store's list test, exact like EQL's category match.
+    if (c.lang === 'eql') {
+      const q = c.q;
+      const cats =
+        q.kind === 'event'
+          ? [q.filter.category]
+          : [...q.stages, ...(q.kind === 'sequence' && q.until ? [q.until] : [])].map(
+              (s) => s.filter.category,
+            );
+      if (!cats.includes(null)) categories = [...new Set(cats as string[])];
+    }
+    source = scanStore(store, { ...range, ...(categories ? { categories } : {}) });
+  }
+  try {
+    await matchDocs(c, source, out);
+  } finally {
+    await store?.close();
+  }
+  return null;
+}
+
+async function matchDocs(
+  c: Exclude<ReturnType<typeof compile>, { lang: 'esql' }>,
+  source: AsyncIterable<unknown>,
+  out: (x: unknown) => boolean,
+): Promise<void> {
+  if (c.lang === 'kql') {
+    for await (const d of source) if (c.test(d) && !out(d)) break;
+    return;
+  }
+  const m = c.m;
+  if (m.kind === 'event') {
+    for await (const d of source) if (m.test(d) && !out(d)) break;
+    return;
+  }
+  // Sequences and samples: the matcher reports ids; the id we give is the document itself.
+  if (m.kind === 'sequence') {
+    const seq = newSequenceMatcher(m.plan);
+    let last = Number.NEGATIVE_INFINITY;
+    for await (const d of source) {
+      let ts = tsOf(d);
+      if (!Number.isFinite(ts)) ts = Number.isFinite(last) ? last : 0;
+      last = Math.max(last, ts);
+      for (const docs of seq.push(d, ts, d)) if (!out({ sequence: docs })) return;
+    }
+    for (const docs of seq.flush()) if (!out({ sequence: docs })) return;
+    return;
+  }
+  const sample = new SampleMatcher(m.plan);
+  for await (const d of source) for (const docs of sample.push(d, d)) if (!out({ sample: docs })) return;
+  return;
+}

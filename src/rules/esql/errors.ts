@@ -1,0 +1,44 @@
+// Stable error codes of the ES|QL front end. Never renumber; add new codes at the end.
+import { D4cError } from '../../util/diagnostics.js';
+import { positionIn } from '../eql/errors.js';
+
+export const ESQL_CODES = {
+  unexpectedChar: 'D4C-ESQL-001',
+  unterminatedString: 'D4C-ESQL-002',
+  badEscape: 'D4C-ESQL-003',
+  unexpectedToken: 'D4C-ESQL-004',
+  unknownFunction: 'D4C-ESQL-005',
+  arity: 'D4C-ESQL-006',
+  badRegex: 'D4C-ESQL-007',
+  badTimeUnit: 'D4C-ESQL-008',
+  unsupported: 'D4C-ESQL-009',
+  unknownColumn: 'D4C-ESQL-010',
+  badType: 'D4C-ESQL-011',
+  badLimit: 'D4C-ESQL-012',
+  aggregate: 'D4C-ESQL-013',
+  unterminatedComment: 'D4C-ESQL-014',
+  badNumber: 'D4C-ESQL-015',
+  tooDeep: 'D4C-ESQL-016',
+} as const;
+
+/** A syntax/semantic error at a character offset of the query text. */
+export class EsqlError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'EsqlError';
+  }
+
+  toD4cError(file: string, text: string): D4cError {
+    return new D4cError(this.code, this.message, file, positionIn(text, this.offset));
+  }
+}
+
+/** A runtime warning (ES|QL returns null and warns, e.g. a single-valued function on a multi-value). */
+export interface EsqlWarning {
+  offset: number;
+  message: string;
+}

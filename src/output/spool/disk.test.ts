@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   mkdtempSync,
@@ -153,5 +154,22 @@ describe('DiskSpool', () => {
     const firstKept = Number(rest[0]?.slice(3));
     expect(rest).toEqual(Array.from({ length: 100 + n - firstKept }, (_, i) => `id-${firstKept + i}`));
     s.close();
+  });
+
+  it("allows one process per spool and takes over a dead owner's lock", () => {
+    const dir = tmp();
+    const s = new DiskSpool(dir, { maxBytes: 1 << 20 });
+    writeFileSync(join(dir, 'spool.lock'), '1'); // pid 1 is alive
+    expect(() => new DiskSpool(dir, { maxBytes: 1 << 20 })).toThrow(/in use by process 1/);
+    s.close();
+    const dead = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    writeFileSync(join(dir, 'spool.lock'), dead);
+    const again = new DiskSpool(dir, { maxBytes: 1 << 20 });
+    expect(readFileSync(join(dir, 'spool.lock'), 'utf8')).toBe(String(process.pid));
+    again.close();
+    expect(readdirSync(dir)).not.toContain('spool.lock');
   });
 });

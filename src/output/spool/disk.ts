@@ -70,6 +70,15 @@ export interface DiskSpoolStats {
 const SEG_RE = /^(\d{16})\.seg$/;
 const segName = (seq: number) => `${String(seq).padStart(16, '0')}.seg`;
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class DiskSpool {
   readonly maxBytes: number;
   readonly segmentBytes: number;
@@ -77,8 +86,8 @@ export class DiskSpool {
   private readonly fsync: boolean;
   private readonly segs: Segment[] = [];
   private diskBytes = 0;
-  private read: Pos & { recs: number };
-  private cursor: Pos;
+  private read: Pos & { recs: number } = { seq: 0, off: 0, recs: 0 };
+  private cursor: Pos = { seq: 0, off: 0 };
   private ackedRecsInCursorSeg = 0;
   private appended = 0;
   private acked = 0;
@@ -102,10 +111,56 @@ export class DiskSpool {
     } catch (e) {
       throw new D4cError('D4C-SPOOL-002', `cannot create spool directory ${dir}: ${(e as Error).message}`);
     }
-    this.cursor = this.loadCursor();
-    this.read = { ...this.cursor, recs: 0 };
-    this.recover();
-    this.rotate();
+    this.lock();
+    try {
+      this.cursor = this.loadCursor();
+      this.read = { ...this.cursor, recs: 0 };
+      this.recover();
+      this.rotate();
+    } catch (e) {
+      this.unlock();
+      if (e instanceof D4cError) throw e;
+      throw new D4cError(
+        'D4C-SPOOL-002',
+        `cannot open spool ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  }
+
+  /** One process per spool: a lock file with our pid; a dead owner's lock (kill -9) is taken over. */
+  private lock(): void {
+    const path = join(this.dir, 'spool.lock');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = openSync(path, 'wx', 0o640);
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new D4cError(
+            'D4C-SPOOL-002',
+            `cannot lock spool ${this.dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+          );
+        }
+      }
+      let owner = Number.NaN;
+      try {
+        owner = Number(readFileSync(path, 'utf8').trim());
+      } catch {}
+      if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && alive(owner))
+        throw new D4cError('D4C-SPOOL-004', `spool ${this.dir} is in use by process ${owner}`);
+      try {
+        unlinkSync(path);
+      } catch {}
+    }
+    throw new D4cError('D4C-SPOOL-004', `spool ${this.dir} is locked`);
+  }
+
+  private unlock(): void {
+    try {
+      unlinkSync(join(this.dir, 'spool.lock'));
+    } catch {}
   }
 
   private loadCursor(): Pos {
@@ -383,5 +438,6 @@ export class DiskSpool {
     // An empty write segment is no use to the next run (it opens a new one).
     const w = this.writeSeg;
     if (w && w.bytes === 0) unlinkSync(join(this.dir, segName(w.seq)));
+    this.unlock();
   }
 }

@@ -212,15 +212,16 @@ export class SpoolOutput implements Output {
   }
 
   private sleep(ms: number): Promise<void> {
+    const signal = this.abort.signal;
     return new Promise((resolve) => {
-      if (this.abort.signal.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      const onAbort = () => done();
-      this.abort.signal.addEventListener('abort', onAbort, { once: true });
-      function done() {
+      if (signal.aborted) return resolve();
+      const done = () => {
         clearTimeout(t);
+        signal.removeEventListener('abort', done);
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
@@ -245,25 +246,43 @@ export class SpoolOutput implements Output {
       }
     }
     while (!signal.aborted) {
-      const batch = this.disk.readBatch(this.o.batchMaxDocs, this.o.batchMaxBytes);
-      if (!batch) {
-        for (const w of this.drainWaiters.splice(0)) w();
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-        this.wake = undefined;
-        continue;
+      try {
+        if (!(await this.step())) return;
+      } catch (e) {
+        // A spool I/O error (EIO, ENOSPC on the cursor): keep the loop alive, report, back off.
+        this.inFlight = 0;
+        this.disk.rewind();
+        await this.failed(e, attempt++);
       }
-      this.inFlight = batch.items.length;
-      const done = await this.deliver(batch);
-      this.inFlight = 0;
-      if (!done) {
-        this.disk.rewind(); // closing mid-batch: the batch stays in the spool for the next run
-        return;
-      }
-      this.disk.ack(batch.end, batch.items.length);
     }
+  }
+
+  /** One batch: read, deliver, acknowledge. False when closing mid-batch. */
+  private async step(): Promise<boolean> {
+    const signal = this.abort.signal;
+    const batch = this.disk.readBatch(this.o.batchMaxDocs, this.o.batchMaxBytes);
+    if (!batch) {
+      for (const w of this.drainWaiters.splice(0)) w();
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener('abort', done);
+          this.wake = undefined;
+          resolve();
+        };
+        this.wake = done;
+        signal.addEventListener('abort', done, { once: true });
+      });
+      return true;
+    }
+    this.inFlight = batch.items.length;
+    const done = await this.deliver(batch);
+    this.inFlight = 0;
+    if (!done) {
+      this.disk.rewind(); // closing mid-batch: the batch stays in the spool for the next run
+      return false;
+    }
+    this.disk.ack(batch.end, batch.items.length);
+    return true;
   }
 
   /** Sends a batch until every item is stored or dead-lettered; false if aborted first. */

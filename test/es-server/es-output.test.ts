@@ -163,6 +163,19 @@ describe('Elasticsearch output against the local server', () => {
     expect(out.stats().deadLetters).toBe(0);
   });
 
+  it('splits batches answered 413 and dead-letters a single document that is too large', async () => {
+    const { out, dir } = await setup({ batchMaxDocs: 100 });
+    out.write(doc(0), STREAM);
+    expect(await out.drain(10_000)).toBe(true); // templates installed
+    server.maxContentLength = 4000;
+    for (let i = 1; i < 100; i++) out.write(doc(i, i === 50 ? { message: 'z'.repeat(5000) } : {}), STREAM);
+    expect(await out.drain(20_000)).toBe(true);
+    expect(server.ids().sort()).toEqual(sentIds(100).filter((id) => id !== 'ev-50'));
+    const dead = readFileSync(join(dir, 'dead-letter.ndjson'), 'utf8').trim().split('\n');
+    expect(dead).toHaveLength(1);
+    expect(JSON.parse(dead[0] as string)).toMatchObject({ id: 'ev-50', status: 413 });
+  });
+
   it('times out hanging connections and retries', async () => {
     const { out } = await setup({ requestTimeoutMs: 300 });
     server.hangNext = 0;

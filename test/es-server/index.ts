@@ -38,6 +38,8 @@ export class EsTestServer {
   reject429 = 0;
   /** Answer the next N bulk requests with a whole-request 503. */
   reject503 = 0;
+  /** Bulk bodies longer than this get a whole-request 413 (http.max_content_length). */
+  maxContentLength = Number.POSITIVE_INFINITY;
   /** Accept the next N requests and never answer them. */
   hangNext = 0;
   /** Decides a failure for one item (called once per create attempt). */
@@ -212,6 +214,9 @@ export class EsTestServer {
     if (this.reject503 > 0) {
       this.reject503--;
       return send(res, 503, err(503, 'unavailable_shards_exception', 'primary shard is not active'));
+    }
+    if (Buffer.byteLength(body) > this.maxContentLength) {
+      return send(res, 413, err(413, 'content_too_long', `body over ${this.maxContentLength} bytes`));
     }
     const started = Date.now();
     const lines = body.split('\n').filter((l) => l.length > 0);

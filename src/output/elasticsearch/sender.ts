@@ -125,6 +125,32 @@ export class EsSender implements RemoteSender {
   }
 
   async send(items: readonly SpoolItem[], signal: AbortSignal): Promise<SendOutcome> {
+    try {
+      return await this.bulk(items, signal);
+    } catch (e) {
+      // 413: the request is over http.max_content_length. Halves are sent apart; a single
+      // document too large for the cluster is a permanent failure, not an endless retry.
+      if (!(e instanceof errors.ResponseError) || e.statusCode !== 413) throw e;
+      if (items.length === 1)
+        return {
+          stored: 0,
+          duplicates: 0,
+          retry: [],
+          dead: [{ item: items[0] as SpoolItem, status: 413, reason: 'request entity too large' }],
+        };
+      const mid = Math.ceil(items.length / 2);
+      const a = await this.send(items.slice(0, mid), signal);
+      const b = await this.send(items.slice(mid), signal);
+      return {
+        stored: a.stored + b.stored,
+        duplicates: a.duplicates + b.duplicates,
+        retry: [...a.retry, ...b.retry],
+        dead: [...a.dead, ...b.dead],
+      };
+    }
+  }
+
+  private async bulk(items: readonly SpoolItem[], signal: AbortSignal): Promise<SendOutcome> {
     const lines: string[] = new Array(items.length * 2);
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as SpoolItem;

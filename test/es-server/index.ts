@@ -5,6 +5,7 @@
 // stop()/start() (as a real cluster's data survives a network outage).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 
 export interface ItemFault {
@@ -15,6 +16,8 @@ export interface ItemFault {
 
 export interface EsServerOptions {
   port?: number;
+  /** Serve HTTPS with this PEM key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export class EsTestServer {
@@ -49,9 +52,11 @@ export class EsTestServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private boundPort: number;
+  private readonly tls: EsServerOptions['tls'];
 
   constructor(opts: EsServerOptions = {}) {
     this.boundPort = opts.port ?? 0;
+    this.tls = opts.tls;
   }
 
   get port(): number {
@@ -59,12 +64,13 @@ export class EsTestServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.boundPort}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.boundPort}`;
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => this.handle(req, res));
-    server.on('connection', (s) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    const server: Server = this.tls ? createTlsServer(this.tls, handler) : createServer(handler);
+    server.on(this.tls ? 'secureConnection' : 'connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });

@@ -44,6 +44,11 @@ register(
 register('lab rm', 'stop and remove a lab pod', async () => (await import('./lab.js')).runRm);
 register('lab ps', 'list the lab pods and their containers', async () => (await import('./lab.js')).runPs);
 register(
+  'agent',
+  'run the node agent: sensor, policy, ECS documents to NDJSON/store, rules (root)',
+  async () => (await import('./agent.js')).run,
+);
+register(
   'sensor events',
   'run the eBPF sensor and print its records as NDJSON (root)',
   async () => (await import('./sensor.js')).runEvents,

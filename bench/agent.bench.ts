@@ -4,7 +4,7 @@
 // of the two runs without. Also the event rate the agent handled with zero drops and its RSS.
 // Root, podman and the built sensor are needed. Standalone: `npx tsx bench/agent.bench.ts`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,29 @@ import type { BenchResult } from './harness.js';
 const SRC = fileURLToPath(new URL('./agent-workload.c', import.meta.url));
 const EXECS = Number(process.env.D4C_BENCH_EXECS ?? 20_000);
 const FILES = Number(process.env.D4C_BENCH_FILES ?? 50_000);
+
+/** CPU seconds (user + system) of a process and its children's threads so far: node + the loader. */
+function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  const pids = [pid];
+  try {
+    for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) {
+      if (c) pids.push(Number(c));
+    }
+  } catch {
+    // gone
+  }
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
+}
 
 function workload(bin: string, mode: 'exec' | 'file', n: number): number {
   const out = execFileSync(
@@ -37,9 +60,12 @@ export default async function bench(): Promise<BenchResult[]> {
     execFileSync('cc', ['-O2', '-static', '-o', bin, SRC]);
     const base1 = { exec: workload(bin, 'exec', EXECS), file: workload(bin, 'file', FILES) };
     const agent = await startAgent([]);
+    const pid = agent.child.pid ?? 0;
+    const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
     const on = { exec: workload(bin, 'exec', EXECS), file: workload(bin, 'file', FILES) };
     const busy = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(pid) - cpu0;
     const r = await agent.stop();
     const base2 = { exec: workload(bin, 'exec', EXECS), file: workload(bin, 'file', FILES) };
     const s = r.stats;
@@ -58,6 +84,8 @@ export default async function bench(): Promise<BenchResult[]> {
       kernelDrops: drops,
       handleErrors: s.handleErrors,
       eventsPerSec: Math.round(seen / (on.exec + on.file)),
+      agentCpuSeconds: cpu,
+      eventsPerAgentCpuSecond: Math.round(seen / cpu),
       agentRssMb: Math.round(s.rssBytes / 2 ** 20),
       wallWithAgentS: busy,
     };

@@ -145,6 +145,9 @@ export class Agent {
     const sensor = startSensor({ includeHost: o.includeHost === true, ringBytes: o.ringBytes });
     const resolver = createResolver({
       holdMs: o.holdMs ?? 200,
+      // Settle with the first answering source of the container's runtime soon, so that a busy
+      // API service does not make the hold run out (it fills gaps when it answers).
+      partialWaitMs: 50,
       ...(o.criSockets ? { criSockets: o.criSockets } : {}),
       ...(o.dockerSockets ? { sockets: o.dockerSockets } : {}),
       onWarning: o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`)),

@@ -49,6 +49,11 @@ register(
   async () => (await import('./agent.js')).run,
 );
 register(
+  'demo',
+  'start the lab, the agent and two pods; show live events and alerts (root)',
+  async () => (await import('./demo.js')).run,
+);
+register(
   'sensor events',
   'run the eBPF sensor and print its records as NDJSON (root)',
   async () => (await import('./sensor.js')).runEvents,

@@ -44,6 +44,16 @@ register(
 register('lab rm', 'stop and remove a lab pod', async () => (await import('./lab.js')).runRm);
 register('lab ps', 'list the lab pods and their containers', async () => (await import('./lab.js')).runPs);
 register(
+  'agent',
+  'run the node agent: sensor, policy, ECS documents to NDJSON/store, rules (root)',
+  async () => (await import('./agent.js')).run,
+);
+register(
+  'demo',
+  'the agent, default policy, embedded store and rule pack on a local lab of real pods (root)',
+  async () => (await import('./demo.js')).run,
+);
+register(
   'sensor events',
   'run the eBPF sensor and print its records as NDJSON (root)',
   async () => (await import('./sensor.js')).runEvents,
@@ -57,11 +67,6 @@ register(
   'rules list',
   'list detection rules (id, name, language, severity)',
   async () => (await import('./rules.js')).runList,
-);
-register(
-  'demo',
-  'the agent, default policy, embedded store and rule pack on a local lab of real pods',
-  async () => (await import('./demo.js')).runDemo,
 );
 register(
   'rules export',

@@ -1,168 +1,169 @@
-// `d4c demo`: the whole experience on one machine without a cluster. Starts the local lab
-// (containerd's CRI, pods made the way a kubelet makes them), the agent with the default
-// policy, the embedded store and the rule pack, then real pods doing ordinary and suspicious
-// things, and prints every document the agent emits as one line. Runs until Ctrl-C
-// (or --duration), then removes its pods and prints where the events are stored.
+// `d4c demo`: the whole experience on one machine without a cluster. Starts the lab node
+// (containerd + CRI, pods made the way a kubelet makes them), the agent with the default
+// policy, the embedded store and d4c's rule pack, then pods in two namespaces that do ordinary
+// and suspicious things (an interactive exec under a real terminal, drift, writes under /etc).
+// Prints every document as one readable line (or NDJSON with --json), then removes its pods,
+// stops the lab it started (unless --keep) and prints the counters and where the events are.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Agent, formatStats } from '../agent/index.js';
 import { formatDocLine } from '../demo/format.js';
-import { execInPod, LabError, labPaths, labUp, removePod, runPod } from '../lab/index.js';
+import { serializeDoc } from '../ecs/json.js';
+import {
+  execInPod,
+  LabError,
+  labDown,
+  labPaths,
+  labRunning,
+  labUp,
+  type RunPodOptions,
+  removePod,
+  runPod,
+} from '../lab/index.js';
+import type { EcsDoc, Output, OutputStats } from '../output/index.js';
+import { EventStore } from '../output/store/index.js';
+import { compilePolicy } from '../policy/compile.js';
+import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
+import { loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
+import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
+import { DEFAULT_STORE_DIR } from './agent.js';
 import { parse, UsageError } from './args.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/d4c.js');
-const say = (s: string) => process.stderr.write(`d4c demo: ${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const PODS = [
+const PODS: RunPodOptions[] = [
   {
     namespace: 'shop',
     pod: 'web',
     image: 'docker.io/library/nginx:1.27',
-    labels: { app: 'web', tier: 'frontend' },
-    privileged: false,
+    labels: { app: 'web', 'pod-template-hash': '7d9f' },
+    command: ['sh', '-c', 'sleep 2; ls /etc > /dev/null; cat /etc/hostname > /dev/null; sleep 3600'],
   },
   {
-    namespace: 'payments',
+    namespace: 'billing',
     pod: 'worker',
-    image: 'docker.io/library/busybox:1.36',
     labels: { app: 'worker' },
-    privileged: true,
+    // Container drift: a new executable written and run (the default policy alerts on it).
+    command: [
+      'sh',
+      '-c',
+      'sleep 3; cp /bin/busybox /tmp/miner; /tmp/miner true; echo x > /etc/motd; sleep 3600',
+    ],
   },
-] as const;
-
-/** What the pods do, in order: [namespace, pod, tty?, command]. */
-const SCENARIO: [string, string, boolean, string[]][] = [
-  ['shop', 'web', false, ['sh', '-c', 'id; hostname; ls /etc >/dev/null']],
-  ['shop', 'web', false, ['sh', '-c', 'echo "10.0.0.9 mirror" >> /etc/hosts']],
-  ['shop', 'web', false, ['sh', '-c', 'cp /bin/busybox /tmp/kit && chmod +x /tmp/kit && /tmp/kit uname -a']],
-  ['shop', 'web', true, ['sh', '-c', 'whoami; cat /etc/passwd >/dev/null']],
-  [
-    'payments',
-    'worker',
-    false,
-    ['sh', '-c', 'cat /proc/1/cgroup >/dev/null; cp /bin/busybox /usr/bin/helper'],
-  ],
-  [
-    'payments',
-    'worker',
-    false,
-    ['sh', '-c', 'echo "* * * * * root /tmp/x" > /etc/crontab; rm -f /root/.ash_history'],
-  ],
 ];
 
-export async function runDemo(argv: string[]): Promise<number> {
+/** Then, from outside, what an operator (or an intruder) does: [namespace, pod, tty, command]. */
+const EXECS: [string, string, boolean, string[]][] = [
+  ['shop', 'web', true, ['sh', '-c', 'id; cat /etc/passwd > /dev/null']],
+  ['shop', 'web', false, ['sh', '-c', 'echo "10.0.0.9 mirror" >> /etc/hosts; chmod +x /etc/hosts']],
+  ['billing', 'worker', false, ['sh', '-c', 'echo "* * * * * root /tmp/miner" > /etc/crontab']],
+];
+
+/** One readable line (or one NDJSON line) per document on stdout. */
+class ConsoleOutput implements Output {
+  private n = 0;
+  constructor(private readonly json: boolean) {}
+  write(doc: EcsDoc): void {
+    this.n++;
+    process.stdout.write(`${this.json ? serializeDoc(doc) : formatDocLine(doc)}\n`);
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+  stats(): OutputStats {
+    return { docsWritten: this.n, docsDropped: {}, queueDepth: 0 };
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
     {
-      duration: { type: 'string' },
+      json: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      seconds: { type: 'string' },
       store: { type: 'string' },
       'no-store': { type: 'boolean' },
-      json: { type: 'boolean' },
-      'lab-dir': { type: 'string' },
     },
     false,
   );
-  const duration = values.duration === undefined ? undefined : Number(values.duration);
-  if (duration !== undefined && !(duration > 0))
-    throw new UsageError('--duration takes a number of seconds > 0');
+  const seconds = values.seconds === undefined ? 20 : Number(values.seconds);
+  if (!(seconds > 0)) throw new UsageError('--seconds takes a number of seconds > 0');
+  const log = (s: string) => process.stderr.write(`d4c demo: ${s}\n`);
   if (process.getuid?.() !== 0) {
-    say('needs root (the eBPF sensor and the lab run as root): run it with sudo');
+    log('must run as root (eBPF and containerd): run it with sudo');
     return 1;
   }
-
-  const lab = labPaths(values['lab-dir']);
-  say('starting the lab (containerd with its CRI plugin, local images)...');
+  const p = labPaths();
+  const wasUp = await labRunning(p);
+  if (!wasUp) log('starting the lab node (containerd + CRI)…');
   try {
-    await labUp(
-      lab,
-      PODS.map((p) => p.image),
-      (s) => say(s),
-    );
+    await labUp(p, []);
   } catch (e) {
     if (e instanceof LabError) {
-      say(e.message);
+      log(e.message);
       return 1;
     }
     throw e;
   }
+  for (const pod of PODS) await removePod(p, pod.pod, pod.namespace).catch(() => false);
 
-  const work = mkdtempSync(join(tmpdir(), 'd4c-demo-'));
-  const ready = join(work, 'ready');
-  const agentArgs = ['agent', '--ndjson', '/dev/stdout', '--cri-socket', lab.socket, '--ready-file', ready];
-  for (const r of defaultRulePaths()) agentArgs.push('--rules', r);
-  if (values['no-store']) agentArgs.push('--no-store');
-  else if (values.store) agentArgs.push('--store', values.store);
-  const agent: ChildProcess = spawn(process.execPath, [BIN, ...agentArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const counts = new Map<string, number>();
-  const lines = createInterface({ input: agent.stdout! });
-  lines.on('line', (line) => {
-    let doc: unknown;
+  const policy = compilePolicy(parsePolicy(DEFAULT_POLICY, '<default policy>').policy!);
+  const loaded = loadRules(defaultRulePaths());
+  for (const d of loaded.diagnostics) if (d.severity === 'error') log(formatDiagnostic(d));
+
+  const outputs: Record<string, Output> = { console: new ConsoleOutput(values.json === true) };
+  const storeDir = values['no-store'] ? undefined : (values.store ?? DEFAULT_STORE_DIR);
+  if (storeDir) {
     try {
-      doc = JSON.parse(line);
-    } catch {
-      return;
-    }
-    const ds = String((doc as { data_stream?: { dataset?: string } }).data_stream?.dataset ?? 'other');
-    counts.set(ds, (counts.get(ds) ?? 0) + 1);
-    process.stdout.write(`${values.json ? line : formatDocLine(doc)}\n`);
-  });
-  const agentExit = new Promise<number>((res) => agent.once('exit', (code) => res(code ?? 1)));
-
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-
-  try {
-    const t0 = Date.now();
-    while (!existsSync(ready)) {
-      if (agent.exitCode !== null) {
-        say('the agent exited before it was ready (see above)');
-        return 1;
-      }
-      if (Date.now() - t0 > 60_000) {
-        say('the agent did not become ready within 60 s');
-        return 1;
-      }
-      await sleep(100);
-    }
-    say('agent attached; starting pods');
-    for (const p of PODS) {
-      await removePod(lab, p.pod, p.namespace).catch(() => false);
-      const r = await runPod(lab, {
-        namespace: p.namespace,
-        pod: p.pod,
-        image: p.image,
-        labels: { ...p.labels },
-        privileged: p.privileged,
-        command: ['sleep', '86400'],
-      });
-      say(
-        `pod ${p.namespace}/${p.pod} (${p.image}${p.privileged ? ', privileged' : ''}): ${r.containerId.slice(0, 12)}`,
+      mkdirSync(storeDir, { recursive: true });
+      outputs.store = await EventStore.open({ dir: storeDir });
+    } catch (e) {
+      log(
+        `cannot open the store ${storeDir} (${e instanceof Error ? e.message : String(e)}); use --no-store`,
       );
+      return 1;
     }
-    for (const [namespace, pod, tty, command] of SCENARIO) {
-      if (stopping) break;
-      await sleep(700);
-      say(`exec${tty ? ' -it' : ''} ${namespace}/${pod}: ${command.join(' ')}`);
+  }
+
+  let agent: Agent;
+  try {
+    agent = await Agent.start({
+      policy,
+      outputs,
+      rules: loaded.rules,
+      criSockets: [p.socket],
+      cluster: { name: 'd4c-lab' },
+    });
+  } catch (e) {
+    for (const o of Object.values(outputs)) await o.close().catch(() => {});
+    if (e instanceof D4cError) log(e.message);
+    else throw e;
+    return 1;
+  }
+  log(
+    `agent attached (default policy, ${loaded.rules.length} rules${storeDir ? `, store ${storeDir}` : ''}); ` +
+      `pods ${PODS.map((x) => `${x.namespace}/${x.pod}`).join(', ')} for ${seconds} s`,
+  );
+  const t0 = Date.now();
+  try {
+    for (const pod of PODS) await runPod(p, pod);
+    await sleep(4000);
+    for (const [namespace, pod, tty, command] of EXECS) {
+      log(`exec${tty ? ' -it' : ''} ${namespace}/${pod} -- ${command.join(' ')}`);
       if (tty) {
-        // A real pseudo-terminal, as `kubectl exec -it` gives: script(1) allocates it.
+        // A real pseudo-terminal, as `kubectl exec -it` has: script(1) allocates it.
         const cmd = [
           BIN,
           'lab',
           'exec',
           '-it',
           '--dir',
-          lab.dir,
+          p.dir,
           '--namespace',
           namespace,
           pod,
@@ -171,31 +172,23 @@ export async function runDemo(argv: string[]): Promise<number> {
         ]
           .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
           .join(' ');
-        spawnSync('script', ['-qc', `${process.execPath} ${cmd}`, '/dev/null'], { stdio: 'ignore' });
+        spawnSync('script', ['-qc', `'${process.execPath}' ${cmd}`, '/dev/null'], { stdio: 'ignore' });
       } else {
-        await execInPod(lab, { pod, namespace, command }).catch((e) => say(String(e)));
+        await execInPod(p, { pod, namespace, command }).catch((e) => log(String(e)));
       }
     }
-    say(
-      duration
-        ? `scenario done; watching for ${duration} s`
-        : 'scenario done; watching live (try `d4c lab exec -it --namespace shop web -- sh`), Ctrl-C to stop',
-    );
-    const until = duration ? t0 + duration * 1000 : Number.POSITIVE_INFINITY;
-    while (!stopping && Date.now() < until && agent.exitCode === null) await sleep(200);
+    await sleep(Math.max(0, seconds * 1000 - (Date.now() - t0)));
   } finally {
-    if (agent.exitCode === null) agent.kill('SIGTERM');
-    const code = await agentExit;
-    for (const p of PODS) await removePod(lab, p.pod, p.namespace).catch(() => false);
-    rmSync(work, { recursive: true, force: true });
-    const summary = [...counts].map(([k, n]) => `${k}: ${n}`).join(', ') || 'no documents';
-    say(`agent exited (${code}); ${summary}`);
-    if (!values['no-store']) {
-      say(
-        'events are in the embedded store: try `d4c query --esql "FROM logs-cloud_defend.* | STATS c = COUNT(*) BY event.action"`',
-      );
-    }
-    say('the lab is still up for you: `d4c lab ps`, `d4c lab down` to remove it');
+    await agent.stop();
+    for (const pod of PODS) await removePod(p, pod.pod, pod.namespace).catch(() => false);
+    if (!wasUp && !values.keep) await labDown(p);
+  }
+  log(formatStats(agent.stats()));
+  if (storeDir) {
+    log(`events are in ${storeDir}: try`);
+    log(
+      `  d4c query --esql 'FROM logs-cloud_defend.* | STATS n = COUNT(*) BY orchestrator.namespace, event.action'`,
+    );
   }
   return 0;
 }

@@ -7,6 +7,9 @@
 import { type CgroupIdentity, parseCgroupPath } from './cgroup.js';
 import type { ContainerMeta, MetadataSource, RuntimeEvent, SourceResult } from './types.js';
 
+/** How long a lookup waits for a source already marked unreachable. */
+const DOWN_WAIT_MS = 100;
+
 export interface ResolverOptions {
   sources: MetadataSource[];
   /** How long an ended container's entry stays; default 60 s. */
@@ -17,6 +20,12 @@ export interface ResolverOptions {
   lookupTimeoutMs?: number;
   /** How long resolve() holds a caller waiting for a lookup in flight. Default 500 ms. */
   holdMs?: number;
+  /**
+   * Once one source made for the container's runtime has answered with data, settle the lookup
+   * this long after (merging what is there) instead of waiting for slower ones, which then only
+   * fill gaps. For agents that hold events for metadata. Default: off (wait for every source).
+   */
+  partialWaitMs?: number;
   /** After an incomplete lookup, retry no sooner than this. Default 5 s. */
   retryMs?: number;
   /** Warnings (runtime unreachable, recovered). Default: stderr. */
@@ -44,6 +53,8 @@ interface Entry {
   meta: ContainerMeta;
   /** Settles when every source answered or timed out. */
   ready?: Promise<void>;
+  /** Settles as soon as the sources made for the container's runtime answered (one at least ok). */
+  early?: Promise<void>;
   retryAt: number;
 }
 
@@ -68,7 +79,10 @@ export class ContainerResolver {
   private readonly down = new Set<string>();
   private readonly stops: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
-  private readonly o: Required<Omit<ResolverOptions, 'sources'>> & { sources: MetadataSource[] };
+  private readonly o: Required<Omit<ResolverOptions, 'sources' | 'partialWaitMs'>> & {
+    sources: MetadataSource[];
+    partialWaitMs?: number;
+  };
 
   constructor(opts: ResolverOptions) {
     this.o = {
@@ -141,6 +155,7 @@ export class ContainerResolver {
       let timer: NodeJS.Timeout | undefined;
       const held = await Promise.race([
         e.ready.then(() => true),
+        ...(e.early ? [e.early.then(() => true)] : []),
         new Promise<boolean>((r) => {
           timer = setTimeout(() => r(false), this.o.holdMs);
         }),
@@ -184,6 +199,11 @@ export class ContainerResolver {
       this.entries.delete(ev.id);
       const fresh = this.insert(ev.id);
       if (e?.meta.runtimeHint) fresh.meta.runtimeHint = e.meta.runtimeHint;
+      else {
+        // The source that saw it start is made for its runtime: ask it (and its peers) first.
+        const from = this.o.sources.find((s) => s.name === ev.source);
+        if (from?.runtimes[0] !== undefined) fresh.meta.runtimeHint = from.runtimes[0];
+      }
       if (e?.meta.pod && !e.meta.complete) fresh.meta.pod = e.meta.pod;
       this.fetch(fresh);
     } else {
@@ -211,6 +231,39 @@ export class ContainerResolver {
     if (hint) applyHint(e.meta, hint);
     const sources = orderSources(this.o.sources, e.meta.runtimeHint);
     const results: Array<SourceResult | undefined> = new Array(sources.length);
+    // The sources for this runtime come first: once they all answered (one at least with data),
+    // the entry is complete and waiters go on; a slow or dead unrelated source (e.g. a Docker API
+    // socket nobody serves) only fills gaps later.
+    const rt = e.meta.runtimeHint;
+    const own = rt === undefined ? 0 : sources.filter((s) => s.runtimes.includes(rt)).length;
+    let markEarly!: () => void;
+    e.early = new Promise<void>((r) => {
+      markEarly = r;
+    });
+    let early = false;
+    let partialTimer: NodeJS.Timeout | undefined;
+    const goEarly = () => {
+      if (early) return;
+      early = true;
+      if (partialTimer) clearTimeout(partialTimer);
+      this.merge(e, results);
+      markEarly();
+    };
+    const checkEarly = () => {
+      if (own === 0 || early) return;
+      let anyOk = false;
+      let pending = false;
+      for (let j = 0; j < own; j++) {
+        const r = results[j];
+        if (r === undefined) pending = true;
+        else if (r.status === 'ok') anyOk = true;
+      }
+      if (!anyOk) return;
+      if (!pending) goEarly();
+      // One source for this runtime has answered and another is slow (a busy API service): go on
+      // with what is there shortly; the slow one fills gaps when it answers.
+      else if (this.o.partialWaitMs !== undefined) partialTimer ??= setTimeout(goEarly, this.o.partialWaitMs);
+    };
     const settle = () => {
       this.merge(e, results);
       e.retryAt = this.o.now() + this.o.retryMs;
@@ -219,7 +272,12 @@ export class ContainerResolver {
       this.counters.sourceLookups++;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((r) => {
-        timer = setTimeout(() => r('timeout'), this.o.lookupTimeoutMs);
+        // A source already known to be down gets a short wait: a dead socket must not hold every
+        // new container's events for the full timeout (its late answer is still merged).
+        const limit = this.down.has(s.name)
+          ? Math.min(this.o.lookupTimeoutMs, DOWN_WAIT_MS)
+          : this.o.lookupTimeoutMs;
+        timer = setTimeout(() => r('timeout'), limit);
       });
       const call = s.inspect(e.meta.id).catch(
         (err: unknown): SourceResult => ({ status: 'error', error: String(err) }), // sources must not reject; be safe
@@ -239,10 +297,14 @@ export class ContainerResolver {
       }
       results[i] = r;
       this.note(s, r);
+      if (i < own) checkEarly();
     };
     e.ready = Promise.all(sources.map(one)).then(() => {
+      if (partialTimer) clearTimeout(partialTimer);
+      early = true;
       settle();
       e.ready = undefined;
+      markEarly();
     });
   }
 

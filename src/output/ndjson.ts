@@ -53,11 +53,25 @@ export class NdjsonOutput {
       this.stats.dropped++;
       return;
     }
-    const line = `${JSON.stringify(doc)}\n`;
+    this.writeLine(JSON.stringify(doc));
+  }
+
+  /** Queues one already serialised document (no newline). */
+  writeLine(text: string): void {
+    if (this.closed) {
+      this.stats.dropped++;
+      return;
+    }
+    const line = `${text}\n`;
     this.chunks.push(line);
     this.pendingBytes += line.length;
     this.pendingDocs++;
     if (this.pendingBytes >= this.maxBufferBytes) this.flush();
+  }
+
+  /** Documents accepted and not yet written. */
+  get pending(): number {
+    return this.pendingDocs;
   }
 
   /** Writes everything buffered. Synchronous: a flush that returns has reached the kernel. */

@@ -79,6 +79,7 @@ export function evaluateEntryLeader(
     // Resolved only when needed and once: a lookup may read /proc, and counts when it fails.
     parent = knownParent === undefined ? rel.parentOf(e) : (knownParent ?? undefined);
     if (leads && parent) self = entryTypeUnderParent(e, tty, parent.name);
+    if (leads && self === null && enteredFromOutside(e, parent)) self = 'container';
   }
   if (self !== null) {
     e.entryType = self;
@@ -97,6 +98,19 @@ export function evaluateEntryLeader(
     e.entryType = 'unknown';
     e.entryLeader = e;
   }
+}
+
+/**
+ * A session leader in a child pid namespace whose parent is outside that namespace, or already
+ * gone, entered the container from outside (`kubectl exec`, `podman exec`). Elastic recognises
+ * this by the parent's name (containerd-shim, runc, conmon); under CRI exec the parent is a
+ * short-lived `runc init` that has exited before anyone can read its name, so the namespace
+ * boundary decides, whatever the runtime.
+ */
+function enteredFromOutside(e: ProcessEntry, parent: ProcessEntry | undefined): boolean {
+  if (e.vpid <= 0 || e.vpid === e.pid || startsWithAny(e.name, FILTERED)) return false;
+  if (parent === undefined) return true;
+  return parent.pidNsInum !== 0 && e.pidNsInum !== 0 && parent.pidNsInum !== e.pidNsInum;
 }
 
 function inheritable(rel: ProcessEntry | undefined, e: ProcessEntry): ProcessEntry | null {

@@ -342,6 +342,29 @@ describe('leaders', () => {
     });
   });
 
+  it('container: an exec whose runc parent is already gone leads by the pid-namespace boundary', () => {
+    // CRI exec: `runc init` forks the command into the container's pid namespace and exits
+    // before its name can be read; the session leader's parent is unknown to the table.
+    const { t } = table();
+    const CONTAINER_NS = 4026532999;
+    const sh = facts(870, 3 * S, { ppid: 869, vpid: 7, pidNsInum: CONTAINER_NS, ttyMajor: 136, ttyMinor: 1 });
+    t.onExec(exec(sh, '/bin/sh', ['sh', '-i']));
+    expect(t.snapshot(870)).toMatchObject({
+      interactive: true,
+      entry_leader: { pid: 870, same_as_process: true, entry_meta: { type: 'container' } },
+    });
+    // A parent on the host side of the boundary, whatever its name, gives the same answer.
+    t.onExec(exec(facts(880, S, { ppid: 1, comm: 'youki' }), '/usr/bin/youki', ['youki', 'exec']));
+    t.onExec(exec(facts(881, 2 * S, { ppid: 880, vpid: 9, pidNsInum: CONTAINER_NS }), '/bin/sh', ['sh']));
+    expect(t.snapshot(881)!.entry_leader).toMatchObject({ pid: 881, entry_meta: { type: 'container' } });
+    // A setsid inside the container (parent in the same namespace) inherits instead.
+    t.onExec(exec(facts(882, 4 * S, { ppid: 881, vpid: 10, pidNsInum: CONTAINER_NS }), '/bin/sh', ['sh']));
+    expect(t.snapshot(882)!.entry_leader).toMatchObject({ pid: 881, same_as_process: false });
+    // A host process (vpid == pid) with an unknown parent is not a container entry.
+    t.onExec(exec(facts(890, 5 * S, { ppid: 889 }), '/bin/bash', ['bash']));
+    expect(t.snapshot(890)!.entry_leader?.entry_meta?.type).not.toBe('container');
+  });
+
   it('runtime internals never lead', () => {
     const { t } = table();
     t.onExec(exec(facts(700, S, { ppid: 1 }), '/usr/bin/conmon', ['conmon']));

@@ -1,0 +1,591 @@
+// The agent: one process per node wiring sensor ▶ process table ▶ container resolver ▶ policy ▶
+// ECS builder ▶ outputs, with the detection engine fed every emitted document. See docs/agent.md.
+
+import type { ContainerResolver } from '../container/index.js';
+import {
+  type CgroupIdentity,
+  type ContainerMeta,
+  createResolver,
+  scanRunningContainers,
+} from '../container/index.js';
+import type { EventIdGenerator } from '../ecs/event-id.js';
+import {
+  createEcsBuilder,
+  dataStreamName,
+  type EcsBuilder,
+  type EcsDocument,
+  type FileActionKind,
+  type FileChange,
+  filePolicyEvent,
+  type PolicyOutcome,
+  type ProcessInfo,
+  processPolicyEvent,
+  randomEventIds,
+} from '../ecs/index.js';
+import type { Output } from '../output/index.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { type ProcessEntry, ProcessTable } from '../process/index.js';
+import { type LoadedRule, RuleEngine } from '../rules/index.js';
+import {
+  d4cOperations,
+  type FileEvent,
+  type Sensor,
+  type SensorEvent,
+  type SensorStats,
+  startSensor,
+} from '../sensor/index.js';
+import { ProcessAdapter, taskFacts } from './adapter.js';
+import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from './context.js';
+import { detectionDoc } from './detections.js';
+import { agentContext, capLastCap, hostContext } from './host.js';
+import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  policy: CompiledPolicy;
+  outputs: Record<string, Output>;
+  rules?: readonly LoadedRule[];
+  includeHost?: boolean;
+  cluster?: Cluster;
+  /** CRI sockets to ask (default: the standard ones present, and the lab's). */
+  criSockets?: string[];
+  /** Docker-compatible API sockets (default: the standard ones present). */
+  dockerSockets?: string[];
+  /** Longest hold of an event for its container's metadata (default 200 ms). */
+  holdMs?: number;
+  /** Most events held at once; beyond, events go out with what is known (default 50,000). */
+  maxHeld?: number;
+  ringBytes?: number;
+  /** Warnings (runtime unreachable, handling errors): default stderr. */
+  onWarning?: (message: string) => void;
+}
+
+type Held =
+  | {
+      kind: 'process';
+      action: 'fork' | 'exec' | 'end';
+      info: ProcessInfo;
+      timeNs: bigint;
+      entry: ProcessEntry;
+      cid: string | undefined;
+      identity: CgroupIdentity | undefined;
+      held: boolean;
+    }
+  | {
+      kind: 'file';
+      file: FileChange;
+      info: ProcessInfo;
+      timeNs: bigint;
+      entry: ProcessEntry;
+      cid: string | undefined;
+      identity: CgroupIdentity | undefined;
+      held: boolean;
+    };
+
+const HOOK = {
+  fork: 'tracepoint__sched_process_fork',
+  exec: 'tracepoint__sched_process_exec',
+  end: 'tracepoint__sched_process_exit',
+} as const;
+const FILE_HOOK: Record<string, string> = {};
+
+const START_QUEUE_MAX = 200_000;
+
+export class Agent {
+  private readonly c: AgentCounters = newCounters();
+  private readonly started = Date.now();
+  private readonly table: ProcessTable;
+  private readonly adapter: ProcessAdapter;
+  private readonly builder: EcsBuilder;
+  private readonly contexts: ContainerContexts;
+  private readonly engine: RuleEngine | undefined;
+  private readonly alertIds: EventIdGenerator = randomEventIds();
+  private readonly warn: (m: string) => void;
+  /** Outcome of the logged fork/exec of a process: its exit is logged too, with it. */
+  private readonly logged = new WeakMap<ProcessEntry, PolicyOutcome>();
+  /** Events waiting (in order) for a container lookup; everything behind the first one waits too. */
+  private queue: Held[] = [];
+  private qHead = 0;
+  private readonly inFlight = new Set<string>();
+  /** Results of resolve() for ids whose first lookup outlived the hold. */
+  private readonly fallback = new Map<string, ContainerMeta>();
+  private startup: SensorEvent[] | undefined = [];
+  private kernel: SensorStats | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly holdMs: number;
+  private readonly maxHeld: number;
+  private warnedErrors = 0;
+  private lastRuleDoc: EcsDocument | undefined;
+
+  private constructor(
+    private readonly o: AgentOptions,
+    private readonly sensor: Sensor,
+    private readonly resolver: ContainerResolver,
+  ) {
+    this.warn = o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`));
+    this.holdMs = o.holdMs ?? 200;
+    this.maxHeld = o.maxHeld ?? 50_000;
+    const agent = agentContext(AGENT_VERSION);
+    const host = hostContext();
+    this.table = new ProcessTable({ agentId: agent.id });
+    this.adapter = new ProcessAdapter(this.table);
+    this.builder = createEcsBuilder({ agent, host, capLastCap: capLastCap() });
+    this.contexts = new ContainerContexts(o.cluster);
+    if (o.rules && o.rules.length > 0) this.engine = new RuleEngine(o.rules);
+  }
+
+  /**
+   * Starts the sensor (and waits until it is attached), then bootstraps the process table from
+   * /proc (events that arrive meanwhile are queued and replayed), then primes the container cache
+   * with the containers already running. Rejects with the sensor's D4cError when it cannot attach.
+   */
+  static async start(o: AgentOptions): Promise<Agent> {
+    const sensor = startSensor({ includeHost: o.includeHost === true, ringBytes: o.ringBytes });
+    const resolver = createResolver({
+      holdMs: o.holdMs ?? 200,
+      // Settle with the first answering source of the container's runtime soon, so that a busy
+      // API service does not make the hold run out (it fills gaps when it answers).
+      partialWaitMs: 50,
+      ...(o.criSockets ? { criSockets: o.criSockets } : {}),
+      ...(o.dockerSockets ? { sockets: o.dockerSockets } : {}),
+      onWarning: o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`)),
+    });
+    const agent = new Agent(o, sensor, resolver);
+    sensor.on('event', (e) => agent.onEvent(e));
+    sensor.on('error', (e) => agent.warn(`sensor: ${e.message}`));
+    try {
+      await sensor.ready;
+    } catch (e) {
+      await sensor.stop().catch(() => {});
+      throw e;
+    }
+    resolver.start();
+    const scan = scanRunningContainers().then((s) => {
+      resolver.prime([...s.containers.values()].map((c) => c.identity));
+    });
+    await agent.table.bootstrap();
+    await scan;
+    const queued = agent.startup ?? [];
+    agent.startup = undefined;
+    for (const e of queued) agent.handle(e);
+    agent.statsTimer = setInterval(() => void agent.pollKernel(), 2000);
+    agent.statsTimer.unref();
+    await agent.pollKernel();
+    return agent;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private onEvent(e: SensorEvent): void {
+    if (this.startup !== undefined) {
+      if (this.startup.length < START_QUEUE_MAX) {
+        this.startup.push(e);
+        this.c.startupQueued++;
+      } else this.c.startupDropped++;
+      return;
+    }
+    this.handle(e);
+  }
+
+  /** One record: counted, handled, and never allowed to take the agent down. */
+  handle(e: SensorEvent): void {
+    try {
+      this.c.eventsSeen[e.kind]++;
+      this.dispatch(e);
+    } catch (err) {
+      this.c.handleErrors++;
+      if (this.warnedErrors++ < 5)
+        this.warn(`event skipped (${e?.kind}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private dispatch(e: SensorEvent): void {
+    const task = taskFacts(e);
+    const timeNs = e.ts;
+    switch (e.kind) {
+      case 'fork': {
+        const entry = this.table.onFork({ task, timeNs, parentStartNs: e.parentStartTime });
+        if (!entry) return;
+        // runc's init forks (runc:[1:CHILD] → runc:[2:INIT]) are the runtime setting up, not the workload.
+        if (isRuntimeSetup(e.comm)) {
+          this.c.runtimeSetupDropped++;
+          return;
+        }
+        this.processEvent('fork', entry, e);
+        return;
+      }
+      case 'exec': {
+        const entry = this.table.onExec({
+          task,
+          timeNs,
+          filename: e.executable || e.filenamePath,
+          argv: e.args,
+          cwd: e.cwd,
+        });
+        this.processEvent('exec', entry, e);
+        return;
+      }
+      case 'exit': {
+        const entry = this.table.onExit({ task, timeNs, exitCode: e.exitCode });
+        if (!entry) return;
+        // Logged iff its fork/exec was; that decision may still be in the hold queue (ordered).
+        if (!this.logged.has(entry) && this.queue.length === this.qHead) {
+          this.c.endsSkipped++;
+          return;
+        }
+        this.enqueue(this.held('process', entry, e, 'end'));
+        return;
+      }
+      case 'setsid':
+        this.table.onSetsid({ task, timeNs });
+        return;
+      case 'file':
+        this.fileEvent(e, task);
+        return;
+    }
+  }
+
+  private processEvent(action: 'fork' | 'exec', entry: ProcessEntry, e: SensorEvent): void {
+    if (!this.o.policy.wants('process', action)) {
+      this.c.policySkipped++;
+      return;
+    }
+    this.enqueue(this.held('process', entry, e, action));
+  }
+
+  private fileEvent(e: FileEvent, task: ReturnType<typeof taskFacts>): void {
+    if (isRuntimeSetup(e.comm)) {
+      this.c.runtimeSetupDropped++;
+      return;
+    }
+    let entry = this.table.get(e.tgid);
+    if (!entry || Math.abs(entry.startNs - e.startTime) > 20e6) {
+      // Unknown process (or a reused pid): the table makes its entry from the record (and /proc).
+      this.c.unknownProcessFileEvents++;
+      entry = this.table.onSetsid({ task, timeNs: e.ts });
+    }
+    let info: ProcessInfo | undefined;
+    for (const change of d4cOperations(e)) {
+      if (!this.o.policy.wants('file', change.operation)) {
+        this.c.policySkipped++;
+        continue;
+      }
+      info ??= this.adapter.info(entry, e, false);
+      const renameSource = e.op === 'rename' && change.path !== e.path;
+      const file: FileChange = {
+        path: change.path,
+        operation: change.operation,
+        action: fileAction(e),
+      };
+      if (e.op === 'rename' && !renameSource && e.origPath !== undefined) file.originalPath = e.origPath;
+      if (e.mode !== 0 && e.op !== 'unlink' && e.op !== 'rmdir' && !renameSource) {
+        // chmod by path gives permission bits only: ECS file.mode is the permission bits anyway.
+        file.mode = e.mode;
+      }
+      if (e.ino !== 0n && !renameSource) file.inode = e.ino;
+      const h = this.held('file', entry, e, undefined, info) as Extract<Held, { kind: 'file' }>;
+      h.file = file;
+      this.enqueue(h);
+    }
+  }
+
+  private held(
+    kind: 'process' | 'file',
+    entry: ProcessEntry,
+    e: SensorEvent,
+    action: 'fork' | 'exec' | 'end' | undefined,
+    info?: ProcessInfo,
+  ): Held {
+    const identity = this.resolver.identify(e.cgroupPath);
+    const base = {
+      info: info ?? this.adapter.info(entry, e, action === 'end'),
+      timeNs: BigInt(Math.round(e.ts)),
+      entry,
+      cid: identity?.id,
+      identity,
+      held: false,
+    };
+    return kind === 'process'
+      ? { kind: 'process', action: action ?? 'fork', ...base }
+      : { kind: 'file', file: undefined as unknown as FileChange, ...base };
+  }
+
+  // ------------------------------------------------------------------ holding for metadata
+
+  private metaNow(h: Held): ContainerMeta | undefined {
+    if (h.cid === undefined) return undefined;
+    return this.resolver.lookup(h.cid, h.identity) ?? this.fallback.get(h.cid);
+  }
+
+  private enqueue(h: Held): void {
+    const pending = this.queue.length - this.qHead;
+    if (pending === 0) {
+      if (h.cid === undefined || this.metaNow(h) !== undefined) {
+        this.finish(h);
+        return;
+      }
+    } else if (pending >= this.maxHeld) {
+      // Bounded: the oldest goes out now with what is known.
+      this.c.holdOverflow++;
+      this.release(this.queue[this.qHead++]!);
+    }
+    if (h.cid !== undefined && !this.inFlight.has(h.cid) && this.metaNow(h) === undefined)
+      this.hold(h.cid, h.identity);
+    h.held = true;
+    this.c.held++;
+    this.queue.push(h);
+  }
+
+  private hold(id: string, identity: CgroupIdentity | undefined): void {
+    this.inFlight.add(id);
+    void this.resolver.resolve(id, identity).then((meta) => {
+      this.inFlight.delete(id);
+      if (this.resolver.lookup(id, identity) === undefined) {
+        if (this.fallback.size > 4096) this.fallback.clear();
+        this.fallback.set(id, meta);
+      } else this.fallback.delete(id);
+      this.drain(false);
+    });
+  }
+
+  /** Releases held events in order while the head's metadata is there (or `force`). */
+  private drain(force: boolean): void {
+    while (this.qHead < this.queue.length) {
+      const h = this.queue[this.qHead]!;
+      if (!force && h.cid !== undefined && this.metaNow(h) === undefined) {
+        if (!this.inFlight.has(h.cid)) this.hold(h.cid, h.identity);
+        break;
+      }
+      this.qHead++;
+      this.release(h);
+    }
+    if (this.qHead === this.queue.length) {
+      this.queue = [];
+      this.qHead = 0;
+    } else if (this.qHead > 4096) {
+      this.queue = this.queue.slice(this.qHead);
+      this.qHead = 0;
+    }
+  }
+
+  private release(h: Held): void {
+    try {
+      this.finish(h);
+    } catch (err) {
+      this.c.handleErrors++;
+      if (this.warnedErrors++ < 5)
+        this.warn(`event skipped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ policy, documents, outputs
+
+  private containerCtx(h: Held): ContainerCtx | undefined {
+    if (h.cid === undefined || h.identity === undefined) return undefined;
+    const meta = this.metaNow(h);
+    return meta ? this.contexts.of(meta) : this.contexts.bare(h.identity);
+  }
+
+  private finish(h: Held): void {
+    const ctx = this.containerCtx(h);
+    const complete = ctx === undefined || ctx.complete;
+    if (h.held && !complete) this.c.heldIncomplete++;
+    let doc: EcsDocument;
+    let outcome: PolicyOutcome;
+    if (h.kind === 'process') {
+      const input = {
+        timeNs: h.timeNs,
+        process: h.info,
+        container: ctx?.container,
+        orchestrator: ctx?.orchestrator,
+        hookPoint: HOOK[h.action],
+        policy: undefined as PolicyOutcome | undefined,
+      };
+      if (h.action === 'end') {
+        const started = this.logged.get(h.entry);
+        if (!started) {
+          this.c.endsSkipped++;
+          return;
+        }
+        outcome = started;
+      } else {
+        const d = this.o.policy.decide(processPolicyEvent(h.action, input));
+        this.countDecision(h.action, d.actions);
+        if (d.actions.length === 0) return;
+        outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
+      }
+      input.policy = outcome;
+      doc =
+        h.action === 'fork'
+          ? this.builder.processForkDoc(input)
+          : h.action === 'exec'
+            ? this.builder.processExecDoc(input)
+            : this.builder.processEndDoc(input);
+      if (h.action === 'end') this.c.endsLogged++;
+    } else {
+      const file = h.file;
+      if (ctx?.meta) {
+        const m = mountKind(ctx.meta, file.path);
+        if (m !== undefined) file.mount = m;
+      }
+      const input = {
+        timeNs: h.timeNs,
+        process: h.info,
+        file,
+        container: ctx?.container,
+        orchestrator: ctx?.orchestrator,
+        hookPoint: fileHook(h),
+        policy: undefined as PolicyOutcome | undefined,
+      };
+      const d = this.o.policy.decide(filePolicyEvent(input));
+      this.countDecision(file.operation, d.actions);
+      if (d.actions.length === 0) return;
+      outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
+      input.policy = outcome;
+      doc = this.builder.fileDoc(input);
+    }
+    (doc.cloud_defend as Record<string, unknown>).metadata_complete = complete;
+    if (!complete) this.c.docsIncompleteMetadata++;
+    const docs = this.builder.route(doc, outcome);
+    if (docs.length === 0) return;
+    if (h.kind === 'process' && h.action !== 'end' && outcome.actions?.includes('log')) {
+      // Its end is logged with this decision (end is no policy operation).
+      this.logged.set(h.entry, { matchedSelectors: outcome.matchedSelectors, actions: ['log'] });
+    }
+    for (const d of docs) this.write(d);
+    if (this.engine) this.detect(docs[0]!);
+  }
+
+  private countDecision(op: string, actions: readonly string[]): void {
+    const p = this.c.policyActions;
+    if (actions.length === 0) {
+      const k = `${op}.none`;
+      p[k] = (p[k] ?? 0) + 1;
+      return;
+    }
+    for (const a of actions) {
+      const k = `${op}.${a}`;
+      p[k] = (p[k] ?? 0) + 1;
+    }
+  }
+
+  private write(doc: EcsDocument): void {
+    const stream = dataStreamName(doc.data_stream);
+    this.c.docsEmitted[stream] = (this.c.docsEmitted[stream] ?? 0) + 1;
+    for (const out of Object.values(this.o.outputs))
+      out.write(doc as unknown as Record<string, unknown>, stream);
+  }
+
+  private detect(doc: EcsDocument): void {
+    const engine = this.engine!;
+    this.c.rulesEvents++;
+    this.lastRuleDoc = doc;
+    for (const d of engine.push(doc)) {
+      this.c.ruleDetections++;
+      this.write(detectionDoc(d, doc, this.builder.fragments.streams.alerts, this.alertIds));
+    }
+  }
+
+  // ------------------------------------------------------------------ stats, stop
+
+  private async pollKernel(): Promise<void> {
+    try {
+      this.kernel = await this.sensor.stats();
+    } catch {
+      // the sensor is gone; the last counters stay
+    }
+  }
+
+  stats(): AgentStats {
+    const t = this.table.stats();
+    const outputs: AgentStats['outputs'] = {};
+    for (const [name, o] of Object.entries(this.o.outputs)) outputs[name] = o.stats();
+    const engine = this.engine?.stats();
+    return {
+      ...this.c,
+      eventsSeen: { ...this.c.eventsSeen },
+      docsEmitted: { ...this.c.docsEmitted },
+      policyActions: { ...this.c.policyActions },
+      ruleSuppressed: engine?.suppressed ?? 0,
+      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+      kernel: this.kernel?.kernel,
+      sensor: this.kernel?.user,
+      processTable: {
+        size: t.size,
+        live: t.live,
+        exited: t.exited,
+        unknownPidEvents: t.unknownPidEvents,
+        evicted: t.evictedExpired + t.evictedExitedForCap + t.evictedLiveForCap,
+      },
+      containers: { ...this.resolver.counters, cached: this.resolver.size },
+      holdQueue: this.queue.length - this.qHead,
+      outputs,
+      rssBytes: process.memoryUsage.rss(),
+    };
+  }
+
+  /** Final sensor counters, detach, release everything held, flush rules and outputs. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.statsTimer) clearInterval(this.statsTimer);
+      await this.pollKernel();
+      await this.sensor.stop();
+      if (this.startup) {
+        const q = this.startup;
+        this.startup = undefined;
+        for (const e of q) this.handle(e);
+      }
+      this.drain(true);
+      if (this.engine) {
+        const last = this.lastRuleDoc;
+        for (const d of this.engine.flush()) {
+          this.c.ruleDetections++;
+          if (last) this.write(detectionDoc(d, last, this.builder.fragments.streams.alerts, this.alertIds));
+        }
+      }
+      this.resolver.stop();
+      await Promise.all(Object.values(this.o.outputs).map((o) => o.close()));
+    })();
+    return this.stopping;
+  }
+}
+
+function isRuntimeSetup(comm: string): boolean {
+  return comm.startsWith('runc:[') || comm.startsWith('crun:[');
+}
+
+function fileAction(e: FileEvent): FileActionKind {
+  switch (e.op) {
+    case 'open':
+    case 'creat':
+      return e.created ? 'creation' : 'open';
+    case 'mknod':
+    case 'symlink':
+      return 'creation';
+    case 'link':
+      return 'link';
+    case 'rename':
+      return 'rename';
+    case 'truncate':
+    case 'ftruncate':
+      return 'truncate';
+    case 'chmod':
+    case 'fchmod':
+      return 'chmod';
+    case 'unlink':
+    case 'rmdir':
+      return 'deletion';
+  }
+}
+
+function fileHook(h: Held): string {
+  const op = h.kind === 'file' ? h.file.action : 'file';
+  let s = FILE_HOOK[op];
+  if (s === undefined) {
+    s = `tracepoint__syscalls__${op}`;
+    FILE_HOOK[op] = s;
+  }
+  return s;
+}

@@ -1,0 +1,109 @@
+// The agent's counters: one plain object, read by `--stats` and by the metrics endpoint
+// (`agent.stats()`). Every drop anywhere in the pipeline has a counter here.
+import type { ResolverCounters } from '../container/index.js';
+import type { OutputStats } from '../output/index.js';
+import type { KernelCounters, UserCounters } from '../sensor/index.js';
+
+export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file';
+
+export interface AgentCounters {
+  /** Sensor records handled, by kind. */
+  eventsSeen: Record<EventKind, number>;
+  /** Documents written, by data stream name. */
+  docsEmitted: Record<string, number>;
+  /** Policy decisions by operation and action (`exec.log`, `createExecutable.alert`, `fork.none`). */
+  policyActions: Record<string, number>;
+  /** Events whose operation no response can match: not built at all (compiled policy's wants()). */
+  policySkipped: number;
+  /** Setup records of the runtime (`runc:[N:...]` before the container's first exec), dropped. */
+  runtimeSetupDropped: number;
+  /** Per-event handling failures (the record was counted and skipped; the agent went on). */
+  handleErrors: number;
+  /** File records of a process the table did not know (entry created from the record). */
+  unknownProcessFileEvents: number;
+  /** Events held for container metadata; released after the lookup (or its time bound). */
+  held: number;
+  /** Held events released with incomplete metadata (lookup slower than the hold). */
+  heldIncomplete: number;
+  /** Events emitted without waiting because the hold queue was full. */
+  holdOverflow: number;
+  /** Documents emitted with `cloud_defend.metadata_complete: false`. */
+  docsIncompleteMetadata: number;
+  /** Events that arrived before the /proc bootstrap finished and were replayed after it. */
+  startupQueued: number;
+  /** ...and those dropped because that queue was full. */
+  startupDropped: number;
+  /** End documents written (exit of a process whose fork/exec was logged). */
+  endsLogged: number;
+  /** Exits of processes whose start was not logged: no end document. */
+  endsSkipped: number;
+  /** Rule engine: documents pushed and detections written. */
+  rulesEvents: number;
+  ruleDetections: number;
+  ruleSuppressed: number;
+}
+
+export interface AgentStats extends AgentCounters {
+  uptimeSeconds: number;
+  /** Kernel-side counters as of the last poll (ring buffer losses, truncations). */
+  kernel: KernelCounters | undefined;
+  /** User-space side of the sensor: frames, bytes, decoded events, decode errors. */
+  sensor: UserCounters | undefined;
+  processTable: { size: number; live: number; exited: number; unknownPidEvents: number; evicted: number };
+  containers: ResolverCounters & { cached: number };
+  holdQueue: number;
+  outputs: Record<string, OutputStats>;
+  rssBytes: number;
+}
+
+export function newCounters(): AgentCounters {
+  return {
+    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0 },
+    docsEmitted: {},
+    policyActions: {},
+    policySkipped: 0,
+    runtimeSetupDropped: 0,
+    handleErrors: 0,
+    unknownProcessFileEvents: 0,
+    held: 0,
+    heldIncomplete: 0,
+    holdOverflow: 0,
+    docsIncompleteMetadata: 0,
+    startupQueued: 0,
+    startupDropped: 0,
+    endsLogged: 0,
+    endsSkipped: 0,
+    rulesEvents: 0,
+    ruleDetections: 0,
+    ruleSuppressed: 0,
+  };
+}
+
+/** A compact one-line summary for `--stats` on stderr. */
+export function formatStats(s: AgentStats): string {
+  const k = s.kernel;
+  const drops = k ? Object.values(k.ringFull).reduce((a, b) => a + b, 0) : 0;
+  const trunc = k ? k.truncatedStrings + k.truncatedPaths + k.truncatedArgv + k.pathDepthExceeded : 0;
+  const parts = [
+    `up=${s.uptimeSeconds}s`,
+    `seen=${JSON.stringify(s.eventsSeen)}`,
+    `emitted=${JSON.stringify(s.docsEmitted)}`,
+    `kernel_drops=${drops}`,
+    `truncations=${trunc}`,
+    `decode_errors=${s.sensor?.decodeErrors ?? 0}`,
+    `handle_errors=${s.handleErrors}`,
+    `runtime_setup_dropped=${s.runtimeSetupDropped}`,
+    `proc_table=${s.processTable.size}`,
+    `container_lookups=${s.containers.lookups}(miss ${s.containers.misses}, timeouts ${s.containers.timeouts})`,
+    `held=${s.held}(incomplete ${s.heldIncomplete}, queue ${s.holdQueue})`,
+    `policy=${JSON.stringify(s.policyActions)}`,
+    `outputs=${Object.entries(s.outputs)
+      .map(
+        ([n, o]) =>
+          `${n}:${o.docsWritten}w/${Object.values(o.docsDropped).reduce((a, b) => a + b, 0)}d/q${o.queueDepth}`,
+      )
+      .join(',')}`,
+    `detections=${s.ruleDetections}`,
+  ];
+  return `d4c agent stats: ${parts.join(' ')}`;
+}

@@ -1,0 +1,154 @@
+// `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
+// document as NDJSON and into the embedded store. See docs/agent.md.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, type AgentStats, formatStats, NdjsonSink } from '../agent/index.js';
+import type { Output } from '../output/index.js';
+import { EventStore } from '../output/store/index.js';
+import { compilePolicy } from '../policy/compile.js';
+import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
+import { type LoadedRule, loadRules } from '../rules/index.js';
+import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
+import { parse, UsageError } from './args.js';
+import { readPolicyFile } from './policy.js';
+
+export const DEFAULT_STORE_DIR = '/var/lib/d4c/store';
+
+const USAGE =
+  'usage: d4c agent [--policy FILE] [--ndjson PATH] [--include-host] [--stats] [--store DIR | --no-store] ' +
+  '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]';
+
+/** One sentence per cause the sensor reports (its D4cError codes), saying how to fix it. */
+const SENSOR_HINTS: Record<string, string> = {
+  'D4C-SEN-011': 'the agent must run as root (it loads eBPF programs): run it with sudo',
+  'D4C-SEN-012':
+    'this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): use a kernel built with CONFIG_DEBUG_INFO_BTF=y',
+  'D4C-SEN-013': 'tracefs is not available: mount it with `mount -t tracefs nodev /sys/kernel/tracing`',
+  'D4C-SEN-014':
+    'the kernel refused the eBPF programs: run `d4c sensor events` with --verbose loader output to see the verifier log',
+  'D4C-SEN-015':
+    'attaching the tracepoints failed: check that tracefs is mounted and that no security module forbids perf events',
+  'D4C-SEN-018': 'the eBPF sensor is not built: run scripts/build-bpf.sh (or scripts/install.sh)',
+};
+
+function fail(message: string): number {
+  process.stderr.write(`d4c agent: ${message}\n`);
+  return 1;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      policy: { type: 'string' },
+      ndjson: { type: 'string' },
+      'include-host': { type: 'boolean' },
+      stats: { type: 'boolean' },
+      'stats-interval': { type: 'string' },
+      store: { type: 'string' },
+      'no-store': { type: 'boolean' },
+      rules: { type: 'string', multiple: true },
+      'cluster-name': { type: 'string' },
+      'cluster-id': { type: 'string' },
+      'cri-socket': { type: 'string', multiple: true },
+      duration: { type: 'string' },
+      'ready-file': { type: 'string' },
+      'hold-ms': { type: 'string' },
+    },
+    false,
+  );
+  void positionals;
+  if (values.store !== undefined && values['no-store'])
+    throw new UsageError(`--store and --no-store exclude each other\n${USAGE}`);
+  const duration = values.duration === undefined ? undefined : Number(values.duration);
+  if (duration !== undefined && !(duration > 0))
+    throw new UsageError('--duration takes a number of seconds > 0');
+  const statsEvery = values['stats-interval'] === undefined ? 10 : Number(values['stats-interval']);
+  if (!(statsEvery > 0)) throw new UsageError('--stats-interval takes a number of seconds > 0');
+  const holdMs = values['hold-ms'] === undefined ? undefined : Number(values['hold-ms']);
+  if (holdMs !== undefined && !(holdMs >= 0)) throw new UsageError('--hold-ms takes a number >= 0');
+
+  // Cheap checks first, each one sentence with the fix.
+  if (process.getuid?.() !== 0) return fail('must run as root (it loads eBPF programs): run it with sudo');
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return fail(SENSOR_HINTS['D4C-SEN-012']!);
+
+  // Policy: the validator's FILE:LINE:COL lines, exit 1.
+  const policyFile = values.policy;
+  let text = DEFAULT_POLICY;
+  let source = '<default policy>';
+  if (policyFile !== undefined) {
+    const t = await readPolicyFile(policyFile);
+    if (typeof t !== 'string') return fail(`${policyFile}: ${t.message}`);
+    text = t;
+    source = policyFile;
+  }
+  const parsed = parsePolicy(text, source);
+  for (const d of parsed.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (!parsed.policy) return 1;
+  const policy = compilePolicy(parsed.policy);
+
+  let rules: LoadedRule[] = [];
+  if (values.rules && values.rules.length > 0) {
+    const loaded = loadRules(values.rules);
+    for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (loaded.diagnostics.some((d) => d.severity === 'error')) return 1;
+    rules = loaded.rules;
+  }
+
+  const outputs: Record<string, Output> = {};
+  try {
+    if (values.ndjson !== undefined) outputs.ndjson = new NdjsonSink(values.ndjson);
+    if (!values['no-store']) {
+      const dir = values.store ?? DEFAULT_STORE_DIR;
+      mkdirSync(dir, { recursive: true });
+      outputs.store = await EventStore.open({ dir });
+    }
+  } catch (e) {
+    for (const o of Object.values(outputs)) await o.close().catch(() => {});
+    return fail(`cannot open an output: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  let agent: Agent;
+  try {
+    agent = await Agent.start({
+      policy,
+      outputs,
+      rules,
+      includeHost: values['include-host'] === true,
+      cluster: { id: values['cluster-id'], name: values['cluster-name'] },
+      criSockets: values['cri-socket'],
+      holdMs,
+    });
+  } catch (e) {
+    for (const o of Object.values(outputs)) await o.close().catch(() => {});
+    if (e instanceof D4cError) {
+      const hint = SENSOR_HINTS[e.code];
+      return fail(hint ? `${hint} (${e.message})` : e.message);
+    }
+    return fail(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  process.stderr.write(
+    `d4c agent: ready (policy ${source}${rules.length ? `, ${rules.length} rules` : ''}${
+      values.ndjson ? `, ndjson ${values.ndjson}` : ''
+    }${outputs.store ? `, store ${values.store ?? DEFAULT_STORE_DIR}` : ''})\n`,
+  );
+  if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
+
+  const printStats = (s: AgentStats) => process.stderr.write(`${formatStats(s)}\n`);
+  let statsTimer: NodeJS.Timeout | undefined;
+  if (values.stats) statsTimer = setInterval(() => printStats(agent.stats()), statsEvery * 1000);
+
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (duration !== undefined) setTimeout(done, duration * 1000).unref();
+  });
+  if (statsTimer) clearInterval(statsTimer);
+  await agent.stop();
+  if (values.stats) {
+    printStats(agent.stats());
+    process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
+  }
+  return 0;
+}

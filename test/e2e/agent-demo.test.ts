@@ -1,0 +1,57 @@
+// `d4c demo` end to end, in a private lab directory: pods' events with Kubernetes context and
+// the drift alert, as NDJSON.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { D4C, type Doc } from './agent-runner.js';
+
+const ok = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/bin/podman');
+
+describe.skipIf(!ok)('d4c demo', () => {
+  it('shows pod events with their namespace and the drift alert, then cleans up', () => {
+    const dir = `/tmp/d4c-lab-demo-${process.pid}`;
+    const store = mkdtempSync(join(tmpdir(), 'd4c-demo-store-'));
+    const r = spawnSync(process.execPath, [D4C, 'demo', '--seconds', '8', '--json', '--store', store], {
+      encoding: 'utf8',
+      env: { ...process.env, D4C_LAB_DIR: dir },
+      timeout: 100_000,
+      maxBuffer: 64 << 20,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const docs: Doc[] = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    const worker = docs.filter((d) => d.orchestrator?.resource?.name === 'worker');
+    expect(worker.length).toBeGreaterThan(0);
+    expect(worker.every((d) => d.orchestrator.namespace === 'billing')).toBe(true);
+    const drift = worker.find((d) => d.file?.path === '/tmp/miner');
+    expect(drift?.data_stream.dataset).toBe('cloud_defend.alerts');
+    expect(drift?.cloud_defend.operation).toBe('createExecutable');
+    expect(
+      docs.some((d) => d.orchestrator?.resource?.name === 'web' && d.orchestrator.namespace === 'shop'),
+    ).toBe(true);
+    expect(r.stderr).toContain('d4c agent stats:');
+    // The interactive exec (under script(1)'s terminal) is interactive, with the pod's context.
+    const tty = docs.find(
+      (d) =>
+        d.orchestrator?.resource?.name === 'web' &&
+        d.process?.interactive === true &&
+        d.event?.action === 'exec',
+    );
+    expect(tty?.process.entry_leader?.entry_meta?.type).toBe('container');
+    // The lab it started is gone again.
+    expect(existsSync(dir)).toBe(false);
+    // Everything shown also went into the embedded store, queryable with ES|QL.
+    const q = spawnSync(
+      process.execPath,
+      [D4C, 'query', '--store', store, '--esql', 'FROM logs-cloud_defend.* | STATS n = COUNT(*)'],
+      { encoding: 'utf8' },
+    );
+    expect(q.status, q.stderr).toBe(0);
+    expect(JSON.parse(q.stdout.trim()).n).toBe(docs.length);
+    rmSync(store, { recursive: true, force: true });
+  }, 110_000);
+});

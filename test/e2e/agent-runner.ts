@@ -1,0 +1,81 @@
+// Runs the real `d4c agent` CLI for integration tests and benchmarks: spawn, wait for `ready`,
+// stop with SIGTERM, read the NDJSON it wrote and the counters it printed at exit.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const D4C = fileURLToPath(new URL('../../bin/d4c.js', import.meta.url));
+
+// biome-ignore lint/suspicious/noExplicitAny: ECS documents are read as plain JSON
+export type Doc = any;
+
+export interface RunningAgent {
+  dir: string;
+  ndjson: string;
+  child: ChildProcess;
+  stderr(): string;
+  /** SIGTERM, wait for exit; returns the documents, the exit code and the final counters. */
+  stop(): Promise<{ docs: Doc[]; code: number | null; stats: Doc; stderr: string }>;
+}
+
+export async function startAgent(args: string[] = []): Promise<RunningAgent> {
+  const dir = mkdtempSync(join(tmpdir(), 'd4c-agent-'));
+  const ndjson = join(dir, 'events.ndjson');
+  const child = spawn(
+    process.execPath,
+    [D4C, 'agent', '--ndjson', ndjson, '--no-store', '--stats', ...args],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let err = '';
+  child.stderr?.setEncoding('utf8');
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  await new Promise<void>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`agent not ready after 60 s: ${err}`)), 60_000);
+    child.stderr?.on('data', (s: string) => {
+      err += s;
+      if (/d4c agent: ready/.test(err)) {
+        clearTimeout(t);
+        res();
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(t);
+      rej(new Error(`agent exited (${code}) before ready: ${err}`));
+    });
+  });
+  return {
+    dir,
+    ndjson,
+    child,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      const docs = readDocs(ndjson);
+      const line = err
+        .trim()
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
+      rmSync(dir, { recursive: true, force: true });
+      return { docs, code, stats: line ? JSON.parse(line) : undefined, stderr: err };
+    },
+  };
+}
+
+export function readDocs(path: string): Doc[] {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l));
+}

@@ -57,7 +57,7 @@ export class FrameReader {
   decodeErrors = 0;
 
   push(chunk: Buffer, out: (f: Frame) => void): void {
-    let buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     this.rest = undefined;
     let off = 0;
     while (buf.length - off >= 4) {
@@ -68,7 +68,6 @@ export class FrameReader {
       off += 4 + len;
     }
     if (off < buf.length) this.rest = Buffer.from(buf.subarray(off));
-    buf = Buffer.alloc(0);
   }
 
   private decode(b: Buffer, at: number, len: number): Frame | undefined {

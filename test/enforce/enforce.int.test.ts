@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeniedInfo, type Enforcer, startEnforcer } from '../../src/enforce/index.js';
 import { type Sensor, startSensor } from '../../src/sensor/index.js';
 import { podmanAvailable, removeAll, runContainer, type TestContainer } from '../e2e/containers.js';
-import { BLOCKED_BIN, blockingPolicy, contextFrom } from './fixtures.js';
+import { BLOCKED_BIN, blockingPolicy, contextFrom, fileOnlyPolicy } from './fixtures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pinDir = `/sys/fs/bpf/d4c-enf-test-${process.pid}`;
@@ -20,7 +20,11 @@ const images = new Map<string, string>();
 async function prepare(c: TestContainer, image: string): Promise<void> {
   images.set(c.id, image);
   // A copy of busybox under the blocked path: a binary distinct from the others.
-  const r = await c.exec(['sh', '-c', `mkdir -p /usr/local/bin && cp /bin/busybox ${BLOCKED_BIN}`]);
+  const r = await c.exec([
+    'sh',
+    '-c',
+    `mkdir -p /usr/local/bin && cp /bin/busybox ${BLOCKED_BIN} && echo 0 > /etc/d4c-probe && echo 0 > /tmp/d4c-probe`,
+  ]);
   expect(r.code).toBe(0);
 }
 
@@ -198,5 +202,66 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
     expect((await burst).stdout).toBe('finished 2000\n');
     await expect(e.stats()).rejects.toThrow(/not running/);
     await e.stop();
+  });
+
+  it('applies the fail mode when the agent misses the deadline', async () => {
+    // An agent that takes 60 ms per lookup against a 15 ms deadline.
+    const slow = (p: number, cg: string) => {
+      const end = Date.now() + 60;
+      while (Date.now() < end) {}
+      return contextFrom(images)(p, cg);
+    };
+    for (const failMode of ['fail-closed', 'fail-open'] as const) {
+      const e = startEnforcer({
+        policy: fileOnlyPolicy(),
+        pinDir,
+        contextFor: slow,
+        deadlineMs: 15,
+        failMode,
+      });
+      try {
+        await e.ready;
+        await e.watchPid(c.pid);
+        // /tmp is not in the policy: only the fail mode can deny this.
+        const r = await c.exec(['sh', '-c', 'echo 1 >> /tmp/d4c-probe']);
+        const s = await e.stats();
+        if (failMode === 'fail-closed') {
+          expect(r.stderr).toMatch(/Operation not permitted/);
+          expect(s.helper.timeoutDenied).toBeGreaterThan(0);
+        } else {
+          expect(r.code).toBe(0);
+          expect(s.helper.timeoutAllowed).toBeGreaterThan(0);
+        }
+        expect(s.helper.lateAnswers).toBe(s.helper.timeoutDenied + s.helper.timeoutAllowed);
+      } finally {
+        await e.stop();
+      }
+    }
+  });
+
+  it('unknown metadata follows the configured default', async () => {
+    for (const unknownMetadata of ['allow', 'deny'] as const) {
+      const denied: DeniedInfo[] = [];
+      const e = startEnforcer({
+        policy: fileOnlyPolicy(),
+        pinDir,
+        contextFor: () => undefined,
+        unknownMetadata,
+        onDenied: (d) => denied.push(d),
+      });
+      try {
+        await e.ready;
+        await e.watchPid(c.pid);
+        const r = await c.exec(['sh', '-c', 'echo 1 >> /etc/d4c-probe']);
+        expect(r.code === 0).toBe(unknownMetadata === 'allow');
+        // An allowed write elsewhere is decided on the path alone.
+        expect((await c.exec(['sh', '-c', 'echo 2 >> /tmp/d4c-probe'])).code).toBe(0);
+        const s = await e.stats();
+        expect(s.unknownMetadata).toBeGreaterThanOrEqual(2);
+        expect(denied.map((d) => d.unknownMetadata)).toEqual(unknownMetadata === 'deny' ? [true] : []);
+      } finally {
+        await e.stop();
+      }
+    }
   });
 });

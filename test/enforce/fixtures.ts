@@ -47,3 +47,11 @@ export function contextFrom(images: Map<string, string>) {
     return image === undefined ? undefined : { containerImageFullName: image, containerImageTag: 'latest' };
   };
 }
+
+/** Only the file rule: the helper then asks about write opens, never about execs. */
+export function fileOnlyPolicy() {
+  const text = POLICY_YAML.slice(POLICY_YAML.indexOf('file:'));
+  const r = parsePolicy(text, 'enforce-file.yaml');
+  if (!r.policy) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return compilePolicy(r.policy);
+}

@@ -3,12 +3,12 @@
 // the container by a static C loop (bench/enforce/openloop.c), so it measures what the workload
 // sees. The sensor runs in both cases (the enforcer needs its open-flags map): "off" is
 // sensor-only. Needs root and podman; returns no results otherwise.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEnforcer } from '../src/enforce/index.js';
+import { LATENCY_BUCKETS_US, startEnforcer } from '../src/enforce/index.js';
 import { startSensor } from '../src/sensor/index.js';
 import { podmanAvailable, removeAll, runContainer, type TestContainer } from '../test/e2e/containers.js';
 import { blockingPolicy, contextFrom } from '../test/enforce/fixtures.js';
@@ -25,6 +25,8 @@ interface Loop {
 }
 
 async function loop(c: TestContainer, path: string, mode: 'write' | 'read'): Promise<Loop> {
+  // Warm-up (JIT of the decision path, caches), then the measured run.
+  await c.exec(['/bench/openloop', path, mode, String(N / 10)]);
   const r = await c.exec(['/bench/openloop', path, mode, String(N)]);
   const m = /^ok (\d+) (\d+) (\d+) (\d+)/.exec(r.stdout);
   if (!m) throw new Error(`openloop failed: ${r.stderr || r.stdout}`);
@@ -45,8 +47,18 @@ export default async function bench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'd4c-bench-enforce-'));
   execFileSync('cc', ['-O2', '-static', '-o', join(dir, 'openloop'), join(root, 'bench/enforce/openloop.c')]);
   const pinDir = `/sys/fs/bpf/d4c-bench-${process.pid}`;
-  const sensor = startSensor({ pinDir });
-  await sensor.ready;
+  // SHARED=1: the sensor's decoding runs in this process's event loop, as in the agent.
+  // Otherwise the loader runs alone (output discarded) and only enforcement is measured.
+  const shared = process.env.SHARED === '1';
+  const sensor = shared ? startSensor({ pinDir }) : undefined;
+  const loader = shared
+    ? undefined
+    : spawn(join(root, 'bpf/.output/d4c-sensor'), ['--pin', pinDir], {
+        stdio: ['pipe', 'ignore', 'inherit'],
+      });
+  await sensor?.ready;
+  for (let i = 0; i < 200 && !existsSync(join(pinDir, 'enter_state')); i++)
+    await new Promise((r) => setTimeout(r, 25));
   const images = new Map<string, string>();
   try {
     const c = await runContainer({ volumes: [`${dir}:/bench:ro`] });
@@ -67,11 +79,12 @@ export default async function bench(): Promise<BenchResult[]> {
     const us = (ns: number) => `${(ns / 1000).toFixed(1)} µs`;
     console.log(
       [
-        `open latency per call (N=${N}):`,
+        `open latency per call (N=${N}, sensor decoding in this process: ${shared}):`,
         `  write, allowed: off median ${us(off.write.medianNs)} p99 ${us(off.write.p99Ns)}; on median ${us(on.write.medianNs)} p99 ${us(on.write.p99Ns)}`,
         `  write, denied (on): median ${us(on.denied.medianNs)} p99 ${us(on.denied.p99Ns)}`,
         `  read: off median ${us(off.read.medianNs)} p99 ${us(off.read.p99Ns)}; on median ${us(on.read.medianNs)} p99 ${us(on.read.p99Ns)}`,
-        `  helper: asked ${stats.helper.asked}, read fast path ${stats.helper.allowedRead}, timeouts ${stats.helper.timeoutAllowed}`,
+        `  helper: asked ${stats.helper.asked}, read fast path ${stats.helper.allowedRead}, timeouts ${stats.helper.timeoutAllowed}, max pending ${stats.helper.pendingMax}`,
+        `  decision time in Node (µs buckets ${LATENCY_BUCKETS_US.join(',')}): ${stats.latencyUs.join(',')}`,
       ].join('\n'),
     );
     const perSec = (ns: number) => 1e9 / ns;
@@ -111,7 +124,12 @@ export default async function bench(): Promise<BenchResult[]> {
     ];
   } finally {
     await removeAll();
-    await sensor.stop();
+    await sensor?.stop();
+    if (loader) {
+      const gone = new Promise((r) => loader.once('exit', r));
+      loader.stdin?.end();
+      await gone;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,11 +6,11 @@
 // Why a separate process: Node has no fanotify binding, and a helper whose death closes the
 // fanotify fd makes the kernel release every pending event (processes are never left blocked).
 //
-// stdout: frames `u32 len` + payload (little endian), see struct req / the frame types below.
+// stdout: frames `u32 len` + payload (little endian), see enforcer.h.
 // stdin, one command a line:
 //   a ID | d ID            allow / deny request ID
 //   mark-pid PID [TOKEN]   mark every file-system mount of PID's mount namespace (a container)
-//   mark-mount PATH        mark the mount holding PATH (tests, host paths)
+//   mark-mount TOKEN PATH  mark the mount holding PATH (tests, host paths)
 //   want write|exec|both|none   which kinds the agent decides (others are allowed at once)
 //   stats                  emit a STATS frame
 //   quit                   exit (pending events are released by the kernel)
@@ -35,19 +35,7 @@
 
 #include "events.h"
 
-#define FR_REQUEST 1
-#define FR_READY 2
-#define FR_STATS 3
-#define FR_MARKED 4
-
-#define KIND_WRITE 1
-#define KIND_EXEC 2
-
-enum {
-	C_EVENTS, C_ALLOW_NOT_WANTED, C_ALLOW_READ, C_ALLOW_HOST, C_ALLOW_CREATE, C_ASKED,
-	C_ANSWER_ALLOW, C_ANSWER_DENY, C_TIMEOUT_ALLOW, C_TIMEOUT_DENY, C_LATE, C_BUSY,
-	C_OVERFLOW, C_ERRORS, C_MAP_MISSING, C_PENDING_MAX, NCOUNT
-};
+#include "enforcer.h"
 static uint64_t cnt[NCOUNT];
 
 #define PENDING 4096 /* power of two; slot = id & (PENDING-1) */
@@ -168,11 +156,6 @@ static int created_just_now(int fd) {
 	int64_t age = ((int64_t)now.tv_sec - sx.stx_btime.tv_sec) * 1000000000ll + (now.tv_nsec - (int64_t)sx.stx_btime.tv_nsec);
 	return age >= -1000000 && age < 20000000;
 }
-
-struct req {
-	uint32_t kind, tid, pid, mode, flags, path_len, cgroup_len, pad;
-	uint64_t id;
-};
 
 static void expire(uint64_t now) {
 	while (oldest < next_id) {
@@ -329,7 +312,10 @@ static void command(char *l) {
 			token = (uint32_t)strtoul(end, NULL, 10);
 			err = mark_pid(pid, &marked);
 		} else {
-			err = fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, MARK_MASK, AT_FDCWD, l + 11) == 0 ? 0 : errno;
+			char *path;
+			token = (uint32_t)strtoul(l + 11, &path, 10);
+			path += *path == ' ';
+			err = fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, MARK_MASK, AT_FDCWD, path) == 0 ? 0 : errno;
 			marked = err == 0;
 		}
 		uint32_t body[3] = { token, (uint32_t)err, (uint32_t)marked };

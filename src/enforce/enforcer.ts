@@ -59,7 +59,7 @@ export interface DeniedInfo {
   time: Date;
 }
 
-/** Latency buckets (µs) from a request's arrival to its answer in this process. */
+/** Latency buckets (µs) of the decision in this process (context lookup + policy). */
 export const LATENCY_BUCKETS_US = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 50000, Infinity];
 
 export interface EnforcerStats {
@@ -69,6 +69,8 @@ export interface EnforcerStats {
   /** Would have been denied, allowed by monitoring mode. */
   monitored: number;
   unknownMetadata: number;
+  /** onDenied threw (the verdict was still sent). */
+  callbackErrors: number;
   decodeErrors: number;
   /** Counts per LATENCY_BUCKETS_US bucket. */
   latencyUs: number[];
@@ -128,8 +130,9 @@ class FanotifyEnforcer implements Enforcer {
   private marks = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
   private statsWaiters: { resolve: (c: HelperCounters) => void; reject: (e: Error) => void }[] = [];
   private gone = false;
+  private answers = '';
   private exited: Promise<void>;
-  private st = { requests: 0, allowed: 0, denied: 0, monitored: 0, unknownMetadata: 0 };
+  private st = { requests: 0, allowed: 0, denied: 0, monitored: 0, unknownMetadata: 0, callbackErrors: 0 };
   private latency = new Array<number>(LATENCY_BUCKETS_US.length).fill(0);
   // Reused per request: the hot path builds one PolicyEvent and one answer line.
   private readonly unknownDeny: boolean;
@@ -175,7 +178,14 @@ class FanotifyEnforcer implements Enforcer {
       });
     });
     this.ready.catch(() => {});
-    this.child.stdout?.on('data', (chunk: Buffer) => this.reader.push(chunk, this.onFrame));
+    // Answers to the requests of one chunk go out in one write.
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      this.reader.push(chunk, this.onFrame);
+      if (this.answers) {
+        this.child.stdin?.write(this.answers);
+        this.answers = '';
+      }
+    });
   }
 
   private readyResolve: () => void = () => {};
@@ -242,7 +252,7 @@ class FanotifyEnforcer implements Enforcer {
       if (!this.unknownDeny) deny = false;
     }
     const enforced = deny && !this.monitoring;
-    this.child.stdin?.write(`${enforced ? 'd' : 'a'} ${req.id}\n`);
+    this.answers += `${enforced ? 'd' : 'a'} ${req.id}\n`;
     if (enforced) this.st.denied++;
     else this.st.allowed++;
     if (deny && this.monitoring) this.st.monitored++;
@@ -250,8 +260,20 @@ class FanotifyEnforcer implements Enforcer {
     let b = 0;
     while (us > LATENCY_BUCKETS_US[b]!) b++;
     this.latency[b]!++;
-    if (deny && this.opts.onDenied) {
-      this.opts.onDenied({
+    if (deny && this.opts.onDenied) this.report_(req, exec, event, decision, enforced, unknown);
+  }
+
+  /** onDenied, guarded: a throwing callback must not keep the answers of this chunk from going out. */
+  private report_(
+    req: Request,
+    exec: boolean,
+    event: PolicyEvent,
+    decision: Decision,
+    enforced: boolean,
+    unknown: boolean,
+  ): void {
+    try {
+      this.opts.onDenied?.({
         kind: exec ? 'exec' : 'open-write',
         pid: req.pid,
         tid: req.tid,
@@ -265,6 +287,8 @@ class FanotifyEnforcer implements Enforcer {
         unknownMetadata: unknown,
         time: new Date(),
       });
+    } catch {
+      this.st.callbackErrors++;
     }
   }
 
@@ -283,8 +307,8 @@ class FanotifyEnforcer implements Enforcer {
   watchMount(path: string): Promise<number> {
     if (path.includes('\n'))
       return Promise.reject(new D4cError('D4C-ENF-021', 'enforcer: a path with a newline'));
-    // The helper answers mark-mount with token 0; serialise through the same map.
-    return this.mark(`mark-mount ${path}\n`, 0);
+    const token = ++this.token;
+    return this.mark(`mark-mount ${token} ${path}\n`, token);
   }
 
   setPolicy(policy: CompiledPolicy): void {

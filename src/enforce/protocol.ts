@@ -41,8 +41,19 @@ export interface Request {
   cgroupPath: string;
 }
 
-// struct req: u32 kind, tid, pid, mode, flags, path_len, cgroup_len, pad; u64 id (40 bytes).
-const REQ_SIZE = 40;
+/** Offsets in struct req (bpf/enforcer.h); layout.test.ts compares them with the C compiler's. */
+export const REQ_OFFSETS = {
+  kind: 0,
+  tid: 4,
+  pid: 8,
+  mode: 12,
+  flags: 16,
+  path_len: 20,
+  cgroup_len: 24,
+  id: 32,
+} as const;
+export const REQ_SIZE = 40;
+const O = REQ_OFFSETS;
 
 export type Frame =
   | { type: 'request'; req: Request }
@@ -80,19 +91,19 @@ export class FrameReader {
     switch (type) {
       case FR_REQUEST: {
         if (len < 4 + REQ_SIZE) break;
-        const pathLen = b.readUInt32LE(p + 20);
-        const cgLen = b.readUInt32LE(p + 24);
+        const pathLen = b.readUInt32LE(p + O.path_len);
+        const cgLen = b.readUInt32LE(p + O.cgroup_len);
         if (len < 4 + REQ_SIZE + pathLen + cgLen) break;
         const s = p + REQ_SIZE;
         return {
           type: 'request',
           req: {
-            kind: b.readUInt32LE(p),
-            tid: b.readUInt32LE(p + 4),
-            pid: b.readUInt32LE(p + 8),
-            mode: b.readUInt32LE(p + 12),
-            flags: b.readUInt32LE(p + 16),
-            id: b.readBigUInt64LE(p + 32),
+            kind: b.readUInt32LE(p + O.kind),
+            tid: b.readUInt32LE(p + O.tid),
+            pid: b.readUInt32LE(p + O.pid),
+            mode: b.readUInt32LE(p + O.mode),
+            flags: b.readUInt32LE(p + O.flags),
+            id: b.readBigUInt64LE(p + O.id),
             path: b.toString('utf8', s, s + pathLen),
             cgroupPath: b.toString('utf8', s + pathLen, s + pathLen + cgLen),
           },

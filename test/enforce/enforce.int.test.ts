@@ -264,4 +264,28 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       }
     }
   });
+
+  it('a throwing onDenied does not delay the verdict', async () => {
+    const e = startEnforcer({
+      policy: fileOnlyPolicy(),
+      pinDir,
+      contextFor: contextFrom(images),
+      onDenied: () => {
+        throw new Error('alert sink down');
+      },
+    });
+    try {
+      await e.ready;
+      await e.watchPid(c.pid);
+      expect((await c.exec(['sh', '-c', 'echo 1 >> /etc/d4c-probe'])).stderr).toMatch(
+        /Operation not permitted/,
+      );
+      const s = await e.stats();
+      expect(s.callbackErrors).toBe(1);
+      expect(s.helper.answeredDeny).toBe(1);
+      expect(s.helper.timeoutAllowed).toBe(0);
+    } finally {
+      await e.stop();
+    }
+  });
 });

@@ -84,11 +84,20 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       expect((await c.exec(['sh', '-c', `${BLOCKED_BIN} hi; echo rc=$?`])).stdout).toMatch(/rc=126/);
       expect((await c.exec(['/bin/busybox', 'echo', 'fine'])).stdout).toBe('fine\n');
 
+      // Creating a new file cannot be vetoed here (alert-only); writing it once it exists can.
+      expect((await c.exec(['sh', '-c', 'cp /bin/busybox /etc/d4c-new-exe && echo created'])).stdout).toBe(
+        'created\n',
+      );
+      expect((await c.exec(['sh', '-c', 'echo >> /etc/d4c-new-exe'])).stderr).toMatch(
+        /Operation not permitted/,
+      );
+      expect(denied.at(-1)?.event.operation).toBe('modifyExecutable');
+
       const kinds = denied.map((d) => `${d.kind} ${d.path} ${d.enforced}`);
       expect(kinds).toContain('open-write /etc/passwd true');
       expect(kinds).toContain(`exec ${BLOCKED_BIN} true`);
-      // Once per attempt: two write attempts, two exec attempts.
-      expect(denied.filter((d) => d.kind === 'open-write')).toHaveLength(2);
+      // Once per attempt: three write attempts, two exec attempts.
+      expect(denied.filter((d) => d.kind === 'open-write')).toHaveLength(3);
       expect(denied.filter((d) => d.kind === 'exec')).toHaveLength(2);
       const d0 = denied[0]!;
       expect(d0.decision.matchedSelectors).toContain('etcWrites');
@@ -96,8 +105,9 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       expect(d0.cgroupPath).toContain(c.id);
 
       const s = await e.stats();
-      expect(s.denied).toBe(4);
-      expect(s.helper.answeredDeny).toBe(4);
+      expect(s.denied).toBe(5);
+      expect(s.helper.answeredDeny).toBe(5);
+      expect(s.helper.allowedCreate).toBeGreaterThan(0);
       expect(s.helper.allowedRead).toBeGreaterThan(0);
       expect(s.helper.timeoutAllowed + s.helper.timeoutDenied).toBe(0);
     } finally {

@@ -7,6 +7,7 @@
 // fanotify fd makes the kernel release every pending event (processes are never left blocked).
 //
 // stdout: frames `u32 len` + payload (little endian), see enforcer.h.
+// --auto-overlay: also mark every overlayfs mounted in the host mount namespace (container roots).
 // stdin, one command a line:
 //   a ID | d ID            allow / deny request ID
 //   mark-pid PID [TOKEN]   mark every file-system mount of PID's mount namespace (a container)
@@ -44,7 +45,7 @@ static struct pend pend[PENDING];
 static uint64_t next_id = 1, oldest = 1;
 static unsigned npending;
 
-static int fan_fd, map_fd = -1;
+static int fan_fd, map_fd = -1, mnt_fd = -1;
 static int want_write = 1, want_exec = 1, fail_closed;
 static uint64_t deadline_ns = 50 * 1000000ull;
 static struct stat self_pidns;
@@ -300,6 +301,55 @@ static int mark_pid(uint32_t pid, int *marked) {
 	return *marked ? 0 : (err ? err : ENOENT);
 }
 
+/* --auto-overlay: a container's root file system (overlayfs) is mounted in the host mount
+ * namespace before the container starts (podman's merged dir, containerd's shim rootfs). A
+ * FAN_MNT_ATTACH watch on the host namespace (6.14+) triggers a rescan of our mountinfo, and each
+ * new overlay gets a FAN_MARK_FILESYSTEM mark, which covers every mount of that superblock,
+ * including the container's root. Not in Debian 12's headers, hence the constants. */
+#ifndef FAN_MNT_ATTACH
+#define FAN_MNT_ATTACH 0x01000000
+#define FAN_REPORT_MNT 0x00004000
+#define FAN_MARK_MNTNS 0x00000110
+#endif
+#define MAX_OVL 4096
+static int ovl_ids[MAX_OVL], n_ovl;
+
+static void scan_overlays(void) {
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f) { cnt[C_ERRORS]++; return; }
+	static int seen[MAX_OVL];
+	int n_seen = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		char mp[4096], fstype[64];
+		int id;
+		char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%d %*s %*s %*s %4095s", &id, mp) != 2 || sscanf(sep + 3, "%63s", fstype) != 1) continue;
+		if (strcmp(fstype, "overlay") != 0 || n_seen == MAX_OVL) continue;
+		seen[n_seen++] = id;
+		int known = 0;
+		for (int i = 0; i < n_ovl && !known; i++) known = ovl_ids[i] == id;
+		if (known) continue;
+		unescape(mp);
+		if (fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MARK_MASK, AT_FDCWD, mp) == 0) cnt[C_AUTO_MARKED]++;
+		else cnt[C_ERRORS]++;
+	}
+	free(line);
+	fclose(f);
+	/* Mount ids are reused after unmount: remember only those present now. */
+	memcpy(ovl_ids, seen, sizeof(int) * n_seen);
+	n_ovl = n_seen;
+}
+
+static int start_auto_overlay(void) {
+	mnt_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_MNT | FAN_NONBLOCK | FAN_CLOEXEC, 0);
+	if (mnt_fd < 0) return errno;
+	if (fanotify_mark(mnt_fd, FAN_MARK_ADD | FAN_MARK_MNTNS, FAN_MNT_ATTACH, AT_FDCWD, "/proc/self/ns/mnt") != 0) return errno;
+	scan_overlays();
+	return 0;
+}
+
 static void command(char *l) {
 	if (l[0] == 'a' && l[1] == ' ') verdict(strtoull(l + 2, NULL, 10), 1);
 	else if (l[0] == 'd' && l[1] == ' ') verdict(strtoull(l + 2, NULL, 10), 0);
@@ -328,16 +378,18 @@ static void command(char *l) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: d4c-enforcer [--map PINNED_ENTER_STATE] [--deadline-ms N] [--fail-closed] [--want write|exec|both]\n");
+	fprintf(stderr, "usage: d4c-enforcer [--map PINNED_ENTER_STATE] [--deadline-ms N] [--fail-closed] [--want write|exec|both] [--auto-overlay]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv) {
 	const char *map_path = NULL;
+	int auto_overlay = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--map") && i + 1 < argc) map_path = argv[++i];
 		else if (!strcmp(argv[i], "--deadline-ms") && i + 1 < argc) deadline_ns = strtoull(argv[++i], NULL, 10) * 1000000ull;
 		else if (!strcmp(argv[i], "--fail-closed")) fail_closed = 1;
+		else if (!strcmp(argv[i], "--auto-overlay")) auto_overlay = 1;
 		else if (!strcmp(argv[i], "--want") && i + 1 < argc) {
 			char l[32];
 			snprintf(l, sizeof l, "want %s", argv[++i]);
@@ -356,6 +408,10 @@ int main(int argc, char **argv) {
 			       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (fan_fd < 0) { fprintf(stderr, "d4c-enforcer: fanotify_init: %s\n", strerror(errno)); return 5; }
 	for (int i = 0; i < PENDING; i++) pend[i].fd = -1;
+	if (auto_overlay && (errno = start_auto_overlay()) != 0) {
+		fprintf(stderr, "d4c-enforcer: --auto-overlay needs FAN_MNT_ATTACH (Linux 6.14+): %s\n", strerror(errno));
+		return 6;
+	}
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
 	frame(FR_READY, "", 0, NULL, 0, NULL, 0);
 	flush_out();
@@ -372,8 +428,8 @@ int main(int argc, char **argv) {
 			p = &pend[oldest & (PENDING - 1)];
 			if (npending && p->id == oldest) timeout = (int)((p->deadline - now) / 1000000ull) + 1;
 		}
-		struct pollfd pf[2] = { { .fd = fan_fd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
-		int n = poll(pf, 2, olen ? 1 : timeout);
+		struct pollfd pf[3] = { { .fd = fan_fd, .events = POLLIN }, { .fd = 0, .events = POLLIN }, { .fd = mnt_fd, .events = POLLIN } };
+		int n = poll(pf, mnt_fd >= 0 ? 3 : 2, olen ? 1 : timeout);
 		if (n < 0 && errno != EINTR) return 1;
 		if (pf[0].revents & POLLIN) {
 			ssize_t len;
@@ -385,6 +441,11 @@ int main(int argc, char **argv) {
 					else close(m->fd);
 				}
 			}
+		}
+		if (mnt_fd >= 0 && (pf[2].revents & POLLIN)) {
+			/* Only the fact matters: drain the attach events, then rescan once. */
+			while (read(mnt_fd, ev, sizeof ev) > 0) {}
+			scan_overlays();
 		}
 		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t r = read(0, in + inlen, sizeof in - inlen);

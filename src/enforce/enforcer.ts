@@ -36,6 +36,12 @@ export interface EnforcerOptions {
   monitoring?: boolean;
   /** Called once per blocked (or, in monitoring mode, would-be-blocked) attempt. */
   onDenied?: (info: DeniedInfo) => void;
+  /**
+   * Also mark every overlayfs mounted in the host mount namespace as it appears (FAN_MNT_ATTACH,
+   * Linux 6.14+): container root file systems are then covered before the container starts, with
+   * no watchPid call. Volumes still need watchPid. Default false.
+   */
+  autoOverlay?: boolean;
   /** Helper binary, default bpf/.output/d4c-enforcer. */
   helper?: string;
 }
@@ -102,6 +108,7 @@ const EXIT_CAUSES: Record<number, [string, string]> = {
   3: ['D4C-ENF-011', 'run as root'],
   4: ['D4C-ENF-012', 'the sensor open-flags map is missing (start the sensor with pinDir first)'],
   5: ['D4C-ENF-013', 'fanotify_init failed (the kernel needs CONFIG_FANOTIFY_ACCESS_PERMISSIONS)'],
+  6: ['D4C-ENF-015', 'autoOverlay needs fanotify mount events (Linux 6.14+)'],
   9: ['D4C-ENF-014', 'the enforcer output was closed'],
 };
 
@@ -153,6 +160,7 @@ class FanotifyEnforcer implements Enforcer {
       wantsOf(this.blocking),
     ];
     if (opts.failMode === 'fail-closed') args.push('--fail-closed');
+    if (opts.autoOverlay) args.push('--auto-overlay');
     this.child = spawn(helper, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     this.child.stderr?.on('data', (d: Buffer) => {

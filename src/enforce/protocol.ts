@@ -27,6 +27,7 @@ export const HELPER_COUNTERS = [
   'errors',
   'notWatched',
   'pendingMax',
+  'autoMarked',
 ] as const;
 export type HelperCounters = Record<(typeof HELPER_COUNTERS)[number], number>;
 

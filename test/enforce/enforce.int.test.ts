@@ -298,4 +298,39 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       await e.stop();
     }
   });
+
+  it('autoOverlay covers a container from its first instruction, without watchPid', async () => {
+    const denied: DeniedInfo[] = [];
+    const e = startEnforcer({
+      policy: fileOnlyPolicy(),
+      pinDir,
+      contextFor: contextFrom(images),
+      onDenied: (d) => denied.push(d),
+      autoOverlay: true,
+      // The agent cannot know a container this young either: the default decides.
+      unknownMetadata: 'deny',
+    });
+    try {
+      await e.ready;
+      // The container's command is the write: no time for anyone to mark it after the start.
+      const fresh = await runContainer({
+        command: ['sh', '-c', 'echo pwned >> /etc/passwd; echo rc=$?; sleep 60'],
+      });
+      images.set(fresh.id, 'localhost/d4c/busybox');
+      let logs = '';
+      for (let i = 0; i < 100 && !logs.includes('rc='); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        logs = execFileSync('podman', ['logs', fresh.id], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+      }
+      expect(logs).toMatch(/rc=1/);
+      expect((await fresh.exec(['cat', '/etc/passwd'])).stdout).not.toMatch(/pwned/);
+      expect(denied.map((d) => `${d.path} ${d.unknownMetadata}`)).toEqual(['/etc/passwd true']);
+      expect((await e.stats()).helper.autoMarked).toBeGreaterThan(0);
+    } finally {
+      await e.stop();
+    }
+  });
 });

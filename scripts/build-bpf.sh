@@ -44,4 +44,9 @@ if newer "$OUT/d4c-sensor" loader.c events.h "$OUT/d4c.skel.h"; then
   "$CC" -O2 -g -Wall -Wextra -Wno-unused-parameter -I"$OUT" -I. loader.c -o "$OUT/d4c-sensor.tmp" -lbpf -lelf -lz
   mv "$OUT/d4c-sensor.tmp" "$OUT/d4c-sensor"
 fi
-echo "build-bpf: ok ($OUT/d4c-sensor)"
+# The enforcer (issue 7): fanotify permission events + the sensor's pinned open-flags map.
+if newer "$OUT/d4c-enforcer" enforcer.c enforcer.h events.h; then
+  "$CC" -O2 -g -Wall -Wextra -Wno-unused-parameter -I. enforcer.c -o "$OUT/d4c-enforcer.tmp" -lbpf
+  mv "$OUT/d4c-enforcer.tmp" "$OUT/d4c-enforcer"
+fi
+echo "build-bpf: ok ($OUT/d4c-sensor, $OUT/d4c-enforcer)"

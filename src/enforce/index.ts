@@ -1,0 +1,13 @@
+// Public entry of the block action (issue 7): fanotify enforcement driven by the policy.
+export { type EnforcementReport, enforcementReport, type LsmStatus, lsmBackendStatus } from './caps.js';
+export {
+  DEFAULT_HELPER,
+  type DeniedInfo,
+  type Enforcer,
+  type EnforcerOptions,
+  type EnforcerStats,
+  type EventContext,
+  LATENCY_BUCKETS_US,
+  startEnforcer,
+} from './enforcer.js';
+export { HELPER_COUNTERS, type HelperCounters } from './protocol.js';

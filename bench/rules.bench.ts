@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { RuleEngine } from '../src/rules/engine.js';
-import { loadRules } from '../src/rules/load.js';
+import { type LoadedRule, loadRules } from '../src/rules/load.js';
+import { defaultRulePaths } from '../src/rules/pack.js';
 import { rng } from '../src/util/rng.js';
 import { ELASTIC_RULES_DIR } from '../test/reference.js';
 
@@ -134,13 +135,7 @@ function rate(engine: RuleEngine, events: Record<string, unknown>[], minMs: numb
   return n / (el / 1000);
 }
 
-export default async function bench(
-  rulesDir = process.env.D4C_ELASTIC_RULES ?? DEFAULT_RULES,
-): Promise<BenchResult[]> {
-  if (!existsSync(rulesDir)) throw new Error(`rules not found: ${rulesDir} (set D4C_ELASTIC_RULES)`);
-  const { rules } = loadRules([rulesDir]);
-  const events = makeEvents(20_000);
-  const group = `${rules.length} Elastic D4C rules, events/s`;
+async function measureGroup(group: string, rules: LoadedRule[], events: Record<string, unknown>[]) {
   const samples: Record<'compiled' | 'interpreted', number[]> = { compiled: [], interpreted: [] };
   // Warm up both, then interleave samples so machine load affects both alike; report medians.
   for (const mode of ['compiled', 'interpreted'] as const)
@@ -154,6 +149,19 @@ export default async function bench(
   return [
     { group, name: 'interpreter (reference)', opsPerSec: median(samples.interpreted), baseline: true },
     { group, name: 'compiled', opsPerSec: median(samples.compiled) },
+  ];
+}
+
+export default async function bench(
+  rulesDir = process.env.D4C_ELASTIC_RULES ?? DEFAULT_RULES,
+): Promise<BenchResult[]> {
+  if (!existsSync(rulesDir)) throw new Error(`rules not found: ${rulesDir} (set D4C_ELASTIC_RULES)`);
+  const elastic = loadRules([rulesDir]).rules;
+  const all = [...elastic, ...loadRules(defaultRulePaths()).rules];
+  const events = makeEvents(20_000);
+  return [
+    ...(await measureGroup(`${elastic.length} Elastic D4C rules, events/s`, elastic, events)),
+    ...(await measureGroup(`${all.length} rules (Elastic's + d4c pack), events/s`, all, events)),
   ];
 }
 

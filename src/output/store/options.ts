@@ -31,6 +31,12 @@ export interface StoreOptions {
    * Multiple of 2048; default 32768 (~30 MB of typical process events).
    */
   rowGroupSize?: number;
+  /**
+   * Run DuckDB, row preparation and commits in a worker thread (default true): `write()` then
+   * costs the caller only `JSON.stringify` and a handoff. `false` does everything on the
+   * caller's thread (the earlier design, kept as the benchmark's baseline).
+   */
+  worker?: boolean;
   /** DuckDB settings, e.g. `{ memory_limit: '1GB', threads: '2' }`; merged over our defaults. */
   duckdb?: Record<string, string>;
 }

@@ -1,5 +1,6 @@
-// The store worker against the in-thread engine: same counters and answers for the same input,
-// a worker that dies mid-stream is accounted for, and the worker never keeps a process alive.
+// The store worker (`worker: true`) against the in-thread engine: same counters and answers for
+// the same input, whole batches under concurrent queries, retention through the worker, SIGKILL
+// mid-commit, a worker that dies mid-stream is accounted for, and it never keeps a process alive.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,8 +82,79 @@ describe('event store worker', () => {
     expect(remote?.fixed).toMatchObject({ truncated: 1, invalid_utf16: 1, timestamp_missing: 3 });
   });
 
+  it('queries see whole batches while the worker commits; retention runs in the worker', async () => {
+    const store = await EventStore.open({
+      dir: tmp(),
+      worker: true,
+      batchSize: 500,
+      flushIntervalMs: 5,
+      maxAgeMs: 86_400_000,
+      retentionIntervalMs: 0,
+    });
+    const old = sampleDocs(1500, { seed: 4, startMs: Date.now() - 3 * 86_400_000 });
+    const fresh = sampleDocs(3000, { seed: 5, startMs: Date.now() });
+    let done = false;
+    const seen: number[] = [];
+    const reader = (async () => {
+      while (!done) {
+        const [r] = await store.sql('SELECT count(*) AS n FROM events');
+        seen.push(r?.n as number);
+      }
+    })();
+    const all = [...old, ...fresh];
+    for (let i = 0; i < all.length; i++) {
+      const s = all[i] as (typeof all)[number];
+      store.write(s.doc, s.stream);
+      if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    }
+    await store.flush();
+    done = true;
+    await reader;
+    expect(seen.length).toBeGreaterThan(2);
+    for (const n of seen) expect(n % 500).toBe(0);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    const r = await store.runRetention();
+    expect(r.deletedByAge).toBe(1500);
+    expect(store.stats()).toMatchObject({ docsWritten: 4500, retention: { runs: 1, deletedByAge: 1500 } });
+    expect((await store.usage()).fileBytes).toBeGreaterThan(0);
+    expect(await store.sql('SELECT count(*) AS n FROM events')).toEqual([{ n: 3000 }]);
+    await store.close();
+  });
+
+  it('survives SIGKILL mid-commit with only whole, reported batches', async () => {
+    const dir = tmp();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), dir, '3000', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, D4C_STORE_WORKER: '1' } },
+    );
+    const committed: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        for (const m of String(d).matchAll(/committed (\d+)/g)) committed.push(Number(m[1]));
+        if (committed.length >= 3) resolve();
+      });
+      child.on('exit', (c) => reject(new Error(`writer exited early (${c})`)));
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const store = await EventStore.open({ dir, worker: true });
+    const rows = await store.aggregate({ groupBy: ['labels.batch'], metrics: [{ op: 'count' }] });
+    const present = rows.map((r) => Number(r['labels.batch']));
+    for (const r of rows) expect(r.count).toBe(3000);
+    for (const b of committed) expect(present).toContain(b);
+    expect(present.filter((b) => !committed.includes(b)).length).toBeLessThanOrEqual(1);
+    await store.close();
+  }, 60_000);
+
   it('counts what was in flight when the worker dies, and refuses calls after', async () => {
-    const store = await EventStore.open({ dir: tmp(), batchSize: 100_000, flushIntervalMs: 60_000 });
+    const store = await EventStore.open({
+      dir: tmp(),
+      worker: true,
+      batchSize: 100_000,
+      flushIntervalMs: 60_000,
+    });
     const samples = sampleDocs(3000, { seed: 5 });
     for (const s of samples.slice(0, 1000)) store.write(s.doc, s.stream);
     await store.flush();
@@ -101,11 +173,20 @@ describe('event store worker', () => {
     await store.close();
   });
 
+  it('refuses a second open of the same directory in this process (DuckDB locks per process)', async () => {
+    const dir = tmp();
+    const a = await EventStore.open({ dir, worker: true });
+    await expect(EventStore.open({ dir, worker: false })).rejects.toMatchObject({ code: 'D4C-STORE-001' });
+    await a.close();
+    const b = await EventStore.open({ dir, worker: false });
+    await b.close();
+  });
+
   it('does not keep a process alive that forgets close()', async () => {
     const dir = tmp();
     const code = `
       import { EventStore } from ${JSON.stringify(join(import.meta.dirname, 'index.ts'))};
-      const store = await EventStore.open({ dir: ${JSON.stringify(dir)} });
+      const store = await EventStore.open({ dir: ${JSON.stringify(dir)}, worker: true });
       store.write({ event: { id: 'x' } }, 'logs-cloud_defend.process-default');
       await store.flush();
       console.log('flushed', store.stats().docsWritten);

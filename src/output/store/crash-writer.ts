@@ -1,6 +1,7 @@
 // Child process for the crash test (crash.test.ts): writes numbered batches into a store as fast
 // as it can and reports each batch on stdout only after flush() says it is committed. The test
 // SIGKILLs it at a random moment. Usage: crash-writer.ts DIR BATCH_SIZE FIRST_BATCH [CHECKPOINT_THRESHOLD]
+// (D4C_STORE_WORKER=1 in the environment: the store runs its worker thread.)
 
 import { sampleIter } from './sample-docs.js';
 import { EventStore } from './store.js';
@@ -15,6 +16,7 @@ const store = await EventStore.open({
   dir,
   batchSize,
   flushIntervalMs: 60_000,
+  worker: process.env.D4C_STORE_WORKER === '1',
   duckdb: threshold ? { checkpoint_threshold: threshold } : {},
 });
 process.stdout.write('ready\n');

@@ -31,6 +31,13 @@ export interface StoreOptions {
    * Multiple of 2048; default 32768 (~30 MB of typical process events).
    */
   rowGroupSize?: number;
+  /**
+   * Run DuckDB, row preparation, commits and queries in a worker thread: `write()` then costs
+   * the caller only `JSON.stringify` and a handoff, but each document costs more CPU in total
+   * (the worker parses the JSON back). Default false: on a busy 2-core machine the in-thread
+   * store ingested as much or more per second end to end (docs/store.md).
+   */
+  worker?: boolean;
   /** DuckDB settings, e.g. `{ memory_limit: '1GB', threads: '2' }`; merged over our defaults. */
   duckdb?: Record<string, string>;
 }

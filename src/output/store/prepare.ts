@@ -13,10 +13,8 @@ import {
   toStrList,
 } from './schema.js';
 
-export interface Queued {
-  doc: EcsDoc;
-  stream: string;
-}
+/** A queued document: the object, or its JSON already made by `stringify()` (the worker's input). */
+export type Queued = { doc: EcsDoc; stream: string } | { json: string; stream: string };
 
 /** One row in table column order after `_seq`: stream, micros, promoted values…, json. */
 export type Row = unknown[];
@@ -49,7 +47,11 @@ const convert: Record<ColumnKind, (v: unknown) => unknown> = {
 const LONE_SURROGATE =
   /\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/gi;
 
-function stringify(doc: EcsDoc, limits: PrepareLimits, fixed: string[]): string | undefined {
+/**
+ * The document's JSON as stored: long strings cut when over `maxDocChars` (undefined if still
+ * over), lone surrogates replaced. Throws on BigInt and cycles, like `JSON.stringify`.
+ */
+export function stringify(doc: EcsDoc, limits: PrepareLimits, fixed: string[]): string | undefined {
   let json = JSON.stringify(doc);
   if (json === undefined) return undefined;
   if (json.length > limits.maxDocChars) {
@@ -78,21 +80,36 @@ export function prepare(batch: readonly Queued[], nowMicros: bigint, limits: Pre
   const rows: Row[] = [];
   const dropped: string[] = [];
   const fixed: string[] = [];
-  for (const { doc, stream } of batch) {
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-      dropped.push('not_object');
-      continue;
-    }
+  for (const q of batch) {
+    const stream = q.stream;
+    const fixedBefore = fixed.length;
+    let doc: EcsDoc;
     let json: string | undefined;
-    try {
-      json = stringify(doc, limits, fixed);
-    } catch {
-      dropped.push('unserializable');
-      continue;
-    }
-    if (json === undefined) {
-      dropped.push('too_large');
-      continue;
+    if ('json' in q) {
+      // Serialised and checked by the sender; parsed here for the promoted columns.
+      json = q.json;
+      try {
+        doc = JSON.parse(json) as EcsDoc;
+      } catch {
+        dropped.push('internal_error');
+        continue;
+      }
+    } else {
+      doc = q.doc;
+      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+        dropped.push('not_object');
+        continue;
+      }
+      try {
+        json = stringify(doc, limits, fixed);
+      } catch {
+        dropped.push('unserializable');
+        continue;
+      }
+      if (json === undefined) {
+        dropped.push('too_large');
+        continue;
+      }
     }
     let ts = toMicros(doc['@timestamp']);
     if (ts === null) {
@@ -100,6 +117,9 @@ export function prepare(batch: readonly Queued[], nowMicros: bigint, limits: Pre
       ts = nowMicros;
       fixed.push('timestamp_missing');
     }
+    // A lone surrogate in a promoted field was already counted when the JSON was cleaned: one
+    // count per document, whichever thread serialised it.
+    let utf16Counted = fixed.lastIndexOf('invalid_utf16') >= fixedBefore;
     const row: Row = [stream, ts];
     for (const g of getters) {
       let v: unknown;
@@ -110,7 +130,8 @@ export function prepare(batch: readonly Queued[], nowMicros: bigint, limits: Pre
       }
       if (typeof v === 'string' && !(v as unknown as WellFormed).isWellFormed()) {
         v = (v as unknown as WellFormed).toWellFormed();
-        fixed.push('invalid_utf16');
+        if (!utf16Counted) fixed.push('invalid_utf16');
+        utf16Counted = true;
       }
       row.push(v);
     }

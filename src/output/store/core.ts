@@ -1,0 +1,497 @@
+// The store's engine, on whichever thread owns the DuckDB instance (the store worker, or the
+// caller's thread with `worker: false`): one DuckDB database under a data directory. `write()`
+// only queues; a flush loop turns batches into rows (JS) and appends them with the Appender inside
+// one transaction per batch, so a crash loses at most uncommitted batches, never part of one.
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BIGINT,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBType,
+  type DuckDBValue,
+  LIST,
+  listValue,
+  VARCHAR,
+} from '@duckdb/node-api';
+import { D4cError } from '../../util/diagnostics.js';
+import type { EcsDoc, Output } from '../index.js';
+import { toJs } from './convert.js';
+import {
+  type AggregateRow,
+  DEFAULT_DUCKDB,
+  type ProcessTree,
+  positive,
+  type RetentionResult,
+  type StoreOptions,
+  type StoreStats,
+  type StoreUsage,
+} from './options.js';
+import { appendRows, type PrepareLimits, prepare, type Queued, type Row } from './prepare.js';
+import { type AggregateOptions, compileAggregate, compileQuery, type QueryOptions } from './query.js';
+import { retain, usage } from './retention.js';
+import { columnDdl, createTableSql, PROMOTED, TABLE } from './schema.js';
+import { PROCESS_TREE_SQL, processEventsSql, sessionSql } from './trees.js';
+
+/** A statement with bound values (and their types where inference would not do). */
+interface Raw {
+  sql: string;
+  params: DuckDBValue[];
+  types?: DuckDBType[];
+}
+
+/** Catalog name of the attached store file. */
+const DB = 'store';
+
+export const STREAM_NAME = /^[a-z0-9][a-z0-9._-]{0,199}$/;
+
+export class StoreCore implements Output {
+  private queue: Queued[] = [];
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  /** Serialises everything that uses the writer connection (batches, retention). */
+  private chain: Promise<unknown> = Promise.resolve();
+  private nextSeq: bigint;
+  private taken = 0;
+  /** Documents taken from the queue and committed or dropped. */
+  processed = 0;
+  /** Called after each batch commit and retention run (the worker reports counters then). */
+  onChange: (() => void) | undefined;
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly limits: PrepareLimits;
+  private readonly validStreams = new Set<string>();
+  private readonly s: StoreStats = {
+    docsWritten: 0,
+    docsDropped: {},
+    queueDepth: 0,
+    batches: 0,
+    batchesFailed: 0,
+    flushMs: { last: 0, max: 0, total: 0, count: 0 },
+    docsFixed: {},
+    retention: { runs: 0, deletedByAge: 0, deletedBySize: 0, lastRunMs: 0, errors: 0 },
+    fileBytes: 0,
+  };
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly opts: Required<Omit<StoreOptions, 'maxAgeMs' | 'maxBytes' | 'duckdb' | 'worker'>> &
+      Pick<StoreOptions, 'maxAgeMs' | 'maxBytes'>,
+    lastSeq: bigint,
+  ) {
+    this.nextSeq = lastSeq + 1n;
+    this.limits = { maxDocChars: opts.maxDocChars, maxStringChars: opts.maxStringChars };
+    if (opts.retentionIntervalMs > 0 && (opts.maxAgeMs !== undefined || opts.maxBytes !== undefined)) {
+      this.retentionTimer = setInterval(() => {
+        this.runRetention().catch(() => {
+          this.s.retention.errors++;
+          this.onChange?.();
+        });
+      }, opts.retentionIntervalMs);
+      this.retentionTimer.unref();
+    }
+  }
+
+  static async open(o: StoreOptions): Promise<StoreCore> {
+    const opts = {
+      dir: o.dir,
+      rowGroupSize: o.rowGroupSize ?? 32_768,
+      batchSize: positive(o.batchSize, o.rowGroupSize ?? 32_768, 'batchSize'),
+      flushIntervalMs: positive(o.flushIntervalMs, 500, 'flushIntervalMs'),
+      maxQueue: positive(o.maxQueue, 200_000, 'maxQueue'),
+      retentionIntervalMs: o.retentionIntervalMs ?? 60_000,
+      maxDocChars: positive(o.maxDocChars, 1 << 20, 'maxDocChars'),
+      maxStringChars: positive(o.maxStringChars, 64 << 10, 'maxStringChars'),
+      maxAgeMs: o.maxAgeMs === undefined ? undefined : positive(o.maxAgeMs, 0, 'maxAgeMs'),
+      maxBytes: o.maxBytes === undefined ? undefined : positive(o.maxBytes, 0, 'maxBytes'),
+    };
+    const path = join(o.dir, 'events.duckdb');
+    const rowGroupSize = positive(o.rowGroupSize, 32_768, 'rowGroupSize');
+    if (rowGroupSize % 2048 !== 0)
+      throw new D4cError(
+        'D4C-STORE-003',
+        `invalid store option rowGroupSize: ${rowGroupSize} is not a multiple of 2048`,
+      );
+    let instance: DuckDBInstance | undefined;
+    let writer: DuckDBConnection;
+    try {
+      mkdirSync(o.dir, { recursive: true });
+      // The file is attached (not opened as the main database) so its row-group size can be set.
+      instance = await DuckDBInstance.create(':memory:', { ...DEFAULT_DUCKDB, ...o.duckdb });
+      writer = await connectStore(instance);
+      await writer.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${DB} (ROW_GROUP_SIZE ${rowGroupSize})`);
+      await writer.run(`USE ${DB}`);
+    } catch (e) {
+      instance?.closeSync();
+      throw new D4cError('D4C-STORE-001', `cannot open the event store: ${(e as Error).message}`, path);
+    }
+    await writer.run(createTableSql());
+    // Columns promoted by a newer version are added to an older store; old rows read NULL there.
+    const have = new Set(
+      (
+        await writer.runAndReadAll(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = '${TABLE}'`,
+        )
+      )
+        .getRows()
+        .map((r) => String(r[0])),
+    );
+    for (const f of PROMOTED)
+      if (!have.has(f.name)) await writer.run(`ALTER TABLE ${TABLE} ADD COLUMN ${columnDdl(f)}`);
+    const last = (
+      await writer.runAndReadAll(`SELECT coalesce(max(_seq), 0) FROM ${TABLE}`)
+    ).getRows()[0]?.[0];
+    return new StoreCore(path, instance, writer, opts, typeof last === 'bigint' ? last : 0n);
+  }
+
+  // ---- ingest -------------------------------------------------------------------------------
+
+  write(doc: EcsDoc, stream: string): void {
+    if (this.closed) {
+      this.drop('closed');
+      return;
+    }
+    if (!this.validStreams.has(stream)) {
+      if (typeof stream !== 'string' || !STREAM_NAME.test(stream)) {
+        this.drop('bad_stream');
+        return;
+      }
+      if (this.validStreams.size < 10_000) this.validStreams.add(stream);
+    }
+    if (this.queue.length >= this.opts.maxQueue) {
+      this.drop('queue_full');
+      return;
+    }
+    this.enqueue({ doc, stream });
+  }
+
+  private enqueue(q: Queued): void {
+    this.queue.push(q);
+    if (this.queue.length >= this.opts.batchSize) this.kick();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Queues a document the caller already serialised with `stringify()` (prepare.ts) and checked
+   * (object, stream name): the store worker's input. Bounded by the caller.
+   */
+  writeJson(json: string, stream: string): void {
+    if (this.closed) {
+      this.drop('closed');
+      return;
+    }
+    this.enqueue({ json, stream });
+  }
+
+  /** Documents queued and not yet taken by a flush (cheap; for producers' backpressure). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  async flush(): Promise<void> {
+    const target = this.taken + this.queue.length;
+    while (this.processed < target) {
+      this.kick();
+      if (this.loop === undefined) break; // nothing left to wait for
+      await this.loop.catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    clearInterval(this.retentionTimer);
+    clearTimeout(this.timer);
+    await this.chain;
+    // Checkpoint on DuckDB's threads now: closing would otherwise do it synchronously, blocking
+    // the event loop for as long as the WAL takes to fold in.
+    await this.writer.run('CHECKPOINT').catch(() => {});
+    for (const c of this.idle.splice(0)) c.closeSync();
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  stats(): StoreStats {
+    let fileBytes = 0;
+    try {
+      fileBytes = statSync(this.path).size;
+    } catch {}
+    return {
+      ...this.s,
+      docsDropped: { ...this.s.docsDropped },
+      docsFixed: { ...this.s.docsFixed },
+      flushMs: { ...this.s.flushMs },
+      retention: { ...this.s.retention },
+      queueDepth: this.queue.length,
+      fileBytes,
+    };
+  }
+
+  private drop(reason: string, n = 1): void {
+    this.s.docsDropped[reason] = (this.s.docsDropped[reason] ?? 0) + n;
+  }
+
+  private kick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.loop === undefined && this.queue.length > 0) {
+      this.loop = this.flushLoop().finally(() => {
+        this.loop = undefined;
+        if (this.queue.length > 0 && !this.closed) this.kick();
+      });
+    }
+  }
+
+  /** Prepares batch k+1 in JS while batch k commits on DuckDB's threads. */
+  private async flushLoop(): Promise<void> {
+    let pending: Promise<void> = Promise.resolve();
+    while (this.queue.length > 0) {
+      const t0 = performance.now();
+      const batch = this.take();
+      let prep: ReturnType<typeof prepare>;
+      try {
+        prep = prepare(batch, BigInt(Date.now()) * 1000n, this.limits);
+      } catch {
+        // prepare() guards each document; this is a bug, and it must not wedge flush().
+        this.drop('internal_error', batch.length);
+        this.processed += batch.length;
+        continue;
+      }
+      for (const r of prep.dropped) this.drop(r);
+      for (const f of prep.fixed) this.s.docsFixed[f] = (this.s.docsFixed[f] ?? 0) + 1;
+      await pending;
+      pending = this.serial(() => this.commit(prep.rows, batch.length, t0));
+    }
+    await pending;
+  }
+
+  private take(): Queued[] {
+    let batch: Queued[];
+    if (this.queue.length <= this.opts.batchSize) {
+      batch = this.queue;
+      this.queue = [];
+    } else batch = this.queue.splice(0, this.opts.batchSize);
+    this.taken += batch.length;
+    return batch;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => {});
+    return p;
+  }
+
+  private async commit(rows: Row[], n: number, t0: number): Promise<void> {
+    try {
+      if (rows.length > 0) await this.appendBisect(rows, 0);
+    } finally {
+      this.processed += n;
+      const ms = performance.now() - t0;
+      const f = this.s.flushMs;
+      f.last = ms;
+      f.max = Math.max(f.max, ms);
+      f.total += ms;
+      f.count++;
+      this.onChange?.();
+    }
+  }
+
+  /**
+   * Appends rows in one transaction. If the transaction fails, the halves are tried apart so a
+   * single row DuckDB refuses costs only that row (`rejected`); when both halves fail too the
+   * cause is the database, not the data, and the batch is dropped as `db_error`.
+   */
+  private async appendBisect(rows: Row[], depth: number): Promise<void> {
+    try {
+      await this.appendTx(rows);
+      this.s.batches++;
+      this.s.docsWritten += rows.length;
+      return;
+    } catch {
+      this.s.batchesFailed++;
+    }
+    if (rows.length === 1) return this.drop('rejected');
+    const mid = rows.length >> 1;
+    const halves = [rows.slice(0, mid), rows.slice(mid)];
+    const failedBefore = this.s.batchesFailed;
+    for (const h of halves) {
+      if (depth > 0 || this.s.batchesFailed - failedBefore < 1) await this.appendBisect(h, depth + 1);
+      else this.drop('db_error', h.length);
+    }
+  }
+
+  private async appendTx(rows: Row[]): Promise<void> {
+    const w = this.writer;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      const ap = await w.createAppender(TABLE, 'main', DB);
+      try {
+        appendRows(ap, rows, this.nextSeq);
+        ap.flushSync();
+      } finally {
+        try {
+          ap.closeSync();
+        } catch {}
+      }
+      await w.run('COMMIT');
+      this.nextSeq += BigInt(rows.length);
+    } catch (e) {
+      await w.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  }
+
+  // ---- retention ----------------------------------------------------------------------------
+
+  usage(): Promise<StoreUsage> {
+    return usage(this.writer, this.path);
+  }
+
+  /** Deletes by age, then oldest-first by `@timestamp` until under the size cap; checkpoints. */
+  runRetention(now = Date.now()): Promise<RetentionResult> {
+    return this.serial(async () => {
+      const t0 = performance.now();
+      const r = await retain(this.writer, this.path, this.opts, now);
+      const s = this.s.retention;
+      s.runs++;
+      s.deletedByAge += r.deletedByAge;
+      s.deletedBySize += r.deletedBySize;
+      s.lastRunMs = performance.now() - t0;
+      this.onChange?.();
+      return r;
+    });
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  /** Readers use their own connections: they see committed batches and run beside a commit. */
+  private async withReader<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closed) throw new D4cError('D4C-STORE-002', 'the event store is closed');
+    const c = this.idle.pop() ?? (await connectStore(this.instance));
+    try {
+      return await fn(c);
+    } finally {
+      if (this.closed || this.idle.length >= 4) c.closeSync();
+      else this.idle.push(c);
+    }
+  }
+
+  private async rows(q: Raw): Promise<DuckDBValue[][]> {
+    return this.withReader(async (c) => (await c.runAndReadAll(q.sql, q.params, q.types)).getRows());
+  }
+
+  /**
+   * Documents of the events `q` selects (a query returning `_seq`, in result order). Two steps
+   * because reading `doc` decompresses whole column segments: selecting on the narrow columns
+   * first, then reading `doc` only in the `_seq` range found (zone maps skip the rest), avoids
+   * decompressing every stored document for a query that returns a few.
+   */
+  private async docs(q: Raw): Promise<EcsDoc[]> {
+    const seqs = (await this.rows(q)).map((r) => r[0] as bigint);
+    if (seqs.length === 0) return [];
+    let lo = seqs[0] as bigint;
+    let hi = lo;
+    for (const x of seqs) {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const rows = await this.rows({
+      sql: `SELECT _seq, doc FROM ${TABLE} WHERE _seq BETWEEN $1 AND $2 AND _seq IN (SELECT unnest($3))`,
+      params: [lo, hi, listValue(seqs)],
+      types: [BIGINT, BIGINT, LIST(BIGINT)],
+    });
+    const bySeq = new Map<bigint, string>();
+    for (const r of rows) bySeq.set(r[0] as bigint, r[1] as string);
+    const out: EcsDoc[] = [];
+    for (const x of seqs) {
+      const d = bySeq.get(x);
+      if (d !== undefined) out.push(JSON.parse(d) as EcsDoc); // deleted by retention in between: skipped
+    }
+    return out;
+  }
+
+  async query(o: QueryOptions = {}): Promise<EcsDoc[]> {
+    return this.docs(compileQuery(o));
+  }
+
+  async aggregate(o: AggregateOptions): Promise<AggregateRow[]> {
+    const q = compileAggregate(o);
+    return (await this.rows(q)).map((r) => {
+      const out: AggregateRow = {};
+      q.keys.forEach((k, i) => {
+        const v = toJs(r[i] ?? null);
+        out[k] = q.jsonKeys.has(k) && typeof v === 'string' ? JSON.parse(v) : v;
+      });
+      return out;
+    });
+  }
+
+  async processTree(entityId: string, limit = 10_000): Promise<ProcessTree> {
+    if (typeof entityId !== 'string' || entityId.length === 0 || entityId.length > 512)
+      throw new D4cError('D4C-STORE-011', `invalid entity id ${JSON.stringify(entityId)}`);
+    const sql = PROCESS_TREE_SQL;
+    const rows = await this.rows({ sql, params: [entityId] });
+    const ancestors = rows.filter((r) => r[0] === 'a').map((r) => String(r[1]));
+    const descendants = rows.filter((r) => r[0] === 'd').map((r) => String(r[1]));
+    const events = await this.docs({
+      sql: processEventsSql(checkLimit(limit)),
+      params: [listValue([entityId, ...ancestors, ...descendants])],
+      types: [LIST(VARCHAR)],
+    });
+    return { entityId, ancestors, descendants, events };
+  }
+
+  /** Every event of the session (its leader and everything with that session leader), by time. */
+  async sessionTree(sessionEntityId: string, limit = 10_000): Promise<EcsDoc[]> {
+    if (typeof sessionEntityId !== 'string' || sessionEntityId.length === 0 || sessionEntityId.length > 512)
+      throw new D4cError('D4C-STORE-011', `invalid entity id ${JSON.stringify(sessionEntityId)}`);
+    return this.docs({
+      sql: sessionSql(checkLimit(limit)),
+      params: [sessionEntityId],
+    });
+  }
+
+  /**
+   * Internal: raw SQL over the `events` table for the ES|QL translator. Not a public API: the
+   * caller owns the SQL's safety (bind values as `$n` params) and the schema may change.
+   */
+  async sql(
+    text: string,
+    params: (string | number | boolean | bigint | null)[] = [],
+  ): Promise<AggregateRow[]> {
+    return this.withReader(async (c) => {
+      const reader = await c.runAndReadAll(text, params);
+      const names = reader.columnNames();
+      return reader.getRows().map((r) => {
+        const o: AggregateRow = {};
+        names.forEach((n, i) => {
+          o[n] = toJs(r[i] ?? null);
+        });
+        return o;
+      });
+    });
+  }
+}
+
+/** A connection whose default database is the store (each connection has its own `USE`). */
+async function connectStore(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const c = await instance.connect();
+  await c.run(`USE ${DB}`).catch(() => {}); // before ATTACH (the first connection) there is nothing to use
+  return c;
+}
+
+function checkLimit(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+    throw new D4cError(
+      'D4C-STORE-014',
+      `invalid limit ${JSON.stringify(n)}: expected an integer from 1 to 1000000`,
+    );
+  return n;
+}

@@ -1,0 +1,42 @@
+// Messages between the EventStore facade (caller's thread) and the store worker (worker.ts).
+import type { StoreOptions, StoreStats } from './options.js';
+
+/** Store methods the worker answers (everything that touches DuckDB). */
+export type CallMethod =
+  | 'flush'
+  | 'close'
+  | 'usage'
+  | 'runRetention'
+  | 'query'
+  | 'aggregate'
+  | 'processTree'
+  | 'sessionTree'
+  | 'sql';
+
+export type ToWorker =
+  /** Documents serialised by `stringify()` on the caller's thread, with their stream names. */
+  | { t: 'docs'; json: string[]; streams: string[] }
+  | { t: 'call'; id: number; method: CallMethod; args: unknown[] };
+
+/** The worker's counters, and how many documents it has committed or dropped so far. */
+export interface Progress {
+  stats: StoreStats;
+  processed: number;
+}
+
+export interface WireError {
+  code?: string;
+  message: string;
+  file?: string;
+}
+
+export type FromWorker =
+  | { t: 'open'; path: string; progress: Progress }
+  | { t: 'openError'; error: WireError }
+  | { t: 'progress'; progress: Progress }
+  | { t: 'reply'; id: number; ok: true; value: unknown; progress: Progress }
+  | { t: 'reply'; id: number; ok: false; error: WireError; progress: Progress };
+
+export interface WorkerInit {
+  options: Omit<StoreOptions, 'worker'>;
+}

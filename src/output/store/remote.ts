@@ -1,0 +1,235 @@
+// The caller's side of the store worker: `write()` checks and serialises a document (the one part
+// that needs the object) and hands its JSON over in chunks; everything touching DuckDB runs in
+// the worker (worker.ts). The queue between threads is bounded by `maxQueue` documents: beyond
+// it `write()` drops and counts, like the in-thread store.
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { D4cError } from '../../util/diagnostics.js';
+import type { EcsDoc, Output } from '../index.js';
+import { STREAM_NAME } from './core.js';
+import { positive, type StoreOptions, type StoreStats } from './options.js';
+import { type PrepareLimits, stringify } from './prepare.js';
+import type { CallMethod, FromWorker, Progress, ToWorker, WireError, WorkerInit } from './protocol.js';
+
+/** Documents per message: big enough to amortise postMessage, small enough to keep latency low. */
+const CHUNK = 1024;
+
+function toError(e: WireError): Error {
+  return e.code ? new D4cError(e.code, e.message, e.file) : new Error(e.message);
+}
+
+/**
+ * Starts worker.ts. From source (tsx, vitest) the worker registers tsx itself before importing
+ * the TypeScript entry; from compiled output it is plain `worker.js`.
+ */
+function startWorker(init: WorkerInit): Worker {
+  const self = import.meta.url;
+  if (!/\.ts$/.test(new URL(self).pathname))
+    return new Worker(new URL('./worker.js', self), { workerData: init });
+  const entry = new URL('./worker.ts', self).href;
+  // tsx's ESM entry (its CommonJS one cannot register the ESM hooks), via its package exports.
+  const pkg = createRequire(self).resolve('tsx/package.json');
+  const api = (createRequire(self)(pkg) as { exports: Record<string, { import: { default: string } }> })
+    .exports['./esm/api']?.import.default;
+  const tsx = pathToFileURL(join(dirname(pkg), api ?? 'dist/esm/api/index.mjs')).href;
+  const boot = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+export class WorkerStore implements Output {
+  private closing: Promise<void> | undefined;
+  private dead = false;
+  private json: string[] = [];
+  private streams: string[] = [];
+  private scheduled = false;
+  private sent = 0;
+  private remote: Progress;
+  private readonly dropped: Record<string, number> = {};
+  private readonly fixed: Record<string, number> = {};
+  private readonly fixBuf: string[] = [];
+  private readonly validStreams = new Set<string>();
+  private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private readonly postChunk = () => {
+    this.scheduled = false;
+    this.post();
+  };
+
+  private constructor(
+    readonly path: string,
+    private readonly worker: Worker,
+    first: Progress,
+    private readonly maxQueue: number,
+    private readonly limits: PrepareLimits,
+  ) {
+    this.remote = first;
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', () => {}); // 'exit' follows and accounts for everything
+    worker.on('exit', () => this.onExit());
+    worker.unref(); // like the in-thread store's timers: only outstanding calls keep the process up
+  }
+
+  static async open(o: StoreOptions): Promise<WorkerStore> {
+    // Options the caller's side needs are checked here, the rest by the worker's StoreCore.open.
+    const maxQueue = positive(o.maxQueue, 200_000, 'maxQueue');
+    const limits = {
+      maxDocChars: positive(o.maxDocChars, 1 << 20, 'maxDocChars'),
+      maxStringChars: positive(o.maxStringChars, 64 << 10, 'maxStringChars'),
+    };
+    const { worker: _, ...options } = o;
+    const worker = startWorker({ options });
+    const first = await new Promise<FromWorker>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', (e) =>
+        reject(new D4cError('D4C-STORE-001', `cannot start the store worker: ${e.message}`)),
+      );
+    });
+    if (first.t === 'openError') {
+      await worker.terminate();
+      throw toError(first.error);
+    }
+    if (first.t !== 'open') throw new D4cError('D4C-STORE-001', 'the store worker did not open the store');
+    return new WorkerStore(first.path, worker, first.progress, maxQueue, limits);
+  }
+
+  write(doc: EcsDoc, stream: string): void {
+    const json = this.accept(doc, stream);
+    if (json === undefined) return;
+    this.json.push(json);
+    this.streams.push(stream);
+    if (this.json.length >= CHUNK) this.post();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.postChunk);
+    }
+  }
+
+  /** The document's JSON, or undefined after counting why it is dropped (same reasons as in-thread). */
+  private accept(doc: EcsDoc, stream: string): string | undefined {
+    let reason: string;
+    if (this.closing !== undefined || this.dead) reason = 'closed';
+    else if (!this.validStreams.has(stream) && (typeof stream !== 'string' || !STREAM_NAME.test(stream)))
+      reason = 'bad_stream';
+    else if (this.pending >= this.maxQueue) reason = 'queue_full';
+    else if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) reason = 'not_object';
+    else {
+      if (!this.validStreams.has(stream) && this.validStreams.size < 10_000) this.validStreams.add(stream);
+      try {
+        const json = stringify(doc, this.limits, this.fixBuf);
+        if (json !== undefined) return json;
+        reason = 'too_large';
+      } catch {
+        reason = 'unserializable';
+      } finally {
+        if (this.fixBuf.length > 0) {
+          for (const f of this.fixBuf) this.fixed[f] = (this.fixed[f] ?? 0) + 1;
+          this.fixBuf.length = 0;
+        }
+      }
+    }
+    this.drop(reason);
+    return undefined;
+  }
+
+  /** Documents accepted and not yet committed or dropped by the worker. */
+  get pending(): number {
+    return this.sent + this.json.length - this.remote.processed;
+  }
+
+  flush(): Promise<void> {
+    if (this.dead) return Promise.resolve(); // everything in flight was counted as dropped
+    return this.call('flush', []) as Promise<void>;
+  }
+
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.closing = this.dead
+        ? Promise.resolve()
+        : (async () => {
+            const exited = new Promise((r) => this.worker.once('exit', r));
+            this.worker.ref();
+            await this.call('close', [], true).catch(() => {});
+            await exited; // joined: the worker has closed DuckDB and ended
+          })();
+    }
+    return this.closing;
+  }
+
+  stats(): StoreStats {
+    const w = this.remote.stats;
+    let fileBytes = 0;
+    try {
+      fileBytes = statSync(this.path).size;
+    } catch {}
+    return {
+      ...w,
+      docsDropped: merge(this.dropped, w.docsDropped),
+      docsFixed: merge(this.fixed, w.docsFixed),
+      flushMs: { ...w.flushMs },
+      retention: { ...w.retention },
+      queueDepth: this.pending,
+      fileBytes,
+    };
+  }
+
+  /** A store method run by the worker. Calls after close() fail like the in-thread store's. */
+  call(method: CallMethod, args: unknown[], closing = false): Promise<unknown> {
+    if ((this.closing !== undefined && !closing) || this.dead)
+      return Promise.reject(new D4cError('D4C-STORE-002', 'the event store is closed'));
+    this.post();
+    const id = ++this.nextId;
+    const msg: ToWorker = { t: 'call', id, method, args };
+    return new Promise((resolve, reject) => {
+      this.worker.postMessage(msg); // throws (a rejection) on arguments that cannot be cloned
+      this.calls.set(id, { resolve, reject });
+      if (this.calls.size === 1) this.worker.ref();
+    });
+  }
+
+  private post(): void {
+    if (this.json.length === 0 || this.dead) return;
+    const msg: ToWorker = { t: 'docs', json: this.json, streams: this.streams };
+    this.worker.postMessage(msg);
+    this.sent += this.json.length;
+    this.json = [];
+    this.streams = [];
+  }
+
+  private drop(reason: string, n = 1): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + n;
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.t === 'progress' || m.t === 'reply') this.remote = m.progress;
+    if (m.t !== 'reply') return;
+    const c = this.calls.get(m.id);
+    if (!c) return;
+    this.calls.delete(m.id);
+    if (this.calls.size === 0 && this.closing === undefined) this.worker.unref(); // close() joins: stays ref'd
+    if (m.ok) c.resolve(m.value);
+    else c.reject(toError(m.error));
+  }
+
+  /** The worker ended: after close() as expected; otherwise whatever was in flight is lost and counted. */
+  private onExit(): void {
+    if (this.dead) return;
+    this.dead = true;
+    const lost = this.pending;
+    if (lost > 0) this.drop('worker_exit', lost);
+    this.sent = this.remote.processed;
+    this.json = [];
+    this.streams = [];
+    for (const c of this.calls.values())
+      c.reject(new D4cError('D4C-STORE-002', 'the event store is closed (its worker stopped)'));
+    this.calls.clear();
+  }
+}
+
+function merge(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...b };
+  for (const [k, v] of Object.entries(a)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}

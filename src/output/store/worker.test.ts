@@ -1,0 +1,211 @@
+// The store worker (`worker: true`) against the in-thread engine: same counters and answers for
+// the same input, whole batches under concurrent queries, retention through the worker, SIGKILL
+// mid-commit, a worker that dies mid-stream is accounted for, and it never keeps a process alive.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EcsDoc } from '../index.js';
+import { EventStore } from './index.js';
+import { sampleDocs } from './sample-docs.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'd4c-worker-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const PROC = 'logs-cloud_defend.process-default';
+
+function input(): { doc: EcsDoc; stream: string }[] {
+  const circular: EcsDoc = { event: { id: 'cycle' } };
+  circular.self = circular;
+  const odd: unknown[] = [
+    { event: { id: 'no-ts' } },
+    { event: { id: 'surrogate' }, process: { name: 'a\ud800b' } },
+    { event: { id: 'big' }, process: { args: ['y'.repeat(5000)] } },
+    { event: { id: 'when' }, '@timestamp': new Date(Date.UTC(2026, 0, 2)) },
+    { event: { id: 'bigint' }, n: 1n },
+    circular,
+    null,
+    [1],
+  ];
+  return [
+    ...sampleDocs(2500, { seed: 11, containers: 6 }),
+    ...odd.map((doc) => ({ doc: doc as EcsDoc, stream: PROC })),
+    { doc: {}, stream: 'Not A Stream' },
+  ];
+}
+
+describe('event store worker', () => {
+  it('counts and answers exactly like the in-thread engine', async () => {
+    const docs = input();
+    const entity = String((docs[40]?.doc.process as { entity_id?: string } | undefined)?.entity_id);
+    const out = [];
+    for (const worker of [false, true]) {
+      const store = await EventStore.open({
+        dir: tmp(),
+        worker,
+        batchSize: 600,
+        maxDocChars: 3000,
+        maxStringChars: 1000,
+      });
+      for (const d of docs) store.write(d.doc, d.stream);
+      await store.flush();
+      const st = store.stats();
+      out.push({
+        written: st.docsWritten,
+        dropped: st.docsDropped,
+        fixed: st.docsFixed,
+        queueDepth: st.queueDepth,
+        pending: store.pending,
+        all: await store.query({ limit: 10_000 }),
+        agg: await store.aggregate({ groupBy: ['event.action'], metrics: [{ op: 'count' }] }),
+        tree: await store.processTree(entity),
+        sql: await store.sql('SELECT count(*) AS n, max(_seq) AS m FROM events WHERE "event.id" = $1', [
+          'when',
+        ]),
+      });
+      await store.close();
+      await expect(store.query({})).rejects.toMatchObject({ code: 'D4C-STORE-002' });
+    }
+    const [local, remote] = out;
+    expect(remote).toEqual(local);
+    expect(remote?.written).toBe(2504);
+    expect(remote?.dropped).toEqual({ unserializable: 2, not_object: 2, bad_stream: 1 });
+    expect(remote?.fixed).toMatchObject({ truncated: 1, invalid_utf16: 1, timestamp_missing: 3 });
+  });
+
+  it('queries see whole batches while the worker commits; retention runs in the worker', async () => {
+    const store = await EventStore.open({
+      dir: tmp(),
+      worker: true,
+      batchSize: 500,
+      flushIntervalMs: 5,
+      maxAgeMs: 86_400_000,
+      retentionIntervalMs: 0,
+    });
+    const old = sampleDocs(1500, { seed: 4, startMs: Date.now() - 3 * 86_400_000 });
+    const fresh = sampleDocs(3000, { seed: 5, startMs: Date.now() });
+    let done = false;
+    const seen: number[] = [];
+    const reader = (async () => {
+      while (!done) {
+        const [r] = await store.sql('SELECT count(*) AS n FROM events');
+        seen.push(r?.n as number);
+      }
+    })();
+    const all = [...old, ...fresh];
+    for (let i = 0; i < all.length; i++) {
+      const s = all[i] as (typeof all)[number];
+      store.write(s.doc, s.stream);
+      if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    }
+    await store.flush();
+    done = true;
+    await reader;
+    expect(seen.length).toBeGreaterThan(2);
+    for (const n of seen) expect(n % 500).toBe(0);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    const r = await store.runRetention();
+    expect(r.deletedByAge).toBe(1500);
+    expect(store.stats()).toMatchObject({ docsWritten: 4500, retention: { runs: 1, deletedByAge: 1500 } });
+    expect((await store.usage()).fileBytes).toBeGreaterThan(0);
+    expect(await store.sql('SELECT count(*) AS n FROM events')).toEqual([{ n: 3000 }]);
+    await store.close();
+  });
+
+  it('survives SIGKILL mid-commit with only whole, reported batches', async () => {
+    const dir = tmp();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), dir, '3000', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, D4C_STORE_WORKER: '1' } },
+    );
+    const committed: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        for (const m of String(d).matchAll(/committed (\d+)/g)) committed.push(Number(m[1]));
+        if (committed.length >= 3) resolve();
+      });
+      child.on('exit', (c) => reject(new Error(`writer exited early (${c})`)));
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const store = await EventStore.open({ dir, worker: true });
+    const rows = await store.aggregate({ groupBy: ['labels.batch'], metrics: [{ op: 'count' }] });
+    const present = rows.map((r) => Number(r['labels.batch']));
+    for (const r of rows) expect(r.count).toBe(3000);
+    for (const b of committed) expect(present).toContain(b);
+    expect(present.filter((b) => !committed.includes(b)).length).toBeLessThanOrEqual(1);
+    await store.close();
+  }, 60_000);
+
+  it('counts what was in flight when the worker dies, and refuses calls after', async () => {
+    const store = await EventStore.open({
+      dir: tmp(),
+      worker: true,
+      batchSize: 100_000,
+      flushIntervalMs: 60_000,
+    });
+    const samples = sampleDocs(3000, { seed: 5 });
+    for (const s of samples.slice(0, 1000)) store.write(s.doc, s.stream);
+    await store.flush();
+    for (const s of samples.slice(1000)) store.write(s.doc, s.stream);
+    expect(store.pending).toBe(2000);
+    const worker = (store as unknown as { remote: { worker: Worker } }).remote.worker;
+    await worker.terminate();
+    await store.flush(); // resolves: nothing is left to wait for
+    const st = store.stats();
+    expect(st.docsWritten).toBe(1000);
+    expect(st.docsDropped).toEqual({ worker_exit: 2000 });
+    expect(store.pending).toBe(0);
+    await expect(store.sql('SELECT 1')).rejects.toMatchObject({ code: 'D4C-STORE-002' });
+    store.write(samples[0]?.doc as EcsDoc, PROC);
+    expect(store.stats().docsDropped.closed).toBe(1);
+    await store.close();
+  });
+
+  it('refuses a second open of the same directory in this process (DuckDB locks per process)', async () => {
+    const dir = tmp();
+    const a = await EventStore.open({ dir, worker: true });
+    await expect(EventStore.open({ dir, worker: false })).rejects.toMatchObject({ code: 'D4C-STORE-001' });
+    await a.close();
+    const b = await EventStore.open({ dir, worker: false });
+    await b.close();
+  });
+
+  it('does not keep a process alive that forgets close()', async () => {
+    const dir = tmp();
+    const code = `
+      import { EventStore } from ${JSON.stringify(join(import.meta.dirname, 'index.ts'))};
+      const store = await EventStore.open({ dir: ${JSON.stringify(dir)}, worker: true });
+      store.write({ event: { id: 'x' } }, 'logs-cloud_defend.process-default');
+      await store.flush();
+      console.log('flushed', store.stats().docsWritten);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const exit = await new Promise<number | null>((r) => child.on('exit', r));
+    clearTimeout(timer);
+    expect(stdout.trim()).toBe('flushed 1');
+    expect(exit).toBe(0);
+    // The store it left open (unclosed, as after a crash) reopens with the document.
+    const store = await EventStore.open({ dir });
+    expect(await store.sql('SELECT count(*) AS n FROM events')).toEqual([{ n: 1 }]);
+    await store.close();
+  });
+});

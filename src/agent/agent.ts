@@ -57,6 +57,8 @@ export interface AgentOptions {
   /** Most events held at once; beyond, events go out with what is known (default 50,000). */
   maxHeld?: number;
   ringBytes?: number;
+  /** data_stream.namespace of every document (default `default`). */
+  namespace?: string;
   /** Warnings (runtime unreachable, handling errors): default stderr. */
   onWarning?: (message: string) => void;
 }
@@ -131,7 +133,12 @@ export class Agent {
     const host = hostContext();
     this.table = new ProcessTable({ agentId: agent.id });
     this.adapter = new ProcessAdapter(this.table);
-    this.builder = createEcsBuilder({ agent, host, capLastCap: capLastCap() });
+    this.builder = createEcsBuilder({
+      agent,
+      host,
+      capLastCap: capLastCap(),
+      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    });
     this.contexts = new ContainerContexts(o.cluster);
     if (o.rules && o.rules.length > 0) this.engine = new RuleEngine(o.rules);
   }
@@ -469,6 +476,16 @@ export class Agent {
       const k = `${op}.${a}`;
       p[k] = (p[k] ?? 0) + 1;
     }
+  }
+
+  /** The ECS builder (heartbeat and metrics documents are built with it). */
+  get ecs(): EcsBuilder {
+    return this.builder;
+  }
+
+  /** Writes a document built outside the event path (heartbeats, metrics) to every output, counted. */
+  emit(doc: EcsDocument | Record<string, unknown>): void {
+    this.write(doc as EcsDocument);
   }
 
   private write(doc: EcsDocument): void {

@@ -1,9 +1,30 @@
 // `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
 // document as NDJSON and into the embedded store. See docs/agent.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { Agent, type AgentStats, formatStats, NdjsonSink } from '../agent/index.js';
+import {
+  Agent,
+  type AgentStats,
+  agentMetrics,
+  formatStats,
+  metricsSnapshot,
+  NdjsonSink,
+} from '../agent/index.js';
+import {
+  AGENT_OUTPUT_OPTIONS,
+  type AgentOutputFlagValues,
+  type AgentOutputSettings,
+  DEFAULTS,
+  type OpenedOutputs,
+  openOutputs,
+  parseAgentOutputFlags,
+} from '../config/index.js';
+import {
+  type HeartbeatScheduler,
+  type MetricsServer,
+  startHeartbeats,
+  startMetricsServer,
+} from '../metrics/index.js';
 import type { Output } from '../output/index.js';
-import { EventStore } from '../output/store/index.js';
 import { compilePolicy } from '../policy/compile.js';
 import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
@@ -11,11 +32,14 @@ import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
 
-export const DEFAULT_STORE_DIR = '/var/lib/d4c/store';
+export const DEFAULT_STORE_DIR: string = DEFAULTS.storeDir;
 
 const USAGE =
-  'usage: d4c agent [--policy FILE] [--ndjson PATH] [--include-host] [--stats] [--store DIR | --no-store] ' +
-  '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]';
+  'usage: d4c agent [--policy FILE] [--config FILE] [--ndjson PATH] [--include-host] [--stats] [--store DIR | --no-store] ' +
+  '[--es-url URL]... [--es-api-key K | --es-username U --es-password P] [--es-ca FILE] [--es-namespace NS] ' +
+  '[--spool-dir DIR] [--metrics-addr HOST:PORT|off] ' +
+  '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
+  '(all output settings: docs/outputs.md)';
 
 /** One sentence per cause the sensor reports (its D4cError codes), saying how to fix it. */
 const SENSOR_HINTS: Record<string, string> = {
@@ -36,7 +60,7 @@ function fail(message: string): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
+  const { values, positionals } = parseWithUsage(
     argv,
     {
       policy: { type: 'string' },
@@ -44,8 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       'include-host': { type: 'boolean' },
       stats: { type: 'boolean' },
       'stats-interval': { type: 'string' },
-      store: { type: 'string' },
-      'no-store': { type: 'boolean' },
+      ...AGENT_OUTPUT_OPTIONS,
       rules: { type: 'string', multiple: true },
       'cluster-name': { type: 'string' },
       'cluster-id': { type: 'string' },
@@ -57,8 +80,6 @@ export async function run(argv: string[]): Promise<number> {
     false,
   );
   void positionals;
-  if (values.store !== undefined && values['no-store'])
-    throw new UsageError(`--store and --no-store exclude each other\n${USAGE}`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0))
     throw new UsageError('--duration takes a number of seconds > 0');
@@ -94,16 +115,28 @@ export async function run(argv: string[]): Promise<number> {
     rules = loaded.rules;
   }
 
+  // Output settings: defaults < --config file < environment (secrets) < flags.
+  let settings: AgentOutputSettings;
+  try {
+    settings = parseAgentOutputFlags(values as AgentOutputFlagValues);
+  } catch (e) {
+    if (e instanceof D4cError) {
+      process.stderr.write(`${e.format()}\n`);
+      return 1;
+    }
+    throw e;
+  }
+
   const outputs: Record<string, Output> = {};
+  let opened: OpenedOutputs | undefined;
   try {
     if (values.ndjson !== undefined) outputs.ndjson = new NdjsonSink(values.ndjson);
-    if (!values['no-store']) {
-      const dir = values.store ?? DEFAULT_STORE_DIR;
-      mkdirSync(dir, { recursive: true });
-      outputs.store = await EventStore.open({ dir });
-    }
+    if (settings.store.enabled) mkdirSync(settings.store.dir, { recursive: true });
+    opened = await openOutputs(settings, { onError: rateLimited() });
+    Object.assign(outputs, opened.outputs);
   } catch (e) {
     for (const o of Object.values(outputs)) await o.close().catch(() => {});
+    if (e instanceof D4cError) return fail(e.format());
     return fail(`cannot open an output: ${e instanceof Error ? e.message : String(e)}`);
   }
 
@@ -117,6 +150,7 @@ export async function run(argv: string[]): Promise<number> {
       cluster: { id: values['cluster-id'], name: values['cluster-name'] },
       criSockets: values['cri-socket'],
       holdMs,
+      namespace: settings.namespace,
     });
   } catch (e) {
     for (const o of Object.values(outputs)) await o.close().catch(() => {});
@@ -127,10 +161,48 @@ export async function run(argv: string[]): Promise<number> {
     return fail(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
   }
 
+  // Heartbeats and agent metrics documents go through the same outputs as events.
+  const blockActionEnabled = () => policy.hasBlock;
+  const beats: HeartbeatScheduler = startHeartbeats({
+    builder: agent.ecs,
+    write: (doc) => agent.emit(doc),
+    heartbeat: () => ({ blockActionEnabled: blockActionEnabled() }),
+    metrics: () => agentMetrics(agent.stats()),
+    heartbeatPeriodMs: settings.metrics.heartbeatPeriodMs,
+    metricsPeriodMs: settings.metrics.metricsPeriodMs,
+    onError: (e) =>
+      process.stderr.write(`d4c agent: heartbeat: ${e instanceof Error ? e.message : String(e)}\n`),
+  });
+  let metricsServer: MetricsServer | undefined;
+  const addr = settings.metrics.addr;
+  if (addr) {
+    try {
+      metricsServer = await startMetricsServer({
+        host: addr.host,
+        port: addr.port,
+        stats: () => metricsSnapshot(agent.stats(), { heartbeat_errors: beats.stats().errors }),
+        health: () => opened?.health() ?? { ok: true },
+      });
+    } catch (e) {
+      // The endpoint is for observing the agent, not a reason to stop protecting the node.
+      process.stderr.write(
+        `d4c agent: metrics endpoint ${addr.host}:${addr.port} not started: ${e instanceof Error ? e.message : String(e)} (use --metrics-addr HOST:PORT or off)\n`,
+      );
+    }
+  }
+
+  const dests = [
+    values.ndjson ? `ndjson ${values.ndjson}` : '',
+    settings.store.enabled ? `store ${settings.store.dir}` : '',
+    settings.elasticsearch
+      ? `elasticsearch ${settings.elasticsearch.hosts.length} host(s), spool ${settings.spool.dir}`
+      : '',
+    metricsServer ? `metrics ${metricsServer.url}` : '',
+  ].filter((x) => x !== '');
   process.stderr.write(
     `d4c agent: ready (policy ${source}${rules.length ? `, ${rules.length} rules` : ''}${
-      values.ndjson ? `, ndjson ${values.ndjson}` : ''
-    }${outputs.store ? `, store ${values.store ?? DEFAULT_STORE_DIR}` : ''})\n`,
+      dests.length ? `, ${dests.join(', ')}` : ''
+    })\n`,
   );
   if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
 
@@ -145,10 +217,42 @@ export async function run(argv: string[]): Promise<number> {
     if (duration !== undefined) setTimeout(done, duration * 1000).unref();
   });
   if (statsTimer) clearInterval(statsTimer);
+  beats.stop();
+  await metricsServer?.close();
   await agent.stop();
   if (values.stats) {
     printStats(agent.stats());
     process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
   }
   return 0;
+}
+
+/** Remote output errors, at most one line per 10 s (an outage must not flood the log). */
+function rateLimited(): (output: string, message: string) => void {
+  let last = 0;
+  let suppressed = 0;
+  return (output, message) => {
+    const now = Date.now();
+    if (now - last < 10_000) {
+      suppressed++;
+      return;
+    }
+    last = now;
+    const more = suppressed ? ` (${suppressed} more since the last message)` : '';
+    suppressed = 0;
+    process.stderr.write(`d4c agent: ${output}: ${message}${more}\n`);
+  };
+}
+
+function parseWithUsage<T extends Parameters<typeof parse>[1]>(
+  argv: string[],
+  options: T,
+  positionals: boolean,
+) {
+  try {
+    return parse(argv, options, positionals);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`${e.message}\n${USAGE}`);
+    throw e;
+  }
 }

@@ -38,6 +38,7 @@ const USAGE =
   'usage: d4c agent [--policy FILE] [--config FILE] [--ndjson PATH] [--include-host] [--stats] [--store DIR | --no-store] ' +
   '[--es-url URL]... [--es-api-key K | --es-username U --es-password P] [--es-ca FILE] [--es-namespace NS] ' +
   '[--spool-dir DIR] [--metrics-addr HOST:PORT|off] ' +
+  '[--monitoring] [--fail-mode open|closed] [--enforce-deadline-ms N] [--unknown-metadata allow|deny] ' +
   '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
   '(all output settings: docs/outputs.md)';
 
@@ -76,6 +77,10 @@ export async function run(argv: string[]): Promise<number> {
       duration: { type: 'string' },
       'ready-file': { type: 'string' },
       'hold-ms': { type: 'string' },
+      monitoring: { type: 'boolean' },
+      'fail-mode': { type: 'string' },
+      'enforce-deadline-ms': { type: 'string' },
+      'unknown-metadata': { type: 'string' },
     },
     false,
   );
@@ -87,6 +92,15 @@ export async function run(argv: string[]): Promise<number> {
   if (!(statsEvery > 0)) throw new UsageError('--stats-interval takes a number of seconds > 0');
   const holdMs = values['hold-ms'] === undefined ? undefined : Number(values['hold-ms']);
   if (holdMs !== undefined && !(holdMs >= 0)) throw new UsageError('--hold-ms takes a number >= 0');
+
+  const failMode = values['fail-mode'] ?? 'open';
+  if (failMode !== 'open' && failMode !== 'closed') throw new UsageError('--fail-mode takes open or closed');
+  const deadlineMs = values['enforce-deadline-ms'] === undefined ? 50 : Number(values['enforce-deadline-ms']);
+  if (!Number.isInteger(deadlineMs) || deadlineMs < 1 || deadlineMs > 60_000)
+    throw new UsageError('--enforce-deadline-ms takes a whole number of milliseconds from 1 to 60000');
+  const unknownMetadata = values['unknown-metadata'] ?? 'allow';
+  if (unknownMetadata !== 'allow' && unknownMetadata !== 'deny')
+    throw new UsageError('--unknown-metadata takes allow or deny');
 
   // Cheap checks first, each one sentence with the fix.
   if (process.getuid?.() !== 0) return fail('must run as root (it loads eBPF programs): run it with sudo');
@@ -151,6 +165,12 @@ export async function run(argv: string[]): Promise<number> {
       criSockets: values['cri-socket'],
       holdMs,
       namespace: settings.namespace,
+      enforce: {
+        monitoring: values.monitoring === true,
+        failMode: failMode === 'closed' ? 'fail-closed' : 'fail-open',
+        deadlineMs,
+        unknownMetadata,
+      },
     });
   } catch (e) {
     for (const o of Object.values(outputs)) await o.close().catch(() => {});
@@ -162,7 +182,14 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // Heartbeats and agent metrics documents go through the same outputs as events.
-  const blockActionEnabled = () => policy.hasBlock;
+  const enf = agent.enforcement;
+  if (enf) {
+    process.stderr.write(
+      `d4c agent: enforcing block (${enf.backend}${enf.monitoring ? ', MONITORING: nothing is blocked, would-be blocks are alerts' : ''}, fail-mode ${failMode}, deadline ${deadlineMs} ms): ` +
+        `prevented: ${enf.enforced.join(', ')}; alert only on this kernel: ${enf.alertOnly.join(', ')} (${enf.note})\n`,
+    );
+  }
+  const blockActionEnabled = () => agent.blockActionEnabled;
   const beats: HeartbeatScheduler = startHeartbeats({
     builder: agent.ecs,
     write: (doc) => agent.emit(doc),

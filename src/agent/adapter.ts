@@ -120,7 +120,11 @@ export class ProcessAdapter {
    * held for container metadata while the table moves on. `tid`, capabilities and the cgroup come
    * from the event itself (the thread that acted).
    */
-  info(e: ProcessEntry, ev: SensorProcess, withEnd: boolean): ProcessInfo {
+  info(
+    e: ProcessEntry,
+    ev: Pick<SensorProcess, 'tid' | 'capEffective' | 'capPermitted'>,
+    withEnd: boolean,
+  ): ProcessInfo {
     const self = this.ref(e);
     const parent = this.table.parentOf(e);
     const group = this.table.leaderOf(e, e.pgid);

@@ -22,6 +22,14 @@ import {
   processPolicyEvent,
   randomEventIds,
 } from '../ecs/index.js';
+import {
+  type DeniedInfo,
+  type EnforcementReport,
+  type Enforcer,
+  type EventContext,
+  enforcementReport,
+  startEnforcer,
+} from '../enforce/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
@@ -37,6 +45,7 @@ import {
 import { ProcessAdapter, taskFacts } from './adapter.js';
 import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from './context.js';
 import { detectionDoc } from './detections.js';
+import { type BlockMode, type EnforceOptions, policyContext } from './enforcement.js';
 import { agentContext, capLastCap, hostContext } from './host.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
 
@@ -57,6 +66,13 @@ export interface AgentOptions {
   /** Most events held at once; beyond, events go out with what is known (default 50,000). */
   maxHeld?: number;
   ringBytes?: number;
+  /** data_stream.namespace of every document (default `default`). */
+  namespace?: string;
+  /**
+   * Enforce the policy's `block` responses (fanotify; docs/enforce.md). Ignored when the policy
+   * has no block. Absent: blocks are alerts only.
+   */
+  enforce?: EnforceOptions;
   /** Warnings (runtime unreachable, handling errors): default stderr. */
   onWarning?: (message: string) => void;
 }
@@ -118,6 +134,11 @@ export class Agent {
   private readonly maxHeld: number;
   private warnedErrors = 0;
   private lastRuleDoc: EcsDocument | undefined;
+  private enforcer: Enforcer | undefined;
+  /** Operations this kernel can prevent; a block on the others is an alert. */
+  private readonly blockable: ReadonlySet<string> = new Set(enforcementReport().enforced);
+  /** Containers already marked for enforcement (watchPid), by id. */
+  private readonly watched = new Set<string>();
 
   private constructor(
     private readonly o: AgentOptions,
@@ -131,7 +152,12 @@ export class Agent {
     const host = hostContext();
     this.table = new ProcessTable({ agentId: agent.id });
     this.adapter = new ProcessAdapter(this.table);
-    this.builder = createEcsBuilder({ agent, host, capLastCap: capLastCap() });
+    this.builder = createEcsBuilder({
+      agent,
+      host,
+      capLastCap: capLastCap(),
+      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    });
     this.contexts = new ContainerContexts(o.cluster);
     if (o.rules && o.rules.length > 0) this.engine = new RuleEngine(o.rules);
   }
@@ -142,7 +168,10 @@ export class Agent {
    * with the containers already running. Rejects with the sensor's D4cError when it cannot attach.
    */
   static async start(o: AgentOptions): Promise<Agent> {
-    const sensor = startSensor({ includeHost: o.includeHost === true, ringBytes: o.ringBytes });
+    const enforce = o.enforce !== undefined && o.policy.hasBlock;
+    // The enforcer reads the open flags from the sensor's pinned map (one directory per agent).
+    const pinDir = enforce ? `/sys/fs/bpf/d4c-agent-${process.pid}` : undefined;
+    const sensor = startSensor({ includeHost: o.includeHost === true, ringBytes: o.ringBytes, pinDir });
     const resolver = createResolver({
       holdMs: o.holdMs ?? 200,
       // Settle with the first answering source of the container's runtime soon, so that a busy
@@ -164,9 +193,24 @@ export class Agent {
     resolver.start();
     const scan = scanRunningContainers().then((s) => {
       resolver.prime([...s.containers.values()].map((c) => c.identity));
+      return s;
     });
     await agent.table.bootstrap();
-    await scan;
+    const running = await scan;
+    if (enforce) {
+      try {
+        await agent.startEnforcing(pinDir!, o.enforce!);
+      } catch (e) {
+        resolver.stop();
+        await sensor.stop().catch(() => {});
+        throw e;
+      }
+      // Containers already running: their root file systems and volumes.
+      for (const c of running.containers.values()) {
+        const pid = c.pids[0];
+        if (pid !== undefined) agent.watch(c.identity.id, pid);
+      }
+    }
     const queued = agent.startup ?? [];
     agent.startup = undefined;
     for (const e of queued) agent.handle(e);
@@ -174,6 +218,138 @@ export class Agent {
     agent.statsTimer.unref();
     await agent.pollKernel();
     return agent;
+  }
+
+  // ------------------------------------------------------------------ enforcement
+
+  private async startEnforcing(pinDir: string, e: EnforceOptions): Promise<void> {
+    const enforcer = startEnforcer({
+      policy: this.o.policy,
+      pinDir,
+      autoOverlay: true,
+      contextFor: (pid, cgroupPath) => this.contextFor(pid, cgroupPath),
+      onDenied: (info) => this.onDenied(info),
+      failMode: e.failMode ?? 'fail-open',
+      deadlineMs: e.deadlineMs ?? 50,
+      monitoring: e.monitoring === true,
+      unknownMetadata: e.unknownMetadata ?? 'allow',
+      ...(e.helper ? { helper: e.helper } : {}),
+    });
+    try {
+      await enforcer.ready;
+    } catch (err) {
+      await enforcer.stop().catch(() => {});
+      throw err;
+    }
+    this.enforcer = enforcer;
+  }
+
+  /** What this kernel enforces; undefined when enforcement is not running. */
+  get enforcement(): (EnforcementReport & { monitoring: boolean }) | undefined {
+    const e = this.enforcer;
+    return e ? { ...e.report, monitoring: e.monitoring } : undefined;
+  }
+
+  /** Heartbeat's block_action_enabled: the policy blocks, the enforcer runs, not monitoring. */
+  get blockActionEnabled(): boolean {
+    return this.o.policy.hasBlock && this.enforcer !== undefined && !this.enforcer.monitoring;
+  }
+
+  /** Marks a container's mounts (volumes; root file systems are marked as they are mounted). */
+  private watch(id: string, pid: number): void {
+    if (this.watched.has(id)) return;
+    if (this.watched.size > 65_536) this.watched.clear();
+    this.watched.add(id);
+    this.enforcer!.watchPid(pid).then(
+      () => this.c.enforceWatched++,
+      () => this.c.enforceWatchErrors++,
+    );
+  }
+
+  /** Synchronous, from the caches: undefined while a container's metadata is not known yet. */
+  private contextFor(pid: number, cgroupPath: string): EventContext | undefined {
+    const identity = this.resolver.identify(cgroupPath);
+    let ctx: ContainerCtx | undefined;
+    if (identity !== undefined) {
+      const meta = this.resolver.lookup(identity.id, identity) ?? this.fallback.get(identity.id);
+      if (meta === undefined) {
+        this.c.enforceUnknownContext++;
+        if (!this.inFlight.has(identity.id)) this.hold(identity.id, identity);
+        return undefined;
+      }
+      ctx = this.contexts.of(meta);
+    }
+    return policyContext(this.table, pid, ctx?.container, ctx?.orchestrator);
+  }
+
+  /**
+   * One denied attempt → one document (event.type `denied`; the alerts copy has event.kind
+   * `alert`). In monitoring mode the operation went through and the sensor reports it: that
+   * document is marked instead (finish()), so an attempt is never reported twice.
+   */
+  private onDenied(info: DeniedInfo): void {
+    if (!info.enforced) {
+      this.c.enforceMonitored++;
+      return;
+    }
+    this.c.enforceDenied++;
+    const identity = this.resolver.identify(info.cgroupPath);
+    const meta = identity
+      ? (this.resolver.lookup(identity.id, identity) ?? this.fallback.get(identity.id))
+      : undefined;
+    const ctx = meta ? this.contexts.of(meta) : identity ? this.contexts.bare(identity) : undefined;
+    const entry = this.table.get(info.pid);
+    let proc: ProcessInfo = entry
+      ? this.adapter.info(
+          entry,
+          { tid: info.tid, capEffective: entry.capEff, capPermitted: entry.capPrm },
+          false,
+        )
+      : { pid: info.pid, entityId: '', tid: info.tid };
+    const outcome: PolicyOutcome = {
+      matchedSelectors: info.decision.matchedSelectors,
+      actions: info.decision.actions,
+      blocked: true,
+    };
+    let doc: EcsDocument;
+    if (info.kind === 'exec') {
+      // The image that was refused: the caller keeps running its own.
+      const name = info.path.slice(info.path.lastIndexOf('/') + 1);
+      proc = { ...proc, executable: info.path, name, args: undefined };
+      // No timeNs: the decision is now (the build time is @timestamp).
+      doc = this.builder.processExecDoc({
+        process: proc,
+        container: ctx?.container,
+        orchestrator: ctx?.orchestrator,
+        hookPoint: 'fanotify__open_exec_perm',
+        policy: outcome,
+      });
+    } else {
+      const file: FileChange = {
+        path: info.path,
+        operation: info.event.operation as FileChange['operation'],
+        action: 'open',
+        mode: info.mode & 0o7777,
+      };
+      if (meta) {
+        const m = mountKind(meta, info.path);
+        if (m !== undefined) file.mount = m;
+      }
+      doc = this.builder.fileDoc({
+        process: proc,
+        file,
+        container: ctx?.container,
+        orchestrator: ctx?.orchestrator,
+        hookPoint: 'fanotify__open_perm',
+        policy: outcome,
+      });
+    }
+    const cd = doc.cloud_defend as Record<string, unknown>;
+    cd.block_mode = 'enforce' satisfies BlockMode;
+    cd.metadata_complete = ctx?.complete ?? true;
+    const docs = this.builder.route(doc, outcome);
+    for (const d of docs) this.write(d);
+    if (this.engine && docs[0]) this.detect(docs[0]);
   }
 
   // ------------------------------------------------------------------ events
@@ -203,6 +379,15 @@ export class Agent {
 
   private dispatch(e: SensorEvent): void {
     const task = taskFacts(e);
+    if (this.enforcer !== undefined && e.kind === 'exec') {
+      // A container's first exec (after the runtime's pivot_root: its mounts are the container's):
+      // mark its volumes, fetch its metadata for the decisions.
+      const id = this.resolver.identify(e.cgroupPath);
+      if (id !== undefined && !this.watched.has(id.id)) {
+        this.watch(id.id, e.tgid);
+        if (!this.inFlight.has(id.id) && this.resolver.lookup(id.id, id) === undefined) this.hold(id.id, id);
+      }
+    }
     const timeNs = e.ts;
     switch (e.kind) {
       case 'fork': {
@@ -447,6 +632,11 @@ export class Agent {
       doc = this.builder.fileDoc(input);
     }
     (doc.cloud_defend as Record<string, unknown>).metadata_complete = complete;
+    const op = h.kind === 'process' ? h.action : h.file.operation;
+    if (this.enforcer?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)) {
+      // It went through only because of --monitoring: say it would have been blocked.
+      (doc.cloud_defend as Record<string, unknown>).block_mode = 'monitoring' satisfies BlockMode;
+    }
     if (!complete) this.c.docsIncompleteMetadata++;
     const docs = this.builder.route(doc, outcome);
     if (docs.length === 0) return;
@@ -469,6 +659,16 @@ export class Agent {
       const k = `${op}.${a}`;
       p[k] = (p[k] ?? 0) + 1;
     }
+  }
+
+  /** The ECS builder (heartbeat and metrics documents are built with it). */
+  get ecs(): EcsBuilder {
+    return this.builder;
+  }
+
+  /** Writes a document built outside the event path (heartbeats, metrics) to every output, counted. */
+  emit(doc: EcsDocument | Record<string, unknown>): void {
+    this.write(doc as EcsDocument);
   }
 
   private write(doc: EcsDocument): void {
@@ -530,6 +730,10 @@ export class Agent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.statsTimer) clearInterval(this.statsTimer);
+      // The enforcer first: it reads the sensor's pinned map (pending events are released).
+      await this.enforcer
+        ?.stop()
+        .catch((e) => this.warn(`enforcer: ${e instanceof Error ? e.message : String(e)}`));
       await this.pollKernel();
       await this.sensor.stop();
       if (this.startup) {

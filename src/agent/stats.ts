@@ -41,6 +41,14 @@ export interface AgentCounters {
   rulesEvents: number;
   ruleDetections: number;
   ruleSuppressed: number;
+  /** Enforcement (block): denied attempts written as alerts, would-be blocks let through by --monitoring. */
+  enforceDenied: number;
+  enforceMonitored: number;
+  /** Requests whose container metadata was not cached yet (the enforcer's unknownMetadata decided). */
+  enforceUnknownContext: number;
+  /** Containers marked (watchPid), and marks that failed (the container had gone, usually). */
+  enforceWatched: number;
+  enforceWatchErrors: number;
 }
 
 export interface AgentStats extends AgentCounters {
@@ -76,6 +84,11 @@ export function newCounters(): AgentCounters {
     rulesEvents: 0,
     ruleDetections: 0,
     ruleSuppressed: 0,
+    enforceDenied: 0,
+    enforceMonitored: 0,
+    enforceUnknownContext: 0,
+    enforceWatched: 0,
+    enforceWatchErrors: 0,
   };
 }
 
@@ -105,5 +118,9 @@ export function formatStats(s: AgentStats): string {
       .join(',')}`,
     `detections=${s.ruleDetections}`,
   ];
+  if (s.enforceWatched > 0 || s.enforceDenied > 0 || s.enforceMonitored > 0)
+    parts.push(
+      `enforce=denied ${s.enforceDenied}, monitored ${s.enforceMonitored}, watched ${s.enforceWatched}`,
+    );
   return `d4c agent stats: ${parts.join(' ')}`;
 }

@@ -1,9 +1,30 @@
 // `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
 // document as NDJSON and into the embedded store. See docs/agent.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { Agent, type AgentStats, formatStats, NdjsonSink } from '../agent/index.js';
+import {
+  Agent,
+  type AgentStats,
+  agentMetrics,
+  formatStats,
+  metricsSnapshot,
+  NdjsonSink,
+} from '../agent/index.js';
+import {
+  AGENT_OUTPUT_OPTIONS,
+  type AgentOutputFlagValues,
+  type AgentOutputSettings,
+  DEFAULTS,
+  type OpenedOutputs,
+  openOutputs,
+  parseAgentOutputFlags,
+} from '../config/index.js';
+import {
+  type HeartbeatScheduler,
+  type MetricsServer,
+  startHeartbeats,
+  startMetricsServer,
+} from '../metrics/index.js';
 import type { Output } from '../output/index.js';
-import { EventStore } from '../output/store/index.js';
 import { compilePolicy } from '../policy/compile.js';
 import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
@@ -11,11 +32,15 @@ import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
 
-export const DEFAULT_STORE_DIR = '/var/lib/d4c/store';
+export const DEFAULT_STORE_DIR: string = DEFAULTS.storeDir;
 
 const USAGE =
-  'usage: d4c agent [--policy FILE] [--ndjson PATH] [--include-host] [--stats] [--store DIR | --no-store] ' +
-  '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]';
+  'usage: d4c agent [--policy FILE] [--config FILE] [--ndjson PATH] [--include-host] [--stats] [--store DIR | --no-store] ' +
+  '[--es-url URL]... [--es-api-key K | --es-username U --es-password P] [--es-ca FILE] [--es-namespace NS] ' +
+  '[--spool-dir DIR] [--metrics-addr HOST:PORT|off] ' +
+  '[--monitoring] [--fail-mode open|closed] [--enforce-deadline-ms N] [--unknown-metadata allow|deny] ' +
+  '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
+  '(all output settings: docs/outputs.md)';
 
 /** One sentence per cause the sensor reports (its D4cError codes), saying how to fix it. */
 const SENSOR_HINTS: Record<string, string> = {
@@ -36,7 +61,7 @@ function fail(message: string): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
+  const { values, positionals } = parseWithUsage(
     argv,
     {
       policy: { type: 'string' },
@@ -44,8 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       'include-host': { type: 'boolean' },
       stats: { type: 'boolean' },
       'stats-interval': { type: 'string' },
-      store: { type: 'string' },
-      'no-store': { type: 'boolean' },
+      ...AGENT_OUTPUT_OPTIONS,
       rules: { type: 'string', multiple: true },
       'cluster-name': { type: 'string' },
       'cluster-id': { type: 'string' },
@@ -53,12 +77,14 @@ export async function run(argv: string[]): Promise<number> {
       duration: { type: 'string' },
       'ready-file': { type: 'string' },
       'hold-ms': { type: 'string' },
+      monitoring: { type: 'boolean' },
+      'fail-mode': { type: 'string' },
+      'enforce-deadline-ms': { type: 'string' },
+      'unknown-metadata': { type: 'string' },
     },
     false,
   );
   void positionals;
-  if (values.store !== undefined && values['no-store'])
-    throw new UsageError(`--store and --no-store exclude each other\n${USAGE}`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0))
     throw new UsageError('--duration takes a number of seconds > 0');
@@ -66,6 +92,15 @@ export async function run(argv: string[]): Promise<number> {
   if (!(statsEvery > 0)) throw new UsageError('--stats-interval takes a number of seconds > 0');
   const holdMs = values['hold-ms'] === undefined ? undefined : Number(values['hold-ms']);
   if (holdMs !== undefined && !(holdMs >= 0)) throw new UsageError('--hold-ms takes a number >= 0');
+
+  const failMode = values['fail-mode'] ?? 'open';
+  if (failMode !== 'open' && failMode !== 'closed') throw new UsageError('--fail-mode takes open or closed');
+  const deadlineMs = values['enforce-deadline-ms'] === undefined ? 50 : Number(values['enforce-deadline-ms']);
+  if (!Number.isInteger(deadlineMs) || deadlineMs < 1 || deadlineMs > 60_000)
+    throw new UsageError('--enforce-deadline-ms takes a whole number of milliseconds from 1 to 60000');
+  const unknownMetadata = values['unknown-metadata'] ?? 'allow';
+  if (unknownMetadata !== 'allow' && unknownMetadata !== 'deny')
+    throw new UsageError('--unknown-metadata takes allow or deny');
 
   // Cheap checks first, each one sentence with the fix.
   if (process.getuid?.() !== 0) return fail('must run as root (it loads eBPF programs): run it with sudo');
@@ -94,16 +129,28 @@ export async function run(argv: string[]): Promise<number> {
     rules = loaded.rules;
   }
 
+  // Output settings: defaults < --config file < environment (secrets) < flags.
+  let settings: AgentOutputSettings;
+  try {
+    settings = parseAgentOutputFlags(values as AgentOutputFlagValues);
+  } catch (e) {
+    if (e instanceof D4cError) {
+      process.stderr.write(`${e.format()}\n`);
+      return 1;
+    }
+    throw e;
+  }
+
   const outputs: Record<string, Output> = {};
+  let opened: OpenedOutputs | undefined;
   try {
     if (values.ndjson !== undefined) outputs.ndjson = new NdjsonSink(values.ndjson);
-    if (!values['no-store']) {
-      const dir = values.store ?? DEFAULT_STORE_DIR;
-      mkdirSync(dir, { recursive: true });
-      outputs.store = await EventStore.open({ dir });
-    }
+    if (settings.store.enabled) mkdirSync(settings.store.dir, { recursive: true });
+    opened = await openOutputs(settings, { onError: rateLimited() });
+    Object.assign(outputs, opened.outputs);
   } catch (e) {
     for (const o of Object.values(outputs)) await o.close().catch(() => {});
+    if (e instanceof D4cError) return fail(e.format());
     return fail(`cannot open an output: ${e instanceof Error ? e.message : String(e)}`);
   }
 
@@ -117,6 +164,13 @@ export async function run(argv: string[]): Promise<number> {
       cluster: { id: values['cluster-id'], name: values['cluster-name'] },
       criSockets: values['cri-socket'],
       holdMs,
+      namespace: settings.namespace,
+      enforce: {
+        monitoring: values.monitoring === true,
+        failMode: failMode === 'closed' ? 'fail-closed' : 'fail-open',
+        deadlineMs,
+        unknownMetadata,
+      },
     });
   } catch (e) {
     for (const o of Object.values(outputs)) await o.close().catch(() => {});
@@ -127,10 +181,55 @@ export async function run(argv: string[]): Promise<number> {
     return fail(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
   }
 
+  // Heartbeats and agent metrics documents go through the same outputs as events.
+  const enf = agent.enforcement;
+  if (enf) {
+    process.stderr.write(
+      `d4c agent: enforcing block (${enf.backend}${enf.monitoring ? ', MONITORING: nothing is blocked, would-be blocks are alerts' : ''}, fail-mode ${failMode}, deadline ${deadlineMs} ms): ` +
+        `prevented: ${enf.enforced.join(', ')}; alert only on this kernel: ${enf.alertOnly.join(', ')} (${enf.note})\n`,
+    );
+  }
+  const blockActionEnabled = () => agent.blockActionEnabled;
+  const beats: HeartbeatScheduler = startHeartbeats({
+    builder: agent.ecs,
+    write: (doc) => agent.emit(doc),
+    heartbeat: () => ({ blockActionEnabled: blockActionEnabled() }),
+    metrics: () => agentMetrics(agent.stats()),
+    heartbeatPeriodMs: settings.metrics.heartbeatPeriodMs,
+    metricsPeriodMs: settings.metrics.metricsPeriodMs,
+    onError: (e) =>
+      process.stderr.write(`d4c agent: heartbeat: ${e instanceof Error ? e.message : String(e)}\n`),
+  });
+  let metricsServer: MetricsServer | undefined;
+  const addr = settings.metrics.addr;
+  if (addr) {
+    try {
+      metricsServer = await startMetricsServer({
+        host: addr.host,
+        port: addr.port,
+        stats: () => metricsSnapshot(agent.stats(), { heartbeat_errors: beats.stats().errors }),
+        health: () => opened?.health() ?? { ok: true },
+      });
+    } catch (e) {
+      // The endpoint is for observing the agent, not a reason to stop protecting the node.
+      process.stderr.write(
+        `d4c agent: metrics endpoint ${addr.host}:${addr.port} not started: ${e instanceof Error ? e.message : String(e)} (use --metrics-addr HOST:PORT or off)\n`,
+      );
+    }
+  }
+
+  const dests = [
+    values.ndjson ? `ndjson ${values.ndjson}` : '',
+    settings.store.enabled ? `store ${settings.store.dir}` : '',
+    settings.elasticsearch
+      ? `elasticsearch ${settings.elasticsearch.hosts.length} host(s), spool ${settings.spool.dir}`
+      : '',
+    metricsServer ? `metrics ${metricsServer.url}` : '',
+  ].filter((x) => x !== '');
   process.stderr.write(
     `d4c agent: ready (policy ${source}${rules.length ? `, ${rules.length} rules` : ''}${
-      values.ndjson ? `, ndjson ${values.ndjson}` : ''
-    }${outputs.store ? `, store ${values.store ?? DEFAULT_STORE_DIR}` : ''})\n`,
+      dests.length ? `, ${dests.join(', ')}` : ''
+    })\n`,
   );
   if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
 
@@ -145,10 +244,42 @@ export async function run(argv: string[]): Promise<number> {
     if (duration !== undefined) setTimeout(done, duration * 1000).unref();
   });
   if (statsTimer) clearInterval(statsTimer);
+  beats.stop();
+  await metricsServer?.close();
   await agent.stop();
   if (values.stats) {
     printStats(agent.stats());
     process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
   }
   return 0;
+}
+
+/** Remote output errors, at most one line per 10 s (an outage must not flood the log). */
+function rateLimited(): (output: string, message: string) => void {
+  let last = 0;
+  let suppressed = 0;
+  return (output, message) => {
+    const now = Date.now();
+    if (now - last < 10_000) {
+      suppressed++;
+      return;
+    }
+    last = now;
+    const more = suppressed ? ` (${suppressed} more since the last message)` : '';
+    suppressed = 0;
+    process.stderr.write(`d4c agent: ${output}: ${message}${more}\n`);
+  };
+}
+
+function parseWithUsage<T extends Parameters<typeof parse>[1]>(
+  argv: string[],
+  options: T,
+  positionals: boolean,
+) {
+  try {
+    return parse(argv, options, positionals);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`${e.message}\n${USAGE}`);
+    throw e;
+  }
 }

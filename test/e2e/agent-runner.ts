@@ -25,7 +25,17 @@ export async function startAgent(args: string[] = []): Promise<RunningAgent> {
   const ndjson = join(dir, 'events.ndjson');
   const child = spawn(
     process.execPath,
-    [D4C, 'agent', '--ndjson', ndjson, '--no-store', '--stats', ...args],
+    [
+      D4C,
+      'agent',
+      '--ndjson',
+      ndjson,
+      ...(args.includes('--store') ? [] : ['--no-store']),
+      // Tests run in parallel: no fixed port unless the test asks for one.
+      ...(args.includes('--metrics-addr') ? [] : ['--metrics-addr', 'off']),
+      '--stats',
+      ...args,
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },

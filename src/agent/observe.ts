@@ -1,0 +1,65 @@
+// The agent's counters as the metrics endpoint and the metrics documents want them. Read once per
+// scrape or period from agent.stats(); nothing here runs on the event path.
+import type { AgentMetrics } from '../ecs/index.js';
+import type { AgentStatsSnapshot } from '../metrics/index.js';
+import type { AgentStats } from './stats.js';
+
+function kernelDrops(s: AgentStats): Record<string, number> {
+  const k = s.kernel;
+  if (!k) return {};
+  const out: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(k.ringFull)) out[`ring_full_${kind}`] = n;
+  out.truncated_strings = k.truncatedStrings;
+  out.truncated_paths = k.truncatedPaths;
+  out.truncated_argv = k.truncatedArgv;
+  out.path_depth_exceeded = k.pathDepthExceeded;
+  out.missing_enter_state = k.missingEnterState;
+  out.enter_state_full = k.enterStateFull;
+  out.read_failures = k.readFailures;
+  out.truncated_cgroup_paths = k.truncatedCgroupPaths;
+  return out;
+}
+
+function userDrops(s: AgentStats): Record<string, number> {
+  return {
+    startup_queue_full: s.startupDropped,
+    handle_errors: s.handleErrors,
+    hold_overflow: s.holdOverflow,
+  };
+}
+
+/** Policy decisions summed by action (`exec.log` + `createFile.log` → `log`). */
+function byAction(p: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(p)) {
+    const a = k.slice(k.lastIndexOf('.') + 1);
+    out[a] = (out[a] ?? 0) + n;
+  }
+  return out;
+}
+
+export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, number>): AgentStatsSnapshot {
+  return {
+    kernelDrops: kernelDrops(s),
+    userDrops: { ...userDrops(s), ...extraUserDrops },
+    decodeErrors: { sensor: s.sensor?.decodeErrors ?? 0 },
+    eventsByType: s.eventsSeen,
+    docsByStream: s.docsEmitted,
+    policyActions: byAction(s.policyActions),
+    outputs: s.outputs,
+    processTableSize: s.processTable.size,
+  };
+}
+
+export function agentMetrics(s: AgentStats): AgentMetrics {
+  return {
+    eventsSeen: s.eventsSeen,
+    docsEmitted: s.docsEmitted,
+    kernelDrops: kernelDrops(s),
+    userDrops: userDrops(s),
+    processTableSize: s.processTable.size,
+    processTableEvicted: s.processTable.evicted,
+    rssBytes: s.rssBytes,
+    uptimeSeconds: s.uptimeSeconds,
+  };
+}

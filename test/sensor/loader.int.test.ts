@@ -80,7 +80,15 @@ describe.skipIf(!canRun)('sensor loader failures', () => {
     });
     await new Promise<void>((res) => child.stdout.once('data', () => res()));
     child.stdout.destroy(); // the agent "died": host activity now hits a closed pipe
-    const code = await new Promise<number | null>((res) => child.on('exit', res));
+    // Make that activity ourselves rather than count on the host's: a quiet machine may have none.
+    const poke = join(tmpdir(), `d4c-loader-poke-${process.pid}`);
+    const busy = setInterval(() => {
+      writeFileSync(poke, 'x');
+      rmSync(poke, { force: true });
+    }, 5);
+    const code = await new Promise<number | null>((res) => child.on('exit', res)).finally(() =>
+      clearInterval(busy),
+    );
     expect(code).toBe(9);
     expect(err).toMatch(/output closed/);
   });

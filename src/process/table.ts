@@ -224,6 +224,11 @@ export class ProcessTable implements Relatives {
 
   // ---------------------------------------------------------------- events
 
+  /** When an event happened: its own time, else now (ns since boot). */
+  private timeOf(rec: { timeNs?: U64 }): number {
+    return rec.timeNs === undefined ? this.nowNs() : toNum(rec.timeNs);
+  }
+
   onFork(rec: ForkRecord): ProcessEntry | undefined {
     this.c.forks++;
     const t = rec.task;
@@ -232,7 +237,7 @@ export class ProcessTable implements Relatives {
       return undefined;
     }
     const startNs = toNum(t.startNs);
-    const now = rec.timeNs === undefined ? this.nowNs() : toNum(rec.timeNs);
+    const now = this.timeOf(rec);
     let e = this.map.get(t.tgid);
     if (e && this.same(e, startNs)) {
       // Seen already (bootstrap raced the fork, or a later event arrived first).
@@ -285,7 +290,7 @@ export class ProcessTable implements Relatives {
     }
     this.execImage(e, rec);
     evaluateEntryLeader(e, this);
-    this.maintain(rec.timeNs === undefined ? this.nowNs() : toNum(rec.timeNs));
+    this.maintain(this.timeOf(rec));
     return e;
   }
 
@@ -297,7 +302,7 @@ export class ProcessTable implements Relatives {
       return undefined;
     }
     const startNs = toNum(t.startNs);
-    const now = rec.timeNs === undefined ? this.nowNs() : toNum(rec.timeNs);
+    const now = this.timeOf(rec);
     let e = this.map.get(t.tgid);
     if (e && !this.same(e, startNs)) {
       if (e.startNs > startNs) {
@@ -345,7 +350,7 @@ export class ProcessTable implements Relatives {
     // Elastic re-decides the entry leader at the next exec, when the session's program is known.
     this.applyFacts(e, t);
     this.touch(e);
-    this.maintain(rec.timeNs === undefined ? this.nowNs() : toNum(rec.timeNs));
+    this.maintain(this.timeOf(rec));
     return e;
   }
 

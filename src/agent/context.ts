@@ -2,6 +2,7 @@
 // orchestrator contexts. Built once per container and reused by object identity, which is what
 // the builder's fragment cache keys on; rebuilt only when the resolver learnt more.
 import type { CgroupIdentity, ContainerMeta } from '../container/index.js';
+import { parentKind } from '../container/index.js';
 import type { ContainerContext, MountKind, OrchestratorContext } from '../ecs/input.js';
 
 export interface ContainerCtx {
@@ -79,15 +80,6 @@ export class ContainerContexts {
     }
     return ctx;
   }
-}
-
-/** The pod's owner kind from controller labels (no owner references without the API server). */
-function parentKind(labels: Record<string, string>): string | undefined {
-  if (labels['job-name'] || labels['batch.kubernetes.io/job-name']) return 'job';
-  if (labels['pod-template-hash']) return 'replicaset';
-  if (labels['statefulset.kubernetes.io/pod-name']) return 'statefulset';
-  if (labels['controller-revision-hash'] || labels['pod-template-generation']) return 'daemonset';
-  return undefined;
 }
 
 /** Where a path sits relative to the container's mounts, for ignoreVolumeMounts/Files. */

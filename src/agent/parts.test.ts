@@ -104,7 +104,7 @@ describe('agent adapters', () => {
       namespace: 'ns',
       podName: 'p',
       podUid: 'u',
-      parentType: 'replicaset',
+      parentType: 'ReplicaSet',
     });
     expect(ctxs.bare({ id: ID, runtime: 'podman', layout: 'cgroupfs' })).toEqual({
       container: { id: ID },

@@ -65,10 +65,11 @@ function pairs(m: Record<string, string>): string[] {
 }
 
 /**
- * The pod's owner kind, from the labels controllers stamp on their pods. Without the Kubernetes
- * API (owner references) this is the best the node knows.
+ * The pod's owner kind, from the labels controllers stamp on their pods, as ECS spells it
+ * (`orchestrator.resource.parent.type`: a workload kind, e.g. `DaemonSet`). Without the
+ * Kubernetes API (owner references) this is the best the node knows.
  */
-function parentKind(labels: Record<string, string>): string | undefined {
+export function parentKind(labels: Record<string, string>): string | undefined {
   if (labels['job-name'] || labels['batch.kubernetes.io/job-name']) return 'Job';
   if (labels['pod-template-hash']) return 'ReplicaSet';
   if (labels['statefulset.kubernetes.io/pod-name']) return 'StatefulSet';

@@ -10,7 +10,7 @@ import type { MetadataSource } from './types.js';
 export * from './cgroup.js';
 export { CriClient, CriSource, DEFAULT_CRI_SOCKETS } from './cri.js';
 export { DEFAULT_SOCKETS, DockerApiClient } from './docker-api.js';
-export { type ClusterInfo, type EcsContainerFields, ecsContainerFields } from './ecs.js';
+export { type ClusterInfo, type EcsContainerFields, ecsContainerFields, parentKind } from './ecs.js';
 export { type ImageRef, normalizeImageRef } from './image-ref.js';
 export { OciSpecSource } from './oci.js';
 export { type ProcScanResult, type RunningContainer, scanRunningContainers } from './proc-scan.js';

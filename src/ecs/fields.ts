@@ -163,7 +163,7 @@ const BASE: FieldDef[] = [
     'event',
     'Pod annotations as a `key:value` list, sorted by key.',
   ),
-  f('orchestrator.resource.parent.type', 'keyword', 'ecs', 'event', 'Owner kind, e.g. `replicaset`.'),
+  f('orchestrator.resource.parent.type', 'keyword', 'ecs', 'event', 'Owner kind, e.g. `ReplicaSet`.'),
   f(
     'user.id',
     'keyword',

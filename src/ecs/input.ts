@@ -163,7 +163,7 @@ export interface OrchestratorContext {
   podIp?: string;
   labels?: Readonly<Record<string, string>>;
   annotations?: Readonly<Record<string, string>>;
-  /** Kind of the pod's owner, e.g. `deployment`, `daemonset`, `job` (lowercase). */
+  /** Kind of the pod's owner as ECS spells it, e.g. `ReplicaSet`, `DaemonSet`, `Job`. */
   parentType?: string;
 }
 

@@ -92,7 +92,7 @@ describe.skipIf(!ok)('d4c agent on lab pods', () => {
       type: 'kubernetes',
       cluster: { id: 'lab-id', name: 'lab' },
       namespace: 'shop',
-      resource: { type: 'pod', name: 'front', parent: { type: 'replicaset' } },
+      resource: { type: 'pod', name: 'front', parent: { type: 'ReplicaSet' } },
     });
     expect(sh.orchestrator.resource.label).toEqual(['pod-template-hash:abc', 'tier:front']);
     expect(sh.container).toMatchObject({ id: ids.front, name: 'front', runtime: 'containerd' });

@@ -97,7 +97,7 @@ export const POD: OrchestratorContext = {
   podIp: '10.244.1.17',
   labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop' },
   annotations: { 'kubectl.kubernetes.io/default-container': 'web' },
-  parentType: 'replicaset',
+  parentType: 'ReplicaSet',
 };
 
 export const root: Credentials = {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type FakeProc, writeFakeProc, writeFakeProcess } from './fakeproc.js';
 import { nodeProcFs, type ProcFs } from './procfs.js';
 import { ProcessTable } from './table.js';
+import { taskFacts } from './test-facts.js';
 import type { TaskFacts } from './types.js';
 
 const S = 1e9;
@@ -233,31 +234,8 @@ describe('bootstrap from a fake procfs', () => {
   it('events after bootstrap meet /proc start times in clock ticks', async () => {
     const { t } = bootTable(root);
     await t.bootstrap();
-    const facts = (pid: number, startNs: number, o: Partial<TaskFacts> = {}): TaskFacts => ({
-      tgid: pid,
-      tid: pid,
-      ppid: 40,
-      pgid: 40,
-      sid: 40,
-      vpid: 3,
-      startNs,
-      ruid: 0,
-      euid: 0,
-      suid: 0,
-      rgid: 0,
-      egid: 0,
-      sgid: 0,
-      capEff: 0n,
-      capPrm: 0n,
-      ttyMajor: 0,
-      ttyMinor: 0,
-      cgroupId: 0,
-      cgroupPath: '/',
-      pidNsInum: 0,
-      mntNsInum: 0,
-      comm: 'sleep',
-      ...o,
-    });
+    const facts = (pid: number, startNs: number, o: Partial<TaskFacts> = {}): TaskFacts =>
+      taskFacts(pid, startNs, { ppid: 40, pgid: 40, sid: 40, vpid: 3, comm: 'sleep', ...o });
     // The sensor's exact start of pid 41 lies inside /proc's tick 411: same process.
     const exact = 411 * TICK + 4_321_987;
     const idBefore = t.snapshot(41)!.entity_id;
@@ -278,30 +256,7 @@ describe('bootstrap from a fake procfs', () => {
 
   it('events handled while bootstrap runs win over its older /proc view', async () => {
     const { t } = bootTable(root);
-    const task: TaskFacts = {
-      tgid: 41,
-      tid: 41,
-      ppid: 40,
-      pgid: 40,
-      sid: 40,
-      vpid: 2,
-      startNs: 411 * TICK + 5,
-      ruid: 0,
-      euid: 0,
-      suid: 0,
-      rgid: 0,
-      egid: 0,
-      sgid: 0,
-      capEff: 0n,
-      capPrm: 0n,
-      ttyMajor: 0,
-      ttyMinor: 0,
-      cgroupId: 0,
-      cgroupPath: '/',
-      pidNsInum: 0,
-      mntNsInum: 0,
-      comm: 'cat',
-    };
+    const task = taskFacts(41, 411 * TICK + 5, { ppid: 40, pgid: 40, sid: 40, vpid: 2, comm: 'cat' });
     const running = t.bootstrap();
     const fromEvent = t.onExec({ task, filename: '/bin/cat', argv: ['cat', '/etc/passwd'], cwd: '/' });
     // A pid reused after /proc was read: the event's process is the newer one.

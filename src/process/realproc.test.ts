@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessTable } from './table.js';
+import { taskFacts } from './test-facts.js';
 
 const CHILD_ARGS = ['-e', 'setTimeout(() => {}, 60000)', 'arg with space', 'line\nbreak', 'ünïcode', '(x) y'];
 
@@ -82,30 +83,12 @@ describe('bootstrap from the real /proc', () => {
     const me = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
     const startTicks = Number(me.slice(me.lastIndexOf(')') + 2).split(' ')[19]);
     t.onExec({
-      task: {
-        tgid: child.pid!,
-        tid: child.pid!,
+      task: taskFacts(child.pid!, startTicks * 1e7 + 1234, {
         ppid: process.pid,
         pgid: process.pid,
         sid: process.pid,
-        vpid: child.pid!,
-        startNs: startTicks * 1e7 + 1234,
-        ruid: 0,
-        euid: 0,
-        suid: 0,
-        rgid: 0,
-        egid: 0,
-        sgid: 0,
-        capEff: 0n,
-        capPrm: 0n,
-        ttyMajor: 0,
-        ttyMinor: 0,
-        cgroupId: 0,
-        cgroupPath: '/',
-        pidNsInum: 0,
-        mntNsInum: 0,
         comm: 'node',
-      },
+      }),
       filename: process.execPath,
       argv: [process.argv0, ...CHILD_ARGS],
       cwd: process.cwd(),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInteractive, TtyType, ttyType } from './leaders.js';
 import { ProcessTable } from './table.js';
+import { taskFacts } from './test-facts.js';
 import type { ExecRecord, ExitRecord, ForkRecord, ProcessTableOptions, TaskFacts } from './types.js';
 
 const S = 1e9; // ns per second
@@ -21,31 +22,7 @@ function table(opts: Partial<ProcessTableOptions> = {}) {
 }
 
 function facts(tgid: number, startNs: number, o: Partial<TaskFacts> = {}): TaskFacts {
-  return {
-    tgid,
-    tid: tgid,
-    ppid: 1,
-    pgid: tgid,
-    sid: tgid,
-    vpid: tgid,
-    startNs,
-    ruid: 0,
-    euid: 0,
-    suid: 0,
-    rgid: 0,
-    egid: 0,
-    sgid: 0,
-    capEff: 0n,
-    capPrm: 0n,
-    ttyMajor: 0,
-    ttyMinor: 0,
-    cgroupId: 1,
-    cgroupPath: '/',
-    pidNsInum: 4026531836,
-    mntNsInum: 4026531841,
-    comm: 'x',
-    ...o,
-  };
+  return taskFacts(tgid, startNs, { cgroupId: 1, pidNsInum: 4026531836, mntNsInum: 4026531841, ...o });
 }
 
 /** The child's facts of a fork. */

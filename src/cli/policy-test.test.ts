@@ -1,19 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/cli.js';
 import { interpret, policyEventFromEcs } from '../policy/evaluate.js';
 import { parsePolicy } from '../policy/load.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/d4c.js');
 const dir = mkdtempSync(join(tmpdir(), 'd4c-policy-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function d4c(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const d4c = (...args: string[]) => runCli(args);
 
 const POLICY = `process:
   selectors:
@@ -81,9 +77,9 @@ describe('d4c policy test', () => {
 
   it('prints one decision per line, in order, agreeing with the reference interpreter', () => {
     const r = d4c('policy', 'test', '--policy', policyFile, '--events', eventsFile);
-    expect(r.stderr).not.toMatch(/error/);
+    expect(r.err).not.toMatch(/error/);
     expect(r.code).toBe(0);
-    const lines = r.stdout
+    const lines = r.out
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l));
@@ -101,8 +97,8 @@ describe('d4c policy test', () => {
       const ref = ev && policy ? interpret(policy, ev) : { actions: [], matchedSelectors: [] };
       expect(lines[i]).toEqual({ actions: [...ref.actions].sort(), matched_selectors: ref.matchedSelectors });
     });
-    expect(r.stderr).toMatch(/^ +2 {2}process\.shells$/m);
-    expect(r.stderr).toMatch(/^ +1 {2}file\.responses\[1\] \(match: binaries\)$/m);
+    expect(r.err).toMatch(/^ +2 {2}process\.shells$/m);
+    expect(r.err).toMatch(/^ +1 {2}file\.responses\[1\] \(match: binaries\)$/m);
   });
 
   it('keeps line alignment and exits 1 on lines that are not JSON objects', () => {
@@ -110,15 +106,15 @@ describe('d4c policy test', () => {
     writeFileSync(f, `${JSON.stringify(EVENTS[0])}\nnot json\n\n[1]\n`);
     const r = d4c('policy', 'test', '--policy', policyFile, '--events', f, '--no-summary');
     expect(r.code).toBe(1);
-    const lines = r.stdout
+    const lines = r.out
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     expect(lines[1].error).toMatch(/invalid JSON/);
     expect(lines[2]).toEqual({ actions: [], matched_selectors: [] });
-    expect(r.stderr).toContain(`${f}:2:1: error: invalid JSON`);
-    expect(r.stderr).toContain(`${f}:4:1: error: not a JSON object`);
+    expect(r.err).toContain(`${f}:2:1: error: invalid JSON`);
+    expect(r.err).toContain(`${f}:4:1: error: not a JSON object`);
   });
 
   it('reports policy errors with positions and exits 1', () => {
@@ -129,8 +125,8 @@ describe('d4c policy test', () => {
     );
     const r = d4c('policy', 'test', '--policy', f, '--events', eventsFile);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`${f}:4:\\d+: error: .*"processName" values cannot exceed 15 bytes`));
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(new RegExp(`${f}:4:\\d+: error: .*"processName" values cannot exceed 15 bytes`));
   });
 
   it('exits 2 on usage errors and 1 on a missing events file', () => {
@@ -138,6 +134,6 @@ describe('d4c policy test', () => {
     expect(d4c('policy', 'test', '--bogus').code).toBe(2);
     const r = d4c('policy', 'test', '--policy', policyFile, '--events', join(dir, 'missing.ndjson'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/missing\.ndjson: error: cannot read: ENOENT/);
+    expect(r.err).toMatch(/missing\.ndjson: error: cannot read: ENOENT/);
   });
 });

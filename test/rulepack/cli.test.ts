@@ -1,22 +1,15 @@
-// The pack through the real CLI: `rules test` with the default pack over the positive cases,
-// `rules export` to a file, and the generated docs/rule-pack.md kept current.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderRulePackDoc } from '../../scripts/gen-rule-pack-doc.js';
+import { runCli as d4c } from '../cli.js';
 import { type Doc, id, patch, tick } from '../rules/helpers.js';
 import { CASES } from './cases.js';
 
 const root = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'd4c-rulepack-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function d4c(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/d4c.js'), ...args], { encoding: 'utf8', cwd: root });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe('d4c rules with the pack', () => {
   it('rules test (default pack) reports every rule on its first positive case', () => {

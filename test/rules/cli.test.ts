@@ -1,22 +1,11 @@
-// `d4c rules test` / `d4c rules list` end to end, through the real CLI entry.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli as d4c } from '../cli.js';
 import { ELASTIC_RULES_DIR } from './helpers.js';
 
-const root = join(import.meta.dirname, '../..');
 const fixture = join(import.meta.dirname, 'fixtures/events.ndjson');
-
-function d4c(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/d4c.js'), ...args], {
-    encoding: 'utf8',
-    input,
-    cwd: root,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,16 +1,7 @@
 // One human-readable line per ECS document, for `d4c demo` and terminals.
-// Reads the nested documents the agent writes; tolerates any JSON (never throws).
+// Reads documents nested or with dotted keys; tolerates any JSON (never throws).
 
-type Doc = Record<string, unknown>;
-
-function get(doc: unknown, path: string): unknown {
-  let cur: unknown = doc;
-  for (const k of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Doc)[k];
-  }
-  return cur;
-}
+import { ecsField as get } from '../policy/from-ecs.js';
 
 function str(v: unknown): string {
   if (v === undefined || v === null) return '';

@@ -4,6 +4,7 @@
 
 import type { Position } from '../util/diagnostics.js';
 
+// `network` joins SECTIONS with the policy's network section (issue 8).
 export const SECTIONS = ['process', 'file'] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -15,9 +16,17 @@ export const FILE_OPERATIONS = [
   'modifyFile',
   'deleteFile',
 ] as const;
+// Issue 8 adds 'readFile' to FILE_OPERATIONS: an open without write intent, which only selectors
+// with `targetFilePath` may enable (the sensor filters reads in the kernel by those prefixes).
+export const NETWORK_OPERATIONS = ['connect', 'accept', 'bind', 'listen'] as const;
 export type ProcessOperation = (typeof PROCESS_OPERATIONS)[number];
 export type FileOperation = (typeof FILE_OPERATIONS)[number];
-export type Operation = ProcessOperation | FileOperation;
+export type NetworkOperation = (typeof NETWORK_OPERATIONS)[number];
+export type Operation = ProcessOperation | FileOperation | NetworkOperation;
+
+/** `network.transport` values of network events and of the `transport` condition. */
+export const TRANSPORTS = ['tcp', 'udp', 'unix'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
 export const ACTIONS = ['log', 'alert', 'block'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -70,6 +79,7 @@ export interface Policy {
   source: string;
   process?: PolicySection;
   file?: PolicySection;
+  network?: PolicySection;
 }
 
 /**
@@ -106,6 +116,25 @@ export interface PolicyEvent {
   kubernetesPodName?: string;
   /** `orchestrator.resource.label` as `key:value` strings. */
   kubernetesPodLabels?: string[];
+  /**
+   * `process.drift`: the acting process's executable was created or modified inside the
+   * container after the container started (overlay upper layer, or a write the sensor saw).
+   */
+  processDrift?: boolean;
+  /**
+   * network events: `destination.address`. For IP sockets the canonical IP text (IPv4 dotted
+   * quad, IPv6 RFC 5952 compressed, IPv4-mapped IPv6 reported as IPv4), equal to
+   * `destination.ip`; for unix sockets the socket path (`@name` for the abstract namespace).
+   * For connect it is the peer; for accept the local (listening) side is the destination and
+   * the peer is `source.*`; for bind/listen the local address.
+   */
+  destinationAddress?: string;
+  /** network events: `destination.ip`, set for IP sockets only. */
+  destinationIp?: string;
+  /** network events: `destination.port`, set for IP sockets only. */
+  destinationPort?: number;
+  /** network events: `network.transport`. */
+  transport?: Transport;
 }
 
 export interface Decision {

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * d4c sensor: process and file-change events from tracepoints only (this kernel refuses
+ * d4c sensor: process, file-change and network events from tracepoints only (this kernel refuses
  * fentry/LSM and has no kprobes). See docs/sensor.md.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 
 #include "events.h"
 #include "common.bpf.h"
 #include "record.bpf.h"
+#include "net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -18,6 +18,7 @@
 #define D4C_EV_EXIT 3
 #define D4C_EV_SETSID 4
 #define D4C_EV_FILE 5
+#define D4C_EV_NET 6
 #define D4C_EV_MAX 8
 /*
  * Frames made by the loader, never by the kernel. Payload: u16 type, u16 pad, u32 n, then
@@ -40,6 +41,18 @@
 #define D4C_FOP_MKNOD 10    /* mknod, mknodat */
 #define D4C_FOP_UNLINK 11   /* unlink, unlinkat */
 #define D4C_FOP_RMDIR 12    /* rmdir, unlinkat(AT_REMOVEDIR) */
+
+/* Network operations (d4c_net.op). */
+#define D4C_NOP_CONNECT 1 /* connect: one record at exit, with the result (-EINPROGRESS: non-blocking) */
+#define D4C_NOP_ACCEPT 2  /* accept, accept4: successful only; both ends read from the new socket */
+#define D4C_NOP_BIND 3    /* bind: with the result */
+#define D4C_NOP_LISTEN 4  /* listen: with the result; the local address read from the socket */
+
+/* d4c_net.nflags: which addresses the record carries. */
+#define D4C_NF_LOCAL 0x1   /* laddr/lport (inet) or lpath (unix) is set */
+#define D4C_NF_REMOTE 0x2  /* raddr/rport or rpath is set */
+#define D4C_NF_LOCAL4 0x4  /* laddr holds an IPv4 address in its first 4 bytes (else 16-byte IPv6) */
+#define D4C_NF_REMOTE4 0x8 /* raddr holds an IPv4 address in its first 4 bytes */
 
 /* d4c_hdr.flags: something in this record was cut short (details in the counters). */
 #define D4C_HF_TRUNCATED 0x1
@@ -75,6 +88,10 @@
 #define D4C_C_ENTER_FULL 21    /* enter state could not be stored */
 #define D4C_C_READ_FAIL 22     /* a kernel/user read failed (field left empty) */
 #define D4C_C_CGROUP_TRUNC 23  /* cgroup path cut */
+/* Network (issue 8); taken from the top so that other additions can grow from 24 upwards. */
+#define D4C_C_NET_NOT_SOCKET 29 /* a network syscall's fd did not resolve to a socket at exit */
+#define D4C_C_NET_OTHER 30      /* a family other than inet/inet6/unix (netlink, packet, ...) or AF_UNSPEC: skipped */
+#define D4C_C_NET_STATE_FULL 31 /* network enter state could not be stored */
 #define D4C_NCOUNTERS 32
 
 struct d4c_vstr {
@@ -166,6 +183,28 @@ struct d4c_file {
 	__s32 ret;
 	struct d4c_path path;
 	struct d4c_path orig;
+};
+
+/*
+ * D4C_EV_NET: connect, accept, bind, listen on an AF_INET, AF_INET6 or AF_UNIX socket. Addresses
+ * are local (this socket's end) and remote (the peer); user space maps them to source/destination.
+ * IP addresses are in network order; ports in host order. Unix paths are the raw sun_path bytes
+ * (a leading NUL is the abstract namespace), at most 108 bytes.
+ */
+struct d4c_net {
+	struct d4c_hdr h;
+	__u32 op;  /* D4C_NOP_* */
+	__s32 ret; /* the syscall's return: 0 or the new fd on success, -errno on failure */
+	__u16 family;    /* socket family: AF_UNIX 1, AF_INET 2, AF_INET6 10 */
+	__u16 sock_type; /* sk_type: SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, SOCK_SEQPACKET 5 */
+	__u16 protocol;  /* sk_protocol: IPPROTO_TCP 6, IPPROTO_UDP 17, ...; 0 for unix */
+	__u16 nflags;    /* D4C_NF_* */
+	__u16 lport;
+	__u16 rport;
+	__u8 laddr[16];
+	__u8 raddr[16];
+	struct d4c_vstr lpath;
+	struct d4c_vstr rpath;
 };
 
 /*

@@ -7,6 +7,8 @@
  *   watch-cgroup ID        -> also watch processes of this cgroup v2 id (e.g. --pid=host containers)
  *   unwatch-cgroup ID
  *   quit (or EOF)          -> detach everything and exit 0
+ * --no-network loads the network programs (d4c_net_*) but leaves them unattached: the sensor
+ * without network events, at no cost (benchmarks compare the two).
  * Exit codes (one cause each, one line on stderr): 2 usage, 3 not root, 4 no BTF, 5 no tracefs,
  * 6 programs refused at load, 7 attach failed, 8 pin failed, 9 stdout closed, 1 other.
  */
@@ -235,13 +237,14 @@ static bool tracepoint_exists(const char *cat, const char *name)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--verbose]\n");
+	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--no-network] [--verbose]\n");
 	exit(EX_USAGE);
 }
 
 int main(int argc, char **argv)
 {
 	bool include_host = false;
+	bool network = true;
 	unsigned long ring = 8UL << 20;
 	const char *pin = NULL;
 	unsigned int host_pidns = 0;
@@ -249,6 +252,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--include-host") == 0)
 			include_host = true;
+		else if (strcmp(argv[i], "--no-network") == 0)
+			network = false;
 		else if (strcmp(argv[i], "--verbose") == 0)
 			verbose = true;
 		else if (strcmp(argv[i], "--ring-bytes") == 0 && i + 1 < argc)
@@ -294,6 +299,9 @@ int main(int argc, char **argv)
 		const char *sec = bpf_program__section_name(prog);
 		if (strncmp(sec, "tp/syscalls/", 12) == 0 && !tracepoint_exists("syscalls", sec + 12))
 			bpf_program__set_autoload(prog, false);
+		/* Loaded (the tail-call array refers to them) but not attached. */
+		if (!network && strncmp(bpf_program__name(prog), "d4c_net_", 8) == 0)
+			bpf_program__set_autoattach(prog, false);
 	}
 
 	int err = d4c__load(skel);
@@ -321,7 +329,8 @@ int main(int argc, char **argv)
 		die(EX_OTHER, "cannot map the ring buffer: %s", strerror(errno));
 
 	unsigned int attached = 0;
-	bpf_object__for_each_program(prog, skel->obj) attached += bpf_program__autoload(prog);
+	bpf_object__for_each_program(prog, skel->obj) attached +=
+		bpf_program__autoload(prog) && bpf_program__autoattach(prog);
 	struct {
 		uint16_t type, pad;
 		uint32_t n;

@@ -17,6 +17,8 @@ import {
   type FileActionKind,
   type FileChange,
   filePolicyEvent,
+  type NetworkActivity,
+  networkPolicyEvent,
   type PolicyOutcome,
   type ProcessInfo,
   processPolicyEvent,
@@ -32,11 +34,13 @@ import {
 } from '../enforce/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import type { Section } from '../policy/model.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
 import { type LoadedRule, RuleEngine } from '../rules/index.js';
 import {
   d4cOperations,
   type FileEvent,
+  type NetworkEvent,
   type Sensor,
   type SensorEvent,
   type SensorStats,
@@ -47,6 +51,7 @@ import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from '.
 import { detectionDoc } from './detections.js';
 import { type BlockMode, type EnforceOptions, policyContext } from './enforcement.js';
 import { agentContext, capLastCap, hostContext } from './host.js';
+import { NETWORK_HOOK, networkActivity } from './network.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -73,6 +78,14 @@ export interface AgentOptions {
    * has no block. Absent: blocks are alerts only.
    */
   enforce?: EnforceOptions;
+  /**
+   * Log every network event of a watched process (as if a network response said `log`), whatever
+   * the policy says. For tests and troubleshooting until the policy's `network:` section lands;
+   * with it, the policy alone decides. Default false: no network section, no network documents.
+   */
+  logAllNetwork?: boolean;
+  /** Attach the sensor's network programs (default true; false: no network events at all). */
+  network?: boolean;
   /** Warnings (runtime unreachable, handling errors): default stderr. */
   onWarning?: (message: string) => void;
 }
@@ -97,7 +110,21 @@ type Held =
       cid: string | undefined;
       identity: CgroupIdentity | undefined;
       held: boolean;
+    }
+  | {
+      kind: 'network';
+      network: NetworkActivity;
+      info: ProcessInfo;
+      timeNs: bigint;
+      entry: ProcessEntry;
+      cid: string | undefined;
+      identity: CgroupIdentity | undefined;
+      held: boolean;
     };
+
+/** Until `network` joins SECTIONS (the policy helper's part of issue 8). */
+const NETWORK = 'network' as unknown as Section;
+const LOG_ALL: PolicyOutcome = Object.freeze({ matchedSelectors: [], actions: ['log'] }) as PolicyOutcome;
 
 const HOOK = {
   fork: 'tracepoint__sched_process_fork',
@@ -171,7 +198,12 @@ export class Agent {
     const enforce = o.enforce !== undefined && o.policy.hasBlock;
     // The enforcer reads the open flags from the sensor's pinned map (one directory per agent).
     const pinDir = enforce ? `/sys/fs/bpf/d4c-agent-${process.pid}` : undefined;
-    const sensor = startSensor({ includeHost: o.includeHost === true, ringBytes: o.ringBytes, pinDir });
+    const sensor = startSensor({
+      includeHost: o.includeHost === true,
+      ringBytes: o.ringBytes,
+      pinDir,
+      network: o.network !== false,
+    });
     const resolver = createResolver({
       holdMs: o.holdMs ?? 200,
       // Settle with the first answering source of the container's runtime soon, so that a busy
@@ -429,7 +461,33 @@ export class Agent {
       case 'file':
         this.fileEvent(e, task);
         return;
+      case 'network':
+        this.networkEvent(e, task);
+        return;
     }
+  }
+
+  /** The process that acted, from the table (made from the record when unknown or reused). */
+  private actor(e: FileEvent | NetworkEvent, task: ReturnType<typeof taskFacts>): ProcessEntry {
+    const entry = this.table.get(e.tgid);
+    if (entry && Math.abs(entry.startNs - e.startTime) <= 20e6) return entry;
+    this.c.unknownProcessFileEvents++;
+    return this.table.onSetsid({ task, timeNs: e.ts });
+  }
+
+  private networkEvent(e: NetworkEvent, task: ReturnType<typeof taskFacts>): void {
+    if (isRuntimeSetup(e.comm)) {
+      this.c.runtimeSetupDropped++;
+      return;
+    }
+    if (this.o.logAllNetwork !== true && !this.o.policy.wants(NETWORK, e.op)) {
+      this.c.policySkipped++;
+      return;
+    }
+    const entry = this.actor(e, task);
+    const h = this.held('network', entry, e, undefined) as Extract<Held, { kind: 'network' }>;
+    h.network = networkActivity(e);
+    this.enqueue(h);
   }
 
   private processEvent(action: 'fork' | 'exec', entry: ProcessEntry, e: SensorEvent): void {
@@ -445,12 +503,8 @@ export class Agent {
       this.c.runtimeSetupDropped++;
       return;
     }
-    let entry = this.table.get(e.tgid);
-    if (!entry || Math.abs(entry.startNs - e.startTime) > 20e6) {
-      // Unknown process (or a reused pid): the table makes its entry from the record (and /proc).
-      this.c.unknownProcessFileEvents++;
-      entry = this.table.onSetsid({ task, timeNs: e.ts });
-    }
+    // Unknown process (or a reused pid): the table makes its entry from the record (and /proc).
+    const entry = this.actor(e, task);
     let info: ProcessInfo | undefined;
     for (const change of d4cOperations(e)) {
       if (!this.o.policy.wants('file', change.operation)) {
@@ -477,7 +531,7 @@ export class Agent {
   }
 
   private held(
-    kind: 'process' | 'file',
+    kind: Held['kind'],
     entry: ProcessEntry,
     e: SensorEvent,
     action: 'fork' | 'exec' | 'end' | undefined,
@@ -492,9 +546,10 @@ export class Agent {
       identity,
       held: false,
     };
-    return kind === 'process'
-      ? { kind: 'process', action: action ?? 'fork', ...base }
-      : { kind: 'file', file: undefined as unknown as FileChange, ...base };
+    if (kind === 'process') return { kind: 'process', action: action ?? 'fork', ...base };
+    if (kind === 'network')
+      return { kind: 'network', network: undefined as unknown as NetworkActivity, ...base };
+    return { kind: 'file', file: undefined as unknown as FileChange, ...base };
   }
 
   // ------------------------------------------------------------------ holding for metadata
@@ -609,6 +664,23 @@ export class Agent {
             ? this.builder.processExecDoc(input)
             : this.builder.processEndDoc(input);
       if (h.action === 'end') this.c.endsLogged++;
+    } else if (h.kind === 'network') {
+      const input = {
+        timeNs: h.timeNs,
+        process: h.info,
+        network: h.network,
+        container: ctx?.container,
+        orchestrator: ctx?.orchestrator,
+        hookPoint: NETWORK_HOOK[h.network.operation],
+        policy: undefined as PolicyOutcome | undefined,
+      };
+      const d = this.o.policy.decide(networkPolicyEvent(input));
+      this.countDecision(h.network.operation, d.actions);
+      if (d.actions.length > 0) outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
+      else if (this.o.logAllNetwork === true) outcome = LOG_ALL;
+      else return;
+      input.policy = outcome;
+      doc = this.builder.networkDoc(input);
     } else {
       const file = h.file;
       if (ctx?.meta) {
@@ -632,7 +704,8 @@ export class Agent {
       doc = this.builder.fileDoc(input);
     }
     (doc.cloud_defend as Record<string, unknown>).metadata_complete = complete;
-    const op = h.kind === 'process' ? h.action : h.file.operation;
+    const op =
+      h.kind === 'process' ? h.action : h.kind === 'network' ? h.network.operation : h.file.operation;
     if (this.enforcer?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)) {
       // It went through only because of --monitoring: say it would have been blocked.
       (doc.cloud_defend as Record<string, unknown>).block_mode = 'monitoring' satisfies BlockMode;

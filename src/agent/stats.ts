@@ -4,7 +4,7 @@ import type { ResolverCounters } from '../container/index.js';
 import type { OutputStats } from '../output/index.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
 
-export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file';
+export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network';
 
 export interface AgentCounters {
   /** Sensor records handled, by kind. */
@@ -66,7 +66,7 @@ export interface AgentStats extends AgentCounters {
 
 export function newCounters(): AgentCounters {
   return {
-    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0 },
+    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0 },
     docsEmitted: {},
     policyActions: {},
     policySkipped: 0,

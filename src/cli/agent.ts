@@ -39,7 +39,7 @@ const USAGE =
   '[--es-url URL]... [--es-api-key K | --es-username U --es-password P] [--es-ca FILE] [--es-namespace NS] ' +
   '[--spool-dir DIR] [--metrics-addr HOST:PORT|off] ' +
   '[--monitoring] [--fail-mode open|closed] [--enforce-deadline-ms N] [--unknown-metadata allow|deny] ' +
-  '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
+  '[--log-all-network | --no-network] [--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
   '(all output settings: docs/outputs.md)';
 
 /** One sentence per cause the sensor reports (its D4cError codes), saying how to fix it. */
@@ -81,6 +81,8 @@ export async function run(argv: string[]): Promise<number> {
       'fail-mode': { type: 'string' },
       'enforce-deadline-ms': { type: 'string' },
       'unknown-metadata': { type: 'string' },
+      'log-all-network': { type: 'boolean' },
+      'no-network': { type: 'boolean' },
     },
     false,
   );
@@ -92,6 +94,9 @@ export async function run(argv: string[]): Promise<number> {
   if (!(statsEvery > 0)) throw new UsageError('--stats-interval takes a number of seconds > 0');
   const holdMs = values['hold-ms'] === undefined ? undefined : Number(values['hold-ms']);
   if (holdMs !== undefined && !(holdMs >= 0)) throw new UsageError('--hold-ms takes a number >= 0');
+
+  if (values['log-all-network'] === true && values['no-network'] === true)
+    throw new UsageError('--log-all-network and --no-network exclude each other');
 
   const failMode = values['fail-mode'] ?? 'open';
   if (failMode !== 'open' && failMode !== 'closed') throw new UsageError('--fail-mode takes open or closed');
@@ -161,6 +166,8 @@ export async function run(argv: string[]): Promise<number> {
       outputs,
       rules,
       includeHost: values['include-host'] === true,
+      logAllNetwork: values['log-all-network'] === true,
+      network: values['no-network'] !== true,
       cluster: { id: values['cluster-id'], name: values['cluster-name'] },
       criSockets: values['cri-socket'],
       holdMs,

@@ -12,6 +12,9 @@ import type {
   FileActionKind,
   FileEventInput,
   HostContext,
+  NetworkActivity,
+  NetworkEndpoint,
+  NetworkEventInput,
   OrchestratorContext,
   PolicyOutcome,
   ProcessEventInput,
@@ -33,7 +36,7 @@ import {
   type Stream,
   validNamespace,
 } from './streams.js';
-import type { EcsCloudDefend, EcsDocument, EcsEvent, EcsFile } from './types.js';
+import type { EcsCloudDefend, EcsDocument, EcsEndpoint, EcsEvent, EcsFile } from './types.js';
 
 export interface EcsBuilderOptions {
   agent: AgentContext;
@@ -89,6 +92,27 @@ const FILE_EVENTS: Readonly<Record<FileActionKind, FileEventShape>> = Object.fre
   chmod: { action: 'modification', type: 'change' },
   truncate: { action: 'modification', type: 'change' },
 });
+
+/** event.action, event.type and network.direction of each network operation (COMMON contract). */
+const NETWORK_EVENTS: Readonly<
+  Record<
+    NetworkActivity['operation'],
+    { action: string; type: readonly string[]; direction: 'egress' | 'ingress' }
+  >
+> = Object.freeze({
+  connect: { action: 'connection_attempted', type: ['connection', 'start'], direction: 'egress' },
+  accept: { action: 'connection_accepted', type: ['connection', 'start'], direction: 'ingress' },
+  bind: { action: 'bind', type: ['info'], direction: 'ingress' },
+  listen: { action: 'listen', type: ['start'], direction: 'ingress' },
+});
+
+function endpoint(e: NetworkEndpoint): EcsEndpoint {
+  const out: EcsEndpoint = {};
+  if (e.address !== undefined) out.address = e.address;
+  if (e.ip !== undefined) out.ip = e.ip;
+  if (e.port !== undefined) out.port = e.port;
+  return out;
+}
 
 type ProcessAction = 'fork' | 'exec' | 'end';
 const PROCESS_TYPE: Readonly<Record<ProcessAction, string>> = { fork: 'start', exec: 'start', end: 'end' };
@@ -153,6 +177,25 @@ export class EcsBuilder {
     return doc;
   }
 
+  /** A connect, accept, bind or listen: logs-cloud_defend.network-<ns>. */
+  networkDoc(input: NetworkEventInput): EcsDocument {
+    const n = input.network;
+    const shape = NETWORK_EVENTS[n.operation];
+    const doc = this.eventDoc(this.fragments.streams.network, 'network', shape.action, '', input);
+    if (input.policy?.blocked !== true) doc.event.type = [...shape.type];
+    doc.event.outcome = n.outcome;
+    if (n.source) doc.source = endpoint(n.source);
+    if (n.destination) doc.destination = endpoint(n.destination);
+    doc.network =
+      n.transport === undefined
+        ? { type: n.type, direction: shape.direction }
+        : { transport: n.transport, type: n.type, direction: shape.direction };
+    if (n.errorCode !== undefined) doc.error = { code: n.errorCode };
+    this.addProcess(doc, input);
+    doc.cloud_defend = this.cloudDefend(input, n.operation);
+    return doc;
+  }
+
   /**
    * The same event for the alerts stream: event.kind `alert`, the alerts data stream; shares
    * every sub-object except `event` with the log document (same event.id: one event).
@@ -165,7 +208,8 @@ export class EcsBuilder {
   /** The documents to write for an event document, given the policy's decision. */
   route(doc: EcsDocument, outcome: PolicyOutcome | undefined): EcsDocument[] {
     const out: EcsDocument[] = [];
-    const kind = doc.event.category?.[0] === 'file' ? 'file' : 'process';
+    const c = doc.event.category?.[0];
+    const kind = c === 'file' ? 'file' : c === 'network' ? 'network' : 'process';
     for (const s of routeEvent(kind, outcome?.actions, outcome?.blocked)) {
       out.push(s === 'alerts' ? this.alertDoc(doc) : doc);
     }

@@ -22,7 +22,7 @@ export { DEFAULT_DOMAIN, normaliseImageName, parseImageRef, tryParseImageRef } f
 export type * from './input.js';
 export { serializeDoc } from './json.js';
 export { baseName, fileType, octalMode, pathParts } from './path.js';
-export { filePolicyEvent, processPolicyEvent } from './policy-event.js';
+export { filePolicyEvent, networkPolicyEvent, processPolicyEvent } from './policy-event.js';
 export type { EntryCandidate, EntryDecision, EntryParent, TtyKind } from './session.js';
 export { classifyEntry, isContainerRuntimeName, isInteractive, ttyKind } from './session.js';
 export { AGENT_TYPE, ECS_VERSION, keyValueList } from './static.js';

@@ -9,7 +9,7 @@
 // - Ids (uid, gid, pid) are numbers; the builders render uids/gids as ECS keywords (strings).
 // - Optional fields are unknown when absent; the builders omit the corresponding ECS field.
 
-import type { FileOperation, MountKind, ProcessOperation } from '../policy/model.js';
+import type { FileOperation, MountKind, NetworkOperation, ProcessOperation } from '../policy/model.js';
 import type { EntryType } from '../process/types.js';
 
 /** A user or group id with its name when the resolver knows it (from the container's /etc/passwd). */
@@ -138,6 +138,32 @@ export interface FileChange {
   mount?: MountKind;
 }
 
+/** One end of a connection: ip + port for inet sockets; address = the ip, or a unix socket path. */
+export interface NetworkEndpoint {
+  /** Canonical IP text (IPv4 dotted quad, RFC 5952 IPv6; IPv4-mapped given as IPv4). */
+  ip?: string;
+  port?: number;
+  /** The ip for inet sockets; the path (`@name` for abstract) for unix sockets. */
+  address?: string;
+}
+
+/** A connect, accept, bind or listen as the sensor saw it (issue 8). */
+export interface NetworkActivity {
+  operation: NetworkOperation;
+  /** `network.transport`: tcp, udp, unix, or another IANA name (icmp, sctp). */
+  transport?: string;
+  /** `network.type`. */
+  type: 'ipv4' | 'ipv6' | 'unix';
+  /** connect: this socket's end; accept: the client. Absent for bind and listen. */
+  source?: NetworkEndpoint;
+  /** connect: the peer; accept: the listening end; bind/listen: the local address. */
+  destination?: NetworkEndpoint;
+  /** success, failure, or unknown for a non-blocking connect in progress. */
+  outcome: 'success' | 'failure' | 'unknown';
+  /** errno name of a failure, e.g. `ECONNREFUSED` (`error.code`). */
+  errorCode?: string;
+}
+
 export interface ContainerContext {
   /** 64 lowercase hex characters. */
   id: string;
@@ -239,4 +265,9 @@ export interface FileEventInput extends EventInput {
   file: FileChange;
 }
 
-export type { FileOperation, MountKind, ProcessOperation };
+export interface NetworkEventInput extends EventInput {
+  process: ProcessInfo;
+  network: NetworkActivity;
+}
+
+export type { FileOperation, MountKind, NetworkOperation, ProcessOperation };

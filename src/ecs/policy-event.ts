@@ -2,8 +2,14 @@
 // the document builders get, so that the agent decides before it builds (and builds nothing for
 // events no response logs). Field by field it is what the documents say: a test checks that.
 
-import type { PolicyEvent } from '../policy/model.js';
-import type { FileEventInput, OrchestratorContext, ProcessEventInput, ProcessOperation } from './input.js';
+import { type PolicyEvent, type Section, TRANSPORTS, type Transport } from '../policy/model.js';
+import type {
+  FileEventInput,
+  NetworkEventInput,
+  OrchestratorContext,
+  ProcessEventInput,
+  ProcessOperation,
+} from './input.js';
 import { isInteractive } from './session.js';
 import { keyValueList } from './static.js';
 
@@ -48,5 +54,21 @@ export function processPolicyEvent(operation: ProcessOperation, input: ProcessEv
 export function filePolicyEvent(input: FileEventInput): PolicyEvent {
   const ev: PolicyEvent = { section: 'file', operation: input.file.operation, filePath: input.file.path };
   if (input.file.mount !== undefined) ev.mount = input.file.mount;
+  return common(ev, input);
+}
+
+/**
+ * Network events: the destination (connect's peer, accept's listening end, the bound address) and
+ * the transport. `network` is not in SECTIONS until the policy's network section lands (issue 8).
+ */
+export function networkPolicyEvent(input: NetworkEventInput): PolicyEvent {
+  const n = input.network;
+  const ev: PolicyEvent = { section: 'network' as unknown as Section, operation: n.operation };
+  const d = n.destination;
+  if (d?.address !== undefined) ev.destinationAddress = d.address;
+  if (d?.ip !== undefined) ev.destinationIp = d.ip;
+  if (d?.port !== undefined) ev.destinationPort = d.port;
+  if (n.transport !== undefined && (TRANSPORTS as readonly string[]).includes(n.transport))
+    ev.transport = n.transport as Transport;
   return common(ev, input);
 }

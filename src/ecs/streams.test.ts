@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { dataStream, dataStreamName, dataStreams, routeEvent, validNamespace } from './streams.js';
 
 describe('data streams', () => {
-  it('names the five streams', () => {
+  it('names the six streams', () => {
     const s = dataStreams('prod');
     expect(Object.values(s).map(dataStreamName)).toEqual([
       'logs-cloud_defend.process-prod',
       'logs-cloud_defend.file-prod',
+      'logs-cloud_defend.network-prod',
       'logs-cloud_defend.alerts-prod',
       'metrics-cloud_defend.heartbeat-prod',
       'metrics-cloud_defend.metrics-prod',
@@ -25,6 +26,8 @@ describe('data streams', () => {
     expect(routeEvent('file', [], true)).toEqual(['alerts']);
     expect(routeEvent('file', [])).toEqual([]);
     expect(routeEvent('file', undefined)).toEqual([]);
+    expect(routeEvent('network', ['log'])).toEqual(['network']);
+    expect(routeEvent('network', ['log', 'alert'])).toEqual(['network', 'alerts']);
   });
 
   it('validates namespaces', () => {

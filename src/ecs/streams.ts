@@ -1,7 +1,7 @@
-// The five data streams D4C writes, and where a document goes. Stream objects are built once
+// The data streams D4C writes (Elastic's five, plus network from issue 8), and where a document goes. Stream objects are built once
 // per namespace and frozen; documents share them.
 
-export const STREAMS = ['process', 'file', 'alerts', 'heartbeat', 'metrics'] as const;
+export const STREAMS = ['process', 'file', 'network', 'alerts', 'heartbeat', 'metrics'] as const;
 export type Stream = (typeof STREAMS)[number];
 
 export interface DataStream {
@@ -45,7 +45,7 @@ export function dataStreamName(ds: DataStream): string {
  * `alert` (and `block`, which requires alert) also to the alerts stream.
  */
 export function routeEvent(
-  kind: 'process' | 'file',
+  kind: 'process' | 'file' | 'network',
   actions: readonly string[] | undefined,
   blocked = false,
 ): Stream[] {

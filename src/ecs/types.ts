@@ -65,12 +65,26 @@ export interface EcsFile {
   Ext?: { original: { path: string; name: string } };
 }
 
+export interface EcsEndpoint {
+  ip?: string;
+  port?: number;
+  address?: string;
+}
+
+export interface EcsNetwork {
+  transport?: string;
+  type: string;
+  direction: 'egress' | 'ingress';
+}
+
 export interface EcsEvent {
   id: string;
   kind: 'event' | 'alert' | 'metric' | 'state';
   category?: string[];
   type?: string[];
   action?: string;
+  /** network documents: success, failure, unknown. */
+  outcome?: string;
   dataset: string;
   module: 'cloud_defend';
   created: string;
@@ -110,6 +124,10 @@ export interface EcsDocument {
   orchestrator?: Readonly<Record<string, unknown>>;
   process?: EcsProcess;
   file?: EcsFile;
+  source?: EcsEndpoint;
+  destination?: EcsEndpoint;
+  network?: EcsNetwork;
+  error?: { code: string };
   /** The effective user/group of the acting process (rules join sequences on `user.id`). */
   user?: EcsIdName;
   group?: EcsIdName;

@@ -1,7 +1,8 @@
 // Decodes one kernel record (a frame's payload) into a typed event. Reads straight from the
 // frame's Buffer at offsets computed once from events-def.ts; allocates only the result object
 // and its strings.
-import { CONST, EXEC, EXIT, FILE, HDR, layoutOf, off } from './events-def.js';
+import { CONST, EXEC, EXIT, FILE, HDR, layoutOf, NET, off } from './events-def.js';
+import { errnoName, inetTransport, ipv4, ipv6, isV4Mapped, unixPath } from './net.js';
 import { bytesToString, componentsToPath, joinPath, splitNul } from './paths.js';
 import type {
   ExecEvent,
@@ -9,6 +10,9 @@ import type {
   FileEvent,
   FileOp,
   KernelCounters,
+  NetEndpoint,
+  NetOp,
+  NetworkEvent,
   ProcessInfo,
   SensorEvent,
 } from './types.js';
@@ -59,6 +63,7 @@ const MIN_SIZE: Record<number, number> = {
   [CONST.D4C_EV_EXEC]: layoutOf(EXEC).size,
   [CONST.D4C_EV_EXIT]: layoutOf(EXIT).size,
   [CONST.D4C_EV_FILE]: layoutOf(FILE).size,
+  [CONST.D4C_EV_NET]: layoutOf(NET).size,
 };
 
 const FILE_OPS: readonly (FileOp | undefined)[] = [
@@ -155,6 +160,91 @@ const F = {
   origName: off(FILE, 'orig.name'),
 };
 const EXIT_CODE = off(EXIT, 'exit_code');
+const N = {
+  op: off(NET, 'op'),
+  ret: off(NET, 'ret'),
+  family: off(NET, 'family'),
+  type: off(NET, 'sock_type'),
+  proto: off(NET, 'protocol'),
+  flags: off(NET, 'nflags'),
+  lport: off(NET, 'lport'),
+  rport: off(NET, 'rport'),
+  laddr: off(NET, 'laddr'),
+  raddr: off(NET, 'raddr'),
+  lpath: off(NET, 'lpath'),
+  rpath: off(NET, 'rpath'),
+};
+const NET_OPS: readonly (NetOp | undefined)[] = [undefined, 'connect', 'accept', 'bind', 'listen'];
+const AF_UNIX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const EINPROGRESS = -115;
+
+/** One end of an inet socket: v4 (flag) or 16 bytes; port 0 means none chosen yet. */
+function inetEnd(buf: Buffer, at: number, port: number, v4: boolean): NetEndpoint {
+  const ep: NetEndpoint = { ip: v4 ? ipv4(buf, at) : ipv6(buf, at) };
+  if (port !== 0) ep.port = port;
+  return ep;
+}
+
+function network(buf: Buffer, b: number, end: number, h: ProcessInfo): NetworkEvent {
+  const opNum = buf.readUInt32LE(b + N.op);
+  const op = NET_OPS[opNum];
+  if (!op) throw new DecodeError('D4C-SEN-003', `unknown network operation ${opNum}`);
+  const family = buf.readUInt16LE(b + N.family);
+  if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX)
+    throw new DecodeError('D4C-SEN-003', `unknown socket family ${family}`);
+  const flags = buf.readUInt16LE(b + N.flags);
+  const sockType = buf.readUInt16LE(b + N.type);
+  const protocol = buf.readUInt16LE(b + N.proto);
+  const result = buf.readInt32LE(b + N.ret);
+  let local: NetEndpoint | undefined;
+  let remote: NetEndpoint | undefined;
+  let netType: NetworkEvent['netType'];
+  let transport: string | undefined;
+  if (family === AF_UNIX) {
+    netType = 'unix';
+    transport = 'unix';
+    if (flags & CONST.D4C_NF_LOCAL) {
+      const [s, e] = vstr(buf, b, b + N.lpath, end);
+      local = { path: unixPath(buf, s, e) };
+    }
+    if (flags & CONST.D4C_NF_REMOTE) {
+      const [s, e] = vstr(buf, b, b + N.rpath, end);
+      remote = { path: unixPath(buf, s, e) };
+    }
+  } else {
+    const l4 = (flags & CONST.D4C_NF_LOCAL4) !== 0;
+    const r4 = (flags & CONST.D4C_NF_REMOTE4) !== 0;
+    if (flags & CONST.D4C_NF_LOCAL) local = inetEnd(buf, b + N.laddr, buf.readUInt16LE(b + N.lport), l4);
+    if (flags & CONST.D4C_NF_REMOTE) remote = inetEnd(buf, b + N.raddr, buf.readUInt16LE(b + N.rport), r4);
+    // The address the event is about (the peer, or the bound one) decides v4 vs v6.
+    const main = remote !== undefined ? [b + N.raddr, r4] : [b + N.laddr, l4];
+    const v4 = family === AF_INET || main[1] === true || isV4Mapped(buf, main[0] as number);
+    netType = v4 ? 'ipv4' : 'ipv6';
+    transport = inetTransport(sockType, protocol);
+  }
+  const e: NetworkEvent = Object.assign(h, {
+    kind: 'network' as const,
+    op,
+    netType,
+    family,
+    sockType,
+    protocol,
+    result,
+    outcome: (result >= 0
+      ? 'success'
+      : op === 'connect' && result === EINPROGRESS
+        ? 'unknown'
+        : 'failure') as NetworkEvent['outcome'],
+  });
+  if (transport !== undefined) e.transport = transport;
+  if (local !== undefined) e.local = local;
+  if (remote !== undefined) e.remote = remote;
+  const err = errnoName(result);
+  if (err !== undefined && result !== EINPROGRESS) e.error = err;
+  return e;
+}
 
 /**
  * Decodes the record at buf[b, b+len). Throws DecodeError on a malformed record (the caller counts
@@ -207,6 +297,8 @@ export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
       });
       return e;
     }
+    case CONST.D4C_EV_NET:
+      return network(buf, b, end, h);
     default: {
       const opNum = buf.readUInt32LE(b + F.op);
       const op = FILE_OPS[opNum];
@@ -244,13 +336,14 @@ export function frameType(buf: Buffer, b: number): number {
   return buf.readUInt16LE(b);
 }
 
-const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file'] as const;
+const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file', 'network'] as const;
 const KIND_TYPES = [
   CONST.D4C_EV_FORK,
   CONST.D4C_EV_EXEC,
   CONST.D4C_EV_EXIT,
   CONST.D4C_EV_SETSID,
   CONST.D4C_EV_FILE,
+  CONST.D4C_EV_NET,
 ];
 
 export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters {
@@ -275,6 +368,9 @@ export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters
     enterStateFull: c(CONST.D4C_C_ENTER_FULL),
     readFailures: c(CONST.D4C_C_READ_FAIL),
     truncatedCgroupPaths: c(CONST.D4C_C_CGROUP_TRUNC),
+    netNotSocket: c(CONST.D4C_C_NET_NOT_SOCKET),
+    netOtherFamily: c(CONST.D4C_C_NET_OTHER),
+    netStateFull: c(CONST.D4C_C_NET_STATE_FULL),
     loaderRecords: c(CONST.D4C_NCOUNTERS),
     loaderBytes: c(CONST.D4C_NCOUNTERS + 1),
   };

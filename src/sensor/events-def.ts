@@ -3,7 +3,8 @@
 // the C header and fails on any drift, so the decoder never reads a stale offset.
 
 export type Scalar = 'u16' | 'u32' | 's32' | 'u64';
-export type FieldType = Scalar | 'vstr' | 'path' | 'comm' | 'hdr';
+/** `in6`: 16 bytes of an IP address (`__u8[16]`). */
+export type FieldType = Scalar | 'vstr' | 'path' | 'comm' | 'in6' | 'hdr';
 
 export interface StructDef {
   /** C struct name in bpf/events.h. */
@@ -105,6 +106,26 @@ export const FILE: StructDef = {
   ],
 };
 
+/** D4C_EV_NET: connect, accept, bind, listen (issue 8). */
+export const NET: StructDef = {
+  cName: 'd4c_net',
+  fields: [
+    ['h', 'hdr'],
+    ['op', 'u32'],
+    ['ret', 's32'],
+    ['family', 'u16'],
+    ['sock_type', 'u16'],
+    ['protocol', 'u16'],
+    ['nflags', 'u16'],
+    ['lport', 'u16'],
+    ['rport', 'u16'],
+    ['laddr', 'in6'],
+    ['raddr', 'in6'],
+    ['lpath', 'vstr'],
+    ['rpath', 'vstr'],
+  ],
+};
+
 /** Per-thread enter state (map `enter_state`, pinned for the fanotify enforcement side). */
 export const ENTER: StructDef = {
   cName: 'd4c_enter',
@@ -120,7 +141,18 @@ export const ENTER: StructDef = {
   ],
 };
 
-export const ALL_STRUCTS: readonly StructDef[] = [VSTR, PATH, HDR, FORK, EXEC, EXIT, SETSID, FILE, ENTER];
+export const ALL_STRUCTS: readonly StructDef[] = [
+  VSTR,
+  PATH,
+  HDR,
+  FORK,
+  EXEC,
+  EXIT,
+  SETSID,
+  FILE,
+  NET,
+  ENTER,
+];
 
 /** Constants of bpf/events.h that the decoder relies on (checked by layout.test.ts too). */
 export const CONST = {
@@ -129,6 +161,7 @@ export const CONST = {
   D4C_EV_EXIT: 3,
   D4C_EV_SETSID: 4,
   D4C_EV_FILE: 5,
+  D4C_EV_NET: 6,
   D4C_FRAME_STATS: 0x100,
   D4C_FRAME_READY: 0x101,
   D4C_FOP_OPEN: 1,
@@ -143,6 +176,14 @@ export const CONST = {
   D4C_FOP_MKNOD: 10,
   D4C_FOP_UNLINK: 11,
   D4C_FOP_RMDIR: 12,
+  D4C_NOP_CONNECT: 1,
+  D4C_NOP_ACCEPT: 2,
+  D4C_NOP_BIND: 3,
+  D4C_NOP_LISTEN: 4,
+  D4C_NF_LOCAL: 0x1,
+  D4C_NF_REMOTE: 0x2,
+  D4C_NF_LOCAL4: 0x4,
+  D4C_NF_REMOTE4: 0x8,
   D4C_HF_TRUNCATED: 0x1,
   D4C_PF_TRUNCATED: 0x1,
   D4C_PF_DEPTH: 0x2,
@@ -165,6 +206,9 @@ export const CONST = {
   D4C_C_ENTER_FULL: 21,
   D4C_C_READ_FAIL: 22,
   D4C_C_CGROUP_TRUNC: 23,
+  D4C_C_NET_NOT_SOCKET: 29,
+  D4C_C_NET_OTHER: 30,
+  D4C_C_NET_STATE_FULL: 31,
 } as const;
 
 export interface Layout {
@@ -174,12 +218,13 @@ export interface Layout {
   readonly offsets: Readonly<Record<string, number>>;
 }
 
-const PRIMS: Record<Scalar | 'comm', { size: number; align: number }> = {
+const PRIMS: Record<Scalar | 'comm' | 'in6', { size: number; align: number }> = {
   u16: { size: 2, align: 2 },
   u32: { size: 4, align: 4 },
   s32: { size: 4, align: 4 },
   u64: { size: 8, align: 8 },
   comm: { size: 16, align: 1 },
+  in6: { size: 16, align: 1 },
 };
 
 const NESTED: Record<'vstr' | 'path' | 'hdr', StructDef> = { vstr: VSTR, path: PATH, hdr: HDR };

@@ -19,6 +19,8 @@ export interface SensorOptions {
   /** Pin the per-thread enter-state map (open flags) here, for the fanotify enforcer. */
   pinDir?: string;
   loaderPath?: string;
+  /** Attach the network programs (connect, accept, bind, listen). Default true. */
+  network?: boolean;
 }
 
 /** Loader exit codes (bpf/loader.c) -> stable error codes and a hint. */
@@ -66,6 +68,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
     if (opts.includeHost) args.push('--include-host');
     if (opts.ringBytes) args.push('--ring-bytes', String(opts.ringBytes));
     if (opts.pinDir) args.push('--pin', opts.pinDir);
+    if (opts.network === false) args.push('--no-network');
     // Own process group: a terminal's Ctrl-C reaches the agent, which then stops the loader in
     // order (final counters first). If the agent dies, the loader sees EOF on stdin and exits.
     this.child = spawn(loader, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -172,7 +175,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
 }
 
 function emptyKernel(): KernelCounters {
-  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0 };
+  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0 };
   return {
     ringFull: { ...z },
     emitted: { ...z },
@@ -184,6 +187,9 @@ function emptyKernel(): KernelCounters {
     enterStateFull: 0,
     readFailures: 0,
     truncatedCgroupPaths: 0,
+    netNotSocket: 0,
+    netOtherFamily: 0,
+    netStateFull: 0,
     loaderRecords: 0,
     loaderBytes: 0,
   };

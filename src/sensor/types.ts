@@ -113,13 +113,49 @@ export interface FileEvent extends ProcessInfo {
   openFlags: number;
 }
 
-export type SensorEvent = ForkEvent | ExecEvent | ExitEvent | SetsidEvent | FileEvent;
+export type NetOp = 'connect' | 'accept' | 'bind' | 'listen';
+
+/** One end of a socket: ip + port for inet sockets, path for unix ones. */
+export interface NetEndpoint {
+  /** IPv4 dotted quad or RFC 5952 IPv6; an IPv4-mapped IPv6 address is given as IPv4. */
+  ip?: string;
+  port?: number;
+  /** Unix socket path; `@name` for the abstract namespace. */
+  path?: string;
+}
+
+export interface NetworkEvent extends ProcessInfo {
+  kind: 'network';
+  op: NetOp;
+  /** `network.type`: ipv4 also for an IPv6 socket talking to an IPv4-mapped address. */
+  netType: 'ipv4' | 'ipv6' | 'unix';
+  /** `network.transport`: tcp, udp, unix, or another IANA name (icmp, sctp); absent when unknown. */
+  transport?: string;
+  /** Socket family, type and protocol as the kernel has them (AF_*, SOCK_*, IPPROTO_*). */
+  family: number;
+  sockType: number;
+  protocol: number;
+  /** This socket's end: bound address (bind, listen), source of a connect, the accepting side. */
+  local?: NetEndpoint;
+  /** The peer: connect's target, accept's client. Absent for bind and listen. */
+  remote?: NetEndpoint;
+  /** The syscall's return: 0 or the new fd on success, -errno on failure. */
+  result: number;
+  /** success; failure; unknown for a non-blocking connect still in progress (EINPROGRESS). */
+  outcome: 'success' | 'failure' | 'unknown';
+  /** errno name of a failure (`ECONNREFUSED`); absent on success. */
+  error?: string;
+}
+
+export type SensorEvent = ForkEvent | ExecEvent | ExitEvent | SetsidEvent | FileEvent | NetworkEvent;
+
+export type RecordKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network';
 
 export interface KernelCounters {
   /** Records lost because the ring buffer was full, by record kind. */
-  ringFull: Record<'fork' | 'exec' | 'exit' | 'setsid' | 'file', number>;
+  ringFull: Record<RecordKind, number>;
   /** Records written to the ring, by kind. */
-  emitted: Record<'fork' | 'exec' | 'exit' | 'setsid' | 'file', number>;
+  emitted: Record<RecordKind, number>;
   truncatedStrings: number;
   truncatedPaths: number;
   truncatedArgv: number;
@@ -128,6 +164,12 @@ export interface KernelCounters {
   enterStateFull: number;
   readFailures: number;
   truncatedCgroupPaths: number;
+  /** A network syscall's fd that was no socket at exit (should not happen on success). */
+  netNotSocket: number;
+  /** Network calls on other families (netlink, packet) or AF_UNSPEC: skipped in the kernel. */
+  netOtherFamily: number;
+  /** Network entry state that could not be stored. */
+  netStateFull: number;
   /** Frames and bytes the loader wrote to its stdout. */
   loaderRecords: number;
   loaderBytes: number;

@@ -115,8 +115,49 @@ describe('document conventions (events.md)', () => {
       'alert',
       'logs-cloud_defend.alerts-default',
     ]);
+    const net = 'logs-cloud_defend.network-default';
+    expect(row('network-connect')).toEqual([
+      'network',
+      'connection_attempted',
+      'connection,start',
+      'event',
+      net,
+    ]);
+    expect(row('network-accept')).toEqual([
+      'network',
+      'connection_accepted',
+      'connection,start',
+      'event',
+      net,
+    ]);
+    expect(row('network-bind-udp')).toEqual(['network', 'bind', 'info', 'event', net]);
+    expect(row('network-listen')).toEqual(['network', 'listen', 'start', 'event', net]);
     expect(dataStreamName(cases.heartbeat!.data_stream)).toBe('metrics-cloud_defend.heartbeat-default');
     expect(dataStreamName(cases.metrics!.data_stream)).toBe('metrics-cloud_defend.metrics-default');
+  });
+
+  it('gives network documents their ends, direction and outcome (COMMON contract)', () => {
+    const c = cases['network-connect']!;
+    expect([c.network?.direction, c.network?.transport, c.network?.type, c.event.outcome]).toEqual([
+      'egress',
+      'tcp',
+      'ipv4',
+      'success',
+    ]);
+    expect(c.destination).toEqual({ address: '169.254.169.254', ip: '169.254.169.254', port: 80 });
+    expect(c.process?.name).toBe('curl');
+    expect(c.container?.id).toBeDefined();
+    expect(c.cloud_defend?.operation).toBe('connect');
+    const a = cases['network-accept']!;
+    expect([a.network?.direction, a.source?.ip, a.destination?.port]).toEqual(['ingress', '10.88.0.1', 80]);
+    expect(a.orchestrator).toBeDefined();
+    const r = cases['network-connect-refused']!;
+    expect([r.event.outcome, r.error?.code]).toEqual(['failure', 'ECONNREFUSED']);
+    const u = cases['network-connect-unix']!;
+    expect(u.destination).toEqual({ address: '/var/run/docker.sock' });
+    expect(u.network).toEqual({ transport: 'unix', type: 'unix', direction: 'egress' });
+    expect(u.source).toBeUndefined();
+    expect(cases['network-listen']!.source).toBeUndefined();
   });
 
   it('describes the session model', () => {

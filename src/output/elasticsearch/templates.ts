@@ -4,7 +4,7 @@
 // Our index templates have priority 150: above Elasticsearch's built-in `logs`/`metrics`
 // templates (100), below the integration's own (200), so installing Fleet's package later wins.
 
-export const TEMPLATE_VERSION = 1;
+export const TEMPLATE_VERSION = 2; // 2: source/destination.address, error.code (network, issue 8)
 export const MANAGED_BY = 'd4c';
 
 type Mapping = Record<string, unknown>;
@@ -88,8 +88,11 @@ const LEAVES: Record<string, Mapping> = {
   'cloud.instance.name': kw,
   'source.ip': ip,
   'source.port': long,
+  'source.address': kw,
   'destination.ip': ip,
   'destination.port': long,
+  'destination.address': kw,
+  'error.code': kw,
   'network.transport': kw,
   'network.type': kw,
   'network.direction': kw,

@@ -3,5 +3,6 @@ export { DecodeError, decodeRecord, decodeStats } from './decode.js';
 export { FrameReader } from './frames.js';
 export { type D4cFileChange, type D4cFileOperation, d4cOperations, isExecutableMode } from './ops.js';
 export { bytesToString, joinPath, normalise } from './paths.js';
+export { checkReadPrefixes, readPrefixComponents } from './read-prefixes.js';
 export { DEFAULT_LOADER, type Sensor, type SensorOptions, startSensor } from './sensor.js';
 export type * from './types.js';

@@ -13,6 +13,7 @@
 #include "common.bpf.h"
 #include "record.bpf.h"
 #include "net.bpf.h"
+#include "read.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -167,8 +168,17 @@ static __always_inline int leave(struct trace_event_raw_sys_exit *ctx)
 	long ret = ctx->ret;
 	if (ret < 0)
 		return 0;
-	if ((st.op == D4C_FOP_OPEN || st.op == D4C_FOP_CREAT) && !write_intent(st.open_flags))
-		return 0;
+	__u32 read_slot = 0;
+	if ((st.op == D4C_FOP_OPEN || st.op == D4C_FOP_CREAT) && !write_intent(st.open_flags)) {
+		/* Read access: only under a watched prefix (read.bpf.h); nothing else when none is set. */
+		if (cfg.read_nprefix == 0 || (st.open_flags & O_PATH))
+			return 0;
+		int slot = read_match((__u64)fd_file(t, ret), (__u64)t);
+		if (slot < 0)
+			return 0;
+		st.op = D4C_FOP_READ;
+		read_slot = (__u32)slot;
+	}
 
 	struct builder b;
 	if (!start_record(&b, t, D4C_EV_FILE, sizeof(struct d4c_file)))
@@ -181,6 +191,9 @@ static __always_inline int leave(struct trace_event_raw_sys_exit *ctx)
 	struct file *f;
 
 	switch (st.op) {
+	case D4C_FOP_READ:
+		e->fflags |= (read_slot << D4C_FF_PREFIX_SHIFT) & D4C_FF_PREFIX_MASK;
+		/* fall through */
 	case D4C_FOP_OPEN:
 	case D4C_FOP_CREAT:
 		f = fd_file(t, ret);

@@ -41,6 +41,7 @@
 #define D4C_FOP_MKNOD 10    /* mknod, mknodat */
 #define D4C_FOP_UNLINK 11   /* unlink, unlinkat */
 #define D4C_FOP_RMDIR 12    /* rmdir, unlinkat(AT_REMOVEDIR) */
+#define D4C_FOP_READ 13     /* open* without write intent of a non-directory under a watched read prefix */
 
 /* Network operations (d4c_net.op). */
 #define D4C_NOP_CONNECT 1 /* connect: one record at exit, with the result (-EINPROGRESS: non-blocking) */
@@ -70,6 +71,9 @@
 #define D4C_FF_CREATED 0x1     /* the open created the file (FMODE_CREATED) */
 #define D4C_FF_MODE_INODE 0x2  /* mode/ino/dev read from the inode after the change */
 #define D4C_FF_MODE_ARG 0x4    /* mode taken from the syscall argument (file type may be unknown) */
+/* D4C_FOP_READ: bits 8..15 of fflags hold the index of the read prefix that matched. */
+#define D4C_FF_PREFIX_SHIFT 8
+#define D4C_FF_PREFIX_MASK 0xff00
 
 #define D4C_PATH_MAX 4096
 #define D4C_NAME_MAX 256
@@ -92,6 +96,9 @@
 #define D4C_C_NET_NOT_SOCKET 29 /* a network syscall's fd did not resolve to a socket at exit */
 #define D4C_C_NET_OTHER 30      /* a family other than inet/inet6/unix (netlink, packet, ...) or AF_UNSPEC: skipped */
 #define D4C_C_NET_STATE_FULL 31 /* network enter state could not be stored */
+#define D4C_C_READ_FILTERED 24 /* a watched task's read-only open outside every read prefix (no record) */
+#define D4C_C_READ_UNWALKED 25 /* a read-only open whose path walk did not reach the task's root (not matched) */
+#define D4C_C_READ_DIR 26      /* a read-only open of a directory (never a read record) */
 #define D4C_NCOUNTERS 32
 
 struct d4c_vstr {
@@ -229,7 +236,24 @@ struct d4c_config {
 	__u32 self_tgid;    /* the loader: never watched */
 	__u32 use_cgroup_watch; /* 1: also watch tasks whose cgroup id is in `watch_cgroups` */
 	__u32 wakeup_bytes;     /* wake the reader only once this much is waiting (it also polls) */
+	__u32 read_nprefix;     /* used slots of `read_prefixes`; 0: read-only opens are never reported */
+};
+
+/*
+ * Read access (D4C_FOP_READ): path prefixes as component lists, map `read_prefixes` (array,
+ * D4C_READ_PREFIXES slots), written by the loader. A read-only open matches a slot when the first
+ * `ncomp` components of the path the kernel walked from the opened file (symlinks, `..` and
+ * dirfds already resolved) equal the slot's components. Components are zero-padded so that the
+ * comparison is word by word.
+ */
+#define D4C_READ_PREFIXES 16
+#define D4C_READ_COMPS 8
+#define D4C_READ_COMP_LEN 64 /* a component is at most 63 bytes */
+struct d4c_read_prefix {
+	__u32 ncomp;
 	__u32 pad;
+	__u8 len[D4C_READ_COMPS];
+	__u64 comp[D4C_READ_COMPS][D4C_READ_COMP_LEN / 8];
 };
 
 #endif

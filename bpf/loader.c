@@ -6,6 +6,9 @@
  *   include-host 0|1       -> switch host monitoring at run time
  *   watch-cgroup ID        -> also watch processes of this cgroup v2 id (e.g. --pid=host containers)
  *   unwatch-cgroup ID
+ *   read-prefix PATH       -> also report read-only opens under PATH (absolute; <= 8 components of
+ *                             <= 63 bytes; at most 16 prefixes)
+ *   read-prefix-clear      -> report no read-only opens
  *   quit (or EOF)          -> detach everything and exit 0
  * --no-network loads the network programs (d4c_net_*) but leaves them unattached: the sensor
  * without network events, at no cost (benchmarks compare the two).
@@ -142,6 +145,49 @@ static void send_stats(void)
 	put_frame(&f, sizeof(f));
 }
 
+/*
+ * Read prefixes: absolute paths split into components for the kernel's component-wise match.
+ * Returns NULL when accepted, else why not.
+ */
+static const char *add_read_prefix(const char *path)
+{
+	struct d4c_read_prefix p = {};
+	uint32_t slot = skel->bss->cfg.read_nprefix;
+	if (slot >= D4C_READ_PREFIXES)
+		return "too many read prefixes (at most 16)";
+	if (path[0] != '/')
+		return "a read prefix must be absolute";
+	const char *c = path;
+	while (*c) {
+		while (*c == '/')
+			c++;
+		if (!*c)
+			break;
+		size_t len = strcspn(c, "/");
+		if (len == 1 && c[0] == '.') {
+			c += len;
+			continue;
+		}
+		if (len == 2 && c[0] == '.' && c[1] == '.')
+			return "a read prefix must not contain `..`";
+		if (len >= D4C_READ_COMP_LEN)
+			return "a read prefix component is longer than 63 bytes";
+		if (p.ncomp >= D4C_READ_COMPS)
+			return "a read prefix has more than 8 components";
+		p.len[p.ncomp] = (uint8_t)len;
+		memcpy(p.comp[p.ncomp], c, len);
+		p.ncomp++;
+		c += len;
+	}
+	if (p.ncomp == 0)
+		return "a read prefix must name at least one component (not `/`)";
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.read_prefixes), &slot, &p, BPF_ANY))
+		return "cannot write the read-prefix map";
+	/* The slot is complete before the kernel may look at it. */
+	__atomic_store_n(&skel->bss->cfg.read_nprefix, slot + 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 static void command(char *line)
 {
 	unsigned long long id;
@@ -158,6 +204,12 @@ static void command(char *line)
 	} else if (sscanf(line, "unwatch-cgroup %llu", &id) == 1) {
 		__u64 k = id;
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.watch_cgroups), &k);
+	} else if (strncmp(line, "read-prefix ", 12) == 0) {
+		const char *why = add_read_prefix(line + 12);
+		if (why)
+			fprintf(stderr, "d4c-sensor: read-prefix %s ignored: %s\n", line + 12, why);
+	} else if (strcmp(line, "read-prefix-clear") == 0) {
+		skel->bss->cfg.read_nprefix = 0;
 	} else if (strcmp(line, "quit") == 0) {
 		stopping = 1;
 	} else if (line[0]) {
@@ -237,7 +289,7 @@ static bool tracepoint_exists(const char *cat, const char *name)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--no-network] [--verbose]\n");
+	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--no-network] [--read-prefix PATH]... [--verbose]\n");
 	exit(EX_USAGE);
 }
 
@@ -248,6 +300,8 @@ int main(int argc, char **argv)
 	unsigned long ring = 8UL << 20;
 	const char *pin = NULL;
 	unsigned int host_pidns = 0;
+	const char *read_prefix[D4C_READ_PREFIXES + 1];
+	int nread = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--include-host") == 0)
@@ -262,6 +316,8 @@ int main(int argc, char **argv)
 			host_pidns = strtoul(argv[++i], NULL, 0);
 		else if (strcmp(argv[i], "--pin") == 0 && i + 1 < argc)
 			pin = argv[++i];
+		else if (strcmp(argv[i], "--read-prefix") == 0 && i + 1 < argc && nread <= D4C_READ_PREFIXES)
+			read_prefix[nread++] = argv[++i];
 		else
 			usage();
 	}
@@ -308,6 +364,11 @@ int main(int argc, char **argv)
 	if (err)
 		die(EX_LOAD, "the kernel refused the eBPF programs (%s); `d4c-sensor --verbose` prints the verifier log",
 		    strerror(-err));
+	for (int i = 0; i < nread; i++) {
+		const char *why = add_read_prefix(read_prefix[i]);
+		if (why)
+			die(EX_USAGE, "--read-prefix %s: %s", read_prefix[i], why);
+	}
 	err = d4c__attach(skel);
 	if (err)
 		die(EX_ATTACH, "cannot attach the tracepoint programs: %s", strerror(-err));

@@ -34,7 +34,7 @@ import {
 } from '../enforce/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import type { Section } from '../policy/model.js';
+import type { Operation, Section } from '../policy/model.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
 import { type LoadedRule, RuleEngine } from '../rules/index.js';
 import {
@@ -49,9 +49,11 @@ import {
 import { ProcessAdapter, taskFacts } from './adapter.js';
 import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from './context.js';
 import { detectionDoc } from './detections.js';
+import { DriftTracker } from './drift.js';
 import { type BlockMode, type EnforceOptions, policyContext } from './enforcement.js';
 import { agentContext, capLastCap, hostContext } from './host.js';
 import { NETWORK_HOOK, networkActivity } from './network.js';
+import { policyReadPrefixes, type ReadWatch, readWatch, respell } from './read-access.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -166,11 +168,17 @@ export class Agent {
   private readonly blockable: ReadonlySet<string> = new Set(enforcementReport().enforced);
   /** Containers already marked for enforcement (watchPid), by id. */
   private readonly watched = new Set<string>();
+  /** Drift (process.drift): what containers wrote, their overlay upper layers. */
+  private readonly drift: DriftTracker;
+  /** Each process's drift, set at exec (inherited at fork); absent: unknown yet. */
+  private readonly drifted = new WeakMap<ProcessEntry, boolean>();
 
   private constructor(
     private readonly o: AgentOptions,
     private readonly sensor: Sensor,
     private readonly resolver: ContainerResolver,
+    /** The kernel's read prefixes (readFile selectors' targetFilePath). */
+    private readonly reads: ReadWatch,
   ) {
     this.warn = o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`));
     this.holdMs = o.holdMs ?? 200;
@@ -186,6 +194,7 @@ export class Agent {
       ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     });
     this.contexts = new ContainerContexts(o.cluster);
+    this.drift = new DriftTracker(this.c);
     if (o.rules && o.rules.length > 0) this.engine = new RuleEngine(o.rules);
   }
 
@@ -198,11 +207,14 @@ export class Agent {
     const enforce = o.enforce !== undefined && o.policy.hasBlock;
     // The enforcer reads the open flags from the sensor's pinned map (one directory per agent).
     const pinDir = enforce ? `/sys/fs/bpf/d4c-agent-${process.pid}` : undefined;
+    // readFile: the kernel reports read-only opens under these prefixes only (docs/sensor.md).
+    const reads = readWatch(policyReadPrefixes(o.policy.policy));
     const sensor = startSensor({
       includeHost: o.includeHost === true,
       ringBytes: o.ringBytes,
       pinDir,
       network: o.network !== false,
+      readPrefixes: reads.kernel,
     });
     const resolver = createResolver({
       holdMs: o.holdMs ?? 200,
@@ -213,7 +225,7 @@ export class Agent {
       ...(o.dockerSockets ? { sockets: o.dockerSockets } : {}),
       onWarning: o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`)),
     });
-    const agent = new Agent(o, sensor, resolver);
+    const agent = new Agent(o, sensor, resolver, reads);
     sensor.on('event', (e) => agent.onEvent(e));
     sensor.on('error', (e) => agent.warn(`sensor: ${e.message}`));
     try {
@@ -425,6 +437,10 @@ export class Agent {
       case 'fork': {
         const entry = this.table.onFork({ task, timeNs, parentStartNs: e.parentStartTime });
         if (!entry) return;
+        // The child runs its parent's image until it execs.
+        const parent = this.table.parentOf(entry);
+        const pd = parent ? this.drifted.get(parent) : undefined;
+        if (pd !== undefined) this.drifted.set(entry, pd);
         // runc's init forks (runc:[1:CHILD] → runc:[2:INIT]) are the runtime setting up, not the workload.
         if (isRuntimeSetup(e.comm)) {
           this.c.runtimeSetupDropped++;
@@ -441,11 +457,21 @@ export class Agent {
           argv: e.args,
           cwd: e.cwd,
         });
+        // Before the policy filter: later documents of this process carry its drift too.
+        const cid = this.resolver.identify(e.cgroupPath)?.id;
+        const d = cid === undefined ? undefined : this.drift.onExec(cid, e);
+        if (d === undefined) this.drifted.delete(entry);
+        else this.drifted.set(entry, d);
         this.processEvent('exec', entry, e);
         return;
       }
       case 'exit': {
         const entry = this.table.onExit({ task, timeNs, exitCode: e.exitCode });
+        if (e.vpid === 1) {
+          // The container's init is gone: so is the container (its drift records go with it).
+          const cid = this.resolver.identify(e.cgroupPath)?.id;
+          if (cid !== undefined) this.drift.forget(cid);
+        }
         if (!entry) return;
         // Logged iff its fork/exec was; that decision may still be in the hold queue (ordered).
         if (!this.logged.has(entry) && this.queue.length === this.qHead) {
@@ -505,16 +531,21 @@ export class Agent {
     }
     // Unknown process (or a reused pid): the table makes its entry from the record (and /proc).
     const entry = this.actor(e, task);
+    if (e.op !== 'read') {
+      const cid = this.resolver.identify(e.cgroupPath)?.id;
+      if (cid !== undefined) this.drift.onFile(cid, e);
+    }
     let info: ProcessInfo | undefined;
     for (const change of d4cOperations(e)) {
-      if (!this.o.policy.wants('file', change.operation)) {
+      if (!this.o.policy.wants('file', change.operation as Operation)) {
         this.c.policySkipped++;
         continue;
       }
-      info ??= this.adapter.info(entry, e, false);
+      info ??= this.withDrift(this.adapter.info(entry, e, false), entry, e.cgroupPath);
       const renameSource = e.op === 'rename' && change.path !== e.path;
       const file: FileChange = {
-        path: change.path,
+        // A read matched through an alias slot (/run for /var/run) is reported as the policy spelt it.
+        path: e.op === 'read' ? respell(this.reads, e.readPrefix, change.path) : change.path,
         operation: change.operation,
         action: fileAction(e),
       };
@@ -539,7 +570,7 @@ export class Agent {
   ): Held {
     const identity = this.resolver.identify(e.cgroupPath);
     const base = {
-      info: info ?? this.adapter.info(entry, e, action === 'end'),
+      info: info ?? this.withDrift(this.adapter.info(entry, e, action === 'end'), entry, e.cgroupPath),
       timeNs: BigInt(Math.round(e.ts)),
       entry,
       cid: identity?.id,
@@ -550,6 +581,23 @@ export class Agent {
     if (kind === 'network')
       return { kind: 'network', network: undefined as unknown as NetworkActivity, ...base };
     return { kind: 'file', file: undefined as unknown as FileChange, ...base };
+  }
+
+  /**
+   * process.drift of the acting process: from its exec, or for a process that was running when
+   * the agent started, from its container's upper layer (once, then remembered).
+   */
+  private withDrift(info: ProcessInfo, entry: ProcessEntry, cgroupPath: string): ProcessInfo {
+    let d = this.drifted.get(entry);
+    if (d === undefined && entry.executable !== '') {
+      const cid = this.resolver.identify(cgroupPath)?.id;
+      if (cid !== undefined) {
+        d = this.drift.ofRunning(cid, entry.pid, entry.executable);
+        if (d !== undefined) this.drifted.set(entry, d);
+      }
+    }
+    if (d !== undefined) info.drift = d;
+    return info;
   }
 
   // ------------------------------------------------------------------ holding for metadata
@@ -854,6 +902,8 @@ function fileAction(e: FileEvent): FileActionKind {
     case 'unlink':
     case 'rmdir':
       return 'deletion';
+    case 'read':
+      return 'read';
   }
 }
 

@@ -3,10 +3,11 @@
 import type { ResolverCounters } from '../container/index.js';
 import type { OutputStats } from '../output/index.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
+import { type DriftCounters, newDriftCounters } from './drift.js';
 
 export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network';
 
-export interface AgentCounters {
+export interface AgentCounters extends DriftCounters {
   /** Sensor records handled, by kind. */
   eventsSeen: Record<EventKind, number>;
   /** Documents written, by data stream name. */
@@ -89,6 +90,7 @@ export function newCounters(): AgentCounters {
     enforceUnknownContext: 0,
     enforceWatched: 0,
     enforceWatchErrors: 0,
+    ...newDriftCounters(),
   };
 }
 
@@ -118,6 +120,10 @@ export function formatStats(s: AgentStats): string {
       .join(',')}`,
     `detections=${s.ruleDetections}`,
   ];
+  if (s.driftByWrite + s.driftByUpperLayer > 0 || s.driftMountinfoFailures > 0)
+    parts.push(
+      `drift=write ${s.driftByWrite}, upper ${s.driftByUpperLayer}, mountinfo_failures ${s.driftMountinfoFailures}`,
+    );
   if (s.enforceWatched > 0 || s.enforceDenied > 0 || s.enforceMonitored > 0)
     parts.push(
       `enforce=denied ${s.enforceDenied}, monitored ${s.enforceMonitored}, watched ${s.enforceWatched}`,

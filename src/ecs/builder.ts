@@ -91,6 +91,7 @@ const FILE_EVENTS: Readonly<Record<FileActionKind, FileEventShape>> = Object.fre
   // Elastic's D4C has no separate actions for these: they modify the file.
   chmod: { action: 'modification', type: 'change' },
   truncate: { action: 'modification', type: 'change' },
+  read: { action: 'open', type: 'access' },
 });
 
 /** event.action, event.type and network.direction of each network operation (COMMON contract). */

@@ -105,6 +105,12 @@ export interface ProcessInfo extends ProcessRef {
   entryMetaType?: EntryMetaType;
   /** exec events: the images the process ran before this exec, most recent first. */
   previous?: readonly PreviousImage[];
+  /**
+   * `process.drift`: the executable was created or modified inside the container after it
+   * started (the sensor saw the write, or it sits in the overlay upper layer). Absent: unknown
+   * (host processes, executables the agent could not check).
+   */
+  drift?: boolean;
 }
 
 export interface PreviousImage {
@@ -121,7 +127,9 @@ export type FileActionKind =
   | 'rename'
   | 'link'
   | 'chmod'
-  | 'truncate';
+  | 'truncate'
+  /** An open without write intent (readFile): event.action `open`, event.type `access`. */
+  | 'read';
 
 export interface FileChange {
   /** Absolute path as the container sees it (for a rename: the new path). */
@@ -129,7 +137,7 @@ export interface FileChange {
   /** rename: the old path. */
   originalPath?: string;
   /** The one D4C operation of this event (see policy/model.ts: mode after change decides). */
-  operation: FileOperation;
+  operation: FileOperation | 'readFile';
   action: FileActionKind;
   /** st_mode after the change (type and permission bits); absent after a deletion. */
   mode?: number;

@@ -2,7 +2,13 @@
 // the document builders get, so that the agent decides before it builds (and builds nothing for
 // events no response logs). Field by field it is what the documents say: a test checks that.
 
-import { type PolicyEvent, type Section, TRANSPORTS, type Transport } from '../policy/model.js';
+import {
+  type Operation,
+  type PolicyEvent,
+  type Section,
+  TRANSPORTS,
+  type Transport,
+} from '../policy/model.js';
 import type {
   FileEventInput,
   NetworkEventInput,
@@ -30,6 +36,7 @@ function common(ev: PolicyEvent, input: ProcessEventInput): PolicyEvent {
   if (p.executable !== undefined) ev.processExecutable = p.executable;
   if (p.name !== undefined) ev.processName = p.name;
   if (p.sessionLeader) ev.sessionLeaderInteractive = isInteractive(p.sessionLeader.tty);
+  if (p.drift !== undefined) ev.processDrift = p.drift;
   const image = input.container?.image;
   if (image) {
     ev.containerImageFullName = image.name;
@@ -52,7 +59,12 @@ export function processPolicyEvent(operation: ProcessOperation, input: ProcessEv
 }
 
 export function filePolicyEvent(input: FileEventInput): PolicyEvent {
-  const ev: PolicyEvent = { section: 'file', operation: input.file.operation, filePath: input.file.path };
+  // `readFile` joins the policy's FILE_OPERATIONS with issue 8 (the cast goes with it).
+  const ev: PolicyEvent = {
+    section: 'file',
+    operation: input.file.operation as Operation,
+    filePath: input.file.path,
+  };
   if (input.file.mount !== undefined) ev.mount = input.file.mount;
   return common(ev, input);
 }

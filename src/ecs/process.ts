@@ -86,6 +86,7 @@ export class ProcessRenderer {
     if (p.vpid !== undefined) out.vpid = p.vpid;
     this.base(p, out);
     if (p.args !== undefined) out.command_line = p.args.join(' ');
+    if (p.drift !== undefined) out.drift = p.drift;
     if (p.user) setCreds(out, p.user, 'real_user', 'saved_user');
     if (p.group) setCreds(out, p.group, 'real_group', 'saved_group');
     if (p.tid !== undefined || p.capEffective !== undefined || p.capPermitted !== undefined) {

@@ -40,6 +40,8 @@ export interface EcsEntryLeader extends EcsLeader {
 export interface EcsProcess extends EcsProcessBase {
   /** Our addition: args joined by spaces (Elastic's D4C does not emit it; Endpoint does). */
   command_line?: string;
+  /** Our addition: the executable was created or modified inside the container (drift). */
+  drift?: boolean;
   real_user?: EcsIdName;
   saved_user?: EcsIdName;
   real_group?: EcsIdName;

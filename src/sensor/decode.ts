@@ -80,6 +80,7 @@ const FILE_OPS: readonly (FileOp | undefined)[] = [
   'mknod',
   'unlink',
   'rmdir',
+  'read',
 ];
 
 /** A vstr {off,len} relative to the record at `base`; bounds-checked against the record. */
@@ -321,6 +322,7 @@ export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
         created: (fflags & CONST.D4C_FF_CREATED) !== 0,
         openFlags: buf.readUInt32LE(b + F.oflags),
       });
+      if (op === 'read') e.readPrefix = (fflags & CONST.D4C_FF_PREFIX_MASK) >> CONST.D4C_FF_PREFIX_SHIFT;
       if (op === 'rename' || op === 'link' || op === 'symlink') {
         const [o, origFlags] = path(buf, b, b + F.orig, end);
         e.origPath = o;
@@ -371,6 +373,9 @@ export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters
     netNotSocket: c(CONST.D4C_C_NET_NOT_SOCKET),
     netOtherFamily: c(CONST.D4C_C_NET_OTHER),
     netStateFull: c(CONST.D4C_C_NET_STATE_FULL),
+    readsFiltered: c(CONST.D4C_C_READ_FILTERED),
+    readsUnwalked: c(CONST.D4C_C_READ_UNWALKED),
+    readsOfDirectories: c(CONST.D4C_C_READ_DIR),
     loaderRecords: c(CONST.D4C_NCOUNTERS),
     loaderBytes: c(CONST.D4C_NCOUNTERS + 1),
   };

@@ -6,7 +6,8 @@ export type D4cFileOperation =
   | 'createExecutable'
   | 'modifyFile'
   | 'modifyExecutable'
-  | 'deleteFile';
+  | 'deleteFile'
+  | 'readFile';
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -28,7 +29,8 @@ export interface D4cFileChange {
 /**
  * The D4C operations one file event stands for, by issue 3's rules: create = open that created
  * the file, creat, mknod, link/symlink targets, rename targets; modify = open for write of an
- * existing file, truncate, chmod, rename sources; delete = unlink, rmdir. A rename yields two:
+ * existing file, truncate, chmod, rename sources; delete = unlink, rmdir; readFile = a read-only
+ * open under a watched read prefix. A rename yields two:
  * modify of the source, create of the target. The mode after the change picks *Executable.
  */
 export function d4cOperations(e: FileEvent): D4cFileChange[] {
@@ -56,5 +58,7 @@ export function d4cOperations(e: FileEvent): D4cFileChange[] {
     case 'unlink':
     case 'rmdir':
       return [{ operation: 'deleteFile', path: e.path }];
+    case 'read':
+      return [{ operation: 'readFile', path: e.path }];
   }
 }

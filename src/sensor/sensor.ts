@@ -7,6 +7,7 @@ import { D4cError } from '../util/diagnostics.js';
 import { DecodeError, decodeRecord, decodeStats, frameType } from './decode.js';
 import { CONST } from './events-def.js';
 import { FrameReader } from './frames.js';
+import { checkReadPrefixes } from './read-prefixes.js';
 import type { KernelCounters, SensorEvent, SensorStats, UserCounters } from './types.js';
 
 export const DEFAULT_LOADER = resolve(import.meta.dirname, '../../bpf/.output/d4c-sensor');
@@ -18,6 +19,12 @@ export interface SensorOptions {
   ringBytes?: number;
   /** Pin the per-thread enter-state map (open flags) here, for the fanotify enforcer. */
   pinDir?: string;
+  /**
+   * Report read-only opens (op `read`) of files under these absolute prefixes, matched in the
+   * kernel on the path it resolved (symlinks, `..`, relative names). At most 16; see
+   * readPrefixComponents for the limits. Empty or absent: no read records at all.
+   */
+  readPrefixes?: readonly string[];
   loaderPath?: string;
   /** Attach the network programs (connect, accept, bind, listen). Default true. */
   network?: boolean;
@@ -47,6 +54,11 @@ export interface Sensor {
   setIncludeHost(on: boolean): void;
   /** Also watch processes of this cgroup v2 id (containers sharing the host pid namespace). */
   watchCgroup(id: number, on?: boolean): void;
+  /**
+   * Replaces the read prefixes at run time (validated first: throws D4C-SEN-020). Resolves once
+   * the loader has applied them (a stats round trip behind the commands).
+   */
+  setReadPrefixes(prefixes: readonly string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +81,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
     if (opts.ringBytes) args.push('--ring-bytes', String(opts.ringBytes));
     if (opts.pinDir) args.push('--pin', opts.pinDir);
     if (opts.network === false) args.push('--no-network');
+    for (const p of checkReadPrefixes(opts.readPrefixes ?? [])) args.push('--read-prefix', p);
     // Own process group: a terminal's Ctrl-C reaches the agent, which then stops the loader in
     // order (final counters first). If the agent dies, the loader sees EOF on stdin and exits.
     this.child = spawn(loader, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -163,6 +176,13 @@ class LoaderSensor extends EventEmitter implements Sensor {
     this.send(`${on ? 'watch' : 'unwatch'}-cgroup ${id}`);
   }
 
+  setReadPrefixes(prefixes: readonly string[]): Promise<void> {
+    const checked = checkReadPrefixes(prefixes); // throws before anything is sent
+    this.send('read-prefix-clear');
+    for (const p of checked) this.send(`read-prefix ${p}`);
+    return this.stats().then(() => undefined);
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.stdin?.end(); // EOF: the loader drains, detaches and exits 0
@@ -190,6 +210,9 @@ function emptyKernel(): KernelCounters {
     netNotSocket: 0,
     netOtherFamily: 0,
     netStateFull: 0,
+    readsFiltered: 0,
+    readsUnwalked: 0,
+    readsOfDirectories: 0,
     loaderRecords: 0,
     loaderBytes: 0,
   };

@@ -91,7 +91,9 @@ export type FileOp =
   | 'symlink'
   | 'mknod'
   | 'unlink'
-  | 'rmdir';
+  | 'rmdir'
+  /** open* without write intent under a watched read prefix (SensorOptions.readPrefixes). */
+  | 'read';
 
 export interface FileEvent extends ProcessInfo {
   kind: 'file';
@@ -111,6 +113,8 @@ export interface FileEvent extends ProcessInfo {
   /** open/creat: the call created the file. */
   created: boolean;
   openFlags: number;
+  /** read: index of the read prefix that matched (in the order they were given to the sensor). */
+  readPrefix?: number;
 }
 
 export type NetOp = 'connect' | 'accept' | 'bind' | 'listen';
@@ -170,6 +174,12 @@ export interface KernelCounters {
   netOtherFamily: number;
   /** Network entry state that could not be stored. */
   netStateFull: number;
+  /** Read-only opens of watched tasks outside every read prefix (no record: the filter working). */
+  readsFiltered: number;
+  /** Read-only opens whose path walk did not reach the task's root (not matched). */
+  readsUnwalked: number;
+  /** Read-only opens of directories (never a read record). */
+  readsOfDirectories: number;
   /** Frames and bytes the loader wrote to its stdout. */
   loaderRecords: number;
   loaderBytes: number;

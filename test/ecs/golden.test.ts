@@ -100,6 +100,17 @@ describe('document conventions (events.md)', () => {
       'event',
       'logs-cloud_defend.file-default',
     ]);
+    expect(row('file-read-secret')).toEqual([
+      'file',
+      'open',
+      'access',
+      'event',
+      'logs-cloud_defend.file-default',
+    ]);
+    expect(cases['file-read-secret']!.cloud_defend?.operation).toBe('readFile');
+    expect(cases['process-exec-drift']!.process?.drift).toBe(true);
+    expect(cases['file-read-secret']!.process?.drift).toBe(false);
+    expect(cases['process-exec-child']!.process?.drift).toBeUndefined();
     expect(row('file-rename')).toEqual([
       'file',
       'rename',

@@ -263,5 +263,28 @@ export function goldenCases(): Record<string, EcsDocument> {
       outcome: 'success',
     },
   });
+  // readFile: a service-account token read by cat in a pod (issue 8), from a drifted shell.
+  cases['file-read-secret'] = b.fileDoc({
+    timeNs: t(233.5),
+    process: { ...nginxWorker, executable: '/bin/cat', name: 'cat', args: ['cat', 'token'], drift: false },
+    container: NGINX,
+    orchestrator: POD,
+    policy: { ...policy, matchedSelectors: ['secretReads'] },
+    file: {
+      path: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      operation: 'readFile',
+      action: 'read',
+      mode: 0o100644,
+      inode: 4242n,
+      mount: 'file',
+    },
+  });
+  // Drift: an executable written in the container after it started, then run.
+  cases['process-exec-drift'] = b.processExecDoc({
+    timeNs: t(235),
+    process: { ...curl, executable: '/tmp/payload', name: 'payload', args: ['/tmp/payload'], drift: true },
+    container: PRIV,
+    policy,
+  });
   return cases;
 }

@@ -367,6 +367,16 @@ export const CASES: Record<string, RuleCases> = {
       [op('createFile', 'creation', '/tmp/run.sh', { args: ['sh'] }), x(['/tmp/run.sh'])],
     ],
   },
+  '5b0f3a52-9d7e-4c1e-8f3b-2a6d1e7c4f90': {
+    name: 'Container Drift: Executable Not in the Image Executed',
+    fire: [x(['/tmp/busybox', 'wget', 'http://x/p'], { drift: true }), tty(['./payload'], { drift: true })],
+    quiet: [
+      x(['/bin/busybox', 'ls'], { drift: false }),
+      x(['/tmp/busybox']), // unknown: no process.drift
+      x(['apt-get', 'install', '-y', 'curl'], { drift: true }),
+      patch(x(['/tmp/busybox'], { drift: true }), { event: { action: 'fork' } }),
+    ],
+  },
   '05353486-fe3e-4e37-a82a-4dadf9e51af8': {
     name: 'Remote Content Piped into a Shell or Interpreter in a Container',
     fire: [

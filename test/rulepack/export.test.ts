@@ -60,7 +60,7 @@ describe('rules export', () => {
       (r) => r.name === 'Kubernetes Service-Account Token Read by a Shell or Utility',
     )!;
     expect(read.note).toMatch(/read-access/);
-    expect(read.setup).toMatch(/issue 8/);
+    expect(read.setup).toMatch(/readFile/);
   });
 
   it("exports Elastic's reference rules too (esql without index), all schema-valid", () => {

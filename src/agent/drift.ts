@@ -1,0 +1,218 @@
+// Container drift (issue 8): an exec whose executable was created or modified inside the
+// container after it started. Two sources, per container:
+//  (a) the sensor's own record of writes (create/modify/chmod/rename/link targets), keyed by
+//      inode (dev:ino) and by path, bounded, forgotten when the container's init exits;
+//  (b) the overlay upper layer, for files written before the agent started: the container's
+//      rootfs upperdir (from /proc/PID/mountinfo, cached per container) holds the path.
+// Everything here runs on the event path: no throw escapes, every failure is counted.
+import { lstatSync, readFileSync } from 'node:fs';
+import type { ExecEvent, FileEvent } from '../sensor/index.js';
+
+export interface DriftCounters {
+  /** Execs found drifted, by source. */
+  driftByWrite: number;
+  driftByUpperLayer: number;
+  /** Writes remembered; writes not remembered because a container's table was full. */
+  driftWritesTracked: number;
+  driftWritesDropped: number;
+  /** /proc/PID/mountinfo unreadable or without an overlay root (drift then from writes only). */
+  driftMountinfoFailures: number;
+  /** lstat of upperdir + path failed for another reason than "not there". */
+  driftUpperErrors: number;
+  /** Containers forgotten (their init exited) or evicted (too many at once). */
+  driftContainersDropped: number;
+}
+
+export function newDriftCounters(): DriftCounters {
+  return {
+    driftByWrite: 0,
+    driftByUpperLayer: 0,
+    driftWritesTracked: 0,
+    driftWritesDropped: 0,
+    driftMountinfoFailures: 0,
+    driftUpperErrors: 0,
+    driftContainersDropped: 0,
+  };
+}
+
+/** The overlay root of a container: its upper directory and the device its files report. */
+export interface OverlayRoot {
+  upperdir: string;
+  /** The kernel's dev_t of the overlay mount (major << 20 | minor), as exec records carry it. */
+  dev: number;
+}
+
+interface ContainerState {
+  /** `dev:ino` and paths written since the agent saw the container. */
+  written: Set<string>;
+  /** undefined: not looked up yet; null: no overlay root found. */
+  overlay: OverlayRoot | null | undefined;
+}
+
+export interface DriftOptions {
+  maxWritesPerContainer?: number;
+  maxContainers?: number;
+  procRoot?: string;
+}
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+export class DriftTracker {
+  private readonly containers = new Map<string, ContainerState>();
+  private readonly maxWrites: number;
+  private readonly maxContainers: number;
+  private readonly procRoot: string;
+
+  constructor(
+    private readonly c: DriftCounters,
+    o: DriftOptions = {},
+  ) {
+    this.maxWrites = o.maxWritesPerContainer ?? 4096;
+    this.maxContainers = o.maxContainers ?? 4096;
+    this.procRoot = o.procRoot ?? '/proc';
+  }
+
+  private state(cid: string): ContainerState {
+    let s = this.containers.get(cid);
+    if (s === undefined) {
+      if (this.containers.size >= this.maxContainers) {
+        // Oldest first (Map order): a bound, not a policy; counted.
+        const first = this.containers.keys().next().value;
+        if (first !== undefined) this.containers.delete(first);
+        this.c.driftContainersDropped++;
+      }
+      s = { written: new Set(), overlay: undefined };
+      this.containers.set(cid, s);
+    }
+    return s;
+  }
+
+  private remember(s: ContainerState, key: string): void {
+    if (s.written.has(key)) return;
+    if (s.written.size >= this.maxWrites) {
+      this.c.driftWritesDropped++;
+      return;
+    }
+    s.written.add(key);
+    this.c.driftWritesTracked++;
+  }
+
+  /** A file record of container `cid`: remember what it wrote (reads and deletions are not writes). */
+  onFile(cid: string, e: FileEvent): void {
+    switch (e.op) {
+      case 'read':
+      case 'unlink':
+      case 'rmdir':
+      case 'symlink': // exec resolves the link: the target is what runs
+        return;
+    }
+    const s = this.state(cid);
+    this.remember(s, e.path);
+    if (e.ino !== 0n && e.modeSource === 'inode') this.remember(s, `${e.dev}:${e.ino}`);
+  }
+
+  /**
+   * Whether the executable of this exec is drift: true when the sensor saw it written or it is
+   * in the overlay upper layer; false when it is on the overlay root and not in the upper
+   * layer, or on another mount and never written; undefined when nothing could be checked.
+   */
+  onExec(cid: string, e: ExecEvent): boolean | undefined {
+    const s = this.state(cid);
+    const path = e.executable;
+    if (s.written.has(`${e.exeDev}:${e.exeIno}`) || (path !== '' && s.written.has(path))) {
+      this.c.driftByWrite++;
+      return true;
+    }
+    if (s.overlay === undefined) s.overlay = this.overlayRoot(e.tgid);
+    const o = s.overlay;
+    if (o === null || o === undefined) return undefined;
+    if (e.exeDev !== o.dev) return false; // a volume or another mount: not the image's file system
+    const up = this.inUpper(o, path);
+    if (up) this.c.driftByUpperLayer++;
+    return up;
+  }
+
+  /**
+   * Drift of a process the agent did not see exec (running when it started): the upper layer only.
+   */
+  ofRunning(cid: string, pid: number, executable: string): boolean | undefined {
+    const s = this.state(cid);
+    if (executable !== '' && s.written.has(executable)) return true;
+    if (s.overlay === undefined) s.overlay = this.overlayRoot(pid);
+    return s.overlay ? this.inUpper(s.overlay, executable) : undefined;
+  }
+
+  /** The container is gone (its init exited): drop what was kept for it. */
+  forget(cid: string): void {
+    if (this.containers.delete(cid)) this.c.driftContainersDropped++;
+  }
+
+  get size(): number {
+    return this.containers.size;
+  }
+
+  private inUpper(o: OverlayRoot, path: string): boolean {
+    if (!path.startsWith('/') || path.includes('\0')) return false;
+    try {
+      const st = lstatSync(o.upperdir + path, { throwIfNoEntry: false });
+      // A whiteout (char device 0/0) means deleted, a directory cannot be executed.
+      return st !== undefined && (st.mode & S_IFMT) === S_IFREG;
+    } catch {
+      this.c.driftUpperErrors++;
+      return false;
+    }
+  }
+
+  /** null: no overlay root (cached); undefined: unreadable (the process is gone: retry later). */
+  private overlayRoot(pid: number): OverlayRoot | null | undefined {
+    let text: string;
+    try {
+      text = readFileSync(`${this.procRoot}/${pid}/mountinfo`, 'utf8');
+    } catch {
+      this.c.driftMountinfoFailures++;
+      return undefined;
+    }
+    const root = overlayRootOf(text);
+    if (root === null) this.c.driftMountinfoFailures++;
+    return root;
+  }
+}
+
+/**
+ * The overlay mounted at `/` (as the process sees it; the last one wins: mounts stack) in a
+ * mountinfo text, or null. Fields: `id parent major:minor root mountpoint opts [tags] - fstype
+ * source superopts`; octal escapes (`\040`) in paths; commas inside an option are `\,`.
+ */
+export function overlayRootOf(mountinfo: string): OverlayRoot | null {
+  let found: OverlayRoot | null = null;
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const pre = line.slice(0, sep).split(' ');
+    if (pre[4] !== '/') continue;
+    const post = line.slice(sep + 3).split(' ');
+    if (post[0] !== 'overlay') continue;
+    const upper = option(post[2] ?? '', 'upperdir');
+    const mm = /^(\d+):(\d+)$/.exec(pre[2] ?? '');
+    if (upper === undefined || mm === null) continue;
+    found = { upperdir: unescapeOctal(upper), dev: (Number(mm[1]) << 20) | Number(mm[2]) };
+  }
+  return found;
+}
+
+function option(opts: string, name: string): string | undefined {
+  let i = 0;
+  while (i <= opts.length) {
+    let j = i;
+    while (j < opts.length && !(opts[j] === ',' && opts[j - 1] !== '\\')) j++;
+    const o = opts.slice(i, j);
+    if (o.startsWith(`${name}=`)) return o.slice(name.length + 1).replace(/\\,/g, ',');
+    i = j + 1;
+  }
+  return undefined;
+}
+
+function unescapeOctal(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+}

@@ -1,5 +1,7 @@
 // Policy evaluations per second: compiled decide() against the reference interpreter, for
-// Elastic's default policy and for a 64-selector policy, over the same realistic event mix.
+// Elastic's default policy and for a 64-selector policy, over the same realistic event mix,
+// and for a network policy (CIDRs, ports, unix sockets, drift) over connect/accept/bind/listen
+// events with many distinct peer addresses.
 import { isDeepStrictEqual } from 'node:util';
 import { compilePolicy } from '../src/policy/compile.js';
 import { interpret } from '../src/policy/interpret.js';
@@ -200,6 +202,118 @@ export function benchEvents(count: number, seed = 42): PolicyEvent[] {
   return out;
 }
 
+/** 24 network selectors + 8 responses: egress allow/deny lists, metadata, runtime sockets, drift. */
+export function networkPolicy(): Policy {
+  const selectors: SelectorSpec[] = [
+    { name: 'metadata', operation: ['connect'], destinationAddress: ['169.254.169.254', 'fd00:ec2::254'] },
+    {
+      name: 'runtimeSockets',
+      destinationAddress: ['/run/containerd/**', '/var/run/docker.sock', '/run/podman/*'],
+    },
+    { name: 'private', destinationAddress: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'] },
+    { name: 'loopback', destinationAddress: ['127.0.0.0/8', '::1'] },
+    { name: 'web', destinationPort: ['80', '443', '8080-8443'], transport: ['tcp'] },
+    { name: 'dns', destinationPort: ['53'], transport: ['udp', 'tcp'] },
+    { name: 'ssh', destinationPort: ['22', '2222'] },
+    { name: 'highPorts', operation: ['listen', 'bind'], destinationPort: ['1024-65535'] },
+    { name: 'lowPorts', operation: ['listen', 'bind'], destinationPort: ['0-1023'] },
+    { name: 'drift', processDrift: true },
+    { name: 'netTools', processExecutable: NET_TOOLS },
+    { name: 'shells', processName: SHELLS },
+    { name: 'kubeSystem', kubernetesNamespace: ['kube-system'] },
+    {
+      name: 'trusted',
+      containerImageFullName: ['registry.k8s.io/kube-proxy', 'quay.io/prometheus/node-exporter'],
+    },
+    { name: 'prodPods', kubernetesPodName: ['web-*', 'api-*'] },
+    { name: 'prodLabels', kubernetesPodLabel: ['env:prod*'] },
+    {
+      name: 'blockedNets',
+      operation: ['connect'],
+      destinationAddress: Array.from({ length: 24 }, (_, i) => `198.${18 + (i % 2)}.${i * 8}.0/21`),
+    },
+    { name: 'unixAny', transport: ['unix'] },
+    { name: 'udpOut', operation: ['connect'], transport: ['udp'] },
+    { name: 'accepts', operation: ['accept'], kubernetesNamespace: ['prod'] },
+    { name: 'nginx', containerImageName: ['nginx'], operation: ['connect'] },
+    { name: 'v6Public', destinationAddress: ['2000::/3'] },
+    { name: 'allConnect', operation: ['connect'] },
+    { name: 'debugTag', containerImageTag: ['debug'] },
+  ];
+  return buildPolicy(
+    {
+      network: {
+        selectors,
+        responses: [
+          { match: ['metadata', 'runtimeSockets', 'blockedNets'], exclude: ['trusted'], actions: ['alert'] },
+          { match: ['drift'], actions: ['alert'] },
+          { match: ['ssh', 'netTools'], exclude: ['kubeSystem'], actions: ['alert'] },
+          { match: ['allConnect'], exclude: ['private', 'loopback', 'dns'], actions: ['log'] },
+          { match: ['lowPorts'], exclude: ['trusted'], actions: ['alert'] },
+          { match: ['shells'], actions: ['alert'] },
+          { match: ['accepts', 'nginx'], exclude: ['web'], actions: ['log'] },
+          { match: ['v6Public', 'udpOut'], exclude: ['dns', 'debugTag'], actions: ['log'] },
+        ],
+      },
+    },
+    '<bench-network>',
+  );
+}
+
+const NET_OPS = ['connect', 'connect', 'connect', 'accept', 'bind', 'listen'] as const;
+
+/** Network events: a third to private peers, a third public (many distinct), some v6 and unix. */
+export function networkEvents(count: number, seed = 7): PolicyEvent[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const octet = () => Math.floor(r() * 256);
+  const out: PolicyEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const exe = pick(EXECS);
+    const x = r();
+    const addr =
+      x < 0.3
+        ? `10.${octet()}.${octet()}.${octet()}`
+        : x < 0.6
+          ? `${pick([8, 34, 52, 104, 151, 198])}.${octet()}.${octet()}.${octet()}`
+          : x < 0.7
+            ? '169.254.169.254'
+            : x < 0.8
+              ? `2606:4700::${octet().toString(16)}`
+              : x < 0.85
+                ? '::1'
+                : undefined;
+    const unix = addr === undefined;
+    out.push({
+      section: 'network',
+      operation: pick(NET_OPS),
+      ...(unix
+        ? {
+            destinationAddress: pick([
+              '/run/containerd/containerd.sock',
+              '/var/run/docker.sock',
+              '/tmp/app.sock',
+            ]),
+          }
+        : {
+            destinationAddress: addr,
+            destinationIp: addr,
+            destinationPort: pick([22, 53, 80, 443, 5432, 8080, 40000]),
+          }),
+      transport: unix ? 'unix' : pick(['tcp', 'tcp', 'udp']),
+      processExecutable: exe,
+      processName: exe.slice(exe.lastIndexOf('/') + 1),
+      processDrift: r() < 0.05,
+      containerImageFullName: pick(IMAGES),
+      containerImageTag: pick(['latest', 'debug']),
+      kubernetesNamespace: pick(NAMESPACES),
+      kubernetesPodName: `${pick(['web', 'api', 'db'])}-${Math.floor(r() * 100)}`,
+      kubernetesPodLabels: [`env:${pick(['prod', 'dev'])}`],
+    });
+  }
+  return out;
+}
+
 function compare(group: string, policy: Policy, events: PolicyEvent[]): BenchResult[] {
   const compiled = compilePolicy(policy);
   // Not timed: both evaluators must agree on every bench event.
@@ -233,5 +347,6 @@ export default async function (): Promise<BenchResult[]> {
   return [
     ...compare('elastic default policy', elasticDefaultPolicy(), events),
     ...compare('64-selector policy', sixtyFourSelectorPolicy(), events),
+    ...compare('network policy (24 selectors)', networkPolicy(), networkEvents(4096)),
   ];
 }

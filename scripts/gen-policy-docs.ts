@@ -9,7 +9,10 @@ const before = readFileSync(file, 'utf8');
 const after = updateGenerated(before);
 if (after !== before) {
   writeFileSync(file, after);
-  // Pad the tables the way `npm run lint` expects.
-  execFileSync('npx', ['biome', 'format', '--write', fileURLToPath(file)], { stdio: 'ignore' });
+  // Pad the tables when the formatter handles markdown (biome.json excludes *.md today; the
+  // docs test compares tables cell by cell, so unpadded tables are still up to date).
+  try {
+    execFileSync('npx', ['biome', 'format', '--write', fileURLToPath(file)], { stdio: 'ignore' });
+  } catch {}
 }
 process.stdout.write(after === before ? 'docs/policy.md up to date\n' : 'docs/policy.md updated\n');

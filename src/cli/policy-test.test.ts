@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -135,5 +135,133 @@ describe('d4c policy test', () => {
     const r = d4c('policy', 'test', '--policy', policyFile, '--events', join(dir, 'missing.ndjson'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/missing\.ndjson: error: cannot read: ENOENT/);
+  });
+});
+
+describe('d4c policy test on network, read and drift documents', () => {
+  const policyFile = join(dir, 'net-policy.yaml');
+  writeFileSync(
+    policyFile,
+    `network:
+  selectors:
+    - name: metadata
+      operation: [connect]
+      destinationAddress: [169.254.169.254, "fd00:ec2::254"]
+    - name: internal
+      destinationAddress: [10.0.0.0/8]
+      destinationPort: [443, "8000-8080"]
+      transport: [tcp]
+    - name: runtimeSocket
+      destinationAddress: [/run/containerd/**, /var/run/docker.sock]
+    - name: listeners
+      operation: [listen, bind]
+      processDrift: true
+  responses:
+    - match: [metadata, runtimeSocket]
+      actions: [alert]
+    - match: [internal]
+      actions: [log]
+    - match: [listeners]
+      actions: [alert]
+file:
+  selectors:
+    - name: tokens
+      operation: [readFile]
+      targetFilePath: [/var/run/secrets/kubernetes.io/serviceaccount/*]
+  responses:
+    - match: [tokens]
+      actions: [alert]
+process:
+  selectors:
+    - name: drift
+      operation: [exec]
+      processDrift: true
+  responses:
+    - match: [drift]
+      actions: [alert]
+`,
+  );
+  const net = (
+    action: string,
+    destination: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    event: { kind: 'event', category: ['network'], action },
+    destination,
+    network: { transport: destination.port === undefined ? 'unix' : 'tcp' },
+    process: { name: 'curl', executable: '/usr/bin/curl' },
+    ...extra,
+  });
+  const DOCS = [
+    net('connection_attempted', { ip: '169.254.169.254', address: '169.254.169.254', port: 80 }),
+    net('connection_attempted', { ip: '10.88.0.1', address: '10.88.0.1', port: 8080 }),
+    net('connection_accepted', { ip: '::ffff:10.88.0.1', port: 443 }),
+    net('connection_attempted', { ip: '10.88.0.1', port: 22 }),
+    net('connection_attempted', { address: '/run/containerd/containerd.sock' }),
+    net('listen', { ip: '0.0.0.0', port: 4444 }, { 'process.drift': true }),
+    net('listen', { ip: '0.0.0.0', port: 4444 }, { 'process.drift': false }),
+    {
+      'event.category': 'file',
+      'event.action': 'open',
+      'event.type': 'access',
+      'file.path': '/var/run/secrets/kubernetes.io/serviceaccount/token',
+    },
+    {
+      'event.category': 'file',
+      'event.action': 'open',
+      'event.type': 'access',
+      'file.path': '/etc/hostname',
+    },
+    { event: { category: 'process', action: 'exec' }, process: { name: 'miner', drift: true } },
+    { event: { category: 'network', action: 'dns' } },
+  ];
+  const eventsFile = join(dir, 'net.ndjson');
+  writeFileSync(eventsFile, `${DOCS.map((e) => JSON.stringify(e)).join('\n')}\n`);
+
+  it('decides each document like the reference interpreter', () => {
+    const r = d4c('policy', 'test', '--policy', policyFile, '--events', eventsFile);
+    expect(r.code).toBe(0);
+    const lines = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { actions: ['alert'], matched_selectors: ['metadata'] },
+      { actions: ['log'], matched_selectors: ['internal'] },
+      { actions: ['log'], matched_selectors: ['internal'] },
+      { actions: [], matched_selectors: [] },
+      { actions: ['alert'], matched_selectors: ['runtimeSocket'] },
+      { actions: ['alert'], matched_selectors: ['listeners'] },
+      { actions: [], matched_selectors: [] },
+      { actions: ['alert'], matched_selectors: ['tokens'] },
+      { actions: [], matched_selectors: [] },
+      { actions: ['alert'], matched_selectors: ['drift'] },
+      { actions: [], matched_selectors: [] },
+    ]);
+    const { policy } = parsePolicy(readFileSync(policyFile, 'utf8'), 'p.yaml');
+    DOCS.forEach((doc, i) => {
+      const ev = policyEventFromEcs(doc).event;
+      const ref = ev && policy ? interpret(policy, ev) : { actions: [], matchedSelectors: [] };
+      expect(lines[i]).toEqual({ actions: [...ref.actions].sort(), matched_selectors: ref.matchedSelectors });
+    });
+    expect(r.err).toMatch(/^ +2 {2}network\.internal$/m);
+    expect(r.err).toMatch(/^ +1 {2}file\.responses\[0\] \(match: tokens\)$/m);
+    expect(r.err).toMatch(/11 lines, 10 evaluated, 1 not process\/file\/network events/);
+  });
+
+  it('refuses a network block and a read without a path, with positions and codes', () => {
+    const f = join(dir, 'bad-net.yaml');
+    writeFileSync(
+      f,
+      'network:\n  selectors:\n    - name: ssh\n      destinationPort: [22]\n  responses:\n    - match: [ssh]\n      actions: [alert, block]\nfile:\n  selectors:\n    - name: r\n      operation: [readFile]\n  responses:\n    - match: [r]\n      actions: [log]\n',
+    );
+    const r = d4c('policy', 'validate', '--codes', f);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${f}:7:24: error: network response #1: "block" on network operations is not supported (connect, accept, bind, listen): nothing can deny them on this kernel; use "alert" [D4C-POL-043]`,
+    );
+    expect(r.err).toContain(
+      `${f}:11:19: error: selector "r": "readFile" needs "targetFilePath" in the same selector: reads are watched in the kernel only below the paths selectors name [D4C-POL-039]`,
+    );
   });
 });

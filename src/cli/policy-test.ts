@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { compilePolicy, firingResponses, policyEventFromEcs } from '../policy/evaluate.js';
 import { parsePolicy } from '../policy/load.js';
-import type { Policy, Section } from '../policy/model.js';
+import { type Policy, SECTIONS, type Section } from '../policy/model.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
@@ -112,7 +112,7 @@ class Hits {
   evaluated = 0;
 
   constructor(private readonly policy: Policy) {
-    for (const section of ['process', 'file'] as const) {
+    for (const section of SECTIONS) {
       const s = policy[section];
       if (!s) continue;
       for (const sel of s.selectors) this.selectors.set(`${section}.${sel.name}`, 0);
@@ -136,7 +136,7 @@ class Hits {
 
   report(lines: number, bad: number): string {
     const rows = [
-      `summary: ${lines} lines, ${this.evaluated} evaluated, ${this.skipped} not process/file events, ${bad} invalid`,
+      `summary: ${lines} lines, ${this.evaluated} evaluated, ${this.skipped} not process/file/network events, ${bad} invalid`,
       'selectors:',
       ...[...this.selectors].map(([k, n]) => `  ${String(n).padStart(8)}  ${k}`),
       'responses:',

@@ -2,7 +2,7 @@
 // the rules for `block`, unused selectors, and what this kernel can actually block.
 
 import { CODES } from './codes.js';
-import { FIM_OPERATIONS, OPERATIONS_BY_SECTION } from './conditions.js';
+import { FIM_OPERATIONS, OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
 import type { Located, ResponseSource, SectionSource, SelectorSource } from './load.js';
 import type { Operation, Section } from './model.js';
 import type { Source } from './source.js';
@@ -24,13 +24,16 @@ export interface EnforcementCaps {
 /**
  * This machine's kernel has no BPF-LSM: fanotify permission events can deny an open with
  * write intent of an existing file and an execve, nothing else (no create, unlink, rename, fork).
+ * fanotify could also deny opens for reading (`readFile`); the enforcer does not ask for them
+ * yet, so a block on reads is warned about like the others. Nothing denies network operations
+ * (a `block` on them is an error, D4C-POL-043).
  */
 export const DEFAULT_ENFORCEMENT_CAPS: EnforcementCaps = {
   blockable: new Set<Operation>(['modifyFile', 'modifyExecutable', 'exec']),
   mechanism: 'fanotify',
 };
 
-/** Every operation could be blocked (BPF-LSM): no enforcement warnings. */
+/** Every process and file operation could be blocked (BPF-LSM): no enforcement warnings. */
 export const FULL_ENFORCEMENT_CAPS: EnforcementCaps = {
   blockable: new Set<Operation>([...OPERATIONS_BY_SECTION.process, ...OPERATIONS_BY_SECTION.file]),
   mechanism: 'BPF-LSM',
@@ -105,9 +108,9 @@ function checkRef(
   return true;
 }
 
-/** Operations a selector covers: its `operation` list, or every operation of its section. */
+/** Operations a selector covers: its `operation` list, or its section's implied operations. */
 function operationsOf(sel: SelectorSource): readonly Operation[] {
-  return sel.selector.operation ?? OPERATIONS_BY_SECTION[sel.selector.section];
+  return selectorOperations(sel.selector);
 }
 
 function usesFim(sel: SelectorSource): boolean {
@@ -162,6 +165,17 @@ function checkBlock(
   const unenforced = OPERATIONS_BY_SECTION[section].filter(
     (op) => covered.has(op) && !caps.blockable.has(op),
   );
+  if (section === 'network') {
+    // An alert that claims a block the kernel never made is worse than no policy: refuse it.
+    if (unenforced.length > 0) {
+      src.report(
+        CODES.networkBlockUnsupported,
+        block.pos,
+        `${r.label}: "block" on network operations is not supported (${unenforced.join(', ')}): nothing can deny them on this kernel; use "alert"`,
+      );
+    }
+    return;
+  }
   if (unenforced.length > 0) {
     const can = [...OPERATIONS_BY_SECTION.file, ...OPERATIONS_BY_SECTION.process].filter((op) =>
       caps.blockable.has(op),

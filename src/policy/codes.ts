@@ -26,9 +26,9 @@ export const CODES = {
   rootShape: c(
     6,
     'error',
-    'a policy is a mapping with "process" and/or "file", not <type> / the policy is empty',
+    'a policy is a mapping with "process", "file" and/or "network", not <type> / the policy is empty',
   ),
-  noSection: c(7, 'error', 'A policy needs at least one of "process" or "file".'),
+  noSection: c(7, 'error', 'A policy needs at least one of "process", "file" or "network".'),
   unknownKey: c(8, 'error', 'unknown key "<key>" in <context> (did you mean "<suggestion>"?)'),
   wrongType: c(9, 'error', '"<key>" must be <expected>, not <actual>'),
   sectionShape: c(10, 'error', '"<section>" needs "selectors"/"responses" with at least one item'),
@@ -88,6 +88,24 @@ export const CODES = {
   yamlWarning: c(36, 'warning', 'YAML: <parser message>'),
   tooManyProblems: c(37, 'error', 'too many problems; stopped after 500'),
   unreadable: c(38, 'error', 'cannot read: <errno code>'),
+  readFileNeedsPath: c(
+    39,
+    'error',
+    '"readFile" needs "targetFilePath" in the same selector: reads are watched in the kernel only below the paths selectors name',
+  ),
+  badAddress: c(40, 'error', '"destinationAddress" value "<value>": <reason>'),
+  badValue: c(
+    41,
+    'error',
+    '"<value>" is not a <condition> value; expected one of: <values> (did you mean "<suggestion>"?)',
+  ),
+  badPort: c(42, 'error', '"destinationPort" value "<value>": <reason>'),
+  networkBlockUnsupported: c(
+    43,
+    'error',
+    '"block" on network operations is not supported (<operations>): nothing can deny them on this kernel; use "alert"',
+  ),
+  cidrHostBits: c(44, 'warning', '"<cidr>" has bits set after the prefix; it means "<network>"'),
 } as const satisfies Record<string, CodeSpec>;
 
 export type CodeKey = keyof typeof CODES;

@@ -1,16 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from './compile.js';
+import { OPERATIONS_BY_SECTION } from './conditions.js';
 import { interpret } from './interpret.js';
 import {
   ACTIONS,
-  FILE_OPERATIONS,
   NO_DECISION,
   type Operation,
   type PolicyEvent,
-  PROCESS_OPERATIONS,
+  SECTIONS,
   type Section,
   type SelectorConditions,
+  TRANSPORTS,
 } from './model.js';
 import {
   buildPolicy,
@@ -19,6 +20,7 @@ import {
   type SectionSpec,
   type SelectorSpec,
 } from './policy-builder.js';
+import { readPathPrefixes } from './read-prefixes.js';
 
 // ---- realistic pools: selector values and event facts that hit and nearly miss each other ----
 const many = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
@@ -114,7 +116,58 @@ const EV_LABELS = [
   'k4:v',
 ];
 const PROC_NAMES = ['sh', 'bash', 'curl', 'nginx'];
-const ALL_OPS: Operation[] = [...PROCESS_OPERATIONS, ...FILE_OPERATIONS];
+const ALL_OPS: Operation[] = SECTIONS.flatMap((s) => OPERATIONS_BY_SECTION[s]);
+// Addresses: CIDRs of both families that nest, touch and miss; IPv4-mapped spellings; unix paths.
+const SEL_ADDRESSES = [
+  '10.0.0.0/8',
+  '10.1.0.0/16',
+  '10.1.2.3',
+  '10.1.2.3/32',
+  '192.168.0.0/16',
+  '0.0.0.0/0',
+  '169.254.169.254',
+  '::/0',
+  '::1',
+  'fd00::/8',
+  'fd00::5/128',
+  '2001:db8::/32',
+  '::ffff:10.0.0.0/104',
+  '::ffff:0:0/96',
+  '/run/containerd/**',
+  '/run/*',
+  '/var/run/docker.sock',
+  '@/tmp/.X11-unix/*',
+  '@abstract',
+  ...many(8, (i) => `10.${i}.0.0/16`),
+];
+const EV_ADDRESSES = [
+  '10.1.2.3',
+  '10.1.2.4',
+  '10.2.0.1',
+  '192.168.1.1',
+  '169.254.169.254',
+  '8.8.8.8',
+  '::1',
+  'fd00::5',
+  'fd00::6',
+  '2001:db8::1',
+  '::ffff:10.1.2.3',
+  '::ffff:8.8.8.8',
+  '::',
+  '0.0.0.0',
+  '/run/containerd/containerd.sock',
+  '/run/x.sock',
+  '/run/a/b',
+  '/var/run/docker.sock',
+  '@/tmp/.X11-unix/X0',
+  '@abstract',
+  '@abstract2',
+  'not-an-ip',
+  '10.3.9.9',
+];
+const SEL_PORTS = ['0', '22', '53', '80', '443', '8000-8080', '8080-8443', '1024-65535', '0-1023', '65535'];
+const EV_PORTS = [0, 22, 53, 80, 443, 1023, 1024, 7999, 8000, 8080, 8081, 8443, 9000, 65535];
+const EV_PATHS_READ = ['/run/secrets/token', '/etc/shadow', '/etc/shadow-'];
 const NAME_PREFIXES = ['zeta', 'a', 'm', 'b-', 'sel_'];
 
 const values = (pool: string[]) =>
@@ -140,18 +193,17 @@ const CONDITION_ARBS: Record<string, fc.Arbitrary<unknown>> = {
   processExecutable: values(SEL_PATHS),
   processName: values(PROC_NAMES),
   sessionLeaderInteractive: fc.boolean(),
+  processDrift: fc.boolean(),
+  destinationAddress: values(SEL_ADDRESSES),
+  destinationPort: values(SEL_PORTS),
+  transport: values([...TRANSPORTS]),
 };
 const conditions = (section: Section): fc.Arbitrary<SelectorConditions> =>
   fc
     .tuple(
-      fc.option(
-        fc.subarray<Operation>(section === 'process' ? [...PROCESS_OPERATIONS] : [...FILE_OPERATIONS], {
-          minLength: 1,
-        }),
-        {
-          nil: undefined,
-        },
-      ),
+      fc.option(fc.subarray<Operation>([...OPERATIONS_BY_SECTION[section]], { minLength: 1 }), {
+        nil: undefined,
+      }),
       fc.uniqueArray(fc.constantFrom(...Object.keys(CONDITION_ARBS)), { maxLength: 2 }),
     )
     .chain(([operation, keys]) =>
@@ -181,18 +233,19 @@ const policyArb = fc
   .record({
     process: fc.option(sectionSpec('process'), { nil: undefined, freq: 8 }),
     file: fc.option(sectionSpec('file'), { nil: undefined, freq: 8 }),
+    network: fc.option(sectionSpec('network'), { nil: undefined, freq: 8 }),
   })
   .map((spec) => buildPolicy(spec));
 
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 4 });
 const eventArb: fc.Arbitrary<PolicyEvent> = fc
   .record({
-    section: fc.constantFrom<Section>('process', 'file'),
+    section: fc.constantFrom<Section>(...SECTIONS),
     operation: fc.oneof(
       { weight: 1, arbitrary: fc.constantFrom(...ALL_OPS) },
       { weight: 4, arbitrary: fc.constant(undefined) },
     ),
-    filePath: opt(fc.constantFrom(...EV_PATHS)),
+    filePath: opt(fc.constantFrom(...EV_PATHS, ...EV_PATHS_READ)),
     mount: opt(fc.constantFrom<'volume' | 'file'>('volume', 'file')),
     processExecutable: opt(fc.constantFrom(...EV_PATHS)),
     processName: opt(fc.constantFrom(...PROC_NAMES, 'python3')),
@@ -204,12 +257,19 @@ const eventArb: fc.Arbitrary<PolicyEvent> = fc
     kubernetesNamespace: opt(fc.constantFrom(...NAMESPACES, 'other')),
     kubernetesPodName: opt(fc.constantFrom(...EV_PODS)),
     kubernetesPodLabels: opt(fc.subarray(EV_LABELS)),
+    processDrift: opt(fc.boolean()),
+    destinationAddress: opt(fc.constantFrom(...EV_ADDRESSES)),
+    destinationIp: opt(
+      fc.constantFrom(...EV_ADDRESSES.filter((a) => !a.startsWith('/') && !a.startsWith('@'))),
+    ),
+    destinationPort: opt(fc.constantFrom(...EV_PORTS)),
+    transport: opt(fc.constantFrom(...TRANSPORTS)),
   })
   .chain((e) =>
     // Mostly an operation of the event's section; sometimes any operation (not a policy event).
     (e.operation !== undefined
       ? fc.constant(e.operation)
-      : fc.constantFrom<Operation>(...(e.section === 'process' ? PROCESS_OPERATIONS : FILE_OPERATIONS))
+      : fc.constantFrom<Operation>(...OPERATIONS_BY_SECTION[e.section])
     ).map((operation) => ({ ...e, operation })),
   )
   .map(
@@ -236,11 +296,21 @@ describe('compiled decide() equals interpret()', () => {
     let matched = 0;
     let fired = 0;
     let several = 0;
+    let network = 0;
+    let addressed = 0;
     fc.assert(
       fc.property(policyArb, fc.array(eventArb, { minLength: 20, maxLength: 20 }), (policy, events) => {
         for (const ev of events) {
           const d = interpret(policy, ev);
           if (d.matchedSelectors.length > 0) matched++;
+          if (d.matchedSelectors.length > 0 && ev.section === 'network') network++;
+          // A match through a destinationAddress condition: the CIDR/path tables were exercised.
+          const sec = policy.network;
+          if (
+            ev.section === 'network' &&
+            sec?.selectors.some((s) => s.destinationAddress && d.matchedSelectors.includes(s.name))
+          )
+            addressed++;
           if (d.matchedSelectors.length > 1) several++;
           if (d.actions.length > 0) fired++;
         }
@@ -250,6 +320,35 @@ describe('compiled decide() equals interpret()', () => {
     expect(matched).toBeGreaterThan(800);
     expect(fired).toBeGreaterThan(400);
     expect(several).toBeGreaterThan(200);
+    expect(network).toBeGreaterThan(200);
+    expect(addressed).toBeGreaterThan(0);
+  });
+
+  it('on every address and port pair of the pools (exhaustive, one selector per value)', () => {
+    const selectors: SelectorSpec[] = [
+      ...SEL_ADDRESSES.map((a, i) => ({ name: `a${i}`, destinationAddress: [a] })),
+      ...SEL_PORTS.map((p, i) => ({ name: `p${i}`, destinationPort: [p] })),
+      { name: 'all', destinationAddress: SEL_ADDRESSES, destinationPort: SEL_PORTS },
+    ];
+    const policy = buildPolicy({
+      network: { selectors, responses: [{ match: selectors.map((s) => s.name), actions: ['log'] }] },
+    });
+    const compiled = compilePolicy(policy);
+    let matches = 0;
+    for (const destinationAddress of [...EV_ADDRESSES, undefined]) {
+      for (const destinationPort of [...EV_PORTS, undefined]) {
+        const ev = {
+          section: 'network',
+          operation: 'connect',
+          destinationAddress,
+          destinationPort,
+        } as PolicyEvent;
+        const want = interpret(policy, ev);
+        expect(compiled.decide(ev)).toEqual(want);
+        matches += want.matchedSelectors.length;
+      }
+    }
+    expect(matches).toBeGreaterThan(1000);
   });
 });
 
@@ -377,5 +476,110 @@ describe('compilePolicy', () => {
     expect(d).toEqual(interpret(p, { section: 'process', operation: 'fork', processName: 'p0' }));
     expect(d.matchedSelectors).toHaveLength(20);
     expect(d.actions).toEqual(['log']);
+  });
+});
+
+describe('network and read in the compiled policy', () => {
+  const policy = buildPolicy({
+    file: {
+      selectors: [
+        {
+          name: 'tokens',
+          operation: ['readFile'],
+          targetFilePath: ['/var/run/secrets/**', '/run/secrets/**'],
+        },
+        { name: 'shadow', operation: ['readFile', 'modifyFile'], targetFilePath: ['/etc/shadow'] },
+        { name: 'etcReadsUnused', operation: ['readFile'], targetFilePath: ['/etc/**'] },
+        { name: 'writes', targetFilePath: ['/etc/**'] },
+      ],
+      responses: [
+        { match: ['tokens', 'shadow'], actions: ['alert'] },
+        { match: ['writes'], actions: ['log'] },
+        { match: ['etcReadsUnused'], actions: [] },
+      ],
+    },
+    network: {
+      selectors: [
+        {
+          name: 'metadata',
+          operation: ['connect'],
+          destinationAddress: ['169.254.169.254', 'fd00:ec2::254'],
+        },
+        { name: 'drifted', processDrift: true, operation: ['connect', 'listen'] },
+      ],
+      responses: [{ match: ['metadata', 'drifted'], actions: ['alert'] }],
+    },
+  });
+  const c = compilePolicy(policy);
+
+  it('reports the network section and the read operation as wanted', () => {
+    expect([...c.sectionsUsed].sort()).toEqual(['file', 'network']);
+    expect(c.wants('network', 'connect')).toBe(true);
+    expect(c.wants('network', 'listen')).toBe(true);
+    expect(c.wants('network', 'accept')).toBe(false);
+    expect(c.wants('file', 'readFile')).toBe(true);
+    // `writes` has no operation: it covers create/modify/delete, never reads.
+    expect([...c.operationsUsed].sort()).toEqual([
+      'connect',
+      'createExecutable',
+      'createFile',
+      'deleteFile',
+      'listen',
+      'modifyExecutable',
+      'modifyFile',
+      'readFile',
+    ]);
+    expect(compilePolicy(elasticDefaultPolicy()).wants('file', 'readFile')).toBe(false);
+  });
+
+  it('decides network events', () => {
+    expect(
+      c.decide({ section: 'network', operation: 'connect', destinationAddress: '::ffff:169.254.169.254' }),
+    ).toEqual({ actions: ['alert'], matchedSelectors: ['metadata'] });
+    expect(c.decide({ section: 'network', operation: 'bind', processDrift: true })).toBe(NO_DECISION);
+    expect(
+      c.decide({ section: 'network', operation: 'listen', processDrift: true }).matchedSelectors,
+    ).toEqual(['drifted']);
+  });
+
+  it('readPathPrefixes: literal prefixes of firing read selectors, prefix-free and sorted', () => {
+    expect(readPathPrefixes(c)).toEqual(['/etc/shadow', '/run/secrets/', '/var/run/secrets/']);
+    expect(readPathPrefixes(policy)).toEqual(readPathPrefixes(c));
+    expect(readPathPrefixes(elasticDefaultPolicy())).toEqual([]);
+    const wide = buildPolicy({
+      file: {
+        selectors: [
+          { name: 'a', operation: ['readFile'], targetFilePath: ['/etc/ssl/*', '/etc/**', '/etc/passwd'] },
+          { name: 'b', operation: ['readFile'], targetFilePath: ['/*'] },
+        ],
+        responses: [{ match: ['a'], actions: ['log'] }],
+      },
+    });
+    expect(readPathPrefixes(wide)).toEqual(['/etc/']);
+    wide.file!.responses[0]!.match.push('b');
+    expect(readPathPrefixes(wide)).toEqual(['/']);
+    // Built in code without a path (the validator refuses it): every read.
+    const unbounded = buildPolicy({
+      file: {
+        selectors: [{ name: 'r', operation: ['readFile'] }],
+        responses: [{ match: ['r'], actions: ['log'] }],
+      },
+    });
+    expect(readPathPrefixes(unbounded)).toEqual(['/']);
+  });
+
+  it('every path readPathPrefixes lets through is one the policy can match, and vice versa', () => {
+    const prefixes = readPathPrefixes(c);
+    for (const filePath of [
+      '/run/secrets/token',
+      '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      '/etc/shadow',
+      '/etc/passwd',
+      '/run/x',
+    ]) {
+      const fires = c.decide({ section: 'file', operation: 'readFile', filePath }).actions.length > 0;
+      const watched = prefixes.some((p) => filePath.startsWith(p));
+      if (fires) expect(watched).toBe(true);
+    }
   });
 });

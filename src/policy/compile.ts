@@ -6,23 +6,24 @@
 //   OR those without such a condition. Exact values are one Map lookup; paths go through a
 //   PathIndex; patterns with `*` are computed once per distinct value and memoised.
 // A selector matches when its bit survives the AND of the operation mask and every field mask,
-// so the cost per event grows with the number of condition kinds (at most 14), not with the
-// number of selectors. Fields run cheapest first and stop as soon as no selector is left.
+// so the cost per event grows with the number of condition kinds (at most 18), not with the
+// number of selectors. Network fields (ports, addresses) live in compile-net.ts. Fields run cheapest first and stop as soon as no selector is left.
 // The decision for a matched-bit set is built once and cached as a frozen object, so when an
 // outcome repeats the hot path allocates nothing. Semantics are exactly those of interpret.ts
 // (the reference); compile.test.ts checks them against each other on random policies.
 
+import { addressField, portField } from './compile-net.js';
+import { OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
 import {
   ACTIONS,
   type Action,
   type Decision,
-  FILE_OPERATIONS,
   NO_DECISION,
   type Operation,
   type Policy,
   type PolicyEvent,
   type PolicySection,
-  PROCESS_OPERATIONS,
+  SECTIONS,
   type Section,
   type Selector,
 } from './model.js';
@@ -47,10 +48,10 @@ export interface CompiledPolicy {
   wants(section: Section, operation: Operation): boolean;
 }
 
-type Mask = Uint32Array;
+export type Mask = Uint32Array;
 
 /** One condition kind of a section: the event's value -> mask of selectors it lets through. */
-interface Field {
+export interface Field {
   cost: number;
   /** Selectors without this condition (every mask includes them). */
   free: Mask;
@@ -60,7 +61,7 @@ interface Field {
 /** Bound on memoised values per field and on cached decisions per section. */
 const MEMO_MAX = 4096;
 
-function memo(compute: (v: string) => Mask): (v: string) => Mask {
+export function memo(compute: (v: string) => Mask): (v: string) => Mask {
   const cache = new Map<string, Mask>();
   return (v) => {
     let m = cache.get(v);
@@ -78,14 +79,24 @@ type StringCondition =
   | 'kubernetesClusterId'
   | 'kubernetesClusterName'
   | 'kubernetesNamespace'
-  | 'processName';
+  | 'processName'
+  | 'transport';
 
 const EXACT_FIELDS: [StringCondition, (ev: PolicyEvent) => string | undefined][] = [
+  ['transport', (ev) => ev.transport],
   ['kubernetesNamespace', (ev) => ev.kubernetesNamespace],
   ['containerImageTag', (ev) => ev.containerImageTag],
   ['kubernetesClusterId', (ev) => ev.kubernetesClusterId],
   ['kubernetesClusterName', (ev) => ev.kubernetesClusterName],
   ['processName', (ev) => ev.processName],
+];
+
+const BOOLEAN_FIELDS: [
+  'sessionLeaderInteractive' | 'processDrift',
+  (ev: PolicyEvent) => boolean | undefined,
+][] = [
+  ['sessionLeaderInteractive', (ev) => ev.sessionLeaderInteractive],
+  ['processDrift', (ev) => ev.processDrift],
 ];
 
 class CompiledSection {
@@ -101,7 +112,7 @@ class CompiledSection {
   readonly opsUsed = new Set<Operation>();
 
   constructor(section: Section, sec: PolicySection, images: (ref: string) => ImageNames) {
-    const ops: readonly Operation[] = section === 'process' ? PROCESS_OPERATIONS : FILE_OPERATIONS;
+    const ops: readonly Operation[] = OPERATIONS_BY_SECTION[section];
     // Bit i is sels[i]; sorted by name (stable) so bit order is name order.
     const sels = [...sec.selectors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.names = sels.map((s) => s.name);
@@ -123,19 +134,22 @@ class CompiledSection {
     for (const op of ops)
       this.opMasks.set(
         op,
-        bitsWhere((s) => s.operation === undefined || s.operation.includes(op)),
+        bitsWhere((s) => selectorOperations({ section, operation: s.operation }).includes(op)),
       );
 
-    // Session leader: one mask per event value; unknown lets through only unconditioned selectors.
-    if (sels.some((s) => s.sessionLeaderInteractive !== undefined)) {
-      const yes = bitsWhere((s) => s.sessionLeaderInteractive !== false);
-      const no = bitsWhere((s) => s.sessionLeaderInteractive !== true);
-      const unknown = bitsWhere((s) => s.sessionLeaderInteractive === undefined);
+    // Booleans: one mask per event value; unknown lets through only unconditioned selectors.
+    for (const [cond, get] of BOOLEAN_FIELDS) {
+      if (!sels.some((s) => s[cond] !== undefined)) continue;
+      const yes = bitsWhere((s) => s[cond] !== false);
+      const no = bitsWhere((s) => s[cond] !== true);
+      const unknown = bitsWhere((s) => s[cond] === undefined);
       this.fields.push({
         cost: 0,
         free: unknown,
-        mask: (ev) =>
-          ev.sessionLeaderInteractive === true ? yes : ev.sessionLeaderInteractive === false ? no : unknown,
+        mask: (ev) => {
+          const v = get(ev);
+          return v === true ? yes : v === false ? no : unknown;
+        },
       });
     }
     // Mount flags: files on the root fs (mount absent) pass every selector.
@@ -255,6 +269,11 @@ class CompiledSection {
       (ev) => ev.filePath,
     );
 
+    const port = portField(sels, this.words);
+    if (port) this.fields.push(port);
+    const address = addressField(sels, this.words);
+    if (address) this.fields.push(address);
+
     if (sels.some((s) => s.kubernetesPodLabel !== undefined)) {
       const { free, lookup } = starMasks((s) => s.kubernetesPodLabel, false);
       const acc = none();
@@ -287,7 +306,8 @@ class CompiledSection {
       if (actions === 0) continue;
       sels.forEach((s) => {
         if (r.match.includes(s.name))
-          for (const op of s.operation ?? ops) if (ops.includes(op)) this.opsUsed.add(op);
+          for (const op of selectorOperations({ section, operation: s.operation }))
+            if (ops.includes(op)) this.opsUsed.add(op);
       });
     }
   }
@@ -371,18 +391,22 @@ function intersects(a: Mask, b: Mask): boolean {
 
 export function compilePolicy(policy: Policy): CompiledPolicy {
   const images = imageNameCache();
-  const proc = policy.process ? new CompiledSection('process', policy.process, images) : undefined;
-  const file = policy.file ? new CompiledSection('file', policy.file, images) : undefined;
-
+  const compiled: Partial<Record<Section, CompiledSection>> = {};
   const sectionsUsed = new Set<Section>();
   const operationsUsed = new Set<Operation>();
-  if (proc && proc.opsUsed.size > 0) sectionsUsed.add('process');
-  if (file && file.opsUsed.size > 0) sectionsUsed.add('file');
-  for (const s of [proc, file]) for (const op of s?.opsUsed ?? []) operationsUsed.add(op);
+  for (const section of SECTIONS) {
+    const sec = policy[section];
+    if (!sec) continue;
+    const c = new CompiledSection(section, sec, images);
+    compiled[section] = c;
+    if (c.opsUsed.size > 0) sectionsUsed.add(section);
+    for (const op of c.opsUsed) operationsUsed.add(op);
+  }
+  const proc = compiled.process;
+  const file = compiled.file;
+  const net = compiled.network;
 
-  const hasBlock = [policy.process, policy.file].some((s) =>
-    s?.responses.some((r) => r.actions.includes('block')),
-  );
+  const hasBlock = SECTIONS.some((s) => policy[s]?.responses.some((r) => r.actions.includes('block')));
   let blocking: CompiledPolicy | undefined;
 
   return {
@@ -391,13 +415,18 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     sectionsUsed,
     operationsUsed,
     decide(ev) {
-      if (ev.section === 'process') return proc ? proc.decide(ev) : NO_DECISION;
-      if (ev.section === 'file') return file ? file.decide(ev) : NO_DECISION;
-      return NO_DECISION;
+      const s =
+        ev.section === 'process'
+          ? proc
+          : ev.section === 'file'
+            ? file
+            : ev.section === 'network'
+              ? net
+              : undefined;
+      return s ? s.decide(ev) : NO_DECISION;
     },
     wants(section, operation) {
-      const s = section === 'process' ? proc : section === 'file' ? file : undefined;
-      return s?.opsUsed.has(operation) === true;
+      return Object.hasOwn(compiled, section) && compiled[section]?.opsUsed.has(operation) === true;
     },
     blockingOnly() {
       blocking ??= compilePolicy(onlyBlocking(policy));
@@ -407,7 +436,14 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
 }
 
 function onlyBlocking(policy: Policy): Policy {
-  const keep = (s: PolicySection | undefined): PolicySection | undefined =>
-    s && { selectors: s.selectors, responses: s.responses.filter((r) => r.actions.includes('block')) };
-  return { source: policy.source, process: keep(policy.process), file: keep(policy.file) };
+  const out: Policy = { source: policy.source };
+  for (const section of SECTIONS) {
+    const s = policy[section];
+    if (s)
+      out[section] = {
+        selectors: s.selectors,
+        responses: s.responses.filter((r) => r.actions.includes('block')),
+      };
+  }
+  return out;
 }

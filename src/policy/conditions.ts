@@ -4,20 +4,25 @@
 
 import {
   FILE_OPERATIONS,
+  NETWORK_OPERATIONS,
   type Operation,
   PROCESS_OPERATIONS,
+  SECTIONS,
   type Section,
   type SelectorConditions,
+  TRANSPORTS,
 } from './model.js';
+import { parseAddressValue } from './net.js';
 
 export type ConditionName = keyof SelectorConditions;
 
 /**
  * `stringList`: a non-empty list of strings (values ORed). `operationList`: the same, values
- * from the section's operations. `flag`: a boolean that only ever narrows (true = ignore).
+ * from the section's operations. `portList`: a non-empty list of ports (YAML integers) and
+ * port ranges (strings `N-M`). `flag`: a boolean that only ever narrows (true = ignore).
  * `boolean`: a boolean compared with the event.
  */
-export type ValueKind = 'stringList' | 'operationList' | 'flag' | 'boolean';
+export type ValueKind = 'stringList' | 'operationList' | 'portList' | 'flag' | 'boolean';
 
 export interface ConditionPattern {
   /** The pattern as Elastic publishes it, for messages, docs and the JSON Schema. */
@@ -37,6 +42,10 @@ export interface ConditionSpec {
   maxBytes?: number;
   /** Conditions that cannot appear in the same selector. */
   not?: readonly ConditionName[];
+  /** A closed set of values (reported with D4C-POL-041 and a "did you mean"). */
+  values?: readonly string[];
+  /** A check of each value beyond a pattern: the reason it is invalid, or undefined. */
+  check?: (value: string) => string | undefined;
   valid?: readonly string[];
   invalid?: readonly string[];
   notes: string;
@@ -65,7 +74,37 @@ const PATH_INVALID = [
 export const OPERATIONS_BY_SECTION: Readonly<Record<Section, readonly Operation[]>> = {
   process: PROCESS_OPERATIONS,
   file: FILE_OPERATIONS,
+  network: NETWORK_OPERATIONS,
 };
+
+/**
+ * Operations a selector covers when it names none: every operation of its section except
+ * `readFile`, which is opt-in (Elastic's policies keep their meaning; reads cost nothing unless
+ * a selector names them together with paths).
+ */
+export const IMPLIED_OPERATIONS_BY_SECTION: Readonly<Record<Section, readonly Operation[]>> = {
+  process: PROCESS_OPERATIONS,
+  file: FILE_OPERATIONS.filter((op) => op !== 'readFile'),
+  network: NETWORK_OPERATIONS,
+};
+
+/** The operations a selector covers: its `operation` list, or its section's implied ones. */
+export function selectorOperations(sel: {
+  section: Section;
+  operation?: readonly Operation[];
+}): readonly Operation[] {
+  return sel.operation ?? IMPLIED_OPERATIONS_BY_SECTION[sel.section];
+}
+
+/** Every operation of every section, in section order. */
+export const ALL_OPERATIONS: readonly Operation[] = SECTIONS.flatMap((s) => OPERATIONS_BY_SECTION[s]);
+
+/** The section an operation belongs to (operation names are unique across sections). */
+export function sectionOfOperation(op: string): Section | undefined {
+  return SECTIONS.find((s) => (OPERATIONS_BY_SECTION[s] as readonly string[]).includes(op));
+}
+
+const ALL: readonly Section[] = SECTIONS;
 
 /** Operations a blocking response must bound with `targetFilePath` (Elastic's FIM_OPERATIONS). */
 export const FIM_OPERATIONS: readonly Operation[] = ['createFile', 'modifyFile', 'deleteFile'];
@@ -73,14 +112,14 @@ export const FIM_OPERATIONS: readonly Operation[] = ['createFile', 'modifyFile',
 export const CONDITIONS: readonly ConditionSpec[] = [
   {
     name: 'operation',
-    sections: ['process', 'file'],
+    sections: ALL,
     kind: 'operationList',
     notes:
-      'process: `fork`, `exec`; file: `createExecutable`, `modifyExecutable`, `createFile`, `modifyFile`, `deleteFile`. Absent = every operation of the section',
+      'process: `fork`, `exec`; file: `createExecutable`, `modifyExecutable`, `createFile`, `modifyFile`, `deleteFile`, `readFile`; network: `connect`, `accept`, `bind`, `listen`. Absent = every operation of the section except `readFile`, which must be named, and only with `targetFilePath`',
   },
   {
     name: 'containerImageFullName',
-    sections: ['process', 'file'],
+    sections: ALL,
     kind: 'stringList',
     pattern: {
       source: '^(?:\\[[a-fA-F0-9:]+\\]|(?:[a-zA-Z0-9-](?:\\.[a-z0-9]+)*)+)(?::[0-9]+)?(?:\\/[a-z0-9]+)+$',
@@ -96,7 +135,7 @@ export const CONDITIONS: readonly ConditionSpec[] = [
   },
   {
     name: 'containerImageName',
-    sections: ['process', 'file'],
+    sections: ALL,
     kind: 'stringList',
     pattern: {
       source: '^([a-z0-9]+(?:[._-][a-z0-9]+)*)$',
@@ -109,29 +148,29 @@ export const CONDITIONS: readonly ConditionSpec[] = [
   },
   {
     name: 'containerImageTag',
-    sections: ['process', 'file'],
+    sections: ALL,
     kind: 'stringList',
     valid: ['latest', '1.25'],
     notes: 'e.g. `latest`; quote numeric tags (`"1.25"`)',
   },
   {
     name: 'kubernetesClusterId',
-    sections: ['process', 'file'],
+    sections: ALL,
     kind: 'stringList',
     notes: 'the UID of the `kube-system` namespace',
   },
-  { name: 'kubernetesClusterName', sections: ['process', 'file'], kind: 'stringList', notes: '' },
-  { name: 'kubernetesNamespace', sections: ['process', 'file'], kind: 'stringList', notes: '' },
+  { name: 'kubernetesClusterName', sections: ALL, kind: 'stringList', notes: '' },
+  { name: 'kubernetesNamespace', sections: ALL, kind: 'stringList', notes: '' },
   {
     name: 'kubernetesPodName',
-    sections: ['process', 'file'],
+    sections: ALL,
     kind: 'stringList',
     valid: ['web-7d9f', 'web-*'],
     notes: 'a trailing `*` matches any suffix',
   },
   {
     name: 'kubernetesPodLabel',
-    sections: ['process', 'file'],
+    sections: ALL,
     kind: 'stringList',
     pattern: {
       source: '^([a-zA-Z0-9\\.\\-]+\\/)?[a-zA-Z0-9\\.\\-]+:[a-zA-Z0-9\\.\\-\\_]*\\*?$',
@@ -175,7 +214,7 @@ export const CONDITIONS: readonly ConditionSpec[] = [
   },
   {
     name: 'processExecutable',
-    sections: ['process'],
+    sections: ['process', 'network'],
     kind: 'stringList',
     pattern: {
       source: PATH_SOURCE,
@@ -190,7 +229,7 @@ export const CONDITIONS: readonly ConditionSpec[] = [
   },
   {
     name: 'processName',
-    sections: ['process'],
+    sections: ['process', 'network'],
     kind: 'stringList',
     maxBytes: 15,
     not: ['processExecutable'],
@@ -202,6 +241,51 @@ export const CONDITIONS: readonly ConditionSpec[] = [
     sections: ['process'],
     kind: 'boolean',
     notes: 'the session leader has a controlling TTY',
+  },
+  {
+    name: 'processDrift',
+    sections: ALL,
+    kind: 'boolean',
+    notes:
+      "the acting process runs an executable created or modified in the container after it started (ECS `process.drift`); d4c's extension",
+  },
+  {
+    name: 'destinationAddress',
+    sections: ['network'],
+    kind: 'stringList',
+    check: (v) => {
+      const r = parseAddressValue(v);
+      return r.ok ? undefined : r.reason;
+    },
+    valid: [
+      '10.0.0.0/8',
+      '169.254.169.254',
+      'fd00::/8',
+      '::1',
+      '/run/docker.sock',
+      '/run/containerd/**',
+      '@/tmp/.X11-unix/*',
+    ],
+    invalid: ['10.0.0.256', '10.0.0.0/33', 'fe80::1%eth0', 'example.com', '/run/', '@'],
+    notes:
+      "d4c's extension. IPv4/IPv6 addresses and CIDRs (an IPv4-mapped IPv6 address equals its IPv4 address); unix socket paths (`/...`, abstract `@...`) with `targetFilePath`'s wildcards",
+  },
+  {
+    name: 'destinationPort',
+    sections: ['network'],
+    kind: 'portList',
+    valid: ['443', '8000-8080', '0-1023'],
+    invalid: ['65536', '8080-8000', 'http'],
+    notes: "d4c's extension. Ports 0-65535 as numbers, ranges as strings `N-M` (inclusive)",
+  },
+  {
+    name: 'transport',
+    sections: ['network'],
+    kind: 'stringList',
+    values: TRANSPORTS,
+    valid: [...TRANSPORTS],
+    invalid: ['TCP', 'sctp'],
+    notes: "d4c's extension. `tcp`, `udp`, `unix` (ECS `network.transport`)",
   },
 ];
 

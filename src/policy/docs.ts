@@ -3,6 +3,7 @@
 
 import { CODES } from './codes.js';
 import { CONDITIONS, MAX_NAME_CHARS, maxBytesOf, NAME_PATTERN_SOURCE } from './conditions.js';
+import { SECTIONS } from './model.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
@@ -11,11 +12,18 @@ export function renderConditions(): string {
   const rows = [
     '| condition | sections | value | pattern | max bytes | not with | notes |',
     '|---|---|---|---|---|---|---|',
-    `| \`name\` | both | string, required, unique | ${code(cell(NAME_PATTERN_SOURCE))} (any case) | ${MAX_NAME_CHARS} chars | | |`,
+    `| \`name\` | all | string, required, unique | ${code(cell(NAME_PATTERN_SOURCE))} (any case) | ${MAX_NAME_CHARS} chars | | |`,
   ];
   for (const c of CONDITIONS) {
-    const sections = c.sections.length === 2 ? 'both' : c.sections.join(', ');
-    const value = c.kind === 'flag' ? 'boolean flag' : c.kind === 'boolean' ? 'boolean' : 'list of strings';
+    const sections = c.sections.length === SECTIONS.length ? 'all' : c.sections.join(', ');
+    const value =
+      c.kind === 'flag'
+        ? 'boolean flag'
+        : c.kind === 'boolean'
+          ? 'boolean'
+          : c.kind === 'portList'
+            ? 'list of ports and ranges'
+            : 'list of strings';
     const string = c.kind === 'stringList';
     const examples = [
       c.valid?.length ? `valid: ${c.valid.map((v) => code(cell(v))).join(', ')}` : '',

@@ -6,3 +6,4 @@ export { type EcsConversion, ecsField, modeIsExecutable, policyEventFromEcs } fr
 export { firingResponses, interpret } from './interpret.js';
 export { imageReferenceTag, imageRepositoryName, normalizeImageName } from './patterns.js';
 export { buildPolicy, elasticDefaultPolicy } from './policy-builder.js';
+export { literalPrefix, readPathPrefixes } from './read-prefixes.js';

@@ -1,6 +1,34 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compilePolicy } from './compile.js';
 import { ecsField, modeIsExecutable, policyEventFromEcs } from './from-ecs.js';
+import { interpret } from './interpret.js';
+import { buildPolicy } from './policy-builder.js';
+
+const FUZZ_POLICY = buildPolicy({
+  process: {
+    selectors: [
+      { name: 'drift', processDrift: true },
+      { name: 'exec', operation: ['exec'] },
+    ],
+    responses: [{ match: ['drift', 'exec'], actions: ['alert'] }],
+  },
+  file: {
+    selectors: [
+      { name: 'reads', operation: ['readFile'], targetFilePath: ['/**'] },
+      { name: 'any', processDrift: false },
+    ],
+    responses: [{ match: ['reads', 'any'], actions: ['log'] }],
+  },
+  network: {
+    selectors: [
+      { name: 'ten', destinationAddress: ['10.0.0.0/8', '/run/*'] },
+      { name: 'https', destinationPort: ['443'], transport: ['tcp'] },
+    ],
+    responses: [{ match: ['ten', 'https'], actions: ['log'] }],
+  },
+});
+const FUZZ_COMPILED = compilePolicy(FUZZ_POLICY);
 
 const NESTED_EXEC = {
   '@timestamp': '2026-01-01T00:00:00Z',
@@ -111,6 +139,11 @@ describe('policyEventFromEcs', () => {
     [{ 'event.action': 'link', 'file.mode': '0700' }, 'createExecutable'],
     [{ 'event.action': 'modification', 'file.mode': '0755' }, 'modifyExecutable'],
     [{ 'event.action': 'open', 'file.mode': '0600' }, 'modifyFile'],
+    [{ 'event.action': 'open', 'event.type': ['access'] }, 'readFile'],
+    [{ 'event.action': 'open', 'event.type': 'access', 'file.mode': '0755' }, 'readFile'],
+    [{ 'event.action': 'open', 'event.type': ['access', 'change'] }, 'modifyFile'],
+    [{ 'event.action': 'modification', 'event.type': ['access'] }, 'modifyFile'],
+    [{ 'cloud_defend.operation': 'readFile', 'event.action': 'open' }, 'readFile'],
     [{ 'event.action': 'rename', 'file.mode': '0750' }, 'modifyExecutable'],
     [{ 'event.action': 'deletion', 'file.mode': '0755' }, 'deleteFile'],
     [{ 'event.type': ['denied', 'creation'] }, 'createFile'],
@@ -135,8 +168,13 @@ describe('policyEventFromEcs', () => {
     [null, 'not a JSON object'],
     [[1, 2], 'not a JSON object'],
     ['str', 'not a JSON object'],
-    [{}, 'event.category is neither process nor file'],
-    [{ event: { category: 'network' } }, 'event.category is neither process nor file'],
+    [{}, 'event.category is neither process, file nor network'],
+    [{ event: { category: 'authentication' } }, 'event.category is neither process, file nor network'],
+    [{ event: { category: 'network' } }, 'network event has no cloud_defend.operation and no event.action'],
+    [
+      { event: { category: 'network', action: 'dns' } },
+      'network event.action "dns" is not connection_attempted, connection_accepted, bind or listen',
+    ],
     [{ event: { category: 'process', action: 'end' } }, 'process event.action "end" is not fork or exec'],
     [{ event: { category: 'process' } }, 'process event has no cloud_defend.operation and no event.action'],
     [
@@ -170,13 +208,44 @@ describe('policyEventFromEcs', () => {
       'name',
       'orchestrator.resource',
       'label',
+      'destination',
+      'destination.port',
+      'port',
+      'ip',
+      'address',
+      'network.transport',
+      'transport',
+      'type',
+      'drift',
+      'process.drift',
       '__proto__',
       'constructor',
     );
     const json = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: 'small' },
-        fc.constantFrom('process', 'file', 'exec', 'creation', '0755', '', 'fork'),
+        fc.constantFrom(
+          'process',
+          'file',
+          'network',
+          'exec',
+          'creation',
+          '0755',
+          '',
+          'fork',
+          'open',
+          'access',
+          'connection_attempted',
+          'listen',
+          'tcp',
+          'unix',
+          '10.1.2.3',
+          '::ffff:10.1.2.3',
+          '/run/x.sock',
+          '1::2::3',
+          443,
+          true,
+        ),
         fc.jsonValue(),
         fc.array(tie('value'), { maxLength: 4 }),
         fc.dictionary(keys, tie('value'), { maxKeys: 5 }),
@@ -186,9 +255,115 @@ describe('policyEventFromEcs', () => {
       fc.property(json, (doc) => {
         const r = policyEventFromEcs(doc);
         expect(r.event !== undefined || typeof r.reason === 'string').toBe(true);
+        // Whatever comes out, both evaluators take it and agree.
+        if (r.event) expect(FUZZ_COMPILED.decide(r.event)).toEqual(interpret(FUZZ_POLICY, r.event));
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('network and read documents', () => {
+  const CONNECT_DOC = {
+    event: {
+      kind: 'event',
+      category: ['network'],
+      action: 'connection_attempted',
+      type: ['connection', 'start'],
+    },
+    source: { ip: '10.88.0.5', port: 40000, address: '10.88.0.5' },
+    destination: { ip: '10.88.0.1', port: 8080, address: '10.88.0.1' },
+    network: { transport: 'tcp', type: 'ipv4', direction: 'egress' },
+    process: { name: 'curl', executable: '/usr/bin/curl', drift: true },
+    container: { image: { name: 'docker.io/library/alpine:3.20' } },
+    orchestrator: { namespace: 'prod' },
+  };
+
+  it('maps a connect document', () => {
+    expect(policyEventFromEcs(CONNECT_DOC).event).toEqual({
+      section: 'network',
+      operation: 'connect',
+      destinationAddress: '10.88.0.1',
+      destinationIp: '10.88.0.1',
+      destinationPort: 8080,
+      transport: 'tcp',
+      processDrift: true,
+      processExecutable: '/usr/bin/curl',
+      processName: 'curl',
+      containerImageFullName: 'docker.io/library/alpine',
+      containerImageTag: '3.20',
+      kubernetesNamespace: 'prod',
+    });
+    expect(policyEventFromEcs(flatten(CONNECT_DOC)).event).toEqual(policyEventFromEcs(CONNECT_DOC).event);
+  });
+
+  it.each([
+    ['connection_attempted', 'connect'],
+    ['connection_accepted', 'accept'],
+    ['bind', 'bind'],
+    ['listen', 'listen'],
+  ])('event.action %s is %s', (action, op) => {
+    expect(
+      policyEventFromEcs({ ...CONNECT_DOC, event: { category: 'network', action } }).event?.operation,
+    ).toBe(op);
+  });
+
+  it('prefers cloud_defend.operation, maps unix sockets and odd values to unknown', () => {
+    const ev = policyEventFromEcs({
+      'event.category': 'network',
+      'event.action': 'connection_attempted',
+      'cloud_defend.operation': 'bind',
+      'destination.address': '/run/containerd/containerd.sock',
+      'network.transport': 'UNIX',
+      'destination.port': 'x',
+      'process.drift': 'yes',
+    }).event;
+    expect(ev).toEqual({
+      section: 'network',
+      operation: 'bind',
+      destinationAddress: '/run/containerd/containerd.sock',
+      transport: 'unix',
+    });
+    for (const port of [70000, -1, 1.5, '08080x', true]) {
+      expect(
+        policyEventFromEcs({ ...CONNECT_DOC, destination: { port } }).event?.destinationPort,
+      ).toBeUndefined();
+    }
+    expect(policyEventFromEcs({ ...CONNECT_DOC, destination: { port: '443' } }).event?.destinationPort).toBe(
+      443,
+    );
+    expect(
+      policyEventFromEcs({ ...CONNECT_DOC, network: { transport: 'sctp' } }).event?.transport,
+    ).toBeUndefined();
+  });
+
+  it('takes destination.ip as the address when destination.address is absent', () => {
+    const ev = policyEventFromEcs({ ...CONNECT_DOC, destination: { ip: 'fd00::1', port: 53 } }).event;
+    expect(ev).toMatchObject({
+      destinationAddress: 'fd00::1',
+      destinationIp: 'fd00::1',
+      destinationPort: 53,
+    });
+  });
+
+  it('maps a read document and drift on process documents', () => {
+    const read = policyEventFromEcs({
+      event: { category: ['file'], action: 'open', type: ['access'] },
+      file: { path: '/var/run/secrets/kubernetes.io/serviceaccount/token' },
+      process: { name: 'cat', drift: false },
+    }).event;
+    expect(read).toEqual({
+      section: 'file',
+      operation: 'readFile',
+      filePath: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      processName: 'cat',
+      processDrift: false,
+    });
+    const exec = policyEventFromEcs({
+      ...NESTED_EXEC,
+      process: { ...NESTED_EXEC.process, drift: true },
+    }).event;
+    expect(exec).toEqual({ ...WANT_EXEC, processDrift: true });
   });
 });
 

@@ -2,16 +2,22 @@
 // (`d4c policy test`). Documents may use nested objects, dotted keys ({"process.name": "sh"}),
 // or any mix, as the agent and Elasticsearch write them. Never throws: a field of the wrong
 // type is unknown (and unknown fields never match a condition); a document that is not a
-// process or file event yields `{ event: undefined, reason }`.
+// process, file or network event yields `{ event: undefined, reason }`.
 //
 // Field mapping:
-//   section                    event.category contains `file` -> file, else `process` -> process
+//   section                    event.category contains `file` -> file, else `network` ->
+//                              network, else `process` -> process
 //   operation                  cloud_defend.operation when it names an operation of the section,
 //                              else derived (below)
 //   filePath                   file.path
 //   mount                      cloud_defend.mount.type: `volume` | `file` (else root fs)
 //   processExecutable / Name   process.executable / process.name
 //   sessionLeaderInteractive   process.session_leader.interactive (boolean only)
+//   processDrift               process.drift (boolean only)
+//   destinationAddress         network: destination.address, else destination.ip
+//   destinationIp              network: destination.ip
+//   destinationPort            network: destination.port, an integer 0-65535 (or such a string)
+//   transport                  network: network.transport when tcp, udp or unix (any case)
 //   containerImageFullName     container.image.name, normalised (tag and digest dropped)
 //   containerImageTag          container.image.tag, else the tag inside container.image.name
 //   kubernetesClusterId / Name orchestrator.cluster.id / orchestrator.cluster.name
@@ -24,7 +30,11 @@
 // Operation derivation when cloud_defend.operation is absent or invalid:
 //   process: event.action `fork` -> fork, `exec` -> exec; anything else (e.g. `end`) is not a
 //            policy event.
-//   file:    event.action `creation` | `link` -> create; `modification` | `open` | `rename`
+//   network: event.action `connection_attempted` -> connect, `connection_accepted` -> accept,
+//            `bind`, `listen`; anything else is not a policy event.
+//   file:    event.action `open` with event.type `access` (and not `change`/`creation`) ->
+//            readFile (an open without write intent).
+//            event.action `creation` | `link` -> create; `modification` | `open` | `rename`
 //            -> modify (a rename makes file.path, the destination, appear with new content);
 //            `deletion` -> deleteFile. Without a known action, event.type (a string or list)
 //            `creation` -> create, `change` -> modify, `deletion` -> deleteFile (`denied` and
@@ -33,15 +43,20 @@
 //            the 0o111 bits and file.type, when present, is `file`; otherwise
 //            createFile/modifyFile. A missing or unparsable file.mode counts as not executable.
 
+import { sectionOfOperation } from './conditions.js';
 import {
   FILE_OPERATIONS,
   type FileOperation,
   type MountKind,
+  NETWORK_OPERATIONS,
+  type NetworkOperation,
   type Operation,
   type PolicyEvent,
   PROCESS_OPERATIONS,
   type ProcessOperation,
   type Section,
+  TRANSPORTS,
+  type Transport,
 } from './model.js';
 import { imageReferenceTag, normalizeImageName } from './patterns.js';
 
@@ -100,6 +115,7 @@ function strList(doc: unknown, path: string): string[] | undefined {
 function section(doc: unknown): Section | undefined {
   const cats = strList(doc, 'event.category') ?? [];
   if (cats.includes('file')) return 'file';
+  if (cats.includes('network')) return 'network';
   if (cats.includes('process')) return 'process';
   return undefined;
 }
@@ -137,9 +153,38 @@ const FILE_TYPE_KIND: Record<string, 'create' | 'modify' | 'delete'> = {
   deletion: 'delete',
 };
 
+const NETWORK_ACTIONS: Record<string, NetworkOperation> = {
+  connection_attempted: 'connect',
+  connection_accepted: 'accept',
+  bind: 'bind',
+  listen: 'listen',
+};
+
+function networkOperation(doc: unknown): NetworkOperation | string {
+  const explicit = str(doc, 'cloud_defend.operation');
+  if ((NETWORK_OPERATIONS as readonly string[]).includes(explicit ?? '')) return explicit as NetworkOperation;
+  const actions = strList(doc, 'event.action') ?? [];
+  const op = actions
+    .map((a) => (Object.hasOwn(NETWORK_ACTIONS, a) ? NETWORK_ACTIONS[a] : undefined))
+    .find(Boolean);
+  if (op !== undefined) return op;
+  return actions.length > 0
+    ? `network event.action ${JSON.stringify(actions.join(','))} is not connection_attempted, connection_accepted, bind or listen`
+    : 'network event has no cloud_defend.operation and no event.action';
+}
+
 function fileOperation(doc: unknown): FileOperation | string {
   const explicit = str(doc, 'cloud_defend.operation');
   if ((FILE_OPERATIONS as readonly string[]).includes(explicit ?? '')) return explicit as FileOperation;
+  const types = strList(doc, 'event.type') ?? [];
+  if (
+    (strList(doc, 'event.action') ?? []).includes('open') &&
+    types.includes('access') &&
+    !types.includes('change') &&
+    !types.includes('creation')
+  ) {
+    return 'readFile';
+  }
   const pick = (values: string[], table: Record<string, 'create' | 'modify' | 'delete'>) =>
     values.map((v) => (Object.hasOwn(table, v) ? table[v] : undefined)).find((k) => k !== undefined);
   const kind =
@@ -155,17 +200,27 @@ function fileOperation(doc: unknown): FileOperation | string {
 }
 
 function isOperation(op: string): op is Operation {
-  return (
-    (PROCESS_OPERATIONS as readonly string[]).includes(op) ||
-    (FILE_OPERATIONS as readonly string[]).includes(op)
-  );
+  return sectionOfOperation(op) !== undefined;
+}
+
+function port(doc: unknown): number | undefined {
+  const v = unwrap(ecsField(doc, 'destination.port'));
+  const n = typeof v === 'string' && /^[0-9]{1,5}$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
+}
+
+function transport(doc: unknown): Transport | undefined {
+  const t = str(doc, 'network.transport')?.toLowerCase();
+  return (TRANSPORTS as readonly string[]).includes(t ?? '') ? (t as Transport) : undefined;
 }
 
 export function policyEventFromEcs(doc: unknown): EcsConversion {
   if (!isObject(doc)) return { event: undefined, reason: 'not a JSON object' };
   const sec = section(doc);
-  if (sec === undefined) return { event: undefined, reason: 'event.category is neither process nor file' };
-  const op = sec === 'process' ? processOperation(doc) : fileOperation(doc);
+  if (sec === undefined)
+    return { event: undefined, reason: 'event.category is neither process, file nor network' };
+  const op =
+    sec === 'process' ? processOperation(doc) : sec === 'file' ? fileOperation(doc) : networkOperation(doc);
   if (!isOperation(op)) return { event: undefined, reason: op };
 
   const ev: PolicyEvent = { section: sec, operation: op };
@@ -177,6 +232,14 @@ export function policyEventFromEcs(doc: unknown): EcsConversion {
     const mount = str(doc, 'cloud_defend.mount.type');
     if (mount === 'volume' || mount === 'file') set('mount', mount satisfies MountKind);
   }
+  if (sec === 'network') {
+    const ip = str(doc, 'destination.ip');
+    set('destinationAddress', str(doc, 'destination.address') ?? ip);
+    set('destinationIp', ip);
+    set('destinationPort', port(doc));
+    set('transport', transport(doc));
+  }
+  set('processDrift', bool(doc, 'process.drift'));
   set('processExecutable', str(doc, 'process.executable'));
   set('processName', str(doc, 'process.name'));
   set('sessionLeaderInteractive', bool(doc, 'process.session_leader.interactive'));

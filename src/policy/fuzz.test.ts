@@ -5,9 +5,16 @@ import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CONDITIONS, type ConditionSpec, OPERATIONS_BY_SECTION } from './conditions.js';
+import { CONDITIONS, type ConditionSpec, IMPLIED_OPERATIONS_BY_SECTION } from './conditions.js';
 import { parsePolicy } from './load.js';
-import { ACTIONS, FILE_OPERATIONS, PROCESS_OPERATIONS, type Section } from './model.js';
+import {
+  ACTIONS,
+  FILE_OPERATIONS,
+  NETWORK_OPERATIONS,
+  PROCESS_OPERATIONS,
+  type Section,
+  TRANSPORTS,
+} from './model.js';
 import { policyJsonSchema } from './schema.js';
 
 function wellFormed(text: string): void {
@@ -29,6 +36,21 @@ function wellFormed(text: string): void {
 const TOKENS = [
   'process',
   'file',
+  'network',
+  'destinationAddress',
+  'destinationPort',
+  'transport',
+  'processDrift',
+  'readFile',
+  'connect',
+  'tcp',
+  '10.0.0.0/8',
+  '::1',
+  'fd00::/8',
+  '@abs',
+  '443',
+  '8000-8080',
+  '65536',
   'selectors',
   'responses',
   'name',
@@ -113,6 +135,19 @@ describe('fuzz', () => {
     'latest',
     ...PROCESS_OPERATIONS,
     ...FILE_OPERATIONS,
+    ...NETWORK_OPERATIONS,
+    ...TRANSPORTS,
+    '10.0.0.0/8',
+    '10.1.2.3/8',
+    '300.1.1.1',
+    'fd00::/8',
+    '::ffff:1.2.3.4',
+    '1::2::3',
+    '/run/docker.sock',
+    '@/tmp/x/*',
+    '443',
+    '8080-8000',
+    '0-65535',
   );
   const condition = fc.constantFrom(...CONDITIONS.map((c) => c.name), 'bogus', 'processUserId');
   const condValue = fc.oneof(
@@ -121,6 +156,7 @@ describe('fuzz', () => {
     values,
     fc.constant(null),
     fc.integer(),
+    fc.array(fc.oneof(fc.integer({ min: -2, max: 70000 }), values), { maxLength: 3 }),
   );
   const selector = fc
     .record(
@@ -140,7 +176,10 @@ describe('fuzz', () => {
     { selectors: fc.array(selector, { maxLength: 4 }), responses: fc.array(response, { maxLength: 3 }) },
     { requiredKeys: [] },
   );
-  const policy = fc.record({ process: section, file: section, extra: fc.string() }, { requiredKeys: [] });
+  const policy = fc.record(
+    { process: section, file: section, network: section, extra: fc.string() },
+    { requiredKeys: [] },
+  );
 
   /** A policy that is valid by construction (so the schema check below sees many), then maybe mutated. */
   const sectionOf = (sec: Section) =>
@@ -161,7 +200,15 @@ describe('fuzz', () => {
           selectors: fc.tuple(
             ...sels.map((conds, i) =>
               fc
-                .tuple(...conds.map((c) => valueFor(sec, c)))
+                .tuple(
+                  ...conds.map((c) =>
+                    valueFor(
+                      sec,
+                      c,
+                      conds.some((x) => x.name === 'targetFilePath'),
+                    ),
+                  ),
+                )
                 .map((vals) =>
                   Object.fromEntries([['name', `${sec}${i}`], ...conds.map((c, j) => [c.name, vals[j]])]),
                 ),
@@ -179,9 +226,14 @@ describe('fuzz', () => {
           ),
         }),
       );
-  function valueFor(sec: Section, c: ConditionSpec): fc.Arbitrary<unknown> {
+  function valueFor(sec: Section, c: ConditionSpec, withPath: boolean): fc.Arbitrary<unknown> {
     if (c.kind === 'flag' || c.kind === 'boolean') return fc.boolean();
-    if (c.kind === 'operationList') return fc.subarray([...OPERATIONS_BY_SECTION[sec]], { minLength: 1 });
+    if (c.kind === 'operationList') {
+      // readFile only with a path, as the validator requires.
+      const ops = [...IMPLIED_OPERATIONS_BY_SECTION[sec], ...(withPath ? ['readFile'] : [])];
+      return fc.subarray(ops, { minLength: 1 });
+    }
+    if (c.kind === 'portList') return fc.subarray([443, 0, 65535, '8000-8080', '22'], { minLength: 1 });
     return fc.subarray([...(c.valid ?? ['abc', 'def'])], { minLength: 1 });
   }
   const mutations: Array<(p: Record<string, unknown>, v: unknown) => void> = [
@@ -204,10 +256,21 @@ describe('fuzz', () => {
     (p, v) => {
       p[String(v)] = v;
     },
+    (p, v) => {
+      const sel = (p.network as { selectors?: Record<string, unknown>[] } | undefined)?.selectors?.[0];
+      if (sel) sel.destinationPort = v;
+    },
+    (p, v) => {
+      const sel = (p.network as { selectors?: Record<string, unknown>[] } | undefined)?.selectors?.[0];
+      if (sel) sel.destinationAddress = v;
+    },
   ];
   const mostlyValid = fc
     .tuple(
-      fc.record({ process: sectionOf('process'), file: sectionOf('file') }, { requiredKeys: [] }),
+      fc.record(
+        { process: sectionOf('process'), file: sectionOf('file'), network: sectionOf('network') },
+        { requiredKeys: [] },
+      ),
       fc.nat(mutations.length - 1),
       fc.oneof(condValue, names, fc.constant(['block'])),
     )

@@ -35,6 +35,28 @@ const FILE: PolicyEvent = {
   kubernetesNamespace: 'kube-system',
 };
 
+const CONNECT: PolicyEvent = {
+  section: 'network',
+  operation: 'connect',
+  destinationAddress: '10.1.2.3',
+  destinationIp: '10.1.2.3',
+  destinationPort: 8443,
+  transport: 'tcp',
+  processExecutable: '/usr/bin/curl',
+  processName: 'curl',
+  processDrift: true,
+  containerImageFullName: 'docker.io/library/nginx',
+  kubernetesNamespace: 'prod',
+};
+const V6: PolicyEvent = { ...CONNECT, destinationAddress: 'fd00::5', destinationIp: 'fd00::5' };
+const UNIX: PolicyEvent = {
+  section: 'network',
+  operation: 'connect',
+  destinationAddress: '/run/containerd/containerd.sock',
+  transport: 'unix',
+};
+const READ: PolicyEvent = { section: 'file', operation: 'readFile', filePath: '/run/secrets/token' };
+
 type Case = [string, SelectorConditions, PolicyEvent, boolean];
 
 // Each case: one selector with the given conditions, one `log` response; does it match?
@@ -202,6 +224,83 @@ const CASES: Case[] = [
   ],
   ['OR within a condition', { processExecutable: ['/bin/*', '/usr/bin/curl'] }, PROC, true],
   ['empty value list never holds', { processName: [] }, PROC, false],
+  // network
+  ['network op listed', { operation: ['connect', 'bind'] }, CONNECT, true],
+  ['network op not listed', { operation: ['accept'] }, CONNECT, false],
+  [
+    'network operation absent = every network op',
+    { transport: ['tcp'] },
+    { ...CONNECT, operation: 'listen' },
+    true,
+  ],
+  ['a process op in the network section never matches', {}, { ...CONNECT, operation: 'exec' }, false],
+  ['IPv4 CIDR', { destinationAddress: ['10.0.0.0/8'] }, CONNECT, true],
+  ['IPv4 CIDR miss', { destinationAddress: ['10.2.0.0/16', '192.168.0.0/16'] }, CONNECT, false],
+  ['IPv4 exact address', { destinationAddress: ['10.1.2.3'] }, CONNECT, true],
+  ['/0 is every IPv4 address', { destinationAddress: ['0.0.0.0/0'] }, CONNECT, true],
+  [
+    'IPv4 CIDR matches the IPv4-mapped form',
+    { destinationAddress: ['10.0.0.0/8'] },
+    { ...CONNECT, destinationAddress: '::ffff:10.1.2.3' },
+    true,
+  ],
+  ['mapped CIDR matches IPv4', { destinationAddress: ['::ffff:10.0.0.0/104'] }, CONNECT, true],
+  ['::/0 includes IPv4 (mapped range)', { destinationAddress: ['::/0'] }, CONNECT, true],
+  ['IPv6 CIDR', { destinationAddress: ['fd00::/8'] }, V6, true],
+  ['IPv6 CIDR does not match IPv4', { destinationAddress: ['fd00::/8'] }, CONNECT, false],
+  ['IPv4 CIDR does not match IPv6', { destinationAddress: ['0.0.0.0/0'] }, V6, false],
+  ['IPv6 exact, other spelling', { destinationAddress: ['fd00:0:0::5'] }, V6, true],
+  [
+    'address from destinationIp when address absent',
+    { destinationAddress: ['10.0.0.0/8'] },
+    { ...CONNECT, destinationAddress: undefined },
+    true,
+  ],
+  [
+    'unknown address never matches',
+    { destinationAddress: ['0.0.0.0/0'] },
+    { ...CONNECT, destinationAddress: undefined, destinationIp: undefined },
+    false,
+  ],
+  [
+    'an address that is not an IP matches no CIDR',
+    { destinationAddress: ['0.0.0.0/0'] },
+    { ...CONNECT, destinationAddress: 'host' },
+    false,
+  ],
+  ['unix path /**', { destinationAddress: ['/run/containerd/**'] }, UNIX, true],
+  ['unix path exact', { destinationAddress: ['/run/containerd/containerd.sock'] }, UNIX, true],
+  ['unix path vs IP selector', { destinationAddress: ['0.0.0.0/0'] }, UNIX, false],
+  ['IP vs unix selector', { destinationAddress: ['/**'] }, CONNECT, false],
+  [
+    'abstract socket /*',
+    { destinationAddress: ['@/tmp/.X11-unix/*'] },
+    { ...UNIX, destinationAddress: '@/tmp/.X11-unix/X0' },
+    true,
+  ],
+  ['port in range', { destinationPort: ['8000-8999'] }, CONNECT, true],
+  ['port at range bounds', { destinationPort: ['8443-9000'] }, CONNECT, true],
+  ['port exact', { destinationPort: ['443', '8443'] }, CONNECT, true],
+  ['port miss', { destinationPort: ['443', '8444-9000'] }, CONNECT, false],
+  ['unknown port never matches', { destinationPort: ['0-65535'] }, UNIX, false],
+  ['transport', { transport: ['udp', 'tcp'] }, CONNECT, true],
+  ['transport miss', { transport: ['unix'] }, CONNECT, false],
+  [
+    'network with process and container conditions',
+    { processName: ['curl'], containerImageName: ['nginx'], kubernetesNamespace: ['prod'] },
+    CONNECT,
+    true,
+  ],
+  // drift
+  ['drift true', { processDrift: true }, CONNECT, true],
+  ['drift false vs true', { processDrift: false }, CONNECT, false],
+  ['drift false', { processDrift: false }, { ...PROC, processDrift: false }, true],
+  ['drift unknown never matches', { processDrift: true }, PROC, false],
+  ['drift on file events', { processDrift: true }, { ...FILE, processDrift: true }, true],
+  // readFile
+  ['readFile named', { operation: ['readFile'], targetFilePath: ['/run/secrets/*'] }, READ, true],
+  ['operation absent does not cover readFile', { targetFilePath: ['/run/secrets/*'] }, READ, false],
+  ['readFile not listed', { operation: ['modifyFile'], targetFilePath: ['/run/secrets/*'] }, READ, false],
 ];
 
 for (const [label, evaluator] of EVALUATORS) {

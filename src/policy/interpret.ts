@@ -7,8 +7,15 @@
 // - A selector matches when every condition it has holds (AND); a list condition holds when
 //   any of its values matches (OR); an empty list never holds; a condition on an event field
 //   that is unknown (absent) never holds.
-// - Absent `operation` = every operation of the section. An event whose operation does not
-//   belong to its section is not a policy event: nothing matches.
+// - Absent `operation` = every operation of the section except `readFile` (opt-in). An event
+//   whose operation does not belong to its section is not a policy event: nothing matches.
+// - `destinationAddress`: the event's address is destinationAddress, else destinationIp.
+//   Values starting with `/` or `@` match it with the path rules; the others are addresses or
+//   CIDRs, checked with node's own net.BlockList (an implementation independent of net.ts),
+//   which treats IPv4-mapped IPv6 addresses as IPv4. An event address with a zone (`%eth0`)
+//   or that is not an IP matches no CIDR. `destinationPort`: `N` or inclusive `N-M`.
+// - `processDrift`, `sessionLeaderInteractive`: compared with the event's boolean; unknown
+//   never matches.
 // - `ignoreVolumeMounts: true`: the selector does not match files on any mount other than the
 //   container's root fs (event.mount 'volume' or 'file'); `ignoreVolumeFiles: true`: not on
 //   file mounts (event.mount 'file'). An absent event.mount means the root fs.
@@ -17,16 +24,15 @@
 // - Decision: the union of fired responses' actions in ACTIONS order, and every matched
 //   selector of the section, sorted by code unit order.
 
+import { BlockList, isIP } from 'node:net';
+import { OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
 import {
   ACTIONS,
   type Action,
   type Decision,
-  FILE_OPERATIONS,
-  type Operation,
   type Policy,
   type PolicyEvent,
   type PolicySection,
-  PROCESS_OPERATIONS,
   type Response,
   type Selector,
 } from './model.js';
@@ -63,10 +69,30 @@ function anyValue(
 
 const same = (a: string, b: string) => a === b;
 
+function addressMatches(pattern: string, address: string): boolean {
+  if (pattern.startsWith('/') || pattern.startsWith('@')) return matchPath(pattern, address);
+  const family = isIP(address);
+  if (family === 0 || address.includes('%')) return false;
+  const [net, len] = pattern.split('/') as [string, string | undefined];
+  const v6 = net.includes(':');
+  const list = new BlockList();
+  list.addSubnet(net, len === undefined ? (v6 ? 128 : 32) : Number(len), v6 ? 'ipv6' : 'ipv4');
+  return list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+function portMatches(value: string, port: number): boolean {
+  const [lo, hi = lo] = value.split('-').map(Number) as [number, number?];
+  return port >= lo && port <= hi;
+}
+
+function sameBool(want: boolean | undefined, fact: boolean | undefined): boolean {
+  return want === undefined || (fact !== undefined && fact === want);
+}
+
 export function selectorMatches(sel: Selector, ev: PolicyEvent): boolean {
-  const sectionOps: readonly Operation[] = ev.section === 'process' ? PROCESS_OPERATIONS : FILE_OPERATIONS;
-  if (!sectionOps.includes(ev.operation)) return false;
-  if (sel.operation !== undefined && !sel.operation.includes(ev.operation)) return false;
+  const sectionOps = OPERATIONS_BY_SECTION[ev.section];
+  if (sectionOps === undefined || !sectionOps.includes(ev.operation)) return false;
+  if (!selectorOperations(sel).includes(ev.operation)) return false;
 
   const image = ev.containerImageFullName;
   if (
@@ -90,10 +116,15 @@ export function selectorMatches(sel: Selector, ev: PolicyEvent): boolean {
   if (sel.ignoreVolumeFiles === true && ev.mount === 'file') return false;
   if (!anyValue(sel.processExecutable, ev.processExecutable, matchPath)) return false;
   if (!anyValue(sel.processName, ev.processName, same)) return false;
-  if (sel.sessionLeaderInteractive !== undefined) {
-    if (ev.sessionLeaderInteractive === undefined) return false;
-    if (ev.sessionLeaderInteractive !== sel.sessionLeaderInteractive) return false;
+  if (!sameBool(sel.sessionLeaderInteractive, ev.sessionLeaderInteractive)) return false;
+  if (!sameBool(sel.processDrift, ev.processDrift)) return false;
+  if (!anyValue(sel.destinationAddress, ev.destinationAddress ?? ev.destinationIp, addressMatches))
+    return false;
+  if (sel.destinationPort !== undefined) {
+    const port = ev.destinationPort;
+    if (port === undefined || !sel.destinationPort.some((v) => portMatches(v, port))) return false;
   }
+  if (!anyValue(sel.transport, ev.transport, same)) return false;
   return true;
 }
 
@@ -112,7 +143,7 @@ export function firingResponses(
 }
 
 export function interpret(policy: Policy, ev: PolicyEvent): Decision {
-  const section = ev.section === 'process' ? policy.process : ev.section === 'file' ? policy.file : undefined;
+  const section = Object.hasOwn(OPERATIONS_BY_SECTION, ev.section) ? policy[ev.section] : undefined;
   if (section === undefined) return { actions: [], matchedSelectors: [] };
 
   const matched = new Set<string>();

@@ -55,24 +55,26 @@ describe('policy shape', () => {
     [
       'empty file',
       '',
-      ['D4C-POL-006 1:1: error: the policy is empty; expected a mapping with "process" and/or "file"'],
+      [
+        'D4C-POL-006 1:1: error: the policy is empty; expected a mapping with "process", "file" and/or "network"',
+      ],
     ],
     [
       'a list',
       '- a\n',
-      ['D4C-POL-006 1:1: error: a policy is a mapping with "process" and/or "file", not a list'],
+      ['D4C-POL-006 1:1: error: a policy is a mapping with "process", "file" and/or "network", not a list'],
     ],
     [
       'a scalar',
       'hello\n',
-      ['D4C-POL-006 1:1: error: a policy is a mapping with "process" and/or "file", not a string'],
+      ['D4C-POL-006 1:1: error: a policy is a mapping with "process", "file" and/or "network", not a string'],
     ],
     [
       'no section',
       'proces:\n  selectors: []\n',
       [
         'D4C-POL-008 1:1: error: unknown key "proces" in the policy (did you mean "process"?)',
-        'D4C-POL-007 1:1: error: A policy needs at least one of "process" or "file".',
+        'D4C-POL-007 1:1: error: A policy needs at least one of "process", "file" or "network".',
       ],
     ],
     [

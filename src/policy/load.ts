@@ -78,8 +78,8 @@ function readRoot(src: Source): SectionSource[] {
         CODES.rootShape,
         src.pos(root),
         empty
-          ? 'the policy is empty; expected a mapping with "process" and/or "file"'
-          : `a policy is a mapping with "process" and/or "file", not ${describe(root)}`,
+          ? 'the policy is empty; expected a mapping with "process", "file" and/or "network"'
+          : `a policy is a mapping with "process", "file" and/or "network", not ${describe(root)}`,
       );
     }
     return [];
@@ -87,8 +87,8 @@ function readRoot(src: Source): SectionSource[] {
   const out: SectionSource[] = [];
   for (const pair of root.items) {
     const key = keyString(pair.key);
-    if (key === 'process' || key === 'file') {
-      const s = readSection(src, key, pair);
+    if (key !== undefined && (SECTIONS as readonly string[]).includes(key)) {
+      const s = readSection(src, key as Section, pair);
       if (s) out.push(s);
     } else {
       unknownKey(src, pair, key, 'the policy', SECTIONS);
@@ -99,7 +99,11 @@ function readRoot(src: Source): SectionSource[] {
     !src.stopped &&
     !root.items.some((p) => SECTIONS.includes(keyString(p.key) as Section))
   ) {
-    src.report(CODES.noSection, src.pos(root), 'A policy needs at least one of "process" or "file".');
+    src.report(
+      CODES.noSection,
+      src.pos(root),
+      'A policy needs at least one of "process", "file" or "network".',
+    );
   }
   return out;
 }

@@ -4,8 +4,7 @@
 
 import type { Position } from '../util/diagnostics.js';
 
-// `network` joins SECTIONS with the policy's network section (issue 8).
-export const SECTIONS = ['process', 'file'] as const;
+export const SECTIONS = ['process', 'file', 'network'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export const PROCESS_OPERATIONS = ['fork', 'exec'] as const;
@@ -15,9 +14,11 @@ export const FILE_OPERATIONS = [
   'createFile',
   'modifyFile',
   'deleteFile',
+  // An open without write intent. Only selectors with `targetFilePath` may enable it, and only
+  // by naming it (a selector without `operation` does not cover it): the sensor filters reads
+  // in the kernel by those paths' prefixes (readPathPrefixes in read-prefixes.ts).
+  'readFile',
 ] as const;
-// Issue 8 adds 'readFile' to FILE_OPERATIONS: an open without write intent, which only selectors
-// with `targetFilePath` may enable (the sensor filters reads in the kernel by those prefixes).
 export const NETWORK_OPERATIONS = ['connect', 'accept', 'bind', 'listen'] as const;
 export type ProcessOperation = (typeof PROCESS_OPERATIONS)[number];
 export type FileOperation = (typeof FILE_OPERATIONS)[number];
@@ -46,10 +47,19 @@ export interface SelectorConditions {
   targetFilePath?: string[];
   ignoreVolumeMounts?: boolean;
   ignoreVolumeFiles?: boolean;
-  // process only
+  // process and network
   processExecutable?: string[];
   processName?: string[];
+  // process only
   sessionLeaderInteractive?: boolean;
+  // every section: the acting process runs an executable written in the container
+  processDrift?: boolean;
+  // network only
+  /** IP addresses and CIDRs (as written), unix socket paths (`/...`, `@...`). */
+  destinationAddress?: string[];
+  /** Ports and ranges in canonical text: `443`, `8000-8080`. */
+  destinationPort?: string[];
+  transport?: Transport[];
 }
 
 export interface Selector extends SelectorConditions {

@@ -1,7 +1,14 @@
 // Build Policy objects in code (tests, benchmarks) without going through YAML: fills in the
 // section, index and a placeholder position the loader would otherwise provide.
 
-import type { Action, Policy, PolicySection, Section, SelectorConditions } from './model.js';
+import {
+  type Action,
+  type Policy,
+  type PolicySection,
+  SECTIONS,
+  type Section,
+  type SelectorConditions,
+} from './model.js';
 
 export interface SelectorSpec extends SelectorConditions {
   name: string;
@@ -34,10 +41,12 @@ function section(which: Section, spec: SectionSpec): PolicySection {
   };
 }
 
-export function buildPolicy(spec: { process?: SectionSpec; file?: SectionSpec }, source = '<built>'): Policy {
+export function buildPolicy(spec: Partial<Record<Section, SectionSpec>>, source = '<built>'): Policy {
   const policy: Policy = { source };
-  if (spec.process) policy.process = section('process', spec.process);
-  if (spec.file) policy.file = section('file', spec.file);
+  for (const s of SECTIONS) {
+    const sec = spec[s];
+    if (sec) policy[s] = section(s, sec);
+  }
   return policy;
 }
 

@@ -12,9 +12,11 @@ import {
   NAME_PATTERN,
   OPERATIONS_BY_SECTION,
   SELECTOR_KEYS,
+  sectionOfOperation,
 } from './conditions.js';
 import type { Section, Selector } from './model.js';
-import { type Located, readStrings, unknownKey } from './read-values.js';
+import { parseCidr, parsePortValue, portText } from './net.js';
+import { type Located, readList, readStrings, unknownKey } from './read-values.js';
 import { describe, keyString, type Source } from './source.js';
 import { didYouMean, shown } from './suggest.js';
 
@@ -66,16 +68,24 @@ export function readSelector(
     }
     conditions++;
     if (!spec.sections.includes(section)) {
-      const other = spec.sections[0]!;
       src.report(
         CODES.wrongSection,
         src.pos(p.key),
-        `${out.label}: "${spec.name}" is a ${other} condition; a ${section} selector cannot use it`,
+        `${out.label}: "${spec.name}" is a ${spec.sections.join(' and ')} condition; a ${section} selector cannot use it`,
       );
       continue;
     }
     out.keys.set(spec.name, src.pos(p.key));
     readCondition(src, out, spec, p);
+  }
+  // Reads are filtered in the kernel by path prefix: a read selector must name its paths.
+  const readOp = out.values.get('operation')?.find((v) => v.value === 'readFile');
+  if (section === 'file' && readOp && !out.keys.has('targetFilePath') && !src.stopped) {
+    src.report(
+      CODES.readFileNeedsPath,
+      readOp.pos,
+      `${out.label}: "readFile" needs "targetFilePath" in the same selector: reads are watched in the kernel only below the paths selectors name`,
+    );
   }
   if (conditions === 0 && !src.stopped) {
     src.report(
@@ -148,6 +158,10 @@ function readCondition(src: Source, out: SelectorSource, spec: ConditionSpec, pa
     sel[spec.name] = v.value;
     return;
   }
+  if (spec.kind === 'portList') {
+    readPorts(src, out, spec, pair);
+    return;
+  }
   const values = readStrings(src, out.label, spec.name, pair, maxBytesOf(spec));
   if (!values) return;
   out.values.set(spec.name, values);
@@ -155,15 +169,37 @@ function readCondition(src: Source, out: SelectorSource, spec: ConditionSpec, pa
   for (const { value, pos } of values) {
     if (value === '') continue;
     if (spec.kind === 'operationList') {
-      const allowed = OPERATIONS_BY_SECTION[out.selector.section];
+      const section = out.selector.section;
+      const allowed = OPERATIONS_BY_SECTION[section];
       if (!(allowed as readonly string[]).includes(value)) {
         ok = false;
-        const other = out.selector.section === 'file' ? 'process' : 'file';
-        const isOther = (OPERATIONS_BY_SECTION[other] as readonly string[]).includes(value);
+        const other = sectionOfOperation(value);
         src.report(
           CODES.badOperation,
           pos,
-          `${out.label}: ${shown(value)} is not a ${out.selector.section} operation${isOther ? ` (it is a ${other} one)` : ''}; expected one of: ${allowed.join(', ')}${isOther ? '' : didYouMean(value, allowed)}`,
+          `${out.label}: ${shown(value)} is not a ${section} operation${other ? ` (it is a ${other} one)` : ''}; expected one of: ${allowed.join(', ')}${other ? '' : didYouMean(value, allowed)}`,
+        );
+      }
+    } else if (spec.values && !spec.values.includes(value)) {
+      ok = false;
+      src.report(
+        CODES.badValue,
+        pos,
+        `${out.label}: ${shown(value)} is not a "${spec.name}" value; expected one of: ${spec.values.join(', ')}${didYouMean(value, spec.values)}`,
+      );
+    } else if (spec.check) {
+      const reason = spec.check(value);
+      if (reason !== undefined) {
+        ok = false;
+        src.report(CODES.badAddress, pos, `${out.label}: "${spec.name}" value ${shown(value)}: ${reason}`);
+        continue;
+      }
+      const cidr = value.startsWith('/') || value.startsWith('@') ? undefined : parseCidr(value);
+      if (cidr?.ok && cidr.value.hostBits !== undefined) {
+        src.report(
+          CODES.cidrHostBits,
+          pos,
+          `${out.label}: ${shown(value)} has bits set after the prefix; it means ${shown(cidr.value.hostBits)}`,
         );
       }
     } else if (spec.pattern && !spec.pattern.test.test(value)) {
@@ -176,4 +212,53 @@ function readCondition(src: Source, out: SelectorSource, spec: ConditionSpec, pa
     }
   }
   if (ok) sel[spec.name] = values.map((v) => v.value);
+}
+
+/** Ports: YAML integers or strings `N` / `N-M`; kept in canonical text (`443`, `8000-8080`). */
+function readPorts(src: Source, out: SelectorSource, spec: ConditionSpec, pair: Pair): void {
+  const what = `${out.label}: "${spec.name}"`;
+  const items = readList(src, pair, what);
+  if (!items) return;
+  if (items.length === 0) {
+    src.report(CODES.emptyList, src.pos(pair.value), `${what}: At least one value is required.`);
+    return;
+  }
+  const texts: string[] = [];
+  const seen = new Set<string>();
+  let ok = true;
+  for (const item of items) {
+    const v = src.deref(item);
+    if (src.stopped) return;
+    const pos = src.pos(v ?? item);
+    if (!isScalar(v) || (typeof v.value !== 'number' && typeof v.value !== 'string')) {
+      ok = false;
+      src.report(
+        CODES.wrongType,
+        pos,
+        `${what} values must be ports (443) or ranges ("8000-8080"), not ${describe(v)}`,
+      );
+      continue;
+    }
+    if (v.value === '') {
+      ok = false;
+      src.report(CODES.emptyValue, pos, `${out.label}: "${spec.name}" values cannot be empty`);
+      continue;
+    }
+    const r = parsePortValue(v.value);
+    if (!r.ok) {
+      ok = false;
+      src.report(
+        CODES.badPort,
+        pos,
+        `${out.label}: "${spec.name}" value ${shown(String(v.source ?? v.value))}: ${r.reason}`,
+      );
+      continue;
+    }
+    const t = portText(r.value);
+    if (seen.has(t))
+      src.report(CODES.duplicateValue, pos, `${out.label}: duplicate "${spec.name}" value ${shown(t)}`);
+    seen.add(t);
+    texts.push(t);
+  }
+  if (ok) out.selector.destinationPort = texts;
 }

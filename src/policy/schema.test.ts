@@ -12,6 +12,44 @@ describe('policyJsonSchema', () => {
   it('accepts the default policy', () => {
     expect(validate(parse(DEFAULT_POLICY))).toBe(true);
   });
+  it('accepts a network section with ports as numbers and ranges', () => {
+    expect(
+      validate({
+        network: {
+          selectors: [
+            {
+              name: 'n',
+              operation: ['connect'],
+              destinationAddress: ['10.0.0.0/8', '/run/x.sock'],
+              destinationPort: [443, '8000-8080'],
+              transport: ['tcp'],
+              processDrift: true,
+            },
+          ],
+          responses: [{ match: ['n'], actions: ['alert'] }],
+        },
+        file: {
+          selectors: [
+            { name: 'r', operation: ['readFile'], targetFilePath: ['/etc/shadow'], processDrift: false },
+          ],
+          responses: [{ match: ['r'], actions: ['alert'] }],
+        },
+      }),
+    ).toBe(true);
+  });
+  const netSel = (sel: Record<string, unknown>) => ({
+    network: { selectors: [{ name: 'n', ...sel }], responses: [{ match: ['n'], actions: ['log'] }] },
+  });
+  it.each([
+    ['a port above 65535', netSel({ destinationPort: [65536] })],
+    ['a port that is not a number or range', netSel({ destinationPort: ['http'] })],
+    ['an unknown transport', netSel({ transport: ['sctp'] })],
+    ['a file operation in a network selector', netSel({ operation: ['readFile'] })],
+    ['a file condition in a network selector', netSel({ targetFilePath: ['/a'] })],
+    ['processName with processExecutable', netSel({ processName: ['a'], processExecutable: ['/a'] })],
+  ])('rejects %s', (_n, doc) => {
+    expect(validate(doc)).toBe(false);
+  });
   it.each([
     ['no section', {}],
     ['unknown top key', { process: parse(DEFAULT_POLICY).process, bogus: 1 }],

@@ -12,16 +12,25 @@ import {
   OPERATIONS_BY_SECTION,
 } from './conditions.js';
 import { ACTIONS, SECTIONS, type Section } from './model.js';
+import { MAX_PORT } from './net.js';
 
 type Schema = Record<string, unknown>;
 
 function conditionSchema(c: ConditionSpec, section: Section): Schema {
   const description = c.notes || undefined;
   if (c.kind === 'flag' || c.kind === 'boolean') return { type: 'boolean', description };
+  if (c.kind === 'portList') {
+    const port = { type: 'integer', minimum: 0, maximum: MAX_PORT };
+    // Ranges are strings; the order of the bounds and their limit are left to the validator.
+    const range = { type: 'string', pattern: '^[0-9]{1,5}(-[0-9]{1,5})?$' };
+    return { type: 'array', minItems: 1, items: { anyOf: [port, range] }, description };
+  }
   const item: Schema =
     c.kind === 'operationList'
       ? { type: 'string', enum: [...OPERATIONS_BY_SECTION[section]] }
-      : { type: 'string', minLength: 1, maxLength: maxBytesOf(c) };
+      : c.values
+        ? { type: 'string', enum: [...c.values] }
+        : { type: 'string', minLength: 1, maxLength: maxBytesOf(c) };
   // The linear-time form: valid with the `u` flag and safe in editors.
   if (c.pattern) item.pattern = c.pattern.test.source;
   return { type: 'array', minItems: 1, items: item, description };

@@ -17,6 +17,8 @@ function kernelDrops(s: AgentStats): Record<string, number> {
   out.enter_state_full = k.enterStateFull;
   out.read_failures = k.readFailures;
   out.truncated_cgroup_paths = k.truncatedCgroupPaths;
+  out.net_not_socket = k.netNotSocket;
+  out.net_state_full = k.netStateFull;
   return out;
 }
 

@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli.js';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';
 import { ensurePodman, podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
 
@@ -205,3 +206,11 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))(
     }, 60_000);
   },
 );
+
+describe('d4c agent network flags', () => {
+  it('refuses --log-all-network with --no-network, in one line, exit 2', () => {
+    const r = runCli(['agent', '--log-all-network', '--no-network']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe('d4c agent: --log-all-network and --no-network exclude each other');
+  });
+});

@@ -1,17 +1,23 @@
 // Benchmark of the embedded store (docs/store.md): sustained ingest of realistic ECS process/file
-// documents, and a filter and a group-by over 1,000,000 stored events. Each figure comes with a
-// baseline measured in the same run: ingest against JSON.stringify + append to a file, queries
-// against the same question answered by scanning the stored JSON documents. Both designs run in
-// the same process: the in-thread store (the default) and the store worker (`worker: true`),
-// compared on the caller's cost per write(), end-to-end ingest and three queries.
-// Standalone: `npx tsx bench/store.bench.ts` (BENCH_STORE_DOCS=200000 for a quicker run).
+// documents, and a filter and a group-by over 1,000,000 stored events. Every figure is compared
+// in the same run: ingest by data chunks (the default) against the row-wise Appender path (the
+// old one, kept as reference) and against the store worker, in alternating rounds so that load
+// from other jobs hits all alike, as docs/s and as docs per CPU-second of the whole process
+// (less sensitive to a busy machine); and JSON.stringify + append to a file. Queries against
+// the same question answered by scanning the stored JSON documents.
+// `npm run bench -- store` prints the table (and the details as JSON); standalone
+// `npx tsx bench/store.bench.ts` prints the details. BENCH_STORE_DOCS (default 1,000,000) is
+// the size of the store queried, BENCH_STORE_ROUND (default 200,000) the documents per ingest
+// round, BENCH_STORE_ROUNDS (default 3) the rounds per contender.
 import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EcsDoc } from '../src/output/index.js';
 import { EventStore } from '../src/output/store/index.js';
+import type { StoreOptions } from '../src/output/store/options.js';
 import { type Sample, sampleDocs } from '../src/output/store/sample-docs.js';
+import type { BenchResult } from './harness.js';
 
 const POOL = 20_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -41,14 +47,22 @@ async function time<T>(runs: number, fn: () => Promise<T>): Promise<{ ms: number
 }
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const WRITE_ONLY = 50_000;
-const MODES = ['inThread', 'worker'] as const;
-type Mode = (typeof MODES)[number];
+/** The contenders for ingest: the default, the old row-wise path, and the default in a worker. */
+const CONTENDERS: Record<string, Partial<StoreOptions>> = {
+  rows: { append: 'rows' },
+  chunks: { append: 'chunks' },
+  'worker+chunks': { worker: true },
+};
+type Contender = keyof typeof CONTENDERS;
 
 interface IngestResult {
   docsPerSec: number;
+  /** Documents per CPU-second of the whole process (every thread, DuckDB's included). */
+  docsPerCpuSec: number;
+  /** Busy time of the caller's thread per document (producer included). */
   mainBusyUsPerDoc: number;
   dropped: Record<string, number>;
 }
@@ -56,12 +70,13 @@ interface IngestResult {
 /** Sustained ingest: the producer only pauses when the store's queue is half full. */
 async function sustained(
   dir: string,
-  mode: Mode,
+  opts: Partial<StoreOptions>,
   pool: Sample[],
   total: number,
 ): Promise<{ store: EventStore; result: IngestResult }> {
-  const store = await EventStore.open({ dir, worker: mode === 'worker' });
+  const store = await EventStore.open({ dir, ...opts });
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const t = performance.now();
   for (let i = 0; i < total; i++) {
     const s = docAt(pool, i);
@@ -70,20 +85,23 @@ async function sustained(
   }
   await store.flush();
   const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
   return {
     store,
     result: {
       docsPerSec: Math.round(total / (ms / 1000)),
+      docsPerCpuSec: Math.round(total / ((cpu.user + cpu.system) / 1e6)),
       mainBusyUsPerDoc: round((elu.active * 1000) / total, 2),
       dropped: store.stats().docsDropped,
     },
   };
 }
 
-export default async function storeBench() {
+export async function storeDetails() {
   const total = Number(process.env.BENCH_STORE_DOCS ?? 1_000_000);
-  const baselineDocs = Math.min(total, 200_000);
+  const roundDocs = Number(process.env.BENCH_STORE_ROUND ?? Math.min(total, 200_000));
+  const rounds = Number(process.env.BENCH_STORE_ROUNDS ?? 3);
   const dir = mkdtempSync(join(tmpdir(), 'd4c-bench-store-'));
   const pool = sampleDocs(POOL, { seed: 42, containers: 50 });
   try {
@@ -91,7 +109,7 @@ export default async function storeBench() {
     const file = join(dir, 'baseline.ndjson');
     let t = performance.now();
     let lines: string[] = [];
-    for (let i = 0; i < baselineDocs; i++) {
+    for (let i = 0; i < roundDocs; i++) {
       lines.push(JSON.stringify(docAt(pool, i).doc));
       if (lines.length === 5000) {
         appendFileSync(file, `${lines.join('\n')}\n`);
@@ -99,42 +117,31 @@ export default async function storeBench() {
       }
     }
     if (lines.length) appendFileSync(file, `${lines.join('\n')}\n`);
-    const baselineRate = baselineDocs / ((performance.now() - t) / 1000);
+    const baselineRate = roundDocs / ((performance.now() - t) / 1000);
     rmSync(file);
-
-    // write() alone: the caller's cost of handing documents over (queue big enough not to drop).
-    // Worker: stringify + postMessage; in-thread: a push (its real cost comes later, same thread).
-    const ready = Array.from({ length: WRITE_ONLY }, (_, i) => docAt(pool, i));
-    const writeOnly: Record<Mode, number[]> = { inThread: [], worker: [] };
-    for (let r = 0; r < 3; r++)
-      for (const mode of MODES) {
-        const st = await EventStore.open({ dir: join(dir, `w-${mode}-${r}`), worker: mode === 'worker' });
-        const t0 = performance.now();
-        for (const s of ready) st.write(s.doc, s.stream);
-        writeOnly[mode].push(WRITE_ONLY / ((performance.now() - t0) / 1000));
-        await st.close();
-        rmSync(join(dir, `w-${mode}-${r}`), { recursive: true, force: true });
-      }
     // The producer alone (making the documents), to separate its share of the caller's thread.
     t = performance.now();
-    for (let i = 0; i < baselineDocs; i++) docAt(pool, i);
-    const producerUs = ((performance.now() - t) * 1000) / baselineDocs;
+    for (let i = 0; i < roundDocs; i++) docAt(pool, i);
+    const producerUs = ((performance.now() - t) * 1000) / roundDocs;
 
-    // Sustained ingest, both designs (in-thread first). Every query runs on the default
-    // (in-thread) store; the filter, group-by and tree also on the worker store.
-    const ingest: Partial<Record<Mode, IngestResult>> = {};
-    const stores: Partial<Record<Mode, EventStore>> = {};
-    for (const mode of MODES) {
-      const r = await sustained(join(dir, mode), mode, pool, total);
-      ingest[mode] = r.result;
-      stores[mode] = r.store;
-    }
-    const store = stores.inThread as EventStore;
-    const other = stores.worker as EventStore;
+    // Ingest rounds, contenders in turn (A B C A B C …), each into a fresh store.
+    const runs: Record<string, IngestResult[]> = { rows: [], chunks: [], 'worker+chunks': [] };
+    for (let r = 0; r < rounds; r++)
+      for (const [name, opts] of Object.entries(CONTENDERS)) {
+        const d = join(dir, `round-${name}-${r}`);
+        const { store, result } = await sustained(d, opts, pool, roundDocs);
+        (runs[name] as IngestResult[]).push(result);
+        await store.close();
+        rmSync(d, { recursive: true, force: true });
+      }
+    const med = (c: Contender, k: 'docsPerSec' | 'docsPerCpuSec' | 'mainBusyUsPerDoc') =>
+      median((runs[c] as IngestResult[]).map((x) => x[k]));
+
+    // The store queried: BENCH_STORE_DOCS documents by the default path.
+    const big = await sustained(join(dir, 'big'), {}, pool, total);
+    const store = big.store;
     const st = store.stats();
-    const storeRate = (ingest.inThread as IngestResult).docsPerSec;
 
-    // Queries over everything stored.
     const filter = {
       filters: [
         { field: 'process.name', op: 'eq' as const, value: 'curl' },
@@ -172,45 +179,47 @@ export default async function storeBench() {
     };
     const tree = await time(3, () => store.processTree(sample.process.entity_id, 1000));
     const session = await time(3, () => store.sessionTree(sample.process.session_leader.entity_id, 1000));
-    // The same filter, group-by and tree on the worker store: the cost of the thread hop.
+    const usage = await store.usage();
+    await store.close();
+    // The same filter, group-by and tree through a store worker on the same data: the thread hop.
+    const other = await EventStore.open({ dir: join(dir, 'big'), worker: true, retentionIntervalMs: 0 });
     const qOther = await time(5, () => other.query(filter));
     const gOther = await time(5, () => other.aggregate(groupBy));
     const treeOther = await time(3, () => other.processTree(sample.process.entity_id, 1000));
     await other.close();
-    const usage = await store.usage();
-    await store.close();
-    const wo = (m: Mode) => Math.round(median(writeOnly[m]));
-    const iw = ingest.worker as IngestResult;
-    const il = ingest.inThread as IngestResult;
 
     const cpu = cpus()[0]?.model ?? 'unknown';
+    const ingest = (c: Contender) => ({
+      docsPerSec: med(c, 'docsPerSec'),
+      docsPerCpuSec: med(c, 'docsPerCpuSec'),
+      mainBusyUsPerDoc: med(c, 'mainBusyUsPerDoc'),
+      rounds: (runs[c] as IngestResult[]).map((x) => x.docsPerSec),
+      dropped: (runs[c] as IngestResult[]).map((x) => x.dropped),
+    });
     return {
       name: 'store',
       machine: { cpu, cores: cpus().length, memGiB: round(totalmem() / 2 ** 30), node: process.version },
-      mainThread: {
-        writeOnlyOpsPerSec: { worker: wo('worker'), inThread: wo('inThread') },
-        writeOnlyRatio: round(wo('worker') / wo('inThread'), 2),
-        // Busy time of the caller's thread during sustained ingest, per document, producer included.
-        busyUsPerDoc: {
-          worker: iw.mainBusyUsPerDoc,
-          inThread: il.mainBusyUsPerDoc,
-          producer: round(producerUs, 2),
-        },
-        busyRatio: round(iw.mainBusyUsPerDoc / il.mainBusyUsPerDoc, 2),
-      },
       ingest: {
-        docs: total,
-        docsPerSec: Math.round(storeRate),
-        workerDocsPerSec: iw.docsPerSec,
-        workerOverInThread: round(iw.docsPerSec / il.docsPerSec, 2),
-        workerDropped: iw.dropped,
+        docsPerRound: roundDocs,
+        rounds,
+        chunks: ingest('chunks'),
+        rows: ingest('rows'),
+        workerChunks: ingest('worker+chunks'),
+        chunksOverRows: round(med('chunks', 'docsPerSec') / med('rows', 'docsPerSec'), 2),
+        chunksOverRowsCpu: round(med('chunks', 'docsPerCpuSec') / med('rows', 'docsPerCpuSec'), 2),
+        workerOverInThread: round(med('worker+chunks', 'docsPerSec') / med('chunks', 'docsPerSec'), 2),
+        producerUsPerDoc: round(producerUs, 2),
         baselineDocsPerSec: Math.round(baselineRate),
-        ratioToBaseline: round(storeRate / baselineRate, 2),
+        targets: { target: 50_000, goal: 200_000 },
+      },
+      bigStore: {
+        docs: total,
+        docsPerSec: big.result.docsPerSec,
+        docsPerCpuSec: big.result.docsPerCpuSec,
         batches: st.batches,
         flushMsAvg: round(st.flushMs.total / Math.max(1, st.flushMs.count)),
         flushMsMax: round(st.flushMs.max),
         dropped: st.docsDropped,
-        targets: { target: 50_000, goal: 200_000 },
       },
       storage: {
         fileBytes: usage.fileBytes,
@@ -237,13 +246,39 @@ export default async function storeBench() {
         sessionEvents: session.result.length,
         targets: { targetMs: 1000, goalMs: 100 },
       },
-      fileBytesAfterClose: statSync(join(dir, 'inThread', 'events.duckdb')).size,
+      fileBytesAfterClose: statSync(join(dir, 'big', 'events.duckdb')).size,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** For bench/run.ts: ingest by path (baseline: the old row-wise path) and the two queries. */
+export default async function storeBench(): Promise<BenchResult[]> {
+  const d = await storeDetails();
+  console.log(JSON.stringify(d));
+  const i = d.ingest;
+  const q = d.queries;
+  return [
+    { group: 'store ingest docs/s', name: 'rows (old path)', opsPerSec: i.rows.docsPerSec, baseline: true },
+    { group: 'store ingest docs/s', name: 'chunks (default)', opsPerSec: i.chunks.docsPerSec },
+    { group: 'store ingest docs/s', name: 'worker + chunks', opsPerSec: i.workerChunks.docsPerSec },
+    { group: 'store ingest docs/s', name: 'JSON.stringify + file', opsPerSec: i.baselineDocsPerSec },
+    {
+      group: 'store ingest docs/CPU-s',
+      name: 'rows (old path)',
+      opsPerSec: i.rows.docsPerCpuSec,
+      baseline: true,
+    },
+    { group: 'store ingest docs/CPU-s', name: 'chunks (default)', opsPerSec: i.chunks.docsPerCpuSec },
+    { group: 'store ingest docs/CPU-s', name: 'worker + chunks', opsPerSec: i.workerChunks.docsPerCpuSec },
+    { group: 'store filter /s', name: 'JSON scan', opsPerSec: 1000 / q.filterJsonScanMs, baseline: true },
+    { group: 'store filter /s', name: 'promoted columns', opsPerSec: 1000 / q.filterMs },
+    { group: 'store group-by /s', name: 'JSON scan', opsPerSec: 1000 / q.groupByJsonScanMs, baseline: true },
+    { group: 'store group-by /s', name: 'promoted columns', opsPerSec: 1000 / q.groupByMs },
+  ];
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.log(JSON.stringify(await storeBench(), null, 2));
+  console.log(JSON.stringify(await storeDetails(), null, 2));
 }

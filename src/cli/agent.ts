@@ -27,6 +27,7 @@ import {
 import type { Output } from '../output/index.js';
 import { compilePolicy } from '../policy/compile.js';
 import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
+import { type QueryServer, serveQueries } from '../query/index.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
@@ -225,9 +226,24 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  // `d4c query` cannot open the store while we hold it (DuckDB: one process per file), so we
+  // answer its queries on a socket in the store directory.
+  let queryServer: QueryServer | undefined;
+  if (opened?.store) {
+    try {
+      queryServer = await serveQueries(opened.store, settings.store.dir);
+    } catch (e) {
+      process.stderr.write(
+        `d4c agent: query socket not started (d4c query will not work while the agent runs): ${e instanceof D4cError ? e.format() : e instanceof Error ? e.message : String(e)}\n`,
+      );
+    }
+  }
+
   const dests = [
     values.ndjson ? `ndjson ${values.ndjson}` : '',
-    settings.store.enabled ? `store ${settings.store.dir}` : '',
+    settings.store.enabled
+      ? `store ${settings.store.dir}${queryServer ? ` (queries on ${queryServer.path})` : ''}`
+      : '',
     settings.elasticsearch
       ? `elasticsearch ${settings.elasticsearch.hosts.length} host(s), spool ${settings.spool.dir}`
       : '',
@@ -253,6 +269,7 @@ export async function run(argv: string[]): Promise<number> {
   if (statsTimer) clearInterval(statsTimer);
   beats.stop();
   await metricsServer?.close();
+  await queryServer?.close();
   await agent.stop();
   if (values.stats) {
     printStats(agent.stats());

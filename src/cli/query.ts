@@ -47,7 +47,9 @@ export async function run(argv: string[]): Promise<number> {
     },
     {
       emit: (x) => process.stdout.write(`${JSON.stringify(x)}\n`),
+      emitLine: (line) => process.stdout.write(`${line}\n`),
       warn: (line) => process.stderr.write(`${line}\n`),
+      note: (line) => process.stderr.write(`${line}\n`),
     },
   );
   if (values.explain && info)

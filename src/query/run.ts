@@ -12,6 +12,8 @@ import { parseEsql, runOnStore, runPipeline, type StoreRunInfo } from '../rules/
 import { compileKql, KqlError, parseKql } from '../rules/kql/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
+import { queryThroughAgent } from './remote.js';
+import { querySocketPath } from './socket.js';
 import { scanStore } from './store-scan.js';
 
 export type Lang = 'kql' | 'eql' | 'esql';
@@ -29,12 +31,25 @@ export interface QueryRequest {
   queryName?: string;
   /** NOW() for ES|QL (tests). */
   now?: Date;
+  /**
+   * A store to read instead of opening `storeDir` (the agent's query server: its open store,
+   * read-only). Not closed.
+   */
+  store?: Pick<EventStore, 'sql'>;
+  /** Documents per page read from the store (default 10,000). */
+  pageSize?: number;
+  /** Awaited between pages of documents (the query server's deadline and backpressure). */
+  pace?: () => Promise<void>;
 }
 
 export interface QuerySink {
   emit(result: unknown): void;
   /** A warning line, already formatted (`<query>:1:5: warning: …`). */
   warn(line: string): void;
+  /** A note about how the query runs (`querying through the agent …`), once. */
+  note?(line: string): void;
+  /** A result line already serialised (the agent's answer), printed as is. */
+  emitLine?(line: string): void;
 }
 
 /** Opens an existing store (never creates one: a mistyped --store is an error, not an empty store). */
@@ -122,8 +137,38 @@ async function* readEvents(path: string, from?: number, to?: number): AsyncGener
 
 /** Runs a query; returns how the store answered an ES|QL query (for --explain style output). */
 export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<StoreRunInfo | null> {
-  const name = req.queryName ?? '<query>';
   const c = compile(req);
+  if (req.events !== undefined || req.store !== undefined) return runCompiled(req, c, sink);
+  const dir = req.storeDir ?? DEFAULT_STORE_DIR;
+  let store: EventStore;
+  try {
+    store = await openStore(dir);
+  } catch (e) {
+    // DuckDB allows one process per database file: while an agent holds the store, the agent
+    // runs the query for us on its query socket.
+    if (!(e instanceof D4cError) || e.code !== 'D4C-STORE-001') throw e;
+    const sock = querySocketPath(dir);
+    if (!existsSync(sock))
+      throw new D4cError(
+        'D4C-QUERY-005',
+        `the event store in ${dir} is in use by another process and no agent serves queries on ${sock} (${e.message})`,
+      );
+    sink.note?.(`d4c query: the store is held by a running agent; querying through it (${sock})`);
+    return queryThroughAgent(sock, req, sink);
+  }
+  try {
+    return await runCompiled({ ...req, store }, c, sink);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runCompiled(
+  req: QueryRequest,
+  c: ReturnType<typeof compile>,
+  sink: QuerySink,
+): Promise<StoreRunInfo | null> {
+  const name = req.queryName ?? '<query>';
   const limit = req.limit ?? DEFAULT_QUERY_LIMIT;
   const from = boundMs(req.from, 'from');
   const to = boundMs(req.to, 'to');
@@ -139,14 +184,10 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
         for await (const d of readEvents(req.events, from, to)) docs.push(d);
         res = runPipeline(c.p, docs, opts);
       } else {
-        const store = await openStore(req.storeDir ?? DEFAULT_STORE_DIR);
-        try {
-          const r = await runOnStore(store, c.p, { ...opts, ...range });
-          info = r.info;
-          res = r;
-        } finally {
-          await store.close();
-        }
+        await req.pace?.();
+        const r = await runOnStore(req.store as Pick<EventStore, 'sql'>, c.p, { ...opts, ...range });
+        info = r.info;
+        res = r;
       }
     } catch (e) {
       throw toD4c(e, name, req.text);
@@ -167,11 +208,9 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
     emitted++;
     return emitted < limit;
   };
-  let store: EventStore | null = null;
   let source: AsyncIterable<unknown>;
   if (req.events !== undefined) source = readEvents(req.events, from, to);
   else {
-    store = await openStore(req.storeDir ?? DEFAULT_STORE_DIR);
     let categories: string[] | undefined;
     // Candidates by event category (EQL): the store's list test, exact like EQL's category match.
     if (c.lang === 'eql') {
@@ -184,13 +223,14 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
             );
       if (!cats.includes(null)) categories = [...new Set(cats as string[])];
     }
-    source = scanStore(store, { ...range, ...(categories ? { categories } : {}) });
+    source = scanStore(req.store as Pick<EventStore, 'sql'>, {
+      ...range,
+      ...(categories ? { categories } : {}),
+      ...(req.pageSize ? { pageSize: req.pageSize } : {}),
+      ...(req.pace ? { onPage: req.pace } : {}),
+    });
   }
-  try {
-    await matchDocs(c, source, out);
-  } finally {
-    await store?.close();
-  }
+  await matchDocs(c, source, out);
   return null;
 }
 

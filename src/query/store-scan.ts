@@ -11,9 +11,14 @@ export interface ScanOptions {
   /** Only documents whose `event.category` holds one of these (EQL's category test). */
   categories?: readonly string[];
   pageSize?: number;
+  /** Awaited before each page (the agent's query server: deadline, yield, backpressure). */
+  onPage?: () => Promise<void>;
 }
 
-export async function* scanStore(store: EventStore, o: ScanOptions = {}): AsyncGenerator<unknown> {
+export async function* scanStore(
+  store: Pick<EventStore, 'sql'>,
+  o: ScanOptions = {},
+): AsyncGenerator<unknown> {
   const params: (string | number | bigint)[] = [];
   const p = (v: string | number | bigint): string => {
     params.push(v);
@@ -33,6 +38,7 @@ export async function* scanStore(store: EventStore, o: ScanOptions = {}): AsyncG
   const base = params.length;
   let after: { ts: bigint; seq: bigint } | null = null;
   for (;;) {
+    await o.onPage?.();
     params.length = base;
     const where = [...conds];
     if (after) {

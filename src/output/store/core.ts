@@ -6,6 +6,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIGINT,
+  type DuckDBAppender,
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBType,
@@ -16,6 +17,15 @@ import {
 } from '@duckdb/node-api';
 import { D4cError } from '../../util/diagnostics.js';
 import type { EcsDoc, Output } from '../index.js';
+import {
+  appendBuilt,
+  type BuiltChunk,
+  buildChunk,
+  CHUNK_ROWS,
+  type ColumnSource,
+  columnSources,
+  tableTypes,
+} from './chunk.js';
 import { toJs } from './convert.js';
 import {
   type AggregateRow,
@@ -27,7 +37,14 @@ import {
   type StoreStats,
   type StoreUsage,
 } from './options.js';
-import { appendRows, type PrepareLimits, prepare, type Queued, type Row } from './prepare.js';
+import {
+  appendRows,
+  type PrepareLimits,
+  type PrepareResult,
+  prepare,
+  type Queued,
+  type Row,
+} from './prepare.js';
 import { type AggregateOptions, compileAggregate, compileQuery, type QueryOptions } from './query.js';
 import { retain, usage } from './retention.js';
 import { columnDdl, createTableSql, PROMOTED, TABLE } from './schema.js';
@@ -38,6 +55,16 @@ interface Raw {
   sql: string;
   params: DuckDBValue[];
   types?: DuckDBType[];
+}
+
+/** A batch ready to commit: data chunks (default) or rows (the reference path). */
+interface Prepared {
+  chunks?: BuiltChunk[];
+  rows?: Row[];
+  /** Rows in it (documents not dropped while preparing). */
+  count: number;
+  /** Ingest time used for documents without a timestamp. */
+  now: bigint;
 }
 
 /** Catalog name of the attached store file. */
@@ -81,6 +108,8 @@ export class StoreCore implements Output {
     private readonly opts: Required<Omit<StoreOptions, 'maxAgeMs' | 'maxBytes' | 'duckdb' | 'worker'>> &
       Pick<StoreOptions, 'maxAgeMs' | 'maxBytes'>,
     lastSeq: bigint,
+    private readonly cols: readonly ColumnSource[],
+    private readonly types: readonly DuckDBType[],
   ) {
     this.nextSeq = lastSeq + 1n;
     this.limits = { maxDocChars: opts.maxDocChars, maxStringChars: opts.maxStringChars };
@@ -107,7 +136,10 @@ export class StoreCore implements Output {
       maxStringChars: positive(o.maxStringChars, 64 << 10, 'maxStringChars'),
       maxAgeMs: o.maxAgeMs === undefined ? undefined : positive(o.maxAgeMs, 0, 'maxAgeMs'),
       maxBytes: o.maxBytes === undefined ? undefined : positive(o.maxBytes, 0, 'maxBytes'),
+      append: o.append ?? 'chunks',
     };
+    if (opts.append !== 'chunks' && opts.append !== 'rows')
+      throw new D4cError('D4C-STORE-003', `invalid store option append: ${JSON.stringify(o.append)}`);
     const path = join(o.dir, 'events.duckdb');
     const rowGroupSize = positive(o.rowGroupSize, 32_768, 'rowGroupSize');
     if (rowGroupSize % 2048 !== 0)
@@ -130,21 +162,25 @@ export class StoreCore implements Output {
     }
     await writer.run(createTableSql());
     // Columns promoted by a newer version are added to an older store; old rows read NULL there.
-    const have = new Set(
+    const columns = async () =>
       (
         await writer.runAndReadAll(
-          `SELECT column_name FROM information_schema.columns WHERE table_name = '${TABLE}'`,
+          `SELECT column_name FROM information_schema.columns WHERE table_catalog = '${DB}' AND table_name = '${TABLE}' ORDER BY ordinal_position`,
         )
       )
         .getRows()
-        .map((r) => String(r[0])),
-    );
+        .map((r) => String(r[0]));
+    const have = new Set(await columns());
     for (const f of PROMOTED)
       if (!have.has(f.name)) await writer.run(`ALTER TABLE ${TABLE} ADD COLUMN ${columnDdl(f)}`);
+    const cols = columnSources(await columns());
+    const probe = await writer.createAppender(TABLE, 'main', DB);
+    const types = tableTypes(probe);
+    probe.closeSync();
     const last = (
       await writer.runAndReadAll(`SELECT coalesce(max(_seq), 0) FROM ${TABLE}`)
     ).getRows()[0]?.[0];
-    return new StoreCore(path, instance, writer, opts, typeof last === 'bigint' ? last : 0n);
+    return new StoreCore(path, instance, writer, opts, typeof last === 'bigint' ? last : 0n, cols, types);
   }
 
   // ---- ingest -------------------------------------------------------------------------------
@@ -255,21 +291,45 @@ export class StoreCore implements Output {
     while (this.queue.length > 0) {
       const t0 = performance.now();
       const batch = this.take();
-      let prep: ReturnType<typeof prepare>;
+      let prep: Prepared;
       try {
-        prep = prepare(batch, BigInt(Date.now()) * 1000n, this.limits);
+        prep = this.prepareBatch(batch);
       } catch {
         // prepare() guards each document; this is a bug, and it must not wedge flush().
         this.drop('internal_error', batch.length);
         this.processed += batch.length;
         continue;
       }
-      for (const r of prep.dropped) this.drop(r);
-      for (const f of prep.fixed) this.s.docsFixed[f] = (this.s.docsFixed[f] ?? 0) + 1;
       await pending;
-      pending = this.serial(() => this.commit(prep.rows, batch.length, t0));
+      pending = this.serial(() => this.commit(prep, batch, t0));
     }
     await pending;
+  }
+
+  /**
+   * Rows (the reference path) or data chunks, built a slice at a time so that each slice's
+   * strings are garbage before the next is made. Drops and repairs are counted here, once.
+   */
+  private prepareBatch(batch: readonly Queued[]): Prepared {
+    const now = BigInt(Date.now()) * 1000n;
+    const count = (p: PrepareResult) => {
+      for (const r of p.dropped) this.drop(r);
+      for (const f of p.fixed) this.s.docsFixed[f] = (this.s.docsFixed[f] ?? 0) + 1;
+    };
+    if (this.opts.append === 'rows') {
+      const p = prepare(batch, now, this.limits);
+      count(p);
+      return { rows: p.rows, count: p.rows.length, now };
+    }
+    const chunks: BuiltChunk[] = [];
+    let n = 0;
+    for (let i = 0; i < batch.length; i += CHUNK_ROWS) {
+      const p = prepare(batch.slice(i, i + CHUNK_ROWS), now, this.limits);
+      count(p);
+      if (p.rows.length > 0) chunks.push(buildChunk(this.types, this.cols, p.rows));
+      n += p.rows.length;
+    }
+    return { chunks, count: n, now };
   }
 
   private take(): Queued[] {
@@ -288,11 +348,26 @@ export class StoreCore implements Output {
     return p;
   }
 
-  private async commit(rows: Row[], n: number, t0: number): Promise<void> {
+  private async commit(prep: Prepared, batch: readonly Queued[], t0: number): Promise<void> {
     try {
-      if (rows.length > 0) await this.appendBisect(rows, 0);
+      if (prep.count === 0) return;
+      if (prep.chunks) {
+        const chunks = prep.chunks;
+        try {
+          await this.appendTx(prep.count, (ap) => appendBuilt(ap, this.cols, chunks, this.nextSeq));
+          this.s.batches++;
+          this.s.docsWritten += prep.count;
+          return;
+        } catch {
+          this.s.batchesFailed++;
+        }
+        // Find the refused rows the row-wise way (rare): the same documents, prepared again as
+        // rows with the same ingest time (drops and repairs were counted already).
+        const rows = prepare(batch, prep.now, this.limits).rows;
+        await this.appendBisect(rows, 0, true);
+      } else await this.appendBisect(prep.rows ?? [], 0);
     } finally {
-      this.processed += n;
+      this.processed += batch.length;
       const ms = performance.now() - t0;
       const f = this.s.flushMs;
       f.last = ms;
@@ -306,16 +381,19 @@ export class StoreCore implements Output {
   /**
    * Appends rows in one transaction. If the transaction fails, the halves are tried apart so a
    * single row DuckDB refuses costs only that row (`rejected`); when both halves fail too the
-   * cause is the database, not the data, and the batch is dropped as `db_error`.
+   * cause is the database, not the data, and the batch is dropped as `db_error`. `failedOnce`:
+   * the whole batch already failed (as chunks), so go straight to the halves.
    */
-  private async appendBisect(rows: Row[], depth: number): Promise<void> {
-    try {
-      await this.appendTx(rows);
-      this.s.batches++;
-      this.s.docsWritten += rows.length;
-      return;
-    } catch {
-      this.s.batchesFailed++;
+  private async appendBisect(rows: Row[], depth: number, failedOnce = false): Promise<void> {
+    if (!failedOnce) {
+      try {
+        await this.appendTx(rows.length, (ap) => appendRows(ap, this.cols, rows, this.nextSeq));
+        this.s.batches++;
+        this.s.docsWritten += rows.length;
+        return;
+      } catch {
+        this.s.batchesFailed++;
+      }
     }
     if (rows.length === 1) return this.drop('rejected');
     const mid = rows.length >> 1;
@@ -327,13 +405,14 @@ export class StoreCore implements Output {
     }
   }
 
-  private async appendTx(rows: Row[]): Promise<void> {
+  /** One transaction: `fill` appends `n` rows numbered from `nextSeq`, then COMMIT. */
+  private async appendTx(n: number, fill: (ap: DuckDBAppender) => void): Promise<void> {
     const w = this.writer;
     await w.run('BEGIN TRANSACTION');
     try {
       const ap = await w.createAppender(TABLE, 'main', DB);
       try {
-        appendRows(ap, rows, this.nextSeq);
+        fill(ap);
         ap.flushSync();
       } finally {
         try {
@@ -341,7 +420,7 @@ export class StoreCore implements Output {
         } catch {}
       }
       await w.run('COMMIT');
-      this.nextSeq += BigInt(rows.length);
+      this.nextSeq += BigInt(n);
     } catch (e) {
       await w.run('ROLLBACK').catch(() => {});
       throw e;

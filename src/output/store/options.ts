@@ -38,6 +38,11 @@ export interface StoreOptions {
    * store ingested as much or more per second end to end (docs/store.md).
    */
   worker?: boolean;
+  /**
+   * How rows reach DuckDB: `chunks` (default) fills data chunks column by column (chunk.ts);
+   * `rows` is the row-wise Appender path, kept as the reference (tests, benchmark).
+   */
+  append?: 'chunks' | 'rows';
   /** DuckDB settings, e.g. `{ memory_limit: '1GB', threads: '2' }`; merged over our defaults. */
   duckdb?: Record<string, string>;
 }

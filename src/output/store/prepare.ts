@@ -2,6 +2,7 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { EcsDoc } from '../index.js';
+import type { ColumnSource } from './chunk.js';
 import {
   type ColumnKind,
   compileGetter,
@@ -154,21 +155,34 @@ export function listLiteral(xs: readonly string[]): string {
   return `${out}]`;
 }
 
-/** Appends prepared rows; `seq0` is the `_seq` of the first row. */
-export function appendRows(ap: DuckDBAppender, rows: readonly Row[], seq0: bigint): void {
+/**
+ * Appends prepared rows one value at a time (the reference for the data chunks of chunk.ts, which
+ * is the default); `seq0` is the `_seq` of the first row.
+ */
+export function appendRows(
+  ap: DuckDBAppender,
+  cols: readonly ColumnSource[],
+  rows: readonly Row[],
+  seq0: bigint,
+): void {
   let seq = seq0;
   for (const row of rows) {
-    ap.appendBigInt(seq++);
-    ap.appendVarchar(row[0] as string);
-    ap.appendTimestamp(new DuckDBTimestampValue(row[1] as bigint));
-    for (let i = 0; i < getters.length; i++) {
-      const v = row[i + 2];
+    for (const { kind, src } of cols) {
+      if (kind === 'seq') {
+        ap.appendBigInt(seq++);
+        continue;
+      }
+      const v = row[src];
       if (v === null || v === undefined) {
         ap.appendNull();
         continue;
       }
-      switch ((getters[i] as (typeof getters)[number]).kind) {
+      switch (kind) {
+        case 'ts':
+          ap.appendTimestamp(new DuckDBTimestampValue(v as bigint));
+          break;
         case 'str':
+        case 'json':
           ap.appendVarchar(v as string);
           break;
         case 'int':
@@ -184,7 +198,6 @@ export function appendRows(ap: DuckDBAppender, rows: readonly Row[], seq0: bigin
           break;
       }
     }
-    ap.appendVarchar(row[row.length - 1] as string);
     ap.endRow();
   }
 }

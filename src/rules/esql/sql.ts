@@ -550,7 +550,7 @@ const normOut = (v: unknown): unknown =>
   Array.isArray(v) ? (v.length === 0 ? null : v.length === 1 ? v[0] : v) : v;
 
 export async function runOnStore(
-  store: EventStore,
+  store: Pick<EventStore, 'sql'>,
   p: Pipeline,
   opts: EsqlOptions & Range & { forceMemory?: boolean } = {},
 ): Promise<EsqlResult & { info: StoreRunInfo }> {

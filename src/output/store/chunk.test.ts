@@ -1,0 +1,187 @@
+// The column-wise path (data chunks, the default) against the row-wise Appender path (the
+// reference): the same input stores the same rows, with the same counters.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EcsDoc } from '../index.js';
+import { EventStore } from './index.js';
+import { sampleDocs } from './sample-docs.js';
+import { columnDdl, PROMOTED, TABLE } from './schema.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'd4c-chunk-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const PROC = 'logs-cloud_defend.process-default';
+
+/** Strings around the 12-byte inline limit, non-ASCII, NUL, lone surrogates, empty. */
+const STRINGS = [
+  '',
+  'a',
+  'exactly12chr',
+  'thirteen-char',
+  'é',
+  'ééééééé',
+  '日本語',
+  'a\u0000b',
+  '\u0000',
+  'x\ud800',
+  '🙂🙂🙂',
+  'x'.repeat(200),
+  "quo'te\\",
+];
+
+function input(): { doc: unknown; stream: string }[] {
+  const odd: unknown[] = [
+    { event: { id: 'no-ts' } },
+    { '@timestamp': 'not a date', event: { id: 'bad-ts' } },
+    { '@timestamp': 1767225600000, event: { id: 'epoch' }, process: { pid: '42', interactive: 'true' } },
+    { '@timestamp': '2026-01-01T00:00:00.123456789Z', event: { id: 'nanos', category: 'process' } },
+    { event: { id: 'types', action: { x: 1 }, category: [1, null, 'x'] }, process: { pid: 1e300 } },
+    { event: { id: 'many-args' }, process: { args: Array.from({ length: 3000 }, (_, i) => `a${i}`) } },
+    { event: { id: 'empty-list', type: [] }, process: { args: [], interactive: false } },
+    { 'event.id': 'flat', 'process.name': 'flatname', 'process.pid': 9 },
+    { event: { id: 'huge' }, process: { args: ['x'.repeat(300_000)] } },
+    { event: { id: 'bigint' }, n: 1n },
+    null,
+    ...STRINGS.map((s, i) => ({
+      event: { id: `s${i}`, category: [s, s], action: s },
+      process: { name: s, args: [s, 'b', s], user: { id: s }, pid: i - 5, interactive: i % 2 === 0 },
+      destination: { ip: s, port: i },
+    })),
+  ];
+  return [
+    ...sampleDocs(5000, { seed: 3, containers: 7 }),
+    ...odd.map((doc) => ({ doc, stream: PROC })),
+    { doc: { event: { id: 'net' } }, stream: 'logs-cloud_defend.network-default' },
+  ];
+}
+
+/** Every stored column as text, in ingest order (`doc` as stored). */
+async function dump(store: EventStore): Promise<unknown[]> {
+  return store.sql(`SELECT * REPLACE (doc::VARCHAR AS doc) FROM ${TABLE} ORDER BY _seq`);
+}
+
+async function storeWith(append: 'rows' | 'chunks', docs: { doc: unknown; stream: string }[]) {
+  // Batches of 4500: more than two chunks each, and a partial last chunk.
+  const store = await EventStore.open({
+    dir: tmp(),
+    append,
+    batchSize: 4500,
+    maxDocChars: 200_000,
+    maxStringChars: 1000,
+  });
+  for (const { doc, stream } of docs) store.write(doc as EcsDoc, stream);
+  await store.flush();
+  return store;
+}
+
+describe('event store: data chunks against the row-wise Appender', () => {
+  it('store identical rows and counters for the same input', async () => {
+    const docs = input();
+    const rows = await storeWith('rows', docs);
+    const chunks = await storeWith('chunks', docs);
+    const a = await dump(rows);
+    const b = await dump(chunks);
+    expect(a.length).toBe(docs.length - 2); // the BigInt and the null are dropped
+    // Timestamps of documents without one are the ingest time: compare them apart.
+    const noTs = (r: unknown) => {
+      const { '@timestamp': _, ...rest } = r as Record<string, unknown>;
+      return rest;
+    };
+    expect(b.map(noTs)).toEqual(a.map(noTs));
+    const ts = (r: unknown[]) => r.map((x) => (x as Record<string, unknown>)['@timestamp']);
+    expect(ts(b).slice(0, 5000)).toEqual(ts(a).slice(0, 5000));
+    const sa = rows.stats();
+    const sb = chunks.stats();
+    expect(sb.docsDropped).toEqual(sa.docsDropped);
+    expect(sb.docsFixed).toEqual(sa.docsFixed);
+    expect(sb.docsWritten).toBe(sa.docsWritten);
+    expect(sb.batches).toBe(sa.batches);
+    // Spot checks that the comparison is not vacuous.
+    const byId = new Map(
+      b.map((r) => [(r as Record<string, unknown>)['event.id'], r as Record<string, unknown>]),
+    );
+    expect(byId.get('s7')?.['process.name']).toBe('a\u0000b');
+    expect(byId.get('s5')?.['process.args']).toEqual(['ééééééé', 'b', 'ééééééé']);
+    expect(byId.get('s9')?.['process.name']).toBe('x\ufffd');
+    expect((byId.get('many-args')?.['process.args'] as string[] | undefined)?.length).toBe(3000);
+    expect(byId.get('empty-list')?.['process.args']).toEqual([]);
+    expect(byId.get('epoch')?.['process.pid']).toBe(42);
+    await rows.close();
+    await chunks.close();
+  });
+
+  it('agree on random string, number and boolean values', async () => {
+    const rows = await EventStore.open({ dir: tmp(), append: 'rows', flushIntervalMs: 60_000 });
+    const chunks = await EventStore.open({ dir: tmp(), append: 'chunks', flushIntervalMs: 60_000 });
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 16 }),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 13 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const doc = fc.record({
+      process: fc.record({
+        name: value,
+        pid: value,
+        interactive: value,
+        args: fc.array(value, { maxLength: 3 }),
+      }),
+      file: fc.record({ path: value, extension: value }),
+      event: fc.record({ category: fc.oneof(value, fc.array(value, { maxLength: 3 })) }),
+    });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(doc, { minLength: 1, maxLength: 40 }), async (ds) => {
+        for (const d of ds) {
+          const full = { '@timestamp': 1767225600000 + n++, ...d };
+          rows.write(full, PROC);
+          chunks.write(full, PROC);
+        }
+        await rows.flush();
+        await chunks.flush();
+      }),
+      { numRuns: 40 },
+    );
+    expect(await dump(chunks)).toEqual(await dump(rows));
+    expect(chunks.stats().docsWritten).toBe(n);
+    await rows.close();
+    await chunks.close();
+  });
+
+  it('writes each value to its column when the table order differs (a column added later)', async () => {
+    // An older store: no "process.pid" yet; open() adds it at the end, after `doc`.
+    const dir = tmp();
+    const inst = await DuckDBInstance.create(join(dir, 'events.duckdb'));
+    const c = await inst.connect();
+    const cols = PROMOTED.filter((f) => f.name !== 'process.pid').map(columnDdl);
+    await c.run(
+      `CREATE TABLE ${TABLE} (_seq BIGINT NOT NULL, _stream VARCHAR NOT NULL, "@timestamp" TIMESTAMP NOT NULL, ${cols.join(', ')}, doc JSON NOT NULL)`,
+    );
+    c.closeSync();
+    inst.closeSync();
+    for (const append of ['rows', 'chunks'] as const) {
+      const store = await EventStore.open({ dir, append });
+      store.write({ '@timestamp': 1, event: { id: append }, process: { pid: 7, name: 'n' } }, PROC);
+      await store.flush();
+      expect(
+        await store.sql(
+          `SELECT "process.pid" AS pid, "process.name" AS name, doc->>'$.event.id' AS id FROM ${TABLE} WHERE "event.id" = $1`,
+          [append],
+        ),
+      ).toEqual([{ pid: 7, name: 'n', id: append }]);
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,220 @@
+// Column-wise append: prepared rows go into DuckDB data chunks (2048 rows each) one column at a
+// time, and each chunk is appended with one native call. Numbers, timestamps, booleans, NULLs
+// and short ASCII strings are written into JS typed arrays and copied into the chunk's vectors
+// in one call per column; only strings that do not fit inline (over 12 bytes, or non-ASCII) cost
+// a native call each. The row-wise Appender path (prepare.ts `appendRows`) is the reference:
+// chunk.test.ts checks both store identical rows.
+
+import { type DuckDBAppender, DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import type { Row } from './prepare.js';
+import { type ColumnKind, PROMOTED } from './schema.js';
+
+/** What a table column holds, and where its value is in a prepared row (`-1`: `_seq`). */
+export interface ColumnSource {
+  /** `none`: a column this version does not know (a newer version added it): NULL. */
+  kind: ColumnKind | 'seq' | 'ts' | 'json' | 'none';
+  /** Index in the prepared row (`_stream` 0, `@timestamp` 1, promoted fields, `doc` last); -1 for `_seq` and unknown columns. */
+  src: number;
+}
+
+/**
+ * Where each table column (names in table order) comes from. Table order is not always the
+ * prepared row's: columns promoted by a later version are added at the end, after `doc`.
+ */
+export function columnSources(names: readonly string[]): ColumnSource[] {
+  const promoted = new Map(PROMOTED.map((f, k) => [f.name, { kind: f.kind, src: 2 + k }]));
+  return names.map((name): ColumnSource => {
+    if (name === '_seq') return { kind: 'seq', src: -1 };
+    if (name === '_stream') return { kind: 'str', src: 0 };
+    if (name === '@timestamp') return { kind: 'ts', src: 1 };
+    if (name === 'doc') return { kind: 'json', src: 2 + PROMOTED.length };
+    return promoted.get(name) ?? { kind: 'none', src: -1 };
+  });
+}
+
+const VECTOR_SIZE = duckdb.vector_size();
+
+// Scratch buffers, reused chunk after chunk (every write to DuckDB copies out of them).
+const strBuf = new Uint8Array(VECTOR_SIZE * 16);
+const strView = new DataView(strBuf.buffer);
+const i64 = new BigInt64Array(VECTOR_SIZE);
+const u8 = new Uint8Array(VECTOR_SIZE);
+const validity = new BigUint64Array(Math.ceil(VECTOR_SIZE / 64));
+const validityBytes = new Uint8Array(validity.buffer);
+const ALL = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * Writes `strings[i]` (string or null) into a VARCHAR/JSON vector of `n` rows (child vectors of
+ * lists: any length, in pieces of VECTOR_SIZE). Short ASCII strings are DuckDB `string_t`
+ * inlined values (length, then up to 12 bytes, zero padded: DuckDB compares the padding), the
+ * layout of `duckdb_string_t` in DuckDB's C API. NUL characters go through the native call, so
+ * both paths treat them alike.
+ */
+function writeStrings(vector: duckdb.Vector, strings: readonly unknown[], n: number): void {
+  const longs: number[] = [];
+  for (let off = 0; off < n; off += VECTOR_SIZE) {
+    const m = Math.min(VECTOR_SIZE, n - off);
+    strBuf.fill(0, 0, m * 16);
+    for (let i = 0; i < m; i++) {
+      const s = strings[off + i];
+      if (typeof s !== 'string') continue; // NULL: the validity mask says so
+      const len = s.length;
+      let inline = len <= 12;
+      if (inline) {
+        const p = i * 16;
+        for (let k = 0; k < len; k++) {
+          const c = s.charCodeAt(k);
+          if (c === 0 || c > 0x7f) {
+            inline = false;
+            break;
+          }
+          strBuf[p + 4 + k] = c;
+        }
+        if (inline) strView.setUint32(p, len, true);
+        else strBuf.fill(0, p, p + 16);
+      }
+      if (!inline) longs.push(off + i);
+    }
+    duckdb.copy_data_to_vector(vector, off * 16, strBuf.buffer, 0, m * 16);
+  }
+  for (const i of longs) duckdb.vector_assign_string_element(vector, i, strings[i] as string);
+}
+
+/** Sets the validity of `n` rows from `isNull`; nothing to do when every row is valid. */
+function writeValidity(vector: duckdb.Vector, n: number, isNull: (i: number) => boolean): void {
+  const words = Math.ceil(n / 64);
+  validity.fill(ALL, 0, words);
+  for (let i = 0; i < n; i++)
+    if (isNull(i)) validity[i >> 6] = (validity[i >> 6] as bigint) & ~(1n << BigInt(i & 63));
+  duckdb.vector_ensure_validity_writable(vector);
+  duckdb.copy_data_to_vector_validity(vector, 0, validityBytes.buffer, 0, words * 8);
+}
+
+/** A filled data chunk waiting to be appended; its `_seq` column is written at append time. */
+export interface BuiltChunk {
+  chunk: DuckDBDataChunk;
+  rows: number;
+}
+
+/**
+ * Rows (at most 2048) into a new data chunk of the table's `types`, every column but `_seq`.
+ * Called as soon as a slice of the batch is prepared, so the slice's JS strings (the documents'
+ * JSON above all) die young instead of living until the batch commits.
+ */
+export function buildChunk(
+  types: readonly DuckDBType[],
+  cols: readonly ColumnSource[],
+  rows: readonly Row[],
+): BuiltChunk {
+  const n = rows.length;
+  if (n > VECTOR_SIZE) throw new Error(`a data chunk holds at most ${VECTOR_SIZE} rows`);
+  const dc = DuckDBDataChunk.create(types);
+  const chunk = dc.chunk;
+  duckdb.data_chunk_set_size(chunk, n);
+  column.length = n;
+  for (let j = 0; j < cols.length; j++) {
+    const { kind, src } = cols[j] as ColumnSource;
+    if (kind === 'seq') continue;
+    const vector = duckdb.data_chunk_get_vector(chunk, j);
+    if (kind === 'none') {
+      writeValidity(vector, n, () => true);
+      continue;
+    }
+    let anyNull = false;
+    for (let i = 0; i < n; i++) {
+      const v = (rows[i] as Row)[src];
+      column[i] = v;
+      if (v === null || v === undefined) anyNull = true;
+    }
+    switch (kind) {
+      case 'ts':
+      case 'int':
+        for (let i = 0; i < n; i++) {
+          const v = column[i];
+          i64[i] = typeof v === 'bigint' ? v : 0n;
+        }
+        duckdb.copy_data_to_vector(vector, 0, i64.buffer, 0, n * 8);
+        break;
+      case 'bool':
+        for (let i = 0; i < n; i++) u8[i] = column[i] === true ? 1 : 0;
+        duckdb.copy_data_to_vector(vector, 0, u8.buffer, 0, n);
+        break;
+      case 'str':
+      case 'json':
+        writeStrings(vector, column, n);
+        break;
+      case 'strlist':
+        writeLists(vector, column, n);
+        break;
+    }
+    if (anyNull) writeValidity(vector, n, (i) => column[i] === null || column[i] === undefined);
+  }
+  column.length = 0;
+  return { chunk: dc, rows: n };
+}
+
+const column: unknown[] = [];
+
+/** Appends built chunks in order, numbering their rows from `seq0`. */
+export function appendBuilt(
+  ap: DuckDBAppender,
+  cols: readonly ColumnSource[],
+  chunks: readonly BuiltChunk[],
+  seq0: bigint,
+): void {
+  const seqCol = cols.findIndex((c) => c.kind === 'seq');
+  let seq = seq0;
+  for (const { chunk, rows } of chunks) {
+    if (seqCol >= 0) {
+      for (let i = 0; i < rows; i++) i64[i] = seq + BigInt(i);
+      duckdb.copy_data_to_vector(
+        duckdb.data_chunk_get_vector(chunk.chunk, seqCol),
+        0,
+        i64.buffer,
+        0,
+        rows * 8,
+      );
+    }
+    ap.appendDataChunk(chunk);
+    seq += BigInt(rows);
+  }
+}
+
+/** The table's column types as the appender sees them (JSON included: no cast on append). */
+export function tableTypes(ap: DuckDBAppender): DuckDBType[] {
+  return Array.from({ length: ap.columnCount }, (_, j) => ap.columnType(j));
+}
+
+/** Prepared rows into chunks of VECTOR_SIZE. */
+export function buildChunks(
+  types: readonly DuckDBType[],
+  cols: readonly ColumnSource[],
+  rows: readonly Row[],
+): BuiltChunk[] {
+  const out: BuiltChunk[] = [];
+  for (let i = 0; i < rows.length; i += VECTOR_SIZE)
+    out.push(buildChunk(types, cols, rows.slice(i, i + VECTOR_SIZE)));
+  return out;
+}
+
+export const CHUNK_ROWS = VECTOR_SIZE;
+
+const entries = new BigUint64Array(VECTOR_SIZE * 2);
+
+/** A VARCHAR[] vector: (offset, length) entries, then every element into the child vector. */
+function writeLists(vector: duckdb.Vector, lists: readonly unknown[], n: number): void {
+  const items: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const l = lists[i];
+    entries[2 * i] = BigInt(items.length);
+    if (Array.isArray(l)) {
+      for (const x of l) items.push(x as string);
+      entries[2 * i + 1] = BigInt(l.length);
+    } else entries[2 * i + 1] = 0n;
+  }
+  duckdb.list_vector_reserve(vector, items.length);
+  duckdb.list_vector_set_size(vector, items.length);
+  if (items.length > 0) writeStrings(duckdb.list_vector_get_child(vector), items, items.length);
+  duckdb.copy_data_to_vector(vector, 0, entries.buffer, 0, n * 16);
+}

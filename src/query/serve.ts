@@ -1,0 +1,243 @@
+// The agent's query socket: DuckDB lets one process open a database file, so while the agent
+// holds the store, `d4c query` asks the agent to run the query on its open store. A unix socket
+// inside the store directory (no port to know; mode 0600: only root, who runs the agent, can
+// connect). One request per connection: a JSON line naming the language and the query text, never
+// SQL; the answer is the command's own output lines (results verbatim; `!`-prefixed control lines
+// for warnings, the end and errors), so both paths print the same bytes.
+// Bounded: queries run one at a time (a few wait, more are refused), the result limit is the
+// command's (at most 1,000,000), each query has a deadline, documents are read in small pages
+// with a yield to the event loop between pages (ingest runs in between), and output waits
+// for the client to read (a slow reader pauses its query, not the agent's memory).
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { EventStore } from '../output/store/index.js';
+import { D4cError } from '../util/diagnostics.js';
+import { type QueryRequest, runQuery } from './run.js';
+import { querySocketPath, type WireControl, type WireRequest } from './socket.js';
+
+export interface QueryServerOptions {
+  /** Longest a query may run (default 60 s); a request may ask for less. */
+  timeoutMs?: number;
+  /** Queries waiting for the one running; beyond, refused (default 4). */
+  maxWaiting?: number;
+  /** Documents per page read from the store (default 1000: a page is a few ms of matching). */
+  pageSize?: number;
+}
+
+export interface QueryServerStats {
+  served: number;
+  failed: number;
+  refused: number;
+  timedOut: number;
+}
+
+export interface QueryServer {
+  readonly path: string;
+  stats(): QueryServerStats;
+  close(): Promise<void>;
+}
+
+const MAX_REQUEST = 256 << 10;
+const HIGH_WATER = 1 << 20;
+const LANGS: ReadonlySet<string> = new Set(['kql', 'eql', 'esql']);
+// Only statements that read. The SQL comes from d4c's own translators (values bound as
+// parameters), never from the client; this is a second line of defence.
+const READ_ONLY = /^\s*(SELECT|WITH)\b[^;]*$/is;
+
+/** The store as the served queries see it: `sql()` only, reads only. */
+export function readOnly(store: Pick<EventStore, 'sql'>): Pick<EventStore, 'sql'> {
+  return {
+    sql(text, params) {
+      if (typeof text !== 'string' || !READ_ONLY.test(text))
+        return Promise.reject(new D4cError('D4C-QUERY-009', 'only read queries are served'));
+      return store.sql(text, params);
+    },
+  };
+}
+
+function checkRequest(x: unknown): WireRequest {
+  const bad = (m: string) => new D4cError('D4C-QUERY-007', `bad query request: ${m}`);
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) throw bad('not an object');
+  const r = x as Record<string, unknown>;
+  if (r.v !== 1) throw bad(`unsupported version ${JSON.stringify(r.v)}`);
+  if (typeof r.lang !== 'string' || !LANGS.has(r.lang)) throw bad('lang must be kql, eql or esql');
+  if (typeof r.text !== 'string' || r.text.length > 128 << 10) throw bad('text must be a string');
+  for (const k of ['from', 'to'] as const)
+    if (r[k] !== undefined && typeof r[k] !== 'string' && typeof r[k] !== 'number')
+      throw bad(`${k} must be a string or a number`);
+  if (
+    r.limit !== undefined &&
+    (!Number.isInteger(r.limit) || (r.limit as number) < 1 || (r.limit as number) > 1e6)
+  )
+    throw bad('limit must be an integer from 1 to 1000000');
+  if (r.now !== undefined && (typeof r.now !== 'string' || !Number.isFinite(Date.parse(r.now))))
+    throw bad('now must be an ISO-8601 time');
+  if (r.timeoutMs !== undefined && (typeof r.timeoutMs !== 'number' || !(r.timeoutMs > 0)))
+    throw bad('timeoutMs must be a positive number');
+  return r as unknown as WireRequest;
+}
+
+/** Serves queries over `store` on `DIR/query.sock`. The caller holds the store open. */
+export async function serveQueries(
+  store: Pick<EventStore, 'sql'>,
+  storeDir: string,
+  o: QueryServerOptions = {},
+): Promise<QueryServer> {
+  const path = querySocketPath(storeDir);
+  // sun_path is 108 bytes on Linux.
+  if (Buffer.byteLength(path) > 107)
+    throw new D4cError(
+      'D4C-QUERY-008',
+      `query socket path too long (${Buffer.byteLength(path)} bytes)`,
+      path,
+    );
+  // A socket left by an agent that was killed: whoever holds the store (we do) owns the name.
+  if (existsSync(path)) unlinkSync(path);
+  const reader = readOnly(store);
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const maxWaiting = o.maxWaiting ?? 4;
+  const pageSize = o.pageSize ?? 1000;
+  const stats: QueryServerStats = { served: 0, failed: 0, refused: 0, timedOut: 0 };
+  const sockets = new Set<Socket>();
+  let running: Promise<void> = Promise.resolve();
+  let waiting = 0;
+
+  const control = (sock: Socket, c: WireControl) => {
+    if (!sock.destroyed) sock.write(`!${JSON.stringify(c)}\n`);
+  };
+  const fail = (sock: Socket, e: unknown) => {
+    const err =
+      e instanceof D4cError
+        ? {
+            ...(e.code ? { code: e.code } : {}),
+            message: e.message,
+            ...(e.file ? { file: e.file } : {}),
+            ...(e.pos ? { line: e.pos.line, col: e.pos.col } : {}),
+          }
+        : { message: `query failed: ${e instanceof Error ? e.message : String(e)}` };
+    control(sock, { error: err });
+    sock.end();
+  };
+
+  async function serve(sock: Socket, req: WireRequest): Promise<void> {
+    const deadline = Math.min(timeoutMs, req.timeoutMs ?? timeoutMs);
+    let timedOut = false;
+    let gone = false;
+    sock.once('close', () => {
+      gone = true;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new D4cError('D4C-QUERY-006', `query timed out after ${deadline} ms`));
+      }, deadline);
+    });
+    const pace = async () => {
+      if (timedOut) throw new D4cError('D4C-QUERY-006', `query timed out after ${deadline} ms`);
+      if (gone) throw new D4cError('D4C-QUERY-010', 'the client went away');
+      await new Promise((r) => setImmediate(r)); // let ingest run between pages
+      while (sock.writableLength > HIGH_WATER && !gone && !timedOut)
+        await new Promise((r) => sock.once('drain', r).once('close', r));
+    };
+    const q: QueryRequest = {
+      lang: req.lang,
+      text: req.text,
+      store: reader,
+      pageSize,
+      pace,
+      ...(req.from !== undefined ? { from: req.from } : {}),
+      ...(req.to !== undefined ? { to: req.to } : {}),
+      ...(req.limit !== undefined ? { limit: req.limit } : {}),
+      ...(req.now !== undefined ? { now: new Date(req.now) } : {}),
+    };
+    const work = runQuery(q, {
+      emit: (x) => {
+        if (!timedOut && !gone) sock.write(`${JSON.stringify(x)}\n`);
+      },
+      warn: (line) => {
+        if (!timedOut && !gone) control(sock, { warn: line });
+      },
+    });
+    work.catch(() => {}); // after a timeout nobody awaits it; it ends at its next page
+    try {
+      const info = await Promise.race([work, expired]);
+      stats.served++;
+      control(sock, { done: true, info });
+      sock.end();
+    } catch (e) {
+      if (timedOut) stats.timedOut++;
+      else stats.failed++;
+      fail(sock, e);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const server: Server = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => {}); // a client that goes away mid-answer is not the agent's problem
+    sock.setEncoding('utf8');
+    let buf = '';
+    const onData = (s: string) => {
+      buf += s;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) {
+        if (buf.length > MAX_REQUEST) {
+          sock.off('data', onData);
+          fail(sock, new D4cError('D4C-QUERY-007', 'bad query request: too long'));
+        }
+        return;
+      }
+      sock.off('data', onData);
+      let req: WireRequest;
+      try {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(buf.slice(0, nl));
+        } catch {
+          throw new D4cError('D4C-QUERY-007', 'bad query request: not JSON');
+        }
+        req = checkRequest(parsed);
+      } catch (e) {
+        fail(sock, e);
+        return;
+      }
+      if (waiting >= maxWaiting) {
+        stats.refused++;
+        fail(sock, new D4cError('D4C-QUERY-011', 'the agent is busy with other queries; try again'));
+        return;
+      }
+      waiting++;
+      const prev = running;
+      running = prev
+        .then(async () => {
+          waiting--;
+          if (!sock.destroyed) await serve(sock, req);
+        })
+        .catch(() => {});
+    };
+    sock.on('data', onData);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  chmodSync(path, 0o600);
+  server.unref();
+  return {
+    path,
+    stats: () => ({ ...stats }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => {
+          try {
+            unlinkSync(path);
+          } catch {}
+          resolve();
+        });
+      }),
+  };
+}

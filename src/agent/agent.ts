@@ -30,6 +30,7 @@ import {
   enforcementReport,
   startEnforcer,
 } from '../enforce/index.js';
+import { type ClusterIdentity, type ClusterIdentityOptions, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
@@ -56,7 +57,19 @@ export interface AgentOptions {
   outputs: Record<string, Output>;
   rules?: readonly LoadedRule[];
   includeHost?: boolean;
+  /** `--cluster-id` / `--cluster-name`: win over what the Kubernetes API says. */
   cluster?: Cluster;
+  /**
+   * The Kubernetes API for the cluster identity (orchestrator.cluster.*, cloud.*; src/k8s):
+   * where it is (default: --kubeconfig, $KUBECONFIG, in-cluster, ~/.kube/config, the first
+   * found) and its bounds; `false`: flags only. start() waits for it at most `startWaitMs`
+   * (default 2 s); later answers apply to later documents.
+   */
+  kubernetes?:
+    | (Omit<ClusterIdentityOptions, 'clusterId' | 'clusterName' | 'onChange' | 'onWarning'> & {
+        startWaitMs?: number;
+      })
+    | false;
   /** CRI sockets to ask (default: the standard ones present, and the lab's). */
   criSockets?: string[];
   /** Docker-compatible API sockets (default: the standard ones present). */
@@ -139,6 +152,8 @@ export class Agent {
   private readonly blockable: ReadonlySet<string> = new Set(enforcementReport().enforced);
   /** Containers already marked for enforcement (watchPid), by id. */
   private readonly watched = new Set<string>();
+  private identity: ClusterIdentitySource | undefined;
+  private cloudKey = '';
 
   private constructor(
     private readonly o: AgentOptions,
@@ -182,14 +197,26 @@ export class Agent {
       onWarning: o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`)),
     });
     const agent = new Agent(o, sensor, resolver);
+    const k = o.kubernetes === false ? { api: false } : (o.kubernetes ?? {});
+    const identity = new ClusterIdentitySource({
+      ...k,
+      ...(o.cluster?.id ? { clusterId: o.cluster.id } : {}),
+      ...(o.cluster?.name ? { clusterName: o.cluster.name } : {}),
+      onWarning: agent.warn,
+      onChange: (i) => agent.applyIdentity(i),
+    });
+    agent.identity = identity;
     sensor.on('event', (e) => agent.onEvent(e));
     sensor.on('error', (e) => agent.warn(`sensor: ${e.message}`));
     try {
       await sensor.ready;
     } catch (e) {
+      identity.stop();
       await sensor.stop().catch(() => {});
       throw e;
     }
+    // Bounded: a slow or dead API costs at most startWaitMs, then it is retried in the background.
+    const identified = identity.start(o.kubernetes ? (o.kubernetes.startWaitMs ?? 2000) : 2000);
     resolver.start();
     const scan = scanRunningContainers().then((s) => {
       resolver.prime([...s.containers.values()].map((c) => c.identity));
@@ -197,6 +224,7 @@ export class Agent {
     });
     await agent.table.bootstrap();
     const running = await scan;
+    agent.applyIdentity(await identified);
     if (enforce) {
       try {
         await agent.startEnforcing(pinDir!, o.enforce!);
@@ -218,6 +246,19 @@ export class Agent {
     agent.statsTimer.unref();
     await agent.pollKernel();
     return agent;
+  }
+
+  /** Cluster identity known (at start, or later from the API): documents from now on carry it. */
+  private applyIdentity(i: ClusterIdentity): void {
+    this.contexts.setCluster({
+      ...(i.id !== undefined ? { id: i.id } : {}),
+      ...(i.name !== undefined ? { name: i.name } : {}),
+    });
+    const key = JSON.stringify(i.cloud ?? null);
+    if (key !== this.cloudKey) {
+      this.cloudKey = key;
+      this.builder.setCloud(i.cloud);
+    }
   }
 
   // ------------------------------------------------------------------ enforcement
@@ -720,6 +761,11 @@ export class Agent {
         evicted: t.evictedExpired + t.evictedExitedForCap + t.evictedLiveForCap,
       },
       containers: { ...this.resolver.counters, cached: this.resolver.size },
+      kubernetes: {
+        ...(this.identity?.counters ?? newIdentityCounters()),
+        ...(this.identity?.identity.id !== undefined ? { clusterId: this.identity.identity.id } : {}),
+        ...(this.identity?.identity.name !== undefined ? { clusterName: this.identity.identity.name } : {}),
+      },
       holdQueue: this.queue.length - this.qHead,
       outputs,
       rssBytes: process.memoryUsage.rss(),
@@ -750,10 +796,15 @@ export class Agent {
         }
       }
       this.resolver.stop();
+      this.identity?.stop();
       await Promise.all(Object.values(this.o.outputs).map((o) => o.close()));
     })();
     return this.stopping;
   }
+}
+
+function newIdentityCounters() {
+  return new ClusterIdentitySource({ api: false }).counters;
 }
 
 function isRuntimeSetup(comm: string): boolean {

@@ -39,7 +39,7 @@ const USAGE =
   '[--es-url URL]... [--es-api-key K | --es-username U --es-password P] [--es-ca FILE] [--es-namespace NS] ' +
   '[--spool-dir DIR] [--metrics-addr HOST:PORT|off] ' +
   '[--monitoring] [--fail-mode open|closed] [--enforce-deadline-ms N] [--unknown-metadata allow|deny] ' +
-  '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
+  '[--rules PATH]... [--cluster-name N] [--cluster-id ID] [--kubeconfig FILE] [--node-name N] [--no-kubernetes-api] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
   '(all output settings: docs/outputs.md)';
 
 /** One sentence per cause the sensor reports (its D4cError codes), saying how to fix it. */
@@ -71,8 +71,6 @@ export async function run(argv: string[]): Promise<number> {
       'stats-interval': { type: 'string' },
       ...AGENT_OUTPUT_OPTIONS,
       rules: { type: 'string', multiple: true },
-      'cluster-name': { type: 'string' },
-      'cluster-id': { type: 'string' },
       'cri-socket': { type: 'string', multiple: true },
       duration: { type: 'string' },
       'ready-file': { type: 'string' },
@@ -141,6 +139,10 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
 
+  const kube = settings.kubernetes;
+  if (kube.kubeconfig !== undefined && !existsSync(kube.kubeconfig))
+    return fail(`--kubeconfig ${kube.kubeconfig}: no such file`);
+
   const outputs: Record<string, Output> = {};
   let opened: OpenedOutputs | undefined;
   try {
@@ -161,7 +163,14 @@ export async function run(argv: string[]): Promise<number> {
       outputs,
       rules,
       includeHost: values['include-host'] === true,
-      cluster: { id: values['cluster-id'], name: values['cluster-name'] },
+      cluster: { id: kube.clusterId, name: kube.clusterName },
+      kubernetes: kube.api
+        ? {
+            timeoutMs: kube.timeoutMs,
+            ...(kube.kubeconfig !== undefined ? { kubeconfig: kube.kubeconfig } : {}),
+            ...(kube.nodeName !== undefined ? { nodeName: kube.nodeName } : {}),
+          }
+        : false,
       criSockets: values['cri-socket'],
       holdMs,
       namespace: settings.namespace,
@@ -225,6 +234,7 @@ export async function run(argv: string[]): Promise<number> {
       ? `elasticsearch ${settings.elasticsearch.hosts.length} host(s), spool ${settings.spool.dir}`
       : '',
     metricsServer ? `metrics ${metricsServer.url}` : '',
+    kubeLine(agent.stats().kubernetes),
   ].filter((x) => x !== '');
   process.stderr.write(
     `d4c agent: ready (policy ${source}${rules.length ? `, ${rules.length} rules` : ''}${
@@ -252,6 +262,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
   }
   return 0;
+}
+
+function kubeLine(k: AgentStats['kubernetes']): string {
+  if (k.source === 'none')
+    return k.clusterId || k.clusterName ? `cluster ${k.clusterName ?? k.clusterId}` : '';
+  return `kubernetes API ${k.source}: cluster ${k.clusterName ?? '?'} ${k.clusterId ?? '(id not known yet)'}`;
 }
 
 /** Remote output errors, at most one line per 10 s (an outage must not flood the log). */

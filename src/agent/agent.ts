@@ -364,6 +364,8 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: 'fanotify__open_exec_perm',
         policy: outcome,
+        blockMode: 'enforce',
+        metadataComplete: ctx?.complete ?? true,
       });
     } else {
       const file: FileChange = {
@@ -383,11 +385,10 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: 'fanotify__open_perm',
         policy: outcome,
+        blockMode: 'enforce',
+        metadataComplete: ctx?.complete ?? true,
       });
     }
-    const cd = doc.cloud_defend as Record<string, unknown>;
-    cd.block_mode = 'enforce' satisfies BlockMode;
-    cd.metadata_complete = ctx?.complete ?? true;
     const docs = this.builder.route(doc, outcome);
     for (const d of docs) this.write(d);
     if (this.engine && docs[0]) this.detect(docs[0]);
@@ -628,6 +629,8 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: HOOK[h.action],
         policy: undefined as PolicyOutcome | undefined,
+        metadataComplete: complete,
+        blockMode: undefined as BlockMode | undefined,
       };
       if (h.action === 'end') {
         const started = this.logged.get(h.entry);
@@ -643,6 +646,7 @@ export class Agent {
         outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
       }
       input.policy = outcome;
+      input.blockMode = this.monitoredBlock(outcome, h.action);
       doc =
         h.action === 'fork'
           ? this.builder.processForkDoc(input)
@@ -664,19 +668,16 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: fileHook(h),
         policy: undefined as PolicyOutcome | undefined,
+        metadataComplete: complete,
+        blockMode: undefined as BlockMode | undefined,
       };
       const d = this.o.policy.decide(filePolicyEvent(input));
       this.countDecision(file.operation, d.actions);
       if (d.actions.length === 0) return;
       outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
       input.policy = outcome;
+      input.blockMode = this.monitoredBlock(outcome, file.operation);
       doc = this.builder.fileDoc(input);
-    }
-    (doc.cloud_defend as Record<string, unknown>).metadata_complete = complete;
-    const op = h.kind === 'process' ? h.action : h.file.operation;
-    if (this.enforcer?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)) {
-      // It went through only because of --monitoring: say it would have been blocked.
-      (doc.cloud_defend as Record<string, unknown>).block_mode = 'monitoring' satisfies BlockMode;
     }
     if (!complete) this.c.docsIncompleteMetadata++;
     const docs = this.builder.route(doc, outcome);
@@ -687,6 +688,13 @@ export class Agent {
     }
     for (const d of docs) this.write(d);
     if (this.engine) this.detect(docs[0]!);
+  }
+
+  /** `monitoring` when the operation went through only because of --monitoring (it would be blocked). */
+  private monitoredBlock(outcome: PolicyOutcome, op: string): BlockMode | undefined {
+    return this.enforcer?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)
+      ? 'monitoring'
+      : undefined;
   }
 
   private countDecision(op: string, actions: readonly string[]): void {

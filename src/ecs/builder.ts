@@ -298,6 +298,8 @@ export class EcsBuilder {
       cd.hook_point = typeof input.hookPoint === 'string' ? [input.hookPoint] : [...input.hookPoint];
     }
     if (operation !== undefined) cd.operation = operation;
+    if (input.blockMode !== undefined) cd.block_mode = input.blockMode;
+    if (input.metadataComplete !== undefined) cd.metadata_complete = input.metadataComplete;
     return cd;
   }
 }

@@ -110,7 +110,8 @@ export function renderFieldsDoc(): string {
     '## Fields',
     '',
     'Columns: ECS type; which documents carry it (`all`, `event` = process/file/alerts, `process`,',
-    '`file`, `heartbeat`, `metrics`); origin (ECS as Elastic’s D4C writes it, or **ours**).',
+    '`file`, `alerts` (only there), `heartbeat`, `metrics`); origin (ECS as Elastic’s D4C writes it, or',
+    '**ours**).',
     '',
   ];
   for (const [top, defs] of groups) {

@@ -32,6 +32,7 @@ import {
   enforcementReport,
   startEnforcer,
 } from '../enforce/index.js';
+import { type ClusterIdentity, type ClusterIdentityOptions, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Operation, Section } from '../policy/model.js';
@@ -63,7 +64,19 @@ export interface AgentOptions {
   outputs: Record<string, Output>;
   rules?: readonly LoadedRule[];
   includeHost?: boolean;
+  /** `--cluster-id` / `--cluster-name`: win over what the Kubernetes API says. */
   cluster?: Cluster;
+  /**
+   * The Kubernetes API for the cluster identity (orchestrator.cluster.*, cloud.*; src/k8s):
+   * where it is (default: --kubeconfig, $KUBECONFIG, in-cluster, ~/.kube/config, the first
+   * found) and its bounds; `false`: flags only. start() waits for it at most `startWaitMs`
+   * (default 2 s); later answers apply to later documents.
+   */
+  kubernetes?:
+    | (Omit<ClusterIdentityOptions, 'clusterId' | 'clusterName' | 'onChange' | 'onWarning'> & {
+        startWaitMs?: number;
+      })
+    | false;
   /** CRI sockets to ask (default: the standard ones present, and the lab's). */
   criSockets?: string[];
   /** Docker-compatible API sockets (default: the standard ones present). */
@@ -172,6 +185,8 @@ export class Agent {
   private readonly drift: DriftTracker;
   /** Each process's drift, set at exec (inherited at fork); absent: unknown yet. */
   private readonly drifted = new WeakMap<ProcessEntry, boolean>();
+  private identity: ClusterIdentitySource | undefined;
+  private cloudKey = '';
 
   private constructor(
     private readonly o: AgentOptions,
@@ -226,14 +241,26 @@ export class Agent {
       onWarning: o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`)),
     });
     const agent = new Agent(o, sensor, resolver, reads);
+    const k = o.kubernetes === false ? { api: false } : (o.kubernetes ?? {});
+    const identity = new ClusterIdentitySource({
+      ...k,
+      ...(o.cluster?.id ? { clusterId: o.cluster.id } : {}),
+      ...(o.cluster?.name ? { clusterName: o.cluster.name } : {}),
+      onWarning: agent.warn,
+      onChange: (i) => agent.applyIdentity(i),
+    });
+    agent.identity = identity;
     sensor.on('event', (e) => agent.onEvent(e));
     sensor.on('error', (e) => agent.warn(`sensor: ${e.message}`));
     try {
       await sensor.ready;
     } catch (e) {
+      identity.stop();
       await sensor.stop().catch(() => {});
       throw e;
     }
+    // Bounded: a slow or dead API costs at most startWaitMs, then it is retried in the background.
+    const identified = identity.start(o.kubernetes ? (o.kubernetes.startWaitMs ?? 2000) : 2000);
     resolver.start();
     const scan = scanRunningContainers().then((s) => {
       resolver.prime([...s.containers.values()].map((c) => c.identity));
@@ -241,6 +268,7 @@ export class Agent {
     });
     await agent.table.bootstrap();
     const running = await scan;
+    agent.applyIdentity(await identified);
     if (enforce) {
       try {
         await agent.startEnforcing(pinDir!, o.enforce!);
@@ -262,6 +290,19 @@ export class Agent {
     agent.statsTimer.unref();
     await agent.pollKernel();
     return agent;
+  }
+
+  /** Cluster identity known (at start, or later from the API): documents from now on carry it. */
+  private applyIdentity(i: ClusterIdentity): void {
+    this.contexts.setCluster({
+      ...(i.id !== undefined ? { id: i.id } : {}),
+      ...(i.name !== undefined ? { name: i.name } : {}),
+    });
+    const key = JSON.stringify(i.cloud ?? null);
+    if (key !== this.cloudKey) {
+      this.cloudKey = key;
+      this.builder.setCloud(i.cloud);
+    }
   }
 
   // ------------------------------------------------------------------ enforcement
@@ -367,6 +408,8 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: 'fanotify__open_exec_perm',
         policy: outcome,
+        blockMode: 'enforce',
+        metadataComplete: ctx?.complete ?? true,
       });
     } else {
       const file: FileChange = {
@@ -386,11 +429,10 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: 'fanotify__open_perm',
         policy: outcome,
+        blockMode: 'enforce',
+        metadataComplete: ctx?.complete ?? true,
       });
     }
-    const cd = doc.cloud_defend as Record<string, unknown>;
-    cd.block_mode = 'enforce' satisfies BlockMode;
-    cd.metadata_complete = ctx?.complete ?? true;
     const docs = this.builder.route(doc, outcome);
     for (const d of docs) this.write(d);
     if (this.engine && docs[0]) this.detect(docs[0]);
@@ -690,6 +732,8 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: HOOK[h.action],
         policy: undefined as PolicyOutcome | undefined,
+        metadataComplete: complete,
+        blockMode: undefined as BlockMode | undefined,
       };
       if (h.action === 'end') {
         const started = this.logged.get(h.entry);
@@ -705,6 +749,7 @@ export class Agent {
         outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
       }
       input.policy = outcome;
+      input.blockMode = this.monitoredBlock(outcome, h.action);
       doc =
         h.action === 'fork'
           ? this.builder.processForkDoc(input)
@@ -721,6 +766,7 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: NETWORK_HOOK[h.network.operation],
         policy: undefined as PolicyOutcome | undefined,
+        metadataComplete: complete,
       };
       const d = this.o.policy.decide(networkPolicyEvent(input));
       this.countDecision(h.network.operation, d.actions);
@@ -743,20 +789,16 @@ export class Agent {
         orchestrator: ctx?.orchestrator,
         hookPoint: fileHook(h),
         policy: undefined as PolicyOutcome | undefined,
+        metadataComplete: complete,
+        blockMode: undefined as BlockMode | undefined,
       };
       const d = this.o.policy.decide(filePolicyEvent(input));
       this.countDecision(file.operation, d.actions);
       if (d.actions.length === 0) return;
       outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
       input.policy = outcome;
+      input.blockMode = this.monitoredBlock(outcome, file.operation);
       doc = this.builder.fileDoc(input);
-    }
-    (doc.cloud_defend as Record<string, unknown>).metadata_complete = complete;
-    const op =
-      h.kind === 'process' ? h.action : h.kind === 'network' ? h.network.operation : h.file.operation;
-    if (this.enforcer?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)) {
-      // It went through only because of --monitoring: say it would have been blocked.
-      (doc.cloud_defend as Record<string, unknown>).block_mode = 'monitoring' satisfies BlockMode;
     }
     if (!complete) this.c.docsIncompleteMetadata++;
     const docs = this.builder.route(doc, outcome);
@@ -767,6 +809,13 @@ export class Agent {
     }
     for (const d of docs) this.write(d);
     if (this.engine) this.detect(docs[0]!);
+  }
+
+  /** `monitoring` when the operation went through only because of --monitoring (it would be blocked). */
+  private monitoredBlock(outcome: PolicyOutcome, op: string): BlockMode | undefined {
+    return this.enforcer?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)
+      ? 'monitoring'
+      : undefined;
   }
 
   private countDecision(op: string, actions: readonly string[]): void {
@@ -841,6 +890,11 @@ export class Agent {
         evicted: t.evictedExpired + t.evictedExitedForCap + t.evictedLiveForCap,
       },
       containers: { ...this.resolver.counters, cached: this.resolver.size },
+      kubernetes: {
+        ...(this.identity?.counters ?? newIdentityCounters()),
+        ...(this.identity?.identity.id !== undefined ? { clusterId: this.identity.identity.id } : {}),
+        ...(this.identity?.identity.name !== undefined ? { clusterName: this.identity.identity.name } : {}),
+      },
       holdQueue: this.queue.length - this.qHead,
       outputs,
       rssBytes: process.memoryUsage.rss(),
@@ -871,10 +925,15 @@ export class Agent {
         }
       }
       this.resolver.stop();
+      this.identity?.stop();
       await Promise.all(Object.values(this.o.outputs).map((o) => o.close()));
     })();
     return this.stopping;
   }
+}
+
+function newIdentityCounters() {
+  return new ClusterIdentitySource({ api: false }).counters;
 }
 
 function isRuntimeSetup(comm: string): boolean {

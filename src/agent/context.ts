@@ -22,19 +22,41 @@ interface Cached {
   ctx: ContainerCtx;
   complete: boolean;
   sources: number;
+  generation: number;
 }
 
 export class ContainerContexts {
   private readonly byMeta = new WeakMap<ContainerMeta, Cached>();
   private readonly byId = new Map<string, ContainerCtx>();
 
-  constructor(private readonly cluster: Cluster = {}) {}
+  /** Bumped when the cluster identity changes: every cached context is rebuilt on next use. */
+  private generation = 0;
+
+  constructor(private cluster: Cluster = {}) {}
+
+  /** The cluster identity learnt later (Kubernetes API): contexts built from now on carry it. */
+  setCluster(cluster: Cluster): void {
+    if (cluster.id === this.cluster.id && cluster.name === this.cluster.name) return;
+    this.cluster = { ...cluster };
+    this.generation++;
+  }
 
   of(meta: ContainerMeta): ContainerCtx {
     const c = this.byMeta.get(meta);
-    if (c !== undefined && c.complete === meta.complete && c.sources === meta.sources.length) return c.ctx;
+    if (
+      c !== undefined &&
+      c.complete === meta.complete &&
+      c.sources === meta.sources.length &&
+      c.generation === this.generation
+    )
+      return c.ctx;
     const ctx = this.build(meta);
-    this.byMeta.set(meta, { ctx, complete: meta.complete, sources: meta.sources.length });
+    this.byMeta.set(meta, {
+      ctx,
+      complete: meta.complete,
+      sources: meta.sources.length,
+      generation: this.generation,
+    });
     return ctx;
   }
 

@@ -112,6 +112,35 @@ describe('agent adapters', () => {
     });
   });
 
+  it('a cluster identity learnt later reaches contexts and documents built after it', () => {
+    const ctxs = new ContainerContexts({ name: 'flag-name' });
+    const m = meta({ pod: { uid: 'u', name: 'p', namespace: 'ns' } });
+    const before = ctxs.of(m);
+    expect(before.orchestrator).toMatchObject({ clusterName: 'flag-name' });
+    expect(before.orchestrator?.clusterId).toBeUndefined();
+    ctxs.setCluster({ id: 'uid-1', name: 'flag-name' });
+    const after = ctxs.of(m);
+    expect(after).not.toBe(before);
+    expect(after.orchestrator).toMatchObject({ clusterId: 'uid-1', clusterName: 'flag-name' });
+    expect(ctxs.of(m)).toBe(after);
+    ctxs.setCluster({ id: 'uid-1', name: 'flag-name' });
+    expect(ctxs.of(m)).toBe(after);
+
+    const b = createEcsBuilder({
+      agent: { id: 'agent', version: '0' },
+      host: { name: 'h', hostname: 'h', bootTimeNs: 0n },
+      eventIds: sequentialEventIds('e'),
+    });
+    const input = { process: { pid: 1, entityId: 'x' }, policy: { actions: ['log'] as const } };
+    expect(b.processExecDoc(input).cloud).toBeUndefined();
+    b.setCloud({ provider: 'gcp', region: 'europe-west1' });
+    expect(b.processExecDoc(input).cloud).toEqual({ provider: 'gcp', region: 'europe-west1' });
+    expect(b.heartbeatDoc({ blockActionEnabled: false }).cloud).toEqual({
+      provider: 'gcp',
+      region: 'europe-west1',
+    });
+  });
+
   it('finds the mount a path sits on, longest destination first', () => {
     const m = meta({
       mounts: [

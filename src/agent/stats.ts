@@ -1,6 +1,7 @@
 // The agent's counters: one plain object, read by `--stats` and by the metrics endpoint
 // (`agent.stats()`). Every drop anywhere in the pipeline has a counter here.
 import type { ResolverCounters } from '../container/index.js';
+import type { ClusterIdentityCounters } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';
@@ -60,6 +61,8 @@ export interface AgentStats extends AgentCounters {
   sensor: UserCounters | undefined;
   processTable: { size: number; live: number; exited: number; unknownPidEvents: number; evicted: number };
   containers: ResolverCounters & { cached: number };
+  /** Cluster identity from the Kubernetes API (src/k8s): where from, attempts, failures by cause. */
+  kubernetes: ClusterIdentityCounters & { clusterId?: string; clusterName?: string };
   holdQueue: number;
   outputs: Record<string, OutputStats>;
   rssBytes: number;
@@ -109,7 +112,7 @@ export function formatStats(s: AgentStats): string {
     `handle_errors=${s.handleErrors}`,
     `runtime_setup_dropped=${s.runtimeSetupDropped}`,
     `proc_table=${s.processTable.size}`,
-    `container_lookups=${s.containers.lookups}(miss ${s.containers.misses}, timeouts ${s.containers.timeouts})`,
+    `container_lookups=${s.containers.lookups}(miss ${s.containers.misses}, timeouts ${s.containers.timeouts}, unreachable ${s.containers.unreachable})`,
     `held=${s.held}(incomplete ${s.heldIncomplete}, queue ${s.holdQueue})`,
     `policy=${JSON.stringify(s.policyActions)}`,
     `outputs=${Object.entries(s.outputs)
@@ -124,6 +127,9 @@ export function formatStats(s: AgentStats): string {
     parts.push(
       `drift=write ${s.driftByWrite}, upper ${s.driftByUpperLayer}, mountinfo_failures ${s.driftMountinfoFailures}`,
     );
+  const kube = s.kubernetes;
+  if (kube.source !== 'none')
+    parts.push(`kubernetes=${kube.source}(cluster ${kube.clusterId ?? '?'}, failures ${kube.failures})`);
   if (s.enforceWatched > 0 || s.enforceDenied > 0 || s.enforceMonitored > 0)
     parts.push(
       `enforce=denied ${s.enforceDenied}, monitored ${s.enforceMonitored}, watched ${s.enforceWatched}`,

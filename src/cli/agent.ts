@@ -40,7 +40,7 @@ const USAGE =
   '[--es-url URL]... [--es-api-key K | --es-username U --es-password P] [--es-ca FILE] [--es-namespace NS] ' +
   '[--spool-dir DIR] [--metrics-addr HOST:PORT|off] ' +
   '[--monitoring] [--fail-mode open|closed] [--enforce-deadline-ms N] [--unknown-metadata allow|deny] ' +
-  '[--log-all-network | --no-network] [--rules PATH]... [--cluster-name N] [--cluster-id ID] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
+  '[--log-all-network | --no-network] [--rules PATH]... [--cluster-name N] [--cluster-id ID] [--kubeconfig FILE] [--node-name N] [--no-kubernetes-api] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
   '(all output settings: docs/outputs.md)';
 
 /** One sentence per cause the sensor reports (its D4cError codes), saying how to fix it. */
@@ -72,8 +72,6 @@ export async function run(argv: string[]): Promise<number> {
       'stats-interval': { type: 'string' },
       ...AGENT_OUTPUT_OPTIONS,
       rules: { type: 'string', multiple: true },
-      'cluster-name': { type: 'string' },
-      'cluster-id': { type: 'string' },
       'cri-socket': { type: 'string', multiple: true },
       duration: { type: 'string' },
       'ready-file': { type: 'string' },
@@ -147,6 +145,10 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
 
+  const kube = settings.kubernetes;
+  if (kube.kubeconfig !== undefined && !existsSync(kube.kubeconfig))
+    return fail(`--kubeconfig ${kube.kubeconfig}: no such file`);
+
   const outputs: Record<string, Output> = {};
   let opened: OpenedOutputs | undefined;
   try {
@@ -169,7 +171,14 @@ export async function run(argv: string[]): Promise<number> {
       includeHost: values['include-host'] === true,
       logAllNetwork: values['log-all-network'] === true,
       network: values['no-network'] !== true,
-      cluster: { id: values['cluster-id'], name: values['cluster-name'] },
+      cluster: { id: kube.clusterId, name: kube.clusterName },
+      kubernetes: kube.api
+        ? {
+            timeoutMs: kube.timeoutMs,
+            ...(kube.kubeconfig !== undefined ? { kubeconfig: kube.kubeconfig } : {}),
+            ...(kube.nodeName !== undefined ? { nodeName: kube.nodeName } : {}),
+          }
+        : false,
       criSockets: values['cri-socket'],
       holdMs,
       namespace: settings.namespace,
@@ -248,6 +257,7 @@ export async function run(argv: string[]): Promise<number> {
       ? `elasticsearch ${settings.elasticsearch.hosts.length} host(s), spool ${settings.spool.dir}`
       : '',
     metricsServer ? `metrics ${metricsServer.url}` : '',
+    kubeLine(agent.stats().kubernetes),
   ].filter((x) => x !== '');
   process.stderr.write(
     `d4c agent: ready (policy ${source}${rules.length ? `, ${rules.length} rules` : ''}${
@@ -276,6 +286,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
   }
   return 0;
+}
+
+function kubeLine(k: AgentStats['kubernetes']): string {
+  if (k.source === 'none')
+    return k.clusterId || k.clusterName ? `cluster ${k.clusterName ?? k.clusterId}` : '';
+  return `kubernetes API ${k.source}: cluster ${k.clusterName ?? '?'} ${k.clusterId ?? '(id not known yet)'}`;
 }
 
 /** Remote output errors, at most one line per 10 s (an outage must not flood the log). */

@@ -47,6 +47,37 @@ metrics:
   heartbeat_period: 5m
 `;
 
+describe('kubernetes settings', () => {
+  it('file keys, flags winning, defaults', () => {
+    const cfg = file(
+      'k.yaml',
+      'kubernetes:\n  cluster_name: from-file\n  cluster_id: file-id\n  kubeconfig: /etc/d4c/kubeconfig\n  node_name: n1\n  timeout: 2s\n',
+    );
+    expect(parseAgentOutputFlags({ config: cfg }, {}).kubernetes).toEqual({
+      api: true,
+      timeoutMs: 2000,
+      clusterName: 'from-file',
+      clusterId: 'file-id',
+      kubeconfig: '/etc/d4c/kubeconfig',
+      nodeName: 'n1',
+    });
+    const s = parseAgentOutputFlags({ config: cfg, 'cluster-name': 'flag', 'no-kubernetes-api': true }, {});
+    expect(s.kubernetes).toMatchObject({ api: false, clusterName: 'flag', clusterId: 'file-id' });
+    expect(parseAgentOutputFlags({}, {}).kubernetes).toEqual({ api: true, timeoutMs: 5000 });
+  });
+
+  it('unknown keys and bad values are errors at their position', () => {
+    const e = thrown(() =>
+      parseAgentOutputFlags({ config: file('kb.yaml', 'kubernetes:\n  cluster: x\n') }, {}),
+    );
+    expect(e.format()).toMatch(/kb\.yaml:2:\d+/);
+    const t = thrown(() =>
+      parseAgentOutputFlags({ config: file('kt.yaml', 'kubernetes:\n  timeout: 10ms\n') }, {}),
+    );
+    expect(t.message).toMatch(/kubernetes.timeout/);
+  });
+});
+
 describe('configuration file', () => {
   it('reads YAML into typed settings', () => {
     const s = parseAgentOutputFlags({ config: file('a.yaml', YAML) }, {});

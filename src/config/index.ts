@@ -5,7 +5,13 @@ export { CONFIG_CODES, checkConfig, loadConfig, parseConfigText } from './load.j
 export type { OpenedOutputs, OpenOutputsOptions } from './outputs.js';
 export { openOutputs } from './outputs.js';
 export { CONFIG_SCHEMA } from './schema.js';
-export type { AgentOutputFlagValues, AgentOutputSettings, EsSettings, FullPolicy } from './settings.js';
+export type {
+  AgentOutputFlagValues,
+  AgentOutputSettings,
+  EsSettings,
+  FullPolicy,
+  KubernetesSettings,
+} from './settings.js';
 export {
   AGENT_OUTPUT_OPTIONS,
   DEFAULTS,

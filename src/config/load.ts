@@ -32,6 +32,14 @@ export interface ConfigFile {
     fsync?: boolean;
     dead_letter?: string;
   };
+  kubernetes?: {
+    cluster_name?: string;
+    cluster_id?: string;
+    kubeconfig?: string;
+    node_name?: string;
+    api?: boolean;
+    timeout?: string | number;
+  };
   metrics?: { addr?: string; heartbeat_period?: string | number; metrics_period?: string | number };
 }
 

@@ -62,6 +62,18 @@ export const CONFIG_SCHEMA = {
         dead_letter: str,
       },
     },
+    kubernetes: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        cluster_name: str,
+        cluster_id: str,
+        kubeconfig: str,
+        node_name: str,
+        api: { type: 'boolean' },
+        timeout: duration,
+      },
+    },
     metrics: {
       type: 'object',
       additionalProperties: false,

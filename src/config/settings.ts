@@ -31,8 +31,19 @@ export interface AgentOutputSettings {
   elasticsearch?: EsSettings;
   spool: { dir: string; maxBytes: number; fullPolicy: FullPolicy; fsync: boolean; deadLetterFile?: string };
   metrics: { addr?: HostPort; heartbeatPeriodMs: number; metricsPeriodMs: number };
+  /** Cluster identity (src/k8s): flags/keys win over the Kubernetes API; `api: false` never asks it. */
+  kubernetes: KubernetesSettings;
   /** The configuration file read, if any. */
   configFile?: string;
+}
+
+export interface KubernetesSettings {
+  clusterName?: string;
+  clusterId?: string;
+  kubeconfig?: string;
+  nodeName?: string;
+  api: boolean;
+  timeoutMs: number;
 }
 
 export const DEFAULTS = {
@@ -47,6 +58,7 @@ export const DEFAULTS = {
   batchMaxDocs: 1000,
   batchMaxBytes: 5 * 2 ** 20,
   backoffMaxMs: 30_000,
+  kubernetesTimeoutMs: 5000,
 } as const;
 
 /** Environment variables read for secrets (and the URL list), below flags, above the file. */
@@ -79,6 +91,11 @@ export const AGENT_OUTPUT_OPTIONS = {
   'metrics-addr': { type: 'string' },
   'heartbeat-period': { type: 'string' },
   'metrics-period': { type: 'string' },
+  'cluster-name': { type: 'string' },
+  'cluster-id': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'node-name': { type: 'string' },
+  'no-kubernetes-api': { type: 'boolean' },
 } as const;
 
 export type AgentOutputFlagValues = Partial<{
@@ -266,7 +283,21 @@ export function resolveAgentOutputSettings(
   ] as const)
     if (v < 1000) throw flagError(k, 'must be at least 1s');
 
-  const out: AgentOutputSettings = { namespace, store, spool, metrics };
+  const fk = f.kubernetes ?? {};
+  const kubernetes: KubernetesSettings = {
+    api: flags['no-kubernetes-api'] ? false : (fk.api ?? true),
+    timeoutMs: duration(undefined, fk.timeout, DEFAULTS.kubernetesTimeoutMs, 'kubernetes.timeout'),
+  };
+  const kv = {
+    clusterName: flags['cluster-name'] ?? fk.cluster_name,
+    clusterId: flags['cluster-id'] ?? fk.cluster_id,
+    kubeconfig: flags.kubeconfig ?? fk.kubeconfig,
+    nodeName: flags['node-name'] ?? fk.node_name,
+  };
+  for (const [k, v] of Object.entries(kv)) if (v !== undefined) Object.assign(kubernetes, { [k]: v });
+  if (kubernetes.timeoutMs < 100) throw fileError(configPath, 'kubernetes.timeout: must be at least 100ms');
+
+  const out: AgentOutputSettings = { namespace, store, spool, metrics, kubernetes };
   if (elasticsearch) out.elasticsearch = elasticsearch;
   if (configPath) out.configFile = configPath;
   return out;

@@ -16,6 +16,7 @@ import type {
   RuntimeEvent,
   RuntimeName,
   SourceResult,
+  WatchHealth,
 } from './types.js';
 import { normalizeCap } from './types.js';
 
@@ -207,8 +208,9 @@ export class CriSource implements MetadataSource {
    * GetContainerEvents stream. The first poll reports every running container as started, which
    * primes the cache with containers that predate the agent.
    */
-  watch(onEvent: (e: RuntimeEvent) => void): () => void {
+  watch(onEvent: (e: RuntimeEvent) => void, health?: WatchHealth): () => void {
     const pollMs = this.pollMs;
+    let failing = false;
     const known = new Map<string, string>();
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
@@ -235,8 +237,18 @@ export class CriSource implements MetadataSource {
           if (state === 'CONTAINER_RUNNING') onEvent({ type: 'die', id, time: now, source: this.name });
           known.delete(id);
         }
-      } catch {
+        if (failing) health?.up();
+        failing = false;
+      } catch (e) {
+        // Runtime gone (stopped, restarting): the known states stay, so that after it comes back
+        // only real changes are reported (containers kept running under their shims).
         this.counters.pollErrors++;
+        const err = e as grpc.ServiceError;
+        failing = true;
+        health?.down(
+          `${this.name}: ${err.details || err.message}`,
+          err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED,
+        );
       }
       if (!stopped) {
         timer = setTimeout(poll, pollMs);

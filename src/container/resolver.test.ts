@@ -37,6 +37,35 @@ class TableSource implements MetadataSource {
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 
 describe('ContainerResolver caching, bounds and grace', () => {
+  it('an event feed that fails says the runtime is unreachable (once), and when it answers again', () => {
+    let health: Parameters<NonNullable<MetadataSource['watch']>>[1];
+    const src: MetadataSource = {
+      name: 'feed',
+      runtimes: ['cri'],
+      inspect: async () => ({ status: 'not-found' }),
+      watch: (_on, h) => {
+        health = h;
+        return () => {};
+      },
+    };
+    const warnings: string[] = [];
+    const r = new ContainerResolver({ sources: [src], onWarning: (w) => warnings.push(w) });
+    r.start();
+    health!.down('feed: connect ECONNREFUSED', true);
+    health!.down('feed: connect ECONNREFUSED', true);
+    expect(r.counters).toMatchObject({ watchFailures: 2, unreachable: 2 });
+    expect(warnings).toEqual([
+      'container metadata: feed unreachable (feed: connect ECONNREFUSED); events keep flowing without it',
+    ]);
+    health!.up();
+    health!.up();
+    expect(warnings.at(-1)).toBe('container metadata: feed answers again');
+    expect(warnings).toHaveLength(2);
+    health!.down('feed: bad request', false);
+    expect(r.counters).toMatchObject({ watchFailures: 3, unreachable: 2 });
+    r.stop();
+  });
+
   it('first sight starts a lookup; lookup() is sync and answers once it completed', async () => {
     const src = new TableSource({ [hex(1)]: { status: 'ok', meta: { name: 'one', sources: ['table'] } } });
     const r = new ContainerResolver({ sources: [src], onWarning: () => {} });

@@ -45,6 +45,8 @@ export interface ResolverCounters {
   heldTimeouts: number;
   startEvents: number;
   dieEvents: number;
+  /** Failed polls/reads of a source's start/die feed (the runtime is down or restarting). */
+  watchFailures: number;
   evictions: number;
   expired: number;
 }
@@ -71,6 +73,7 @@ export class ContainerResolver {
     heldTimeouts: 0,
     startEvents: 0,
     dieEvents: 0,
+    watchFailures: 0,
     evictions: 0,
     expired: 0,
   };
@@ -99,7 +102,22 @@ export class ContainerResolver {
 
   /** Subscribes to the sources' start/die events and starts the grace-period sweep. */
   start(): void {
-    for (const s of this.o.sources) if (s.watch) this.stops.push(s.watch((e) => this.onRuntimeEvent(e)));
+    for (const s of this.o.sources) {
+      if (!s.watch) continue;
+      const health = {
+        down: (error: string, unreachable: boolean) => {
+          this.counters.watchFailures++;
+          if (unreachable) {
+            this.counters.unreachable++;
+            this.markDown(s, error);
+          }
+        },
+        up: () => {
+          if (this.down.delete(s.name)) this.o.onWarning(`container metadata: ${s.name} answers again`);
+        },
+      };
+      this.stops.push(s.watch((e) => this.onRuntimeEvent(e), health));
+    }
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(1000, this.o.graceMs / 4));
     this.sweepTimer.unref();
   }

@@ -75,14 +75,23 @@ export interface RuntimeEvent {
   source: string;
 }
 
+export interface WatchHealth {
+  down(error: string, unreachable: boolean): void;
+  up(): void;
+}
+
 /** A place metadata comes from. inspect() must never reject. */
 export interface MetadataSource {
   readonly name: string;
   /** Runtimes this source answers for best (the resolver asks them first for such hints). */
   readonly runtimes: readonly RuntimeHint[];
   inspect(id: string): Promise<SourceResult>;
-  /** Container start/die notifications; returns a stop function. */
-  watch?(onEvent: (e: RuntimeEvent) => void): () => void;
+  /**
+   * Container start/die notifications; returns a stop function. `health` hears when the event
+   * feed fails (the runtime went away) and when it works again, so that an outage is reported
+   * even while no container is being looked up.
+   */
+  watch?(onEvent: (e: RuntimeEvent) => void, health?: WatchHealth): () => void;
   close?(): void;
 }
 

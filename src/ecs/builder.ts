@@ -119,7 +119,8 @@ type ProcessAction = 'fork' | 'exec' | 'end';
 const PROCESS_TYPE: Readonly<Record<ProcessAction, string>> = { fork: 'start', exec: 'start', end: 'end' };
 
 export class EcsBuilder {
-  readonly fragments: StaticFragments;
+  /** Replaced (never mutated) by setCloud(). */
+  fragments: StaticFragments;
   readonly stats: EcsBuilderStats = { badTimestamps: 0 };
   private readonly renderer: ProcessRenderer;
   private readonly nextId: EventIdGenerator;
@@ -127,6 +128,7 @@ export class EcsBuilder {
   private readonly created = new IsoClock();
   private readonly containers = new FragmentCache<ContainerContext>(containerFragment);
   private readonly pods = new FragmentCache<OrchestratorContext>(orchestratorFragment);
+  private readonly opts: EcsBuilderOptions & { namespace: string };
 
   constructor(opts: EcsBuilderOptions) {
     const ns = opts.namespace ?? DEFAULT_NAMESPACE;
@@ -134,12 +136,22 @@ export class EcsBuilder {
       throw new RangeError(`invalid data stream namespace "${ns}": use lowercase letters, digits, _ and .`);
     }
     this.fragments = compileStatic(opts.agent, opts.host, opts.cloud, ns);
+    this.opts = { ...opts, namespace: ns };
     this.renderer = new ProcessRenderer(
       opts.host.bootTimeNs,
       new CapabilityNames(opts.capLastCap ?? DEFAULT_LAST_CAP),
     );
     this.nextId = opts.eventIds ?? randomEventIds();
     this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * cloud.* learnt after start (the Kubernetes API answers late, or only after an outage): the
+   * documents built from now on carry it. Rare; the fragments are compiled again.
+   */
+  setCloud(cloud: CloudContext | undefined): void {
+    const o = this.opts;
+    this.fragments = compileStatic(o.agent, o.host, cloud, o.namespace);
   }
 
   processForkDoc(input: ProcessEventInput): EcsDocument {
@@ -331,6 +343,8 @@ export class EcsBuilder {
       cd.hook_point = typeof input.hookPoint === 'string' ? [input.hookPoint] : [...input.hookPoint];
     }
     if (operation !== undefined) cd.operation = operation;
+    if (input.blockMode !== undefined) cd.block_mode = input.blockMode;
+    if (input.metadataComplete !== undefined) cd.metadata_complete = input.metadataComplete;
     return cd;
   }
 }

@@ -262,6 +262,13 @@ export interface EventInput {
   policy?: PolicyOutcome;
   /** cloud_defend.hook_point, e.g. `tracepoint__sched_process_exec`. */
   hookPoint?: string | readonly string[];
+  /**
+   * cloud_defend.metadata_complete: the container's runtime metadata was merged (true, or no
+   * container), or only its cgroup identity was known (false). The agent sets it on every event.
+   */
+  metadataComplete?: boolean;
+  /** cloud_defend.block_mode: `enforce` (denied by the enforcer) or `monitoring` (would have been). */
+  blockMode?: 'enforce' | 'monitoring';
 }
 
 export interface ProcessEventInput extends EventInput {

@@ -101,6 +101,12 @@ export interface EcsCloudDefend {
   operation?: string;
   /** Our extension: mount kind of the target file (`volume` or `file`); absent on the root fs. */
   mount?: { type: string };
+  /** Our extension: false when only the container's cgroup identity was known. */
+  metadata_complete?: boolean;
+  /** Our extension: `enforce` (denied) or `monitoring` (a block let through by --monitoring). */
+  block_mode?: 'enforce' | 'monitoring';
+  /** Our extension, rule-engine detections: the events behind it and the rule. */
+  detection?: { event_ids: string[]; rule_id: string; rule_name: string };
   /** heartbeat stream. */
   block_action_enabled?: boolean;
   /** metrics stream (our layout). */

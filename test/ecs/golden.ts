@@ -1,7 +1,9 @@
 // The golden cases: every document kind the builders make, built from the fixtures. Shared by
 // the golden test and the rule-field coverage test (which checks fields against these docs).
 
-import type { EcsDocument } from '../../src/ecs/index.js';
+import { detectionDoc } from '../../src/agent/detections.js';
+import { type EcsDocument, sequentialEventIds } from '../../src/ecs/index.js';
+import type { Detection } from '../../src/rules/index.js';
 import {
   builder,
   child,
@@ -148,12 +150,15 @@ export function goldenCases(): Record<string, EcsDocument> {
     actions: ['alert', 'block'] as const,
     blocked: true,
   };
+  // As the agent's enforcer writes it: denied, block_mode enforce.
   const blocked = b.fileDoc({
     timeNs: t(236),
     process: { ...child, executable: '/bin/cp', name: 'cp', args: ['cp', '/tmp/x', '/usr/bin/x'] },
     container: PRIV,
     policy: blockPolicy,
     file: { path: '/usr/bin/x', operation: 'createExecutable', action: 'creation', mode: 0o100755 },
+    blockMode: 'enforce',
+    metadataComplete: true,
   });
   const routed = b.route(blocked, blockPolicy);
   if (routed.length !== 1) throw new Error(`blocked event routed to ${routed.length} streams`);
@@ -286,5 +291,84 @@ export function goldenCases(): Record<string, EcsDocument> {
     container: PRIV,
     policy,
   });
+  // Documents the agent adds to (built after the others: earlier event ids stay as they were).
+  // --monitoring: the block was not enforced, the alert says it would have been.
+  const monitoredPolicy = { ...policy, matchedSelectors: ['binDirs'], actions: ['alert', 'block'] as const };
+  const monitored = b.route(
+    b.fileDoc({
+      timeNs: t(237),
+      process: { ...child, executable: '/bin/cp', name: 'cp', args: ['cp', '/tmp/y', '/usr/bin/y'] },
+      container: PRIV,
+      policy: monitoredPolicy,
+      file: { path: '/usr/bin/y', operation: 'createExecutable', action: 'creation', mode: 0o100755 },
+      blockMode: 'monitoring',
+      metadataComplete: true,
+    }),
+    monitoredPolicy,
+  );
+  if (monitored.length !== 1) throw new Error(`monitored block routed to ${monitored.length} streams`);
+  cases['alert-monitoring'] = monitored[0]!;
+
+  // The runtime did not answer in time (or was down): only the cgroup identity is known.
+  cases['process-exec-incomplete'] = b.processExecDoc({
+    timeNs: t(238),
+    process: curl,
+    container: { id: NGINX.id },
+    orchestrator: { podUid: POD.podUid },
+    policy,
+    hookPoint: 'tracepoint__sched_process_exec',
+    metadataComplete: false,
+  });
+
+  // A rule-engine detection (src/agent/detections.ts) on the interactive shell.
+  const detection: Detection = {
+    rule: {
+      id: 'c2f8d3a1-0b7e-4c59-9e51-1f6d2a3b4c5d',
+      name: 'Interactive Shell in a Container',
+      description: 'An interactive shell was started in a container.',
+      severity: 'medium',
+      riskScore: 47,
+      type: 'eql',
+      language: 'eql',
+      query: 'process where event.type == "start" and process.interactive == true',
+      index: ['logs-cloud_defend*'],
+      tags: ['Domain: Container', 'Tactic: Execution'],
+      threat: [
+        {
+          framework: 'MITRE ATT&CK',
+          tactic: { id: 'TA0002', name: 'Execution', reference: 'https://attack.mitre.org/tactics/TA0002/' },
+          techniques: [
+            {
+              id: 'T1059',
+              name: 'Command and Scripting Interpreter',
+              reference: 'https://attack.mitre.org/techniques/T1059/',
+              subtechniques: [
+                {
+                  id: 'T1059.004',
+                  name: 'Unix Shell',
+                  reference: 'https://attack.mitre.org/techniques/T1059/004/',
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      falsePositives: [],
+      exceptionsList: [],
+      enabled: true,
+      buildingBlock: false,
+      file: 'rules/interactive_shell.toml',
+      queryPos: { line: 1, col: 1 },
+    },
+    events: [cases['process-exec-interactive']!.event.id],
+    ts: 0,
+  };
+  cases.detection = detectionDoc(
+    detection,
+    cases['process-exec-interactive']!,
+    b.fragments.streams.alerts,
+    sequentialEventIds('detection'),
+  );
+
   return cases;
 }

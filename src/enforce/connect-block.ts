@@ -19,6 +19,8 @@ export const MAX_CONNECT_RULES = 256;
 
 export interface ConnectBlocker {
   readonly rules: number;
+  /** The helper's pid (its BPF links, hence the programs, live as long as it does). */
+  readonly helperPid: number;
   /** Connects denied and allowed by the programs since they were attached. */
   stats(): Promise<{ denied: number; allowed: number }>;
   /** Detaches (the helper exits). */
@@ -57,6 +59,8 @@ export async function startConnectBlock(opts: ConnectBlockOptions): Promise<Conn
   if (!existsSync(helper))
     throw new D4cError('D4C-ENF-031', `connect block helper ${helper} is missing: run scripts/build-bpf.sh`);
   const child = spawn(helper, [opts.cgroupDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A helper that died (kill -9) closes its stdin: the write error is not ours to throw.
+  child.stdin.on('error', () => {});
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
@@ -73,6 +77,7 @@ export async function startConnectBlock(opts: ConnectBlockOptions): Promise<Conn
   }
   return {
     rules: rules.length,
+    helperPid: child.pid ?? -1,
     async stats() {
       child.stdin.write('stats\n');
       const l = (await lines.next()) ?? '';
@@ -82,8 +87,7 @@ export async function startConnectBlock(opts: ConnectBlockOptions): Promise<Conn
       return { denied: Number(m[1]), allowed: Number(m[2]) };
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      child.stdin.end('quit\n');
+      if (child.exitCode === null && child.signalCode === null) child.stdin.end('quit\n');
       await exited(child);
     },
   };

@@ -104,6 +104,19 @@ describe.skipIf(!canRun)('connect blocking in a podman container (cgroup connect
     expect(again.stdout).toContain('hi');
   });
 
+  it('kill -9 of the helper detaches the programs: nothing stays blocked', async () => {
+    const text = `network:\n  selectors:\n    - name: b\n      operation: [connect]\n      destinationPort: [${portOf(blocked)}]\n  responses:\n    - match: [b]\n      actions: [alert, block]\n`;
+    const policy = parsePolicy(text, 'p.yaml', {
+      enforcementCaps: withConnectBlock(DEFAULT_ENFORCEMENT_CAPS),
+    }).policy!;
+    const cg = readFileSync(`/proc/${c.pid}/cgroup`, 'utf8').match(/^0::(\/.*)$/m)![1]!;
+    const b = await startConnectBlock({ policy, cgroupDir: `/sys/fs/cgroup/unified${cg}` });
+    expect((await nc(portOf(blocked))).stdout).toContain('Operation not permitted');
+    process.kill(b.helperPid, 'SIGKILL');
+    await b.stop(); // waits for the exit
+    expect((await nc(portOf(blocked))).stdout).toContain('hi');
+  });
+
   it('refuses a policy its filter cannot express, and a bad cgroup, with one clear error', async () => {
     const p = parsePolicy(
       'network:\n  selectors:\n    - name: s\n      operation: [connect]\n      kubernetesNamespace: [prod]\n  responses:\n    - match: [s]\n      actions: [alert, block]\n',

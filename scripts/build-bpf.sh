@@ -49,4 +49,16 @@ if newer "$OUT/d4c-enforcer" enforcer.c enforcer.h events.h; then
   "$CC" -O2 -g -Wall -Wextra -Wno-unused-parameter -I. enforcer.c -o "$OUT/d4c-enforcer.tmp" -lbpf
   mv "$OUT/d4c-enforcer.tmp" "$OUT/d4c-enforcer"
 fi
-echo "build-bpf: ok ($OUT/d4c-sensor, $OUT/d4c-enforcer)"
+# Outbound connect blocking (issue 8): cgroup/connect4 + connect6 and their loader.
+if newer "$OUT/connect-block.bpf.o" connect-block.bpf.c connect-block.h "$OUT/vmlinux.h"; then
+  "$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_"$ARCH" -I"$OUT" -I. -Wall \
+    -c connect-block.bpf.c -o "$OUT/connect-block.bpf.o.tmp"
+  mv "$OUT/connect-block.bpf.o.tmp" "$OUT/connect-block.bpf.o"
+  "$BPFTOOL" gen skeleton "$OUT/connect-block.bpf.o" name d4c_cb > "$OUT/connect-block.skel.h.tmp"
+  mv "$OUT/connect-block.skel.h.tmp" "$OUT/connect-block.skel.h"
+fi
+if newer "$OUT/d4c-connect-block" connect-block.c connect-block.h "$OUT/connect-block.skel.h"; then
+  "$CC" -O2 -g -Wall -Wextra -I"$OUT" -I. connect-block.c -o "$OUT/d4c-connect-block.tmp" -lbpf -lelf -lz
+  mv "$OUT/d4c-connect-block.tmp" "$OUT/d4c-connect-block"
+fi
+echo "build-bpf: ok ($OUT/d4c-sensor, $OUT/d4c-enforcer, $OUT/d4c-connect-block)"

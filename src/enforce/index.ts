@@ -1,6 +1,13 @@
 // Public entry of the block action (issue 7): fanotify enforcement driven by the policy.
 export { type EnforcementReport, enforcementReport, type LsmStatus, lsmBackendStatus } from './caps.js';
 export {
+  CONNECT_BLOCK_HELPER,
+  type ConnectBlocker,
+  type ConnectBlockOptions,
+  MAX_CONNECT_RULES,
+  startConnectBlock,
+} from './connect-block.js';
+export {
   DEFAULT_HELPER,
   type DeniedInfo,
   type Enforcer,

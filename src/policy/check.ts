@@ -3,6 +3,7 @@
 
 import { CODES } from './codes.js';
 import { FIM_OPERATIONS, OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
+import { connectBlockProblem } from './connect-rules.js';
 import type { Located, ResponseSource, SectionSource, SelectorSource } from './load.js';
 import type { Operation, Section } from './model.js';
 import type { Source } from './source.js';
@@ -32,6 +33,14 @@ export const DEFAULT_ENFORCEMENT_CAPS: EnforcementCaps = {
   blockable: new Set<Operation>(['modifyFile', 'modifyExecutable', 'exec']),
   mechanism: 'fanotify',
 };
+
+/**
+ * The agent runs the cgroup connect filter (bpf/connect-block.bpf.c): `connect` joins what can
+ * be blocked, for selectors that filter can express (connect-rules.ts).
+ */
+export function withConnectBlock(caps: EnforcementCaps): EnforcementCaps {
+  return { blockable: new Set<Operation>([...caps.blockable, 'connect']), mechanism: caps.mechanism };
+}
 
 /** Every process and file operation could be blocked (BPF-LSM): no enforcement warnings. */
 export const FULL_ENFORCEMENT_CAPS: EnforcementCaps = {
@@ -172,6 +181,20 @@ function checkBlock(
         CODES.networkBlockUnsupported,
         block.pos,
         `${r.label}: "block" on network operations is not supported (${unenforced.join(', ')}): nothing can deny them on this kernel; use "alert"`,
+      );
+      return;
+    }
+    // The kernel can deny connects (cgroup connect4/6): only what its filter can express.
+    const reasons = exclude.length > 0 ? ['the connect filter cannot express "exclude"'] : [];
+    for (const s of match) {
+      const p = connectBlockProblem(s.selector);
+      if (p) reasons.push(`selector "${s.selector.name}": ${p}`);
+    }
+    if (reasons.length > 0) {
+      src.report(
+        CODES.networkBlockUnsupported,
+        block.pos,
+        `${r.label}: "block" on connect cannot be enforced: ${reasons.join('; ')}; use "alert"`,
       );
     }
     return;

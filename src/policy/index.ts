@@ -1,7 +1,13 @@
 // Public entry of the policy module: load/validate, the default policy, the JSON Schema.
-export { DEFAULT_ENFORCEMENT_CAPS, type EnforcementCaps, FULL_ENFORCEMENT_CAPS } from './check.js';
+export {
+  DEFAULT_ENFORCEMENT_CAPS,
+  type EnforcementCaps,
+  FULL_ENFORCEMENT_CAPS,
+  withConnectBlock,
+} from './check.js';
 export { CODES } from './codes.js';
 export { CONDITIONS, type ConditionSpec } from './conditions.js';
+export { type ConnectRule, connectBlockProblem, connectBlockRules } from './connect-rules.js';
 export { DEFAULT_POLICY } from './default.js';
 export { type ParseOptions, type ParseResult, parsePolicy } from './load.js';
 export * from './model.js';

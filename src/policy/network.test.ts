@@ -1,7 +1,8 @@
 // The network section, readFile and processDrift in the validator: every new code with its
 // position and text, the condition rules across sections, and the block rules.
 import { describe, expect, it } from 'vitest';
-import { FULL_ENFORCEMENT_CAPS } from './check.js';
+import { DEFAULT_ENFORCEMENT_CAPS, FULL_ENFORCEMENT_CAPS, withConnectBlock } from './check.js';
+import { connectBlockRules } from './connect-rules.js';
 import { parsePolicy } from './load.js';
 import { problems, where, y } from './test-helpers.js';
 
@@ -227,5 +228,80 @@ describe('processDrift', () => {
     expect(problems(text.replace('true', '"yes"'))).toEqual([
       `D4C-POL-009 4:21: error: selector "d": "processDrift" must be true or false, not a string`,
     ]);
+  });
+});
+
+describe('block on connect where the kernel can deny connects', () => {
+  const caps = withConnectBlock(DEFAULT_ENFORCEMENT_CAPS);
+  const policy = (sel: string, extra = '') =>
+    `network:\n  selectors:\n    - name: out\n      operation: [connect]\n${sel
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join(
+        '\n',
+      )}\n    - name: other\n      processName: [curl]\n  responses:\n    - match: [other]\n      actions: [log]\n    - match: [out]\n${extra}      actions: [alert, block]\n`;
+
+  it('accepts what the connect filter can express', () => {
+    expect(
+      problems(policy('destinationAddress: [10.0.0.0/8, "::1"]\ndestinationPort: [22]\ntransport: [tcp]'), {
+        enforcementCaps: caps,
+      }),
+    ).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a container condition',
+      'kubernetesNamespace: [prod]',
+      'the connect filter sees only the destination, not kubernetesNamespace',
+    ],
+    [
+      'a unix socket',
+      'destinationAddress: [/run/docker.sock]',
+      'the connect filter sees IP destinations only, not unix sockets',
+    ],
+    ['unix transport only', 'transport: [unix]', 'the connect filter sees tcp and udp only'],
+    ['drift', 'processDrift: true', 'the connect filter sees only the destination, not processDrift'],
+  ])('refuses %s (D4C-POL-043)', (_n, sel, reason) => {
+    const text = policy(sel);
+    expect(problems(text, { enforcementCaps: caps })).toEqual([
+      `D4C-POL-043 ${where(text, 'block')}: error: network response #2: "block" on connect cannot be enforced: selector "out": ${reason}; use "alert"`,
+    ]);
+  });
+
+  it('refuses exclude', () => {
+    const text = policy('destinationPort: [22]', '      exclude: [other]\n');
+    expect(problems(text, { enforcementCaps: caps })).toEqual([
+      `D4C-POL-043 ${where(text, 'block')}: error: network response #2: "block" on connect cannot be enforced: the connect filter cannot express "exclude"; use "alert"`,
+    ]);
+  });
+
+  it('connectBlockRules: one rule per address and port, IPv4 as mapped, protocols from transport', () => {
+    const text = policy(
+      'destinationAddress: [10.0.0.0/8, "fd00::/8"]\ndestinationPort: [22, "8000-8080"]\ntransport: [udp]',
+    );
+    const p = parsePolicy(text, 'p', { enforcementCaps: caps }).policy!;
+    const { rules, problems: why } = connectBlockRules(p);
+    expect(why).toEqual([]);
+    expect(rules).toHaveLength(4);
+    expect(rules[0]).toEqual({
+      net: [0, 0, 0xffff, 0x0a000000],
+      mask: [0xffffffff, 0xffffffff, 0xffffffff, 0xff000000],
+      lo: 22,
+      hi: 22,
+      proto: 2,
+    });
+    expect(rules[3]).toEqual({
+      net: [0xfd000000, 0, 0, 0],
+      mask: [0xff000000, 0, 0, 0],
+      lo: 8000,
+      hi: 8080,
+      proto: 2,
+    });
+    const all = connectBlockRules(
+      parsePolicy(policy('transport: [tcp, udp]'), 'p', { enforcementCaps: caps }).policy!,
+    );
+    expect(all.rules).toEqual([{ net: [0, 0, 0, 0], mask: [0, 0, 0, 0], lo: 0, hi: 65535, proto: 3 }]);
+    expect(connectBlockRules(parsePolicy(net('operation: [connect]'), 'p').policy!).rules).toEqual([]);
   });
 });

@@ -45,6 +45,15 @@ describe('policyJsonSchema', () => {
     ['a port that is not a number or range', netSel({ destinationPort: ['http'] })],
     ['an unknown transport', netSel({ transport: ['sctp'] })],
     ['a file operation in a network selector', netSel({ operation: ['readFile'] })],
+    [
+      'readFile without targetFilePath',
+      {
+        file: {
+          selectors: [{ name: 'r', operation: ['modifyFile', 'readFile'] }],
+          responses: [{ match: ['r'], actions: ['log'] }],
+        },
+      },
+    ],
     ['a file condition in a network selector', netSel({ targetFilePath: ['/a'] })],
     ['processName with processExecutable', netSel({ processName: ['a'], processExecutable: ['/a'] })],
   ])('rejects %s', (_n, doc) => {

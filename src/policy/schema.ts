@@ -46,9 +46,18 @@ function selectorSchema(section: Section): Schema {
     },
   };
   for (const c of own) properties[c.name] = conditionSchema(c, section);
-  const exclusions = own.flatMap((c) =>
+  const exclusions: Schema[] = own.flatMap((c) =>
     (c.not ?? []).filter((o) => c.name < o).map((o) => ({ not: { required: [c.name, o] } })),
   );
+  if (section === 'file') {
+    // readFile only with targetFilePath (D4C-POL-039).
+    exclusions.push({
+      anyOf: [
+        { not: { required: ['operation'], properties: { operation: { contains: { const: 'readFile' } } } } },
+        { required: ['targetFilePath'] },
+      ],
+    });
+  }
   return {
     type: 'object',
     required: ['name'],

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Denies outbound connects by destination for the processes of a cgroup (v2): attached as
+ * cgroup/connect4 and cgroup/connect6, a return of 0 makes connect() fail with EPERM. The
+ * rules come from the policy's blocking network responses (src/enforce/connect-block.ts).
+ * UDP sendto() without connect() goes through sendmsg4/6, which this does not cover.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "connect-block.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 nrules = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, D4C_CB_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct d4c_cb_rule);
+} rules SEC(".maps");
+
+/* [0] connects denied, [1] connects allowed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counts, &which);
+	if (c)
+		__sync_fetch_and_add(c, 1);
+}
+
+static __always_inline int decide(__u32 a0, __u32 a1, __u32 a2, __u32 a3, __u32 port, __u32 protocol)
+{
+	__u32 pbit = protocol == IPPROTO_TCP ? D4C_CB_TCP : protocol == IPPROTO_UDP ? D4C_CB_UDP : 0;
+	for (__u32 i = 0; i < D4C_CB_MAX_RULES; i++) {
+		if (i >= nrules)
+			break;
+		__u32 k = i;
+		struct d4c_cb_rule *r = bpf_map_lookup_elem(&rules, &k);
+		if (!r)
+			break;
+		if ((a0 & r->mask[0]) != r->net[0] || (a1 & r->mask[1]) != r->net[1] ||
+		    (a2 & r->mask[2]) != r->net[2] || (a3 & r->mask[3]) != r->net[3])
+			continue;
+		if (port < r->lo || port > r->hi || !(r->proto & pbit))
+			continue;
+		count(0);
+		return 0;
+	}
+	count(1);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int d4c_connect4(struct bpf_sock_addr *ctx)
+{
+	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol);
+}
+
+SEC("cgroup/connect6")
+int d4c_connect6(struct bpf_sock_addr *ctx)
+{
+	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
+		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol);
+}

@@ -140,6 +140,44 @@ describe('d4c query through the query socket of the process holding the store', 
   }, 60_000);
 });
 
+describe('the query socket and ingest', () => {
+  it('keeps committing documents while it serves a long query', async () => {
+    const dir = join(root, 'busy');
+    const store = await EventStore.open({ dir, flushIntervalMs: 50 });
+    for (const d of docs) store.write(d, PROC);
+    await store.flush();
+    // Pages of 5 documents: 600 pages for the 3000 candidates, a yield between each.
+    const server = await serveQueries(store, dir, { pageSize: 5 });
+    let committedDuringQuery: boolean | undefined;
+    const out = await new Promise<string>((resolve) => {
+      const c = createConnection(server.path);
+      let text = '';
+      c.setEncoding('utf8').on('data', (s: string) => {
+        const first = text === '';
+        text += s;
+        if (!first) return;
+        // The query is answering: ingest 500 more (file events, which it does not match).
+        for (let i = 0; i < 500; i++)
+          store.write({ ...docs[i], event: { id: `late${i}`, category: ['file'], action: 'open' } }, PROC);
+        void store.flush().then(() => {
+          committedDuringQuery = !text.includes('!{"done"');
+        });
+      });
+      c.on('connect', () =>
+        c.write('{"v":1,"lang":"kql","text":"event.category:process","limit":1000000}\n'),
+      );
+      c.on('close', () => resolve(text));
+    });
+    const lines = out.split('\n').filter((l) => l.length > 0);
+    expect(lines.at(-1)).toMatch(/^!\{"done":true/);
+    expect(lines.length - 1).toBe(docs.filter((d) => d.event.category[0] === 'process').length);
+    expect(committedDuringQuery).toBe(true);
+    expect(store.stats().docsWritten).toBe(docs.length + 500);
+    await server.close();
+    await store.close();
+  }, 60_000);
+});
+
 describe('d4c query when the holder of the store does not answer', () => {
   it('says so in one line when nothing listens on the socket, or it hangs up mid-query', async () => {
     const dir = join(root, 'held');

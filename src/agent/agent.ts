@@ -35,7 +35,7 @@ import {
 import { type ClusterIdentity, type ClusterIdentityOptions, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import type { Operation, Section } from '../policy/model.js';
+import type { Operation } from '../policy/model.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
 import { type LoadedRule, RuleEngine } from '../rules/index.js';
 import {
@@ -94,9 +94,9 @@ export interface AgentOptions {
    */
   enforce?: EnforceOptions;
   /**
-   * Log every network event of a watched process (as if a network response said `log`), whatever
-   * the policy says. For tests and troubleshooting until the policy's `network:` section lands;
-   * with it, the policy alone decides. Default false: no network section, no network documents.
+   * Log every network event of a watched process (as if a network response said `log`) when the
+   * policy decides nothing for it: for troubleshooting. Default false: the policy's `network:`
+   * section alone decides (no section, no network documents).
    */
   logAllNetwork?: boolean;
   /** Attach the sensor's network programs (default true; false: no network events at all). */
@@ -137,8 +137,6 @@ type Held =
       held: boolean;
     };
 
-/** Until `network` joins SECTIONS (the policy helper's part of issue 8). */
-const NETWORK = 'network' as unknown as Section;
 const LOG_ALL: PolicyOutcome = Object.freeze({ matchedSelectors: [], actions: ['log'] }) as PolicyOutcome;
 
 const HOOK = {
@@ -548,7 +546,7 @@ export class Agent {
       this.c.runtimeSetupDropped++;
       return;
     }
-    if (this.o.logAllNetwork !== true && !this.o.policy.wants(NETWORK, e.op)) {
+    if (this.o.logAllNetwork !== true && !this.o.policy.wants('network', e.op)) {
       this.c.policySkipped++;
       return;
     }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { builder, child, curl, NGINX, nginxWorker, POD, PRIV, shell } from '../../test/ecs/fixtures.js';
-import { filePolicyEvent, processPolicyEvent } from './policy-event.js';
+import { policyEventFromEcs } from '../policy/from-ecs.js';
+import type { NetworkActivity } from './input.js';
+import { filePolicyEvent, networkPolicyEvent, processPolicyEvent } from './policy-event.js';
 import type { EcsDocument } from './types.js';
 
 /** What a policy reads from a document (the `d4c policy test` view), for comparison. */
@@ -75,5 +77,63 @@ describe('policy events from builder inputs', () => {
       processName: 'bash',
       sessionLeaderInteractive: true,
     });
+  });
+
+  it('agree with the documents as `d4c policy test` reads them (network)', () => {
+    const acts: NetworkActivity[] = [
+      {
+        operation: 'connect',
+        transport: 'tcp',
+        type: 'ipv4',
+        source: { ip: '10.88.0.7', port: 41234, address: '10.88.0.7' },
+        destination: { ip: '169.254.169.254', port: 80, address: '169.254.169.254' },
+        outcome: 'success',
+      },
+      {
+        operation: 'accept',
+        transport: 'tcp',
+        type: 'ipv6',
+        source: { ip: 'fd00::1', port: 50000, address: 'fd00::1' },
+        destination: { ip: '::', port: 8080, address: '::' },
+        outcome: 'success',
+      },
+      {
+        operation: 'listen',
+        transport: 'unix',
+        type: 'unix',
+        destination: { address: '@bus' },
+        outcome: 'success',
+      },
+      {
+        operation: 'bind',
+        transport: 'icmp',
+        type: 'ipv4',
+        destination: { ip: '0.0.0.0', address: '0.0.0.0' },
+        outcome: 'failure',
+        errorCode: 'EACCES',
+      },
+    ];
+    for (const network of acts) {
+      const input = { process: nginxWorker, container: NGINX, orchestrator: POD, network };
+      const ev = networkPolicyEvent(input);
+      expect(ev).toEqual(policyEventFromEcs(b.networkDoc(input)).event);
+      expect(ev.section).toBe('network');
+    }
+    const c = networkPolicyEvent({ process: curl, container: PRIV, network: acts[0]! });
+    expect([c.destinationAddress, c.destinationIp, c.destinationPort, c.transport]).toEqual([
+      '169.254.169.254',
+      '169.254.169.254',
+      80,
+      'tcp',
+    ]);
+    const u = networkPolicyEvent({ process: curl, network: acts[2]! });
+    expect([u.destinationAddress, u.destinationIp, u.destinationPort, u.transport]).toEqual([
+      '@bus',
+      undefined,
+      undefined,
+      'unix',
+    ]);
+    // icmp is no `transport` value of the policy
+    expect(networkPolicyEvent({ process: curl, network: acts[3]! }).transport).toBeUndefined();
   });
 });

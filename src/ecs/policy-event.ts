@@ -2,13 +2,7 @@
 // the document builders get, so that the agent decides before it builds (and builds nothing for
 // events no response logs). Field by field it is what the documents say: a test checks that.
 
-import {
-  type Operation,
-  type PolicyEvent,
-  type Section,
-  TRANSPORTS,
-  type Transport,
-} from '../policy/model.js';
+import { type Operation, type PolicyEvent, TRANSPORTS, type Transport } from '../policy/model.js';
 import type {
   FileEventInput,
   NetworkEventInput,
@@ -71,11 +65,11 @@ export function filePolicyEvent(input: FileEventInput): PolicyEvent {
 
 /**
  * Network events: the destination (connect's peer, accept's listening end, the bound address) and
- * the transport. `network` is not in SECTIONS until the policy's network section lands (issue 8).
+ * the transport (tcp, udp, unix only: the values the policy's `transport` condition knows).
  */
 export function networkPolicyEvent(input: NetworkEventInput): PolicyEvent {
   const n = input.network;
-  const ev: PolicyEvent = { section: 'network' as unknown as Section, operation: n.operation };
+  const ev: PolicyEvent = { section: 'network', operation: n.operation };
   const d = n.destination;
   if (d?.address !== undefined) ev.destinationAddress = d.address;
   if (d?.ip !== undefined) ev.destinationIp = d.ip;

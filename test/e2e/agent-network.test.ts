@@ -1,8 +1,8 @@
-// Network documents end to end: the real `d4c agent` CLI with --log-all-network (every network
-// event of a container logged: the policy's `network:` section is another part of issue 8), a
-// podman container running a static netops binary (connect, accept, bind, listen over TCP v4/v6,
-// UDP and unix sockets), and d4c's rule pack firing on the metadata-service connect and a
-// netcat bind shell.
+// Network documents end to end: the real `d4c agent` CLI and a podman container running a static
+// netops binary (connect, accept, bind, listen over TCP v4/v6, UDP and unix sockets). With
+// --log-all-network every document is checked field by field and d4c's rule pack fires on the
+// metadata-service connect and a netcat bind shell; then without a network section (nothing
+// written, events counted) and with one (exactly the selected events, logged or alerted).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -213,4 +213,76 @@ describe('d4c agent network flags', () => {
     expect(r.code).toBe(2);
     expect(r.err.trim()).toBe('d4c agent: --log-all-network and --no-network exclude each other');
   });
+});
+
+const NET_POLICY = `${POLICY}network:
+  selectors:
+    - name: metadata
+      operation: [connect]
+      destinationAddress: [169.254.169.254]
+    - name: loopbackTcp
+      destinationAddress: [127.0.0.0/8]
+      destinationPort: [1024-65535]
+      transport: [tcp]
+    - name: unixSockets
+      transport: [unix]
+  responses:
+    - match: [metadata]
+      actions: [alert]
+    - match: [loopbackTcp, unixSockets]
+      actions: [log]
+`;
+
+describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent with a network policy', () => {
+  it('logs and alerts what the network section selects, and nothing else', async () => {
+    await ensurePodman();
+    const dir = mkdtempSync(join(tmpdir(), 'd4c-agent-netpol-'));
+    let agent: RunningAgent | undefined;
+    try {
+      const bin = staticNetops(dir);
+      if (!bin) throw new Error('cannot build a static netops');
+      writeFileSync(join(dir, 'policy.yaml'), NET_POLICY);
+      agent = await startAgent(['--policy', join(dir, 'policy.yaml')]);
+      const box = await runContainer({ volumes: [`${bin}:/netops:ro`] });
+      const r = await box.exec([
+        '/netops',
+        'tcp4',
+        'udp4',
+        'unix',
+        '/tmp/p.sock',
+        'dialv4',
+        '169.254.169.254',
+        '80',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const [tcp, udp] = [...r.stdout.matchAll(/^port (\d+)$/gm)].map((m) => Number(m[1]));
+      await new Promise((res) => setTimeout(res, 1000));
+      const s = await agent.stop();
+      agent = undefined;
+      const own = s.docs.filter((d) => d.container?.id === box.id && d.event.category?.[0] === 'network');
+      const logged = own.filter((d) => d.data_stream.dataset === 'cloud_defend.network');
+      const alerts = own.filter((d) => d.data_stream.dataset === 'cloud_defend.alerts');
+      // the metadata connect: alert only, with its selector
+      expect(alerts.map((d) => [d.event.kind, d.destination.ip, d.cloud_defend.matched_selectors])).toEqual([
+        ['alert', '169.254.169.254', ['metadata']],
+      ]);
+      const tcpDocs = logged.filter((d) => d.destination?.port === tcp);
+      expect(tcpDocs.map((d) => d.event.action).sort()).toEqual(
+        ['bind', 'connection_accepted', 'connection_attempted', 'listen'].sort(),
+      );
+      for (const d of tcpDocs) expect(d.cloud_defend.matched_selectors).toEqual(['loopbackTcp']);
+      // the connect's source port is ephemeral (>= 1024) but the selector looks at the destination
+      expect(logged.some((d) => d.destination?.port === udp)).toBe(false);
+      const unix = logged.filter((d) => d.destination?.address === '/tmp/p.sock');
+      expect(unix.length).toBe(4);
+      for (const d of unix) expect(d.cloud_defend.matched_selectors).toEqual(['unixSockets']);
+      expect(logged.length).toBe(8);
+      expect(s.stats.eventsSeen.network).toBeGreaterThan(own.length);
+      expect(s.stats.policyActions['connect.alert']).toBeGreaterThanOrEqual(1);
+    } finally {
+      await agent?.stop();
+      await removeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

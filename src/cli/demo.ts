@@ -138,6 +138,8 @@ export async function run(argv: string[]): Promise<number> {
       rules: loaded.rules,
       criSockets: [p.socket],
       cluster: { name: 'd4c-lab' },
+      // The lab is no cluster: a kubeconfig on this machine must not lend it another's identity.
+      kubernetes: false,
     });
   } catch (e) {
     for (const o of Object.values(outputs)) await o.close().catch(() => {});

@@ -64,7 +64,13 @@ export class CriClient {
     const Runtime = v1.RuntimeService as grpc.ServiceClientConstructor;
     const Image = v1.ImageService as grpc.ServiceClientConstructor;
     const creds = grpc.credentials.createInsecure();
-    const opts = { 'grpc.max_receive_message_length': 16 << 20 };
+    const opts = {
+      'grpc.max_receive_message_length': 16 << 20,
+      // A restarted runtime must be found again within seconds: grpc-js backs off reconnects up
+      // to 120 s by default, so after a long outage new pods would go without metadata that long.
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 5000,
+    };
     this.runtime = new Runtime(`unix://${socketPath}`, creds, opts);
     this.image = new Image(`unix://${socketPath}`, creds, opts);
   }

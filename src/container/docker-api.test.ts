@@ -1,5 +1,6 @@
 // Against the real podman API socket with real containers (root + podman required).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,5 +128,37 @@ describe('DockerApiClient without an engine', () => {
     expect(r.status === 'error' && r.unreachable).toBe(true);
     expect(client.counters.errors).toBe(1);
     expect(client.lastError).toContain('/nonexistent/d4c.sock');
+  });
+
+  it('an events stream that cannot connect tells the watcher’s health, and again when it connects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'd4c-docker-'));
+    const socketPath = join(dir, 'api.sock');
+    const client = new DockerApiClient({ socketPath, timeoutMs: 200 });
+    const downs: string[] = [];
+    let ups = 0;
+    const stop = client.watch(() => {}, {
+      down: (e, unreachable) => downs.push(`${unreachable}:${e}`),
+      up: () => ups++,
+    });
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('');
+    });
+    try {
+      const until = async (cond: () => boolean) => {
+        for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+      };
+      await until(() => downs.length > 0);
+      expect(downs[0]).toMatch(/^true:.*api\.sock events:/);
+      // The engine comes up: the next reconnect works.
+      await new Promise<void>((r) => server.listen(socketPath, r));
+      await until(() => ups > 0);
+      expect(ups).toBe(1);
+    } finally {
+      stop();
+      server.closeAllConnections();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,7 @@ import type {
   RuntimeEvent,
   RuntimeName,
   SourceResult,
+  WatchHealth,
 } from './types.js';
 import { normalizeCap } from './types.js';
 
@@ -225,8 +226,9 @@ export class DockerApiClient implements MetadataSource {
    * Follows the events stream, calling onEvent for container start and die; reconnects with a
    * backoff when the engine goes away. Returns a stop function.
    */
-  watch(onEvent: (e: RuntimeEvent) => void): () => void {
+  watch(onEvent: (e: RuntimeEvent) => void, health?: WatchHealth): () => void {
     let stopped = false;
+    let failing = false;
     let req: http.ClientRequest | undefined;
     let timer: NodeJS.Timeout | undefined;
     let backoff = 200;
@@ -241,6 +243,8 @@ export class DockerApiClient implements MetadataSource {
           return;
         }
         backoff = 200;
+        if (failing) health?.up();
+        failing = false;
         let buf = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -259,6 +263,8 @@ export class DockerApiClient implements MetadataSource {
       req.on('error', (e) => {
         this.counters.eventStreamErrors++;
         this.lastError = `${this.socketPath} events: ${e.message}`;
+        failing = true;
+        health?.down(this.lastError, true);
         retry();
       });
     };

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LabPaths, labDown, labPaths, labUp, type RunningPod, runPod } from '../../src/lab/index.js';
+import { runCli } from '../cli.js';
 import { startApiServer, type TestApiServer } from '../k8s-api-server.js';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';
 
@@ -274,6 +275,24 @@ describe.skipIf(!ok)(
       });
       expect(d.container).toMatchObject({ name: 'after', runtime: 'containerd' });
       expect(d.container.image.name).toBe('docker.io/library/busybox');
+    });
+  },
+);
+
+describe.skipIf(process.getuid?.() !== 0 || !existsSync('/sys/kernel/btf/vmlinux'))(
+  'd4c agent --kubeconfig',
+  () => {
+    it('a missing kubeconfig is one line and exit 1, before anything starts', () => {
+      const r = runCli([
+        'agent',
+        '--no-store',
+        '--metrics-addr',
+        'off',
+        '--kubeconfig',
+        '/nonexistent/kubeconfig',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err.trim()).toBe('d4c agent: --kubeconfig /nonexistent/kubeconfig: no such file');
     });
   },
 );

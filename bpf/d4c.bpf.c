@@ -173,7 +173,7 @@ static __always_inline int leave(struct trace_event_raw_sys_exit *ctx)
 		/* Read access: only under a watched prefix (read.bpf.h); nothing else when none is set. */
 		if (cfg.read_nprefix == 0 || (st.open_flags & O_PATH))
 			return 0;
-		int slot = read_match((__u64)fd_file(t, ret), (__u64)t);
+		int slot = read_match((int)ret, (__u64)t);
 		if (slot < 0)
 			return 0;
 		st.op = D4C_FOP_READ;

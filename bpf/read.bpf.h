@@ -23,6 +23,15 @@ struct {
 
 #define S_IFDIR 0040000
 
+/*
+ * The walk reads kernel memory directly through read-only BTF pointers (bpf_rdonly_cast, a
+ * kfunc since 6.2): a plain load per field instead of a bpf_probe_read_kernel call. A read storm
+ * runs this on every open, so it is worth it. Loads through such pointers may fault; the kernel
+ * then yields 0 (PROBE_MEM), which ends the walk.
+ */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym;
+#define RO(type, p) ((type *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(type)))
+
 /* Names of the walked path's top components (root side), zero-padded: one per read_match call. */
 struct read_names {
 	/* The walk's cursor and dentries live here, not on the stack: the verifier then sees one
@@ -47,29 +56,39 @@ struct {
  * A global function (verified once, on its own, whatever the caller's state): the kernel
  * pointers travel as plain integers, which is what bpf_get_current_task() gives anyway.
  */
-__noinline int read_match(__u64 file_ptr, __u64 task_ptr)
+__noinline int read_match(int fd, __u64 task_ptr)
 {
-	struct file *f = (struct file *)file_ptr;
 	struct task_struct *t = (struct task_struct *)task_ptr;
 	__u32 lens[D4C_READ_COMPS] = {};
 	bool done = false;
 	__u32 zero = 0;
 
+	if (fd < 0)
+		return -1;
+	struct task_struct *tp = RO(struct task_struct, t);
+	/* fd -> file, as fd_file() does, with one copy for the array slot. */
+	struct fdtable *fdt = tp->files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+		return -1;
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
 	if (!f)
 		return -1;
 	struct read_names *rs = bpf_map_lookup_elem(&read_scratch, &zero);
 	if (!rs)
 		return -1;
 	rs->n = 0;
-	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFDIR) {
+	struct file *fp = RO(struct file, f);
+	if ((fp->f_inode->i_mode & S_IFMT) == S_IFDIR) {
 		count(D4C_C_READ_DIR);
 		return -1;
 	}
-	struct dentry *dentry = BPF_CORE_READ(f, f_path.dentry);
-	struct vfsmount *vfsmnt = BPF_CORE_READ(f, f_path.mnt);
-	struct dentry *root_dentry = BPF_CORE_READ(t, fs, root.dentry);
-	struct vfsmount *root_mnt = BPF_CORE_READ(t, fs, root.mnt);
-	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	struct dentry *dentry = fp->f_path.dentry;
+	struct vfsmount *vfsmnt = fp->f_path.mnt;
+	struct dentry *root_dentry = tp->fs->root.dentry;
+	struct vfsmount *root_mnt = tp->fs->root.mnt;
+	struct mount *mnt = RO(struct mount, (__u64)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	struct dentry *mnt_root = vfsmnt->mnt_root;
 
 	/* Leaf to root; the last D4C_READ_COMPS dentries seen are the top of the path. */
 	for (int i = 0; i < D4C_PATH_DEPTH; i++) {
@@ -77,15 +96,17 @@ __noinline int read_match(__u64 file_ptr, __u64 task_ptr)
 			done = true;
 			break;
 		}
-		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		if (!dentry)
+			break;
+		struct dentry *parent = dentry->d_parent;
 		if (dentry == mnt_root || dentry == parent) {
-			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+			struct mount *mp = mnt->mnt_parent;
 			if (dentry != mnt_root || mp == mnt)
 				break; /* a root other than the task's */
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			dentry = mnt->mnt_mountpoint;
 			mnt = mp;
-			vfsmnt = __builtin_preserve_access_index(&mp->mnt);
+			vfsmnt = &mp->mnt;
+			mnt_root = vfsmnt->mnt_root; /* read once per mount, not per component */
 			continue;
 		}
 		__u32 n = rs->n;
@@ -103,8 +124,8 @@ __noinline int read_match(__u64 file_ptr, __u64 task_ptr)
 	for (__u32 i = 0; i < D4C_READ_COMPS; i++) {
 		if (i >= have)
 			break;
-		struct dentry *d = rs->top[(n - 1 - i) & (D4C_READ_COMPS - 1)];
-		lens[i] = BPF_CORE_READ(d, d_name.len);
+		struct dentry *d = RO(struct dentry, rs->top[(n - 1 - i) & (D4C_READ_COMPS - 1)]);
+		lens[i] = d->d_name.len;
 	}
 
 	/* Stage 1: slots whose component lengths all match (no copy yet). */

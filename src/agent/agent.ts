@@ -266,6 +266,10 @@ export class Agent {
     });
     await agent.table.bootstrap();
     const running = await scan;
+    for (const c of running.containers.values()) {
+      const pid = c.pids[0];
+      if (pid !== undefined) agent.drift.noteInit(c.identity.id, pid);
+    }
     agent.applyIdentity(await identified);
     if (enforce) {
       try {
@@ -499,6 +503,7 @@ export class Agent {
         });
         // Before the policy filter: later documents of this process carry its drift too.
         const cid = this.resolver.identify(e.cgroupPath)?.id;
+        if (cid !== undefined && e.vpid === 1) this.drift.noteInit(cid, e.tgid);
         const d = cid === undefined ? undefined : this.drift.onExec(cid, e);
         if (d === undefined) this.drifted.delete(entry);
         else this.drifted.set(entry, d);
@@ -632,7 +637,7 @@ export class Agent {
     if (d === undefined && entry.executable !== '') {
       const cid = this.resolver.identify(cgroupPath)?.id;
       if (cid !== undefined) {
-        d = this.drift.ofRunning(cid, entry.pid, entry.executable);
+        d = this.drift.ofRunning(cid, entry.pid, entry.mntNsInum, entry.executable);
         if (d !== undefined) this.drifted.set(entry, d);
       }
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ const MOUNTINFO = [
 ].join('\n');
 
 const exec = (path: string, dev = 94, ino = 7n): ExecEvent =>
-  ({ kind: 'exec', tgid: 4242, executable: path, exeDev: dev, exeIno: ino }) as ExecEvent;
+  ({ kind: 'exec', tgid: 4242, mntns: 0, executable: path, exeDev: dev, exeIno: ino }) as ExecEvent;
 const file = (op: FileEvent['op'], path: string, ino = 0n, dev = 94): FileEvent =>
   ({ kind: 'file', op, path, ino, dev, modeSource: ino ? 'inode' : 'unknown' }) as FileEvent;
 
@@ -60,7 +60,7 @@ describe('drift', () => {
     expect(t.onExec('c1', exec('/usr/local/bin'))).toBe(false); // a directory
     expect(t.onExec('c1', exec('/data/tool', 8 << 20 /* 8:0, a volume */))).toBe(false);
     expect(t.onExec('c1', exec('weird\0path'))).toBe(false);
-    expect(t.ofRunning('c1', 4242, '/usr/local/bin/before')).toBe(true);
+    expect(t.ofRunning('c1', 4242, 0, '/usr/local/bin/before')).toBe(true);
     expect(c.driftByUpperLayer).toBe(1);
   });
 
@@ -84,6 +84,24 @@ describe('drift', () => {
     const t = new DriftTracker(c, { procRoot: join(tmp, 'nope') });
     expect(t.onExec('c1', exec('/bin/sh'))).toBeUndefined();
     expect(t.onExec('c1', exec('/bin/ls'))).toBeUndefined(); // not cached: retried
+    expect(c.driftMountinfoFailures).toBe(2);
+  });
+});
+
+describe('mountinfo of a gone process', () => {
+  it('falls back to the container init, only in the same mount namespace', () => {
+    const c = newDriftCounters();
+    const proc = join(tmp, 'proc2');
+    mkdirSync(join(proc, '7/ns'), { recursive: true });
+    writeFileSync(join(proc, '7/mountinfo'), MOUNTINFO);
+    writeFileSync(join(proc, '7/ns/mnt'), '');
+    const ino = Number(statSync(join(proc, '7/ns/mnt')).ino);
+    const t = new DriftTracker(c, { procRoot: proc });
+    t.noteInit('c1', 7);
+    // pid 4242 is gone: init's mountinfo answers, in the exec's namespace only.
+    expect(t.onExec('c2', { ...exec('/usr/local/bin/before'), mntns: ino })).toBeUndefined();
+    expect(t.onExec('c1', { ...exec('/usr/local/bin/before'), mntns: ino + 1 })).toBeUndefined();
+    expect(t.onExec('c1', { ...exec('/usr/local/bin/before'), mntns: ino })).toBe(true);
     expect(c.driftMountinfoFailures).toBe(2);
   });
 });

@@ -5,7 +5,7 @@
 //  (b) the overlay upper layer, for files written before the agent started: the container's
 //      rootfs upperdir (from /proc/PID/mountinfo, cached per container) holds the path.
 // Everything here runs on the event path: no throw escapes, every failure is counted.
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import type { ExecEvent, FileEvent } from '../sensor/index.js';
 
 export interface DriftCounters {
@@ -47,6 +47,8 @@ interface ContainerState {
   written: Set<string>;
   /** undefined: not looked up yet; null: no overlay root found. */
   overlay: OverlayRoot | null | undefined;
+  /** The container's init (host pid), long-lived: its mountinfo when the exec'd process is gone. */
+  init: number;
 }
 
 export interface DriftOptions {
@@ -82,7 +84,7 @@ export class DriftTracker {
         if (first !== undefined) this.containers.delete(first);
         this.c.driftContainersDropped++;
       }
-      s = { written: new Set(), overlay: undefined };
+      s = { written: new Set(), overlay: undefined, init: 0 };
       this.containers.set(cid, s);
     }
     return s;
@@ -96,6 +98,11 @@ export class DriftTracker {
     }
     s.written.add(key);
     this.c.driftWritesTracked++;
+  }
+
+  /** The host pid of the container's init (vpid 1), a fallback for reading its mountinfo. */
+  noteInit(cid: string, pid: number): void {
+    this.state(cid).init = pid;
   }
 
   /** A file record of container `cid`: remember what it wrote (reads and deletions are not writes). */
@@ -124,7 +131,7 @@ export class DriftTracker {
       this.c.driftByWrite++;
       return true;
     }
-    if (s.overlay === undefined) s.overlay = this.overlayRoot(e.tgid);
+    if (s.overlay === undefined) s.overlay = this.lookup(s, e.tgid, e.mntns);
     const o = s.overlay;
     if (o === null || o === undefined) return undefined;
     if (e.exeDev !== o.dev) return false; // a volume or another mount: not the image's file system
@@ -136,10 +143,10 @@ export class DriftTracker {
   /**
    * Drift of a process the agent did not see exec (running when it started): the upper layer only.
    */
-  ofRunning(cid: string, pid: number, executable: string): boolean | undefined {
+  ofRunning(cid: string, pid: number, mntns: number, executable: string): boolean | undefined {
     const s = this.state(cid);
     if (executable !== '' && s.written.has(executable)) return true;
-    if (s.overlay === undefined) s.overlay = this.overlayRoot(pid);
+    if (s.overlay === undefined) s.overlay = this.lookup(s, pid, mntns);
     return s.overlay ? this.inUpper(s.overlay, executable) : undefined;
   }
 
@@ -164,13 +171,26 @@ export class DriftTracker {
     }
   }
 
-  /** null: no overlay root (cached); undefined: unreadable (the process is gone: retry later). */
-  private overlayRoot(pid: number): OverlayRoot | null | undefined {
+  /**
+   * The overlay root seen by `pid`, else by the container's init, each only while its mount
+   * namespace is `mntns` (the pid may be gone, or reused by another process).
+   */
+  private lookup(s: ContainerState, pid: number, mntns: number): OverlayRoot | null | undefined {
+    for (const p of s.init > 0 && s.init !== pid ? [pid, s.init] : [pid]) {
+      const root = this.overlayRoot(p, mntns);
+      if (root !== undefined) return root;
+    }
+    this.c.driftMountinfoFailures++;
+    return undefined;
+  }
+
+  /** null: no overlay root (cached); undefined: unreadable or another namespace (retry later). */
+  private overlayRoot(pid: number, mntns: number): OverlayRoot | null | undefined {
     let text: string;
     try {
+      if (mntns !== 0 && statSync(`${this.procRoot}/${pid}/ns/mnt`).ino !== mntns) return undefined;
       text = readFileSync(`${this.procRoot}/${pid}/mountinfo`, 'utf8');
     } catch {
-      this.c.driftMountinfoFailures++;
       return undefined;
     }
     const root = overlayRootOf(text);

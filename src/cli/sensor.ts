@@ -12,6 +12,7 @@ export async function runEvents(argv: string[]): Promise<number> {
     {
       'include-host': { type: 'boolean' },
       'ring-bytes': { type: 'string' },
+      'read-prefix': { type: 'string', multiple: true },
       stats: { type: 'boolean' },
     },
     false,
@@ -19,6 +20,8 @@ export async function runEvents(argv: string[]): Promise<number> {
   const sensor = startSensor({
     includeHost: values['include-host'] === true,
     ringBytes: values['ring-bytes'] ? Number(values['ring-bytes']) : undefined,
+    // Read-only opens under these prefixes are reported too (op `read`); see docs/sensor.md.
+    readPrefixes: values['read-prefix'] ?? [],
   });
   sensor.on('event', (e) => process.stdout.write(`${json(e)}\n`));
   await sensor.ready;

@@ -221,7 +221,7 @@ export class Agent {
     // The enforcer reads the open flags from the sensor's pinned map (one directory per agent).
     const pinDir = enforce ? `/sys/fs/bpf/d4c-agent-${process.pid}` : undefined;
     // readFile: the kernel reports read-only opens under these prefixes only (docs/sensor.md).
-    const reads = readWatch(policyReadPrefixes(o.policy.policy));
+    const reads = readWatch(policyReadPrefixes(o.policy));
     const sensor = startSensor({
       includeHost: o.includeHost === true,
       ringBytes: o.ringBytes,

@@ -1,38 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy, Selector } from '../policy/model.js';
-import { literalPrefix, policyReadPrefixes, readWatch, respell } from './read-access.js';
+import { kernelPrefix, policyReadPrefixes, readWatch, respell } from './read-access.js';
 
 const pos = { file: 'p.yaml', line: 1, col: 1 };
 const sel = (name: string, s: Partial<Selector>): Selector =>
   ({ name, section: 'file', pos, ...s }) as Selector;
 
 describe('read prefixes from the policy', () => {
-  it('takes the literal part of each readFile selector pattern', () => {
-    expect(literalPrefix('/var/run/secrets/kubernetes.io/serviceaccount/**')).toBe(
+  it('puts each prefix in the kernel form', () => {
+    expect(kernelPrefix('/var/run/secrets/kubernetes.io/serviceaccount/')).toBe(
       '/var/run/secrets/kubernetes.io/serviceaccount',
     );
-    expect(literalPrefix('/etc/shadow')).toBe('/etc/shadow');
-    expect(literalPrefix('/root/.aws/cred*')).toBe('/root/.aws');
-    expect(literalPrefix('/a/./b/../c/*')).toBe('/a/c');
-    expect(literalPrefix('/**')).toBeUndefined();
-    expect(literalPrefix('relative/x')).toBeUndefined();
-    expect(literalPrefix('/1/2/3/4/5/6/7/8/9/10')).toBe('/1/2/3/4/5/6/7/8');
-    expect(literalPrefix(`/a/${'x'.repeat(70)}/b`)).toBe('/a');
+    expect(kernelPrefix('/etc/shadow')).toBe('/etc/shadow');
+    expect(kernelPrefix('/a/./b/../c/')).toBe('/a/c');
+    expect(kernelPrefix('/')).toBeUndefined();
+    expect(kernelPrefix('relative/x')).toBeUndefined();
+    expect(kernelPrefix('/1/2/3/4/5/6/7/8/9/10')).toBe('/1/2/3/4/5/6/7/8');
+    expect(kernelPrefix(`/a/${'x'.repeat(70)}/b`)).toBe('/a');
   });
 
-  it('ignores selectors without readFile', () => {
+  it('takes only readFile selectors that a response with an action matches', () => {
     const policy = {
       source: 'p.yaml',
       file: {
         selectors: [
           sel('reads', {
-            operation: ['readFile' as never],
+            operation: ['readFile'],
             targetFilePath: ['/etc/shadow', '/run/secrets/**'],
           }),
+          sel('quiet', { operation: ['readFile'], targetFilePath: ['/opt/**'] }),
           sel('writes', { operation: ['createFile'], targetFilePath: ['/etc/**'] }),
           sel('all', { targetFilePath: ['/usr/**'] }),
         ],
-        responses: [],
+        responses: [
+          {
+            section: 'file',
+            index: 0,
+            match: ['reads', 'writes', 'all'],
+            exclude: [],
+            actions: ['log'],
+            pos,
+          },
+          { section: 'file', index: 1, match: ['quiet'], exclude: [], actions: [], pos },
+        ],
       },
     } as Policy;
     expect(policyReadPrefixes(policy)).toEqual(['/etc/shadow', '/run/secrets']);

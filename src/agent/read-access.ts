@@ -1,48 +1,39 @@
-// Read access (issue 8): which path prefixes the kernel watches for read-only opens, and how a
-// read record's path is spelt back the way the policy named it.
-//
-// `policyReadPrefixes` is a stand-in for the policy module's own function (the policy helper
-// adds `readFile` and a prefix function to src/policy): once that lands, the agent should call it
-// and this copy goes. It reads only the model, so it works whichever spelling of the operation
-// list the validator ends up with.
+// Read access (issue 8): the policy's read prefixes (src/policy readPathPrefixes) in the form the
+// kernel filter holds, and how a read record's path is spelt back the way the policy named it.
+import type { CompiledPolicy } from '../policy/compile.js';
+import { readPathPrefixes } from '../policy/evaluate.js';
 import type { Policy } from '../policy/model.js';
 import { CONST } from '../sensor/events-def.js';
 import { readPrefixComponents } from '../sensor/index.js';
 
-const WILDCARD = /[*?[]/;
-
-/** The literal directory (or file) part of a targetFilePath pattern, or undefined for `/**`. */
-export function literalPrefix(pattern: string): string | undefined {
-  if (!pattern.startsWith('/')) return undefined;
-  const w = pattern.search(WILDCARD);
-  let lit = w < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf('/', w) + 1);
-  // Lexical `.`/`..`: the kernel walk has none, so neither may a prefix.
+/**
+ * A policy read prefix in the kernel's form: no trailing `/`, no `.`/`..` (the kernel walk has
+ * none), at most 8 components of < 64 bytes (a shorter prefix is broader, still right: user space
+ * applies the full pattern afterwards). Undefined for `/` or a relative path: the kernel has no
+ * slot for "every read".
+ */
+export function kernelPrefix(prefix: string): string | undefined {
+  if (!prefix.startsWith('/')) return undefined;
   const comps: string[] = [];
-  for (const c of lit.split('/')) {
+  for (const c of prefix.split('/')) {
     if (c === '' || c === '.') continue;
     if (c === '..') comps.pop();
     else comps.push(c);
   }
-  // The kernel filter holds 8 components of < 64 bytes: a shorter prefix is broader, still right
-  // (user space applies the full pattern afterwards).
   const kept: string[] = [];
   for (const c of comps) {
     if (kept.length === CONST.D4C_READ_COMPS || Buffer.byteLength(c) >= CONST.D4C_READ_COMP_LEN) break;
     kept.push(c);
   }
-  lit = `/${kept.join('/')}`;
-  return kept.length === 0 ? undefined : lit;
+  return kept.length === 0 ? undefined : `/${kept.join('/')}`;
 }
 
-/** targetFilePath prefixes of the file selectors whose operation list names `readFile`. */
-export function policyReadPrefixes(policy: Policy): string[] {
+/** The kernel prefixes for the read selectors that can fire (readPathPrefixes), sorted. */
+export function policyReadPrefixes(policy: Policy | CompiledPolicy): string[] {
   const out = new Set<string>();
-  for (const s of policy.file?.selectors ?? []) {
-    if (!(s.operation as readonly string[] | undefined)?.includes('readFile')) continue;
-    for (const p of s.targetFilePath ?? []) {
-      const lit = literalPrefix(p);
-      if (lit !== undefined) out.add(lit);
-    }
+  for (const p of readPathPrefixes(policy)) {
+    const k = kernelPrefix(p);
+    if (k !== undefined) out.add(k);
   }
   return [...out].sort();
 }

@@ -137,7 +137,7 @@ export interface FileChange {
   /** rename: the old path. */
   originalPath?: string;
   /** The one D4C operation of this event (see policy/model.ts: mode after change decides). */
-  operation: FileOperation | 'readFile';
+  operation: FileOperation;
   action: FileActionKind;
   /** st_mode after the change (type and permission bits); absent after a deletion. */
   mode?: number;

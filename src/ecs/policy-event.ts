@@ -2,7 +2,7 @@
 // the document builders get, so that the agent decides before it builds (and builds nothing for
 // events no response logs). Field by field it is what the documents say: a test checks that.
 
-import { type Operation, type PolicyEvent, TRANSPORTS, type Transport } from '../policy/model.js';
+import { type PolicyEvent, TRANSPORTS, type Transport } from '../policy/model.js';
 import type {
   FileEventInput,
   NetworkEventInput,
@@ -53,10 +53,9 @@ export function processPolicyEvent(operation: ProcessOperation, input: ProcessEv
 }
 
 export function filePolicyEvent(input: FileEventInput): PolicyEvent {
-  // `readFile` joins the policy's FILE_OPERATIONS with issue 8 (the cast goes with it).
   const ev: PolicyEvent = {
     section: 'file',
-    operation: input.file.operation as Operation,
+    operation: input.file.operation,
     filePath: input.file.path,
   };
   if (input.file.mount !== undefined) ev.mount = input.file.mount;

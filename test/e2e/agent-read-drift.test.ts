@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/index.js';
 import type { Output, OutputStats } from '../../src/output/index.js';
-import { type CompiledPolicy, compilePolicy } from '../../src/policy/compile.js';
+import { compilePolicy } from '../../src/policy/compile.js';
 import { parsePolicy } from '../../src/policy/index.js';
-import type { Decision, Policy, PolicyEvent } from '../../src/policy/model.js';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
@@ -30,44 +29,15 @@ const POLICY = `process:
       actions: [log]
 file:
   selectors:
+    - name: tokenReads
+      operation: [readFile]
+      targetFilePath: [${SA}/**]
     - name: writes
       operation: [createFile, createExecutable, modifyFile, modifyExecutable]
   responses:
-    - match: [writes]
+    - match: [tokenReads, writes]
       actions: [log]
 `;
-
-/**
- * The policy plus a readFile selector on the token directory. Until the policy language accepts
- * `readFile` (the policy side of issue 8), the selector is added to the model and its decision
- * made here; the agent's own prefix extraction and kernel filter are what is under test.
- */
-function withReads(p: Policy): CompiledPolicy {
-  const reads = { name: 'tokenReads', section: 'file', pos: { file: 't', line: 1, col: 1 } } as const;
-  const policy: Policy = {
-    ...p,
-    file: {
-      selectors: [
-        ...(p.file?.selectors ?? []),
-        { ...reads, operation: ['readFile' as never], targetFilePath: [`${SA}/**`] },
-      ],
-      responses: p.file?.responses ?? [],
-    },
-  };
-  const base = compilePolicy(p);
-  const hit: Decision = { actions: ['log'], matchedSelectors: ['tokenReads'] };
-  return {
-    ...base,
-    policy,
-    wants: (s, op) => (op as string) === 'readFile' || base.wants(s, op),
-    decide: (ev: PolicyEvent) =>
-      (ev.operation as string) === 'readFile'
-        ? ev.filePath?.startsWith(`${SA}/`)
-          ? hit
-          : base.decide(ev)
-        : base.decide(ev),
-  };
-}
 
 class Memory implements Output {
   docs: Doc[] = [];
@@ -117,7 +87,7 @@ describe.skipIf(!podmanAvailable())('read access and drift (live)', () => {
     const parsed = parsePolicy(POLICY, 'policy.yaml');
     expect(parsed.diagnostics).toEqual([]);
     agent = await Agent.start({
-      policy: withReads(parsed.policy!),
+      policy: compilePolicy(parsed.policy!),
       outputs: { memory: out },
       criSockets: [],
       onWarning: () => {},

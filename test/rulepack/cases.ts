@@ -365,6 +365,8 @@ export const CASES: Record<string, RuleCases> = {
       [op('createExecutable', 'creation', '/tmp/a.out', { args: ['gcc', 'main.c'] }), x(['/tmp/a.out'])],
       // a plain (non-executable) file
       [op('createFile', 'creation', '/tmp/run.sh', { args: ['sh'] }), x(['/tmp/run.sh'])],
+      // the exec says process.drift itself: "Executable Not in the Image Executed" covers it
+      [op('createExecutable', 'creation', '/tmp/xmr', { args: ['curl'] }), x(['/tmp/xmr'], { drift: true })],
     ],
   },
   '5b0f3a52-9d7e-4c1e-8f3b-2a6d1e7c4f90': {

@@ -8,6 +8,7 @@
 // `::ffff:10.0.0.0/104`. Consequence, documented in docs/policy.md: an IPv6 CIDR containing
 // the mapped range (`::/n` with n <= 80, `::ffff:0:0/96`) matches IPv4 addresses too.
 
+import { ipv6Text } from '../util/ipv6-text.js';
 export type Words = [number, number, number, number];
 
 export interface Cidr {
@@ -126,26 +127,7 @@ export function parseCidr(s: string): Parsed<ParsedCidr> {
 /** Canonical text: dotted quad when `v4`, else RFC 5952 compressed IPv6. */
 export function formatIp(w: Words, v4: boolean): string {
   if (v4) return [w[3] >>> 24, (w[3] >>> 16) & 255, (w[3] >>> 8) & 255, w[3] & 255].join('.');
-  const g = w.flatMap((x) => [x >>> 16, x & 0xffff]);
-  // The longest run of two or more zero groups becomes "::" (the first one on a tie).
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  if (best < 0) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  return ipv6Text(w.flatMap((x) => [x >>> 16, x & 0xffff]));
 }
 
 export function cidrContains(c: Cidr, ip: Words): boolean {

@@ -1,5 +1,6 @@
 // Network records -> strings: IP addresses (IPv4 dotted quad, IPv6 RFC 5952, IPv4-mapped IPv6 as
 // IPv4), unix socket paths (`@name` for the abstract namespace), transports and errno names.
+import { ipv6Text } from '../util/ipv6-text.js';
 import { bytesToString } from './paths.js';
 
 /** IPv4 from 4 bytes in network order. */
@@ -18,28 +19,7 @@ export function ipv6(buf: Buffer, at: number): string {
   if (isV4Mapped(buf, at)) return ipv4(buf, at + 12);
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push(buf.readUInt16BE(at + i * 2));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number, b: number) =>
-    g
-      .slice(a, b)
-      .map((x) => x.toString(16))
-      .join(':');
-  if (best < 0) return hex(0, 8);
-  return `${hex(0, best)}::${hex(best + bestLen, 8)}`;
+  return ipv6Text(g);
 }
 
 /**

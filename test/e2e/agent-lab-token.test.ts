@@ -31,8 +31,12 @@ const POLICY = `file:
       targetFilePath:
         - ${SA}/**
         - /run/secrets/kubernetes.io/serviceaccount/**
+    - name: tokenReadsOffVolumes
+      operation: [readFile]
+      targetFilePath: [${SA}/**]
+      ignoreVolumeFiles: true
   responses:
-    - match: [tokenReads]
+    - match: [tokenReads, tokenReadsOffVolumes]
       actions: [log]
 `;
 
@@ -122,6 +126,7 @@ describe.skipIf(!ok)('service-account token read in a lab pod', () => {
       expect(d.event.type).toEqual(['access']);
       expect(d.data_stream.dataset).toBe('cloud_defend.file');
       expect(d.cloud_defend.operation).toBe('readFile');
+      // tokenReadsOffVolumes ignores volume files: the projected token is one.
       expect(d.cloud_defend.matched_selectors).toEqual(['tokenReads']);
       // The kubelet layout: `token` links through ..data to the timestamped directory.
       expect(d.file.path).toMatch(

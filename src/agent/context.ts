@@ -108,13 +108,24 @@ export class ContainerContexts {
 export function mountKind(meta: ContainerMeta | undefined, path: string): MountKind | undefined {
   const mounts = meta?.mounts;
   if (!mounts || mounts.length === 0) return undefined;
+  // The runtime reports the destination as asked (/var/run/secrets/...); where the image links
+  // /var/run to /run, the kernel names the file /run/secrets/...: compare both in /run spelling.
+  const p = runSpelling(path);
   let best: (typeof mounts)[number] | undefined;
+  let bestLen = -1;
   for (const m of mounts) {
-    const d = m.destination;
-    if (path === d || (path.startsWith(d) && path.charCodeAt(d.length) === 47) /* / */) {
-      if (!best || d.length > best.destination.length) best = m;
+    const d = runSpelling(m.destination);
+    if (p === d || (p.startsWith(d) && p.charCodeAt(d.length) === 47) /* / */) {
+      if (d.length > bestLen) {
+        best = m;
+        bestLen = d.length;
+      }
     }
   }
   if (!best || (best.type !== 'volume' && best.type !== 'bind')) return undefined;
   return best.target === 'file' ? 'file' : 'volume';
+}
+
+function runSpelling(path: string): string {
+  return path === '/var/run' || path.startsWith('/var/run/') ? path.slice(4) : path;
 }

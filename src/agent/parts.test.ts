@@ -157,6 +157,26 @@ describe('agent adapters', () => {
     expect(mountKind(undefined, '/data/x')).toBeUndefined();
   });
 
+  it('finds a /var/run mount by its /run spelling and the other way round', () => {
+    const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const m = meta({
+      mounts: [
+        {
+          destination: sa,
+          source: '/k/volumes/kubernetes.io~projected/x',
+          type: 'volume',
+          readOnly: true,
+          target: 'file',
+        },
+        { destination: '/run/data', source: '/v', type: 'volume', readOnly: false, target: 'directory' },
+      ],
+    });
+    expect(mountKind(m, `${sa}/..2026_11_28_05_00_00.1/token`)).toBe('file');
+    expect(mountKind(m, '/run/secrets/kubernetes.io/serviceaccount/token')).toBe('file');
+    expect(mountKind(m, '/var/run/data/x')).toBe('volume');
+    expect(mountKind(m, '/var/runner/x')).toBeUndefined();
+  });
+
   it('turns a detection into an alerts-stream document with rule, threat and event ids', () => {
     const b = createEcsBuilder({
       agent: { id: 'agent', version: '0' },

@@ -6,6 +6,7 @@ import {
   labPaths,
   labUp,
   listPods,
+  parseVolume,
   removePod,
   runPod,
   waitExit,
@@ -63,7 +64,17 @@ function labels(list: string[] | undefined): Record<string, string> {
   return out;
 }
 
+export const RUN_USAGE = `usage: d4c lab run --namespace NS --pod NAME [--container NAME] [--label k=v]...
+                  [--image REF] [--privileged] [--cap-add CAP]... [--no-service-account]
+                  [--volume HOST:CONTAINER[:ro]]... [--wait] -- CMD...
+Every pod gets a service-account volume at /var/run/secrets/kubernetes.io/serviceaccount
+(token, ca.crt, namespace) unless --no-service-account.`;
+
 export async function runRun(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(`${RUN_USAGE}\n`);
+    return 0;
+  }
   const { values, positionals } = parse(argv, {
     dir: { type: 'string' },
     namespace: { type: 'string', default: 'default' },
@@ -73,9 +84,11 @@ export async function runRun(argv: string[]): Promise<number> {
     image: { type: 'string' },
     privileged: { type: 'boolean' },
     'cap-add': { type: 'string', multiple: true },
+    'no-service-account': { type: 'boolean' },
+    volume: { type: 'string', multiple: true },
     wait: { type: 'boolean' },
   });
-  if (!values.pod) throw new UsageError('--pod NAME is required');
+  if (!values.pod) throw new UsageError(`--pod NAME is required\n${RUN_USAGE}`);
   if (positionals.length === 0)
     throw new UsageError('give the command after --: d4c lab run --pod NAME -- CMD...');
   const p = labPaths(values.dir);
@@ -88,6 +101,8 @@ export async function runRun(argv: string[]): Promise<number> {
       image: values.image,
       privileged: values.privileged,
       capAdd: values['cap-add'],
+      serviceAccount: values['no-service-account'] !== true,
+      volumes: (values.volume ?? []).map(parseVolume),
       command: positionals,
     });
     process.stdout.write(`${r.containerId}\n`);

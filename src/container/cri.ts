@@ -2,12 +2,13 @@
 // metadata source over it: pod name, namespace, uid, labels, annotations and IP; container name,
 // image and digest, privileged and capabilities from the security context, mounts.
 // The proto is kubernetes/cri-api's api.proto, vendored under ./proto.
-import { stat } from 'node:fs/promises';
+
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { RuntimeHint } from './cgroup.js';
 import { normalizeImageRef } from './image-ref.js';
+import { mountTarget } from './mounts.js';
 import type {
   ContainerMeta,
   MetadataSource,
@@ -326,10 +327,7 @@ async function toMount(m: {
   readonly?: boolean;
 }): Promise<MountInfo> {
   const source = m.hostPath ?? '';
-  let target: MountInfo['target'] = 'unknown';
-  try {
-    if (source.startsWith('/')) target = (await stat(source)).isDirectory() ? 'directory' : 'file';
-  } catch {}
+  const target = await mountTarget(source);
   return {
     destination: m.containerPath ?? '',
     source,

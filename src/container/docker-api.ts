@@ -1,10 +1,11 @@
 // A minimal client for the Docker-compatible Engine API over a unix socket (Docker, and podman's
 // `podman system service`): container inspect, image digests, and the events stream.
 // Nothing here throws into the caller: failures come back as SourceResult errors and counters.
-import { stat } from 'node:fs/promises';
+
 import http from 'node:http';
 import type { RuntimeHint } from './cgroup.js';
 import { normalizeImageRef } from './image-ref.js';
+import { mountTarget } from './mounts.js';
 import type {
   ImageInfo,
   MetadataSource,
@@ -315,13 +316,8 @@ async function toMount(m: RawMount): Promise<MountInfo> {
   const type: MountInfo['type'] =
     m.Type === 'volume' ? 'volume' : m.Type === 'bind' ? 'bind' : m.Type === 'tmpfs' ? 'tmpfs' : 'other';
   const source = m.Source ?? '';
-  let target: MountInfo['target'] = 'unknown';
-  if (source.startsWith('/')) {
-    // The host path tells a file mount from a directory; the agent runs on the host.
-    try {
-      target = (await stat(source)).isDirectory() ? 'directory' : 'file';
-    } catch {}
-  }
+  // The host path tells a file mount from a directory; the agent runs on the host.
+  const target = await mountTarget(source);
   return { destination: m.Destination ?? '', source, type, readOnly: m.RW === false, target };
 }
 

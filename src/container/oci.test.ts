@@ -92,7 +92,8 @@ describe('OciSpecSource over a containerd-shaped state directory', () => {
       privileged: false,
       pod: { uid: '74c13223-5a00-11e9-b385-42010a80018d', name: 'web-7d4b9', namespace: 'shop' },
       image: { name: 'docker.io/library/nginx', tag: '1.27' },
-      mounts: [{ destination: '/cfg', type: 'volume', readOnly: true, target: 'unknown' }],
+      // A configMap volume is a file mount (ignoreVolumeFiles) by its kubelet path alone.
+      mounts: [{ destination: '/cfg', type: 'volume', readOnly: true, target: 'file' }],
     });
   });
 

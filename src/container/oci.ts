@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { RuntimeHint } from './cgroup.js';
 import { isContainerId } from './cgroup.js';
 import { normalizeImageRef } from './image-ref.js';
+import { mountTarget } from './mounts.js';
 import type {
   ContainerMeta,
   MetadataSource,
@@ -168,10 +169,7 @@ export async function specToMeta(
     if (m.source.includes('/userdata/') || m.source.includes('/io.containerd.grpc.v1.cri/sandboxes/'))
       continue;
     const opts = m.options ?? [];
-    let target: MountInfo['target'] = 'unknown';
-    try {
-      target = (await stat(m.source)).isDirectory() ? 'directory' : 'file';
-    } catch {}
+    const target = await mountTarget(m.source);
     mounts.push({
       destination: dest,
       source: m.source,

@@ -12,7 +12,10 @@ export interface MountInfo {
   /** `volume`: a runtime/Kubernetes volume; `bind`: a host path; others as the runtime says (tmpfs...). */
   type: 'volume' | 'bind' | 'tmpfs' | 'other';
   readOnly: boolean;
-  /** Whether the mount is a single file (ignoreVolumeFiles) or a directory (ignoreVolumeMounts). */
+  /**
+   * `file`: a single file or a kubelet projected-files volume (secret, configMap, projected,
+   * downwardAPI), what ignoreVolumeFiles ignores; `directory`: any other directory mount.
+   */
   target: 'file' | 'directory' | 'unknown';
 }
 

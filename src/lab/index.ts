@@ -22,3 +22,11 @@ export {
   runPod,
   waitExit,
 } from './pods.js';
+export {
+  type CriMount,
+  fakeServiceAccountToken,
+  parseVolume,
+  podDir,
+  SERVICE_ACCOUNT_PATH,
+  type VolumeSpec,
+} from './volumes.js';

@@ -6,6 +6,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CriClient } from '../container/cri.js';
 import { ensureImage, LabError, type LabPaths, labRunning, NAMESPACE } from './node.js';
+import {
+  type CriMount,
+  mountOf,
+  removePodDir,
+  type VolumeSpec,
+  writeServiceAccountVolume,
+} from './volumes.js';
 
 export interface RunPodOptions {
   namespace: string;
@@ -15,6 +22,10 @@ export interface RunPodOptions {
   image?: string;
   privileged?: boolean;
   capAdd?: string[];
+  /** Mount the service-account volume (default true; false = automountServiceAccountToken: false). */
+  serviceAccount?: boolean;
+  /** Extra host-path volumes (`--volume`). */
+  volumes?: VolumeSpec[];
   command: string[];
 }
 
@@ -74,11 +85,16 @@ export async function runPod(p: LabPaths, o: RunPodOptions): Promise<RunningPod>
         },
       },
     };
-    const sb = await c.call<{ podSandboxId: string }>('RunPodSandbox', {
-      config: sandboxConfig,
-      runtimeHandler: '',
-    });
+    const mounts: CriMount[] = (o.volumes ?? []).map(mountOf);
+    let sb: { podSandboxId: string } | undefined;
     try {
+      if (o.serviceAccount !== false) {
+        mounts.push(await writeServiceAccountVolume(p, { namespace: o.namespace, pod: o.pod, podUid: uid }));
+      }
+      sb = await c.call<{ podSandboxId: string }>('RunPodSandbox', {
+        config: sandboxConfig,
+        runtimeHandler: '',
+      });
       const created = await c.call<{ containerId: string }>('CreateContainer', {
         podSandboxId: sb.podSandboxId,
         sandboxConfig,
@@ -99,6 +115,7 @@ export async function runPod(p: LabPaths, o: RunPodOptions): Promise<RunningPod>
             'io.kubernetes.container.terminationMessagePath': '/dev/termination-log',
           },
           logPath: `${container}/0.log`,
+          mounts,
           linux: {
             resources: {},
             securityContext: {
@@ -115,8 +132,11 @@ export async function runPod(p: LabPaths, o: RunPodOptions): Promise<RunningPod>
       await c.call('StartContainer', { containerId: created.containerId });
       return { podUid: uid, sandboxId: sb.podSandboxId, containerId: created.containerId };
     } catch (e) {
-      await c.call('StopPodSandbox', { podSandboxId: sb.podSandboxId }).catch(() => {});
-      await c.call('RemovePodSandbox', { podSandboxId: sb.podSandboxId }).catch(() => {});
+      if (sb) {
+        await c.call('StopPodSandbox', { podSandboxId: sb.podSandboxId }).catch(() => {});
+        await c.call('RemovePodSandbox', { podSandboxId: sb.podSandboxId }).catch(() => {});
+      }
+      removePodDir(p, uid);
       throw e;
     }
   } finally {
@@ -128,7 +148,7 @@ async function findPod(
   c: CriClient,
   pod: string,
   namespace?: string,
-): Promise<{ containerId: string; sandboxId: string; namespace: string } | undefined> {
+): Promise<{ containerId: string; sandboxId: string; namespace: string; podUid: string } | undefined> {
   const labelSelector: Record<string, string> = { 'io.kubernetes.pod.name': pod };
   if (namespace) labelSelector['io.kubernetes.pod.namespace'] = namespace;
   const r = await c.call<{
@@ -147,6 +167,7 @@ async function findPod(
     containerId: running.id,
     sandboxId: running.podSandboxId,
     namespace: running.labels?.['io.kubernetes.pod.namespace'] ?? '',
+    podUid: running.labels?.['io.kubernetes.pod.uid'] ?? '',
   };
 }
 
@@ -227,6 +248,7 @@ export async function removePod(p: LabPaths, pod: string, namespace?: string): P
     if (!t) return false;
     await c.call('StopPodSandbox', { podSandboxId: t.sandboxId });
     await c.call('RemovePodSandbox', { podSandboxId: t.sandboxId });
+    removePodDir(p, t.podUid);
     return true;
   } finally {
     c.close();

@@ -51,7 +51,6 @@ import {
   type AgentEnforcement,
   agentEnforcement,
   ConnectEnforcement,
-  cgroupOf,
   policyBlocks,
 } from './connect-enforcement.js';
 import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from './context.js';
@@ -298,22 +297,19 @@ export class Agent {
     }
     if (enforceConnect) {
       try {
-        agent.connects = await ConnectEnforcement.start({
-          policy: o.policy.policy,
-          monitoring: o.enforce!.monitoring === true,
-          onWarning: agent.warn,
-          ...(o.enforce!.connectHelper ? { helper: o.enforce!.connectHelper } : {}),
-        });
+        agent.connects = await ConnectEnforcement.forAgent(
+          o.policy.policy,
+          o.enforce!,
+          o.network !== false,
+          agent.warn,
+        );
       } catch (e) {
         await agent.enforcer?.stop().catch(() => {});
         resolver.stop();
         await sensor.stop().catch(() => {});
         throw e;
       }
-      for (const c of running.containers.values()) {
-        const cg = c.pids[0] === undefined ? undefined : cgroupOf(c.pids[0]);
-        if (cg !== undefined) agent.connects.onContainer(c.identity.id, cg);
-      }
+      agent.connects.attachRunning(running.containers.values());
     }
     const queued = agent.startup ?? [];
     agent.startup = undefined;

@@ -22,7 +22,7 @@ import {
   startConnectBlock,
 } from '../enforce/index.js';
 import type { Policy } from '../policy/model.js';
-import type { BlockMode } from './enforcement.js';
+import type { BlockMode, EnforceOptions } from './enforcement.js';
 
 /** Parents that hold only containers, relative to the cgroup v2 root. */
 export const RUNTIME_PARENTS: readonly string[] = Object.freeze([
@@ -169,6 +169,32 @@ export class ConnectEnforcement {
     return ce;
   }
 
+  /** The agent's filter from its options; warns when blocks would go unreported (--no-network). */
+  static async forAgent(
+    policy: Policy,
+    e: EnforceOptions,
+    networkRecords: boolean,
+    warn: (m: string) => void,
+  ): Promise<ConnectEnforcement> {
+    const ce = await ConnectEnforcement.start({
+      policy,
+      monitoring: e.monitoring === true,
+      onWarning: warn,
+      ...(e.connectHelper ? { helper: e.connectHelper } : {}),
+    });
+    // Not silently: the kernel blocks, but without network records there is no denied alert.
+    if (!networkRecords && !ce.monitoring) warn('--no-network: blocked connects are denied but not reported');
+    return ce;
+  }
+
+  /** Containers running at start: those outside every parent get their own filter. */
+  attachRunning(containers: Iterable<{ identity: { id: string }; pids: readonly number[] }>): void {
+    for (const c of containers) {
+      const cg = c.pids[0] === undefined ? undefined : cgroupOf(c.pids[0]);
+      if (cg !== undefined) this.onContainer(c.identity.id, cg);
+    }
+  }
+
   get monitoring(): boolean {
     return this.o.monitoring;
   }
@@ -186,8 +212,9 @@ export class ConnectEnforcement {
 
   /** Whether a connect from this cgroup went through one of our filters. */
   covers(cgroupPath: string): boolean {
-    for (const p of this.parents.keys()) if (cgroupPath === p || cgroupPath.startsWith(`${p}/`)) return true;
-    return this.ownPaths.has(cgroupPath);
+    for (const p of this.parents.keys()) if (under(cgroupPath, p)) return true;
+    for (const p of this.ownPaths) if (under(cgroupPath, p)) return true;
+    return false;
   }
 
   /**
@@ -271,6 +298,10 @@ export class ConnectEnforcement {
 
 function helper(o: ConnectEnforcementOptions): { helper?: string } {
   return o.helper !== undefined ? { helper: o.helper } : {};
+}
+
+function under(path: string, dir: string): boolean {
+  return path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47); // '/'
 }
 
 function isDir(p: string): boolean {

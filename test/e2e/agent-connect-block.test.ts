@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmdirSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -67,6 +68,28 @@ function helpersOf(root: number): number[] {
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
+/** A cgroup parent no runtime uses (podman's cgroupfs manager creates it in every hierarchy). */
+const STRAY_PARENT = `/d4c-connect-e2e-${process.pid}`;
+
+function removeStrayParent(): void {
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const d = `/sys/fs/cgroup/${h}${STRAY_PARENT}`;
+    if (!existsSync(d)) continue;
+    // Children first (podman may leave an empty container directory behind).
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      if (e.isDirectory()) rmdirQuiet(`${d}/${e.name}`);
+    rmdirQuiet(d);
+  }
+}
+
+function rmdirQuiet(d: string): void {
+  try {
+    rmdirSync(d);
+  } catch {
+    // busy or gone
+  }
+}
+
 interface Run {
   box: TestContainer;
   blocked: string;
@@ -74,6 +97,9 @@ interface Run {
   open: string;
   host: string;
   helpersWhileRunning: number[];
+  stray: TestContainer;
+  strayBlocked: string;
+  strayOpen: string;
   afterStop: string;
   helpersAfterStop: number[];
   docs: Doc[];
@@ -100,6 +126,11 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       const blocked6 = await nc(box, portOf(blockedSrv), '::1');
       const open = await nc(box, portOf(openSrv));
       const host = await hostConnect(portOf(blockedSrv));
+      // A container outside the runtimes' parents: a filter of its own, from its first exec.
+      const stray = await runContainer({ extra: ['--network', 'host', '--cgroup-parent', STRAY_PARENT] });
+      await new Promise((r) => setTimeout(r, 1000));
+      const strayBlocked = await nc(stray, portOf(blockedSrv));
+      const strayOpen = await nc(stray, portOf(openSrv));
       const helpersWhileRunning = helpersOf(agent.child.pid!);
       await new Promise((r) => setTimeout(r, 1500));
       const r = await agent.stop();
@@ -111,6 +142,9 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
         open,
         host,
         helpersWhileRunning,
+        stray,
+        strayBlocked,
+        strayOpen,
         afterStop,
         helpersAfterStop: helpersWhileRunning.filter(alive),
         docs: r.docs,
@@ -123,13 +157,13 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
     }
   }
 
-  const connectAlerts = (r: Run, port: number) =>
+  const connectAlerts = (r: Run, port: number, container = r.box.id) =>
     r.docs.filter(
       (d) =>
         d.event.kind === 'alert' &&
         d.event.action === 'connection_attempted' &&
         d.destination?.port === port &&
-        d.container?.id === r.box.id,
+        d.container?.id === container,
     );
 
   beforeAll(async () => {
@@ -156,6 +190,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
 
   afterAll(async () => {
     await removeAll();
+    removeStrayParent();
     blockedSrv?.close();
     openSrv?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -206,6 +241,17 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       enforced.docs.filter((d) => d.destination?.port === portOf(blockedSrv) && d.container === undefined),
     ).toEqual([]);
     expect(enforced.stats.connectBlock.denied).toBeGreaterThanOrEqual(2);
+  });
+
+  it("enforcing: a container outside the runtimes' parents gets a filter of its own", () => {
+    expect(enforced.strayBlocked).toContain('Operation not permitted');
+    expect(enforced.strayOpen).toContain('hi');
+    const alerts = connectAlerts(enforced, portOf(blockedSrv), enforced.stray.id);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].cloud_defend.block_mode).toBe('enforce');
+    expect(enforced.stats.connectBlock.ownAttached).toBeGreaterThanOrEqual(1);
+    // --monitoring attaches nothing there either.
+    expect(monitored.strayBlocked).toContain('hi');
   });
 
   it('enforcing: stopping the agent detaches the filter (the connect works, no helper left)', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NetworkActivity } from '../ecs/index.js';
+import { type Enforcer, enforcementReport } from '../enforce/index.js';
 import { DEFAULT_ENFORCEMENT_CAPS, parsePolicy, withConnectBlock } from '../policy/index.js';
 import { agentEnforcement, ConnectEnforcement, cgroupV2Root, policyBlocks } from './connect-enforcement.js';
 
@@ -84,6 +85,14 @@ describe('connect enforcement (no kernel)', () => {
     expect(report.alertOnly).toEqual(['accept', 'bind', 'listen']);
     expect(report.monitoring).toBe(false);
     expect(agentEnforcement(undefined, undefined)).toBeUndefined();
+    // With fanotify too (a policy blocking files and connects): one report, both listed.
+    const fan = { report: enforcementReport(), monitoring: false } as unknown as Enforcer;
+    const both = agentEnforcement(fan, ce)!;
+    expect(both.backends).toEqual(['fanotify', 'cgroup connect filter']);
+    expect(both.enforced).toEqual([...enforcementReport().enforced, 'connect']);
+    expect(both.alertOnly).toContain('createFile');
+    expect(both.alertOnly).toContain('listen');
+    expect(both.note).toMatch(/fanotify can deny .*; connect is denied for container processes only/);
     await ce.stop();
   });
 });

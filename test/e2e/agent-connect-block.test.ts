@@ -71,14 +71,20 @@ const alive = (pid: number) => existsSync(`/proc/${pid}`);
 /** A cgroup parent no runtime uses (podman's cgroupfs manager creates it in every hierarchy). */
 const STRAY_PARENT = `/d4c-connect-e2e-${process.pid}`;
 
-function removeStrayParent(): void {
-  for (const h of readdirSync('/sys/fs/cgroup')) {
-    const d = `/sys/fs/cgroup/${h}${STRAY_PARENT}`;
-    if (!existsSync(d)) continue;
-    // Children first (podman may leave an empty container directory behind).
-    for (const e of readdirSync(d, { withFileTypes: true }))
-      if (e.isDirectory()) rmdirQuiet(`${d}/${e.name}`);
-    rmdirQuiet(d);
+/** rmdir of the parent in every hierarchy; conmon's directory empties a moment after removal. */
+async function removeStrayParent(): Promise<void> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    let left = 0;
+    for (const h of readdirSync('/sys/fs/cgroup')) {
+      const d = `/sys/fs/cgroup/${h}${STRAY_PARENT}`;
+      if (!existsSync(d)) continue;
+      for (const e of readdirSync(d, { withFileTypes: true }))
+        if (e.isDirectory()) rmdirQuiet(`${d}/${e.name}`);
+      rmdirQuiet(d);
+      if (existsSync(d)) left++;
+    }
+    if (left === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -190,7 +196,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
 
   afterAll(async () => {
     await removeAll();
-    removeStrayParent();
+    await removeStrayParent();
     blockedSrv?.close();
     openSrv?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });

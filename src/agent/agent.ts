@@ -26,7 +26,6 @@ import {
 } from '../ecs/index.js';
 import {
   type DeniedInfo,
-  type EnforcementReport,
   type Enforcer,
   type EventContext,
   enforcementReport,
@@ -48,6 +47,12 @@ import {
   startSensor,
 } from '../sensor/index.js';
 import { ProcessAdapter, taskFacts } from './adapter.js';
+import {
+  type AgentEnforcement,
+  agentEnforcement,
+  ConnectEnforcement,
+  policyBlocks,
+} from './connect-enforcement.js';
 import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from './context.js';
 import { detectionDoc } from './detections.js';
 import { DriftTracker } from './drift.js';
@@ -129,6 +134,8 @@ type Held =
   | {
       kind: 'network';
       network: NetworkActivity;
+      /** An EPERM connect from a cgroup our connect filter covers. */
+      covered: boolean;
       info: ProcessInfo;
       timeNs: bigint;
       entry: ProcessEntry;
@@ -175,6 +182,8 @@ export class Agent {
   private warnedErrors = 0;
   private lastRuleDoc: EcsDocument | undefined;
   private enforcer: Enforcer | undefined;
+  /** `block` on connect: the kernel's cgroup connect filter (connect-enforcement.ts). */
+  private connects: ConnectEnforcement | undefined;
   /** Operations this kernel can prevent; a block on the others is an alert. */
   private readonly blockable: ReadonlySet<string> = new Set(enforcementReport().enforced);
   /** Containers already marked for enforcement (watchPid), by id. */
@@ -217,7 +226,10 @@ export class Agent {
    * with the containers already running. Rejects with the sensor's D4cError when it cannot attach.
    */
   static async start(o: AgentOptions): Promise<Agent> {
-    const enforce = o.enforce !== undefined && o.policy.hasBlock;
+    const blocks = policyBlocks(o.policy.policy);
+    // fanotify for process/file blocks; the connect filter for network ones.
+    const enforce = o.enforce !== undefined && blocks.other;
+    const enforceConnect = o.enforce !== undefined && blocks.network;
     // The enforcer reads the open flags from the sensor's pinned map (one directory per agent).
     const pinDir = enforce ? `/sys/fs/bpf/d4c-agent-${process.pid}` : undefined;
     // readFile: the kernel reports read-only opens under these prefixes only (docs/sensor.md).
@@ -285,6 +297,22 @@ export class Agent {
         if (pid !== undefined) agent.watch(c.identity.id, pid);
       }
     }
+    if (enforceConnect) {
+      try {
+        agent.connects = await ConnectEnforcement.forAgent(
+          o.policy.policy,
+          o.enforce!,
+          o.network !== false,
+          agent.warn,
+        );
+      } catch (e) {
+        await agent.enforcer?.stop().catch(() => {});
+        resolver.stop();
+        await sensor.stop().catch(() => {});
+        throw e;
+      }
+      agent.connects.attachRunning(running.containers.values());
+    }
     const queued = agent.startup ?? [];
     agent.startup = undefined;
     for (const e of queued) agent.handle(e);
@@ -332,14 +360,16 @@ export class Agent {
   }
 
   /** What this kernel enforces; undefined when enforcement is not running. */
-  get enforcement(): (EnforcementReport & { monitoring: boolean }) | undefined {
-    const e = this.enforcer;
-    return e ? { ...e.report, monitoring: e.monitoring } : undefined;
+  get enforcement(): AgentEnforcement | undefined {
+    return agentEnforcement(this.enforcer, this.connects);
   }
 
-  /** Heartbeat's block_action_enabled: the policy blocks, the enforcer runs, not monitoring. */
+  /** Heartbeat's block_action_enabled: the policy blocks, a blocker runs, not monitoring. */
   get blockActionEnabled(): boolean {
-    return this.o.policy.hasBlock && this.enforcer !== undefined && !this.enforcer.monitoring;
+    const running =
+      (this.enforcer !== undefined && !this.enforcer.monitoring) ||
+      (this.connects !== undefined && !this.connects.monitoring);
+    return this.o.policy.hasBlock && running;
   }
 
   /** Marks a container's mounts (volumes; root file systems are marked as they are mounted). */
@@ -476,6 +506,10 @@ export class Agent {
         if (!this.inFlight.has(id.id) && this.resolver.lookup(id.id, id) === undefined) this.hold(id.id, id);
       }
     }
+    if (this.connects !== undefined && e.kind === 'exec') {
+      const id = this.resolver.identify(e.cgroupPath);
+      if (id !== undefined) this.connects.onContainer(id.id, e.cgroupPath);
+    }
     const timeNs = e.ts;
     switch (e.kind) {
       case 'fork': {
@@ -515,7 +549,10 @@ export class Agent {
         if (e.vpid === 1) {
           // The container's init is gone: so is the container (its drift records go with it).
           const cid = this.resolver.identify(e.cgroupPath)?.id;
-          if (cid !== undefined) this.drift.forget(cid);
+          if (cid !== undefined) {
+            this.drift.forget(cid);
+            this.connects?.forget(cid);
+          }
         }
         if (!entry) return;
         // Logged iff its fork/exec was; that decision may still be in the hold queue (ordered).
@@ -558,6 +595,7 @@ export class Agent {
     const entry = this.actor(e, task);
     const h = this.held('network', entry, e, undefined) as Extract<Held, { kind: 'network' }>;
     h.network = networkActivity(e);
+    h.covered = e.error === 'EPERM' && this.connects?.covers(e.cgroupPath) === true;
     this.enqueue(h);
   }
 
@@ -624,7 +662,7 @@ export class Agent {
     };
     if (kind === 'process') return { kind: 'process', action: action ?? 'fork', ...base };
     if (kind === 'network')
-      return { kind: 'network', network: undefined as unknown as NetworkActivity, ...base };
+      return { kind: 'network', network: undefined as unknown as NetworkActivity, covered: false, ...base };
     return { kind: 'file', file: undefined as unknown as FileChange, ...base };
   }
 
@@ -770,12 +808,16 @@ export class Agent {
         hookPoint: NETWORK_HOOK[h.network.operation],
         policy: undefined as PolicyOutcome | undefined,
         metadataComplete: complete,
+        blockMode: undefined as BlockMode | undefined,
       };
       const d = this.o.policy.decide(networkPolicyEvent(input));
       this.countDecision(h.network.operation, d.actions);
       if (d.actions.length > 0) outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
       else if (this.o.logAllNetwork === true) outcome = LOG_ALL;
       else return;
+      // The connect filter refused it (a `denied` alert), or --monitoring let it through.
+      input.blockMode = this.connects?.blockMode(h.network, d.actions, h.cid !== undefined, h.covered);
+      if (input.blockMode === 'enforce') outcome = { ...outcome, blocked: true };
       input.policy = outcome;
       doc = this.builder.networkDoc(input);
     } else {
@@ -898,6 +940,7 @@ export class Agent {
         ...(this.identity?.identity.id !== undefined ? { clusterId: this.identity.identity.id } : {}),
         ...(this.identity?.identity.name !== undefined ? { clusterName: this.identity.identity.name } : {}),
       },
+      ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
       holdQueue: this.queue.length - this.qHead,
       outputs,
       rssBytes: process.memoryUsage.rss(),
@@ -908,6 +951,9 @@ export class Agent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.statsTimer) clearInterval(this.statsTimer);
+      await this.connects
+        ?.stop()
+        .catch((e) => this.warn(`connect block: ${e instanceof Error ? e.message : String(e)}`));
       // The enforcer first: it reads the sensor's pinned map (pending events are released).
       await this.enforcer
         ?.stop()

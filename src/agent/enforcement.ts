@@ -16,6 +16,8 @@ export interface EnforceOptions {
   unknownMetadata?: 'allow' | 'deny';
   /** Helper binary (default bpf/.output/d4c-enforcer). */
   helper?: string;
+  /** Connect filter helper (default bpf/.output/d4c-connect-block). */
+  connectHelper?: string;
 }
 
 /** `cloud_defend.block_mode`: `enforce` (the attempt was denied) or `monitoring` (it would have been). */

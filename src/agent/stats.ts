@@ -4,8 +4,8 @@ import type { ResolverCounters } from '../container/index.js';
 import type { ClusterIdentityCounters } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
+import type { ConnectEnforcementStats } from './connect-enforcement.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';
-
 export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network';
 
 export interface AgentCounters extends DriftCounters {
@@ -54,6 +54,8 @@ export interface AgentCounters extends DriftCounters {
 }
 
 export interface AgentStats extends AgentCounters {
+  /** `block` on connect (src/agent/connect-enforcement.ts), when the policy has one. */
+  connectBlock?: ConnectEnforcementStats;
   uptimeSeconds: number;
   /** Kernel-side counters as of the last poll (ring buffer losses, truncations). */
   kernel: KernelCounters | undefined;

@@ -26,7 +26,7 @@ import {
 } from '../metrics/index.js';
 import type { Output } from '../output/index.js';
 import { compilePolicy } from '../policy/compile.js';
-import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
+import { DEFAULT_ENFORCEMENT_CAPS, DEFAULT_POLICY, parsePolicy, withConnectBlock } from '../policy/index.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
@@ -120,7 +120,8 @@ export async function run(argv: string[]): Promise<number> {
     text = t;
     source = policyFile;
   }
-  const parsed = parsePolicy(text, source);
+  // The agent runs the cgroup connect filter: `block` on connect is enforceable (what it can express).
+  const parsed = parsePolicy(text, source, { enforcementCaps: withConnectBlock(DEFAULT_ENFORCEMENT_CAPS) });
   for (const d of parsed.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!parsed.policy) return 1;
   const policy = compilePolicy(parsed.policy);
@@ -202,8 +203,9 @@ export async function run(argv: string[]): Promise<number> {
   const enf = agent.enforcement;
   if (enf) {
     process.stderr.write(
-      `d4c agent: enforcing block (${enf.backend}${enf.monitoring ? ', MONITORING: nothing is blocked, would-be blocks are alerts' : ''}, fail-mode ${failMode}, deadline ${deadlineMs} ms): ` +
-        `prevented: ${enf.enforced.join(', ')}; alert only on this kernel: ${enf.alertOnly.join(', ')} (${enf.note})\n`,
+      `d4c agent: enforcing block (${enf.backends.join(' + ')}${enf.monitoring ? ', MONITORING: nothing is blocked, would-be blocks are alerts' : ''}, fail-mode ${failMode}, deadline ${deadlineMs} ms): ` +
+        `prevented: ${enf.enforced.join(', ') || 'nothing'}; alert only on this kernel: ${enf.alertOnly.join(', ')}` +
+        `${enf.connectCgroups ? `; connect filter on ${enf.connectCgroups.join(', ') || 'no cgroup yet'} (containers only)` : ''} (${enf.note})\n`,
     );
   }
   const blockActionEnabled = () => agent.blockActionEnabled;

@@ -7,6 +7,7 @@
 //                             (including an unreadable file), 2 usage.
 //   policy schema             print the JSON Schema for editors (the lead registers it in commands.ts)
 import { readFile, stat } from 'node:fs/promises';
+import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
 import { CODES } from '../policy/codes.js';
 import { DEFAULT_POLICY } from '../policy/default.js';
 import { parsePolicy } from '../policy/load.js';
@@ -45,7 +46,10 @@ export async function runValidate(argv: string[]): Promise<number> {
       failed = true;
       continue;
     }
-    const { policy, diagnostics } = parsePolicy(text, file);
+    // What `d4c agent` enforces here: fanotify, and the cgroup connect filter.
+    const { policy, diagnostics } = parsePolicy(text, file, {
+      enforcementCaps: withConnectBlock(DEFAULT_ENFORCEMENT_CAPS),
+    });
     for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}${tag(d.code)}\n`);
     if (!policy) {
       failed = true;

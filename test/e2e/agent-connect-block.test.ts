@@ -1,0 +1,283 @@
+// `block` on network `connect` end to end: the real agent CLI with a policy blocking connects
+// to one local listener port, a real podman container (host network, so it reaches the
+// host's loopback listeners). Enforcing: the container's connect fails with EPERM, another
+// port works, the host still reaches the blocked port, one denied alert; --monitoring: the
+// connect goes through and its alert says `monitoring`; a stopped agent leaves no filter.
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Doc, startAgent } from './agent-runner.js';
+import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+
+const HELPER = resolve(import.meta.dirname, '../../bpf/.output/d4c-connect-block');
+
+function listen(host: string): Promise<Server> {
+  return new Promise((res) => {
+    const s = createServer((c) => {
+      c.on('error', () => {});
+      c.end('hi\n');
+    });
+    s.listen(0, host, () => res(s));
+  });
+}
+const portOf = (s: Server) => (s.address() as { port: number }).port;
+
+function hostConnect(port: number): Promise<string> {
+  return new Promise((res) => {
+    const s = new Socket();
+    s.once('connect', () => {
+      s.destroy();
+      res('connected');
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => res(e.code ?? 'error'));
+    s.connect(port, '127.0.0.1');
+  });
+}
+
+/** Connect filter helpers (this worktree's binary) started by the process `root` or below it. */
+function helpersOf(root: number): number[] {
+  const parent = new Map<number, number>();
+  const helpers: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      parent.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      if (readlinkSync(`/proc/${p}/exe`) === HELPER) helpers.push(Number(p));
+    } catch {
+      // gone, or a kernel thread
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = pid, n = 0; p > 1 && n < 64; p = parent.get(p) ?? 0, n++) if (p === root) return true;
+    return false;
+  };
+  return helpers.filter(under);
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+/** A cgroup parent no runtime uses (podman's cgroupfs manager creates it in every hierarchy). */
+const STRAY_PARENT = `/d4c-connect-e2e-${process.pid}`;
+
+/** rmdir of the parent in every hierarchy; conmon's directory empties a moment after removal. */
+async function removeStrayParent(): Promise<void> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    let left = 0;
+    for (const h of readdirSync('/sys/fs/cgroup')) {
+      const d = `/sys/fs/cgroup/${h}${STRAY_PARENT}`;
+      if (!existsSync(d)) continue;
+      for (const e of readdirSync(d, { withFileTypes: true }))
+        if (e.isDirectory()) rmdirQuiet(`${d}/${e.name}`);
+      rmdirQuiet(d);
+      if (existsSync(d)) left++;
+    }
+    if (left === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function rmdirQuiet(d: string): void {
+  try {
+    rmdirSync(d);
+  } catch {
+    // busy or gone
+  }
+}
+
+interface Run {
+  box: TestContainer;
+  blocked: string;
+  blocked6: string;
+  open: string;
+  host: string;
+  helpersWhileRunning: number[];
+  stray: TestContainer;
+  strayBlocked: string;
+  strayOpen: string;
+  afterStop: string;
+  helpersAfterStop: number[];
+  docs: Doc[];
+  stderr: string;
+  code: number | null;
+  stats: Doc;
+}
+
+describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => {
+  let dir: string;
+  let blockedSrv: Server;
+  let openSrv: Server;
+  let enforced: Run;
+  let monitored: Run;
+
+  const nc = (c: TestContainer, port: number, host = '127.0.0.1') =>
+    c.exec(['sh', '-c', `nc -w 2 ${host} ${port} </dev/null 2>&1; echo "rc=$?"`]).then((r) => r.stdout);
+
+  async function scenario(extra: string[]): Promise<Run> {
+    const agent = await startAgent(['--policy', join(dir, 'policy.yaml'), ...extra]);
+    try {
+      const box = await runContainer({ extra: ['--network', 'host'] });
+      const blocked = await nc(box, portOf(blockedSrv));
+      const blocked6 = await nc(box, portOf(blockedSrv), '::1');
+      const open = await nc(box, portOf(openSrv));
+      const host = await hostConnect(portOf(blockedSrv));
+      // A container outside the runtimes' parents: a filter of its own, from its first exec.
+      const stray = await runContainer({ extra: ['--network', 'host', '--cgroup-parent', STRAY_PARENT] });
+      await new Promise((r) => setTimeout(r, 1000));
+      const strayBlocked = await nc(stray, portOf(blockedSrv));
+      const strayOpen = await nc(stray, portOf(openSrv));
+      const helpersWhileRunning = helpersOf(agent.child.pid!);
+      await new Promise((r) => setTimeout(r, 1500));
+      const r = await agent.stop();
+      const afterStop = await nc(box, portOf(blockedSrv));
+      return {
+        box,
+        blocked,
+        blocked6,
+        open,
+        host,
+        helpersWhileRunning,
+        stray,
+        strayBlocked,
+        strayOpen,
+        afterStop,
+        helpersAfterStop: helpersWhileRunning.filter(alive),
+        docs: r.docs,
+        stderr: r.stderr,
+        code: r.code,
+        stats: r.stats,
+      };
+    } finally {
+      await agent.stop().catch(() => {});
+    }
+  }
+
+  const connectAlerts = (r: Run, port: number, container = r.box.id) =>
+    r.docs.filter(
+      (d) =>
+        d.event.kind === 'alert' &&
+        d.event.action === 'connection_attempted' &&
+        d.destination?.port === port &&
+        d.container?.id === container,
+    );
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'd4c-connect-block-'));
+    blockedSrv = await listen('::'); // dual stack: 127.0.0.1 and ::1
+    openSrv = await listen('127.0.0.1');
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      `network:
+  selectors:
+    - name: blockedPort
+      operation: [connect]
+      destinationAddress: [127.0.0.0/8, "::1"]
+      destinationPort: [${portOf(blockedSrv)}]
+      transport: [tcp]
+  responses:
+    - match: [blockedPort]
+      actions: [alert, block]
+`,
+    );
+    enforced = await scenario([]);
+    monitored = await scenario(['--monitoring']);
+  }, 150_000);
+
+  afterAll(async () => {
+    await removeAll();
+    await removeStrayParent();
+    blockedSrv?.close();
+    openSrv?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says at start that connect is prevented, for containers, and where the filter is', () => {
+    expect(enforced.code).toBe(0);
+    expect(enforced.stderr).toMatch(/enforcing block \(cgroup connect filter, .*prevented: connect;/);
+    expect(enforced.stderr).toMatch(/alert only on this kernel: accept, bind, listen/);
+    expect(enforced.stderr).toMatch(/connect filter on [^;(]*\/libpod_parent.*\(containers only\)/);
+    expect(enforced.helpersWhileRunning.length).toBeGreaterThanOrEqual(1);
+    // Only the connect filter blocks here: the heartbeat says blocking is on.
+    const hb = enforced.docs.find((d) => d.data_stream.dataset === 'cloud_defend.heartbeat');
+    expect(hb?.cloud_defend.block_action_enabled).toBe(true);
+  });
+
+  it('enforcing: the container gets EPERM on the blocked port (v4 and v6), others and the host pass', () => {
+    expect(enforced.blocked).toContain('Operation not permitted');
+    expect(enforced.blocked).toContain('rc=1');
+    expect(enforced.blocked6).toContain('Operation not permitted');
+    expect(enforced.open).toContain('hi');
+    expect(enforced.open).toContain('rc=0');
+    expect(enforced.host).toBe('connected');
+  });
+
+  it('enforcing: one denied alert per refused connect, with the destination and block_mode enforce', () => {
+    const alerts = connectAlerts(enforced, portOf(blockedSrv));
+    const v4 = alerts.filter((d) => d.destination.ip === '127.0.0.1');
+    const v6 = alerts.filter((d) => d.destination.ip === '::1');
+    expect(v4).toHaveLength(1);
+    expect(v6).toHaveLength(1);
+    const a = v4[0];
+    expect(a.data_stream.dataset).toBe('cloud_defend.alerts');
+    expect(a.event.type).toEqual(['denied']);
+    expect(a.event.category).toEqual(['network']);
+    expect(a.event.outcome).toBe('failure');
+    expect(a.error).toEqual({ code: 'EPERM' });
+    expect(a.destination).toEqual({ address: '127.0.0.1', ip: '127.0.0.1', port: portOf(blockedSrv) });
+    expect(a.network).toEqual({ transport: 'tcp', type: 'ipv4', direction: 'egress' });
+    expect(a.cloud_defend.block_mode).toBe('enforce');
+    expect(a.cloud_defend.operation).toBe('connect');
+    expect(a.cloud_defend.matched_selectors).toEqual(['blockedPort']);
+    expect(a.process.args[0]).toBe('nc'); // busybox's applet
+    expect(a.container.id).toBe(enforced.box.id);
+    // The other port is no alert; the host's connect is nobody's document.
+    expect(connectAlerts(enforced, portOf(openSrv))).toEqual([]);
+    expect(
+      enforced.docs.filter((d) => d.destination?.port === portOf(blockedSrv) && d.container === undefined),
+    ).toEqual([]);
+    expect(enforced.stats.connectBlock.denied).toBeGreaterThanOrEqual(2);
+  });
+
+  it("enforcing: a container outside the runtimes' parents gets a filter of its own", () => {
+    expect(enforced.strayBlocked).toContain('Operation not permitted');
+    expect(enforced.strayOpen).toContain('hi');
+    const alerts = connectAlerts(enforced, portOf(blockedSrv), enforced.stray.id);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].cloud_defend.block_mode).toBe('enforce');
+    expect(enforced.stats.connectBlock.ownAttached).toBeGreaterThanOrEqual(1);
+    // --monitoring attaches nothing there either.
+    expect(monitored.strayBlocked).toContain('hi');
+  });
+
+  it('enforcing: stopping the agent detaches the filter (the connect works, no helper left)', () => {
+    expect(enforced.afterStop).toContain('hi');
+    expect(enforced.helpersAfterStop).toEqual([]);
+  });
+
+  it('--monitoring: the connect goes through, its alert says monitoring, nothing is attached', () => {
+    expect(monitored.code).toBe(0);
+    expect(monitored.stderr).toMatch(/MONITORING/);
+    expect(monitored.helpersWhileRunning).toEqual([]);
+    const hb = monitored.docs.find((d) => d.data_stream.dataset === 'cloud_defend.heartbeat');
+    expect(hb?.cloud_defend.block_action_enabled).toBe(false);
+    expect(monitored.blocked).toContain('hi');
+    expect(monitored.blocked).toContain('rc=0');
+    const v4 = connectAlerts(monitored, portOf(blockedSrv)).filter((d) => d.destination.ip === '127.0.0.1');
+    expect(v4).toHaveLength(1);
+    expect(v4[0].event.type).toEqual(['connection', 'start']);
+    expect(v4[0].event.outcome).toBe('success');
+    expect(v4[0].cloud_defend.block_mode).toBe('monitoring');
+    expect(monitored.stats.connectBlock.monitored).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -54,6 +54,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const CONTENDERS: Record<string, Partial<StoreOptions>> = {
   rows: { append: 'rows' },
   chunks: { append: 'chunks' },
+  json: { append: 'json' },
   'worker+chunks': { worker: true },
 };
 type Contender = keyof typeof CONTENDERS;
@@ -125,7 +126,7 @@ export async function storeDetails() {
     const producerUs = ((performance.now() - t) * 1000) / roundDocs;
 
     // Ingest rounds, contenders in turn (A B C A B C …), each into a fresh store.
-    const runs: Record<string, IngestResult[]> = { rows: [], chunks: [], 'worker+chunks': [] };
+    const runs: Record<string, IngestResult[]> = { rows: [], chunks: [], json: [], 'worker+chunks': [] };
     for (let r = 0; r < rounds; r++)
       for (const [name, opts] of Object.entries(CONTENDERS)) {
         const d = join(dir, `round-${name}-${r}`);
@@ -207,6 +208,9 @@ export async function storeDetails() {
         workerChunks: ingest('worker+chunks'),
         chunksOverRows: round(med('chunks', 'docsPerSec') / med('rows', 'docsPerSec'), 2),
         chunksOverRowsCpu: round(med('chunks', 'docsPerCpuSec') / med('rows', 'docsPerCpuSec'), 2),
+        json: ingest('json'),
+        jsonOverChunks: round(med('json', 'docsPerSec') / med('chunks', 'docsPerSec'), 2),
+        jsonOverChunksCpu: round(med('json', 'docsPerCpuSec') / med('chunks', 'docsPerCpuSec'), 2),
         workerOverInThread: round(med('worker+chunks', 'docsPerSec') / med('chunks', 'docsPerSec'), 2),
         producerUsPerDoc: round(producerUs, 2),
         baselineDocsPerSec: Math.round(baselineRate),
@@ -262,6 +266,7 @@ export default async function storeBench(): Promise<BenchResult[]> {
   return [
     { group: 'store ingest docs/s', name: 'rows (old path)', opsPerSec: i.rows.docsPerSec, baseline: true },
     { group: 'store ingest docs/s', name: 'chunks (default)', opsPerSec: i.chunks.docsPerSec },
+    { group: 'store ingest docs/s', name: 'json (SQL)', opsPerSec: i.json.docsPerSec },
     { group: 'store ingest docs/s', name: 'worker + chunks', opsPerSec: i.workerChunks.docsPerSec },
     { group: 'store ingest docs/s', name: 'JSON.stringify + file', opsPerSec: i.baselineDocsPerSec },
     {
@@ -271,6 +276,7 @@ export default async function storeBench(): Promise<BenchResult[]> {
       baseline: true,
     },
     { group: 'store ingest docs/CPU-s', name: 'chunks (default)', opsPerSec: i.chunks.docsPerCpuSec },
+    { group: 'store ingest docs/CPU-s', name: 'json (SQL)', opsPerSec: i.json.docsPerCpuSec },
     { group: 'store ingest docs/CPU-s', name: 'worker + chunks', opsPerSec: i.workerChunks.docsPerCpuSec },
     { group: 'store filter /s', name: 'JSON scan', opsPerSec: 1000 / q.filterJsonScanMs, baseline: true },
     { group: 'store filter /s', name: 'promoted columns', opsPerSec: 1000 / q.filterMs },

@@ -1,6 +1,6 @@
 // The column-wise path (data chunks, the default) against the row-wise Appender path (the
 // reference): the same input stores the same rows, with the same counters.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../index.js';
 import { EventStore } from './index.js';
+import type { StoreOptions } from './options.js';
 import { sampleDocs } from './sample-docs.js';
 import { columnDdl, PROMOTED, TABLE } from './schema.js';
 
@@ -50,6 +51,24 @@ function input(): { doc: unknown; stream: string }[] {
     { event: { id: 'many-args' }, process: { args: Array.from({ length: 3000 }, (_, i) => `a${i}`) } },
     { event: { id: 'empty-list', type: [] }, process: { args: [], interactive: false } },
     { 'event.id': 'flat', 'process.name': 'flatname', 'process.pid': 9 },
+    { event: { id: 'flat-null' }, process: { name: null, pid: null }, 'process.name': 'x', 'process.pid': 3 },
+    { event: { id: 'not-obj' }, process: 'str', 'process.name': 'fallback', 'process.args': 'one' },
+    {
+      event: { id: 'nested-arrays', category: [[['deep']], [], [[]], true, 1.5, { o: 1 }] },
+      process: { name: [[['n']]], pid: [['17']], interactive: [['false']], args: [[], 'x'] },
+      file: { path: [[], 'p'], name: [[{ a: 1 }]] },
+    },
+    {
+      event: { id: 'numbers', category: [1.5, 1e21, -0, 2 ** 53, 2 ** 53 - 1, -1e-7, 0.1 + 0.2] },
+      process: { name: 0.1 + 0.2, pid: 2 ** 53, executable: 1e21, interactive: 1 },
+      file: { path: -0, name: 2 ** 64, extension: 123456789.125 },
+      source: { port: '123\n' },
+      destination: { port: ' 12' },
+    },
+    { event: { id: 'int-strings' }, process: { pid: '-0' }, source: { port: '999999999999999999' } },
+    { event: { id: 'int-edge' }, process: { pid: -(2 ** 53 - 1) }, source: { port: '9999999999999999999' } },
+    { event: { id: 'bool-str' }, process: { interactive: 'TRUE' } },
+    { event: { id: 'key"quote' }, 'process.user.id': 'k"q\\' },
     { event: { id: 'huge' }, process: { args: ['x'.repeat(300_000)] } },
     { event: { id: 'bigint' }, n: 1n },
     null,
@@ -71,11 +90,19 @@ async function dump(store: EventStore): Promise<unknown[]> {
   return store.sql(`SELECT * REPLACE (doc::VARCHAR AS doc) FROM ${TABLE} ORDER BY _seq`);
 }
 
-async function storeWith(append: 'rows' | 'chunks', docs: { doc: unknown; stream: string }[]) {
+/** The paths compared with the row-wise reference. */
+const PATHS: Record<string, Partial<StoreOptions>> = {
+  chunks: { append: 'chunks' },
+  json: { append: 'json' },
+  'json via a parameter': { append: 'json', jsonVia: 'param' },
+};
+const OTHERS = Object.keys(PATHS);
+
+async function storeWith(path: string, docs: { doc: unknown; stream: string }[]) {
   // Batches of 4500: more than two chunks each, and a partial last chunk.
   const store = await EventStore.open({
     dir: tmp(),
-    append,
+    ...(PATHS[path] ?? { append: 'rows' }),
     batchSize: 4500,
     maxDocChars: 200_000,
     maxStringChars: 1000,
@@ -86,10 +113,10 @@ async function storeWith(append: 'rows' | 'chunks', docs: { doc: unknown; stream
 }
 
 describe('event store: data chunks against the row-wise Appender', () => {
-  it('store identical rows and counters for the same input', async () => {
+  it.each(OTHERS)('%s: store identical rows and counters for the same input', async (append) => {
     const docs = input();
     const rows = await storeWith('rows', docs);
-    const chunks = await storeWith('chunks', docs);
+    const chunks = await storeWith(append, docs);
     const a = await dump(rows);
     const b = await dump(chunks);
     expect(a.length).toBe(docs.length - 2); // the BigInt and the null are dropped
@@ -98,6 +125,16 @@ describe('event store: data chunks against the row-wise Appender', () => {
       const { '@timestamp': _, ...rest } = r as Record<string, unknown>;
       return rest;
     };
+    // The differing fields first (a readable failure), then the whole.
+    const diffs: unknown[] = [];
+    a.forEach((ra, i) => {
+      const x = ra as Record<string, unknown>;
+      const y = (b[i] ?? {}) as Record<string, unknown>;
+      for (const k of Object.keys(x))
+        if (k !== '@timestamp' && JSON.stringify(x[k]) !== JSON.stringify(y[k]))
+          diffs.push({ id: x['event.id'], k, rows: x[k], other: y[k] });
+    });
+    expect(diffs.slice(0, 10)).toEqual([]);
     expect(b.map(noTs)).toEqual(a.map(noTs));
     const ts = (r: unknown[]) => r.map((x) => (x as Record<string, unknown>)['@timestamp']);
     expect(ts(b).slice(0, 5000)).toEqual(ts(a).slice(0, 5000));
@@ -107,6 +144,9 @@ describe('event store: data chunks against the row-wise Appender', () => {
     expect(sb.docsFixed).toEqual(sa.docsFixed);
     expect(sb.docsWritten).toBe(sa.docsWritten);
     expect(sb.batches).toBe(sa.batches);
+    // Not by the fallback: every batch went in by its own path.
+    expect(sb.batchesFailed).toBe(0);
+    expect(sa.batchesFailed).toBe(0);
     // Spot checks that the comparison is not vacuous.
     const byId = new Map(
       b.map((r) => [(r as Record<string, unknown>)['event.id'], r as Record<string, unknown>]),
@@ -121,13 +161,14 @@ describe('event store: data chunks against the row-wise Appender', () => {
     await chunks.close();
   });
 
-  it('agree on random string, number and boolean values', async () => {
+  it.each(OTHERS)('%s: agree on random string, number and boolean values', async (path) => {
     const rows = await EventStore.open({ dir: tmp(), append: 'rows', flushIntervalMs: 60_000 });
-    const chunks = await EventStore.open({ dir: tmp(), append: 'chunks', flushIntervalMs: 60_000 });
+    const chunks = await EventStore.open({ dir: tmp(), ...PATHS[path], flushIntervalMs: 60_000 });
     const value = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 16 }),
       fc.string({ unit: 'grapheme-ascii', maxLength: 13 }),
       fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
       fc.boolean(),
       fc.constant(null),
     );
@@ -156,6 +197,7 @@ describe('event store: data chunks against the row-wise Appender', () => {
     );
     expect(await dump(chunks)).toEqual(await dump(rows));
     expect(chunks.stats().docsWritten).toBe(n);
+    expect(chunks.stats().batchesFailed).toBe(0);
     await rows.close();
     await chunks.close();
   });
@@ -171,8 +213,8 @@ describe('event store: data chunks against the row-wise Appender', () => {
     );
     c.closeSync();
     inst.closeSync();
-    for (const append of ['rows', 'chunks'] as const) {
-      const store = await EventStore.open({ dir, append });
+    for (const append of ['rows', ...OTHERS]) {
+      const store = await EventStore.open({ dir, ...(PATHS[append] ?? { append: 'rows' }) });
       store.write({ '@timestamp': 1, event: { id: append }, process: { pid: 7, name: 'n' } }, PROC);
       await store.flush();
       expect(
@@ -183,5 +225,22 @@ describe('event store: data chunks against the row-wise Appender', () => {
       ).toEqual([{ pid: 7, name: 'n', id: append }]);
       await store.close();
     }
+  });
+
+  it('json: removes its batch files, and those a crash left behind at the next open', async () => {
+    const dir = tmp();
+    const store = await EventStore.open({ dir, append: 'json', batchSize: 100 });
+    for (const s of sampleDocs(250, { seed: 1 })) store.write(s.doc, s.stream);
+    await store.flush();
+    expect(store.stats().docsWritten).toBe(250);
+    expect(store.stats().batches).toBe(3);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    await store.close();
+    // A batch file of a process killed before its commit: never committed, so only removed.
+    writeFileSync(join(dir, 'ingest-4242-7.tmp'), '0\x01logs-x\x011\x01{}\n');
+    const again = await EventStore.open({ dir, append: 'json' });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(await again.sql(`SELECT count(*)::INT AS n FROM ${TABLE}`)).toEqual([{ n: 250 }]);
+    await again.close();
   });
 });

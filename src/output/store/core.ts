@@ -2,7 +2,7 @@
 // caller's thread with `worker: false`): one DuckDB database under a data directory. `write()`
 // only queues; a flush loop turns batches into rows (JS) and appends them with the Appender inside
 // one transaction per batch, so a crash loses at most uncommitted batches, never part of one.
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIGINT,
@@ -27,6 +27,7 @@ import {
   tableTypes,
 } from './chunk.js';
 import { toJs } from './convert.js';
+import { batchFile, insertSql, prepareJson, removeStaleBatchFiles } from './ndjson.js';
 import {
   type AggregateRow,
   DEFAULT_DUCKDB,
@@ -61,6 +62,9 @@ interface Raw {
 interface Prepared {
   chunks?: BuiltChunk[];
   rows?: Row[];
+  /** The NDJSON path: the batch file and its longest line (UTF-16 units), or the text itself. */
+  file?: { path: string; maxLine: number };
+  text?: string;
   /** Rows in it (documents not dropped while preparing). */
   count: number;
   /** Ingest time used for documents without a timestamp. */
@@ -82,6 +86,7 @@ export class StoreCore implements Output {
   private chain: Promise<unknown> = Promise.resolve();
   private nextSeq: bigint;
   private taken = 0;
+  private files = 0;
   /** Documents taken from the queue and committed or dropped. */
   processed = 0;
   /** Called after each batch commit and retention run (the worker reports counters then). */
@@ -137,8 +142,9 @@ export class StoreCore implements Output {
       maxAgeMs: o.maxAgeMs === undefined ? undefined : positive(o.maxAgeMs, 0, 'maxAgeMs'),
       maxBytes: o.maxBytes === undefined ? undefined : positive(o.maxBytes, 0, 'maxBytes'),
       append: o.append ?? 'chunks',
+      jsonVia: o.jsonVia ?? 'file',
     };
-    if (opts.append !== 'chunks' && opts.append !== 'rows')
+    if (opts.append !== 'chunks' && opts.append !== 'rows' && opts.append !== 'json')
       throw new D4cError('D4C-STORE-003', `invalid store option append: ${JSON.stringify(o.append)}`);
     const path = join(o.dir, 'events.duckdb');
     const rowGroupSize = positive(o.rowGroupSize, 32_768, 'rowGroupSize');
@@ -151,6 +157,7 @@ export class StoreCore implements Output {
     let writer: DuckDBConnection;
     try {
       mkdirSync(o.dir, { recursive: true });
+      removeStaleBatchFiles(o.dir); // a crash's uncommitted batch (its documents are lost, as documented)
       // The file is attached (not opened as the main database) so its row-group size can be set.
       instance = await DuckDBInstance.create(':memory:', { ...DEFAULT_DUCKDB, ...o.duckdb });
       writer = await connectStore(instance);
@@ -312,7 +319,7 @@ export class StoreCore implements Output {
    */
   private prepareBatch(batch: readonly Queued[]): Prepared {
     const now = BigInt(Date.now()) * 1000n;
-    const count = (p: PrepareResult) => {
+    const count = (p: Pick<PrepareResult, 'dropped' | 'fixed'>) => {
       for (const r of p.dropped) this.drop(r);
       for (const f of p.fixed) this.s.docsFixed[f] = (this.s.docsFixed[f] ?? 0) + 1;
     };
@@ -320,6 +327,15 @@ export class StoreCore implements Output {
       const p = prepare(batch, now, this.limits);
       count(p);
       return { rows: p.rows, count: p.rows.length, now };
+    }
+    if (this.opts.append === 'json') {
+      const p = prepareJson(batch, now, this.limits);
+      count(p);
+      if (p.count === 0) return { count: 0, now };
+      if (this.opts.jsonVia === 'param') return { text: p.text, count: p.count, now };
+      const path = batchFile(this.opts.dir, this.files++);
+      writeFileSync(path, p.text);
+      return { file: { path, maxLine: p.maxLine }, count: p.count, now };
     }
     const chunks: BuiltChunk[] = [];
     let n = 0;
@@ -351,6 +367,27 @@ export class StoreCore implements Output {
   private async commit(prep: Prepared, batch: readonly Queued[], t0: number): Promise<void> {
     try {
       if (prep.count === 0) return;
+      if (prep.file || prep.text !== undefined) {
+        const f = prep.file;
+        try {
+          if (f)
+            await this.sqlTx(
+              prep.count,
+              insertSql({ file: f.path, maxLineBytes: 3 * f.maxLine }, this.nextSeq),
+            );
+          else await this.sqlTx(prep.count, insertSql('param', this.nextSeq), [prep.text ?? '']);
+          this.s.batches++;
+          this.s.docsWritten += prep.count;
+          return;
+        } catch {
+          this.s.batchesFailed++;
+        } finally {
+          if (f) rmSync(f.path, { force: true });
+        }
+        const rows = prepare(batch, prep.now, this.limits).rows;
+        await this.appendBisect(rows, 0, true);
+        return;
+      }
       if (prep.chunks) {
         const chunks = prep.chunks;
         try {
@@ -419,6 +456,20 @@ export class StoreCore implements Output {
           ap.closeSync();
         } catch {}
       }
+      await w.run('COMMIT');
+      this.nextSeq += BigInt(n);
+    } catch (e) {
+      await w.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  }
+
+  /** One transaction: a statement that inserts `n` rows numbered from `nextSeq`, then COMMIT. */
+  private async sqlTx(n: number, sql: string, params?: string[]): Promise<void> {
+    const w = this.writer;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      await w.run(sql, params);
       await w.run('COMMIT');
       this.nextSeq += BigInt(n);
     } catch (e) {

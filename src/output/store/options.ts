@@ -40,9 +40,12 @@ export interface StoreOptions {
   worker?: boolean;
   /**
    * How rows reach DuckDB: `chunks` (default) fills data chunks column by column (chunk.ts);
-   * `rows` is the row-wise Appender path, kept as the reference (tests, benchmark).
+   * `rows` is the row-wise Appender path, kept as the reference (tests, benchmark); `json` hands
+   * DuckDB the batch as text and fills the promoted columns in SQL (ndjson.ts, docs/store.md).
    */
-  append?: 'chunks' | 'rows';
+  append?: 'chunks' | 'rows' | 'json';
+  /** `append: 'json'` only: the batch text through a temporary file (default) or a bound parameter (measured in the benchmark). */
+  jsonVia?: 'file' | 'param';
   /** DuckDB settings, e.g. `{ memory_limit: '1GB', threads: '2' }`; merged over our defaults. */
   duckdb?: Record<string, string>;
 }

@@ -63,12 +63,14 @@ export function stringify(doc: EcsDoc, limits: PrepareLimits, fixed: string[]): 
     fixed.push('truncated');
     if (json.length > limits.maxDocChars) return undefined;
   }
-  if (json.includes('\\ud') || json.includes('\\uD')) {
-    const clean = json.replace(LONE_SURROGATE, '\\ufffd');
-    if (clean !== json) fixed.push('invalid_utf16');
-    json = clean;
-  }
-  return json;
+  const clean = cleanSurrogates(json);
+  if (clean !== json) fixed.push('invalid_utf16');
+  return clean;
+}
+
+/** JSON text with escaped lone surrogates replaced by U+FFFD (the same string if none). */
+export function cleanSurrogates(json: string): string {
+  return json.includes('\\ud') || json.includes('\\uD') ? json.replace(LONE_SURROGATE, '\\ufffd') : json;
 }
 
 // ES2024 string methods (Node 20 has them; the project's lib setting is ES2023).

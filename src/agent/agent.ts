@@ -4,7 +4,6 @@
 import type { ContainerResolver } from '../container/index.js';
 import {
   type CgroupIdentity,
-  type ContainerMeta,
   createResolver,
   scanRunningContainers,
 } from '../container/index.js';
@@ -57,6 +56,7 @@ import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from '.
 import { detectionDoc } from './detections.js';
 import { DriftTracker } from './drift.js';
 import { type BlockMode, type EnforceOptions, policyContext } from './enforcement.js';
+import { MetadataHold } from './hold.js';
 import { agentContext, capLastCap, hostContext } from './host.js';
 import { NETWORK_HOOK, networkActivity } from './network.js';
 import { policyReadPrefixes, type ReadWatch, readWatch, respell } from './read-access.js';
@@ -168,11 +168,8 @@ export class Agent {
   /** Outcome of the logged fork/exec of a process: its exit is logged too, with it. */
   private readonly logged = new WeakMap<ProcessEntry, PolicyOutcome>();
   /** Events waiting (in order) for a container lookup; everything behind the first one waits too. */
-  private queue: Held[] = [];
-  private qHead = 0;
-  private readonly inFlight = new Set<string>();
   /** Results of resolve() for ids whose first lookup outlived the hold. */
-  private readonly fallback = new Map<string, ContainerMeta>();
+  private readonly holds: MetadataHold<Held>;
   private startup: SensorEvent[] | undefined = [];
   private kernel: SensorStats | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -205,6 +202,13 @@ export class Agent {
     this.warn = o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`));
     this.holdMs = o.holdMs ?? 200;
     this.maxHeld = o.maxHeld ?? 50_000;
+    this.holds = new MetadataHold<Held>(
+      resolver,
+      this.c,
+      this.maxHeld,
+      (h) => this.finish(h),
+      (err) => this.handleError('', err),
+    );
     const agent = agentContext(AGENT_VERSION);
     const host = hostContext();
     this.table = new ProcessTable({ agentId: agent.id });
@@ -388,10 +392,10 @@ export class Agent {
     const identity = this.resolver.identify(cgroupPath);
     let ctx: ContainerCtx | undefined;
     if (identity !== undefined) {
-      const meta = this.resolver.lookup(identity.id, identity) ?? this.fallback.get(identity.id);
+      const meta = this.holds.meta(identity.id, identity);
       if (meta === undefined) {
         this.c.enforceUnknownContext++;
-        if (!this.inFlight.has(identity.id)) this.hold(identity.id, identity);
+        this.holds.request(identity.id, identity);
         return undefined;
       }
       ctx = this.contexts.of(meta);
@@ -411,9 +415,7 @@ export class Agent {
     }
     this.c.enforceDenied++;
     const identity = this.resolver.identify(info.cgroupPath);
-    const meta = identity
-      ? (this.resolver.lookup(identity.id, identity) ?? this.fallback.get(identity.id))
-      : undefined;
+    const meta = identity ? this.holds.meta(identity.id, identity) : undefined;
     const ctx = meta ? this.contexts.of(meta) : identity ? this.contexts.bare(identity) : undefined;
     const entry = this.table.get(info.pid);
     let proc: ProcessInfo = entry
@@ -489,10 +491,15 @@ export class Agent {
       this.c.eventsSeen[e.kind]++;
       this.dispatch(e);
     } catch (err) {
-      this.c.handleErrors++;
-      if (this.warnedErrors++ < 5)
-        this.warn(`event skipped (${e?.kind}): ${err instanceof Error ? err.message : String(err)}`);
+      this.handleError(` (${e?.kind})`, err);
     }
+  }
+
+  /** An event that failed to handle: counted; the first few are told. */
+  private handleError(what: string, err: unknown): void {
+    this.c.handleErrors++;
+    if (this.warnedErrors++ < 5)
+      this.warn(`event skipped${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   private dispatch(e: SensorEvent): void {
@@ -503,7 +510,7 @@ export class Agent {
       const id = this.resolver.identify(e.cgroupPath);
       if (id !== undefined && !this.watched.has(id.id)) {
         this.watch(id.id, e.tgid);
-        if (!this.inFlight.has(id.id) && this.resolver.lookup(id.id, id) === undefined) this.hold(id.id, id);
+        if (this.resolver.lookup(id.id, id) === undefined) this.holds.request(id.id, id);
       }
     }
     if (this.connects !== undefined && e.kind === 'exec') {
@@ -556,11 +563,11 @@ export class Agent {
         }
         if (!entry) return;
         // Logged iff its fork/exec was; that decision may still be in the hold queue (ordered).
-        if (!this.logged.has(entry) && this.queue.length === this.qHead) {
+        if (!this.logged.has(entry) && this.holds.pending === 0) {
           this.c.endsSkipped++;
           return;
         }
-        this.enqueue(this.held('process', entry, e, 'end'));
+        this.holds.enqueue(this.held('process', entry, e, 'end'));
         return;
       }
       case 'setsid':
@@ -596,7 +603,7 @@ export class Agent {
     const h = this.held('network', entry, e, undefined) as Extract<Held, { kind: 'network' }>;
     h.network = networkActivity(e);
     h.covered = e.error === 'EPERM' && this.connects?.covers(e.cgroupPath) === true;
-    this.enqueue(h);
+    this.holds.enqueue(h);
   }
 
   private processEvent(action: 'fork' | 'exec', entry: ProcessEntry, e: SensorEvent): void {
@@ -604,7 +611,7 @@ export class Agent {
       this.c.policySkipped++;
       return;
     }
-    this.enqueue(this.held('process', entry, e, action));
+    this.holds.enqueue(this.held('process', entry, e, action));
   }
 
   private fileEvent(e: FileEvent, task: ReturnType<typeof taskFacts>): void {
@@ -640,7 +647,7 @@ export class Agent {
       if (e.ino !== 0n && !renameSource) file.inode = e.ino;
       const h = this.held('file', entry, e, undefined, info) as Extract<Held, { kind: 'file' }>;
       h.file = file;
-      this.enqueue(h);
+      this.holds.enqueue(h);
     }
   }
 
@@ -683,79 +690,11 @@ export class Agent {
     return info;
   }
 
-  // ------------------------------------------------------------------ holding for metadata
-
-  private metaNow(h: Held): ContainerMeta | undefined {
-    if (h.cid === undefined) return undefined;
-    return this.resolver.lookup(h.cid, h.identity) ?? this.fallback.get(h.cid);
-  }
-
-  private enqueue(h: Held): void {
-    const pending = this.queue.length - this.qHead;
-    if (pending === 0) {
-      if (h.cid === undefined || this.metaNow(h) !== undefined) {
-        this.finish(h);
-        return;
-      }
-    } else if (pending >= this.maxHeld) {
-      // Bounded: the oldest goes out now with what is known.
-      this.c.holdOverflow++;
-      this.release(this.queue[this.qHead++]!);
-    }
-    if (h.cid !== undefined && !this.inFlight.has(h.cid) && this.metaNow(h) === undefined)
-      this.hold(h.cid, h.identity);
-    h.held = true;
-    this.c.held++;
-    this.queue.push(h);
-  }
-
-  private hold(id: string, identity: CgroupIdentity | undefined): void {
-    this.inFlight.add(id);
-    void this.resolver.resolve(id, identity).then((meta) => {
-      this.inFlight.delete(id);
-      if (this.resolver.lookup(id, identity) === undefined) {
-        if (this.fallback.size > 4096) this.fallback.clear();
-        this.fallback.set(id, meta);
-      } else this.fallback.delete(id);
-      this.drain(false);
-    });
-  }
-
-  /** Releases held events in order while the head's metadata is there (or `force`). */
-  private drain(force: boolean): void {
-    while (this.qHead < this.queue.length) {
-      const h = this.queue[this.qHead]!;
-      if (!force && h.cid !== undefined && this.metaNow(h) === undefined) {
-        if (!this.inFlight.has(h.cid)) this.hold(h.cid, h.identity);
-        break;
-      }
-      this.qHead++;
-      this.release(h);
-    }
-    if (this.qHead === this.queue.length) {
-      this.queue = [];
-      this.qHead = 0;
-    } else if (this.qHead > 4096) {
-      this.queue = this.queue.slice(this.qHead);
-      this.qHead = 0;
-    }
-  }
-
-  private release(h: Held): void {
-    try {
-      this.finish(h);
-    } catch (err) {
-      this.c.handleErrors++;
-      if (this.warnedErrors++ < 5)
-        this.warn(`event skipped: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
   // ------------------------------------------------------------------ policy, documents, outputs
 
   private containerCtx(h: Held): ContainerCtx | undefined {
     if (h.cid === undefined || h.identity === undefined) return undefined;
-    const meta = this.metaNow(h);
+    const meta = this.holds.meta(h.cid, h.identity);
     return meta ? this.contexts.of(meta) : this.contexts.bare(h.identity);
   }
 
@@ -941,7 +880,7 @@ export class Agent {
         ...(this.identity?.identity.name !== undefined ? { clusterName: this.identity.identity.name } : {}),
       },
       ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
-      holdQueue: this.queue.length - this.qHead,
+      holdQueue: this.holds.pending,
       outputs,
       rssBytes: process.memoryUsage.rss(),
     };
@@ -965,7 +904,7 @@ export class Agent {
         this.startup = undefined;
         for (const e of q) this.handle(e);
       }
-      this.drain(true);
+      this.holds.drain(true);
       if (this.engine) {
         const last = this.lastRuleDoc;
         for (const d of this.engine.flush()) {

@@ -2,11 +2,7 @@
 // ECS builder ▶ outputs, with the detection engine fed every emitted document. See docs/agent.md.
 
 import type { ContainerResolver } from '../container/index.js';
-import {
-  type CgroupIdentity,
-  createResolver,
-  scanRunningContainers,
-} from '../container/index.js';
+import { type CgroupIdentity, createResolver, scanRunningContainers } from '../container/index.js';
 import type { EventIdGenerator } from '../ecs/event-id.js';
 import {
   createEcsBuilder,

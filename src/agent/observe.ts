@@ -40,6 +40,54 @@ function byAction(p: Readonly<Record<string, number>>): Record<string, number> {
   return out;
 }
 
+function containerMetadata(s: AgentStats): Record<string, number> {
+  const c = s.containers;
+  return {
+    lookups: c.lookups,
+    hits: c.hits,
+    misses: c.misses,
+    not_found: c.notFound,
+    timeouts: c.timeouts,
+    source_failures: c.sourceFailures,
+    unreachable: c.unreachable,
+    watch_failures: c.watchFailures,
+    held_timeouts: c.heldTimeouts,
+    start_events: c.startEvents,
+    die_events: c.dieEvents,
+    evictions: c.evictions,
+  };
+}
+
+function kubernetesApi(s: AgentStats): Record<string, number> {
+  const k = s.kubernetes;
+  return {
+    success: k.successes,
+    unreachable: k.unreachable,
+    unauthorized: k.unauthorized,
+    forbidden: k.forbidden,
+    not_found: k.notFound,
+    timeout: k.timeouts,
+    other_error: k.otherErrors,
+    optional_failure: k.optionalFailures,
+  };
+}
+
+function enforcement(s: AgentStats): Record<string, number> {
+  const out: Record<string, number> = {
+    fanotify_denied: s.enforceDenied,
+    fanotify_monitored: s.enforceMonitored,
+    fanotify_unknown_context: s.enforceUnknownContext,
+  };
+  const c = s.connectBlock;
+  if (c) {
+    out.connect_denied = c.denied;
+    out.connect_monitored = c.monitored;
+    out.connect_uncovered = c.uncovered;
+    out.connect_attach_errors = c.ownErrors;
+  }
+  return out;
+}
+
 export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, number>): AgentStatsSnapshot {
   return {
     kernelDrops: kernelDrops(s),
@@ -48,6 +96,9 @@ export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, n
     eventsByType: s.eventsSeen,
     docsByStream: s.docsEmitted,
     policyActions: byAction(s.policyActions),
+    containerMetadata: containerMetadata(s),
+    kubernetesApi: kubernetesApi(s),
+    enforcement: enforcement(s),
     outputs: s.outputs,
     processTableSize: s.processTable.size,
   };

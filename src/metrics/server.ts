@@ -20,6 +20,12 @@ export interface AgentStatsSnapshot {
   docsByStream?: Readonly<Record<string, number>>;
   /** Policy decisions, by action (log, alert, block). */
   policyActions?: Readonly<Record<string, number>>;
+  /** Container metadata lookups and runtime health, by event (hits, misses, timeouts, unreachable, …). */
+  containerMetadata?: Readonly<Record<string, number>>;
+  /** Kubernetes API requests for the cluster identity, by result (success, forbidden, timeout, …). */
+  kubernetesApi?: Readonly<Record<string, number>>;
+  /** Blocked or would-be-blocked attempts, by backend and outcome (`file_denied`, `connect_monitored`, …). */
+  enforcement?: Readonly<Record<string, number>>;
   /** Each output's stats (SpoolOutput adds spool bytes, batches, dead letters). */
   outputs?: Readonly<Record<string, OutputStats>>;
   processTableSize?: number;
@@ -89,6 +95,24 @@ export function agentRegistry(read: () => Snap, processMetrics = true): Registry
     (s) => s.docsByStream,
   );
   counter('d4c_policy_actions_total', 'Policy decisions, by action.', 'action', (s) => s.policyActions);
+  counter(
+    'd4c_container_metadata_total',
+    'Container metadata lookups and runtime feed health, by event.',
+    'event',
+    (s) => s.containerMetadata,
+  );
+  counter(
+    'd4c_kubernetes_api_requests_total',
+    'Kubernetes API requests for the cluster identity, by result.',
+    'result',
+    (s) => s.kubernetesApi,
+  );
+  counter(
+    'd4c_enforcement_total',
+    'Blocked (or, with --monitoring, would-be-blocked) attempts, by backend and outcome.',
+    'outcome',
+    (s) => s.enforcement,
+  );
   new Gauge({
     name: 'd4c_process_table_size',
     help: 'Processes tracked by the process table.',

@@ -132,5 +132,7 @@ describe.skipIf(!podmanAvailable())('d4c agent → Elasticsearch, metrics (live)
     expect(value(/^d4c_output_docs_written_total\{output="elasticsearch"\} (\d+)/m)).toBeGreaterThan(0);
     expect(metricsText).toMatch(/^d4c_policy_actions_total\{action="alert"\} [1-9]/m);
     expect(metricsText).toMatch(/^d4c_spool_bytes\{output="elasticsearch"\} \d+/m);
+    // The container's metadata was looked up (the runtime answered): the resolver's counters are exported.
+    expect(value(/^d4c_container_metadata_total\{event="lookups"\} (\d+)/m)).toBeGreaterThan(0);
   });
 });

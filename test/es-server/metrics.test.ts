@@ -72,6 +72,9 @@ describe('metrics endpoint', () => {
           },
           store: { docsWritten: 60, docsDropped: {}, queueDepth: 0 },
         },
+        containerMetadata: { lookups: 7, unreachable: 2 },
+        kubernetesApi: { success: 1, forbidden: 3 },
+        enforcement: { connect_denied: 4, fanotify_denied: 0 },
       }),
       health: () => health,
     });
@@ -85,6 +88,9 @@ describe('metrics endpoint', () => {
     expect(value(samples, 'd4c_docs_emitted_total', { stream: 'logs-cloud_defend.process-default' })).toBe(9);
     expect(value(samples, 'd4c_policy_actions_total', { action: 'block' })).toBe(1);
     expect(value(samples, 'd4c_process_table_size')).toBe(123);
+    expect(value(samples, 'd4c_container_metadata_total', { event: 'unreachable' })).toBe(2);
+    expect(value(samples, 'd4c_kubernetes_api_requests_total', { result: 'forbidden' })).toBe(3);
+    expect(value(samples, 'd4c_enforcement_total', { outcome: 'connect_denied' })).toBe(4);
     expect(value(samples, 'd4c_output_docs_written_total', { output: 'store' })).toBe(60);
     expect(value(samples, 'd4c_output_queue_depth', { output: 'elasticsearch' })).toBe(12);
     expect(value(samples, 'd4c_spool_bytes', { output: 'elasticsearch' })).toBe(4096);

@@ -2,7 +2,7 @@
 // ECS builder ▶ outputs, with the detection engine fed every emitted document. See docs/agent.md.
 
 import type { ContainerResolver } from '../container/index.js';
-import { type CgroupIdentity, createResolver, scanRunningContainers } from '../container/index.js';
+import { createResolver, scanRunningContainers } from '../container/index.js';
 import type { EventIdGenerator } from '../ecs/event-id.js';
 import {
   createEcsBuilder,
@@ -11,12 +11,9 @@ import {
   type EcsDocument,
   type FileActionKind,
   type FileChange,
-  filePolicyEvent,
   type NetworkActivity,
-  networkPolicyEvent,
   type PolicyOutcome,
   type ProcessInfo,
-  processPolicyEvent,
   randomEventIds,
 } from '../ecs/index.js';
 import {
@@ -50,11 +47,12 @@ import {
 } from './connect-enforcement.js';
 import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from './context.js';
 import { detectionDoc } from './detections.js';
+import { buildDocument, type DocumentDeps, type Held } from './documents.js';
 import { DriftTracker } from './drift.js';
 import { type BlockMode, type EnforceOptions, policyContext } from './enforcement.js';
 import { MetadataHold } from './hold.js';
 import { agentContext, capLastCap, hostContext } from './host.js';
-import { NETWORK_HOOK, networkActivity } from './network.js';
+import { networkActivity } from './network.js';
 import { policyReadPrefixes, type ReadWatch, readWatch, respell } from './read-access.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
 
@@ -106,49 +104,6 @@ export interface AgentOptions {
   onWarning?: (message: string) => void;
 }
 
-type Held =
-  | {
-      kind: 'process';
-      action: 'fork' | 'exec' | 'end';
-      info: ProcessInfo;
-      timeNs: bigint;
-      entry: ProcessEntry;
-      cid: string | undefined;
-      identity: CgroupIdentity | undefined;
-      held: boolean;
-    }
-  | {
-      kind: 'file';
-      file: FileChange;
-      info: ProcessInfo;
-      timeNs: bigint;
-      entry: ProcessEntry;
-      cid: string | undefined;
-      identity: CgroupIdentity | undefined;
-      held: boolean;
-    }
-  | {
-      kind: 'network';
-      network: NetworkActivity;
-      /** An EPERM connect from a cgroup our connect filter covers. */
-      covered: boolean;
-      info: ProcessInfo;
-      timeNs: bigint;
-      entry: ProcessEntry;
-      cid: string | undefined;
-      identity: CgroupIdentity | undefined;
-      held: boolean;
-    };
-
-const LOG_ALL: PolicyOutcome = Object.freeze({ matchedSelectors: [], actions: ['log'] }) as PolicyOutcome;
-
-const HOOK = {
-  fork: 'tracepoint__sched_process_fork',
-  exec: 'tracepoint__sched_process_exec',
-  end: 'tracepoint__sched_process_exit',
-} as const;
-const FILE_HOOK: Record<string, string> = {};
-
 const START_QUEUE_MAX = 200_000;
 
 export class Agent {
@@ -163,6 +118,7 @@ export class Agent {
   private readonly warn: (m: string) => void;
   /** Outcome of the logged fork/exec of a process: its exit is logged too, with it. */
   private readonly logged = new WeakMap<ProcessEntry, PolicyOutcome>();
+  private readonly docs: DocumentDeps;
   /** Events waiting (in order) for a container lookup; everything behind the first one waits too. */
   /** Results of resolve() for ids whose first lookup outlived the hold. */
   private readonly holds: MetadataHold<Held>;
@@ -216,6 +172,15 @@ export class Agent {
       ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     });
     this.contexts = new ContainerContexts(o.cluster);
+    this.docs = {
+      policy: o.policy,
+      builder: this.builder,
+      c: this.c,
+      logged: this.logged,
+      logAllNetwork: o.logAllNetwork === true,
+      connects: () => this.connects,
+      monitoredBlock: (outcome, op) => this.monitoredBlock(outcome, op),
+    };
     this.drift = new DriftTracker(this.c);
     if (o.rules && o.rules.length > 0) this.engine = new RuleEngine(o.rules);
   }
@@ -698,88 +663,9 @@ export class Agent {
     const ctx = this.containerCtx(h);
     const complete = ctx === undefined || ctx.complete;
     if (h.held && !complete) this.c.heldIncomplete++;
-    let doc: EcsDocument;
-    let outcome: PolicyOutcome;
-    if (h.kind === 'process') {
-      const input = {
-        timeNs: h.timeNs,
-        process: h.info,
-        container: ctx?.container,
-        orchestrator: ctx?.orchestrator,
-        hookPoint: HOOK[h.action],
-        policy: undefined as PolicyOutcome | undefined,
-        metadataComplete: complete,
-        blockMode: undefined as BlockMode | undefined,
-      };
-      if (h.action === 'end') {
-        const started = this.logged.get(h.entry);
-        if (!started) {
-          this.c.endsSkipped++;
-          return;
-        }
-        outcome = started;
-      } else {
-        const d = this.o.policy.decide(processPolicyEvent(h.action, input));
-        this.countDecision(h.action, d.actions);
-        if (d.actions.length === 0) return;
-        outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
-      }
-      input.policy = outcome;
-      input.blockMode = this.monitoredBlock(outcome, h.action);
-      doc =
-        h.action === 'fork'
-          ? this.builder.processForkDoc(input)
-          : h.action === 'exec'
-            ? this.builder.processExecDoc(input)
-            : this.builder.processEndDoc(input);
-      if (h.action === 'end') this.c.endsLogged++;
-    } else if (h.kind === 'network') {
-      const input = {
-        timeNs: h.timeNs,
-        process: h.info,
-        network: h.network,
-        container: ctx?.container,
-        orchestrator: ctx?.orchestrator,
-        hookPoint: NETWORK_HOOK[h.network.operation],
-        policy: undefined as PolicyOutcome | undefined,
-        metadataComplete: complete,
-        blockMode: undefined as BlockMode | undefined,
-      };
-      const d = this.o.policy.decide(networkPolicyEvent(input));
-      this.countDecision(h.network.operation, d.actions);
-      if (d.actions.length > 0) outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
-      else if (this.o.logAllNetwork === true) outcome = LOG_ALL;
-      else return;
-      // The connect filter refused it (a `denied` alert), or --monitoring let it through.
-      input.blockMode = this.connects?.blockMode(h.network, d.actions, h.cid !== undefined, h.covered);
-      if (input.blockMode === 'enforce') outcome = { ...outcome, blocked: true };
-      input.policy = outcome;
-      doc = this.builder.networkDoc(input);
-    } else {
-      const file = h.file;
-      if (ctx?.meta) {
-        const m = mountKind(ctx.meta, file.path);
-        if (m !== undefined) file.mount = m;
-      }
-      const input = {
-        timeNs: h.timeNs,
-        process: h.info,
-        file,
-        container: ctx?.container,
-        orchestrator: ctx?.orchestrator,
-        hookPoint: fileHook(h),
-        policy: undefined as PolicyOutcome | undefined,
-        metadataComplete: complete,
-        blockMode: undefined as BlockMode | undefined,
-      };
-      const d = this.o.policy.decide(filePolicyEvent(input));
-      this.countDecision(file.operation, d.actions);
-      if (d.actions.length === 0) return;
-      outcome = { matchedSelectors: d.matchedSelectors, actions: d.actions };
-      input.policy = outcome;
-      input.blockMode = this.monitoredBlock(outcome, file.operation);
-      doc = this.builder.fileDoc(input);
-    }
+    const built = buildDocument(this.docs, h, ctx, complete);
+    if (built === undefined) return;
+    const { doc, outcome } = built;
     if (!complete) this.c.docsIncompleteMetadata++;
     const docs = this.builder.route(doc, outcome);
     if (docs.length === 0) return;
@@ -796,19 +682,6 @@ export class Agent {
     return this.enforcer?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)
       ? 'monitoring'
       : undefined;
-  }
-
-  private countDecision(op: string, actions: readonly string[]): void {
-    const p = this.c.policyActions;
-    if (actions.length === 0) {
-      const k = `${op}.none`;
-      p[k] = (p[k] ?? 0) + 1;
-      return;
-    }
-    for (const a of actions) {
-      const k = `${op}.${a}`;
-      p[k] = (p[k] ?? 0) + 1;
-    }
   }
 
   /** The ECS builder (heartbeat and metrics documents are built with it). */
@@ -948,14 +821,4 @@ function fileAction(e: FileEvent): FileActionKind {
     case 'read':
       return 'read';
   }
-}
-
-function fileHook(h: Held): string {
-  const op = h.kind === 'file' ? h.file.action : 'file';
-  let s = FILE_HOOK[op];
-  if (s === undefined) {
-    s = `tracepoint__syscalls__${op}`;
-    FILE_HOOK[op] = s;
-  }
-  return s;
 }

@@ -1,0 +1,192 @@
+// One held event → its policy decision and its document: the step between the metadata hold
+// queue (hold.ts) and the outputs. Builds nothing for events no response wants.
+import type { CgroupIdentity } from '../container/index.js';
+import {
+  type EcsBuilder,
+  type EcsDocument,
+  type FileChange,
+  filePolicyEvent,
+  type NetworkActivity,
+  networkPolicyEvent,
+  type PolicyOutcome,
+  type ProcessInfo,
+  processPolicyEvent,
+} from '../ecs/index.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { ProcessEntry } from '../process/index.js';
+import type { ConnectEnforcement } from './connect-enforcement.js';
+import { type ContainerCtx, mountKind } from './context.js';
+import type { BlockMode } from './enforcement.js';
+import { NETWORK_HOOK } from './network.js';
+import type { AgentCounters } from './stats.js';
+
+export type Held =
+  | {
+      kind: 'process';
+      action: 'fork' | 'exec' | 'end';
+      info: ProcessInfo;
+      timeNs: bigint;
+      entry: ProcessEntry;
+      cid: string | undefined;
+      identity: CgroupIdentity | undefined;
+      held: boolean;
+    }
+  | {
+      kind: 'file';
+      file: FileChange;
+      info: ProcessInfo;
+      timeNs: bigint;
+      entry: ProcessEntry;
+      cid: string | undefined;
+      identity: CgroupIdentity | undefined;
+      held: boolean;
+    }
+  | {
+      kind: 'network';
+      network: NetworkActivity;
+      /** An EPERM connect from a cgroup our connect filter covers. */
+      covered: boolean;
+      info: ProcessInfo;
+      timeNs: bigint;
+      entry: ProcessEntry;
+      cid: string | undefined;
+      identity: CgroupIdentity | undefined;
+      held: boolean;
+    };
+
+const LOG_ALL: PolicyOutcome = Object.freeze({ matchedSelectors: [], actions: ['log'] }) as PolicyOutcome;
+
+export const HOOK = {
+  fork: 'tracepoint__sched_process_fork',
+  exec: 'tracepoint__sched_process_exec',
+  end: 'tracepoint__sched_process_exit',
+} as const;
+const FILE_HOOK: Record<string, string> = {};
+
+/** What building a document needs of the agent. */
+export interface DocumentDeps {
+  readonly policy: CompiledPolicy;
+  readonly builder: EcsBuilder;
+  readonly c: AgentCounters;
+  /** Process entries whose fork/exec was logged: their end is logged with that decision. */
+  readonly logged: WeakMap<ProcessEntry, PolicyOutcome>;
+  readonly logAllNetwork: boolean;
+  readonly connects: () => ConnectEnforcement | undefined;
+  readonly monitoredBlock: (outcome: PolicyOutcome, op: string) => BlockMode | undefined;
+}
+
+/** The event's document and the decision it carries; undefined when no response wants it. */
+export function buildDocument(
+  d: DocumentDeps,
+  h: Held,
+  ctx: ContainerCtx | undefined,
+  complete: boolean,
+): { doc: EcsDocument; outcome: PolicyOutcome } | undefined {
+  let doc: EcsDocument;
+  let outcome: PolicyOutcome;
+  if (h.kind === 'process') {
+    const input = {
+      timeNs: h.timeNs,
+      process: h.info,
+      container: ctx?.container,
+      orchestrator: ctx?.orchestrator,
+      hookPoint: HOOK[h.action],
+      policy: undefined as PolicyOutcome | undefined,
+      metadataComplete: complete,
+      blockMode: undefined as BlockMode | undefined,
+    };
+    if (h.action === 'end') {
+      const started = d.logged.get(h.entry);
+      if (!started) {
+        d.c.endsSkipped++;
+        return undefined;
+      }
+      outcome = started;
+    } else {
+      const dec = d.policy.decide(processPolicyEvent(h.action, input));
+      countDecision(d.c, h.action, dec.actions);
+      if (dec.actions.length === 0) return undefined;
+      outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
+    }
+    input.policy = outcome;
+    input.blockMode = d.monitoredBlock(outcome, h.action);
+    doc =
+      h.action === 'fork'
+        ? d.builder.processForkDoc(input)
+        : h.action === 'exec'
+          ? d.builder.processExecDoc(input)
+          : d.builder.processEndDoc(input);
+    if (h.action === 'end') d.c.endsLogged++;
+  } else if (h.kind === 'network') {
+    const input = {
+      timeNs: h.timeNs,
+      process: h.info,
+      network: h.network,
+      container: ctx?.container,
+      orchestrator: ctx?.orchestrator,
+      hookPoint: NETWORK_HOOK[h.network.operation],
+      policy: undefined as PolicyOutcome | undefined,
+      metadataComplete: complete,
+      blockMode: undefined as BlockMode | undefined,
+    };
+    const dec = d.policy.decide(networkPolicyEvent(input));
+    countDecision(d.c, h.network.operation, dec.actions);
+    if (dec.actions.length > 0) outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
+    else if (d.logAllNetwork) outcome = LOG_ALL;
+    else return undefined;
+    // The connect filter refused it (a `denied` alert), or --monitoring let it through.
+    input.blockMode = d.connects()?.blockMode(h.network, dec.actions, h.cid !== undefined, h.covered);
+    if (input.blockMode === 'enforce') outcome = { ...outcome, blocked: true };
+    input.policy = outcome;
+    doc = d.builder.networkDoc(input);
+  } else {
+    const file = h.file;
+    if (ctx?.meta) {
+      const m = mountKind(ctx.meta, file.path);
+      if (m !== undefined) file.mount = m;
+    }
+    const input = {
+      timeNs: h.timeNs,
+      process: h.info,
+      file,
+      container: ctx?.container,
+      orchestrator: ctx?.orchestrator,
+      hookPoint: fileHook(h),
+      policy: undefined as PolicyOutcome | undefined,
+      metadataComplete: complete,
+      blockMode: undefined as BlockMode | undefined,
+    };
+    const dec = d.policy.decide(filePolicyEvent(input));
+    countDecision(d.c, file.operation, dec.actions);
+    if (dec.actions.length === 0) return undefined;
+    outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
+    input.policy = outcome;
+    input.blockMode = d.monitoredBlock(outcome, file.operation);
+    doc = d.builder.fileDoc(input);
+  }
+  return { doc, outcome };
+}
+
+/** Counts a decision as `op.action` for each action, `op.none` when there is none. */
+export function countDecision(c: AgentCounters, op: string, actions: readonly string[]): void {
+  const p = c.policyActions;
+  if (actions.length === 0) {
+    const k = `${op}.none`;
+    p[k] = (p[k] ?? 0) + 1;
+    return;
+  }
+  for (const a of actions) {
+    const k = `${op}.${a}`;
+    p[k] = (p[k] ?? 0) + 1;
+  }
+}
+
+function fileHook(h: Held): string {
+  const op = h.kind === 'file' ? h.file.action : 'file';
+  let s = FILE_HOOK[op];
+  if (s === undefined) {
+    s = `tracepoint__syscalls__${op}`;
+    FILE_HOOK[op] = s;
+  }
+  return s;
+}

@@ -20,39 +20,25 @@ import type { BlockMode } from './enforcement.js';
 import { NETWORK_HOOK } from './network.js';
 import type { AgentCounters } from './stats.js';
 
+/** What every held event carries: the acting process, when, and its container (if any). */
+interface HeldBase {
+  info: ProcessInfo;
+  timeNs: bigint;
+  entry: ProcessEntry;
+  cid: string | undefined;
+  identity: CgroupIdentity | undefined;
+  held: boolean;
+}
+
 export type Held =
-  | {
-      kind: 'process';
-      action: 'fork' | 'exec' | 'end';
-      info: ProcessInfo;
-      timeNs: bigint;
-      entry: ProcessEntry;
-      cid: string | undefined;
-      identity: CgroupIdentity | undefined;
-      held: boolean;
-    }
-  | {
-      kind: 'file';
-      file: FileChange;
-      info: ProcessInfo;
-      timeNs: bigint;
-      entry: ProcessEntry;
-      cid: string | undefined;
-      identity: CgroupIdentity | undefined;
-      held: boolean;
-    }
-  | {
+  | (HeldBase & { kind: 'process'; action: 'fork' | 'exec' | 'end' })
+  | (HeldBase & { kind: 'file'; file: FileChange })
+  | (HeldBase & {
       kind: 'network';
       network: NetworkActivity;
       /** An EPERM connect from a cgroup our connect filter covers. */
       covered: boolean;
-      info: ProcessInfo;
-      timeNs: bigint;
-      entry: ProcessEntry;
-      cid: string | undefined;
-      identity: CgroupIdentity | undefined;
-      held: boolean;
-    };
+    });
 
 const LOG_ALL: PolicyOutcome = Object.freeze({ matchedSelectors: [], actions: ['log'] }) as PolicyOutcome;
 

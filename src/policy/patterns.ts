@@ -35,7 +35,7 @@ export function exactMatcher(values: readonly string[]): StringTest {
 }
 
 /** Drop prefixes that have a shorter prefix in the list, and sort: what binary search needs. */
-function prefixFree(prefixes: readonly string[]): string[] {
+export function prefixFree(prefixes: readonly string[]): string[] {
   const sorted = [...new Set(prefixes)].sort();
   const out: string[] = [];
   for (const p of sorted) {

@@ -5,6 +5,7 @@
 
 import type { CompiledPolicy } from './compile.js';
 import type { Policy } from './model.js';
+import { prefixFree } from './patterns.js';
 
 /** The literal part of a `targetFilePath` before its wildcard: `/a/**` and `/a/*` give `/a/`. */
 export function literalPrefix(pattern: string): string {
@@ -32,13 +33,5 @@ export function readPathPrefixes(policy: Policy | CompiledPolicy): string[] {
     if (!firing.has(s.name) || !s.operation?.includes('readFile')) continue;
     for (const t of s.targetFilePath ?? ['/**']) prefixes.add(literalPrefix(t));
   }
-  const sorted = [...prefixes].sort();
-  const out: string[] = [];
-  for (const x of sorted) {
-    // In sorted order every extension of a prefix follows it.
-    const last = out[out.length - 1];
-    if (last !== undefined && x.startsWith(last)) continue;
-    out.push(x);
-  }
-  return out;
+  return prefixFree([...prefixes]);
 }

@@ -7,9 +7,8 @@
 // fallback); chunk.test.ts checks that both store identical rows.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EcsDoc } from '../index.js';
-import { cleanSurrogates, type PrepareLimits, type Queued, stringify } from './prepare.js';
-import { type ColumnKind, PROMOTED, quoteIdent, TABLE, toMicros } from './schema.js';
+import { admit, cleanSurrogates, type PrepareLimits, type Queued, timestampMicros } from './prepare.js';
+import { type ColumnKind, PROMOTED, quoteIdent, TABLE } from './schema.js';
 
 /** A batch as NDJSON-like text, ready to be written to a file. */
 export interface JsonBatch {
@@ -36,45 +35,17 @@ export function prepareJson(batch: readonly Queued[], nowMicros: bigint, limits:
   let maxLine = 0;
   for (const q of batch) {
     const fixedBefore = fixed.length;
-    let doc: EcsDoc;
-    let json: string | undefined;
+    const admitted = admit(q, limits, dropped, fixed);
+    if (admitted === undefined) continue;
+    const { doc, json } = admitted;
     let source = '';
-    if ('json' in q) {
-      json = q.json;
-      try {
-        doc = JSON.parse(json) as EcsDoc; // the worker's input: only @timestamp is needed
-      } catch {
-        dropped.push('internal_error');
-        continue;
-      }
-    } else {
-      doc = q.doc;
-      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-        dropped.push('not_object');
-        continue;
-      }
-      try {
-        json = stringify(doc, limits, fixed);
-        if (json !== undefined && fixed.lastIndexOf('truncated') >= fixedBefore) {
-          const full = JSON.stringify(doc);
-          source = cleanSurrogates(full);
-          if (source !== full && fixed.lastIndexOf('invalid_utf16') < fixedBefore)
-            fixed.push('invalid_utf16');
-        }
-      } catch {
-        dropped.push('unserializable');
-        continue;
-      }
-      if (json === undefined) {
-        dropped.push('too_large');
-        continue;
-      }
+    if (!('json' in q) && fixed.lastIndexOf('truncated') >= fixedBefore) {
+      // The rows path reads promoted values from the object, before truncation: carry its full JSON.
+      const full = JSON.stringify(doc);
+      source = cleanSurrogates(full);
+      if (source !== full && fixed.lastIndexOf('invalid_utf16') < fixedBefore) fixed.push('invalid_utf16');
     }
-    let ts = toMicros(doc['@timestamp']);
-    if (ts === null) {
-      ts = nowMicros;
-      fixed.push('timestamp_missing');
-    }
+    const ts = timestampMicros(doc, nowMicros, fixed);
     const line = `${lines.length}${SEP}${q.stream}${SEP}${ts}${SEP}${json}${source ? SEP + source : ''}`;
     if (line.length > maxLine) maxLine = line.length;
     lines.push(line);

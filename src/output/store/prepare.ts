@@ -79,6 +79,53 @@ interface WellFormed {
   toWellFormed(): string;
 }
 
+/**
+ * A queued document as the object (for the promoted columns) and the JSON to store; undefined,
+ * with the reason pushed on `dropped`, when it cannot be stored. Shared by every append path.
+ */
+export function admit(
+  q: Queued,
+  limits: PrepareLimits,
+  dropped: string[],
+  fixed: string[],
+): { doc: EcsDoc; json: string } | undefined {
+  if ('json' in q) {
+    // Serialised and checked by the sender; parsed here for the promoted columns.
+    try {
+      return { doc: JSON.parse(q.json) as EcsDoc, json: q.json };
+    } catch {
+      dropped.push('internal_error');
+      return undefined;
+    }
+  }
+  const doc = q.doc;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    dropped.push('not_object');
+    return undefined;
+  }
+  let json: string | undefined;
+  try {
+    json = stringify(doc, limits, fixed);
+  } catch {
+    dropped.push('unserializable');
+    return undefined;
+  }
+  if (json === undefined) {
+    dropped.push('too_large');
+    return undefined;
+  }
+  return { doc, json };
+}
+
+/** `@timestamp` in µs; a document without a valid one is kept, stamped at ingest (counted). */
+export function timestampMicros(doc: EcsDoc, nowMicros: bigint, fixed: string[]): bigint {
+  const ts = toMicros(doc['@timestamp']);
+  if (ts !== null) return ts;
+  // The original (if any) stays in `doc`.
+  fixed.push('timestamp_missing');
+  return nowMicros;
+}
+
 export function prepare(batch: readonly Queued[], nowMicros: bigint, limits: PrepareLimits): PrepareResult {
   const rows: Row[] = [];
   const dropped: string[] = [];
@@ -86,40 +133,10 @@ export function prepare(batch: readonly Queued[], nowMicros: bigint, limits: Pre
   for (const q of batch) {
     const stream = q.stream;
     const fixedBefore = fixed.length;
-    let doc: EcsDoc;
-    let json: string | undefined;
-    if ('json' in q) {
-      // Serialised and checked by the sender; parsed here for the promoted columns.
-      json = q.json;
-      try {
-        doc = JSON.parse(json) as EcsDoc;
-      } catch {
-        dropped.push('internal_error');
-        continue;
-      }
-    } else {
-      doc = q.doc;
-      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-        dropped.push('not_object');
-        continue;
-      }
-      try {
-        json = stringify(doc, limits, fixed);
-      } catch {
-        dropped.push('unserializable');
-        continue;
-      }
-      if (json === undefined) {
-        dropped.push('too_large');
-        continue;
-      }
-    }
-    let ts = toMicros(doc['@timestamp']);
-    if (ts === null) {
-      // Keep the event, stamped at ingest; the original (if any) stays in `doc`.
-      ts = nowMicros;
-      fixed.push('timestamp_missing');
-    }
+    const admitted = admit(q, limits, dropped, fixed);
+    if (admitted === undefined) continue;
+    const { doc, json } = admitted;
+    const ts = timestampMicros(doc, nowMicros, fixed);
     // A lone surrogate in a promoted field was already counted when the JSON was cleaned: one
     // count per document, whichever thread serialised it.
     let utf16Counted = fixed.lastIndexOf('invalid_utf16') >= fixedBefore;

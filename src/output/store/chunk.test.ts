@@ -50,6 +50,14 @@ function input(): { doc: unknown; stream: string }[] {
     { event: { id: 'types', action: { x: 1 }, category: [1, null, 'x'] }, process: { pid: 1e300 } },
     { event: { id: 'many-args' }, process: { args: Array.from({ length: 3000 }, (_, i) => `a${i}`) } },
     { event: { id: 'empty-list', type: [] }, process: { args: [], interactive: false } },
+    // Long strings repeated inside one list vector, past its first 2048 elements (the chunk
+    // path writes a repeat by copying the first one's string_t).
+    {
+      event: { id: 'repeated-args' },
+      process: {
+        args: Array.from({ length: 5000 }, (_, i) => `repeated argument ${i % 3} é${'x'.repeat(i % 2)}`),
+      },
+    },
     { 'event.id': 'flat', 'process.name': 'flatname', 'process.pid': 9 },
     { event: { id: 'flat-null' }, process: { name: null, pid: null }, 'process.name': 'x', 'process.pid': 3 },
     { event: { id: 'not-obj' }, process: 'str', 'process.name': 'fallback', 'process.args': 'one' },

@@ -50,8 +50,14 @@ const ALL = 0xffff_ffff_ffff_ffffn;
  * inlined values (length, then up to 12 bytes, zero padded: DuckDB compares the padding), the
  * layout of `duckdb_string_t` in DuckDB's C API. NUL characters go through the native call, so
  * both paths treat them alike.
+ *
+ * With `dedupe`, a long string seen earlier in the same vector is not passed again: its
+ * `string_t` (length, prefix, pointer into the vector's own string heap) is copied from the
+ * first row, read back with one call for the whole vector. Entity ids, container ids, images and
+ * executables repeat from row to row, and each native call costs more than the lookup. Not for
+ * the documents' JSON, which never repeats and would only be hashed for nothing.
  */
-function writeStrings(vector: duckdb.Vector, strings: readonly unknown[], n: number): void {
+function writeStrings(vector: duckdb.Vector, strings: readonly unknown[], n: number, dedupe = false): void {
   const longs: number[] = [];
   for (let off = 0; off < n; off += VECTOR_SIZE) {
     const m = Math.min(VECTOR_SIZE, n - off);
@@ -78,8 +84,34 @@ function writeStrings(vector: duckdb.Vector, strings: readonly unknown[], n: num
     }
     duckdb.copy_data_to_vector(vector, off * 16, strBuf.buffer, 0, m * 16);
   }
-  for (const i of longs) duckdb.vector_assign_string_element(vector, i, strings[i] as string);
+  if (!dedupe) {
+    for (const i of longs) duckdb.vector_assign_string_element(vector, i, strings[i] as string);
+    return;
+  }
+  const dups: number[] = []; // pairs: row, row whose string_t it copies
+  for (const i of longs) {
+    const s = strings[i] as string;
+    const first = seen.get(s);
+    if (first === undefined) {
+      seen.set(s, i);
+      duckdb.vector_assign_string_element(vector, i, s);
+    } else dups.push(i, first);
+  }
+  seen.clear();
+  if (dups.length === 0) return;
+  // Rows are patched in place, so read back only up to the last one that changes.
+  let last = 0;
+  for (let k = 0; k < dups.length; k += 2) last = Math.max(last, dups[k] as number);
+  const data = duckdb.vector_get_data(vector, (last + 1) * 16);
+  for (let k = 0; k < dups.length; k += 2) {
+    const to = (dups[k] as number) * 16;
+    const from = (dups[k + 1] as number) * 16;
+    data.copyWithin(to, from, from + 16);
+  }
+  duckdb.copy_data_to_vector(vector, 0, data.buffer as ArrayBuffer, data.byteOffset, (last + 1) * 16);
 }
+
+const seen = new Map<string, number>();
 
 /** Sets the validity of `n` rows from `isNull`; nothing to do when every row is valid. */
 function writeValidity(vector: duckdb.Vector, n: number, isNull: (i: number) => boolean): void {
@@ -98,24 +130,45 @@ export interface BuiltChunk {
 }
 
 /**
+ * A new data chunk of the table's `types`, and a writer for its `doc` column that the caller
+ * uses while preparing rows (`prepare`'s `takeJson`), before `fillChunk` writes the rest.
+ */
+export function startChunk(
+  types: readonly DuckDBType[],
+  cols: readonly ColumnSource[],
+): { chunk: DuckDBDataChunk; writeJson: (row: number, json: string) => void } {
+  const chunk = DuckDBDataChunk.create(types);
+  const j = cols.findIndex((c) => c.kind === 'json');
+  const vector = j < 0 ? undefined : duckdb.data_chunk_get_vector(chunk.chunk, j);
+  return {
+    chunk,
+    writeJson: (row, json) => {
+      if (vector !== undefined) duckdb.vector_assign_string_element(vector, row, json);
+    },
+  };
+}
+
+/**
  * Rows (at most 2048) into a new data chunk of the table's `types`, every column but `_seq`.
- * Called as soon as a slice of the batch is prepared, so the slice's JS strings (the documents'
- * JSON above all) die young instead of living until the batch commits.
+ * Called as soon as a slice of the batch is prepared, so the slice's JS strings die young
+ * instead of living until the batch commits. With `started` (from `startChunk`), the `doc`
+ * column was written while the rows were prepared and is left as it is.
  */
 export function buildChunk(
   types: readonly DuckDBType[],
   cols: readonly ColumnSource[],
   rows: readonly Row[],
+  started?: DuckDBDataChunk,
 ): BuiltChunk {
   const n = rows.length;
   if (n > VECTOR_SIZE) throw new Error(`a data chunk holds at most ${VECTOR_SIZE} rows`);
-  const dc = DuckDBDataChunk.create(types);
+  const dc = started ?? DuckDBDataChunk.create(types);
   const chunk = dc.chunk;
   duckdb.data_chunk_set_size(chunk, n);
   column.length = n;
   for (let j = 0; j < cols.length; j++) {
     const { kind, src } = cols[j] as ColumnSource;
-    if (kind === 'seq') continue;
+    if (kind === 'seq' || (kind === 'json' && started !== undefined)) continue;
     const vector = duckdb.data_chunk_get_vector(chunk, j);
     if (kind === 'none') {
       writeValidity(vector, n, () => true);
@@ -141,6 +194,8 @@ export function buildChunk(
         duckdb.copy_data_to_vector(vector, 0, u8.buffer, 0, n);
         break;
       case 'str':
+        writeStrings(vector, column, n, true);
+        break;
       case 'json':
         writeStrings(vector, column, n);
         break;
@@ -215,6 +270,6 @@ function writeLists(vector: duckdb.Vector, lists: readonly unknown[], n: number)
   }
   duckdb.list_vector_reserve(vector, items.length);
   duckdb.list_vector_set_size(vector, items.length);
-  if (items.length > 0) writeStrings(duckdb.list_vector_get_child(vector), items, items.length);
+  if (items.length > 0) writeStrings(duckdb.list_vector_get_child(vector), items, items.length, true);
   duckdb.copy_data_to_vector(vector, 0, entries.buffer, 0, n * 16);
 }

@@ -36,6 +36,8 @@ export interface PrepareResult {
 }
 
 const getters = PROMOTED.map((f) => ({ get: compileGetter(f.name), kind: f.kind }));
+/** stream, @timestamp, the promoted values, the JSON. */
+const ROW_LENGTH = 3 + getters.length;
 const convert: Record<ColumnKind, (v: unknown) => unknown> = {
   str: toStr,
   int: toInt,
@@ -43,10 +45,11 @@ const convert: Record<ColumnKind, (v: unknown) => unknown> = {
   strlist: toStrList,
 };
 
-// JSON.stringify escapes lone surrogates as \udXXX; DuckDB's JSON type rejects those, so they
-// become U+FFFD as a UTF-8 encoder would.
-const LONE_SURROGATE =
-  /\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/gi;
+// JSON.stringify escapes lone surrogates as \udXXX (lower-case hex; a surrogate pair is written
+// as itself, never escaped); DuckDB's JSON type rejects those, so they become U+FFFD as a UTF-8
+// encoder would. An escape starts at a backslash preceded by an even run of backslashes: text
+// that only reads "\ud800" (an escaped backslash, then "ud800") is left as it is.
+const LONE_SURROGATE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
 
 /**
  * The document's JSON as stored: long strings cut when over `maxDocChars` (undefined if still
@@ -70,7 +73,7 @@ export function stringify(doc: EcsDoc, limits: PrepareLimits, fixed: string[]): 
 
 /** JSON text with escaped lone surrogates replaced by U+FFFD (the same string if none). */
 export function cleanSurrogates(json: string): string {
-  return json.includes('\\ud') || json.includes('\\uD') ? json.replace(LONE_SURROGATE, '\\ufffd') : json;
+  return json.includes('\\ud') ? json.replace(LONE_SURROGATE, '$1\\ufffd') : json;
 }
 
 // ES2024 string methods (Node 20 has them; the project's lib setting is ES2023).
@@ -151,8 +154,11 @@ export function prepare(
     // A lone surrogate in a promoted field was already counted when the JSON was cleaned: one
     // count per document, whichever thread serialised it.
     let utf16Counted = fixed.lastIndexOf('invalid_utf16') >= fixedBefore;
-    const row: Row = [stream, ts];
-    for (const g of getters) {
+    const row: Row = new Array(ROW_LENGTH);
+    row[0] = stream;
+    row[1] = ts;
+    for (let k = 0; k < getters.length; k++) {
+      const g = getters[k] as (typeof getters)[number];
       let v: unknown;
       try {
         v = convert[g.kind](g.get(doc));
@@ -164,12 +170,12 @@ export function prepare(
         if (!utf16Counted) fixed.push('invalid_utf16');
         utf16Counted = true;
       }
-      row.push(v);
+      row[2 + k] = v;
     }
     if (takeJson) {
       takeJson(rows.length, json);
-      row.push(null);
-    } else row.push(json);
+      row[ROW_LENGTH - 1] = null;
+    } else row[ROW_LENGTH - 1] = json;
     rows.push(row);
   }
   return { rows, dropped, fixed };

@@ -127,6 +127,10 @@ export function toBool(v: unknown): boolean | null {
 export function toStrList(v: unknown): string[] | null {
   if (v === undefined || v === null) return null;
   if (Array.isArray(v)) {
+    // The usual case, a list of strings, is stored as it is: no copy per document.
+    let plain = true;
+    for (let i = 0; i < v.length && plain; i++) plain = typeof v[i] === 'string';
+    if (plain) return v as string[];
     const out: string[] = [];
     for (const x of v) {
       const s = toStr(x);
@@ -150,6 +154,11 @@ export function toMicros(v: unknown): bigint | null {
   if (typeof v !== 'string') return null;
   const ms = Date.parse(v);
   if (!Number.isFinite(ms)) return null;
+  // Only a fraction of more than three digits (after the last '.') carries what Date.parse
+  // dropped; the usual "….123Z" skips the regex.
+  const dot = v.lastIndexOf('.');
+  const d4 = dot < 0 ? -1 : v.charCodeAt(dot + 4);
+  if (!(d4 >= 48 && d4 <= 57)) return BigInt(ms) * 1000n;
   let micros = BigInt(ms) * 1000n;
   const m = FRACTION.exec(v);
   if (m?.[1] && m[1].length > 3) micros += BigInt(m[1].slice(3, 6).padEnd(3, '0'));

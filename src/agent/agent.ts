@@ -9,20 +9,13 @@ import {
   dataStreamName,
   type EcsBuilder,
   type EcsDocument,
-  type FileActionKind,
   type FileChange,
   type NetworkActivity,
   type PolicyOutcome,
   type ProcessInfo,
   randomEventIds,
 } from '../ecs/index.js';
-import {
-  type DeniedInfo,
-  type Enforcer,
-  type EventContext,
-  enforcementReport,
-  startEnforcer,
-} from '../enforce/index.js';
+import { enforcementReport } from '../enforce/index.js';
 import { type ClusterIdentity, type ClusterIdentityOptions, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -45,15 +38,17 @@ import {
   ConnectEnforcement,
   policyBlocks,
 } from './connect-enforcement.js';
-import { type Cluster, ContainerContexts, type ContainerCtx, mountKind } from './context.js';
+import { type Cluster, ContainerContexts, type ContainerCtx } from './context.js';
 import { detectionDoc } from './detections.js';
 import { buildDocument, type DocumentDeps, type Held } from './documents.js';
 import { DriftTracker } from './drift.js';
-import { type BlockMode, type EnforceOptions, policyContext } from './enforcement.js';
+import type { BlockMode, EnforceOptions } from './enforcement.js';
+import { fileChange } from './file-change.js';
+import { FileEnforcement, type FileEnforcementDeps } from './file-enforcement.js';
 import { MetadataHold } from './hold.js';
 import { agentContext, capLastCap, hostContext } from './host.js';
 import { networkActivity } from './network.js';
-import { policyReadPrefixes, type ReadWatch, readWatch, respell } from './read-access.js';
+import { policyReadPrefixes, type ReadWatch, readWatch } from './read-access.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -130,13 +125,12 @@ export class Agent {
   private readonly maxHeld: number;
   private warnedErrors = 0;
   private lastRuleDoc: EcsDocument | undefined;
-  private enforcer: Enforcer | undefined;
+  /** fanotify enforcement of process and file blocks (undefined when not enforcing). */
+  private files: FileEnforcement | undefined;
   /** `block` on connect: the kernel's cgroup connect filter (connect-enforcement.ts). */
   private connects: ConnectEnforcement | undefined;
   /** Operations this kernel can prevent; a block on the others is an alert. */
   private readonly blockable: ReadonlySet<string> = new Set(enforcementReport().enforced);
-  /** Containers already marked for enforcement (watchPid), by id. */
-  private readonly watched = new Set<string>();
   /** Drift (process.drift): what containers wrote, their overlay upper layers. */
   private readonly drift: DriftTracker;
   /** Each process's drift, set at exec (inherited at fork); absent: unknown yet. */
@@ -250,7 +244,7 @@ export class Agent {
     agent.applyIdentity(await identified);
     if (enforce) {
       try {
-        await agent.startEnforcing(pinDir!, o.enforce!);
+        agent.files = await FileEnforcement.start(agent.fileEnforcementDeps(), pinDir!, o.enforce!);
       } catch (e) {
         resolver.stop();
         await sensor.stop().catch(() => {});
@@ -259,7 +253,7 @@ export class Agent {
       // Containers already running: their root file systems and volumes.
       for (const c of running.containers.values()) {
         const pid = c.pids[0];
-        if (pid !== undefined) agent.watch(c.identity.id, pid);
+        if (pid !== undefined) agent.files.watch(c.identity.id, pid);
       }
     }
     if (enforceConnect) {
@@ -271,7 +265,7 @@ export class Agent {
           agent.warn,
         );
       } catch (e) {
-        await agent.enforcer?.stop().catch(() => {});
+        await agent.files?.stop().catch(() => {});
         resolver.stop();
         await sensor.stop().catch(() => {});
         throw e;
@@ -302,135 +296,34 @@ export class Agent {
 
   // ------------------------------------------------------------------ enforcement
 
-  private async startEnforcing(pinDir: string, e: EnforceOptions): Promise<void> {
-    const enforcer = startEnforcer({
+  private fileEnforcementDeps(): FileEnforcementDeps {
+    return {
       policy: this.o.policy,
-      pinDir,
-      autoOverlay: true,
-      contextFor: (pid, cgroupPath) => this.contextFor(pid, cgroupPath),
-      onDenied: (info) => this.onDenied(info),
-      failMode: e.failMode ?? 'fail-open',
-      deadlineMs: e.deadlineMs ?? 50,
-      monitoring: e.monitoring === true,
-      unknownMetadata: e.unknownMetadata ?? 'allow',
-      ...(e.helper ? { helper: e.helper } : {}),
-    });
-    try {
-      await enforcer.ready;
-    } catch (err) {
-      await enforcer.stop().catch(() => {});
-      throw err;
-    }
-    this.enforcer = enforcer;
+      resolver: this.resolver,
+      holds: this.holds,
+      contexts: this.contexts,
+      table: this.table,
+      adapter: this.adapter,
+      builder: this.builder,
+      c: this.c,
+      emit: (docs) => {
+        for (const d of docs) this.write(d);
+        if (this.engine && docs[0]) this.detect(docs[0]);
+      },
+    };
   }
 
   /** What this kernel enforces; undefined when enforcement is not running. */
   get enforcement(): AgentEnforcement | undefined {
-    return agentEnforcement(this.enforcer, this.connects);
+    return agentEnforcement(this.files?.enforcer, this.connects);
   }
 
   /** Heartbeat's block_action_enabled: the policy blocks, a blocker runs, not monitoring. */
   get blockActionEnabled(): boolean {
     const running =
-      (this.enforcer !== undefined && !this.enforcer.monitoring) ||
+      (this.files !== undefined && !this.files.monitoring) ||
       (this.connects !== undefined && !this.connects.monitoring);
     return this.o.policy.hasBlock && running;
-  }
-
-  /** Marks a container's mounts (volumes; root file systems are marked as they are mounted). */
-  private watch(id: string, pid: number): void {
-    if (this.watched.has(id)) return;
-    if (this.watched.size > 65_536) this.watched.clear();
-    this.watched.add(id);
-    this.enforcer!.watchPid(pid).then(
-      () => this.c.enforceWatched++,
-      () => this.c.enforceWatchErrors++,
-    );
-  }
-
-  /** Synchronous, from the caches: undefined while a container's metadata is not known yet. */
-  private contextFor(pid: number, cgroupPath: string): EventContext | undefined {
-    const identity = this.resolver.identify(cgroupPath);
-    let ctx: ContainerCtx | undefined;
-    if (identity !== undefined) {
-      const meta = this.holds.meta(identity.id, identity);
-      if (meta === undefined) {
-        this.c.enforceUnknownContext++;
-        this.holds.request(identity.id, identity);
-        return undefined;
-      }
-      ctx = this.contexts.of(meta);
-    }
-    return policyContext(this.table, pid, ctx?.container, ctx?.orchestrator);
-  }
-
-  /**
-   * One denied attempt → one document (event.type `denied`; the alerts copy has event.kind
-   * `alert`). In monitoring mode the operation went through and the sensor reports it: that
-   * document is marked instead (finish()), so an attempt is never reported twice.
-   */
-  private onDenied(info: DeniedInfo): void {
-    if (!info.enforced) {
-      this.c.enforceMonitored++;
-      return;
-    }
-    this.c.enforceDenied++;
-    const identity = this.resolver.identify(info.cgroupPath);
-    const meta = identity ? this.holds.meta(identity.id, identity) : undefined;
-    const ctx = meta ? this.contexts.of(meta) : identity ? this.contexts.bare(identity) : undefined;
-    const entry = this.table.get(info.pid);
-    let proc: ProcessInfo = entry
-      ? this.adapter.info(
-          entry,
-          { tid: info.tid, capEffective: entry.capEff, capPermitted: entry.capPrm },
-          false,
-        )
-      : { pid: info.pid, entityId: '', tid: info.tid };
-    const outcome: PolicyOutcome = {
-      matchedSelectors: info.decision.matchedSelectors,
-      actions: info.decision.actions,
-      blocked: true,
-    };
-    let doc: EcsDocument;
-    if (info.kind === 'exec') {
-      // The image that was refused: the caller keeps running its own.
-      const name = info.path.slice(info.path.lastIndexOf('/') + 1);
-      proc = { ...proc, executable: info.path, name, args: undefined };
-      // No timeNs: the decision is now (the build time is @timestamp).
-      doc = this.builder.processExecDoc({
-        process: proc,
-        container: ctx?.container,
-        orchestrator: ctx?.orchestrator,
-        hookPoint: 'fanotify__open_exec_perm',
-        policy: outcome,
-        blockMode: 'enforce',
-        metadataComplete: ctx?.complete ?? true,
-      });
-    } else {
-      const file: FileChange = {
-        path: info.path,
-        operation: info.event.operation as FileChange['operation'],
-        action: 'open',
-        mode: info.mode & 0o7777,
-      };
-      if (meta) {
-        const m = mountKind(meta, info.path);
-        if (m !== undefined) file.mount = m;
-      }
-      doc = this.builder.fileDoc({
-        process: proc,
-        file,
-        container: ctx?.container,
-        orchestrator: ctx?.orchestrator,
-        hookPoint: 'fanotify__open_perm',
-        policy: outcome,
-        blockMode: 'enforce',
-        metadataComplete: ctx?.complete ?? true,
-      });
-    }
-    const docs = this.builder.route(doc, outcome);
-    for (const d of docs) this.write(d);
-    if (this.engine && docs[0]) this.detect(docs[0]);
   }
 
   // ------------------------------------------------------------------ events
@@ -465,15 +358,7 @@ export class Agent {
 
   private dispatch(e: SensorEvent): void {
     const task = taskFacts(e);
-    if (this.enforcer !== undefined && e.kind === 'exec') {
-      // A container's first exec (after the runtime's pivot_root: its mounts are the container's):
-      // mark its volumes, fetch its metadata for the decisions.
-      const id = this.resolver.identify(e.cgroupPath);
-      if (id !== undefined && !this.watched.has(id.id)) {
-        this.watch(id.id, e.tgid);
-        if (this.resolver.lookup(id.id, id) === undefined) this.holds.request(id.id, id);
-      }
-    }
+    if (this.files !== undefined && e.kind === 'exec') this.files.onExec(e.cgroupPath, e.tgid);
     if (this.connects !== undefined && e.kind === 'exec') {
       const id = this.resolver.identify(e.cgroupPath);
       if (id !== undefined) this.connects.onContainer(id.id, e.cgroupPath);
@@ -593,19 +478,7 @@ export class Agent {
         continue;
       }
       info ??= this.withDrift(this.adapter.info(entry, e, false), entry, e.cgroupPath);
-      const renameSource = e.op === 'rename' && change.path !== e.path;
-      const file: FileChange = {
-        // A read matched through an alias slot (/run for /var/run) is reported as the policy spelt it.
-        path: e.op === 'read' ? respell(this.reads, e.readPrefix, change.path) : change.path,
-        operation: change.operation,
-        action: fileAction(e),
-      };
-      if (e.op === 'rename' && !renameSource && e.origPath !== undefined) file.originalPath = e.origPath;
-      if (e.mode !== 0 && e.op !== 'unlink' && e.op !== 'rmdir' && !renameSource) {
-        // chmod by path gives permission bits only: ECS file.mode is the permission bits anyway.
-        file.mode = e.mode;
-      }
-      if (e.ino !== 0n && !renameSource) file.inode = e.ino;
+      const file = fileChange(e, change, this.reads);
       const h = this.held('file', entry, e, undefined, info) as Extract<Held, { kind: 'file' }>;
       h.file = file;
       this.holds.enqueue(h);
@@ -679,7 +552,7 @@ export class Agent {
 
   /** `monitoring` when the operation went through only because of --monitoring (it would be blocked). */
   private monitoredBlock(outcome: PolicyOutcome, op: string): BlockMode | undefined {
-    return this.enforcer?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)
+    return this.files?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)
       ? 'monitoring'
       : undefined;
   }
@@ -763,7 +636,7 @@ export class Agent {
         ?.stop()
         .catch((e) => this.warn(`connect block: ${e instanceof Error ? e.message : String(e)}`));
       // The enforcer first: it reads the sensor's pinned map (pending events are released).
-      await this.enforcer
+      await this.files
         ?.stop()
         .catch((e) => this.warn(`enforcer: ${e instanceof Error ? e.message : String(e)}`));
       await this.pollKernel();
@@ -795,30 +668,4 @@ function newIdentityCounters() {
 
 function isRuntimeSetup(comm: string): boolean {
   return comm.startsWith('runc:[') || comm.startsWith('crun:[');
-}
-
-function fileAction(e: FileEvent): FileActionKind {
-  switch (e.op) {
-    case 'open':
-    case 'creat':
-      return e.created ? 'creation' : 'open';
-    case 'mknod':
-    case 'symlink':
-      return 'creation';
-    case 'link':
-      return 'link';
-    case 'rename':
-      return 'rename';
-    case 'truncate':
-    case 'ftruncate':
-      return 'truncate';
-    case 'chmod':
-    case 'fchmod':
-      return 'chmod';
-    case 'unlink':
-    case 'rmdir':
-      return 'deletion';
-    case 'read':
-      return 'read';
-  }
 }

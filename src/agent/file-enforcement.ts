@@ -1,0 +1,175 @@
+// `block` on process and file operations in the agent (issue 7): the fanotify enforcer
+// (src/enforce) asks synchronous questions about a process and its container, which are
+// answered from the agent's caches; each attempt it denies becomes one `denied` document.
+// Containers' volumes are marked for it at their first exec. See docs/enforce.md.
+
+import type { ContainerResolver } from '../container/index.js';
+import type { EcsBuilder, EcsDocument, FileChange, PolicyOutcome, ProcessInfo } from '../ecs/index.js';
+import { type DeniedInfo, type Enforcer, type EventContext, startEnforcer } from '../enforce/index.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { ProcessTable } from '../process/index.js';
+import type { ProcessAdapter } from './adapter.js';
+import { type ContainerContexts, type ContainerCtx, mountKind } from './context.js';
+import type { Held } from './documents.js';
+import { type EnforceOptions, policyContext } from './enforcement.js';
+import type { MetadataHold } from './hold.js';
+import type { AgentCounters } from './stats.js';
+
+export interface FileEnforcementDeps {
+  policy: CompiledPolicy;
+  resolver: ContainerResolver;
+  holds: MetadataHold<Held>;
+  contexts: ContainerContexts;
+  table: ProcessTable;
+  adapter: ProcessAdapter;
+  builder: EcsBuilder;
+  c: AgentCounters;
+  /** Writes a denied attempt's documents (event, alert) to the outputs and the rules. */
+  emit: (docs: EcsDocument[]) => void;
+}
+
+/** Marked containers kept at most (then forgotten and marked again: marking is idempotent). */
+const MAX_WATCHED = 65_536;
+
+export class FileEnforcement {
+  private readonly watched = new Set<string>();
+
+  private constructor(
+    private readonly d: FileEnforcementDeps,
+    private enforcer_: Enforcer | undefined = undefined,
+  ) {}
+
+  /** Starts the enforcer helper; rejects (with nothing left running) when it cannot start. */
+  static async start(d: FileEnforcementDeps, pinDir: string, e: EnforceOptions): Promise<FileEnforcement> {
+    const self = new FileEnforcement(d);
+    const enforcer = startEnforcer({
+      policy: d.policy,
+      pinDir,
+      autoOverlay: true,
+      contextFor: (pid, cgroupPath) => self.contextFor(pid, cgroupPath),
+      onDenied: (info) => self.onDenied(info),
+      failMode: e.failMode ?? 'fail-open',
+      deadlineMs: e.deadlineMs ?? 50,
+      monitoring: e.monitoring === true,
+      unknownMetadata: e.unknownMetadata ?? 'allow',
+      ...(e.helper ? { helper: e.helper } : {}),
+    });
+    try {
+      await enforcer.ready;
+    } catch (err) {
+      await enforcer.stop().catch(() => {});
+      throw err;
+    }
+    self.enforcer_ = enforcer;
+    return self;
+  }
+
+  get enforcer(): Enforcer {
+    return this.enforcer_ as Enforcer;
+  }
+
+  get monitoring(): boolean {
+    return this.enforcer.monitoring;
+  }
+
+  /** Marks a container's mounts (volumes; root file systems are marked as they are mounted). */
+  watch(id: string, pid: number): void {
+    if (this.watched.has(id)) return;
+    if (this.watched.size > MAX_WATCHED) this.watched.clear();
+    this.watched.add(id);
+    this.enforcer.watchPid(pid).then(
+      () => this.d.c.enforceWatched++,
+      () => this.d.c.enforceWatchErrors++,
+    );
+  }
+
+  /**
+   * An exec: a container's first (after the runtime's pivot_root, its mounts are the
+   * container's) marks its volumes and fetches its metadata for the decisions.
+   */
+  onExec(cgroupPath: string, tgid: number): void {
+    const id = this.d.resolver.identify(cgroupPath);
+    if (id === undefined || this.watched.has(id.id)) return;
+    this.watch(id.id, tgid);
+    if (this.d.resolver.lookup(id.id, id) === undefined) this.d.holds.request(id.id, id);
+  }
+
+  stop(): Promise<void> {
+    return this.enforcer.stop();
+  }
+
+  /** Synchronous, from the caches: undefined while a container's metadata is not known yet. */
+  private contextFor(pid: number, cgroupPath: string): EventContext | undefined {
+    const d = this.d;
+    const identity = d.resolver.identify(cgroupPath);
+    let ctx: ContainerCtx | undefined;
+    if (identity !== undefined) {
+      const meta = d.holds.meta(identity.id, identity);
+      if (meta === undefined) {
+        d.c.enforceUnknownContext++;
+        d.holds.request(identity.id, identity);
+        return undefined;
+      }
+      ctx = d.contexts.of(meta);
+    }
+    return policyContext(d.table, pid, ctx?.container, ctx?.orchestrator);
+  }
+
+  /**
+   * One denied attempt → one document (event.type `denied`; the alerts copy has event.kind
+   * `alert`). In monitoring mode the operation went through and the sensor reports it: that
+   * document is marked instead (the agent's finish()), so an attempt is never reported twice.
+   */
+  private onDenied(info: DeniedInfo): void {
+    const d = this.d;
+    if (!info.enforced) {
+      d.c.enforceMonitored++;
+      return;
+    }
+    d.c.enforceDenied++;
+    const identity = d.resolver.identify(info.cgroupPath);
+    const meta = identity ? d.holds.meta(identity.id, identity) : undefined;
+    const ctx = meta ? d.contexts.of(meta) : identity ? d.contexts.bare(identity) : undefined;
+    const entry = d.table.get(info.pid);
+    let proc: ProcessInfo = entry
+      ? d.adapter.info(
+          entry,
+          { tid: info.tid, capEffective: entry.capEff, capPermitted: entry.capPrm },
+          false,
+        )
+      : { pid: info.pid, entityId: '', tid: info.tid };
+    const outcome: PolicyOutcome = {
+      matchedSelectors: info.decision.matchedSelectors,
+      actions: info.decision.actions,
+      blocked: true,
+    };
+    const common = {
+      container: ctx?.container,
+      orchestrator: ctx?.orchestrator,
+      policy: outcome,
+      blockMode: 'enforce' as const,
+      metadataComplete: ctx?.complete ?? true,
+    };
+    let doc: EcsDocument;
+    if (info.kind === 'exec') {
+      // The image that was refused: the caller keeps running its own.
+      const name = info.path.slice(info.path.lastIndexOf('/') + 1);
+      proc = { ...proc, executable: info.path, name, args: undefined };
+      // No timeNs: the decision is now (the build time is @timestamp).
+      doc = d.builder.processExecDoc({ process: proc, hookPoint: 'fanotify__open_exec_perm', ...common });
+    } else {
+      const file: FileChange = {
+        path: info.path,
+        operation: info.event.operation as FileChange['operation'],
+        action: 'open',
+        mode: info.mode & 0o7777,
+      };
+      if (meta) {
+        const m = mountKind(meta, info.path);
+        if (m !== undefined) file.mount = m;
+      }
+      doc = d.builder.fileDoc({ process: proc, file, hookPoint: 'fanotify__open_perm', ...common });
+    }
+    d.emit(d.builder.route(doc, outcome));
+  }
+}

@@ -1,5 +1,7 @@
 // Cost of the network hooks (issue 8) on a connect storm: a container-like process (new pid and
-// mount namespaces) makes N loopback TCP connects + accepts (2 network records per connection).
+// mount namespaces) makes N loopback TCP connects + accepts (2 network records per connection);
+// and on a send storm: N UDP sendto() with an address and N send() on a connected socket, which
+// pass the send hooks (they keep state for a send to an address, report only refused ones).
 // Timed without any sensor, with the sensor whose network programs are loaded but not attached
 // (--no-network), and with them attached, in turns (none, off, on; CYCLES times, a fresh sensor
 // each time) so that load from elsewhere on the machine hits all three alike; the storm's own CPU
@@ -18,6 +20,7 @@ import type { BenchResult } from './harness.js';
 const SRC = fileURLToPath(new URL('../test/sensor/netops.c', import.meta.url));
 const N = Number(process.env.D4C_BENCH_CONNECTS ?? 20_000);
 const CYCLES = Number(process.env.D4C_BENCH_CYCLES ?? 5);
+const SENDS = Number(process.env.D4C_BENCH_SENDS ?? 200_000);
 
 const pexec = promisify(execFile);
 
@@ -29,10 +32,11 @@ const secs = (m: string, s: string) => Number(m) * 60 + Number(s);
  * mostly is not (wall time on this shared machine varies by ±30 % between identical runs).
  * Asynchronous: the sensor's reader must keep draining while the storm runs.
  */
-async function storm(bin: string): Promise<number> {
+async function storm(bin: string, kind: 'storm' | 'sendstorm' = 'storm'): Promise<number> {
+  const n = kind === 'storm' ? N : SENDS;
   const { stdout } = await pexec('bash', [
     '-c',
-    `unshare --fork --pid --mount-proc ${bin} storm ${N} >/dev/null; times`,
+    `unshare --fork --pid --mount-proc ${bin} ${kind} ${n} >/dev/null; times`,
   ]);
   const m = /\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(stdout);
   if (!m) throw new Error(`network bench: no times in ${JSON.stringify(stdout)}`);
@@ -47,6 +51,7 @@ function median(xs: number[]): number {
 async function withSensor(
   bin: string,
   network: boolean,
+  kind: 'storm' | 'sendstorm' = 'storm',
 ): Promise<{ s: number; records: number; lost: number }> {
   const sensor = startSensor({ network });
   let records = 0;
@@ -55,7 +60,7 @@ async function withSensor(
   });
   try {
     await sensor.ready;
-    const s = await storm(bin);
+    const s = await storm(bin, kind);
     const k = (await sensor.stats()).kernel;
     return { s, records, lost: k.ringFull.network };
   } finally {
@@ -80,6 +85,9 @@ export default async function bench(): Promise<BenchResult[]> {
     let records = 0;
     let lost = 0;
     let recordsOff = 0;
+    const sendNone: number[] = [];
+    const sendOn: number[] = [];
+    let sendRecords = 0;
     for (let c = 0; c < CYCLES; c++) {
       none.push(await storm(bin));
       const o = await withSensor(bin, false);
@@ -89,6 +97,10 @@ export default async function bench(): Promise<BenchResult[]> {
       on.push(w.s);
       records += w.records;
       lost += w.lost;
+      sendNone.push(await storm(bin, 'sendstorm'));
+      const ws = await withSensor(bin, true, 'sendstorm');
+      sendOn.push(ws.s);
+      sendRecords += ws.records;
     }
     const base = median(none);
     const rows = {
@@ -103,13 +115,22 @@ export default async function bench(): Promise<BenchResult[]> {
       networkRecords: records,
       networkRecordsLost: lost,
       recordsWithoutNetwork: recordsOff,
+      sends: 2 * SENDS,
+      sendNoSensorCpuS: sendNone,
+      sendSensorNetworkCpuS: sendOn,
+      sendRatioNetwork: median(sendOn) / median(sendNone),
+      // Sends that went through make no record; only the storm's own socket setup does.
+      sendStormRecords: sendRecords,
     };
     process.stderr.write(`network bench: ${JSON.stringify(rows)}\n`);
     const g = `connect storm: ${N} loopback TCP connect+accept in a pid namespace (per CPU second of the storm)`;
+    const gs = `send storm: ${SENDS} UDP sendto() with an address + ${SENDS} send() on a connected socket (per CPU second)`;
     return [
       { group: g, name: 'no sensor', opsPerSec: N / base, baseline: true },
       { group: g, name: 'sensor, network programs not attached', opsPerSec: N / median(off) },
       { group: g, name: 'sensor with network programs', opsPerSec: N / median(on) },
+      { group: gs, name: 'no sensor', opsPerSec: (2 * SENDS) / median(sendNone), baseline: true },
+      { group: gs, name: 'sensor with network programs', opsPerSec: (2 * SENDS) / median(sendOn) },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,9 @@
  * Denies outbound connects by destination for the processes of a cgroup (v2): attached as
  * cgroup/connect4 and cgroup/connect6, a return of 0 makes connect() fail with EPERM. The
  * rules come from the policy's blocking network responses (src/enforce/connect-block.ts).
- * UDP sendto() without connect() goes through sendmsg4/6, which this does not cover.
+ * A UDP datagram sent to an address without connect() (sendto, sendmsg, sendmmsg) is decided
+ * the same way by cgroup/sendmsg4 and sendmsg6: otherwise an unconnected socket would reach
+ * any destination the policy blocks.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -22,7 +24,7 @@ struct {
 	__type(value, struct d4c_cb_rule);
 } rules SEC(".maps");
 
-/* [0] connects denied, [1] connects allowed. */
+/* [0] connects and sends denied, [1] allowed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2);
@@ -67,6 +69,19 @@ int d4c_connect4(struct bpf_sock_addr *ctx)
 
 SEC("cgroup/connect6")
 int d4c_connect6(struct bpf_sock_addr *ctx)
+{
+	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
+		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol);
+}
+
+SEC("cgroup/sendmsg4")
+int d4c_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol);
+}
+
+SEC("cgroup/sendmsg6")
+int d4c_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
 		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol);

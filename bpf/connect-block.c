@@ -78,7 +78,9 @@ int main(int argc, char **argv)
 	}
 	struct bpf_link *l4 = bpf_program__attach_cgroup(skel->progs.d4c_connect4, cg);
 	struct bpf_link *l6 = bpf_program__attach_cgroup(skel->progs.d4c_connect6, cg);
-	if (!l4 || !l6)
+	struct bpf_link *s4 = bpf_program__attach_cgroup(skel->progs.d4c_sendmsg4, cg);
+	struct bpf_link *s6 = bpf_program__attach_cgroup(skel->progs.d4c_sendmsg6, cg);
+	if (!l4 || !l6 || !s4 || !s6)
 		return fail(7, "cannot attach to the cgroup (is it a cgroup v2 directory?)");
 	printf("ready %u\n", n);
 
@@ -94,6 +96,8 @@ int main(int argc, char **argv)
 	}
 	bpf_link__destroy(l4);
 	bpf_link__destroy(l6);
+	bpf_link__destroy(s4);
+	bpf_link__destroy(s6);
 	d4c_cb__destroy(skel);
 	close(cg);
 	return 0;

@@ -54,6 +54,13 @@
 #define D4C_NF_REMOTE 0x2  /* raddr/rport or rpath is set */
 #define D4C_NF_LOCAL4 0x4  /* laddr holds an IPv4 address in its first 4 bytes (else 16-byte IPv6) */
 #define D4C_NF_REMOTE4 0x8 /* raddr holds an IPv4 address in its first 4 bytes */
+/*
+ * A datagram sent to an address (sendto, sendmsg with msg_name) that failed with EPERM: the
+ * connect filter refused it (op is D4C_NOP_CONNECT, the address is the remote end). Sends that
+ * went through make no record: they are data, not connection attempts.
+ */
+#define D4C_NF_SENDTO 0x10
+#define D4C_NF_SENDMSG 0x20
 
 /* d4c_hdr.flags: something in this record was cut short (details in the counters). */
 #define D4C_HF_TRUNCATED 0x1

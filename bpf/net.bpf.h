@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Network events (issue 8): connect, accept/accept4, bind, listen from watched tasks, for AF_INET,
- * AF_INET6 and AF_UNIX sockets. Syscall tracepoints only (no kprobes here): the entry saves the fd
+ * AF_INET6 and AF_UNIX sockets; and datagrams sent to an address (sendto, sendmsg) that the connect
+ * filter refused (EPERM), reported as connect attempts. Syscall tracepoints only (no kprobes here): the entry saves the fd
  * and the caller's sockaddr pointer, the exit builds one record with the result. Every program is
  * named d4c_net_* so that the loader can leave them unattached (--no-network).
  */
@@ -16,13 +17,14 @@
 #define S_IFSOCK 0140000
 #define UNIX_PATH_MAX 108
 #define EINPROGRESS 115
+#define EPERM 1
 
 struct net_enter {
 	__u64 uaddr;
 	__s32 fd;
 	__u32 addrlen;
 	__u32 op;
-	__u32 pad;
+	__u32 flags; /* D4C_NF_SENDTO / D4C_NF_SENDMSG for a send */
 };
 
 /* Separate from enter_state: that map is pinned for the file enforcer and its values mean opens. */
@@ -40,6 +42,27 @@ static __always_inline int net_enter(__u32 op, __s32 fd, __u64 uaddr, __u32 addr
 		return 0;
 	struct net_enter e = {.uaddr = uaddr, .fd = fd, .addrlen = addrlen, .op = op};
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	if (bpf_map_update_elem(&net_state, &tid, &e, BPF_ANY))
+		count(D4C_C_NET_STATE_FULL);
+	return 0;
+}
+
+/*
+ * A send of a watched task: with an address, its state is kept for the exit (which reports it
+ * only if it failed with EPERM); without one, an older send's state is removed, so that a
+ * refused send can never be reported with another send's address.
+ */
+static __always_inline int send_enter(__u32 flag, __s32 fd, __u64 uaddr, __u32 addrlen)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	if (!want_task(t))
+		return 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	if (!uaddr || addrlen < 2) {
+		bpf_map_delete_elem(&net_state, &tid);
+		return 0;
+	}
+	struct net_enter e = {.uaddr = uaddr, .fd = fd, .addrlen = addrlen, .op = D4C_NOP_CONNECT, .flags = flag};
 	if (bpf_map_update_elem(&net_state, &tid, &e, BPF_ANY))
 		count(D4C_C_NET_STATE_FULL);
 	return 0;
@@ -170,7 +193,7 @@ static __always_inline bool user_sockaddr(struct builder *b, struct d4c_net *e, 
  * One exit program for all five syscalls (tail call from small stubs): connect, bind and listen
  * come with their entry state; accept's fd is its return value.
  */
-static __always_inline int net_leave(struct trace_event_raw_sys_exit *ctx, bool accept)
+static __always_inline int net_leave(struct trace_event_raw_sys_exit *ctx, bool accept, bool send)
 {
 	struct task_struct *t = (void *)bpf_get_current_task();
 	if (!want_task(t))
@@ -184,11 +207,14 @@ static __always_inline int net_leave(struct trace_event_raw_sys_exit *ctx, bool 
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		struct net_enter *pe = bpf_map_lookup_elem(&net_state, &tid);
 		if (!pe) {
-			count(D4C_C_MISSING_ENTER);
+			if (!send) /* a refused send without an address has no state: not a miss */
+				count(D4C_C_MISSING_ENTER);
 			return 0;
 		}
 		st = *pe;
 		bpf_map_delete_elem(&net_state, &tid);
+		if (send != (st.flags != 0))
+			return 0; /* the state of another call (a send interrupted before its exit) */
 	}
 	struct sock *sk = fd_sock(t, st.fd);
 	if (!sk) {
@@ -202,6 +228,8 @@ static __always_inline int net_leave(struct trace_event_raw_sys_exit *ctx, bool 
 		count(D4C_C_NET_OTHER);
 		return 0;
 	}
+	if (send && family == AF_UNIX)
+		return 0; /* the connect filter is for inet destinations */
 
 	struct builder b;
 	if (!start_record(&b, t, D4C_EV_NET, sizeof(struct d4c_net)))
@@ -209,6 +237,7 @@ static __always_inline int net_leave(struct trace_event_raw_sys_exit *ctx, bool 
 	struct d4c_net *e = (void *)b.buf;
 	__builtin_memset((__u8 *)e + sizeof(struct d4c_hdr), 0, sizeof(*e) - sizeof(struct d4c_hdr));
 	e->op = st.op;
+	e->nflags = st.flags;
 	e->ret = ret;
 	e->family = family;
 	e->sock_type = BPF_CORE_READ(sk, sk_type);
@@ -277,25 +306,50 @@ int d4c_net_enter_listen(struct trace_event_raw_sys_enter *ctx)
 	return net_enter(D4C_NOP_LISTEN, ctx->args[0], 0, 0);
 }
 
+SEC("tp/syscalls/sys_enter_sendto")
+int d4c_net_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return send_enter(D4C_NF_SENDTO, ctx->args[0], ctx->args[4], ctx->args[5]);
+}
+
+SEC("tp/syscalls/sys_enter_sendmsg")
+int d4c_net_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	/* struct user_msghdr: msg_name, then msg_namelen */
+	struct {
+		__u64 name;
+		__s32 namelen;
+	} h = {};
+	if (ctx->args[1] && bpf_probe_read_user(&h, sizeof(h), (void *)ctx->args[1]))
+		h.name = 0;
+	return send_enter(D4C_NF_SENDMSG, ctx->args[0], h.name, h.namelen < 0 ? 0 : h.namelen);
+}
+
 SEC("tp")
 int d4c_net_leave(struct trace_event_raw_sys_exit *ctx)
 {
-	return net_leave(ctx, false);
+	return net_leave(ctx, false, false);
 }
 
 SEC("tp")
 int d4c_net_leave_accept(struct trace_event_raw_sys_exit *ctx)
 {
-	return net_leave(ctx, true);
+	return net_leave(ctx, true, false);
+}
+
+SEC("tp")
+int d4c_net_leave_send(struct trace_event_raw_sys_exit *ctx)
+{
+	return net_leave(ctx, false, true);
 }
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 3);
 	__uint(key_size, sizeof(__u32));
 	__array(values, int(void *));
 } net_tail SEC(".maps") = {
-	.values = {[0] = (void *)&d4c_net_leave, [1] = (void *)&d4c_net_leave_accept},
+	.values = {[0] = (void *)&d4c_net_leave, [1] = (void *)&d4c_net_leave_accept, [2] = (void *)&d4c_net_leave_send},
 };
 
 #define NET_EXIT(name, slot)                                             \
@@ -311,5 +365,19 @@ NET_EXIT(bind, 0)
 NET_EXIT(listen, 0)
 NET_EXIT(accept, 1)
 NET_EXIT(accept4, 1)
+
+/* Sends: only a refusal (EPERM) is worth the tail call; everything else returns at once. */
+#define SEND_EXIT(name)                                                  \
+	SEC("tp/syscalls/sys_exit_" #name)                               \
+	int d4c_net_exit_##name(struct trace_event_raw_sys_exit *ctx)    \
+	{                                                                \
+		if (ctx->ret != -EPERM)                                  \
+			return 0;                                        \
+		bpf_tail_call(ctx, &net_tail, 2);                        \
+		return 0;                                                \
+	}
+
+SEND_EXIT(sendto)
+SEND_EXIT(sendmsg)
 
 #endif

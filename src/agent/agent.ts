@@ -47,7 +47,7 @@ import { fileChange } from './file-change.js';
 import { FileEnforcement, type FileEnforcementDeps } from './file-enforcement.js';
 import { MetadataHold } from './hold.js';
 import { agentContext, capLastCap, hostContext } from './host.js';
-import { networkActivity } from './network.js';
+import { networkActivity, networkHook } from './network.js';
 import { policyReadPrefixes, type ReadWatch, readWatch } from './read-access.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
 
@@ -448,6 +448,7 @@ export class Agent {
     const entry = this.actor(e, task);
     const h = this.held('network', entry, e, undefined) as Extract<Held, { kind: 'network' }>;
     h.network = networkActivity(e);
+    h.hook = networkHook(e);
     h.covered = e.error === 'EPERM' && this.connects?.covers(e.cgroupPath) === true;
     this.holds.enqueue(h);
   }
@@ -503,7 +504,13 @@ export class Agent {
     };
     if (kind === 'process') return { kind: 'process', action: action ?? 'fork', ...base };
     if (kind === 'network')
-      return { kind: 'network', network: undefined as unknown as NetworkActivity, covered: false, ...base };
+      return {
+        kind: 'network',
+        network: undefined as unknown as NetworkActivity,
+        covered: false,
+        hook: '',
+        ...base,
+      };
     return { kind: 'file', file: undefined as unknown as FileChange, ...base };
   }
 

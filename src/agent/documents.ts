@@ -17,7 +17,6 @@ import type { ProcessEntry } from '../process/index.js';
 import type { ConnectEnforcement } from './connect-enforcement.js';
 import { type ContainerCtx, mountKind } from './context.js';
 import type { BlockMode } from './enforcement.js';
-import { NETWORK_HOOK } from './network.js';
 import type { AgentCounters } from './stats.js';
 
 /** What every held event carries: the acting process, when, and its container (if any). */
@@ -36,8 +35,10 @@ export type Held =
   | (HeldBase & {
       kind: 'network';
       network: NetworkActivity;
-      /** An EPERM connect from a cgroup our connect filter covers. */
+      /** An EPERM connect (or send to an address) from a cgroup our connect filter covers. */
       covered: boolean;
+      /** cloud_defend.hook_point (networkHook). */
+      hook: string;
     });
 
 const LOG_ALL: PolicyOutcome = Object.freeze({ matchedSelectors: [], actions: ['log'] }) as PolicyOutcome;
@@ -110,7 +111,7 @@ export function buildDocument(
       network: h.network,
       container: ctx?.container,
       orchestrator: ctx?.orchestrator,
-      hookPoint: NETWORK_HOOK[h.network.operation],
+      hookPoint: h.hook,
       policy: undefined as PolicyOutcome | undefined,
       metadataComplete: complete,
       blockMode: undefined as BlockMode | undefined,

@@ -29,10 +29,14 @@ export function networkActivity(e: NetworkEvent): NetworkActivity {
   return n;
 }
 
-/** cloud_defend.hook_point of a network document: the syscall exit that made the record. */
-export const NETWORK_HOOK: Readonly<Record<NetworkEvent['op'], string>> = Object.freeze({
+const HOOKS: Readonly<Record<NetworkEvent['op'], string>> = Object.freeze({
   connect: 'tracepoint__syscalls__sys_exit_connect',
   accept: 'tracepoint__syscalls__sys_exit_accept',
   bind: 'tracepoint__syscalls__sys_exit_bind',
   listen: 'tracepoint__syscalls__sys_exit_listen',
 });
+
+/** cloud_defend.hook_point of a network document: the syscall exit that made the record. */
+export function networkHook(e: Pick<NetworkEvent, 'op' | 'send'>): string {
+  return e.send !== undefined ? `tracepoint__syscalls__sys_exit_${e.send}` : HOOKS[e.op];
+}

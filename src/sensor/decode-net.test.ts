@@ -87,6 +87,25 @@ describe('network records', () => {
     });
   });
 
+  it('marks a refused send to an address (sendto, sendmsg) as such; a connect has no mark', () => {
+    const r = net(CONST.D4C_NOP_CONNECT, AF_INET, 2, 17, -1);
+    ip(r, 'raddr', [10, 0, 0, 7]);
+    r.u16('rport', 5353);
+    r.u16('nflags', CONST.D4C_NF_REMOTE | CONST.D4C_NF_REMOTE4 | CONST.D4C_NF_SENDTO);
+    expect(decode(r)).toMatchObject({
+      op: 'connect',
+      send: 'sendto',
+      transport: 'udp',
+      remote: { ip: '10.0.0.7', port: 5353 },
+      outcome: 'failure',
+      error: 'EPERM',
+    });
+    r.u16('nflags', CONST.D4C_NF_REMOTE | CONST.D4C_NF_REMOTE4 | CONST.D4C_NF_SENDMSG);
+    expect(decode(r).send).toBe('sendmsg');
+    r.u16('nflags', CONST.D4C_NF_REMOTE | CONST.D4C_NF_REMOTE4);
+    expect(decode(r).send).toBeUndefined();
+  });
+
   it('decodes unix sockets by path, abstract names as @name', () => {
     const r = net(CONST.D4C_NOP_CONNECT, AF_UNIX, 1, 0);
     r.vstr('rpath', ['/run/app.sock'], false);

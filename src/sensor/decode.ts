@@ -240,6 +240,8 @@ function network(buf: Buffer, b: number, end: number, h: ProcessInfo): NetworkEv
         : 'failure') as NetworkEvent['outcome'],
   });
   if (transport !== undefined) e.transport = transport;
+  if (flags & CONST.D4C_NF_SENDTO) e.send = 'sendto';
+  else if (flags & CONST.D4C_NF_SENDMSG) e.send = 'sendmsg';
   if (local !== undefined) e.local = local;
   if (remote !== undefined) e.remote = remote;
   const err = errnoName(result);

@@ -149,6 +149,12 @@ export interface NetworkEvent extends ProcessInfo {
   outcome: 'success' | 'failure' | 'unknown';
   /** errno name of a failure (`ECONNREFUSED`); absent on success. */
   error?: string;
+  /**
+   * A datagram sent to an address (sendto, sendmsg) that failed with EPERM (the connect filter
+   * refused it): reported as a `connect` attempt to that address. Sends that went through make
+   * no record.
+   */
+  send?: 'sendto' | 'sendmsg';
 }
 
 export type SensorEvent = ForkEvent | ExecEvent | ExitEvent | SetsidEvent | FileEvent | NetworkEvent;

@@ -3,6 +3,10 @@
 // host's loopback listeners). Enforcing: the container's connect fails with EPERM, another
 // port works, the host still reaches the blocked port, one denied alert; --monitoring: the
 // connect goes through and its alert says `monitoring`; a stopped agent leaves no filter.
+// UDP datagrams sent to a blocked address without connect() (sendto, sendmsg) are refused the
+// same way, by a small static sender (test/fixtures/udp-send.c) run in the container.
+
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -68,6 +72,24 @@ function helpersOf(root: number): number[] {
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
+/** test/fixtures/udp-send.c, linked static (the container is busybox) into `dir`. */
+function buildSender(dir: string): string {
+  const src = resolve(import.meta.dirname, '../fixtures/udp-send.c');
+  const cc = ['cc', 'clang'].find((c) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  execFileSync(cc ?? 'cc', ['-static', '-O2', '-o', join(dir, 'udp-send'), src]);
+  return dir;
+}
+
+/** A UDP port for the blocked sends (nothing needs to listen: the send itself is refused or not). */
+const UDP_BLOCKED = 20_000 + (process.pid % 10_000);
+
 /** A cgroup parent no runtime uses (podman's cgroupfs manager creates it in every hierarchy). */
 const STRAY_PARENT = `/d4c-connect-e2e-${process.pid}`;
 
@@ -108,6 +130,10 @@ interface Run {
   strayOpen: string;
   afterStop: string;
   helpersAfterStop: number[];
+  /** udp-send's answers: sendto and sendmsg to the blocked UDP port (v4, v6), sendto elsewhere. */
+  udpSendto: string;
+  udpSendmsg6: string;
+  udpOther: string;
   docs: Doc[];
   stderr: string;
   code: number | null;
@@ -120,18 +146,24 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
   let openSrv: Server;
   let enforced: Run;
   let monitored: Run;
+  let bin: string;
 
   const nc = (c: TestContainer, port: number, host = '127.0.0.1') =>
     c.exec(['sh', '-c', `nc -w 2 ${host} ${port} </dev/null 2>&1; echo "rc=$?"`]).then((r) => r.stdout);
+  const udp = (c: TestContainer, host: string, port: number, how: 'sendto' | 'sendmsg') =>
+    c.exec(['/t/udp-send', host, String(port), how]).then((r) => r.stdout.trim());
 
   async function scenario(extra: string[]): Promise<Run> {
     const agent = await startAgent(['--policy', join(dir, 'policy.yaml'), ...extra]);
     try {
-      const box = await runContainer({ extra: ['--network', 'host'] });
+      const box = await runContainer({ extra: ['--network', 'host'], volumes: [`${bin}:/t:ro`] });
       const blocked = await nc(box, portOf(blockedSrv));
       const blocked6 = await nc(box, portOf(blockedSrv), '::1');
       const open = await nc(box, portOf(openSrv));
       const host = await hostConnect(portOf(blockedSrv));
+      const udpSendto = await udp(box, '127.0.0.1', UDP_BLOCKED, 'sendto');
+      const udpSendmsg6 = await udp(box, '::1', UDP_BLOCKED, 'sendmsg');
+      const udpOther = await udp(box, '127.0.0.1', UDP_BLOCKED + 1, 'sendto');
       // A container outside the runtimes' parents: a filter of its own, from its first exec.
       const stray = await runContainer({ extra: ['--network', 'host', '--cgroup-parent', STRAY_PARENT] });
       await new Promise((r) => setTimeout(r, 1000));
@@ -153,6 +185,9 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
         strayOpen,
         afterStop,
         helpersAfterStop: helpersWhileRunning.filter(alive),
+        udpSendto,
+        udpSendmsg6,
+        udpOther,
         docs: r.docs,
         stderr: r.stderr,
         code: r.code,
@@ -174,6 +209,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'd4c-connect-block-'));
+    bin = buildSender(mkdtempSync(join(tmpdir(), 'd4c-udp-send-')));
     blockedSrv = await listen('::'); // dual stack: 127.0.0.1 and ::1
     openSrv = await listen('127.0.0.1');
     writeFileSync(
@@ -185,8 +221,15 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       destinationAddress: [127.0.0.0/8, "::1"]
       destinationPort: [${portOf(blockedSrv)}]
       transport: [tcp]
+    - name: blockedUdp
+      operation: [connect]
+      destinationAddress: [127.0.0.0/8, "::1"]
+      destinationPort: [${UDP_BLOCKED}]
+      transport: [udp]
   responses:
     - match: [blockedPort]
+      actions: [alert, block]
+    - match: [blockedUdp]
       actions: [alert, block]
 `,
     );
@@ -200,6 +243,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
     blockedSrv?.close();
     openSrv?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    if (bin) rmSync(bin, { recursive: true, force: true });
   });
 
   it('says at start that connect is prevented, for containers, and where the filter is', () => {
@@ -247,6 +291,30 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       enforced.docs.filter((d) => d.destination?.port === portOf(blockedSrv) && d.container === undefined),
     ).toEqual([]);
     expect(enforced.stats.connectBlock.denied).toBeGreaterThanOrEqual(2);
+  });
+
+  it('enforcing: a UDP datagram sent to a blocked address without connect() is refused, with one alert each', () => {
+    expect(enforced.udpSendto).toBe('EPERM');
+    expect(enforced.udpSendmsg6).toBe('EPERM');
+    expect(enforced.udpOther).toBe('sent');
+    const alerts = connectAlerts(enforced, UDP_BLOCKED);
+    const byHook = (h: string) => alerts.filter((d) => d.cloud_defend.hook_point?.includes(h));
+    const [to] = byHook('tracepoint__syscalls__sys_exit_sendto');
+    const [msg] = byHook('tracepoint__syscalls__sys_exit_sendmsg');
+    expect(alerts).toHaveLength(2);
+    expect(to?.destination).toEqual({ address: '127.0.0.1', ip: '127.0.0.1', port: UDP_BLOCKED });
+    expect(to?.network).toEqual({ transport: 'udp', type: 'ipv4', direction: 'egress' });
+    expect(to?.error).toEqual({ code: 'EPERM' });
+    expect(to?.event.type).toEqual(['denied']);
+    expect(to?.cloud_defend.block_mode).toBe('enforce');
+    expect(to?.cloud_defend.matched_selectors).toEqual(['blockedUdp']);
+    expect(to?.process.executable).toBe('/t/udp-send');
+    expect(msg?.destination).toEqual({ address: '::1', ip: '::1', port: UDP_BLOCKED });
+    expect(msg?.network.type).toBe('ipv6');
+    // Sends that went through are data, not attempts: no document.
+    expect(enforced.docs.filter((d) => d.destination?.port === UDP_BLOCKED + 1)).toEqual([]);
+    // --monitoring attaches no filter: the sends go through.
+    expect(monitored.udpSendto).toBe('sent');
   });
 
   it("enforcing: a container outside the runtimes' parents gets a filter of its own", () => {

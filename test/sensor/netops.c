@@ -6,6 +6,8 @@
 //   unix PATH | abstract NAME   bind + listen, connect, accept on a unix stream socket
 //   netlink                     bind a netlink socket (must produce no record)
 //   storm N                     N loopback TCP connects + accepts to one listener
+//   sendstorm N                 N UDP datagrams to a loopback socket by sendto() with the address,
+//                               then N by send() on a connected socket (the send hooks' two paths)
 //   dialv4 IP PORT              one TCP connect (result ignored), e.g. to 169.254.169.254 80
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -139,6 +141,25 @@ int main(int argc, char **argv) {
         close(x);
       }
       close(s);
+    } else if (!strcmp(op, "sendstorm") && i + 1 < argc) {
+      int n = atoi(argv[++i]);
+      int r = socket(AF_INET, SOCK_DGRAM, 0);
+      struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+      socklen_t len = sizeof(a);
+      if (r < 0 || bind(r, (void *)&a, len) || getsockname(r, (void *)&a, &len)) die("sendstorm bind");
+      int u = socket(AF_INET, SOCK_DGRAM, 0);
+      char buf[64] = "d4c", sink[64];
+      for (int k = 0; k < n; k++) {
+        if (sendto(u, buf, sizeof(buf), 0, (void *)&a, len) < 0) die("sendstorm sendto");
+        recv(r, sink, sizeof(sink), 0); // keep the receive queue from filling
+      }
+      if (connect(u, (void *)&a, len)) die("sendstorm connect");
+      for (int k = 0; k < n; k++) {
+        if (send(u, buf, sizeof(buf), 0) < 0) die("sendstorm send");
+        recv(r, sink, sizeof(sink), 0);
+      }
+      close(u);
+      close(r);
     } else if (!strcmp(op, "dialv4") && i + 2 < argc) {
       struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[i + 2]))};
       inet_pton(AF_INET, argv[i + 1], &a.sin_addr);

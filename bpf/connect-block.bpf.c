@@ -5,7 +5,8 @@
  * rules come from the policy's blocking network responses (src/enforce/connect-block.ts).
  * A UDP datagram sent to an address without connect() (sendto, sendmsg, sendmmsg) is decided
  * the same way by cgroup/sendmsg4 and sendmsg6: otherwise an unconnected socket would reach
- * any destination the policy blocks.
+ * any destination the policy blocks. cgroup/bind4 and bind6 deny bind() by the requested local
+ * address and port (rules marked D4C_CB_BIND): a bind shell cannot take its port.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -39,7 +40,7 @@ static __always_inline void count(__u32 which)
 		__sync_fetch_and_add(c, 1);
 }
 
-static __always_inline int decide(__u32 a0, __u32 a1, __u32 a2, __u32 a3, __u32 port, __u32 protocol)
+static __always_inline int decide(__u32 a0, __u32 a1, __u32 a2, __u32 a3, __u32 port, __u32 protocol, __u32 op)
 {
 	__u32 pbit = protocol == IPPROTO_TCP ? D4C_CB_TCP : protocol == IPPROTO_UDP ? D4C_CB_UDP : 0;
 	for (__u32 i = 0; i < D4C_CB_MAX_RULES; i++) {
@@ -52,7 +53,7 @@ static __always_inline int decide(__u32 a0, __u32 a1, __u32 a2, __u32 a3, __u32 
 		if ((a0 & r->mask[0]) != r->net[0] || (a1 & r->mask[1]) != r->net[1] ||
 		    (a2 & r->mask[2]) != r->net[2] || (a3 & r->mask[3]) != r->net[3])
 			continue;
-		if (port < r->lo || port > r->hi || !(r->proto & pbit))
+		if (port < r->lo || port > r->hi || !(r->proto & pbit) || !(r->ops & op))
 			continue;
 		count(0);
 		return 0;
@@ -64,25 +65,38 @@ static __always_inline int decide(__u32 a0, __u32 a1, __u32 a2, __u32 a3, __u32 
 SEC("cgroup/connect4")
 int d4c_connect4(struct bpf_sock_addr *ctx)
 {
-	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol);
+	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_CONNECT);
 }
 
 SEC("cgroup/connect6")
 int d4c_connect6(struct bpf_sock_addr *ctx)
 {
 	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
-		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol);
+		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_CONNECT);
 }
 
 SEC("cgroup/sendmsg4")
 int d4c_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol);
+	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_CONNECT);
 }
 
 SEC("cgroup/sendmsg6")
 int d4c_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
-		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol);
+		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_CONNECT);
+}
+
+SEC("cgroup/bind4")
+int d4c_bind4(struct bpf_sock_addr *ctx)
+{
+	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_BIND);
+}
+
+SEC("cgroup/bind6")
+int d4c_bind6(struct bpf_sock_addr *ctx)
+{
+	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
+		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_BIND);
 }

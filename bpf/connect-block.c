@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * d4c-connect-block CGROUP_DIR: denies outbound connects of the processes in a cgroup v2
- * directory (and its descendants) by destination. stdin, one command a line:
- *   rule N0 N1 N2 N3 M0 M1 M2 M3 LO HI PROTO   (before `go`; see connect-block.h)
+ * d4c-connect-block CGROUP_DIR: denies outbound connects (and UDP sends to an address) and binds
+ * of the processes in a cgroup v2 directory (and its descendants) by address. stdin, one command a line:
+ *   rule N0 N1 N2 N3 M0 M1 M2 M3 LO HI PROTO [OPS]   (before `go`; see connect-block.h; OPS
+ *                                                    defaults to D4C_CB_CONNECT)
  *   go                                         -> load, attach, print "ready RULES"
  *   stats                                      -> print "denied N allowed M"
  *   EOF or quit                                -> exit 0; the links go with the process, so
@@ -53,8 +54,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		struct d4c_cb_rule r = { 0 };
-		if (sscanf(line, "rule %u %u %u %u %u %u %u %u %u %u %u", &r.net[0], &r.net[1], &r.net[2], &r.net[3],
-			   &r.mask[0], &r.mask[1], &r.mask[2], &r.mask[3], &r.lo, &r.hi, &r.proto) != 11)
+		int got = sscanf(line, "rule %u %u %u %u %u %u %u %u %u %u %u %u", &r.net[0], &r.net[1], &r.net[2],
+				 &r.net[3], &r.mask[0], &r.mask[1], &r.mask[2], &r.mask[3], &r.lo, &r.hi, &r.proto,
+				 &r.ops);
+		if (got == 11)
+			r.ops = D4C_CB_CONNECT;
+		else if (got != 12)
 			return fail(2, "bad rule line");
 		if (n == D4C_CB_MAX_RULES)
 			return fail(2, "too many rules");
@@ -80,7 +85,9 @@ int main(int argc, char **argv)
 	struct bpf_link *l6 = bpf_program__attach_cgroup(skel->progs.d4c_connect6, cg);
 	struct bpf_link *s4 = bpf_program__attach_cgroup(skel->progs.d4c_sendmsg4, cg);
 	struct bpf_link *s6 = bpf_program__attach_cgroup(skel->progs.d4c_sendmsg6, cg);
-	if (!l4 || !l6 || !s4 || !s6)
+	struct bpf_link *b4 = bpf_program__attach_cgroup(skel->progs.d4c_bind4, cg);
+	struct bpf_link *b6 = bpf_program__attach_cgroup(skel->progs.d4c_bind6, cg);
+	if (!l4 || !l6 || !s4 || !s6 || !b4 || !b6)
 		return fail(7, "cannot attach to the cgroup (is it a cgroup v2 directory?)");
 	printf("ready %u\n", n);
 
@@ -98,6 +105,8 @@ int main(int argc, char **argv)
 	bpf_link__destroy(l6);
 	bpf_link__destroy(s4);
 	bpf_link__destroy(s6);
+	bpf_link__destroy(b4);
+	bpf_link__destroy(b6);
 	d4c_cb__destroy(skel);
 	close(cg);
 	return 0;

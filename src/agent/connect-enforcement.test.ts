@@ -77,22 +77,26 @@ describe('connect enforcement (no kernel)', () => {
     expect(
       ce.blockMode({ ...refused, errorCode: 'ECONNREFUSED' }, ['alert', 'block'], true, true),
     ).toBeUndefined();
-    expect(ce.blockMode({ ...refused, operation: 'bind' }, ['alert', 'block'], true, true)).toBeUndefined();
-    expect(ce.counters).toMatchObject({ denied: 1, uncovered: 1 });
+    // A refused bind (cgroup bind4/6) is a denial too; listen and accept have no veto.
+    expect(ce.blockMode({ ...refused, operation: 'bind' }, ['alert', 'block'], true, true)).toBe('enforce');
+    expect(ce.blockMode({ ...refused, operation: 'listen' }, ['alert', 'block'], true, true)).toBeUndefined();
+    expect(ce.counters).toMatchObject({ denied: 2, uncovered: 1 });
     const report = agentEnforcement(undefined, ce)!;
     expect(report.backends).toEqual(['cgroup connect filter']);
-    expect(report.enforced).toEqual(['connect']);
-    expect(report.alertOnly).toEqual(['accept', 'bind', 'listen']);
+    expect(report.enforced).toEqual(['connect', 'bind']);
+    expect(report.alertOnly).toEqual(['accept', 'listen']);
     expect(report.monitoring).toBe(false);
     expect(agentEnforcement(undefined, undefined)).toBeUndefined();
     // With fanotify too (a policy blocking files and connects): one report, both listed.
     const fan = { report: enforcementReport(), monitoring: false } as unknown as Enforcer;
     const both = agentEnforcement(fan, ce)!;
     expect(both.backends).toEqual(['fanotify', 'cgroup connect filter']);
-    expect(both.enforced).toEqual([...enforcementReport().enforced, 'connect']);
+    expect(both.enforced).toEqual([...enforcementReport().enforced, 'connect', 'bind']);
     expect(both.alertOnly).toContain('createFile');
     expect(both.alertOnly).toContain('listen');
-    expect(both.note).toMatch(/fanotify can deny .*; connect is denied for container processes only/);
+    expect(both.note).toMatch(
+      /fanotify can deny .*; connect and bind are denied for container processes only/,
+    );
     await ce.stop();
   });
 });

@@ -1,7 +1,7 @@
 // `block` on network `connect` in the agent (issue 8): the policy's blocking network responses
 // become the kernel's cgroup connect4/connect6 filter (src/enforce/connect-block.ts), attached
 // to container cgroups only, and the sensor's EPERM connect records become the `denied` alerts.
-// See docs/enforce.md "Outbound connects".
+// See docs/enforce.md "Outbound connects and binds".
 //
 // Where it attaches: to the container runtimes' parent cgroups that exist (libpod_parent,
 // kubepods, ...): a filter there is inherited by every container cgroup created below it,
@@ -104,12 +104,12 @@ export function agentEnforcement(
   };
   if (connects) {
     out.backends.push('cgroup connect filter');
-    out.enforced.push('connect');
-    out.alertOnly.push('accept', 'bind', 'listen');
+    out.enforced.push('connect', 'bind');
+    out.alertOnly.push('accept', 'listen');
     out.connectCgroups = connects.attached;
     out.note +=
       (out.note ? '; ' : '') +
-      'connect is denied for container processes only (host processes are never filtered); accept, bind and listen have no veto hook (the validator refuses block on them)';
+      'connect and bind are denied for container processes only (host processes are never filtered); accept and listen have no veto hook (the validator refuses block on them)';
   }
   return out;
 }
@@ -271,7 +271,8 @@ export class ConnectEnforcement {
     inContainer: boolean,
     covered: boolean,
   ): BlockMode | undefined {
-    if (n.operation !== 'connect' || !inContainer || !actions?.includes('block')) return undefined;
+    if ((n.operation !== 'connect' && n.operation !== 'bind') || !inContainer || !actions?.includes('block'))
+      return undefined;
     if (this.o.monitoring) {
       this.counters.monitored++;
       return 'monitoring';

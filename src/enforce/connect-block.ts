@@ -1,5 +1,5 @@
-// Outbound connect blocking (issue 8): the policy's blocking network responses as deny rules of
-// a cgroup connect4/connect6 program (bpf/connect-block.bpf.c) attached to a cgroup v2
+// Outbound connect (and bind) blocking (issue 8): the policy's blocking network responses as deny
+// rules of cgroup connect4/6, sendmsg4/6 and bind4/6 programs (bpf/connect-block.bpf.c) attached to a cgroup v2
 // directory, through its loader bpf/.output/d4c-connect-block. The kernel decides alone (no
 // round trip): connect() of a process in that cgroup (or below) fails with EPERM when a rule
 // matches. The programs detach when the helper exits, however it exits.
@@ -42,7 +42,7 @@ const EXIT: Record<number, string> = {
 };
 
 function line(r: ConnectRule): string {
-  return `rule ${[...r.net, ...r.mask, r.lo, r.hi, r.proto].join(' ')}\n`;
+  return `rule ${[...r.net, ...r.mask, r.lo, r.hi, r.proto, r.ops].join(' ')}\n`;
 }
 
 /**

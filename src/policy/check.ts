@@ -3,7 +3,7 @@
 
 import { CODES } from './codes.js';
 import { FIM_OPERATIONS, OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
-import { connectBlockProblem } from './connect-rules.js';
+import { connectBlockProblem, FILTERABLE_OPERATIONS } from './connect-rules.js';
 import type { Located, ResponseSource, SectionSource, SelectorSource } from './load.js';
 import type { Operation, Section } from './model.js';
 import type { Source } from './source.js';
@@ -35,11 +35,14 @@ export const DEFAULT_ENFORCEMENT_CAPS: EnforcementCaps = {
 };
 
 /**
- * The agent runs the cgroup connect filter (bpf/connect-block.bpf.c): `connect` joins what can
- * be blocked, for selectors that filter can express (connect-rules.ts).
+ * The agent runs the cgroup connect filter (bpf/connect-block.bpf.c): `connect` and `bind` join
+ * what can be blocked, for selectors that filter can express (connect-rules.ts).
  */
 export function withConnectBlock(caps: EnforcementCaps): EnforcementCaps {
-  return { blockable: new Set<Operation>([...caps.blockable, 'connect']), mechanism: caps.mechanism };
+  return {
+    blockable: new Set<Operation>([...caps.blockable, ...FILTERABLE_OPERATIONS]),
+    mechanism: caps.mechanism,
+  };
 }
 
 /** Every process and file operation could be blocked (BPF-LSM): no enforcement warnings. */
@@ -184,7 +187,7 @@ function checkBlock(
       );
       return;
     }
-    // The kernel can deny connects (cgroup connect4/6): only what its filter can express.
+    // The kernel can deny connects and binds (cgroup connect4/6, bind4/6): only what its filter can express.
     const reasons = exclude.length > 0 ? ['the connect filter cannot express "exclude"'] : [];
     for (const s of match) {
       const p = connectBlockProblem(s.selector);
@@ -194,7 +197,7 @@ function checkBlock(
       src.report(
         CODES.networkBlockUnsupported,
         block.pos,
-        `${r.label}: "block" on connect cannot be enforced: ${reasons.join('; ')}; use "alert"`,
+        `${r.label}: "block" on ${covered.has('bind') && !covered.has('connect') ? 'bind' : covered.has('bind') ? 'connect and bind' : 'connect'} cannot be enforced: ${reasons.join('; ')}; use "alert"`,
       );
     }
     return;

@@ -103,7 +103,7 @@ export const CODES = {
   networkBlockUnsupported: c(
     43,
     'error',
-    '"block" on network operations is not supported (<operations>): nothing can deny them on this kernel; use "alert" / "block" on connect cannot be enforced: <reasons>; use "alert"',
+    '"block" on network operations is not supported (<operations>): nothing can deny them on this kernel; use "alert" / "block" on connect (bind) cannot be enforced: <reasons>; use "alert"',
   ),
   cidrHostBits: c(44, 'warning', '"<cidr>" has bits set after the prefix; it means "<network>"'),
 } as const satisfies Record<string, CodeSpec>;

@@ -1,7 +1,8 @@
-// Which blocking network selectors an in-kernel connect filter (cgroup connect4/connect6,
-// bpf/connect-block.bpf.c) can express, and the rules it needs. Such a filter sees only the
-// destination address, port and protocol of a connect() from the cgroup it is attached to:
-// so a blocking selector may only use `operation` (covering connect), `destinationAddress`
+// Which blocking network selectors an in-kernel connect filter (cgroup connect4/6, sendmsg4/6,
+// bind4/6, bpf/connect-block.bpf.c) can express, and the rules it needs. Such a filter sees
+// only the address, port and protocol of a connect() (or a UDP send to an address: the peer)
+// or of a bind() (the requested local address) from the cgroup it is attached to: so a
+// blocking selector may only use `operation` (covering connect or bind), `destinationAddress`
 // (IPs and CIDRs), `destinationPort` and `transport` (tcp, udp); the container it applies to
 // is chosen by where the filter is attached. `exclude` cannot be expressed (a response with
 // `block` and `exclude` is refused).
@@ -11,14 +12,30 @@ import { parseCidr, parsePortValue, type Words } from './net.js';
 
 export const CONNECT_PROTO_TCP = 1;
 export const CONNECT_PROTO_UDP = 2;
+/** bpf/connect-block.h D4C_CB_CONNECT, D4C_CB_BIND: the calls a rule denies. */
+export const CONNECT_OP_CONNECT = 1;
+export const CONNECT_OP_BIND = 2;
 
-/** One deny rule: (address & mask) == net, lo <= port <= hi, protocol bit in `proto`. */
+/** The network operations the filter can deny. */
+export const FILTERABLE_OPERATIONS = ['connect', 'bind'] as const;
+
+/**
+ * One deny rule: (address & mask) == net, lo <= port <= hi, protocol bit in `proto`, call bit
+ * in `ops`.
+ */
 export interface ConnectRule {
   net: Words;
   mask: Words;
   lo: number;
   hi: number;
   proto: number;
+  ops: number;
+}
+
+/** The filterable operations a selector covers (every operation when it names none). */
+function filteredOps(sel: Selector): number {
+  const has = (op: string) => !sel.operation || (sel.operation as readonly string[]).includes(op);
+  return (has('connect') ? CONNECT_OP_CONNECT : 0) | (has('bind') ? CONNECT_OP_BIND : 0);
 }
 
 const EXPRESSIBLE = new Set([
@@ -33,7 +50,7 @@ const EXPRESSIBLE = new Set([
 
 /** Why a blocking selector cannot be enforced by the connect filter, or undefined when it can. */
 export function connectBlockProblem(sel: Selector): string | undefined {
-  if (sel.operation && !sel.operation.includes('connect')) return undefined; // blocks no connect
+  if (filteredOps(sel) === 0) return undefined; // blocks no connect or bind
   const others = Object.keys(sel).filter(
     (k) => !EXPRESSIBLE.has(k) && (sel as unknown as Record<string, unknown>)[k] !== undefined,
   );
@@ -53,7 +70,7 @@ function maskOf(bits: number): Words {
 }
 
 /**
- * The deny rules of the policy's blocking network responses (selectors covering connect), and
+ * The deny rules of the policy's blocking network responses (selectors covering connect or bind), and
  * the problems that keep some of them from being enforced (then the caller must not claim the
  * block). Every address × port of a selector is one rule.
  */
@@ -71,7 +88,8 @@ export function connectBlockRules(policy: Policy): { rules: ConnectRule[]; probl
     }
     for (const name of r.match) {
       const sel = byName.get(name);
-      if (!sel || (sel.operation && !sel.operation.includes('connect'))) continue;
+      const ops = sel ? filteredOps(sel) : 0;
+      if (!sel || ops === 0) continue;
       const problem = connectBlockProblem(sel);
       if (problem) {
         problems.push(`selector "${name}": ${problem}`);
@@ -89,7 +107,7 @@ export function connectBlockRules(policy: Policy): { rules: ConnectRule[]; probl
         const v = parsePortValue(p);
         return v.ok ? [v.value] : [];
       });
-      for (const n of nets) for (const p of ports) rules.push({ ...n, lo: p.lo, hi: p.hi, proto });
+      for (const n of nets) for (const p of ports) rules.push({ ...n, lo: p.lo, hi: p.hi, proto, ops });
     }
   }
   return { rules, problems };

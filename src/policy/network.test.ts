@@ -290,6 +290,7 @@ describe('block on connect where the kernel can deny connects', () => {
       lo: 22,
       hi: 22,
       proto: 2,
+      ops: 1,
     });
     expect(rules[3]).toEqual({
       net: [0xfd000000, 0, 0, 0],
@@ -297,11 +298,36 @@ describe('block on connect where the kernel can deny connects', () => {
       lo: 8000,
       hi: 8080,
       proto: 2,
+      ops: 1,
     });
     const all = connectBlockRules(
       parsePolicy(policy('transport: [tcp, udp]'), 'p', { enforcementCaps: caps }).policy!,
     );
-    expect(all.rules).toEqual([{ net: [0, 0, 0, 0], mask: [0, 0, 0, 0], lo: 0, hi: 65535, proto: 3 }]);
+    expect(all.rules).toEqual([
+      { net: [0, 0, 0, 0], mask: [0, 0, 0, 0], lo: 0, hi: 65535, proto: 3, ops: 1 },
+    ]);
     expect(connectBlockRules(parsePolicy(net('operation: [connect]'), 'p').policy!).rules).toEqual([]);
+  });
+
+  it('block on bind: its rules deny bind only; a selector naming both gives both bits', () => {
+    const bindPolicy = (ops: string) =>
+      `network:\n  selectors:\n    - name: shell\n      operation: [${ops}]\n      destinationPort: [4444]\n  responses:\n    - match: [shell]\n      actions: [alert, block]\n`;
+    const p = parsePolicy(bindPolicy('bind'), 'p', { enforcementCaps: caps });
+    expect(p.diagnostics).toEqual([]);
+    expect(connectBlockRules(p.policy!).rules).toEqual([
+      { net: [0, 0, 0, 0], mask: [0, 0, 0, 0], lo: 4444, hi: 4444, proto: 3, ops: 2 },
+    ]);
+    const both = parsePolicy(bindPolicy('connect, bind'), 'p', { enforcementCaps: caps });
+    expect(connectBlockRules(both.policy!).rules[0]?.ops).toBe(3);
+    // listen still has no veto: refused.
+    const listen = bindPolicy('bind, listen');
+    expect(problems(listen, { enforcementCaps: caps })[0]).toContain(
+      '"block" on network operations is not supported (listen)',
+    );
+    // A bind selector the filter cannot express names bind in the reason.
+    const proc = bindPolicy('bind').replace('destinationPort: [4444]', 'processName: [nc]');
+    expect(problems(proc, { enforcementCaps: caps })[0]).toContain(
+      '"block" on bind cannot be enforced: selector "shell": the connect filter sees only the destination, not processName',
+    );
   });
 });

@@ -4,7 +4,8 @@
 // port works, the host still reaches the blocked port, one denied alert; --monitoring: the
 // connect goes through and its alert says `monitoring`; a stopped agent leaves no filter.
 // UDP datagrams sent to a blocked address without connect() (sendto, sendmsg) are refused the
-// same way, by a small static sender (test/fixtures/udp-send.c) run in the container.
+// same way, by a small static sender (test/fixtures/udp-send.c) run in the container; a bind()
+// to a blocked port (a bind shell's) fails with EPERM (cgroup bind4/6).
 
 import { execFileSync } from 'node:child_process';
 import {
@@ -89,6 +90,8 @@ function buildSender(dir: string): string {
 
 /** A UDP port for the blocked sends (nothing needs to listen: the send itself is refused or not). */
 const UDP_BLOCKED = 20_000 + (process.pid % 10_000);
+/** A TCP port the policy forbids binding (and the next one, which it allows). */
+const BIND_BLOCKED = 40_000 + (process.pid % 10_000);
 
 /** A cgroup parent no runtime uses (podman's cgroupfs manager creates it in every hierarchy). */
 const STRAY_PARENT = `/d4c-connect-e2e-${process.pid}`;
@@ -134,6 +137,9 @@ interface Run {
   udpSendto: string;
   udpSendmsg6: string;
   udpOther: string;
+  /** busybox `nc -l` on the blocked port and on the next one (`rc=1`: refused, `rc=143`: listened until timeout). */
+  bindBlocked: string;
+  bindOther: string;
   docs: Doc[];
   stderr: string;
   code: number | null;
@@ -150,6 +156,8 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
 
   const nc = (c: TestContainer, port: number, host = '127.0.0.1') =>
     c.exec(['sh', '-c', `nc -w 2 ${host} ${port} </dev/null 2>&1; echo "rc=$?"`]).then((r) => r.stdout);
+  const bindOn = (c: TestContainer, port: number) =>
+    c.exec(['sh', '-c', `timeout 1 nc -l -p ${port} 2>&1; echo "rc=$?"`]).then((r) => r.stdout);
   const udp = (c: TestContainer, host: string, port: number, how: 'sendto' | 'sendmsg') =>
     c.exec(['/t/udp-send', host, String(port), how]).then((r) => r.stdout.trim());
 
@@ -164,6 +172,8 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       const udpSendto = await udp(box, '127.0.0.1', UDP_BLOCKED, 'sendto');
       const udpSendmsg6 = await udp(box, '::1', UDP_BLOCKED, 'sendmsg');
       const udpOther = await udp(box, '127.0.0.1', UDP_BLOCKED + 1, 'sendto');
+      const bindBlocked = await bindOn(box, BIND_BLOCKED);
+      const bindOther = await bindOn(box, BIND_BLOCKED + 1);
       // A container outside the runtimes' parents: a filter of its own, from its first exec.
       const stray = await runContainer({ extra: ['--network', 'host', '--cgroup-parent', STRAY_PARENT] });
       await new Promise((r) => setTimeout(r, 1000));
@@ -188,6 +198,8 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
         udpSendto,
         udpSendmsg6,
         udpOther,
+        bindBlocked,
+        bindOther,
         docs: r.docs,
         stderr: r.stderr,
         code: r.code,
@@ -226,10 +238,15 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       destinationAddress: [127.0.0.0/8, "::1"]
       destinationPort: [${UDP_BLOCKED}]
       transport: [udp]
+    - name: bindShell
+      operation: [bind]
+      destinationPort: [${BIND_BLOCKED}]
   responses:
     - match: [blockedPort]
       actions: [alert, block]
     - match: [blockedUdp]
+      actions: [alert, block]
+    - match: [bindShell]
       actions: [alert, block]
 `,
     );
@@ -248,8 +265,8 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
 
   it('says at start that connect is prevented, for containers, and where the filter is', () => {
     expect(enforced.code).toBe(0);
-    expect(enforced.stderr).toMatch(/enforcing block \(cgroup connect filter, .*prevented: connect;/);
-    expect(enforced.stderr).toMatch(/alert only on this kernel: accept, bind, listen/);
+    expect(enforced.stderr).toMatch(/enforcing block \(cgroup connect filter, .*prevented: connect, bind;/);
+    expect(enforced.stderr).toMatch(/alert only on this kernel: accept, listen/);
     expect(enforced.stderr).toMatch(/connect filter on [^;(]*\/libpod_parent.*\(containers only\)/);
     expect(enforced.helpersWhileRunning.length).toBeGreaterThanOrEqual(1);
     // Only the connect filter blocks here: the heartbeat says blocking is on.
@@ -315,6 +332,30 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
     expect(enforced.docs.filter((d) => d.destination?.port === UDP_BLOCKED + 1)).toEqual([]);
     // --monitoring attaches no filter: the sends go through.
     expect(monitored.udpSendto).toBe('sent');
+  });
+
+  it('enforcing: a bind to the blocked port is refused (a bind shell cannot listen), with one alert', () => {
+    expect(enforced.bindBlocked).toContain('Operation not permitted');
+    expect(enforced.bindBlocked).toContain('rc=1');
+    expect(enforced.bindOther).toContain('rc=143'); // it listened until the timeout
+    const alerts = enforced.docs.filter(
+      (d) => d.event.kind === 'alert' && d.event.action === 'bind' && d.destination?.port === BIND_BLOCKED,
+    );
+    expect(alerts).toHaveLength(1);
+    const a = alerts[0];
+    expect(a.event.type).toEqual(['denied']);
+    expect(a.error).toEqual({ code: 'EPERM' });
+    expect(a.cloud_defend.block_mode).toBe('enforce');
+    expect(a.cloud_defend.matched_selectors).toEqual(['bindShell']);
+    expect(a.network.direction).toBe('ingress');
+    expect(a.container.id).toBe(enforced.box.id);
+    // --monitoring: the bind goes through and its alert says so.
+    expect(monitored.bindBlocked).toContain('rc=143');
+    const m = monitored.docs.filter(
+      (d) => d.event.kind === 'alert' && d.event.action === 'bind' && d.destination?.port === BIND_BLOCKED,
+    );
+    expect(m).toHaveLength(1);
+    expect(m[0].cloud_defend.block_mode).toBe('monitoring');
   });
 
   it("enforcing: a container outside the runtimes' parents gets a filter of its own", () => {

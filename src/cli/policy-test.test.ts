@@ -258,7 +258,7 @@ process:
     const r = d4c('policy', 'validate', '--codes', f);
     expect(r.code).toBe(1);
     expect(r.err).toContain(
-      `${f}:7:24: error: network response #1: "block" on network operations is not supported (accept, bind, listen): nothing can deny them on this kernel; use "alert" [D4C-POL-043]`,
+      `${f}:7:24: error: network response #1: "block" on network operations is not supported (accept, listen): nothing can deny them on this kernel; use "alert" [D4C-POL-043]`,
     );
     expect(r.err).toContain(
       `${f}:11:19: error: selector "r": "readFile" needs "targetFilePath" in the same selector: reads are watched in the kernel only below the paths selectors name [D4C-POL-039]`,

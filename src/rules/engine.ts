@@ -2,6 +2,8 @@
 // Event rules test each document; sequence rules keep bounded per-key state. Detections carry the
 // rule's identity and the ids of the events behind them; a detection repeated within the dedup
 // window (same rule, same event ids) is suppressed and counted. Nothing is dropped uncounted.
+// With exception lists (exceptions.ts), an event an item of a rule's lists matches is not fed
+// to that rule (counted per rule).
 import { compileGetter } from './common/fields.js';
 import {
   buildMatcher,
@@ -13,6 +15,7 @@ import {
   type SequenceMatcher,
   type SequenceStats,
 } from './eql/index.js';
+import { type ExceptionList, ruleExceptions } from './exceptions.js';
 import { compileKql, interpretKql } from './kql/index.js';
 import type { LoadedRule, RuleMeta } from './load.js';
 
@@ -30,6 +33,8 @@ export interface EngineOptions {
   dedupMaxEntries?: number;
   maxKeysPerSequence?: number;
   includeDisabled?: boolean;
+  /** Exception lists by list_id (loadExceptions): applied to the rules whose exceptions_list names them. */
+  exceptions?: ReadonlyMap<string, ExceptionList>;
 }
 
 export interface RuleRuntimeStats {
@@ -37,6 +42,8 @@ export interface RuleRuntimeStats {
   name: string;
   kind: 'event' | 'sequence' | 'sample';
   matches: number;
+  /** Events kept away from the rule by its exception lists. */
+  excepted: number;
   sequence?: SequenceStats;
   sample?: SampleStats;
 }
@@ -48,14 +55,26 @@ export interface EngineStats {
   dedupEvicted: number;
   missingTimestamp: number;
   outOfOrder: number;
+  /** Events kept away from some rule by exceptions (one per rule and event). */
+  excepted: number;
+  /** Exception lists rules name that were not loaded (only when lists were given). */
+  missingExceptionLists: { id: string; name: string; listId: string }[];
   rules: RuleRuntimeStats[];
   skipped: { id: string; name: string; file: string; reason: string }[];
 }
 
+interface RunnerBase {
+  meta: RuleMeta;
+  matches: number;
+  /** True for an event the rule's exception lists except; undefined when none apply. */
+  except: ((d: unknown) => boolean) | undefined;
+  excepted: number;
+}
+
 type Runner =
-  | { kind: 'event'; meta: RuleMeta; test: (d: unknown) => boolean; matches: number }
-  | { kind: 'sequence'; meta: RuleMeta; seq: SequenceMatcher; matches: number }
-  | { kind: 'sample'; meta: RuleMeta; sample: SampleMatcher; matches: number };
+  | (RunnerBase & { kind: 'event'; test: (d: unknown) => boolean })
+  | (RunnerBase & { kind: 'sequence'; seq: SequenceMatcher })
+  | (RunnerBase & { kind: 'sample'; sample: SampleMatcher });
 
 const getId = compileGetter('event.id');
 const getTs = compileGetter('@timestamp');
@@ -74,6 +93,8 @@ export class RuleEngine {
     dedupEvicted: 0,
     missingTimestamp: 0,
     outOfOrder: 0,
+    excepted: 0,
+    missingExceptionLists: [],
     skipped: [],
   };
 
@@ -93,27 +114,34 @@ export class RuleEngine {
         skip('disabled');
         continue;
       }
+      let except: RunnerBase['except'];
+      if (opts.exceptions) {
+        const ex = ruleExceptions(r.meta.exceptionsList, opts.exceptions);
+        except = ex.excepted;
+        for (const listId of ex.missing)
+          this.s.missingExceptionLists.push({ id: r.meta.id, name: r.meta.name, listId });
+      }
+      const base = { meta: r.meta, matches: 0, except, excepted: 0 };
       if (r.parsed.language === 'kuery') {
         const ast = r.parsed.ast;
         const test = mode === 'compiled' ? compileKql(ast) : (d: unknown) => interpretKql(ast, d);
-        this.runners.push({ kind: 'event', meta: r.meta, test, matches: 0 });
+        this.runners.push({ kind: 'event', ...base, test });
         continue;
       }
       try {
         const m = buildMatcher(r.parsed.ast, mode);
-        if (m.kind === 'event') this.runners.push({ kind: 'event', meta: r.meta, test: m.test, matches: 0 });
+        if (m.kind === 'event') this.runners.push({ kind: 'event', ...base, test: m.test });
         else if (m.kind === 'sample') {
           const sample = new SampleMatcher(
             m.plan,
             opts.maxKeysPerSequence === undefined ? {} : { maxKeys: opts.maxKeysPerSequence },
           );
-          this.runners.push({ kind: 'sample', meta: r.meta, sample, matches: 0 });
+          this.runners.push({ kind: 'sample', ...base, sample });
         } else {
           const runner = {
             kind: 'sequence' as const,
-            meta: r.meta,
+            ...base,
             seq: newSequenceMatcher(m.plan, opts.maxKeysPerSequence),
-            matches: 0,
           };
           this.runners.push(runner);
           this.seqRunners.push(runner);
@@ -138,6 +166,11 @@ export class RuleEngine {
     let out: Detection[] | undefined;
     const ref = { id, dedupId };
     for (const r of this.runners) {
+      if (r.except?.(doc)) {
+        r.excepted++;
+        this.s.excepted++;
+        continue;
+      }
       if (r.kind === 'event') {
         if (!r.test(doc)) continue;
         r.matches++;
@@ -192,11 +225,13 @@ export class RuleEngine {
     return {
       ...this.s,
       skipped: [...this.s.skipped],
+      missingExceptionLists: [...this.s.missingExceptionLists],
       rules: this.runners.map((r) => ({
         id: r.meta.id,
         name: r.meta.name,
         kind: r.kind,
         matches: r.matches,
+        excepted: r.excepted,
         ...(r.kind === 'sequence' ? { sequence: r.seq.snapshot() } : {}),
         ...(r.kind === 'sample' ? { sample: r.sample.snapshot() } : {}),
       })),

@@ -1,6 +1,12 @@
 // Detection rules: EQL and KQL front ends, Elastic TOML rule loading, and the streaming engine.
 export { type Detection, type EngineOptions, type EngineStats, RuleEngine } from './engine.js';
 export { compileEql, type EqlMatcher, parseEql, QueryError } from './eql/index.js';
+export {
+  EXCEPTION_CODES,
+  type ExceptionList,
+  type LoadedExceptions,
+  loadExceptions,
+} from './exceptions.js';
 export { compileKql, interpretKql, parseKql } from './kql/index.js';
 export {
   type LoadedRule,

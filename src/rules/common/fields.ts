@@ -39,7 +39,11 @@ function pushLeaf(v: unknown, out: unknown[]): void {
  * Compiled accessor: the path is split once and turned into straight-line property reads with
  * constant names (generated code, so each field gets its own inline caches: several times faster
  * than one shared loop over keys). Anything unusual (arrays on the way, dotted keys, missing
- * parts, nulls) falls back to the general resolution, so results equal resolveField's.
+ * parts, nulls) falls back to the general resolution, so results equal resolveField's — for
+ * documents that write a field in one form. One that holds the same field both nested and as a
+ * dotted key (`{b: {c: 1}, "b.c": 2}`) gets only the nested value here where resolveField gives
+ * both: checking for the dotted twin at every level would slow every read, and ECS producers
+ * (ours, Elastic's) write one form.
  */
 export function compileGetter(path: string): Getter {
   const segs = path.split('.');

@@ -18,10 +18,13 @@ import {
 import { enforcementReport } from '../enforce/index.js';
 import { type ClusterIdentity, type ClusterIdentityOptions, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
+import type { EventStore } from '../output/store/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Operation } from '../policy/model.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
+import { runOnStore } from '../rules/esql/index.js';
 import { type LoadedRule, RuleEngine } from '../rules/index.js';
+import { ScheduledEsql } from '../rules/scheduled.js';
 import {
   d4cOperations,
   type FileEvent,
@@ -129,6 +132,8 @@ export class Agent {
   private files: FileEnforcement | undefined;
   /** `block` on connect: the kernel's cgroup connect filter (connect-enforcement.ts). */
   private connects: ConnectEnforcement | undefined;
+  /** ES|QL rules on their schedule over the store (scheduleEsql). */
+  private scheduled: ScheduledEsql | undefined;
   /** Operations this kernel can prevent; a block on the others is an alert. */
   private readonly blockable: ReadonlySet<string> = new Set(enforcementReport().enforced);
   /** Drift (process.drift): what containers wrote, their overlay upper layers. */
@@ -564,6 +569,30 @@ export class Agent {
       : undefined;
   }
 
+  /**
+   * Runs the ES|QL rules among `rules` over the store on their interval (src/rules/scheduled.ts);
+   * each result row becomes an alert. Returns how many are scheduled. Detection alerts are not
+   * their input (a rule over `logs-*` would read its own alerts back).
+   */
+  scheduleEsql(store: Pick<EventStore, 'sql'>): number {
+    if (this.scheduled || this.stopping) return this.scheduled?.size ?? 0;
+    const s = new ScheduledEsql(
+      this.o.rules ?? [],
+      (p, range, now) => runOnStore(store, p, { ...range, now, excludeDetections: true }),
+      { warn: this.warn },
+    );
+    if (s.size === 0) return 0;
+    this.scheduled = s;
+    const alerts = this.builder.fragments.streams.alerts;
+    s.start((ds) => {
+      for (const d of ds) {
+        this.c.ruleDetections++;
+        this.write(detectionDoc(d, d.doc as unknown as EcsDocument, alerts, this.alertIds));
+      }
+    });
+    return s.size;
+  }
+
   /** The ECS builder (heartbeat and metrics documents are built with it). */
   get ecs(): EcsBuilder {
     return this.builder;
@@ -629,6 +658,7 @@ export class Agent {
         ...(this.identity?.identity.name !== undefined ? { clusterName: this.identity.identity.name } : {}),
       },
       ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
+      ...(this.scheduled ? { scheduledRules: this.scheduled.stats() } : {}),
       holdQueue: this.holds.pending,
       outputs,
       rssBytes: process.memoryUsage.rss(),
@@ -639,6 +669,7 @@ export class Agent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.statsTimer) clearInterval(this.statsTimer);
+      await this.scheduled?.stop();
       await this.connects
         ?.stop()
         .catch((e) => this.warn(`connect block: ${e instanceof Error ? e.message : String(e)}`));

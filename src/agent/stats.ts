@@ -3,6 +3,7 @@
 import type { ResolverCounters } from '../container/index.js';
 import type { ClusterIdentityCounters } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
+import type { ScheduledRuleStats } from '../rules/scheduled.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
 import type { ConnectEnforcementStats } from './connect-enforcement.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';
@@ -56,6 +57,8 @@ export interface AgentCounters extends DriftCounters {
 export interface AgentStats extends AgentCounters {
   /** `block` on connect (src/agent/connect-enforcement.ts), when the policy has one. */
   connectBlock?: ConnectEnforcementStats;
+  /** ES|QL rules run over the store on their interval (src/rules/scheduled.ts), when there are any. */
+  scheduledRules?: { rules: ScheduledRuleStats[]; suppressed: number };
   uptimeSeconds: number;
   /** Kernel-side counters as of the last poll (ring buffer losses, truncations). */
   kernel: KernelCounters | undefined;

@@ -250,6 +250,8 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  // ES|QL rules are not per event: they run over the store on their interval.
+  const scheduled = opened?.store ? agent.scheduleEsql(opened.store) : 0;
   const dests = [
     values.ndjson ? `ndjson ${values.ndjson}` : '',
     settings.store.enabled
@@ -263,8 +265,8 @@ export async function run(argv: string[]): Promise<number> {
   ].filter((x) => x !== '');
   process.stderr.write(
     `d4c agent: ready (policy ${source}${rules.length ? `, ${rules.length} rules` : ''}${
-      dests.length ? `, ${dests.join(', ')}` : ''
-    })\n`,
+      scheduled ? ` (${scheduled} ES|QL on a schedule over the store)` : ''
+    }${dests.length ? `, ${dests.join(', ')}` : ''})\n`,
   );
   if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
 

@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { RuleEngine } from '../rules/engine.js';
+import { runPipeline } from '../rules/esql/index.js';
 import { type LoadResult, loadRules } from '../rules/load.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
@@ -61,8 +62,12 @@ export async function runTest(argv: string[]): Promise<number> {
     includeDisabled: true,
     ...(dedup === undefined ? {} : { dedupWindowMs: dedup }),
   });
+  // ES|QL rules run on a schedule in the agent; here once, over every event of the file.
+  const esql = loaded.rules.filter((r) => r.status === 'ok' && r.parsed?.language === 'esql');
+  const esqlDocs: unknown[] = [];
   for (const s of engine.stats().skipped) {
-    if (loaded.rules.some((r) => r.meta.id === s.id && r.status !== 'ok')) continue;
+    if (loaded.rules.some((r) => r.meta.id === s.id && (r.status !== 'ok' || r.parsed?.language === 'esql')))
+      continue;
     process.stderr.write(`${s.file}: warning: rule '${s.name}' not run: ${s.reason}\n`);
   }
   const input = values.events === '-' ? process.stdin : createReadStream(values.events);
@@ -94,12 +99,29 @@ export async function runTest(argv: string[]): Promise<number> {
         continue;
       }
       write(engine.push(doc));
+      if (esql.length > 0) esqlDocs.push(doc);
     }
   } catch (e) {
     process.stderr.write(`${name}: error: ${(e as Error).message}\n`);
     return 1;
   }
   write(engine.flush());
+  for (const r of esql) {
+    if (r.parsed?.language !== 'esql') continue;
+    try {
+      const res = runPipeline(r.parsed.ast, esqlDocs);
+      for (const row of res.rows) {
+        const id = row['event.id'] ?? row._id;
+        const events = id === undefined || id === null ? [] : [id];
+        process.stdout.write(
+          `${JSON.stringify({ rule: { id: r.meta.id, name: r.meta.name }, events, row })}\n`,
+        );
+      }
+    } catch (e) {
+      process.stderr.write(`${r.meta.file}: error: rule '${r.meta.name}': ${(e as Error).message}\n`);
+      failed = true;
+    }
+  }
   if (values.stats) process.stderr.write(`${JSON.stringify(engine.stats())}\n`);
   return failed ? 1 : 0;
 }

@@ -114,6 +114,10 @@ export class RuleEngine {
         skip('disabled');
         continue;
       }
+      if (r.parsed.language === 'esql') {
+        skip('an ES|QL rule runs over the store on its interval (scheduled.ts), not per event');
+        continue;
+      }
       let except: RunnerBase['except'];
       if (opts.exceptions) {
         const ex = ruleExceptions(r.meta.exceptionsList, opts.exceptions);

@@ -8,6 +8,9 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import type { Diagnostic, Position } from '../util/diagnostics.js';
 import { positionIn, QueryError } from './eql/errors.js';
 import { parseEql, type Query } from './eql/index.js';
+import type { Pipeline } from './esql/ast.js';
+import { EsqlError } from './esql/errors.js';
+import { parseEsql } from './esql/index.js';
 import { KqlError, type KqlNode, parseKql } from './kql/index.js';
 
 export const RULE_CODES = {
@@ -56,7 +59,11 @@ export interface RuleMeta {
 
 export type RuleStatus = 'ok' | 'unsupported-language' | 'unsupported-type';
 
-export type ParsedQuery = { language: 'eql'; ast: Query } | { language: 'kuery'; ast: KqlNode };
+export type ParsedQuery =
+  | { language: 'eql'; ast: Query }
+  | { language: 'kuery'; ast: KqlNode }
+  /** Scheduled over the store on the rule's interval (scheduled.ts), not streamed. */
+  | { language: 'esql'; ast: Pipeline };
 
 export interface LoadedRule {
   meta: RuleMeta;
@@ -203,6 +210,17 @@ export function loadRuleText(file: string, text: string): { rule?: LoadedRule; d
   meta.queryPos = positionIn(text, loc(0));
   const at = (offset: number): Position => positionIn(text, loc(offset));
 
+  if (type === 'esql' || (language === 'esql' && type !== 'eql' && type !== 'query')) {
+    try {
+      return {
+        rule: { meta, status: 'ok', parsed: { language: 'esql', ast: parseEsql(query) } },
+        diagnostics,
+      };
+    } catch (e) {
+      if (e instanceof EsqlError) return { diagnostics: [diag(file, e.code, e.message, at(e.offset))] };
+      throw e;
+    }
+  }
   if (type !== 'eql' && type !== 'query') {
     const status = language === 'esql' ? 'unsupported-language' : 'unsupported-type';
     return {

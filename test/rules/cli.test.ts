@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,15 +97,23 @@ describe('d4c rules', () => {
     expect(r.err).toContain(`${ev}:3:1: error: each line must be a JSON object`);
   });
 
-  it('test: ES|QL rules are reported as not run, not silently skipped', () => {
+  it('test: ES|QL rules run once over the whole file, a detection per result row', () => {
     const esql = join(dir, 'esql.toml');
     writeFileSync(
       esql,
-      `[rule]\nrule_id = "e"\nname = "hunt"\ntype = "esql"\nlanguage = "esql"\nquery = '''\nfrom logs-*\n'''\n`,
+      `[rule]\nrule_id = "e"\nname = "hunt"\ntype = "esql"\nlanguage = "esql"\nquery = '''\nfrom logs-* | stats n = count(*) | keep n\n'''\n`,
     );
     const r = d4c(['rules', 'test', '--rules', esql, '--events', fixture]);
     expect(r.code).toBe(0);
-    expect(r.err).toContain(`${esql}:7:1: warning: rule 'hunt' not run (unsupported-language)`);
+    expect(r.err).not.toContain('not run');
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const events = readFileSync(fixture, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
+    expect(lines).toEqual([{ rule: { id: 'e', name: 'hunt' }, events: [], row: { n: events } }]);
   });
 
   it('usage errors exit 2', () => {

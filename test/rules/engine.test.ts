@@ -88,7 +88,7 @@ describe('RuleEngine', () => {
     expect(e.ruleCount).toBe(0);
     expect(e.stats().skipped.map((s) => [s.id, s.reason.split(' ')[0]])).toEqual([
       ['d', 'disabled'],
-      ['q', 'esql'],
+      ['q', 'an'], // "an ES|QL rule runs over the store on its interval …"
     ]);
     expect(
       new RuleEngine([rule('d', 'any where true', { enabled: false })], { includeDisabled: true }).ruleCount,

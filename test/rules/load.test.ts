@@ -84,10 +84,11 @@ event.kind:(alert or
     expect(d.some((x) => x.message.includes('rule_id'))).toBe(true);
   });
 
-  it('loads ES|QL rules with metadata and marks them unsupported for streaming', () => {
+  it('loads ES|QL rules with metadata and their parsed pipeline (run on a schedule, scheduled.ts)', () => {
     const r = loadRuleText('e.toml', rule(`'''from logs-* | limit 1'''`, '', 'esql', 'esql'));
     expect(r.diagnostics).toEqual([]);
-    expect(r.rule!.status).toBe('unsupported-language');
+    expect(r.rule!.status).toBe('ok');
+    expect(r.rule!.parsed?.language).toBe('esql');
     expect(r.rule!.meta.name).toBe('Test rule');
     expect(r.rule!.meta.threat[0]!.tactic!.id).toBe('TA0002');
   });

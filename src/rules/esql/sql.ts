@@ -376,6 +376,11 @@ function likeToSql(p: string): string {
 export interface Range {
   from?: TimeBound;
   to?: TimeBound;
+  /**
+   * Leave out the detection alerts rules wrote (`cloud_defend.detection`): a scheduled rule over
+   * `logs-*` must not read its own alerts back (each would raise a new one at the next run).
+   */
+  excludeDetections?: boolean;
 }
 
 function baseWhere(ps: Params, p: Pipeline, r: Range): string[] {
@@ -384,6 +389,7 @@ function baseWhere(ps: Params, p: Pipeline, r: Range): string[] {
     conds.push(`"@timestamp" >= make_timestamp(${ps.add(timeMicros(r.from, 'from'))}::BIGINT)`);
   if (r.to !== undefined)
     conds.push(`"@timestamp" < make_timestamp(${ps.add(timeMicros(r.to, 'to'))}::BIGINT)`);
+  if (r.excludeDetections) conds.push(`json_extract(doc, '$.cloud_defend.detection') IS NULL`);
   return conds;
 }
 

@@ -1,0 +1,83 @@
+// ES|QL rules in the live agent: the real CLI with its store and one ES|QL rule (an aggregation
+// over exec events by container, every 2 s over the last minute); a podman container execs; the
+// rule's rows come back as alerts with the row's fields, its rule identity and no event ids, and
+// the agent's stats count the runs. The rule's own alerts are not read back as input.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Doc, startAgent } from './agent-runner.js';
+import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+
+const RULE = `[metadata]
+creation_date = "2026/11/28"
+maturity = "production"
+
+[rule]
+rule_id = "d4c-e2e-esql-exec-burst"
+name = "Exec burst in a container (ES|QL)"
+description = "Three or more execs in one container within the window."
+type = "esql"
+language = "esql"
+severity = "low"
+risk_score = 21
+interval = "2s"
+from = "now-1m"
+query = '''
+from logs-cloud_defend.process-* | where event.action == "exec" | stats execs = count(*) by container.id | where execs >= 3
+'''
+`;
+
+describe.skipIf(!podmanAvailable())('d4c agent: ES|QL rules on a schedule over the store (live)', () => {
+  let dir: string;
+  let box: TestContainer;
+  let docs: Doc[];
+  let stats: Doc;
+  let stderr: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'd4c-agent-esql-'));
+    writeFileSync(join(dir, 'burst.toml'), RULE);
+    const agent = await startAgent(['--store', join(dir, 'store'), '--rules', dir]);
+    try {
+      box = await runContainer({});
+      await box.exec(['sh', '-c', 'for i in 1 2 3 4; do cat /etc/hostname >/dev/null; done']);
+      // The batch reaches the store within its flush interval (0.5 s), the rule runs every 2 s.
+      await new Promise((r) => setTimeout(r, 5000));
+    } finally {
+      const r = await agent.stop();
+      docs = r.docs;
+      stats = r.stats;
+      stderr = r.stderr;
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await removeAll();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says at start that the rule runs on a schedule', () => {
+    expect(stderr).toMatch(/ready \(.*1 rules \(1 ES\|QL on a schedule over the store\)/);
+  });
+
+  it("raises an alert from the rule's row, with the rule's identity", () => {
+    const alerts = docs.filter((d) => d.rule?.id === 'd4c-e2e-esql-exec-burst' && d.container?.id === box.id);
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    const a = alerts[0];
+    expect(a.event.kind).toBe('alert');
+    expect(a.data_stream.dataset).toBe('cloud_defend.alerts');
+    expect(a.execs).toBeGreaterThanOrEqual(5); // sh and four cats (busybox applets)
+    expect(a.rule.name).toBe('Exec burst in a container (ES|QL)');
+    expect(a.cloud_defend.detection.event_ids).toEqual([]);
+  });
+
+  it('counts its runs; its own alerts never feed it', () => {
+    const s = stats.scheduledRules;
+    expect(s.rules[0].runs).toBeGreaterThanOrEqual(2);
+    expect(s.rules[0].errors).toBe(0);
+    // An aggregation over exec events: an alert document never becomes a row of its own.
+    const ours = docs.filter((d) => d.rule?.id === 'd4c-e2e-esql-exec-burst');
+    expect(ours.every((d) => d.container?.id !== undefined && typeof d.execs === 'number')).toBe(true);
+  });
+});

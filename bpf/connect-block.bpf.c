@@ -62,41 +62,25 @@ static __always_inline int decide(__u32 a0, __u32 a1, __u32 a2, __u32 a3, __u32 
 	return 1;
 }
 
-SEC("cgroup/connect4")
-int d4c_connect4(struct bpf_sock_addr *ctx)
-{
-	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_CONNECT);
-}
+/*
+ * One pair of programs per hook: the IPv4 one sees the address as IPv4-mapped IPv6, like the
+ * rules; a return of 0 makes the call fail with EPERM.
+ */
+#define ADDR_PROGS(hook, op)                                                                           \
+	SEC("cgroup/" #hook "4")                                                                         \
+	int d4c_##hook##4(struct bpf_sock_addr *ctx)                                                     \
+	{                                                                                                \
+		return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol, \
+			      op);                                                                       \
+	}                                                                                                \
+	SEC("cgroup/" #hook "6")                                                                         \
+	int d4c_##hook##6(struct bpf_sock_addr *ctx)                                                     \
+	{                                                                                                \
+		return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]),                   \
+			      bpf_ntohl(ctx->user_ip6[2]), bpf_ntohl(ctx->user_ip6[3]),                   \
+			      bpf_ntohs(ctx->user_port), ctx->protocol, op);                              \
+	}
 
-SEC("cgroup/connect6")
-int d4c_connect6(struct bpf_sock_addr *ctx)
-{
-	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
-		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_CONNECT);
-}
-
-SEC("cgroup/sendmsg4")
-int d4c_sendmsg4(struct bpf_sock_addr *ctx)
-{
-	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_CONNECT);
-}
-
-SEC("cgroup/sendmsg6")
-int d4c_sendmsg6(struct bpf_sock_addr *ctx)
-{
-	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
-		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_CONNECT);
-}
-
-SEC("cgroup/bind4")
-int d4c_bind4(struct bpf_sock_addr *ctx)
-{
-	return decide(0, 0, 0xffff, bpf_ntohl(ctx->user_ip4), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_BIND);
-}
-
-SEC("cgroup/bind6")
-int d4c_bind6(struct bpf_sock_addr *ctx)
-{
-	return decide(bpf_ntohl(ctx->user_ip6[0]), bpf_ntohl(ctx->user_ip6[1]), bpf_ntohl(ctx->user_ip6[2]),
-		      bpf_ntohl(ctx->user_ip6[3]), bpf_ntohs(ctx->user_port), ctx->protocol, D4C_CB_BIND);
-}
+ADDR_PROGS(connect, D4C_CB_CONNECT)
+ADDR_PROGS(sendmsg, D4C_CB_CONNECT)
+ADDR_PROGS(bind, D4C_CB_BIND)

@@ -170,7 +170,7 @@ register(
           ),
           opt(
             '--dedup-window MS',
-            'suppress a detection of the same rule over the same events within MS milliseconds of event time (0: never).',
+            'suppress a repeated detection (same rule, same events) within MS milliseconds of event time.',
             { default: '60000' },
           ),
         ],

@@ -51,6 +51,7 @@ describe('--help and -h', () => {
       [...words, '-h'],
       [...words, '--bogus', 'x', '-h'], // anywhere, and before the command could reject anything
       ['help', ...words],
+      ['help', ...words, '--help'],
     ])
       expect(await run(...argv)).toEqual({ code: 0, out: help, err: '' });
   });
@@ -94,6 +95,10 @@ describe('the help texts', () => {
       for (const c of letters!) expect(options.map((o) => o.short)).toContain(c);
     for (const a of h.args ?? []) expect(syn).toContain(a.name);
     for (const line of commandHelp(name).split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    // Wrapping only breaks lines between the synopsis' parts.
+    expect(synopsis(name).replace(/\s+/g, ' ').trim()).toBe(
+      h.synopsis.map((f, i) => `${i ? '' : 'usage: '}d4c ${name} ${f}`.trim()).join(' '),
+    );
     expect(h.description.endsWith('.')).toBe(true);
     for (const o of options) expect(o.help, `--${o.name}`).toMatch(/\.$/);
   });

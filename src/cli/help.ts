@@ -54,9 +54,9 @@ export function synopsis(name: string): string {
   return lines.join('\n');
 }
 
-/** Breaks a synopsis between its bracketed parts, never inside `[--a X | --b Y]`. */
+/** Breaks a synopsis between its parts, never inside `[--a X | --b Y]`, `[--v A[:ro]]...` or `-- CMD...`. */
 function wrapSynopsis(form: string, head: string): string[] {
-  const parts = form.match(/\[[^\]]*(?:\[[^\]]*\][^\]]*)*\](?:\.\.\.)?|\([^)]*\)|\S+/g) ?? [];
+  const parts = form.match(/\[[^[\]]*(?:\[[^[\]]*\][^[\]]*)*\](?:\.\.\.)?|\([^)]*\)|-- \S+|\S+/g) ?? [];
   const indent = ' '.repeat(head.length < 30 ? head.length + 1 : 8);
   const lines: string[] = [];
   let line = head;

@@ -26,7 +26,8 @@ function asksHelp(args: string[]): boolean {
 }
 
 /** `d4c help [COMMAND...]`. */
-function help(words: string[]): number {
+function help(args: string[]): number {
+  const words = args.filter((a) => !HELP.has(a));
   if (words.length === 0) {
     process.stdout.write(overview());
     return 0;

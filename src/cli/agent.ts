@@ -35,14 +35,6 @@ import { readPolicyFile } from './policy.js';
 
 export const DEFAULT_STORE_DIR: string = DEFAULTS.storeDir;
 
-const USAGE =
-  'usage: d4c agent [--policy FILE] [--config FILE] [--ndjson PATH] [--include-host] [--stats] [--store DIR | --no-store] ' +
-  '[--es-url URL]... [--es-api-key K | --es-username U --es-password P] [--es-ca FILE] [--es-namespace NS] ' +
-  '[--spool-dir DIR] [--metrics-addr HOST:PORT|off] ' +
-  '[--monitoring] [--fail-mode open|closed] [--enforce-deadline-ms N] [--unknown-metadata allow|deny] ' +
-  '[--log-all-network | --no-network] [--rules PATH]... [--cluster-name N] [--cluster-id ID] [--kubeconfig FILE] [--node-name N] [--no-kubernetes-api] [--cri-socket PATH]... [--duration SECONDS] [--ready-file PATH]\n' +
-  '(all output settings: docs/outputs.md)';
-
 /** One sentence per cause the sensor reports (its D4cError codes), saying how to fix it. */
 const SENSOR_HINTS: Record<string, string> = {
   'D4C-SEN-011': 'the agent must run as root (it loads eBPF programs): run it with sudo',
@@ -62,7 +54,7 @@ function fail(message: string): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseWithUsage(
+  const { values } = parse(
     argv,
     {
       policy: { type: 'string' },
@@ -85,7 +77,6 @@ export async function run(argv: string[]): Promise<number> {
     },
     false,
   );
-  void positionals;
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0))
     throw new UsageError('--duration takes a number of seconds > 0');
@@ -313,17 +304,4 @@ function rateLimited(): (output: string, message: string) => void {
     suppressed = 0;
     process.stderr.write(`d4c agent: ${output}: ${message}${more}\n`);
   };
-}
-
-function parseWithUsage<T extends Parameters<typeof parse>[1]>(
-  argv: string[],
-  options: T,
-  positionals: boolean,
-) {
-  try {
-    return parse(argv, options, positionals);
-  } catch (e) {
-    if (e instanceof UsageError) throw new UsageError(`${e.message}\n${USAGE}`);
-    throw e;
-  }
 }

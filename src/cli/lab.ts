@@ -64,17 +64,7 @@ function labels(list: string[] | undefined): Record<string, string> {
   return out;
 }
 
-export const RUN_USAGE = `usage: d4c lab run --namespace NS --pod NAME [--container NAME] [--label k=v]...
-                  [--image REF] [--privileged] [--cap-add CAP]... [--no-service-account]
-                  [--volume HOST:CONTAINER[:ro]]... [--wait] -- CMD...
-Every pod gets a service-account volume at /var/run/secrets/kubernetes.io/serviceaccount
-(token, ca.crt, namespace) unless --no-service-account.`;
-
 export async function runRun(argv: string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(`${RUN_USAGE}\n`);
-    return 0;
-  }
   const { values, positionals } = parse(argv, {
     dir: { type: 'string' },
     namespace: { type: 'string', default: 'default' },
@@ -88,9 +78,8 @@ export async function runRun(argv: string[]): Promise<number> {
     volume: { type: 'string', multiple: true },
     wait: { type: 'boolean' },
   });
-  if (!values.pod) throw new UsageError(`--pod NAME is required\n${RUN_USAGE}`);
-  if (positionals.length === 0)
-    throw new UsageError('give the command after --: d4c lab run --pod NAME -- CMD...');
+  if (!values.pod) throw new UsageError('--pod NAME is required');
+  if (positionals.length === 0) throw new UsageError('give the command after --');
   const p = labPaths(values.dir);
   return guarded(async () => {
     const r = await runPod(p, {
@@ -119,7 +108,9 @@ export async function runExec(argv: string[]): Promise<number> {
   });
   const [pod, ...command] = positionals;
   if (!pod || command.length === 0)
-    throw new UsageError('usage: d4c lab exec [-it] [--namespace NS] POD -- CMD...');
+    throw new UsageError(
+      pod ? 'give the command after --: POD -- CMD...' : 'give the pod and the command: POD -- CMD...',
+    );
   return guarded(() =>
     execInPod(labPaths(values.dir), {
       pod,
@@ -134,7 +125,7 @@ export async function runExec(argv: string[]): Promise<number> {
 export async function runRm(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { dir: { type: 'string' }, namespace: { type: 'string' } });
   const [pod] = positionals;
-  if (!pod) throw new UsageError('usage: d4c lab rm [--namespace NS] POD');
+  if (!pod) throw new UsageError('give the pod to remove');
   return guarded(async () => ((await removePod(labPaths(values.dir), pod, values.namespace)) ? 0 : 1));
 }
 

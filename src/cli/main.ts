@@ -5,46 +5,84 @@
 import { D4cError } from '../util/diagnostics.js';
 import { UsageError } from './args.js';
 import './commands.js';
+import { commandHelp, groupHelp, groups, overview, usageHint } from './help.js';
 import { COMMANDS } from './registry.js';
 
-function usage(): string {
-  const lines = ['usage: d4c COMMAND [ARGS...]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS).sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`  ${name.padEnd(22)} ${c.summary}`);
+const HELP = new Set(['-h', '--help']);
+
+/** The registered command `argv` starts with (longest prefix: `policy validate` before `policy`). */
+function resolve(argv: string[]): { name: string; rest: string[] } | undefined {
+  for (let n = Math.min(2, argv.length); n >= 1; n--) {
+    const name = argv.slice(0, n).join(' ');
+    if (COMMANDS[name]) return { name, rest: argv.slice(n) };
   }
-  return lines.join('\n');
+  return undefined;
+}
+
+/** `-h`/`--help` among the arguments before a `--` (after it they belong to a command in a pod). */
+function asksHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => HELP.has(a));
+}
+
+/** `d4c help [COMMAND...]`. */
+function help(args: string[]): number {
+  const words = args.filter((a) => !HELP.has(a));
+  if (words.length === 0) {
+    process.stdout.write(overview());
+    return 0;
+  }
+  const found = resolve(words);
+  if (found && found.rest.length === 0) {
+    process.stdout.write(commandHelp(found.name));
+    return 0;
+  }
+  if (words.length === 1 && groups().has(words[0]!)) {
+    process.stdout.write(groupHelp(words[0]!));
+    return 0;
+  }
+  process.stderr.write(`d4c help: unknown command '${words.join(' ')}'\n${overview()}`);
+  return 2;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') {
-    process.stdout.write(`${usage()}\n`);
+  if (argv.length === 0 || HELP.has(argv[0]!)) {
+    process.stdout.write(overview());
     return argv.length === 0 ? 2 : 0;
   }
+  if (argv[0] === 'help') return help(argv.slice(1));
   if (argv[0] === '--version' || argv[0] === 'version') {
     process.stdout.write('d4c 0.1.0\n');
     return 0;
   }
-  // Longest registered prefix wins: `policy validate` before `policy`.
-  let name: string | undefined;
-  let rest: string[] = [];
-  for (let n = Math.min(2, argv.length); n >= 1; n--) {
-    const candidate = argv.slice(0, n).join(' ');
-    if (COMMANDS[candidate]) {
-      name = candidate;
-      rest = argv.slice(n);
-      break;
+  const found = resolve(argv);
+  if (!found) {
+    const group = argv[0]!;
+    if (groups().has(group)) {
+      // `d4c lab --help` asks for the list; `d4c lab` and `d4c lab nosuch` are usage errors.
+      if (argv.length > 1 && asksHelp(argv.slice(1, 2))) {
+        process.stdout.write(groupHelp(group));
+        return 0;
+      }
+      const what = argv.length === 1 ? 'a subcommand is needed' : `unknown subcommand '${argv[1]}'`;
+      process.stderr.write(`d4c ${group}: ${what}\n${groupHelp(group)}`);
+      return 2;
     }
-  }
-  if (!name) {
-    process.stderr.write(`d4c: unknown command '${argv.slice(0, 2).join(' ')}'\n${usage()}\n`);
+    process.stderr.write(`d4c: unknown command '${argv.slice(0, 2).join(' ')}'\n${overview()}`);
     return 2;
+  }
+  const { name, rest } = found;
+  // Answered from the command table: the command's module (sensor, DuckDB, ...) is not loaded.
+  if (asksHelp(rest)) {
+    process.stdout.write(commandHelp(name));
+    return 0;
   }
   try {
     const cmd = await COMMANDS[name]!.load();
     return await cmd(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`d4c ${name}: ${e.message}\n`);
+      process.stderr.write(`d4c ${name}: ${e.message}\n${usageHint(name)}`);
       return 2;
     }
     if (e instanceof D4cError) {

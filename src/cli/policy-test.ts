@@ -15,16 +15,20 @@ import { formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
 
-const USAGE = 'usage: d4c policy test --policy FILE --events FILE.ndjson';
-
 export async function runTest(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     policy: { type: 'string' },
     events: { type: 'string' },
     'no-summary': { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
-  if (!values.policy || !values.events) throw new UsageError(USAGE);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (!values.policy || !values.events)
+    throw new UsageError(
+      [values.policy ? '' : '--policy FILE', values.events ? '' : '--events FILE.ndjson']
+        .filter(Boolean)
+        .join(' and ')
+        .concat(' required'),
+    );
 
   if (values.policy === '-' && values.events === '-')
     throw new UsageError('only one of --policy and --events can be -');

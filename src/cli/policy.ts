@@ -36,8 +36,7 @@ export async function runValidate(argv: string[]): Promise<number> {
     codes: { type: 'boolean' },
   });
   const tag = (code: string) => (values.codes ? ` [${code}]` : '');
-  if (positionals.length === 0)
-    throw new UsageError('usage: d4c policy validate [--quiet] [--codes] FILE...');
+  if (positionals.length === 0) throw new UsageError('no policy file given (`-` reads standard input)');
   let failed = false;
   for (const file of positionals) {
     const text = await readPolicyFile(file);

@@ -208,10 +208,13 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))(
 );
 
 describe('d4c agent network flags', () => {
-  it('refuses --log-all-network with --no-network, in one line, exit 2', () => {
+  it('refuses --log-all-network with --no-network: the problem first, then the synopsis, exit 2', () => {
     const r = runCli(['agent', '--log-all-network', '--no-network']);
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe('d4c agent: --log-all-network and --no-network exclude each other');
+    const lines = r.err.trim().split('\n');
+    expect(lines[0]).toBe('d4c agent: --log-all-network and --no-network exclude each other');
+    expect(lines[1]).toMatch(/^usage: d4c agent /);
+    expect(lines.at(-1)).toBe("run 'd4c agent --help' for the options");
   });
 });
 

@@ -23,7 +23,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import type { Operation } from '../policy/model.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
 import { runOnStore } from '../rules/esql/index.js';
-import { type LoadedRule, RuleEngine } from '../rules/index.js';
+import { type ExceptionList, type LoadedRule, RuleEngine } from '../rules/index.js';
 import { ScheduledEsql } from '../rules/scheduled.js';
 import {
   d4cOperations,
@@ -60,6 +60,8 @@ export interface AgentOptions {
   policy: CompiledPolicy;
   outputs: Record<string, Output>;
   rules?: readonly LoadedRule[];
+  /** Kibana exception lists by list_id (--exceptions): applied to the rules that name them. */
+  exceptions?: ReadonlyMap<string, ExceptionList>;
   includeHost?: boolean;
   /** `--cluster-id` / `--cluster-name`: win over what the Kubernetes API says. */
   cluster?: Cluster;
@@ -181,7 +183,13 @@ export class Agent {
       monitoredBlock: (outcome, op) => this.monitoredBlock(outcome, op),
     };
     this.drift = new DriftTracker(this.c);
-    if (o.rules && o.rules.length > 0) this.engine = new RuleEngine(o.rules);
+    if (o.rules && o.rules.length > 0) {
+      this.engine = new RuleEngine(o.rules, o.exceptions ? { exceptions: o.exceptions } : {});
+      for (const m of this.engine.stats().missingExceptionLists)
+        this.warn(
+          `rule '${m.name}' (${m.id}) names exception list '${m.listId}', which no --exceptions file holds`,
+        );
+    }
   }
 
   /**
@@ -641,6 +649,7 @@ export class Agent {
       docsEmitted: { ...this.c.docsEmitted },
       policyActions: { ...this.c.policyActions },
       ruleSuppressed: engine?.suppressed ?? 0,
+      ruleExcepted: engine?.excepted ?? 0,
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
       kernel: this.kernel?.kernel,
       sensor: this.kernel?.user,

@@ -88,6 +88,22 @@ function enforcement(s: AgentStats): Record<string, number> {
   return out;
 }
 
+function rules(s: AgentStats): Record<string, number> {
+  const out: Record<string, number> = {
+    events: s.rulesEvents,
+    detections: s.ruleDetections,
+    suppressed: s.ruleSuppressed,
+    excepted: s.ruleExcepted,
+  };
+  const sr = s.scheduledRules;
+  if (sr) {
+    out.scheduled_runs = sr.rules.reduce((a, r) => a + r.runs, 0);
+    out.scheduled_errors = sr.rules.reduce((a, r) => a + r.errors, 0);
+    out.scheduled_suppressed = sr.suppressed;
+  }
+  return out;
+}
+
 export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, number>): AgentStatsSnapshot {
   return {
     kernelDrops: kernelDrops(s),
@@ -99,6 +115,7 @@ export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, n
     containerMetadata: containerMetadata(s),
     kubernetesApi: kubernetesApi(s),
     enforcement: enforcement(s),
+    rules: rules(s),
     outputs: s.outputs,
     processTableSize: s.processTable.size,
   };

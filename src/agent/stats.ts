@@ -44,6 +44,8 @@ export interface AgentCounters extends DriftCounters {
   rulesEvents: number;
   ruleDetections: number;
   ruleSuppressed: number;
+  /** Events kept away from a rule by its exception lists (one per rule and event). */
+  ruleExcepted: number;
   /** Enforcement (block): denied attempts written as alerts, would-be blocks let through by --monitoring. */
   enforceDenied: number;
   enforceMonitored: number;
@@ -93,6 +95,7 @@ export function newCounters(): AgentCounters {
     rulesEvents: 0,
     ruleDetections: 0,
     ruleSuppressed: 0,
+    ruleExcepted: 0,
     enforceDenied: 0,
     enforceMonitored: 0,
     enforceUnknownContext: 0,

@@ -32,6 +32,7 @@ import { type LoadedRule, loadRules } from '../rules/index.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
+import { readExceptions } from './rules.js';
 
 export const DEFAULT_STORE_DIR: string = DEFAULTS.storeDir;
 
@@ -64,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       'stats-interval': { type: 'string' },
       ...AGENT_OUTPUT_OPTIONS,
       rules: { type: 'string', multiple: true },
+      exceptions: { type: 'string', multiple: true },
       'cri-socket': { type: 'string', multiple: true },
       duration: { type: 'string' },
       'ready-file': { type: 'string' },
@@ -124,6 +126,10 @@ export async function run(argv: string[]): Promise<number> {
     if (loaded.diagnostics.some((d) => d.severity === 'error')) return 1;
     rules = loaded.rules;
   }
+  // Exception lists: a bad item stops the agent (a rule silently firing on what was excepted,
+  // or silent on what was not, is worse than not starting).
+  const ex = readExceptions(values.exceptions ?? []);
+  if (ex.failed) return 1;
 
   // Output settings: defaults < --config file < environment (secrets) < flags.
   let settings: AgentOutputSettings;
@@ -160,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
       policy,
       outputs,
       rules,
+      ...(ex.lists ? { exceptions: ex.lists } : {}),
       includeHost: values['include-host'] === true,
       logAllNetwork: values['log-all-network'] === true,
       network: values['no-network'] !== true,

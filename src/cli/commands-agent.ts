@@ -20,10 +20,14 @@ export const AGENT_HELP: CommandHelp = {
         ),
         opt(
           '--rules PATH...',
-          'detection rules (Elastic TOML files or directories) run over every document.',
+          'detection rules (Elastic TOML files or directories) run over every document; ES|QL rules run on their interval over the store.',
           {
             default: 'none',
           },
+        ),
+        opt(
+          '--exceptions FILE...',
+          'Kibana exception lists (their NDJSON export), applied to the rules whose exceptions_list names them: events they match never reach those rules.',
         ),
         opt(
           '--log-all-network',

@@ -149,10 +149,10 @@ register(
   async () => (await import('./rules.js')).runTest,
   {
     synopsis: [
-      '[--rules PATH]... --events FILE.ndjson [--interpreter] [--stats] [--dedup-window MS] [PATH...]',
+      '[--rules PATH]... --events FILE.ndjson [--exceptions FILE]... [--interpreter] [--stats] [--dedup-window MS] [PATH...]',
     ],
     description:
-      'Feeds NDJSON events in file order through every rule and prints one line per detection: `{"rule": {"id", "name"}, "events": [event.id, ...]}`. Rules that load but cannot stream (ES|QL, threshold, ...) are warnings on stderr.',
+      'Feeds NDJSON events in file order through every rule and prints one line per detection: `{"rule": {"id", "name"}, "events": [event.id, ...]}`. ES|QL rules run once over every event of the file, a line per result row (with `"row"`). Rules that cannot run (threshold, ...) are warnings on stderr.',
     args: [{ name: 'PATH...', help: 'more rule files or directories, as --rules.' }],
     options: [
       {
@@ -160,6 +160,10 @@ register(
         options: [
           RULES_PATH,
           opt('--events FILE', 'the events, one ECS document a line; `-` reads standard input. Required.'),
+          opt(
+            '--exceptions FILE...',
+            'Kibana exception lists (their NDJSON export): events an item matches never reach the rules whose exceptions_list names the list (docs/rules.md "Exceptions").',
+          ),
           opt(
             '--interpreter',
             'run the reference interpreter instead of the compiled matchers (same output).',
@@ -176,7 +180,9 @@ register(
         ],
       },
     ],
-    exit: ['1: a rule failed to load (the others still run) or an event line is not a JSON object.'],
+    exit: [
+      '1: a rule or an exception item failed to load (the others still run), or an event line is not a JSON object.',
+    ],
     see: 'docs/rules.md',
   },
 );

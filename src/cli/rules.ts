@@ -1,8 +1,9 @@
 // `d4c rules test` and `d4c rules list`.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { RuleEngine } from '../rules/engine.js';
 import { runPipeline } from '../rules/esql/index.js';
+import { EXCEPTION_CODES, type ExceptionList, loadExceptions } from '../rules/exceptions.js';
 import { type LoadResult, loadRules } from '../rules/load.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
@@ -43,6 +44,7 @@ export async function runTest(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     rules: { type: 'string', multiple: true },
     events: { type: 'string' },
+    exceptions: { type: 'string', multiple: true },
     interpreter: { type: 'boolean' },
     stats: { type: 'boolean' },
     'dedup-window': { type: 'string' },
@@ -57,7 +59,10 @@ export async function runTest(argv: string[]): Promise<number> {
     process.stderr.write(`error: no rule files (*.toml) found in ${paths.join(', ')}\n`);
     return 1;
   }
+  const ex = readExceptions(values.exceptions ?? []);
+  if (ex.failed) failed = true;
   const engine = new RuleEngine(loaded.rules, {
+    ...(ex.lists ? { exceptions: ex.lists } : {}),
     mode: values.interpreter ? 'interpreted' : 'compiled',
     includeDisabled: true,
     ...(dedup === undefined ? {} : { dedupWindowMs: dedup }),
@@ -65,6 +70,10 @@ export async function runTest(argv: string[]): Promise<number> {
   // ES|QL rules run on a schedule in the agent; here once, over every event of the file.
   const esql = loaded.rules.filter((r) => r.status === 'ok' && r.parsed?.language === 'esql');
   const esqlDocs: unknown[] = [];
+  for (const m of engine.stats().missingExceptionLists)
+    process.stderr.write(
+      `warning: rule '${m.name}' (${m.id}) names exception list '${m.listId}', which no --exceptions file holds [${EXCEPTION_CODES.missingList}]\n`,
+    );
   for (const s of engine.stats().skipped) {
     if (loaded.rules.some((r) => r.meta.id === s.id && (r.status !== 'ok' || r.parsed?.language === 'esql')))
       continue;
@@ -124,6 +133,40 @@ export async function runTest(argv: string[]): Promise<number> {
   }
   if (values.stats) process.stderr.write(`${JSON.stringify(engine.stats())}\n`);
   return failed ? 1 : 0;
+}
+
+/**
+ * Kibana exception exports (--exceptions), merged by list_id; problems printed as
+ * FILE:LINE:COL. `lists` is undefined when no file was given (rules' lists are then metadata).
+ */
+export function readExceptions(files: readonly string[]): {
+  lists: Map<string, ExceptionList> | undefined;
+  failed: boolean;
+} {
+  if (files.length === 0) return { lists: undefined, failed: false };
+  const lists = new Map<string, ExceptionList>();
+  let failed = false;
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      process.stderr.write(
+        `${f}: error: cannot read the exception lists: ${(e as Error).message} [${EXCEPTION_CODES.invalid}]\n`,
+      );
+      failed = true;
+      continue;
+    }
+    const r = loadExceptions(text, f);
+    for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (r.diagnostics.some((d) => d.severity === 'error')) failed = true;
+    for (const [id, l] of r.lists) {
+      const had = lists.get(id);
+      if (had) had.items.push(...l.items);
+      else lists.set(id, l);
+    }
+  }
+  return { lists, failed };
 }
 
 export async function runList(argv: string[]): Promise<number> {

@@ -26,6 +26,8 @@ export interface AgentStatsSnapshot {
   kubernetesApi?: Readonly<Record<string, number>>;
   /** Blocked or would-be-blocked attempts, by backend and outcome (`file_denied`, `connect_monitored`, …). */
   enforcement?: Readonly<Record<string, number>>;
+  /** Detection rules, by result (events, detections, suppressed, excepted, scheduled_runs, …). */
+  rules?: Readonly<Record<string, number>>;
   /** Each output's stats (SpoolOutput adds spool bytes, batches, dead letters). */
   outputs?: Readonly<Record<string, OutputStats>>;
   processTableSize?: number;
@@ -112,6 +114,12 @@ export function agentRegistry(read: () => Snap, processMetrics = true): Registry
     'Blocked (or, with --monitoring, would-be-blocked) attempts, by backend and outcome.',
     'outcome',
     (s) => s.enforcement,
+  );
+  counter(
+    'd4c_rules_total',
+    'Detection rules: documents fed, detections, duplicates suppressed, events excepted, scheduled ES|QL runs and failures.',
+    'result',
+    (s) => s.rules,
   );
   new Gauge({
     name: 'd4c_process_table_size',

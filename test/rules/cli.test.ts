@@ -116,6 +116,58 @@ describe('d4c rules', () => {
     expect(lines).toEqual([{ rule: { id: 'e', name: 'hunt' }, events: [], row: { n: events } }]);
   });
 
+  it('test --exceptions: excepted events never reach the rules that name the list; problems with positions', () => {
+    const ruleFile = join(dir, 'shells.toml');
+    writeFileSync(
+      ruleFile,
+      `[rule]\nrule_id = "sh"\nname = "shells"\ntype = "eql"\nlanguage = "eql"\nquery = '''\nprocess where process.name in ("sh", "bash")\n'''\n[[rule.exceptions_list]]\nid = "so-1"\nlist_id = "ci"\nnamespace_type = "single"\ntype = "detection"\n[[rule.exceptions_list]]\nid = "so-2"\nlist_id = "gone"\nnamespace_type = "single"\ntype = "detection"\n`,
+    );
+    const events = join(dir, 'shells.ndjson');
+    const ev = (id: string, name: string, ns: string) =>
+      JSON.stringify({
+        '@timestamp': '2026-11-28T00:00:00Z',
+        event: { id, category: ['process'] },
+        process: { name },
+        orchestrator: { namespace: ns },
+      });
+    writeFileSync(
+      events,
+      `${[ev('a', 'sh', 'ci-builds'), ev('b', 'bash', 'prod'), ev('c', 'sh', 'ci-nightly')].join('\n')}\n`,
+    );
+    const ex = join(dir, 'ex.ndjson');
+    writeFileSync(
+      ex,
+      `${JSON.stringify({ list_id: 'ci', item_id: 'ci-ns', entries: [{ field: 'orchestrator.namespace', operator: 'included', type: 'wildcard', value: 'ci-*' }] })}\n`,
+    );
+    const r = d4c(['rules', 'test', '--rules', ruleFile, '--events', events, '--exceptions', ex]);
+    expect(r.code).toBe(0);
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).events),
+    ).toEqual([['b']]);
+    expect(r.err).toContain(
+      "warning: rule 'shells' (sh) names exception list 'gone', which no --exceptions file holds",
+    );
+    // Without --exceptions the lists are metadata: every shell fires.
+    const plain = d4c(['rules', 'test', '--rules', ruleFile, '--events', events]);
+    expect(plain.out.trim().split('\n')).toHaveLength(3);
+    // A value-list entry is refused at its position; the run goes on and exits 1.
+    const bad = join(dir, 'bad-ex.ndjson');
+    const line = JSON.stringify({
+      list_id: 'ci',
+      item_id: 'v',
+      entries: [{ field: 'source.ip', type: 'list', list: { id: 'ips', type: 'ip' } }],
+    });
+    writeFileSync(bad, `${line}\n`);
+    const b = d4c(['rules', 'test', '--rules', ruleFile, '--events', events, '--exceptions', bad]);
+    expect(b.code).toBe(1);
+    expect(b.err).toContain(
+      `${bad}:1:${line.indexOf('"source.ip"') + 1}: error: entry on "source.ip": value-list entries`,
+    );
+  });
+
   it('usage errors exit 2', () => {
     expect(d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR]).code).toBe(2);
     expect(d4c(['rules', 'test', '--bogus']).code).toBe(2);

@@ -93,6 +93,9 @@ export async function run(argv: string[]): Promise<number> {
   );
   const seconds = values.seconds === undefined ? 20 : Number(values.seconds);
   if (!(seconds > 0)) throw new UsageError('--seconds takes a number of seconds > 0');
+  // As the agent: which one was meant is not ours to guess.
+  if (values['no-store'] && values.store !== undefined)
+    throw new UsageError('--no-store cannot be combined with --store');
   const log = (s: string) => process.stderr.write(`d4c demo: ${s}\n`);
   if (process.getuid?.() !== 0) {
     log('must run as root (eBPF and containerd): run it with sudo');

@@ -155,6 +155,12 @@ describe('usage errors', () => {
       'd4c lab rm: give the pod to remove',
     );
   });
+
+  it('demo refuses --store with --no-store, as the agent does (before needing root or the lab)', async () => {
+    const r = await run('demo', '--store', '/tmp/x', '--no-store');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('d4c demo: --no-store cannot be combined with --store');
+  });
 });
 
 it('docs/cli.md is up to date (npx tsx scripts/gen-cli-doc.ts)', () => {

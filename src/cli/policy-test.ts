@@ -8,6 +8,7 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
 import { compilePolicy, firingResponses, policyEventFromEcs } from '../policy/evaluate.js';
 import { parsePolicy } from '../policy/load.js';
 import { type Policy, SECTIONS, type Section } from '../policy/model.js';
@@ -37,7 +38,10 @@ export async function runTest(argv: string[]): Promise<number> {
     process.stderr.write(`${values.policy}: error: ${text.message}\n`);
     return 1;
   }
-  const { policy, diagnostics } = parsePolicy(text, values.policy);
+  // Judged as `policy validate` and the agent judge it: the connect filter can block connect and bind.
+  const { policy, diagnostics } = parsePolicy(text, values.policy, {
+    enforcementCaps: withConnectBlock(DEFAULT_ENFORCEMENT_CAPS),
+  });
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!policy) return 1;
 

@@ -5,7 +5,7 @@
 //                             `--codes` appends each diagnostic's stable code: ` [D4C-POL-021]`.
 //                             `-` reads standard input. Exit 0 all valid (warnings allowed), 1 any error
 //                             (including an unreadable file), 2 usage.
-//   policy schema             print the JSON Schema for editors (the lead registers it in commands.ts)
+//   policy schema             print the JSON Schema for editors
 import { readFile, stat } from 'node:fs/promises';
 import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
 import { CODES } from '../policy/codes.js';

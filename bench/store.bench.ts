@@ -13,6 +13,7 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import type { EcsDoc } from '../src/output/index.js';
 import { EventStore } from '../src/output/store/index.js';
 import type { StoreOptions } from '../src/output/store/options.js';
@@ -65,6 +66,8 @@ interface IngestResult {
   docsPerCpuSec: number;
   /** Busy time of the caller's thread per document (producer included). */
   mainBusyUsPerDoc: number;
+  /** Busy time of the store worker's thread per document (0 in-thread). */
+  workerBusyUsPerDoc: number;
   dropped: Record<string, number>;
 }
 
@@ -76,6 +79,8 @@ async function sustained(
   total: number,
 ): Promise<{ store: EventStore; result: IngestResult }> {
   const store = await EventStore.open({ dir, ...opts });
+  const worker = (store as unknown as { remote?: { worker: Worker } }).remote?.worker;
+  const welu0 = worker?.performance.eventLoopUtilization();
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const t = performance.now();
@@ -88,12 +93,14 @@ async function sustained(
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
+  const welu = worker?.performance.eventLoopUtilization(welu0);
   return {
     store,
     result: {
       docsPerSec: Math.round(total / (ms / 1000)),
       docsPerCpuSec: Math.round(total / ((cpu.user + cpu.system) / 1e6)),
       mainBusyUsPerDoc: round((elu.active * 1000) / total, 2),
+      workerBusyUsPerDoc: welu ? round((welu.active * 1000) / total, 2) : 0,
       dropped: store.stats().docsDropped,
     },
   };
@@ -135,8 +142,10 @@ export async function storeDetails() {
         await store.close();
         rmSync(d, { recursive: true, force: true });
       }
-    const med = (c: Contender, k: 'docsPerSec' | 'docsPerCpuSec' | 'mainBusyUsPerDoc') =>
-      median((runs[c] as IngestResult[]).map((x) => x[k]));
+    const med = (
+      c: Contender,
+      k: 'docsPerSec' | 'docsPerCpuSec' | 'mainBusyUsPerDoc' | 'workerBusyUsPerDoc',
+    ) => median((runs[c] as IngestResult[]).map((x) => x[k]));
 
     // The store queried: BENCH_STORE_DOCS documents by the default path.
     const big = await sustained(join(dir, 'big'), {}, pool, total);
@@ -194,6 +203,7 @@ export async function storeDetails() {
       docsPerSec: med(c, 'docsPerSec'),
       docsPerCpuSec: med(c, 'docsPerCpuSec'),
       mainBusyUsPerDoc: med(c, 'mainBusyUsPerDoc'),
+      workerBusyUsPerDoc: med(c, 'workerBusyUsPerDoc'),
       rounds: (runs[c] as IngestResult[]).map((x) => x.docsPerSec),
       dropped: (runs[c] as IngestResult[]).map((x) => x.dropped),
     });
@@ -212,6 +222,14 @@ export async function storeDetails() {
         jsonOverChunks: round(med('json', 'docsPerSec') / med('chunks', 'docsPerSec'), 2),
         jsonOverChunksCpu: round(med('json', 'docsPerCpuSec') / med('chunks', 'docsPerCpuSec'), 2),
         workerOverInThread: round(med('worker+chunks', 'docsPerSec') / med('chunks', 'docsPerSec'), 2),
+        workerOverInThreadCpu: round(
+          med('worker+chunks', 'docsPerCpuSec') / med('chunks', 'docsPerCpuSec'),
+          2,
+        ),
+        workerOverInThreadMainBusy: round(
+          med('worker+chunks', 'mainBusyUsPerDoc') / med('chunks', 'mainBusyUsPerDoc'),
+          2,
+        ),
         producerUsPerDoc: round(producerUs, 2),
         baselineDocsPerSec: Math.round(baselineRate),
         targets: { target: 50_000, goal: 200_000 },

@@ -1,5 +1,6 @@
-// The store worker: owns the DuckDB instance (a StoreCore) so row preparation, Appender calls,
-// commits, retention and queries run off the caller's thread. Messages are handled in arrival
+// The store worker: owns the DuckDB instance (a StoreCore) so data chunks, Appender calls,
+// commits, retention and queries run off the caller's thread; documents arrive encoded
+// (columnar.ts) and go into chunks from their bytes. Messages are handled in arrival
 // order, so a `flush` call sees every document posted before it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { D4cError } from '../../util/diagnostics.js';
@@ -44,8 +45,8 @@ async function call(method: CallMethod, args: unknown[]): Promise<unknown> {
 }
 
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'docs') {
-    for (let i = 0; i < m.json.length; i++) core.writeJson(m.json[i] as string, m.streams[i] as string);
+  if (m.t === 'cols') {
+    core.writeColumns(m.cols);
     return;
   }
   call(m.method, m.args).then(

@@ -14,6 +14,7 @@ if (CAP > CHUNK_ROWS) throw new Error('a columnar message must fit in one data c
 
 const strBuf = new Uint8Array(CHUNK_ROWS * 16);
 const strView = new DataView(strBuf.buffer);
+const strWords = new Int32Array(strBuf.buffer);
 const i64 = new BigInt64Array(CHUNK_ROWS);
 const u8 = new Uint8Array(CHUNK_ROWS);
 const entries = new BigUint64Array(CHUNK_ROWS * 2);
@@ -35,11 +36,38 @@ function inlinable(arena: Uint8Array, off: number, len: number): boolean {
 }
 
 /**
+ * Per message, the inlined `string_t` (4 words) of each interned string that fits one, or -1 in
+ * its first word: built once, so a row costs four word copies instead of a byte loop and checks.
+ */
+const inlined = new WeakMap<Columns, Int32Array>();
+
+function inlineTable(m: Columns): Int32Array {
+  let t = inlined.get(m);
+  if (t !== undefined) return t;
+  const n = m.strs.length >> 1;
+  t = new Int32Array(4 * n);
+  const bytes = new Uint8Array(t.buffer);
+  for (let id = 0; id < n; id++) {
+    const so = m.strs[2 * id] as number;
+    const len = m.strs[2 * id + 1] as number;
+    if (!inlinable(m.arena, so, len)) {
+      t[4 * id] = -1;
+      continue;
+    }
+    t[4 * id] = len; // native byte order, as DuckDB's own string_t length
+    for (let k = 0; k < len; k++) bytes[16 * id + 4 + k] = m.arena[so + k] as number;
+  }
+  inlined.set(m, t);
+  return t;
+}
+
+/**
  * Interned strings `ids[from…from+count]` (ids ≥ 0; NULLs are the caller's validity) into a
  * VARCHAR vector, in pieces of the vector size (list children may be longer).
  */
 function writeIds(vector: duckdb.Vector, m: Columns, ids: Int32Array, from: number, count: number): void {
   const { arena, strs } = m;
+  const tbl = inlineTable(m);
   if (firstRow.length < strs.length / 2) firstRow = new Int32Array(strs.length).fill(-1);
   for (let off = 0; off < count; off += CHUNK_ROWS) {
     const n = Math.min(CHUNK_ROWS, count - off);
@@ -47,11 +75,13 @@ function writeIds(vector: duckdb.Vector, m: Columns, ids: Int32Array, from: numb
     for (let i = 0; i < n; i++) {
       const id = ids[from + off + i] as number;
       if (id < 0) continue;
-      const so = strs[2 * id] as number;
-      const len = strs[2 * id + 1] as number;
-      if (inlinable(arena, so, len)) {
-        strView.setUint32(i * 16, len, true);
-        for (let k = 0; k < len; k++) strBuf[i * 16 + 4 + k] = arena[so + k] as number;
+      const w = 4 * id;
+      if ((tbl[w] as number) >= 0) {
+        const o = 4 * i;
+        strWords[o] = tbl[w] as number;
+        strWords[o + 1] = tbl[w + 1] as number;
+        strWords[o + 2] = tbl[w + 2] as number;
+        strWords[o + 3] = tbl[w + 3] as number;
       } else longs.push(off + i, id);
     }
     duckdb.copy_data_to_vector(vector, off * 16, strBuf.buffer, 0, n * 16);

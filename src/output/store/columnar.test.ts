@@ -11,7 +11,7 @@ const LIMITS = { maxDocChars: 5000, maxStringChars: 100 };
 const PROC = 'logs-cloud_defend.process-default';
 
 describe('columnar messages', () => {
-  it('decode to the rows prepare() makes, with the same repairs counted', () => {
+  it('decode to the rows prepare() makes, with the same repairs counted, in reused buffers too', () => {
     const odd: EcsDoc[] = [
       { event: { id: 'no-ts', category: [] }, process: { name: null, pid: '12', interactive: 'false' } },
       { '@timestamp': 1767225600000, process: { name: 'é\u0000x', args: ['a', 'a', 'x'.repeat(40)] } },
@@ -35,8 +35,9 @@ describe('columnar messages', () => {
       if (!a) continue;
       enc.add(a.doc, q.stream, a.json, fixed, before);
       if (enc.n === CAP) {
-        const { cols } = enc.take();
+        const { cols, transfer } = enc.take();
         got.push(...decodeRows(cols, 0, cols.n, now));
+        enc.recycle(transfer); // the next message is written over this one's bytes
       }
     }
     const { cols, transfer } = enc.take();

@@ -76,6 +76,8 @@ export class ColumnEncoder {
   private ids = new Map<string, number>();
   /** Size of the last message's arena: the next one starts there, so it rarely grows. */
   private hint = 1 << 16;
+  /** Buffers of committed messages the worker sent back (`recycle`), reused before allocating. */
+  private readonly spare: ArrayBuffer[][] = [];
   private readonly row: unknown[] = new Array(PROMOTED.length);
 
   constructor() {
@@ -140,9 +142,7 @@ export class ColumnEncoder {
       u8: this.u8,
       elems: this.elems.subarray(0, this.nElems),
     };
-    const transfer = [cols.arena, cols.strs, cols.i32, cols.i64, cols.u8, cols.elems].map(
-      (a) => a.buffer as ArrayBuffer,
-    );
+    const transfer = buffersOf(cols);
     this.hint = Math.max(1 << 16, this.used + (this.used >> 3));
     this.reset();
     return { cols, transfer };
@@ -151,16 +151,35 @@ export class ColumnEncoder {
   /** Starts an empty message (the last one was taken or is abandoned). */
   reset(): void {
     this.n = 0;
+    this.used = 0;
+    this.nStr = 0;
+    this.nElems = 0;
+    this.ids.clear();
+    // Every column of a row is written by `add`, and the arena and id arrays from 0: reused
+    // buffers need no clearing. Reuse spares the allocation, the kernel's page faults on fresh
+    // memory and the unmapping of freed memory (~0.7–2 µs per document, measured).
+    const b = this.spare.pop();
+    if (b !== undefined) {
+      const [arena, strs, i32, i64, u8, elems] = b as [ArrayBuffer, ...ArrayBuffer[]];
+      this.arena = Buffer.from(arena);
+      this.strs = new Int32Array(strs as ArrayBuffer);
+      this.i32 = new Int32Array(i32 as ArrayBuffer);
+      this.i64 = new BigInt64Array(i64 as ArrayBuffer);
+      this.u8 = new Uint8Array(u8 as ArrayBuffer);
+      this.elems = new Int32Array(elems as ArrayBuffer);
+      return;
+    }
     this.i32 = new Int32Array(I32_COLS * CAP);
     this.i64 = new BigInt64Array(WIDE_COLS * CAP);
     this.u8 = new Uint8Array(WIDE_COLS * CAP);
     this.arena = Buffer.from(new ArrayBuffer(this.hint));
-    this.used = 0;
     this.strs = new Int32Array(this.strs.length);
-    this.nStr = 0;
     this.elems = new Int32Array(this.elems.length);
-    this.nElems = 0;
-    this.ids.clear();
+  }
+
+  /** Takes back the buffers of a message the worker is done with (`buffersOf` order). */
+  recycle(buffers: ArrayBuffer[]): void {
+    if (this.spare.length < 8 && buffers.length === 6) this.spare.push(buffers); // ≤ ~40 MB kept
   }
 
   private intern(s: string): number {
@@ -186,8 +205,23 @@ export class ColumnEncoder {
       this.arena.copy(next, 0, 0, this.used);
       this.arena = next;
     }
-    // Buffer's own UTF-8 writer without `write()`'s argument juggling, which cost more than the
-    // copy for the many short strings (Node's undocumented but long-standing method).
+    const len = s.length;
+    if (len <= 32) {
+      // Short ASCII (most promoted values) byte by byte: cheaper than a native call.
+      const a = this.arena;
+      let k = 0;
+      while (k < len) {
+        const c = s.charCodeAt(k);
+        if (c > 0x7f) break;
+        a[this.used + k++] = c;
+      }
+      if (k === len) {
+        this.used += len;
+        return;
+      }
+    }
+    // Buffer's own UTF-8 writer, without `write()`'s argument handling (Node's undocumented but
+    // long-standing method).
     this.used += (this.arena as unknown as Utf8Writer).utf8Write(s, this.used);
   }
 
@@ -195,6 +229,11 @@ export class ColumnEncoder {
     if (this.nElems === this.elems.length) this.elems = grow(this.elems, this.nElems + 1);
     this.elems[this.nElems++] = id;
   }
+}
+
+/** The buffers under a message, to transfer it (and back, once committed). */
+export function buffersOf(m: Columns): ArrayBuffer[] {
+  return [m.arena, m.strs, m.i32, m.i64, m.u8, m.elems].map((a) => a.buffer as ArrayBuffer);
 }
 
 interface Utf8Writer {

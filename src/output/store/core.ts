@@ -107,6 +107,8 @@ export class StoreCore implements Output {
   processed = 0;
   /** Called after each batch commit and retention run (the worker reports counters then). */
   onChange: (() => void) | undefined;
+  /** Called when an encoded message is committed (or dropped) whole: its buffers can be reused. */
+  onDone: ((m: Columns) => void) | undefined;
   private readonly idle: DuckDBConnection[] = [];
   private readonly limits: PrepareLimits;
   private readonly validStreams = new Set<string>();
@@ -486,6 +488,8 @@ export class StoreCore implements Output {
       } else await this.appendBisect(prep.rows ?? [], 0);
     } finally {
       this.processed += batch.n;
+      if ('slices' in batch && this.onDone)
+        for (const s of batch.slices) if (s.end === s.m.n) this.onDone(s.m);
       const ms = performance.now() - t0;
       const f = this.s.flushMs;
       f.last = ms;

@@ -34,6 +34,8 @@ export type FromWorker =
   | { t: 'open'; path: string; progress: Progress }
   | { t: 'openError'; error: WireError }
   | { t: 'progress'; progress: Progress }
+  /** A committed message's buffers, back for reuse (transferred). */
+  | { t: 'free'; buffers: ArrayBuffer[] }
   | { t: 'reply'; id: number; ok: true; value: unknown; progress: Progress }
   | { t: 'reply'; id: number; ok: false; error: WireError; progress: Progress };
 

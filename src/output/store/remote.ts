@@ -211,6 +211,10 @@ export class WorkerStore implements Output {
   }
 
   private onMessage(m: FromWorker): void {
+    if (m.t === 'free') {
+      this.enc.recycle(m.buffers);
+      return;
+    }
     if (m.t === 'progress' || m.t === 'reply') this.remote = m.progress;
     if (m.t !== 'reply') return;
     const c = this.calls.get(m.id);

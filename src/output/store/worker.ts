@@ -4,6 +4,7 @@
 // order, so a `flush` call sees every document posted before it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { D4cError } from '../../util/diagnostics.js';
+import { buffersOf } from './columnar.js';
 import { StoreCore } from './core.js';
 import type { CallMethod, FromWorker, Progress, ToWorker, WireError, WorkerInit } from './protocol.js';
 
@@ -37,6 +38,12 @@ core.onChange = () => {
     scheduled = false;
     send({ t: 'progress', progress: progress() });
   });
+};
+
+// A committed message's buffers go back to the caller's encoder (see ColumnEncoder.recycle).
+core.onDone = (m) => {
+  const buffers = buffersOf(m);
+  port.postMessage({ t: 'free', buffers } satisfies FromWorker, buffers);
 };
 
 async function call(method: CallMethod, args: unknown[]): Promise<unknown> {

@@ -14,6 +14,11 @@ import { type ColumnKind, PROMOTED } from './schema.js';
 
 /** Documents per message: one data chunk (DuckDB's vector size). */
 export const CAP = 2048;
+/**
+ * A message is posted early once its arena holds this many bytes: offsets are int32, and 2,048
+ * documents of up to `maxDocChars` (1 Mi UTF-16 units, up to 3 MiB of UTF-8) would overflow them.
+ */
+export const MAX_BYTES = 64 << 20;
 
 export interface Columns {
   /** Documents in this message. */
@@ -129,6 +134,11 @@ export class ColumnEncoder {
       }
     }
     this.n = r + 1;
+  }
+
+  /** UTF-8 bytes in the message so far. */
+  get bytes(): number {
+    return this.used;
   }
 
   /** The message so far and the buffers to transfer with it; the encoder starts a new one. */

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { D4cError } from '../../util/diagnostics.js';
 import type { EcsDoc, Output } from '../index.js';
-import { CAP, ColumnEncoder } from './columnar.js';
+import { CAP, ColumnEncoder, MAX_BYTES } from './columnar.js';
 import { STREAM_NAME } from './core.js';
 import { positive, type StoreOptions, type StoreStats } from './options.js';
 import { type PrepareLimits, stringify } from './prepare.js';
@@ -107,7 +107,7 @@ export class WorkerStore implements Output {
     } finally {
       this.countFixes();
     }
-    if (this.enc.n >= CAP) this.post();
+    if (this.enc.n >= CAP || this.enc.bytes >= MAX_BYTES) this.post();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.postChunk);

@@ -121,6 +121,20 @@ describe('event store worker', () => {
     expect(remote).toEqual(local);
   });
 
+  it('posts a message early when its bytes near the int32 offsets limit (large documents)', async () => {
+    const store = await EventStore.open({ dir: tmp(), worker: true, maxDocChars: 2 << 20 });
+    const big = 'é'.repeat(600_000); // 1.2 MB of UTF-8 each: 70 of them pass MAX_BYTES (64 MiB)
+    for (let i = 0; i < 70; i++) store.write({ '@timestamp': i, event: { id: `big${i}` }, note: big }, PROC);
+    // Posted without waiting for the next turn of the event loop (or 2,048 documents).
+    expect((store as unknown as { remote: { sent: number } }).remote.sent).toBeGreaterThan(0);
+    await store.flush();
+    expect(store.stats().docsWritten).toBe(70);
+    expect(
+      await store.sql(`SELECT count(*)::INT AS n, min(length(doc->>'$.note'))::INT AS len FROM ${TABLE}`),
+    ).toEqual([{ n: 70, len: 600_000 }]);
+    await store.close();
+  });
+
   it('queries see whole batches while the worker commits; retention runs in the worker', async () => {
     const store = await EventStore.open({
       dir: tmp(),

@@ -103,6 +103,8 @@ const PATHS: Record<string, Partial<StoreOptions>> = {
   chunks: { append: 'chunks' },
   json: { append: 'json' },
   'json via a parameter': { append: 'json', jsonVia: 'param' },
+  // Encoded on the caller's thread, data chunks filled from the bytes in the worker (columnar.ts).
+  worker: { worker: true },
 };
 const OTHERS = Object.keys(PATHS);
 

@@ -114,7 +114,7 @@ function writeStrings(vector: duckdb.Vector, strings: readonly unknown[], n: num
 const seen = new Map<string, number>();
 
 /** Sets the validity of `n` rows from `isNull`; nothing to do when every row is valid. */
-function writeValidity(vector: duckdb.Vector, n: number, isNull: (i: number) => boolean): void {
+export function writeValidity(vector: duckdb.Vector, n: number, isNull: (i: number) => boolean): void {
   const words = Math.ceil(n / 64);
   validity.fill(ALL, 0, words);
   for (let i = 0; i < n; i++)

@@ -27,6 +27,8 @@ import {
   startChunk,
   tableTypes,
 } from './chunk.js';
+import { type Columns, decodeRows } from './columnar.js';
+import { columnsChunk } from './columnar-chunk.js';
 import { toJs } from './convert.js';
 import { batchFile, insertSql, prepareJson, removeStaleBatchFiles } from './ndjson.js';
 import {
@@ -72,6 +74,16 @@ interface Prepared {
   now: bigint;
 }
 
+/** Rows `start…end` of a message from the store worker's caller (columnar.ts). */
+interface Slice {
+  m: Columns;
+  start: number;
+  end: number;
+}
+
+/** Documents taken from the queue together: objects (in-thread) or encoded rows (store worker). */
+type Batch = { docs: Queued[]; n: number } | { slices: Slice[]; n: number };
+
 /** Catalog name of the attached store file. */
 const DB = 'store';
 
@@ -79,6 +91,9 @@ export const STREAM_NAME = /^[a-z0-9][a-z0-9._-]{0,199}$/;
 
 export class StoreCore implements Output {
   private queue: Queued[] = [];
+  /** The store worker's input: encoded messages, and how many documents they hold. */
+  private slices: Slice[] = [];
+  private sliceDocs = 0;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -92,6 +107,8 @@ export class StoreCore implements Output {
   processed = 0;
   /** Called after each batch commit and retention run (the worker reports counters then). */
   onChange: (() => void) | undefined;
+  /** Called when an encoded message is committed (or dropped) whole: its buffers can be reused. */
+  onDone: ((m: Columns) => void) | undefined;
   private readonly idle: DuckDBConnection[] = [];
   private readonly limits: PrepareLimits;
   private readonly validStreams = new Set<string>();
@@ -214,7 +231,11 @@ export class StoreCore implements Output {
 
   private enqueue(q: Queued): void {
     this.queue.push(q);
-    if (this.queue.length >= this.opts.batchSize) this.kick();
+    this.queued();
+  }
+
+  private queued(): void {
+    if (this.pending >= this.opts.batchSize) this.kick();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
       this.timer.unref();
@@ -222,24 +243,28 @@ export class StoreCore implements Output {
   }
 
   /**
-   * Queues a document the caller already serialised with `stringify()` (prepare.ts) and checked
-   * (object, stream name): the store worker's input. Bounded by the caller.
+   * Queues documents the store worker's caller admitted and encoded (columnar.ts): checked,
+   * serialised, promoted values read. Bounded by the caller.
    */
-  writeJson(json: string, stream: string): void {
+  writeColumns(m: Columns): void {
     if (this.closed) {
-      this.drop('closed');
+      this.drop('closed', m.n);
+      this.processed += m.n; // the caller's `pending` counts them until now
       return;
     }
-    this.enqueue({ json, stream });
+    if (m.n === 0) return;
+    this.slices.push({ m, start: 0, end: m.n });
+    this.sliceDocs += m.n;
+    this.queued();
   }
 
   /** Documents queued and not yet taken by a flush (cheap; for producers' backpressure). */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.sliceDocs;
   }
 
   async flush(): Promise<void> {
-    const target = this.taken + this.queue.length;
+    const target = this.taken + this.pending;
     while (this.processed < target) {
       this.kick();
       if (this.loop === undefined) break; // nothing left to wait for
@@ -273,7 +298,7 @@ export class StoreCore implements Output {
       docsFixed: { ...this.s.docsFixed },
       flushMs: { ...this.s.flushMs },
       retention: { ...this.s.retention },
-      queueDepth: this.queue.length,
+      queueDepth: this.pending,
       fileBytes,
     };
   }
@@ -285,10 +310,10 @@ export class StoreCore implements Output {
   private kick(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.loop === undefined && this.queue.length > 0) {
+    if (this.loop === undefined && this.pending > 0) {
       this.loop = this.flushLoop().finally(() => {
         this.loop = undefined;
-        if (this.queue.length > 0 && !this.closed) this.kick();
+        if (this.pending > 0 && !this.closed) this.kick();
       });
     }
   }
@@ -302,9 +327,9 @@ export class StoreCore implements Output {
   private async flushLoop(): Promise<void> {
     let pending: Promise<void> = Promise.resolve();
     let handedOff: Promise<void> = Promise.resolve();
-    while (this.queue.length > 0) {
+    while (this.pending > 0) {
       await handedOff;
-      if (this.queue.length === 0) break;
+      if (this.pending === 0) break;
       const t0 = performance.now();
       const batch = this.take();
       let prep: Prepared;
@@ -312,8 +337,8 @@ export class StoreCore implements Output {
         prep = this.prepareBatch(batch);
       } catch {
         // prepare() guards each document; this is a bug, and it must not wedge flush().
-        this.drop('internal_error', batch.length);
-        this.processed += batch.length;
+        this.drop('internal_error', batch.n);
+        this.processed += batch.n;
         continue;
       }
       await pending;
@@ -330,8 +355,17 @@ export class StoreCore implements Output {
    * Rows (the reference path) or data chunks, built a slice at a time so that each slice's
    * strings are garbage before the next is made. Drops and repairs are counted here, once.
    */
-  private prepareBatch(batch: readonly Queued[]): Prepared {
+  private prepareBatch(b: Batch): Prepared {
     const now = BigInt(Date.now()) * 1000n;
+    if ('slices' in b) {
+      // Admitted and counted by the caller: every document becomes a row.
+      const chunks: BuiltChunk[] = [];
+      for (const { m, start, end } of b.slices)
+        for (let i = start; i < end; i += CHUNK_ROWS)
+          chunks.push(columnsChunk(this.types, this.cols, m, i, Math.min(CHUNK_ROWS, end - i), now));
+      return { chunks, count: b.n, now };
+    }
+    const batch = b.docs;
     const count = (p: Pick<PrepareResult, 'dropped' | 'fixed'>) => {
       for (const r of p.dropped) this.drop(r);
       for (const f of p.fixed) this.s.docsFixed[f] = (this.s.docsFixed[f] ?? 0) + 1;
@@ -362,14 +396,43 @@ export class StoreCore implements Output {
     return { chunks, count: n, now };
   }
 
-  private take(): Queued[] {
+  private take(): Batch {
+    if (this.queue.length === 0) return this.takeSlices();
     let batch: Queued[];
     if (this.queue.length <= this.opts.batchSize) {
       batch = this.queue;
       this.queue = [];
     } else batch = this.queue.splice(0, this.opts.batchSize);
     this.taken += batch.length;
-    return batch;
+    return { docs: batch, n: batch.length };
+  }
+
+  /** Up to `batchSize` encoded documents; a message that does not fit is split. */
+  private takeSlices(): Batch {
+    const slices: Slice[] = [];
+    let n = 0;
+    while (n < this.opts.batchSize && this.slices.length > 0) {
+      const s = this.slices[0] as Slice;
+      const room = this.opts.batchSize - n;
+      if (s.end - s.start <= room) {
+        slices.push(s);
+        this.slices.shift();
+        n += s.end - s.start;
+      } else {
+        slices.push({ m: s.m, start: s.start, end: s.start + room });
+        s.start += room;
+        n += room;
+      }
+    }
+    this.sliceDocs -= n;
+    this.taken += n;
+    return { slices, n };
+  }
+
+  /** The batch as prepared rows (the row-wise fallback; drops and repairs were counted). */
+  private rowsOf(b: Batch, now: bigint): Row[] {
+    if ('docs' in b) return prepare(b.docs, now, this.limits).rows;
+    return b.slices.flatMap(({ m, start, end }) => decodeRows(m, start, end, now));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -381,7 +444,7 @@ export class StoreCore implements Output {
   /** `handOff` is called when what is left of the batch runs on DuckDB's threads (its COMMIT). */
   private async commit(
     prep: Prepared,
-    batch: readonly Queued[],
+    batch: Batch,
     t0: number,
     handOff: () => void = () => {},
   ): Promise<void> {
@@ -406,8 +469,7 @@ export class StoreCore implements Output {
         } finally {
           if (f) rmSync(f.path, { force: true });
         }
-        const rows = prepare(batch, prep.now, this.limits).rows;
-        await this.appendBisect(rows, 0, true);
+        await this.appendBisect(this.rowsOf(batch, prep.now), 0, true);
         return;
       }
       if (prep.chunks) {
@@ -422,11 +484,12 @@ export class StoreCore implements Output {
         }
         // Find the refused rows the row-wise way (rare): the same documents, prepared again as
         // rows with the same ingest time (drops and repairs were counted already).
-        const rows = prepare(batch, prep.now, this.limits).rows;
-        await this.appendBisect(rows, 0, true);
+        await this.appendBisect(this.rowsOf(batch, prep.now), 0, true);
       } else await this.appendBisect(prep.rows ?? [], 0);
     } finally {
-      this.processed += batch.length;
+      this.processed += batch.n;
+      if ('slices' in batch && this.onDone)
+        for (const s of batch.slices) if (s.end === s.m.n) this.onDone(s.m);
       const ms = performance.now() - t0;
       const f = this.s.flushMs;
       f.last = ms;
@@ -444,23 +507,32 @@ export class StoreCore implements Output {
    * the whole batch already failed (as chunks), so go straight to the halves.
    */
   private async appendBisect(rows: Row[], depth: number, failedOnce = false): Promise<void> {
-    if (!failedOnce) {
-      try {
-        await this.appendTx(rows.length, (ap) => appendRows(ap, this.cols, rows, this.nextSeq));
-        this.s.batches++;
-        this.s.docsWritten += rows.length;
-        return;
-      } catch {
-        this.s.batchesFailed++;
-      }
-    }
+    if (!failedOnce && (await this.tryRows(rows))) return;
     if (rows.length === 1) return this.drop('rejected');
     const mid = rows.length >> 1;
     const halves = [rows.slice(0, mid), rows.slice(mid)];
-    const failedBefore = this.s.batchesFailed;
-    for (const h of halves) {
-      if (depth > 0 || this.s.batchesFailed - failedBefore < 1) await this.appendBisect(h, depth + 1);
-      else this.drop('db_error', h.length);
+    if (depth > 0) {
+      for (const h of halves) await this.appendBisect(h, depth + 1);
+      return;
+    }
+    // First split: each half tried once before going deeper, so a refused row in the first half
+    // does not pass for a database failure and cost the second (it used to: db_error).
+    const failed: Row[][] = [];
+    for (const h of halves) if (!(await this.tryRows(h))) failed.push(h);
+    if (failed.length === halves.length) return this.drop('db_error', rows.length);
+    for (const h of failed) await this.appendBisect(h, depth + 1, true);
+  }
+
+  /** Rows in one transaction; false (counted in `batchesFailed`) if it failed. */
+  private async tryRows(rows: Row[]): Promise<boolean> {
+    try {
+      await this.appendTx(rows.length, (ap) => appendRows(ap, this.cols, rows, this.nextSeq));
+      this.s.batches++;
+      this.s.docsWritten += rows.length;
+      return true;
+    } catch {
+      this.s.batchesFailed++;
+      return false;
     }
   }
 

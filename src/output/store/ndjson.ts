@@ -39,7 +39,7 @@ export function prepareJson(batch: readonly Queued[], nowMicros: bigint, limits:
     if (admitted === undefined) continue;
     const { doc, json } = admitted;
     let source = '';
-    if (!('json' in q) && fixed.lastIndexOf('truncated') >= fixedBefore) {
+    if (fixed.lastIndexOf('truncated') >= fixedBefore) {
       // The rows path reads promoted values from the object, before truncation: carry its full JSON.
       const full = JSON.stringify(doc);
       source = cleanSurrogates(full);

@@ -32,10 +32,10 @@ export interface StoreOptions {
    */
   rowGroupSize?: number;
   /**
-   * Run DuckDB, row preparation, commits and queries in a worker thread: `write()` then costs
-   * the caller only `JSON.stringify` and a handoff, but each document costs more CPU in total
-   * (the worker parses the JSON back). Default false: on a busy 2-core machine the in-thread
-   * store ingested as much or more per second end to end (docs/store.md).
+   * Run DuckDB, data chunks, commits and queries in a worker thread: `write()` then costs the
+   * caller what needs the object (`JSON.stringify`, the promoted fields) and a columnar, binary
+   * handoff (columnar.ts); the worker fills chunks from the bytes. Default false (docs/store.md
+   * compares the two).
    */
   worker?: boolean;
   /**

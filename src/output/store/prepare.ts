@@ -14,8 +14,8 @@ import {
   toStrList,
 } from './schema.js';
 
-/** A queued document: the object, or its JSON already made by `stringify()` (the worker's input). */
-export type Queued = { doc: EcsDoc; stream: string } | { json: string; stream: string };
+/** A queued document (the store worker's input is encoded instead: columnar.ts). */
+export type Queued = { doc: EcsDoc; stream: string };
 
 /** One row in table column order after `_seq`: stream, micros, promoted values…, json. */
 export type Row = unknown[];
@@ -92,15 +92,6 @@ export function admit(
   dropped: string[],
   fixed: string[],
 ): { doc: EcsDoc; json: string } | undefined {
-  if ('json' in q) {
-    // Serialised and checked by the sender; parsed here for the promoted columns.
-    try {
-      return { doc: JSON.parse(q.json) as EcsDoc, json: q.json };
-    } catch {
-      dropped.push('internal_error');
-      return undefined;
-    }
-  }
   const doc = q.doc;
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     dropped.push('not_object');
@@ -120,13 +111,44 @@ export function admit(
   return { doc, json };
 }
 
-/** `@timestamp` in µs; a document without a valid one is kept, stamped at ingest (counted). */
-export function timestampMicros(doc: EcsDoc, nowMicros: bigint, fixed: string[]): bigint {
+/**
+ * `@timestamp` in µs; a document without a valid one is kept, stamped at ingest (counted). With
+ * `nowMicros` null (the store worker's caller, which does not know the batch's ingest time yet)
+ * the missing one is null.
+ */
+export function timestampMicros(doc: EcsDoc, nowMicros: bigint, fixed: string[]): bigint;
+export function timestampMicros(doc: EcsDoc, nowMicros: bigint | null, fixed: string[]): bigint | null;
+export function timestampMicros(doc: EcsDoc, nowMicros: bigint | null, fixed: string[]): bigint | null {
   const ts = toMicros(doc['@timestamp']);
   if (ts !== null) return ts;
   // The original (if any) stays in `doc`.
   fixed.push('timestamp_missing');
   return nowMicros;
+}
+
+/**
+ * The promoted values of `doc`, coerced, into `row[at…]` (PROMOTED order). Shared by the rows
+ * and chunk paths and the store worker's caller, so all store the same values. `fixedBefore`:
+ * the length of `fixed` before this document, so that `invalid_utf16` counts once per document
+ * (its JSON may have counted it already).
+ */
+export function promote(doc: EcsDoc, row: unknown[], at: number, fixed: string[], fixedBefore: number): void {
+  let utf16Counted = fixed.lastIndexOf('invalid_utf16') >= fixedBefore;
+  for (let k = 0; k < getters.length; k++) {
+    const g = getters[k] as (typeof getters)[number];
+    let v: unknown;
+    try {
+      v = convert[g.kind](g.get(doc));
+    } catch {
+      v = null; // a throwing getter on an exotic object must not lose the event
+    }
+    if (typeof v === 'string' && !(v as unknown as WellFormed).isWellFormed()) {
+      v = (v as unknown as WellFormed).toWellFormed();
+      if (!utf16Counted) fixed.push('invalid_utf16');
+      utf16Counted = true;
+    }
+    row[at + k] = v;
+  }
 }
 
 /**
@@ -145,33 +167,14 @@ export function prepare(
   const dropped: string[] = [];
   const fixed: string[] = [];
   for (const q of batch) {
-    const stream = q.stream;
     const fixedBefore = fixed.length;
     const admitted = admit(q, limits, dropped, fixed);
     if (admitted === undefined) continue;
     const { doc, json } = admitted;
-    const ts = timestampMicros(doc, nowMicros, fixed);
-    // A lone surrogate in a promoted field was already counted when the JSON was cleaned: one
-    // count per document, whichever thread serialised it.
-    let utf16Counted = fixed.lastIndexOf('invalid_utf16') >= fixedBefore;
     const row: Row = new Array(ROW_LENGTH);
-    row[0] = stream;
-    row[1] = ts;
-    for (let k = 0; k < getters.length; k++) {
-      const g = getters[k] as (typeof getters)[number];
-      let v: unknown;
-      try {
-        v = convert[g.kind](g.get(doc));
-      } catch {
-        v = null; // a throwing getter on an exotic object must not lose the event
-      }
-      if (typeof v === 'string' && !(v as unknown as WellFormed).isWellFormed()) {
-        v = (v as unknown as WellFormed).toWellFormed();
-        if (!utf16Counted) fixed.push('invalid_utf16');
-        utf16Counted = true;
-      }
-      row[2 + k] = v;
-    }
+    row[0] = q.stream;
+    row[1] = timestampMicros(doc, nowMicros, fixed);
+    promote(doc, row, 2, fixed, fixedBefore);
     if (takeJson) {
       takeJson(rows.length, json);
       row[ROW_LENGTH - 1] = null;

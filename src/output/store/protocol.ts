@@ -1,4 +1,5 @@
 // Messages between the EventStore facade (caller's thread) and the store worker (worker.ts).
+import type { Columns } from './columnar.js';
 import type { StoreOptions, StoreStats } from './options.js';
 
 /** Store methods the worker answers (everything that touches DuckDB). */
@@ -14,9 +15,8 @@ export type CallMethod =
   | 'sql';
 
 export type ToWorker =
-  /** Documents serialised by `stringify()` on the caller's thread, with their stream names. */
-  | { t: 'docs'; json: string[]; streams: string[] }
-  | { t: 'call'; id: number; method: CallMethod; args: unknown[] };
+  /** Documents admitted and encoded on the caller's thread (columnar.ts), buffers transferred. */
+  { t: 'cols'; cols: Columns } | { t: 'call'; id: number; method: CallMethod; args: unknown[] };
 
 /** The worker's counters, and how many documents it has committed or dropped so far. */
 export interface Progress {
@@ -34,6 +34,8 @@ export type FromWorker =
   | { t: 'open'; path: string; progress: Progress }
   | { t: 'openError'; error: WireError }
   | { t: 'progress'; progress: Progress }
+  /** A committed message's buffers, back for reuse (transferred). */
+  | { t: 'free'; buffers: ArrayBuffer[] }
   | { t: 'reply'; id: number; ok: true; value: unknown; progress: Progress }
   | { t: 'reply'; id: number; ok: false; error: WireError; progress: Progress };
 

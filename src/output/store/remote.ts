@@ -1,7 +1,8 @@
-// The caller's side of the store worker: `write()` checks and serialises a document (the one part
-// that needs the object) and hands its JSON over in chunks; everything touching DuckDB runs in
-// the worker (worker.ts). The queue between threads is bounded by `maxQueue` documents: beyond
-// it `write()` drops and counts, like the in-thread store.
+// The caller's side of the store worker: `write()` does what needs the object — checks,
+// serialisation, `@timestamp` and the promoted values (prepare.ts, as in-thread) — and encodes
+// documents into columnar messages whose buffers are transferred (columnar.ts); everything
+// touching DuckDB runs in the worker (worker.ts). The queue between threads is bounded by
+// `maxQueue` documents: beyond it `write()` drops and counts, like the in-thread store.
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -9,13 +10,11 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { D4cError } from '../../util/diagnostics.js';
 import type { EcsDoc, Output } from '../index.js';
+import { CAP, ColumnEncoder, MAX_BYTES } from './columnar.js';
 import { STREAM_NAME } from './core.js';
 import { positive, type StoreOptions, type StoreStats } from './options.js';
 import { type PrepareLimits, stringify } from './prepare.js';
 import type { CallMethod, FromWorker, Progress, ToWorker, WireError, WorkerInit } from './protocol.js';
-
-/** Documents per message: big enough to amortise postMessage, small enough to keep latency low. */
-const CHUNK = 1024;
 
 function toError(e: WireError): Error {
   return e.code ? new D4cError(e.code, e.message, e.file) : new Error(e.message);
@@ -42,8 +41,8 @@ function startWorker(init: WorkerInit): Worker {
 export class WorkerStore implements Output {
   private closing: Promise<void> | undefined;
   private dead = false;
-  private json: string[] = [];
-  private streams: string[] = [];
+  /** The message being filled; posted when full (one data chunk) or at the next setImmediate. */
+  private readonly enc = new ColumnEncoder();
   private scheduled = false;
   private sent = 0;
   private remote: Progress;
@@ -98,9 +97,17 @@ export class WorkerStore implements Output {
   write(doc: EcsDoc, stream: string): void {
     const json = this.accept(doc, stream);
     if (json === undefined) return;
-    this.json.push(json);
-    this.streams.push(stream);
-    if (this.json.length >= CHUNK) this.post();
+    const fixed = this.fixBuf;
+    try {
+      this.enc.add(doc, stream, json, fixed, 0);
+    } catch {
+      this.drop('internal_error'); // a bug in encoding; the half-written row is overwritten
+      fixed.length = 0;
+      return;
+    } finally {
+      this.countFixes();
+    }
+    if (this.enc.n >= CAP || this.enc.bytes >= MAX_BYTES) this.post();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.postChunk);
@@ -119,24 +126,26 @@ export class WorkerStore implements Output {
       if (!this.validStreams.has(stream) && this.validStreams.size < 10_000) this.validStreams.add(stream);
       try {
         const json = stringify(doc, this.limits, this.fixBuf);
-        if (json !== undefined) return json;
+        if (json !== undefined) return json; // its repairs are counted with the document's others
         reason = 'too_large';
       } catch {
         reason = 'unserializable';
-      } finally {
-        if (this.fixBuf.length > 0) {
-          for (const f of this.fixBuf) this.fixed[f] = (this.fixed[f] ?? 0) + 1;
-          this.fixBuf.length = 0;
-        }
       }
+      this.countFixes();
     }
     this.drop(reason);
     return undefined;
   }
 
+  private countFixes(): void {
+    if (this.fixBuf.length === 0) return;
+    for (const f of this.fixBuf) this.fixed[f] = (this.fixed[f] ?? 0) + 1;
+    this.fixBuf.length = 0;
+  }
+
   /** Documents accepted and not yet committed or dropped by the worker. */
   get pending(): number {
-    return this.sent + this.json.length - this.remote.processed;
+    return this.sent + this.enc.n - this.remote.processed;
   }
 
   flush(): Promise<void> {
@@ -190,12 +199,11 @@ export class WorkerStore implements Output {
   }
 
   private post(): void {
-    if (this.json.length === 0 || this.dead) return;
-    const msg: ToWorker = { t: 'docs', json: this.json, streams: this.streams };
-    this.worker.postMessage(msg);
-    this.sent += this.json.length;
-    this.json = [];
-    this.streams = [];
+    if (this.enc.n === 0 || this.dead) return;
+    const { cols, transfer } = this.enc.take();
+    const msg: ToWorker = { t: 'cols', cols };
+    this.worker.postMessage(msg, transfer); // moved, not copied
+    this.sent += cols.n;
   }
 
   private drop(reason: string, n = 1): void {
@@ -203,6 +211,10 @@ export class WorkerStore implements Output {
   }
 
   private onMessage(m: FromWorker): void {
+    if (m.t === 'free') {
+      this.enc.recycle(m.buffers);
+      return;
+    }
     if (m.t === 'progress' || m.t === 'reply') this.remote = m.progress;
     if (m.t !== 'reply') return;
     const c = this.calls.get(m.id);
@@ -220,8 +232,7 @@ export class WorkerStore implements Output {
     const lost = this.pending;
     if (lost > 0) this.drop('worker_exit', lost);
     this.sent = this.remote.processed;
-    this.json = [];
-    this.streams = [];
+    this.enc.reset();
     for (const c of this.calls.values())
       c.reject(new D4cError('D4C-STORE-002', 'the event store is closed (its worker stopped)'));
     this.calls.clear();

@@ -1,7 +1,7 @@
-// The embedded event store's public face. With `worker: true` the DuckDB instance, row
-// preparation, commits, retention and queries live in a worker thread (remote.ts ↔ worker.ts) and
-// `write()` only serialises and hands over; by default the same engine (core.ts) runs on the
-// caller's thread, which measured as fast or faster end to end on this 2-core machine (docs/store.md).
+// The embedded event store's public face. With `worker: true` the DuckDB instance, data chunks,
+// commits, retention and queries live in a worker thread (remote.ts ↔ worker.ts) and `write()`
+// only serialises, reads the promoted fields and encodes them for a binary handoff; by default
+// the same engine (core.ts) runs on the caller's thread (docs/store.md compares the two).
 import { resolve } from 'node:path';
 import { D4cError } from '../../util/diagnostics.js';
 import type { EcsDoc, Output } from '../index.js';

@@ -6,10 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../index.js';
 import { EventStore } from './index.js';
 import { sampleDocs } from './sample-docs.js';
+import { columnDdl, PROMOTED, TABLE } from './schema.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -80,6 +82,57 @@ describe('event store worker', () => {
     expect(remote?.written).toBe(2504);
     expect(remote?.dropped).toEqual({ unserializable: 2, not_object: 2, bad_stream: 1 });
     expect(remote?.fixed).toMatchObject({ truncated: 1, invalid_utf16: 1, timestamp_missing: 3 });
+  });
+
+  it('bisects a refused batch row by row from the encoded messages, like the in-thread engine', async () => {
+    const out = [];
+    for (const worker of [false, true]) {
+      // A table that refuses one value (a CHECK the appender enforces): the batch's chunks fail,
+      // the fallback decodes the rows and finds the one refused.
+      const dir = tmp();
+      const inst = await DuckDBInstance.create(join(dir, 'events.duckdb'));
+      const c = await inst.connect();
+      await c.run(
+        `CREATE TABLE ${TABLE} (_seq BIGINT NOT NULL, _stream VARCHAR NOT NULL, "@timestamp" TIMESTAMP NOT NULL, ${PROMOTED.map(columnDdl).join(', ')}, doc JSON NOT NULL, CHECK ("process.name" IS DISTINCT FROM 'refused'))`,
+      );
+      c.closeSync();
+      inst.closeSync();
+      const store = await EventStore.open({ dir, worker, batchSize: 3000 });
+      const docs = sampleDocs(2500, { seed: 8 });
+      docs.splice(1234, 0, {
+        doc: { event: { id: 'x' }, process: { name: 'refused', args: ['é'] } },
+        stream: PROC,
+      });
+      for (const d of docs) store.write(d.doc, d.stream);
+      await store.flush();
+      const st = store.stats();
+      out.push({
+        written: st.docsWritten,
+        dropped: st.docsDropped,
+        failed: st.batchesFailed > 0,
+        rows: await store.sql(`SELECT * REPLACE (doc::VARCHAR AS doc) FROM ${TABLE} ORDER BY _seq`),
+      });
+      await store.close();
+    }
+    const [local, remote] = out;
+    expect(remote?.written).toBe(2500);
+    expect(remote?.dropped).toEqual({ rejected: 1 });
+    expect(remote?.failed).toBe(true);
+    expect(remote).toEqual(local);
+  });
+
+  it('posts a message early when its bytes near the int32 offsets limit (large documents)', async () => {
+    const store = await EventStore.open({ dir: tmp(), worker: true, maxDocChars: 2 << 20 });
+    const big = 'é'.repeat(600_000); // 1.2 MB of UTF-8 each: 70 of them pass MAX_BYTES (64 MiB)
+    for (let i = 0; i < 70; i++) store.write({ '@timestamp': i, event: { id: `big${i}` }, note: big }, PROC);
+    // Posted without waiting for the next turn of the event loop (or 2,048 documents).
+    expect((store as unknown as { remote: { sent: number } }).remote.sent).toBeGreaterThan(0);
+    await store.flush();
+    expect(store.stats().docsWritten).toBe(70);
+    expect(
+      await store.sql(`SELECT count(*)::INT AS n, min(length(doc->>'$.note'))::INT AS len FROM ${TABLE}`),
+    ).toEqual([{ n: 70, len: 600_000 }]);
+    await store.close();
   });
 
   it('queries see whole batches while the worker commits; retention runs in the worker', async () => {

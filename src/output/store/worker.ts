@@ -1,8 +1,10 @@
-// The store worker: owns the DuckDB instance (a StoreCore) so row preparation, Appender calls,
-// commits, retention and queries run off the caller's thread. Messages are handled in arrival
+// The store worker: owns the DuckDB instance (a StoreCore) so data chunks, Appender calls,
+// commits, retention and queries run off the caller's thread; documents arrive encoded
+// (columnar.ts) and go into chunks from their bytes. Messages are handled in arrival
 // order, so a `flush` call sees every document posted before it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { D4cError } from '../../util/diagnostics.js';
+import { buffersOf } from './columnar.js';
 import { StoreCore } from './core.js';
 import type { CallMethod, FromWorker, Progress, ToWorker, WireError, WorkerInit } from './protocol.js';
 
@@ -38,14 +40,20 @@ core.onChange = () => {
   });
 };
 
+// A committed message's buffers go back to the caller's encoder (see ColumnEncoder.recycle).
+core.onDone = (m) => {
+  const buffers = buffersOf(m);
+  port.postMessage({ t: 'free', buffers } satisfies FromWorker, buffers);
+};
+
 async function call(method: CallMethod, args: unknown[]): Promise<unknown> {
   const c = core as unknown as Record<CallMethod, (...a: unknown[]) => Promise<unknown>>;
   return c[method].apply(core, args);
 }
 
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'docs') {
-    for (let i = 0; i < m.json.length; i++) core.writeJson(m.json[i] as string, m.streams[i] as string);
+  if (m.t === 'cols') {
+    core.writeColumns(m.cols);
     return;
   }
   call(m.method, m.args).then(

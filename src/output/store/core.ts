@@ -87,6 +87,9 @@ type Batch = { docs: Queued[]; n: number } | { slices: Slice[]; n: number };
 /** Catalog name of the attached store file. */
 const DB = 'store';
 
+/** Failed transactions one batch may spend finding its refused rows (appendBisect). */
+const BISECT_FAILURES = 200;
+
 export const STREAM_NAME = /^[a-z0-9][a-z0-9._-]{0,199}$/;
 
 export class StoreCore implements Output {
@@ -469,7 +472,7 @@ export class StoreCore implements Output {
         } finally {
           if (f) rmSync(f.path, { force: true });
         }
-        await this.appendBisect(this.rowsOf(batch, prep.now), 0, true);
+        await this.appendBisect(this.rowsOf(batch, prep.now), true);
         return;
       }
       if (prep.chunks) {
@@ -484,8 +487,8 @@ export class StoreCore implements Output {
         }
         // Find the refused rows the row-wise way (rare): the same documents, prepared again as
         // rows with the same ingest time (drops and repairs were counted already).
-        await this.appendBisect(this.rowsOf(batch, prep.now), 0, true);
-      } else await this.appendBisect(prep.rows ?? [], 0);
+        await this.appendBisect(this.rowsOf(batch, prep.now), true);
+      } else await this.appendBisect(prep.rows ?? []);
     } finally {
       this.processed += batch.n;
       if ('slices' in batch && this.onDone)
@@ -501,26 +504,27 @@ export class StoreCore implements Output {
   }
 
   /**
-   * Appends rows in one transaction. If the transaction fails, the halves are tried apart so a
-   * single row DuckDB refuses costs only that row (`rejected`); when both halves fail too the
-   * cause is the database, not the data, and the batch is dropped as `db_error`. `failedOnce`:
+   * Appends rows in one transaction. If it fails, the halves are tried apart, down to single rows,
+   * so each row DuckDB refuses costs only itself (`rejected`), however many there are and in
+   * whichever half. A failing database (disk full, I/O error) fails every half too: the failed
+   * transactions of one batch are bounded (`BISECT_FAILURES`, ~a dozen refused rows' worth in
+   * a full batch), and what is left when they run out is dropped as `db_error`. `failedOnce`:
    * the whole batch already failed (as chunks), so go straight to the halves.
    */
-  private async appendBisect(rows: Row[], depth: number, failedOnce = false): Promise<void> {
-    if (!failedOnce && (await this.tryRows(rows))) return;
+  private async appendBisect(
+    rows: Row[],
+    failedOnce = false,
+    budget = { left: BISECT_FAILURES },
+  ): Promise<void> {
+    if (!failedOnce) {
+      if (budget.left <= 0) return this.drop('db_error', rows.length);
+      if (await this.tryRows(rows)) return;
+      budget.left--;
+    }
     if (rows.length === 1) return this.drop('rejected');
     const mid = rows.length >> 1;
-    const halves = [rows.slice(0, mid), rows.slice(mid)];
-    if (depth > 0) {
-      for (const h of halves) await this.appendBisect(h, depth + 1);
-      return;
-    }
-    // First split: each half tried once before going deeper, so a refused row in the first half
-    // does not pass for a database failure and cost the second (it used to: db_error).
-    const failed: Row[][] = [];
-    for (const h of halves) if (!(await this.tryRows(h))) failed.push(h);
-    if (failed.length === halves.length) return this.drop('db_error', rows.length);
-    for (const h of failed) await this.appendBisect(h, depth + 1, true);
+    await this.appendBisect(rows.slice(0, mid), false, budget);
+    await this.appendBisect(rows.slice(mid), false, budget);
   }
 
   /** Rows in one transaction; false (counted in `batchesFailed`) if it failed. */

@@ -121,6 +121,51 @@ describe('event store worker', () => {
     expect(remote).toEqual(local);
   });
 
+  /** A store whose table refuses documents whose process.name is `refused` (a CHECK). */
+  async function refusingStore(worker: boolean, check = `"process.name" IS DISTINCT FROM 'refused'`) {
+    const dir = tmp();
+    const inst = await DuckDBInstance.create(join(dir, 'events.duckdb'));
+    const c = await inst.connect();
+    await c.run(
+      `CREATE TABLE ${TABLE} (_seq BIGINT NOT NULL, _stream VARCHAR NOT NULL, "@timestamp" TIMESTAMP NOT NULL, ${PROMOTED.map(columnDdl).join(', ')}, doc JSON NOT NULL, CHECK (${check}))`,
+    );
+    c.closeSync();
+    inst.closeSync();
+    return EventStore.open({ dir, worker, batchSize: 3000 });
+  }
+
+  it.each([false, true])(
+    'worker %s: refused rows in both halves of a batch cost only themselves',
+    async (worker) => {
+      const store = await refusingStore(worker);
+      const docs = sampleDocs(2500, { seed: 9 });
+      for (const at of [2400, 1700, 900, 10]) // both halves, several
+        docs.splice(at, 0, { doc: { event: { id: `r${at}` }, process: { name: 'refused' } }, stream: PROC });
+      for (const d of docs) store.write(d.doc, d.stream);
+      await store.flush();
+      const st = store.stats();
+      expect(st.docsWritten).toBe(2500);
+      expect(st.docsDropped).toEqual({ rejected: 4 });
+      expect(await store.sql(`SELECT count(*)::INTEGER n FROM ${TABLE} WHERE "event.id" LIKE 'r%'`)).toEqual([
+        { n: 0 },
+      ]);
+      await store.close();
+    },
+  );
+
+  it('a database that refuses everything costs a bounded number of attempts, the rest is db_error', async () => {
+    const store = await refusingStore(false, 'false');
+    for (const d of sampleDocs(2500, { seed: 10 })) store.write(d.doc, d.stream);
+    await store.flush();
+    const st = store.stats();
+    expect(st.docsWritten).toBe(0);
+    const dropped = st.docsDropped;
+    expect((dropped.rejected ?? 0) + (dropped.db_error ?? 0)).toBe(2500);
+    expect(dropped.db_error).toBeGreaterThan(2000);
+    expect(st.batchesFailed).toBeLessThanOrEqual(202); // the chunk batch, then the bounded bisection
+    await store.close();
+  });
+
   it('posts a message early when its bytes near the int32 offsets limit (large documents)', async () => {
     const store = await EventStore.open({ dir: tmp(), worker: true, maxDocChars: 2 << 20 });
     const big = 'é'.repeat(600_000); // 1.2 MB of UTF-8 each: 70 of them pass MAX_BYTES (64 MiB)

@@ -143,7 +143,13 @@ export function startChunk(
   return {
     chunk,
     writeJson: (row, json) => {
-      if (vector !== undefined) duckdb.vector_assign_string_element(vector, row, json);
+      if (vector === undefined) return;
+      // Encoded by Node into a reused buffer, then passed as bytes: cheaper than handing the
+      // string over (N-API measures and converts it in two calls).
+      const max = json.length * 3;
+      if (max > jsonBuf.length) jsonBuf = Buffer.allocUnsafe(Math.max(max, jsonBuf.length * 2));
+      const n = jsonBuf.write(json, 0, 'utf8');
+      duckdb.vector_assign_string_element_len(vector, row, jsonBuf.subarray(0, n));
     },
   };
 }
@@ -210,6 +216,7 @@ export function buildChunk(
 }
 
 const column: unknown[] = [];
+let jsonBuf = Buffer.allocUnsafe(1 << 16);
 
 /** Appends built chunks in order, numbering their rows from `seq0`. */
 export function appendBuilt(

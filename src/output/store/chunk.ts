@@ -58,7 +58,8 @@ const ALL = 0xffff_ffff_ffff_ffffn;
  * the documents' JSON, which never repeats and would only be hashed for nothing.
  */
 function writeStrings(vector: duckdb.Vector, strings: readonly unknown[], n: number, dedupe = false): void {
-  const longs: number[] = [];
+  if (longs.length < n) longs = new Int32Array(Math.max(n, longs.length * 2));
+  let nLongs = 0;
   for (let off = 0; off < n; off += VECTOR_SIZE) {
     const m = Math.min(VECTOR_SIZE, n - off);
     strBuf.fill(0, 0, m * 16);
@@ -80,30 +81,44 @@ function writeStrings(vector: duckdb.Vector, strings: readonly unknown[], n: num
         if (inline) strView.setUint32(p, len, true);
         else strBuf.fill(0, p, p + 16);
       }
-      if (!inline) longs.push(off + i);
+      if (!inline) longs[nLongs++] = off + i;
     }
     duckdb.copy_data_to_vector(vector, off * 16, strBuf.buffer, 0, m * 16);
   }
-  if (!dedupe) {
-    for (const i of longs) duckdb.vector_assign_string_element(vector, i, strings[i] as string);
+  if (!dedupe || n >= ROW_SPACE) {
+    for (let k = 0; k < nLongs; k++) {
+      const i = longs[k] as number;
+      duckdb.vector_assign_string_element(vector, i, strings[i] as string);
+    }
     return;
   }
-  const dups: number[] = []; // pairs: row, row whose string_t it copies
-  for (const i of longs) {
-    const s = strings[i] as string;
-    const first = seen.get(s);
-    if (first === undefined) {
-      seen.set(s, i);
-      duckdb.vector_assign_string_element(vector, i, s);
-    } else dups.push(i, first);
+  // `seen` outlives the call (no Map rebuilt per column and chunk): an entry is this call's
+  // when its stamp is, and the map is cleared when the stamps wrap or it grows large.
+  if (++stamp === STAMPS || seen.size > MAX_SEEN) {
+    seen.clear();
+    stamp = 1;
   }
-  seen.clear();
-  if (dups.length === 0) return;
-  // Rows are patched in place, so read back only up to the last one that changes.
+  const base = stamp * ROW_SPACE;
+  if (dups.length < 2 * nLongs) dups = new Int32Array(Math.max(2 * nLongs, dups.length * 2));
+  let nDups = 0;
   let last = 0;
-  for (let k = 0; k < dups.length; k += 2) last = Math.max(last, dups[k] as number);
+  for (let k = 0; k < nLongs; k++) {
+    const i = longs[k] as number;
+    const s = strings[i] as string;
+    const v = seen.get(s);
+    if (v !== undefined && v >= base && v < base + ROW_SPACE) {
+      dups[nDups++] = i;
+      dups[nDups++] = v - base;
+      last = i;
+    } else {
+      seen.set(s, base + i);
+      duckdb.vector_assign_string_element(vector, i, s);
+    }
+  }
+  if (nDups === 0) return;
+  // Rows are patched in place, so read back only up to the last one that changes.
   const data = duckdb.vector_get_data(vector, (last + 1) * 16);
-  for (let k = 0; k < dups.length; k += 2) {
+  for (let k = 0; k < nDups; k += 2) {
     const to = (dups[k] as number) * 16;
     const from = (dups[k + 1] as number) * 16;
     data.copyWithin(to, from, from + 16);
@@ -111,14 +126,24 @@ function writeStrings(vector: duckdb.Vector, strings: readonly unknown[], n: num
   duckdb.copy_data_to_vector(vector, 0, data.buffer as ArrayBuffer, data.byteOffset, (last + 1) * 16);
 }
 
+/** Scratch of writeStrings, reused call after call: rows of long strings, (row, first row) pairs. */
+let longs = new Int32Array(VECTOR_SIZE);
+let dups = new Int32Array(2 * VECTOR_SIZE);
+/** Long strings seen, to the stamp of the call and the row (stamp * ROW_SPACE + row). */
 const seen = new Map<string, number>();
+const ROW_SPACE = 1 << 22; // rows of one vector deduplicated (list children can exceed 2048)
+const STAMPS = 255; // stamp * ROW_SPACE stays below 2^30: small integers
+const MAX_SEEN = 1 << 16;
+let stamp = 0;
 
 /** Sets the validity of `n` rows from `isNull`; nothing to do when every row is valid. */
 export function writeValidity(vector: duckdb.Vector, n: number, isNull: (i: number) => boolean): void {
   const words = Math.ceil(n / 64);
   validity.fill(ALL, 0, words);
+  // Bit i of the mask (uint64 words, little-endian) is bit i & 7 of byte i >> 3: plain number
+  // arithmetic, no BigInt per NULL.
   for (let i = 0; i < n; i++)
-    if (isNull(i)) validity[i >> 6] = (validity[i >> 6] as bigint) & ~(1n << BigInt(i & 63));
+    if (isNull(i)) validityBytes[i >> 3] = (validityBytes[i >> 3] as number) & ~(1 << (i & 7));
   duckdb.vector_ensure_validity_writable(vector);
   duckdb.copy_data_to_vector_validity(vector, 0, validityBytes.buffer, 0, words * 8);
 }

@@ -3,10 +3,12 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { BIGINT, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../index.js';
+import { buildChunk, columnSources, newChunk, releaseChunks } from './chunk.js';
 import { EventStore } from './index.js';
 import type { StoreOptions } from './options.js';
 import { sampleDocs } from './sample-docs.js';
@@ -252,5 +254,22 @@ describe('event store: data chunks against the row-wise Appender', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(await again.sql(`SELECT count(*)::INT AS n FROM ${TABLE}`)).toEqual([{ n: 250 }]);
     await again.close();
+  });
+});
+
+describe('data chunks are reset and reused after their batch', () => {
+  it('a released chunk is empty and is the next one handed out; a full pool lets chunks go', () => {
+    const types = [VARCHAR, BIGINT];
+    const cols = columnSources(['_stream', '_seq']);
+    const a = buildChunk(types, cols, [['logs-a', 1n, 'x'.repeat(100)]]);
+    expect(duckdb.data_chunk_get_size(a.chunk.chunk)).toBe(1);
+    releaseChunks(types, [a]);
+    expect(duckdb.data_chunk_get_size(a.chunk.chunk)).toBe(0);
+    const b = newChunk(types);
+    expect(b).toBe(a.chunk);
+    expect(newChunk(types)).not.toBe(a.chunk); // the pool is empty again
+    // Another table's types never get this table's chunks.
+    releaseChunks(types, [{ chunk: b, rows: 0 }]);
+    expect(newChunk([VARCHAR])).not.toBe(b);
   });
 });

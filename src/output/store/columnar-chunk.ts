@@ -5,9 +5,9 @@
 // (`vector_assign_string_element_len`, the bytes as they are), its repeats copied as `string_t`
 // (as chunk.ts does). NUL and non-ASCII short values take the native call, like chunk.ts, so the
 // stored values are identical (chunk.test.ts compares every path with the row-wise one).
-import { DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
+import type { DuckDBType } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
-import { type BuiltChunk, CHUNK_ROWS, type ColumnSource, writeValidity } from './chunk.js';
+import { type BuiltChunk, CHUNK_ROWS, type ColumnSource, newChunk, writeValidity } from './chunk.js';
 import { CAP, type Columns, I32_JSON_LEN, I32_JSON_OFF, I32_STREAM, SLOTS, type Slot } from './columnar.js';
 
 if (CAP > CHUNK_ROWS) throw new Error('a columnar message must fit in one data chunk');
@@ -183,7 +183,7 @@ export function columnsChunk(
   n: number,
   nowMicros: bigint,
 ): BuiltChunk {
-  const dc = DuckDBDataChunk.create(types);
+  const dc = newChunk(types);
   duckdb.data_chunk_set_size(dc.chunk, n);
   for (let j = 0; j < cols.length; j++) {
     const { kind, src } = cols[j] as ColumnSource;

@@ -24,6 +24,7 @@ import {
   CHUNK_ROWS,
   type ColumnSource,
   columnSources,
+  releaseChunks,
   startChunk,
   tableTypes,
 } from './chunk.js';
@@ -484,6 +485,8 @@ export class StoreCore implements Output {
           return;
         } catch {
           this.s.batchesFailed++;
+        } finally {
+          releaseChunks(this.types, chunks);
         }
         // Find the refused rows the row-wise way (rare): the same documents, prepared again as
         // rows with the same ingest time (drops and repairs were counted already).

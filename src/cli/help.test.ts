@@ -1,31 +1,13 @@
 // `d4c COMMAND --help`, `d4c help ...`, groups, usage errors, and docs/cli.md, through main().
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { renderCliDoc } from '../../scripts/gen-cli-doc.js';
 import { BIN, runCli } from '../../test/cli.js';
+import { runMain } from '../../test/run-main.js';
 import { allOptions, commandHelp, groupHelp, overview, synopsis } from './help.js';
-import { main } from './main.js';
 import { COMMANDS } from './registry.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = (...argv: string[]) => runMain(argv);
 
 const NAMES = Object.keys(COMMANDS);
 const loads = new Map(NAMES.map((n) => [n, COMMANDS[n]!.load]));

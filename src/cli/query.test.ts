@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from '../../test/run-main.js';
 import { EventStore } from '../output/store/index.js';
-import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-query-cli-'));
 const storeDir = join(dir, 'store');
@@ -57,30 +57,15 @@ beforeAll(async () => {
 });
 
 async function run(...argv: string[]): Promise<{ code: number; out: unknown[]; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['query', ...argv]);
-    return {
-      code,
-      out: out
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l)),
-      err,
-    };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const r = await runMain(['query', ...argv]);
+  return {
+    code: r.code,
+    out: r.out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+    err: r.err,
+  };
 }
 
 const ids = (xs: unknown[]) => xs.map((x) => (x as { event: { id: string } }).event.id);

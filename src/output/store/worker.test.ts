@@ -89,15 +89,7 @@ describe('event store worker', () => {
     for (const worker of [false, true]) {
       // A table that refuses one value (a CHECK the appender enforces): the batch's chunks fail,
       // the fallback decodes the rows and finds the one refused.
-      const dir = tmp();
-      const inst = await DuckDBInstance.create(join(dir, 'events.duckdb'));
-      const c = await inst.connect();
-      await c.run(
-        `CREATE TABLE ${TABLE} (_seq BIGINT NOT NULL, _stream VARCHAR NOT NULL, "@timestamp" TIMESTAMP NOT NULL, ${PROMOTED.map(columnDdl).join(', ')}, doc JSON NOT NULL, CHECK ("process.name" IS DISTINCT FROM 'refused'))`,
-      );
-      c.closeSync();
-      inst.closeSync();
-      const store = await EventStore.open({ dir, worker, batchSize: 3000 });
+      const store = await refusingStore(worker);
       const docs = sampleDocs(2500, { seed: 8 });
       docs.splice(1234, 0, {
         doc: { event: { id: 'x' }, process: { name: 'refused', args: ['é'] } },

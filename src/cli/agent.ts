@@ -250,6 +250,11 @@ export async function run(argv: string[]): Promise<number> {
 
   // ES|QL rules are not per event: they run over the store on their interval.
   const scheduled = opened?.store ? agent.scheduleEsql(opened.store) : 0;
+  const esqlRules = rules.filter((r) => r.status === 'ok' && r.parsed?.language === 'esql' && r.meta.enabled);
+  if (!opened?.store && esqlRules.length > 0)
+    process.stderr.write(
+      `d4c agent: warning: ${esqlRules.length} ES|QL rule(s) not run: they run over the store, and it is off (--no-store)\n`,
+    );
   const dests = [
     values.ndjson ? `ndjson ${values.ndjson}` : '',
     settings.store.enabled

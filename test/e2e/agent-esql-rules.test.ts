@@ -72,6 +72,15 @@ describe.skipIf(!podmanAvailable())('d4c agent: ES|QL rules on a schedule over t
     expect(a.cloud_defend.detection.event_ids).toEqual([]);
   });
 
+  it('says so when the store is off and the rule cannot run', async () => {
+    const agent = await startAgent(['--no-store', '--rules', dir]);
+    const r = await agent.stop();
+    expect(r.stderr).toContain(
+      'd4c agent: warning: 1 ES|QL rule(s) not run: they run over the store, and it is off (--no-store)',
+    );
+    expect(r.stats.scheduledRules).toBeUndefined();
+  }, 60_000);
+
   it('counts its runs; its own alerts never feed it', () => {
     const s = stats.scheduledRules;
     expect(s.rules[0].runs).toBeGreaterThanOrEqual(2);

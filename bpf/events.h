@@ -61,6 +61,7 @@
  */
 #define D4C_NF_SENDTO 0x10
 #define D4C_NF_SENDMSG 0x20
+#define D4C_NF_SENDMMSG 0x40 /* sendmmsg whose first message was refused (later ones only shorten its count) */
 
 /* d4c_hdr.flags: something in this record was cut short (details in the counters). */
 #define D4C_HF_TRUNCATED 0x1

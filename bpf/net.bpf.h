@@ -312,17 +312,29 @@ int d4c_net_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 	return send_enter(D4C_NF_SENDTO, ctx->args[0], ctx->args[4], ctx->args[5]);
 }
 
-SEC("tp/syscalls/sys_enter_sendmsg")
-int d4c_net_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+/* struct user_msghdr at `uaddr` (sendmsg's argument, or the first mmsghdr of sendmmsg's vector,
+ * which starts with one): msg_name, then msg_namelen. */
+static __always_inline int msghdr_enter(__u32 flag, __s32 fd, __u64 uaddr)
 {
-	/* struct user_msghdr: msg_name, then msg_namelen */
 	struct {
 		__u64 name;
 		__s32 namelen;
 	} h = {};
-	if (ctx->args[1] && bpf_probe_read_user(&h, sizeof(h), (void *)ctx->args[1]))
+	if (uaddr && bpf_probe_read_user(&h, sizeof(h), (void *)uaddr))
 		h.name = 0;
-	return send_enter(D4C_NF_SENDMSG, ctx->args[0], h.name, h.namelen < 0 ? 0 : h.namelen);
+	return send_enter(flag, fd, h.name, h.namelen < 0 ? 0 : h.namelen);
+}
+
+SEC("tp/syscalls/sys_enter_sendmsg")
+int d4c_net_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return msghdr_enter(D4C_NF_SENDMSG, ctx->args[0], ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_sendmmsg")
+int d4c_net_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return msghdr_enter(D4C_NF_SENDMMSG, ctx->args[0], ctx->args[1]);
 }
 
 SEC("tp")
@@ -379,5 +391,6 @@ NET_EXIT(accept4, 1)
 
 SEND_EXIT(sendto)
 SEND_EXIT(sendmsg)
+SEND_EXIT(sendmmsg)
 
 #endif

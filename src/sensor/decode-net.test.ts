@@ -102,6 +102,8 @@ describe('network records', () => {
     });
     r.u16('nflags', CONST.D4C_NF_REMOTE | CONST.D4C_NF_REMOTE4 | CONST.D4C_NF_SENDMSG);
     expect(decode(r).send).toBe('sendmsg');
+    r.u16('nflags', CONST.D4C_NF_REMOTE | CONST.D4C_NF_REMOTE4 | CONST.D4C_NF_SENDMMSG);
+    expect(decode(r).send).toBe('sendmmsg');
     r.u16('nflags', CONST.D4C_NF_REMOTE | CONST.D4C_NF_REMOTE4);
     expect(decode(r).send).toBeUndefined();
   });

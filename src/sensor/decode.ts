@@ -242,6 +242,7 @@ function network(buf: Buffer, b: number, end: number, h: ProcessInfo): NetworkEv
   if (transport !== undefined) e.transport = transport;
   if (flags & CONST.D4C_NF_SENDTO) e.send = 'sendto';
   else if (flags & CONST.D4C_NF_SENDMSG) e.send = 'sendmsg';
+  else if (flags & CONST.D4C_NF_SENDMMSG) e.send = 'sendmmsg';
   if (local !== undefined) e.local = local;
   if (remote !== undefined) e.remote = remote;
   const err = errnoName(result);

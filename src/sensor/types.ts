@@ -154,7 +154,7 @@ export interface NetworkEvent extends ProcessInfo {
    * refused it): reported as a `connect` attempt to that address. Sends that went through make
    * no record.
    */
-  send?: 'sendto' | 'sendmsg';
+  send?: 'sendto' | 'sendmsg' | 'sendmmsg';
 }
 
 export type SensorEvent = ForkEvent | ExecEvent | ExitEvent | SetsidEvent | FileEvent | NetworkEvent;

@@ -136,6 +136,7 @@ interface Run {
   /** udp-send's answers: sendto and sendmsg to the blocked UDP port (v4, v6), sendto elsewhere. */
   udpSendto: string;
   udpSendmsg6: string;
+  udpSendmmsg: string;
   udpOther: string;
   /** busybox `nc -l` on the blocked port and on the next one (`rc=1`: refused, `rc=143`: listened until timeout). */
   bindBlocked: string;
@@ -158,7 +159,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
     c.exec(['sh', '-c', `nc -w 2 ${host} ${port} </dev/null 2>&1; echo "rc=$?"`]).then((r) => r.stdout);
   const bindOn = (c: TestContainer, port: number) =>
     c.exec(['sh', '-c', `timeout 1 nc -l -p ${port} 2>&1; echo "rc=$?"`]).then((r) => r.stdout);
-  const udp = (c: TestContainer, host: string, port: number, how: 'sendto' | 'sendmsg') =>
+  const udp = (c: TestContainer, host: string, port: number, how: 'sendto' | 'sendmsg' | 'sendmmsg') =>
     c.exec(['/t/udp-send', host, String(port), how]).then((r) => r.stdout.trim());
 
   async function scenario(extra: string[]): Promise<Run> {
@@ -171,6 +172,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       const host = await hostConnect(portOf(blockedSrv));
       const udpSendto = await udp(box, '127.0.0.1', UDP_BLOCKED, 'sendto');
       const udpSendmsg6 = await udp(box, '::1', UDP_BLOCKED, 'sendmsg');
+      const udpSendmmsg = await udp(box, '127.0.0.1', UDP_BLOCKED, 'sendmmsg');
       const udpOther = await udp(box, '127.0.0.1', UDP_BLOCKED + 1, 'sendto');
       const bindBlocked = await bindOn(box, BIND_BLOCKED);
       const bindOther = await bindOn(box, BIND_BLOCKED + 1);
@@ -197,6 +199,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
         helpersAfterStop: helpersWhileRunning.filter(alive),
         udpSendto,
         udpSendmsg6,
+        udpSendmmsg,
         udpOther,
         bindBlocked,
         bindOther,
@@ -313,12 +316,15 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
   it('enforcing: a UDP datagram sent to a blocked address without connect() is refused, with one alert each', () => {
     expect(enforced.udpSendto).toBe('EPERM');
     expect(enforced.udpSendmsg6).toBe('EPERM');
+    expect(enforced.udpSendmmsg).toBe('EPERM');
     expect(enforced.udpOther).toBe('sent');
     const alerts = connectAlerts(enforced, UDP_BLOCKED);
     const byHook = (h: string) => alerts.filter((d) => d.cloud_defend.hook_point?.includes(h));
     const [to] = byHook('tracepoint__syscalls__sys_exit_sendto');
     const [msg] = byHook('tracepoint__syscalls__sys_exit_sendmsg');
-    expect(alerts).toHaveLength(2);
+    const [mmsg] = byHook('tracepoint__syscalls__sys_exit_sendmmsg');
+    expect(alerts).toHaveLength(3);
+    expect(mmsg?.destination).toEqual({ address: '127.0.0.1', ip: '127.0.0.1', port: UDP_BLOCKED });
     expect(to?.destination).toEqual({ address: '127.0.0.1', ip: '127.0.0.1', port: UDP_BLOCKED });
     expect(to?.network).toEqual({ transport: 'udp', type: 'ipv4', direction: 'egress' });
     expect(to?.error).toEqual({ code: 'EPERM' });

@@ -6,14 +6,15 @@
 // stops the lab it started (unless --keep) and prints the counters and where the events are.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Agent, formatStats } from '../agent/index.js';
 import { formatDocLine } from '../demo/format.js';
 import { serializeDoc } from '../ecs/json.js';
 import {
   execInPod,
   LabError,
+  type LabPaths,
   labDown,
   labPaths,
   labRunning,
@@ -33,6 +34,32 @@ import { DEFAULT_STORE_DIR } from './agent.js';
 import { parse, UsageError } from './args.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/d4c.js');
+
+/** The pid of the demo that started the lab (`LAB/demo-owner`), if one did. */
+function demoOwner(p: LabPaths): number | undefined {
+  try {
+    const n = Number(readFileSync(join(p.dir, 'demo-owner'), 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Marks the lab as this demo's (or, with --keep, as nobody's: the user keeps it). */
+function markOwner(p: LabPaths, pid: number | undefined): void {
+  const f = join(p.dir, 'demo-owner');
+  if (pid === undefined) rmSync(f, { force: true });
+  else writeFileSync(f, `${pid}\n`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const PODS: RunPodOptions[] = [
   {
@@ -103,6 +130,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const p = labPaths();
   const wasUp = await labRunning(p);
+  // A demo stops the lab it started. One that was killed (-9) could not: the next demo finds
+  // its mark with a dead pid and takes the lab over, so it is stopped at the end this time.
+  let ours = !wasUp;
+  const owner = demoOwner(p);
+  if (wasUp && owner !== undefined && !alive(owner)) {
+    ours = true;
+    log(`the lab was left running by a demo that did not finish (pid ${owner}); this one will stop it`);
+  }
   if (!wasUp) log('starting the lab node (containerd + CRI)…');
   try {
     await labUp(p, []);
@@ -113,6 +148,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  if (ours) markOwner(p, values.keep ? undefined : process.pid);
   for (const pod of PODS) await removePod(p, pod.pod, pod.namespace).catch(() => false);
 
   const policy = compilePolicy(parsePolicy(DEFAULT_POLICY, '<default policy>').policy!);
@@ -155,6 +191,15 @@ export async function run(argv: string[]): Promise<number> {
       `pods ${PODS.map((x) => `${x.namespace}/${x.pod}`).join(', ')} for ${seconds} s`,
   );
   const t0 = Date.now();
+  // Ctrl-C or a TERM ends the run early, through the same clean-up (pods, the lab, the agent).
+  let interrupted = false;
+  let wake = () => {};
+  const stop = () => {
+    interrupted = true;
+    wake();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     for (const pod of PODS) await runPod(p, pod);
     await sleep(4000);
@@ -182,11 +227,18 @@ export async function run(argv: string[]): Promise<number> {
         await execInPod(p, { pod, namespace, command }).catch((e) => log(String(e)));
       }
     }
-    await sleep(Math.max(0, seconds * 1000 - (Date.now() - t0)));
+    if (!interrupted)
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, Math.max(0, seconds * 1000 - (Date.now() - t0)));
+      });
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    if (interrupted) log('interrupted: cleaning up');
     await agent.stop();
     for (const pod of PODS) await removePod(p, pod.pod, pod.namespace).catch(() => false);
-    if (!wasUp && !values.keep) await labDown(p);
+    if (ours && !values.keep) await labDown(p);
   }
   log(formatStats(agent.stats()));
   if (storeDir) {

@@ -1,7 +1,7 @@
 // `d4c demo` end to end, in a private lab directory: pods' events with Kubernetes context and
 // the drift alert, as NDJSON.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,4 +54,30 @@ describe.skipIf(!ok)('d4c demo', () => {
     expect(JSON.parse(q.stdout.trim()).n).toBe(docs.length);
     rmSync(store, { recursive: true, force: true });
   }, 110_000);
+
+  it('takes over a lab a killed demo left running, and cleans up when interrupted (Ctrl-C)', async () => {
+    const dir = `/tmp/d4c-lab-demo-int-${process.pid}`;
+    const env = { ...process.env, D4C_LAB_DIR: dir };
+    const up = spawnSync(process.execPath, [D4C, 'lab', 'up'], { encoding: 'utf8', env, timeout: 100_000 });
+    expect(up.status, up.stderr).toBe(0);
+    // As a demo killed with -9 leaves it: its mark, with a pid that is gone.
+    const gone = spawnSync('true').pid as number;
+    writeFileSync(join(dir, 'demo-owner'), `${gone}\n`);
+    const demo = spawn(process.execPath, [D4C, 'demo', '--seconds', '60', '--json', '--no-store'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    demo.stderr.setEncoding('utf8').on('data', (s: string) => {
+      err += s;
+      if (/agent attached/.test(err) && !demo.killed) demo.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((r) => demo.once('exit', (c) => r(c)));
+    expect(err).toContain(
+      `the lab was left running by a demo that did not finish (pid ${gone}); this one will stop it`,
+    );
+    expect(err).toContain('interrupted: cleaning up');
+    expect(code).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+  }, 150_000);
 });

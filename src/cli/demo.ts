@@ -30,6 +30,7 @@ import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
 import { loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
+import { pidAlive } from '../util/pid.js';
 import { DEFAULT_STORE_DIR } from './agent.js';
 import { parse, UsageError } from './args.js';
 
@@ -50,15 +51,6 @@ function markOwner(p: LabPaths, pid: number | undefined): void {
   const f = join(p.dir, 'demo-owner');
   if (pid === undefined) rmSync(f, { force: true });
   else writeFileSync(f, `${pid}\n`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const PODS: RunPodOptions[] = [
@@ -134,7 +126,7 @@ export async function run(argv: string[]): Promise<number> {
   // its mark with a dead pid and takes the lab over, so it is stopped at the end this time.
   let ours = !wasUp;
   const owner = demoOwner(p);
-  if (wasUp && owner !== undefined && !alive(owner)) {
+  if (wasUp && owner !== undefined && !pidAlive(owner)) {
     ours = true;
     log(`the lab was left running by a demo that did not finish (pid ${owner}); this one will stop it`);
   }

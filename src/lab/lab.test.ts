@@ -8,6 +8,7 @@ import { identityFromProcCgroup } from '../container/cgroup.js';
 import { CriSource } from '../container/cri.js';
 import { OciSpecSource } from '../container/oci.js';
 import { ContainerResolver } from '../container/resolver.js';
+import { pidAlive } from '../util/pid.js';
 import { labDown, labPaths, labUp, runPod } from './index.js';
 
 const pexec = promisify(execFile);
@@ -18,14 +19,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond()) && Date.now() < end) await sleep(50);
-}
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe.skipIf(!ok)('d4c lab', () => {
@@ -144,7 +137,7 @@ describe.skipIf(!ok)('d4c lab', () => {
       // containerd goes away; the pods' shims keep the containers running.
       const pid = Number(readFileSync(p.pidFile, 'utf8'));
       process.kill(pid, 'SIGTERM');
-      await until(() => !alive(pid));
+      await until(() => !pidAlive(pid));
       const web = (await cri.inspect('0'.repeat(64))).status; // the shared client sees it too
       expect(web).toBe('error');
       const fresh = new ContainerResolver({

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CriClient } from '../container/cri.js';
 import { normalizeImageRef } from '../container/image-ref.js';
+import { pidAlive } from '../util/pid.js';
 
 const pexec = promisify(execFile);
 
@@ -99,15 +100,6 @@ function readPid(p: LabPaths): number | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the node (idempotent) and imports the base, pause and any extra images. */
@@ -124,7 +116,7 @@ export async function labUp(
   await buildLocalImages();
   if (!(await labRunning(p))) {
     const old = readPid(p);
-    if (old && alive(old))
+    if (old && pidAlive(old))
       throw new LabError(`containerd (pid ${old}) holds ${p.dir} but does not answer; run \`d4c lab down\``);
     // Keep state/: a restarted containerd recovers the pods whose shims outlived it.
     rmSync(p.socket, { force: true });
@@ -217,10 +209,10 @@ export async function labDown(p: LabPaths, log: (s: string) => void = () => {}):
     }
   }
   const pid = readPid(p);
-  if (pid && alive(pid)) {
+  if (pid && pidAlive(pid)) {
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && pidAlive(pid); i++) await sleep(100);
+    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
     log(`lab: stopped containerd ${pid}`);
   }
   await removeOrphans(p);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LabPaths, labDown, labPaths, labUp, type RunningPod, runPod } from '../../src/lab/index.js';
+import { pidAlive } from '../../src/util/pid.js';
 import { runCli } from '../cli.js';
 import { startApiServer, type TestApiServer } from '../k8s-api-server.js';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';
@@ -42,14 +43,6 @@ async function until(cond: () => boolean | Promise<boolean>, ms: number, what: s
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
-  }
-}
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -154,7 +147,7 @@ describe.skipIf(!ok)(
         // 3. containerd goes away; the pods' shims keep their containers running.
         const pid = Number(readFileSync(p.pidFile, 'utf8'));
         process.kill(pid, 'SIGTERM');
-        await until(() => !alive(pid), 20_000, 'containerd to stop');
+        await until(() => !pidAlive(pid), 20_000, 'containerd to stop');
         outage.from = Date.now();
         await until(
           () => /container metadata: cri unreachable/.test(a.stderr()),

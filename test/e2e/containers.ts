@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { pidAlive } from '../../src/util/pid.js';
 
 const pexec = promisify(execFile);
 
@@ -206,7 +207,7 @@ export async function removeAll(): Promise<void> {
   const ids: string[] = [];
   for (const line of left.stdout.split('\n')) {
     const [id, pid] = line.trim().split(' ');
-    if (id && !alive(Number(pid))) ids.push(id);
+    if (id && !pidAlive(Number(pid))) ids.push(id);
   }
   if (ids.length > 0) await podman(['rm', '-f', '-v', '-t', '0', ...ids]);
 }
@@ -223,16 +224,6 @@ export async function withContainer<T>(opts: RunOptions, fn: (c: TestContainer) 
 
 export async function removeVolume(name: string): Promise<void> {
   await podman(['volume', 'rm', '-f', name]);
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function shellQuote(s: string): string {

@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { D4cError } from '../../util/diagnostics.js';
+import { pidAlive } from '../../util/pid.js';
 import { decodePayload, parseRecord, type SpoolItem } from './record.js';
 
 export type FullPolicy = 'drop_oldest' | 'drop_newest';
@@ -69,15 +70,6 @@ export interface DiskSpoolStats {
 
 const SEG_RE = /^(\d{16})\.seg$/;
 const segName = (seq: number) => `${String(seq).padStart(16, '0')}.seg`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class DiskSpool {
   readonly maxBytes: number;
@@ -148,7 +140,7 @@ export class DiskSpool {
       try {
         owner = Number(readFileSync(path, 'utf8').trim());
       } catch {}
-      if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && alive(owner))
+      if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner))
         throw new D4cError('D4C-SPOOL-004', `spool ${this.dir} is in use by process ${owner}`);
       try {
         unlinkSync(path);

@@ -23,7 +23,7 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import type { Operation } from '../policy/model.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
 import { runOnStore } from '../rules/esql/index.js';
-import { type ExceptionList, type LoadedRule, RuleEngine } from '../rules/index.js';
+import { type Detection, type ExceptionList, type LoadedRule, RuleEngine } from '../rules/index.js';
 import { ScheduledEsql } from '../rules/scheduled.js';
 import {
   d4cOperations,
@@ -591,12 +591,8 @@ export class Agent {
     );
     if (s.size === 0) return 0;
     this.scheduled = s;
-    const alerts = this.builder.fragments.streams.alerts;
     s.start((ds) => {
-      for (const d of ds) {
-        this.c.ruleDetections++;
-        this.write(detectionDoc(d, d.doc as unknown as EcsDocument, alerts, this.alertIds));
-      }
+      for (const d of ds) this.writeDetection(d, d.doc as unknown as EcsDocument);
     });
     return s.size;
   }
@@ -622,10 +618,13 @@ export class Agent {
     const engine = this.engine!;
     this.c.rulesEvents++;
     this.lastRuleDoc = doc;
-    for (const d of engine.push(doc)) {
-      this.c.ruleDetections++;
-      this.write(detectionDoc(d, doc, this.builder.fragments.streams.alerts, this.alertIds));
-    }
+    for (const d of engine.push(doc)) this.writeDetection(d, doc);
+  }
+
+  /** A detection counted, and written as an alert built on `trigger` (none: counted only). */
+  private writeDetection(d: Detection, trigger: EcsDocument | undefined): void {
+    this.c.ruleDetections++;
+    if (trigger) this.write(detectionDoc(d, trigger, this.builder.fragments.streams.alerts, this.alertIds));
   }
 
   // ------------------------------------------------------------------ stats, stop
@@ -695,11 +694,7 @@ export class Agent {
       }
       this.holds.drain(true);
       if (this.engine) {
-        const last = this.lastRuleDoc;
-        for (const d of this.engine.flush()) {
-          this.c.ruleDetections++;
-          if (last) this.write(detectionDoc(d, last, this.builder.fragments.streams.alerts, this.alertIds));
-        }
+        for (const d of this.engine.flush()) this.writeDetection(d, this.lastRuleDoc);
       }
       this.resolver.stop();
       this.identity?.stop();

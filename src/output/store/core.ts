@@ -456,41 +456,37 @@ export class StoreCore implements Output {
       if (prep.count === 0) return;
       if (prep.file || prep.text !== undefined) {
         const f = prep.file;
+        let ok: boolean;
         try {
-          if (f)
-            await this.sqlTx(
-              prep.count,
-              insertSql({ file: f.path, maxLineBytes: 3 * f.maxLine }, this.nextSeq),
-              undefined,
-              handOff,
-            );
-          else await this.sqlTx(prep.count, insertSql('param', this.nextSeq), [prep.text ?? ''], handOff);
-          this.s.batches++;
-          this.s.docsWritten += prep.count;
-          return;
-        } catch {
-          this.s.batchesFailed++;
+          ok = await this.committed(prep.count, () =>
+            f
+              ? this.sqlTx(
+                  prep.count,
+                  insertSql({ file: f.path, maxLineBytes: 3 * f.maxLine }, this.nextSeq),
+                  undefined,
+                  handOff,
+                )
+              : this.sqlTx(prep.count, insertSql('param', this.nextSeq), [prep.text ?? ''], handOff),
+          );
         } finally {
           if (f) rmSync(f.path, { force: true });
         }
-        await this.appendBisect(this.rowsOf(batch, prep.now), true);
+        if (!ok) await this.appendBisect(this.rowsOf(batch, prep.now), true);
         return;
       }
       if (prep.chunks) {
         const chunks = prep.chunks;
+        let ok: boolean;
         try {
-          await this.appendTx(prep.count, (ap) => appendBuilt(ap, this.cols, chunks, this.nextSeq), handOff);
-          this.s.batches++;
-          this.s.docsWritten += prep.count;
-          return;
-        } catch {
-          this.s.batchesFailed++;
+          ok = await this.committed(prep.count, () =>
+            this.appendTx(prep.count, (ap) => appendBuilt(ap, this.cols, chunks, this.nextSeq), handOff),
+          );
         } finally {
           releaseChunks(this.types, chunks);
         }
         // Find the refused rows the row-wise way (rare): the same documents, prepared again as
         // rows with the same ingest time (drops and repairs were counted already).
-        await this.appendBisect(this.rowsOf(batch, prep.now), true);
+        if (!ok) await this.appendBisect(this.rowsOf(batch, prep.now), true);
       } else await this.appendBisect(prep.rows ?? []);
     } finally {
       this.processed += batch.n;
@@ -531,11 +527,18 @@ export class StoreCore implements Output {
   }
 
   /** Rows in one transaction; false (counted in `batchesFailed`) if it failed. */
-  private async tryRows(rows: Row[]): Promise<boolean> {
+  private tryRows(rows: Row[]): Promise<boolean> {
+    return this.committed(rows.length, () =>
+      this.appendTx(rows.length, (ap) => appendRows(ap, this.cols, rows, this.nextSeq)),
+    );
+  }
+
+  /** Runs one batch's transaction `tx` of `n` rows and counts it: committed (true) or failed. */
+  private async committed(n: number, tx: () => Promise<void>): Promise<boolean> {
     try {
-      await this.appendTx(rows.length, (ap) => appendRows(ap, this.cols, rows, this.nextSeq));
+      await tx();
       this.s.batches++;
-      this.s.docsWritten += rows.length;
+      this.s.docsWritten += n;
       return true;
     } catch {
       this.s.batchesFailed++;

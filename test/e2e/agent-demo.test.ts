@@ -72,7 +72,7 @@ describe.skipIf(!ok)('d4c demo', () => {
       err += s;
       if (/agent attached/.test(err) && !demo.killed) demo.kill('SIGINT');
     });
-    const code = await new Promise<number | null>((r) => demo.once('exit', (c) => r(c)));
+    const code = await new Promise<number | null>((r) => demo.once('close', (c) => r(c)));
     expect(err).toContain(
       `the lab was left running by a demo that did not finish (pid ${gone}); this one will stop it`,
     );

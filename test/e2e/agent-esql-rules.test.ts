@@ -78,6 +78,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: ES|QL rules on a schedule over t
     expect(r.stderr).toContain(
       'd4c agent: warning: 1 ES|QL rule(s) not run: they run over the store, and it is off (--no-store)',
     );
+    expect(r.stats, r.stderr).toBeDefined();
     expect(r.stats.scheduledRules).toBeUndefined();
   }, 60_000);
 

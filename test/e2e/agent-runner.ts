@@ -42,7 +42,9 @@ export async function startAgent(args: string[] = []): Promise<RunningAgent> {
   );
   let err = '';
   child.stderr?.setEncoding('utf8');
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  // 'close', not 'exit': the process can have exited while its last stderr lines (the final
+  // stats) are still in the pipe; 'close' comes once stderr is drained too.
+  const exited = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
   await new Promise<void>((res, rej) => {
     const t = setTimeout(() => rej(new Error(`agent not ready after 60 s: ${err}`)), 60_000);
     child.stderr?.on('data', (s: string) => {

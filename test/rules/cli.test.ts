@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli as d4c } from '../cli.js';
-import { ELASTIC_RULES_DIR } from './helpers.js';
+import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from './helpers.js';
+
+const withElastic = it.skipIf(!HAVE_ELASTIC_RULES);
 
 const fixture = join(import.meta.dirname, 'fixtures/events.ndjson');
 
@@ -11,56 +13,67 @@ const dir = mkdtempSync(join(tmpdir(), 'd4c-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('d4c rules', () => {
-  it('test: prints one JSON line per detection, in event order, sequences with all their events', () => {
-    const r = d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR, '--events', fixture]);
-    expect(r.err).toBe('');
-    expect(r.code).toBe(0);
-    const lines = r.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines).toEqual([
-      {
-        rule: {
-          id: '8d3d0794-c776-476b-8674-ee2e685f6470',
-          name: 'Interactive Shell Spawn Detected via Defend for Containers',
+  withElastic(
+    'test: prints one JSON line per detection, in event order, sequences with all their events',
+    () => {
+      const r = d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR, '--events', fixture]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const lines = r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines).toEqual([
+        {
+          rule: {
+            id: '8d3d0794-c776-476b-8674-ee2e685f6470',
+            name: 'Interactive Shell Spawn Detected via Defend for Containers',
+          },
+          events: ['ev-2'],
         },
-        events: ['ev-2'],
-      },
-      {
-        rule: {
-          id: '737626a2-4dca-4195-8ecd-68ef96fd1bad',
-          name: 'Privilege Boundary Enumeration Detected via Defend for Containers',
+        {
+          rule: {
+            id: '737626a2-4dca-4195-8ecd-68ef96fd1bad',
+            name: 'Privilege Boundary Enumeration Detected via Defend for Containers',
+          },
+          events: ['ev-3'],
         },
-        events: ['ev-3'],
-      },
-      {
-        rule: {
-          id: '66229f32-c460-410d-bc37-4b32322cd4bb',
-          name: 'Service Account Token or Certificate Read Detected via Defend for Containers',
+        {
+          rule: {
+            id: '66229f32-c460-410d-bc37-4b32322cd4bb',
+            name: 'Service Account Token or Certificate Read Detected via Defend for Containers',
+          },
+          events: ['ev-4'],
         },
-        events: ['ev-4'],
-      },
-      {
-        rule: {
-          id: '279e272a-91d9-4780-878c-bfcac76e6e31',
-          name: 'Suspicious Process Execution Detected via Defend for Containers',
+        {
+          rule: {
+            id: '279e272a-91d9-4780-878c-bfcac76e6e31',
+            name: 'Suspicious Process Execution Detected via Defend for Containers',
+          },
+          events: ['ev-6'],
         },
-        events: ['ev-6'],
-      },
-      {
-        rule: {
-          id: 'b799720e-40d0-4dd6-9c9c-4f193a6ed643',
-          name: 'File Creation and Execution Detected via Defend for Containers',
+        {
+          rule: {
+            id: 'b799720e-40d0-4dd6-9c9c-4f193a6ed643',
+            name: 'File Creation and Execution Detected via Defend for Containers',
+          },
+          events: ['ev-5', 'ev-6'],
         },
-        events: ['ev-5', 'ev-6'],
-      },
-    ]);
-    const interp = d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR, '--events', fixture, '--interpreter']);
-    expect(interp.out).toBe(r.out);
-  });
+      ]);
+      const interp = d4c([
+        'rules',
+        'test',
+        '--rules',
+        ELASTIC_RULES_DIR,
+        '--events',
+        fixture,
+        '--interpreter',
+      ]);
+      expect(interp.out).toBe(r.out);
+    },
+  );
 
-  it('test: reads events from stdin and takes single rule files', () => {
+  withElastic('test: reads events from stdin and takes single rule files', () => {
     const file = join(
       ELASTIC_RULES_DIR,
       'cloud_defend/discovery_privilege_boundary_enumeration_from_interactive_process.toml',
@@ -88,7 +101,7 @@ describe('d4c rules', () => {
     expect(r.err).toBe(`${bad}:9:1: error: expected a field, value or function, found end of query\n`);
   });
 
-  it('test: bad event lines are reported with their line and exit 1', () => {
+  withElastic('test: bad event lines are reported with their line and exit 1', () => {
     const ev = join(dir, 'bad.ndjson');
     writeFileSync(ev, '{"event":{"id":"a"}}\nnot json\n[1]\n');
     const r = d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR, '--events', ev]);
@@ -169,11 +182,11 @@ describe('d4c rules', () => {
   });
 
   it('usage errors exit 2', () => {
-    expect(d4c(['rules', 'test', '--rules', ELASTIC_RULES_DIR]).code).toBe(2);
+    expect(d4c(['rules', 'test', '--rules', 'rules']).code).toBe(2);
     expect(d4c(['rules', 'test', '--bogus']).code).toBe(2);
   });
 
-  it('list: prints a table of id, name, language, severity', () => {
+  withElastic('list: prints a table of id, name, language, severity', () => {
     const r = d4c(['rules', 'list', '--rules', ELASTIC_RULES_DIR]);
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n');

@@ -59,7 +59,7 @@ export default async function bench(): Promise<BenchResult[]> {
   try {
     execFileSync('cc', ['-O2', '-static', '-o', bin, SRC]);
     const base1 = { exec: workload(bin, 'exec', EXECS), file: workload(bin, 'file', FILES) };
-    const agent = await startAgent([]);
+    const agent = await startAgent([], { defaultRules: true });
     const pid = agent.child.pid ?? 0;
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();

@@ -26,9 +26,16 @@ import {
 } from '../metrics/index.js';
 import type { Output } from '../output/index.js';
 import { compilePolicy } from '../policy/compile.js';
-import { DEFAULT_ENFORCEMENT_CAPS, DEFAULT_POLICY, parsePolicy, withConnectBlock } from '../policy/index.js';
+import {
+  DEFAULT_ENFORCEMENT_CAPS,
+  DEFAULT_POLICY,
+  DEFAULT_POLICY_NAME,
+  parsePolicy,
+  withConnectBlock,
+} from '../policy/index.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
+import { defaultRulePaths } from '../rules/pack.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
@@ -65,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
       'stats-interval': { type: 'string' },
       ...AGENT_OUTPUT_OPTIONS,
       rules: { type: 'string', multiple: true },
+      'no-default-rules': { type: 'boolean' },
       exceptions: { type: 'string', multiple: true },
       'cri-socket': { type: 'string', multiple: true },
       duration: { type: 'string' },
@@ -106,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
   // Policy: the validator's FILE:LINE:COL lines, exit 1.
   const policyFile = values.policy;
   let text = DEFAULT_POLICY;
-  let source = '<default policy>';
+  let source = DEFAULT_POLICY_NAME;
   if (policyFile !== undefined) {
     const t = await readPolicyFile(policyFile);
     if (typeof t !== 'string') return fail(`${policyFile}: ${t.message}`);
@@ -119,9 +127,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed.policy) return 1;
   const policy = compilePolicy(parsed.policy);
 
+  // d4c's rule pack runs unless --no-default-rules; --rules adds to it.
+  const packPaths = values['no-default-rules'] === true ? [] : defaultRulePaths();
+  const rulePaths = [...packPaths, ...(values.rules ?? [])];
   let rules: LoadedRule[] = [];
-  if (values.rules && values.rules.length > 0) {
-    const loaded = loadRules(values.rules);
+  if (rulePaths.length > 0) {
+    const loaded = loadRules(rulePaths);
     for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     if (loaded.diagnostics.some((d) => d.severity === 'error')) return 1;
     rules = loaded.rules;
@@ -267,7 +278,7 @@ export async function run(argv: string[]): Promise<number> {
     kubeLine(agent.stats().kubernetes),
   ].filter((x) => x !== '');
   process.stderr.write(
-    `d4c agent: ready (policy ${source}${rules.length ? `, ${rules.length} rules` : ''}${
+    `d4c agent: ready (policy ${source}, ${rulesLine(rules, packPaths)}${
       scheduled ? ` (${scheduled} ES|QL on a schedule over the store)` : ''
     }${dests.length ? `, ${dests.join(', ')}` : ''})\n`,
   );
@@ -293,6 +304,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
   }
   return 0;
+}
+
+/** `N rules (P from d4c's pack, M more)`: the rules that run (loaded, supported, enabled). */
+export function rulesLine(rules: readonly LoadedRule[], packPaths: readonly string[]): string {
+  const running = rules.filter((r) => r.status === 'ok' && r.meta.enabled);
+  if (running.length === 0) return packPaths.length ? '0 rules' : '0 rules (--no-default-rules)';
+  const fromPack = running.filter((r) => packPaths.some((p) => r.meta.file.startsWith(p))).length;
+  const parts = [];
+  if (packPaths.length) parts.push(`${fromPack} from d4c's pack`);
+  if (running.length > fromPack) parts.push(`${running.length - fromPack} from --rules`);
+  const idle = rules.length - running.length;
+  if (idle) parts.push(`${idle} loaded but not run`);
+  return `${running.length} rules (${parts.join(', ')})`;
 }
 
 function kubeLine(k: AgentStats['kubernetes']): string {

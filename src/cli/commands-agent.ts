@@ -16,15 +16,16 @@ export const AGENT_HELP: CommandHelp = {
         opt(
           '--policy FILE',
           'the D4C policy (YAML); its errors are printed as `FILE:LINE:COL: error: ...` (exit 1).',
-          { default: "Elastic's default policy (`d4c policy default`)" },
+          {
+            default:
+              "d4c's default policy (`d4c policy default`): Elastic's default plus the file, read and network telemetry the rules need",
+          },
         ),
         opt(
           '--rules PATH...',
-          'detection rules (Elastic TOML files or directories) run over every document; ES|QL rules run on their interval over the store.',
-          {
-            default: 'none',
-          },
+          "more detection rules (Elastic TOML files or directories, e.g. a checkout of Elastic's detection-rules) run over every document beside the d4c pack; ES|QL rules run on their interval over the store.",
         ),
+        opt('--no-default-rules', "run without d4c's rule pack (then only the --rules given run)."),
         opt(
           '--exceptions FILE...',
           'Kibana exception lists (their NDJSON export), applied to the rules whose exceptions_list names them: events they match never reach those rules.',

@@ -115,13 +115,23 @@ register(
 );
 register(
   'policy default',
-  "print Elastic's default D4C policy",
+  "print the agent's default policy (or Elastic's, with --elastic)",
   async () => (await import('./policy.js')).runDefault,
   {
-    synopsis: [''],
+    synopsis: ['[--elastic]'],
     description:
-      "Prints Elastic's default D4C policy (YAML) on stdout: the policy the agent runs without `--policy`, a starting point for your own.",
-    options: [],
+      "Prints the policy the agent runs without `--policy` (YAML) on stdout: Elastic's default D4C policy plus the file, read and network telemetry d4c's rules need, each selector with a comment saying why. A starting point for your own.",
+    options: [
+      {
+        section: '',
+        options: [
+          opt(
+            '--elastic',
+            "print Elastic's default D4C policy exactly, as the cloud_defend integration ships it.",
+          ),
+        ],
+      },
+    ],
     see: 'docs/policy.md',
   },
 );

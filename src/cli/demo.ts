@@ -3,13 +3,15 @@
 // policy, the embedded store and d4c's rule pack, then pods in two namespaces that do ordinary
 // and suspicious things (an interactive exec under a real terminal, drift, writes under /etc).
 // Prints every document as one readable line (or NDJSON with --json), then removes its pods,
-// stops the lab it started (unless --keep) and prints the counters and where the events are.
+// stops the lab it started (unless --keep) and prints the alerts it raised (rule or policy
+// selector, pod, count), the counters and where the events are.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent, formatStats } from '../agent/index.js';
 import { formatDocLine } from '../demo/format.js';
+import { AlertSummary } from '../demo/summary.js';
 import { serializeDoc } from '../ecs/json.js';
 import {
   execInPod,
@@ -26,7 +28,7 @@ import {
 import type { EcsDoc, Output, OutputStats } from '../output/index.js';
 import { EventStore } from '../output/store/index.js';
 import { compilePolicy } from '../policy/compile.js';
-import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
+import { DEFAULT_POLICY, DEFAULT_POLICY_NAME, parsePolicy } from '../policy/index.js';
 import { loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
@@ -59,34 +61,44 @@ const PODS: RunPodOptions[] = [
     pod: 'web',
     image: 'docker.io/library/nginx:1.27',
     labels: { app: 'web', 'pod-template-hash': '7d9f' },
+    // Ordinary: an entrypoint script reading its configuration (raises nothing).
     command: ['sh', '-c', 'sleep 2; ls /etc > /dev/null; cat /etc/hostname > /dev/null; sleep 3600'],
   },
   {
     namespace: 'billing',
     pod: 'worker',
     labels: { app: 'worker' },
-    // Container drift: a new executable written and run (the default policy alerts on it).
-    command: [
-      'sh',
-      '-c',
-      'sleep 3; cp /bin/busybox /tmp/miner; /tmp/miner true; echo x > /etc/motd; sleep 3600',
-    ],
+    // Container drift: a new executable written to /tmp and run (the policy's executableChanges
+    // alert, the pack's temporary-directory and drift rules).
+    command: ['sh', '-c', 'sleep 3; cp /bin/busybox /tmp/miner; /tmp/miner true; sleep 3600'],
   },
 ];
 
-/** Then, from outside, what an operator (or an intruder) does: [namespace, pod, tty, command]. */
+/**
+ * Then, from outside, what an intruder does: [namespace, pod, tty, command]. Each raises at least
+ * one alert with the default policy and rules (the e2e test checks which).
+ */
 const EXECS: [string, string, boolean, string[]][] = [
+  // An interactive shell in a container (kubectl exec -it).
   ['shop', 'web', true, ['sh', '-c', 'id; cat /etc/passwd > /dev/null']],
+  // The pod's service-account token read by a shell utility.
+  ['shop', 'web', false, ['sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/token > /dev/null']],
+  // /etc/hosts tampered with and made executable.
   ['shop', 'web', false, ['sh', '-c', 'echo "10.0.0.9 mirror" >> /etc/hosts; chmod +x /etc/hosts']],
+  // Persistence through cron.
   ['billing', 'worker', false, ['sh', '-c', 'echo "* * * * * root /tmp/miner" > /etc/crontab']],
+  // A base64-decoded payload piped to a shell.
+  ['billing', 'worker', false, ['sh', '-c', 'echo aWQgPiAvZGV2L251bGwK | base64 -d | sh']],
 ];
 
 /** One readable line (or one NDJSON line) per document on stdout. */
 class ConsoleOutput implements Output {
   private n = 0;
+  readonly alerts = new AlertSummary();
   constructor(private readonly json: boolean) {}
   write(doc: EcsDoc): void {
     this.n++;
+    this.alerts.add(doc);
     process.stdout.write(`${this.json ? serializeDoc(doc) : formatDocLine(doc)}\n`);
   }
   async flush(): Promise<void> {}
@@ -143,11 +155,12 @@ export async function run(argv: string[]): Promise<number> {
   if (ours) markOwner(p, values.keep ? undefined : process.pid);
   for (const pod of PODS) await removePod(p, pod.pod, pod.namespace).catch(() => false);
 
-  const policy = compilePolicy(parsePolicy(DEFAULT_POLICY, '<default policy>').policy!);
+  const policy = compilePolicy(parsePolicy(DEFAULT_POLICY, DEFAULT_POLICY_NAME).policy!);
   const loaded = loadRules(defaultRulePaths());
   for (const d of loaded.diagnostics) if (d.severity === 'error') log(formatDiagnostic(d));
 
-  const outputs: Record<string, Output> = { console: new ConsoleOutput(values.json === true) };
+  const consoleOut = new ConsoleOutput(values.json === true);
+  const outputs: Record<string, Output> = { console: consoleOut };
   const storeDir = values['no-store'] ? undefined : (values.store ?? DEFAULT_STORE_DIR);
   if (storeDir) {
     try {
@@ -179,7 +192,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   log(
-    `agent attached (default policy, ${loaded.rules.length} rules${storeDir ? `, store ${storeDir}` : ''}); ` +
+    `agent attached (policy ${DEFAULT_POLICY_NAME}, ${loaded.rules.length} rules${storeDir ? `, store ${storeDir}` : ''}); ` +
       `pods ${PODS.map((x) => `${x.namespace}/${x.pod}`).join(', ')} for ${seconds} s`,
   );
   const t0 = Date.now();
@@ -232,6 +245,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const pod of PODS) await removePod(p, pod.pod, pod.namespace).catch(() => false);
     if (ours && !values.keep) await labDown(p);
   }
+  log('alerts raised (count, pod, rule or policy selectors):');
+  for (const line of consoleOut.alerts.format()) log(`  ${line}`);
   log(formatStats(agent.stats()));
   if (storeDir) {
     log(`events are in ${storeDir}: try`);

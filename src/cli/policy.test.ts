@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMain } from '../../test/run-main.js';
-import { DEFAULT_POLICY } from '../policy/default.js';
+import { DEFAULT_POLICY, ELASTIC_DEFAULT_POLICY } from '../policy/default.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-policy-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,6 +47,15 @@ describe('d4c policy', () => {
     expect(await run('policy', 'validate', '--quiet', p)).toEqual({ code: 0, out: '', err: '' });
   });
 
+  it("default --elastic prints Elastic's default exactly", async () => {
+    const r = await run('policy', 'default', '--elastic');
+    expect(r).toEqual({ code: 0, out: ELASTIC_DEFAULT_POLICY, err: '' });
+    expect(r.out).not.toContain('#');
+    expect(r.out).toContain(
+      '- name: executableChanges\n      operation: [createExecutable, modifyExecutable]',
+    );
+  });
+
   it('validate prints positioned errors and exits 1 (golden)', async () => {
     const p = file('p.yaml', BAD);
     const r = await run('policy', 'validate', p);
@@ -72,7 +81,7 @@ describe('d4c policy', () => {
   it('warnings alone still exit 0', async () => {
     const p = file(
       'warn.yaml',
-      DEFAULT_POLICY.replace(
+      ELASTIC_DEFAULT_POLICY.replace(
         '      operation: [fork, exec]',
         '      operation: [fork, exec]\n    - name: unused\n      operation: [exec]',
       ),

@@ -1,5 +1,5 @@
 // `d4c policy ...` commands.
-//   policy default            print Elastic's default policy (stdout)
+//   policy default [--elastic] print the agent's default policy, or Elastic's (stdout)
 //   policy validate FILE...   diagnostics on stderr as FILE:LINE:COL: severity: message;
 //                             `FILE: ok` (with a warning count) on stdout per valid file unless --quiet.
 //                             `--codes` appends each diagnostic's stable code: ` [D4C-POL-021]`.
@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
 import { CODES } from '../policy/codes.js';
-import { DEFAULT_POLICY } from '../policy/default.js';
+import { DEFAULT_POLICY, ELASTIC_DEFAULT_POLICY } from '../policy/default.js';
 import { parsePolicy } from '../policy/load.js';
 import { policyJsonSchema } from '../policy/schema.js';
 import { MAX_FILE_BYTES } from '../policy/source.js';
@@ -17,9 +17,9 @@ import { formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 
 export async function runDefault(argv: string[]): Promise<number> {
-  const { positionals } = parse(argv, {});
+  const { values, positionals } = parse(argv, { elastic: { type: 'boolean' } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  process.stdout.write(DEFAULT_POLICY);
+  process.stdout.write(values.elastic ? ELASTIC_DEFAULT_POLICY : DEFAULT_POLICY);
   return 0;
 }
 

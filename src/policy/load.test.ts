@@ -1,13 +1,13 @@
 // Structure, names, responses, references and the block rules, with positions.
 import { describe, expect, it } from 'vitest';
 import { FULL_ENFORCEMENT_CAPS } from './check.js';
-import { DEFAULT_POLICY } from './default.js';
+import { ELASTIC_DEFAULT_POLICY } from './default.js';
 import { parsePolicy } from './load.js';
 import { problems, where, y } from './test-helpers.js';
 
 describe('the default policy', () => {
   it('validates clean and loads every part', () => {
-    const r = parsePolicy(DEFAULT_POLICY, 'default.yaml');
+    const r = parsePolicy(ELASTIC_DEFAULT_POLICY, 'default.yaml');
     expect(r.diagnostics).toEqual([]);
     expect(r.policy).toEqual({
       source: 'default.yaml',
@@ -126,7 +126,7 @@ describe('policy shape', () => {
   });
 
   it('one section alone is a policy', () => {
-    const text = DEFAULT_POLICY.slice(DEFAULT_POLICY.indexOf('file:'));
+    const text = ELASTIC_DEFAULT_POLICY.slice(ELASTIC_DEFAULT_POLICY.indexOf('file:'));
     expect(parsePolicy(text, 'p').policy?.file?.selectors).toHaveLength(1);
   });
 

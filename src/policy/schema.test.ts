@@ -3,14 +3,15 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_POLICY } from './default.js';
+import { DEFAULT_POLICY, ELASTIC_DEFAULT_POLICY } from './default.js';
 import { policyJsonSchema } from './schema.js';
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile(policyJsonSchema());
 
 describe('policyJsonSchema', () => {
-  it('accepts the default policy', () => {
+  it('accepts the default policies', () => {
     expect(validate(parse(DEFAULT_POLICY))).toBe(true);
+    expect(validate(parse(ELASTIC_DEFAULT_POLICY))).toBe(true);
   });
   it('accepts a network section with ports as numbers and ranges', () => {
     expect(

@@ -1,6 +1,6 @@
 // Hostile and malformed YAML: always positioned diagnostics, never a throw.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from './default.js';
+import { ELASTIC_DEFAULT_POLICY } from './default.js';
 import { parsePolicy } from './load.js';
 import { MAX_FILE_BYTES } from './source.js';
 import { problems } from './test-helpers.js';
@@ -21,7 +21,7 @@ describe('YAML problems', () => {
   });
 
   it('reports a duplicate key at the second key', () => {
-    const text = DEFAULT_POLICY.replace(
+    const text = ELASTIC_DEFAULT_POLICY.replace(
       '      actions: [log]',
       '      actions: [log]\n      actions: [alert]',
     );
@@ -30,13 +30,13 @@ describe('YAML problems', () => {
   });
 
   it('refuses a second document', () => {
-    expect(problems(`${DEFAULT_POLICY}---\nfile: {}\n`)).toEqual([
+    expect(problems(`${ELASTIC_DEFAULT_POLICY}---\nfile: {}\n`)).toEqual([
       'D4C-POL-035 15:1: error: a policy file holds one YAML document; found a second one here',
     ]);
   });
 
   it('refuses files over 1 MiB before parsing', () => {
-    const text = `${DEFAULT_POLICY}#${'x'.repeat(MAX_FILE_BYTES)}\n`;
+    const text = `${ELASTIC_DEFAULT_POLICY}#${'x'.repeat(MAX_FILE_BYTES)}\n`;
     expect(problems(text)).toEqual([
       `D4C-POL-003 1:1: error: policy file is too large: ${Buffer.byteLength(text)} bytes (limit ${MAX_FILE_BYTES})`,
     ]);
@@ -94,7 +94,7 @@ describe('YAML problems', () => {
   });
 
   it('warns about unresolved tags', () => {
-    const text = DEFAULT_POLICY.replace('[log]', '[!foo log]');
+    const text = ELASTIC_DEFAULT_POLICY.replace('[log]', '[!foo log]');
     expect(problems(text)[0]).toMatch(/^D4C-POL-036 7:\d+: warning: YAML: Unresolved tag: !foo/);
   });
 
@@ -115,8 +115,8 @@ describe('YAML problems', () => {
   });
 
   it('handles BOM, CRLF and tabs', () => {
-    expect(problems(`\uFEFF${DEFAULT_POLICY}`)).toEqual([]);
-    expect(problems(DEFAULT_POLICY.replace(/\n/g, '\r\n'))).toEqual([]);
+    expect(problems(`\uFEFF${ELASTIC_DEFAULT_POLICY}`)).toEqual([]);
+    expect(problems(ELASTIC_DEFAULT_POLICY.replace(/\n/g, '\r\n'))).toEqual([]);
     expect(problems('process:\n\tselectors: []\n')[0]).toMatch(/^D4C-POL-001 2:1: /);
   });
 });

@@ -20,7 +20,15 @@ export interface RunningAgent {
   stop(): Promise<{ docs: Doc[]; code: number | null; stats: Doc; stderr: string }>;
 }
 
-export async function startAgent(args: string[] = []): Promise<RunningAgent> {
+export interface StartOptions {
+  /**
+   * Run d4c's rule pack, as `d4c agent` does by default. Off unless asked, so that a test sees
+   * only the detections of the rules it names.
+   */
+  defaultRules?: boolean;
+}
+
+export async function startAgent(args: string[] = [], opts: StartOptions = {}): Promise<RunningAgent> {
   const dir = mkdtempSync(join(tmpdir(), 'd4c-agent-'));
   const ndjson = join(dir, 'events.ndjson');
   const child = spawn(
@@ -34,6 +42,7 @@ export async function startAgent(args: string[] = []): Promise<RunningAgent> {
       // Tests run in parallel: no fixed port unless the test asks for one.
       ...(args.includes('--metrics-addr') ? [] : ['--metrics-addr', 'off']),
       '--stats',
+      ...(opts.defaultRules ? [] : ['--no-default-rules']),
       ...args,
     ],
     {

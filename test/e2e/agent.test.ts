@@ -278,8 +278,15 @@ describe.skipIf(!podmanAvailable())('d4c agent (live)', () => {
         (d) => d.file?.path === '/usr/bin/d4c-tool' && d.cloud_defend.operation === 'modifyExecutable',
       ),
     ).toBe(true);
-    // No file is logged by the default policy, only alerted.
-    expect(defaults.some((d) => d.data_stream.dataset === 'cloud_defend.file')).toBe(false);
+    // The default policy logs files only where its selectors name paths (persistence, accounts,
+    // secrets...): not the test's writes under /etc and /tmp.
+    const logged = defaults.filter((d) => d.data_stream.dataset === 'cloud_defend.file');
+    const named = ['persistencePaths', 'accountFiles', 'escapeInterfaces', 'evidenceRemoval', 'secretReads'];
+    for (const d of logged) {
+      expect(d.file.path, JSON.stringify(d.cloud_defend)).not.toMatch(/^\/etc\/d4c-test\.conf$|^\/tmp\//);
+      expect(d.cloud_defend.matched_selectors.some((s: string) => named.includes(s)), d.file.path).toBe(true);
+    }
+    expect(files(plain, '/etc/d4c-test.conf').length).toBeGreaterThan(0);
     // Nothing was lost on the way.
     expect(statsA.handleErrors).toBe(0);
     expect(statsA.sensor.decodeErrors).toBe(0);

@@ -89,7 +89,7 @@ describe('rule pack metadata', () => {
   });
 });
 
-describe('busybox applets (docs/rule-pack.md, "Busybox applets")', () => {
+describe('busybox applets (docs/rules.md, "Busybox applets")', () => {
   const applet =
     /process\.command_line regex "\(\(\[\^ \]\*\/\)\?busybox \)\?\(\[\^ \]\*\/\)\?-\?\(([^)]+)\)\( \.\*\)\?" or\s+\(process\.command_line == null and process\.args regex "\(\[\^ \]\*\/\)\?-\?\(([^)]+)\)"\)/g;
   it('the applet form names the same programs in its command-line and args halves', () => {

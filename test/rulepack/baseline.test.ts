@@ -75,6 +75,33 @@ function baseline(): Doc[] {
     exec({ args: ['pip', 'list'], ...svc }),
     exec({ args: ['apt-get', 'update'], ...svc }),
     exec({ args: ['modprobe', '--dry-run', 'overlay'], ...svc }),
+    ...busyboxImage(),
+  ];
+}
+
+/** A busybox-based image (Alpine-like): every program is /bin/busybox, the applet is argv[0]. */
+function busyboxImage(): Doc[] {
+  const bb = (args: string[]): Doc =>
+    patch(exec({ args, name: 'busybox', executable: '/bin/busybox', command_line: args.join(' '), ...svc }), {
+      container: { image: { name: 'docker.io/library/alpine', tag: '3.20' } },
+    });
+  return [
+    bb(['/bin/sh', '/docker-entrypoint.sh', 'app']),
+    bb(['sh', '-c', 'ls /app && id && cat /etc/hostname && sleep 5']),
+    bb(['ls', '/app']),
+    bb(['id']),
+    bb(['cat', '/etc/hostname']),
+    bb(['sleep', '5']),
+    bb(['grep', '-q', 'mount', '/etc/app.conf']),
+    bb(['mount']),
+    bb(['wget', '-q', '-O', '-', 'http://127.0.0.1:8080/healthz']),
+    bb(['sh', '-c', 'wget -qO- http://localhost:8080/healthz || exit 1']),
+    bb(['crontab', '-l']),
+    bb(['ps']),
+    bb(['tail', '-f', '/var/log/app.log']),
+    bb(['base64', '-d', '/run/config.b64']),
+    bb(['sh', '-c', 'echo $CONFIG_B64 | base64 -d > /etc/app.conf']),
+    procEvent('end', 'end', { args: ['sleep', '5'], name: 'busybox', executable: '/bin/busybox', ...svc }),
   ];
 }
 

@@ -1,6 +1,7 @@
 // Events that must fire and near misses that must not, per rule of d4c's pack (rules/), keyed by
 // rule_id. A case is one document or a list (a sequence, fed in order).
 import { type Doc, exec, fileEv, netEv, type ProcSpec, patch } from '../rules/helpers.js';
+import { BUSYBOX_CASES } from './busybox-cases.js';
 
 export type Case = Doc | Doc[];
 export interface RuleCases {
@@ -586,3 +587,14 @@ export const CASES: Record<string, RuleCases> = {
     quiet: [x(['modprobe', '-n', 'x']), x(['modprobe', '-r', 'x']), x(['lsmod']), x(['kmod', 'list'])],
   },
 };
+
+// Busybox applet forms of the rules above, and the rules added with them (busybox-cases.ts).
+for (const [ruleId, c] of Object.entries(BUSYBOX_CASES)) {
+  const t = CASES[ruleId];
+  if (!t) CASES[ruleId] = c;
+  else if (t.name !== c.name) throw new Error(`busybox cases ${ruleId}: '${c.name}' is not '${t.name}'`);
+  else {
+    t.fire.push(...c.fire);
+    t.quiet.push(...c.quiet);
+  }
+}

@@ -6,6 +6,7 @@ import { RuleEngine } from '../../src/rules/engine.js';
 import { type LoadedRule, loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
 import { type Doc, id } from '../rules/helpers.js';
+import { BUSYBOX_CASES } from './busybox-cases.js';
 import { CASES, type Case } from './cases.js';
 
 const loaded = loadRules([DEFAULT_RULE_PACK_DIR]);
@@ -85,6 +86,31 @@ describe('rule pack metadata', () => {
       expect(c?.quiet.length).toBeGreaterThan(0);
     }
     for (const k of Object.keys(CASES)) expect(ids.has(k), `case table ${k} has a rule`).toBe(true);
+  });
+});
+
+describe('busybox applets (docs/rules.md, "Busybox applets")', () => {
+  const applet =
+    /process\.command_line regex "\(\(\[\^ \]\*\/\)\?busybox \)\?\(\[\^ \]\*\/\)\?-\?\(([^)]+)\)\( \.\*\)\?" or\s+\(process\.command_line == null and process\.args regex "\(\[\^ \]\*\/\)\?-\?\(([^)]+)\)"\)/g;
+  it('the applet form names the same programs in its command-line and args halves', () => {
+    let forms = 0;
+    for (const r of rules)
+      for (const m of r.meta.query.matchAll(applet)) {
+        forms++;
+        expect(m[2], r.meta.name).toBe(m[1]);
+      }
+    expect(forms).toBeGreaterThanOrEqual(28);
+  });
+  it('every rule with a busybox form has busybox cases; no rule takes every busybox process for a shell', () => {
+    for (const r of rules) {
+      const q = r.meta.query;
+      if (/process\.name == "busybox"|process\.name:busybox/.test(q))
+        expect(BUSYBOX_CASES[r.meta.id]?.fire.length, r.meta.name).toBeGreaterThan(0);
+      // Reading the token is suspicious whatever the applet: that rule alone lists busybox itself.
+      if (r.meta.id !== '7272f655-a441-4ba9-8066-3edf91fd4354')
+        expect(q.match(/process\.name in \([^)]*"busybox"/), r.meta.name).toBeNull();
+      expect(q.match(/process\.name == "busybox" and process\.args (==|like|:)/), r.meta.name).toBeNull();
+    }
   });
 });
 

@@ -13,7 +13,7 @@ describe.skipIf(!ok)('d4c demo', () => {
   it('shows pod events with their namespace and the drift alert, then cleans up', () => {
     const dir = `/tmp/d4c-lab-demo-${process.pid}`;
     const store = mkdtempSync(join(tmpdir(), 'd4c-demo-store-'));
-    const r = spawnSync(process.execPath, [D4C, 'demo', '--seconds', '8', '--json', '--store', store], {
+    const r = spawnSync(process.execPath, [D4C, 'demo', '--seconds', '12', '--json', '--store', store], {
       encoding: 'utf8',
       env: { ...process.env, D4C_LAB_DIR: dir },
       timeout: 100_000,
@@ -34,6 +34,35 @@ describe.skipIf(!ok)('d4c demo', () => {
       docs.some((d) => d.orchestrator?.resource?.name === 'web' && d.orchestrator.namespace === 'shop'),
     ).toBe(true);
     expect(r.stderr).toContain('d4c agent stats:');
+    // Every intrusion it stages raises an alert from the default policy and rule pack, and the
+    // closing summary lists each (count, pod, rule).
+    const STAGED: [string, string][] = [
+      ['billing/worker', 'Executable Written to a Temporary Directory in a Container'],
+      ['billing/worker', 'Cron Job Created or Modified in a Container'],
+      ['billing/worker', 'Decoded Payload Piped into a Shell or Interpreter in a Container'],
+      ['shop/web', 'Interactive Shell Opened in a Container'],
+      ['shop/web', 'Kubernetes Service-Account Token Read by a Shell or Utility'],
+      ['shop/web', 'Executable Created or Modified in a System Directory of a Container'],
+    ];
+    const summary = r.stderr.slice(r.stderr.indexOf('alerts raised'));
+    for (const [pod, rule] of STAGED) {
+      const [ns, name] = pod.split('/');
+      const n = docs.filter(
+        (d) =>
+          d.event?.kind === 'alert' &&
+          d.rule?.name === rule &&
+          d.orchestrator?.namespace === ns &&
+          d.orchestrator?.resource?.name === name,
+      ).length;
+      expect(n, `${pod}: ${rule}`).toBeGreaterThan(0);
+      expect(summary).toMatch(
+        new RegExp(`d4c demo: +${n} +${pod} +rule: ${rule.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`),
+      );
+    }
+    // The ordinary pod's own start raises nothing: its alerts all come from the staged execs.
+    expect(
+      docs.filter((d) => d.event?.kind === 'alert' && d.process?.args?.includes('/etc/hostname')),
+    ).toEqual([]);
     // The interactive exec (under script(1)'s terminal) is interactive, with the pod's context.
     const tty = docs.find(
       (d) =>

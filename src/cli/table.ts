@@ -107,6 +107,8 @@ export function sanitize(s: string): string {
 
 const GAP = 2;
 const MIN_COL = 4;
+/** A header is kept whole up to this width; a longer one (`orchestrator.resource.name`) may be cut. */
+const MAX_HEAD_MIN = 12;
 
 export interface Layout {
   /** Width of each column kept. */
@@ -116,8 +118,8 @@ export interface Layout {
 }
 
 /**
- * Column widths that fit `total` columns. Each column gets at least its minimum (its header, at
- * least MIN_COL, or its whole width when `keep`); what is left goes first to the columns that
+ * Column widths that fit `total` columns. Each column gets at least its minimum (its header up
+ * to MAX_HEAD_MIN, at least MIN_COL, or its whole width when `keep`); what is left goes first to the columns that
  * need least, so narrow ones are never cut and the wide ones share the rest equally. When the
  * minimums alone do not fit, columns are left out from the right (never the first).
  */
@@ -172,7 +174,7 @@ export function renderTable(
   const body = rows.map((r) => headers.map((_, i) => sanitize(r[i] ?? '')));
   const natural = head.map((h, i) => Math.max(displayWidth(h), ...body.map((r) => displayWidth(r[i]!))));
   const min = natural.map((n, i) =>
-    opts.keep?.[i] ? n : Math.min(n, Math.max(MIN_COL, displayWidth(head[i]!))),
+    opts.keep?.[i] ? n : Math.min(n, Math.max(MIN_COL, Math.min(MAX_HEAD_MIN, displayWidth(head[i]!)))),
   );
   const { widths, kept } = fitWidths(natural, opts.width ?? Number.POSITIVE_INFINITY, min);
   if (kept.length < head.length) opts.onDrop?.(head.slice(kept.length));

@@ -1,8 +1,12 @@
 // The progress reporter: silent unless its stream is a terminal; on one, a spinner line with the
 // step, n/m and elapsed time, erased at the end. The terminal is a stand-in object recording
 // what is written (the one place a fake is right: it is the terminal).
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { progress } from './progress.js';
+import { progress, stdoutIsPipe } from './progress.js';
 
 function terminal(isTTY: boolean, columns = 80) {
   const writes: string[] = [];
@@ -35,6 +39,15 @@ describe('progress', () => {
     expect(ran).toBe(true);
     expect(t.writes).toEqual(['lab: containerd 1 on /x.sock\n']);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('writes nothing on a terminal either when disabled (stdout piped to a reader there)', () => {
+    const t = terminal(true);
+    const p = progress('query', { stream: t, enabled: false });
+    p.step('scanning');
+    vi.advanceTimersByTime(5000);
+    p.done();
+    expect(t.writes).toEqual([]);
   });
 
   it('on a terminal: the step with n/m and elapsed time, redrawn in place, erased at the end', () => {
@@ -92,5 +105,27 @@ describe('progress', () => {
     expect(t.writes.at(-1)!.slice(CLEAR.length).length).toBeLessThanOrEqual(29);
     expect(t.writes.at(-1)).toMatch(/…$/);
     p.done();
+  });
+});
+
+describe('stdoutIsPipe', () => {
+  it('true for a FIFO, false for a regular file or a closed descriptor', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'd4c-progress-'));
+    try {
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      // O_RDWR: opening a FIFO so does not wait for the other end (Linux).
+      const p = openSync(fifo, 'r+');
+      const file = join(dir, 'file');
+      writeFileSync(file, '');
+      const f = openSync(file, 'r');
+      expect(stdoutIsPipe(p)).toBe(true);
+      expect(stdoutIsPipe(f)).toBe(false);
+      closeSync(p);
+      closeSync(f);
+      expect(stdoutIsPipe(f)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

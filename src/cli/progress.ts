@@ -7,6 +7,7 @@
 //   p.log('lab: containerd 123 on …');  // a line above the spinner
 //   p.done();                           // the spinner line is erased
 
+import { fstatSync } from 'node:fs';
 import { sanitize, truncate } from './table.js';
 
 /** The terminal (process.stderr; a stand-in object in tests). */
@@ -25,6 +26,8 @@ export interface ProgressOptions {
   /** Redraw interval. Default 80 ms. */
   intervalMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** False: draw nothing whatever the stream (see stdoutIsPipe). Default true. */
+  enabled?: boolean;
 }
 
 export interface Progress {
@@ -65,7 +68,7 @@ const quiet: Progress = {
 /** A progress reporter for `title`; does nothing unless the stream (stderr) is a terminal. */
 export function progress(title: string, opts: ProgressOptions = {}): Progress {
   const stream = opts.stream ?? process.stderr;
-  if (stream.isTTY !== true) {
+  if (stream.isTTY !== true || opts.enabled === false) {
     // log() still has to reach stderr: it replaces the command's own lines.
     return { ...quiet, log: (line) => void stream.write(`${line}\n`) };
   }
@@ -130,4 +133,18 @@ export function progress(title: string, opts: ProgressOptions = {}): Progress {
       clear();
     },
   };
+}
+
+/**
+ * Whether stdout is a pipe or socket. Its reader (`| less`, `| jq`) likely writes to the same
+ * terminal as stderr, where a spinner would land in the middle of the results: a command whose
+ * stdout is its results shows no progress then. A file or the terminal itself is fine.
+ */
+export function stdoutIsPipe(fd = 1): boolean {
+  try {
+    const st = fstatSync(fd);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
 }

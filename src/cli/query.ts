@@ -3,7 +3,7 @@
 // NDJSON when piped; a table on a terminal. A query still running after a second shows a spinner.
 import { DEFAULT_QUERY_LIMIT, type Lang, runQuery } from '../query/index.js';
 import { parse, UsageError } from './args.js';
-import { progress } from './progress.js';
+import { progress, stdoutIsPipe } from './progress.js';
 import { QueryPrinter } from './query-output.js';
 import { chooseFormat, parseFields, tableWidth } from './table.js';
 
@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const lang = given[0] as Lang;
   const text = values[lang] as string;
   const group = lang === 'eql' ? /^\s*(sequence|sample)\b/i.exec(text)?.[1]?.toLowerCase() : undefined;
-  const spin = progress('query', { delayMs: SPINNER_AFTER_MS });
+  const spin = progress('query', { delayMs: SPINNER_AFTER_MS, enabled: !stdoutIsPipe() });
   // Results on the spinner's terminal erase it first (it comes back at the next redraw).
   const write = process.stdout.isTTY
     ? (s: string) => spin.interrupt(() => process.stdout.write(s))

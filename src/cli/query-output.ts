@@ -2,7 +2,7 @@
 // that matter. ES|QL rows have their own columns; KQL and EQL hits are ECS documents, shown by
 // a default set of fields (those present) unless `--fields` names them.
 import type { Lang } from '../query/index.js';
-import { cellText, csvRecord, csvText, type Format, getField, renderTable } from './table.js';
+import { cellText, csvRecord, csvText, type Format, getField, renderTable, sanitize } from './table.js';
 
 /**
  * Fields of an ECS document worth a column, in order; a table keeps those some result has
@@ -90,6 +90,8 @@ export interface QueryPrinterOptions {
   /** Columns of the terminal (tables only). */
   width: number;
   write: (s: string) => void;
+  /** Output goes to a terminal: CSV values get their control characters shown escaped, too. */
+  terminal?: boolean;
   /** A line for the person (stderr). */
   note?: (line: string) => void;
 }
@@ -124,7 +126,10 @@ export class QueryPrinter {
     }
     const cols = this.csvCols;
     for (const r of rows) {
-      const vals = cols.map((c) => csvText(getField(r.doc, c)));
+      const vals = cols.map((c) => {
+        const t = csvText(getField(r.doc, c));
+        return this.o.terminal ? sanitize(t) : t;
+      });
       this.o.write(csvRecord(this.o.group ? [r.group ? String(r.group[1]) : '', ...vals] : vals));
     }
   }

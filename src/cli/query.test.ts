@@ -257,6 +257,18 @@ describe('d4c query output formats', () => {
     const none = await runMain(['query', '--kql', 'event.id:nope', '--events', file, '--format', 'csv']);
     expect(none.out.split('\r\n')).toHaveLength(2);
   });
+  it("a document's control characters reach a terminal escaped; piped CSV keeps them (quoted)", async () => {
+    const evil = join(dir, 'evil.ndjson');
+    writeFileSync(
+      evil,
+      `${JSON.stringify({ file: { path: '/tmp/\x1b[2Jx\ny,z' }, process: { name: 'sh' } })}\n`,
+    );
+    const t = await tty(['--kql', 'process.name:sh', '--events', evil]);
+    expect(t.out).toBe('process  file\nsh       /tmp/\\u001b[2Jx\\ny,z\n');
+    const args = ['--kql', 'process.name:sh', '--events', evil, '--format', 'csv', '--fields', 'file.path'];
+    expect((await tty(args)).out).toBe('file.path\r\n"/tmp/\\u001b[2Jx\\ny,z"\r\n');
+    expect((await runMain(['query', ...args])).out).toBe('file.path\r\n"/tmp/\x1b[2Jx\ny,z"\r\n');
+  });
   it('EQL sequences: a row per event, numbered by match', async () => {
     const q =
       'sequence with maxspan=1m [file where event.type == "creation"] by file.path [process where true] by process.executable';

@@ -61,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     fields,
     group: group as 'sequence' | 'sample' | undefined,
     width: tableWidth(),
+    terminal: process.stdout.isTTY === true,
     write,
     note: (line) => process.stderr.write(`${line}\n`),
   });

@@ -87,11 +87,10 @@ export async function runTest(argv: string[]): Promise<number> {
   const name = values.events === '-' ? '<stdin>' : values.events;
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   // NDJSON: a line per detection as it happens; table and CSV: a per-rule summary at the end.
+  const notRun = new Set(engine.stats().skipped.map((s) => s.id));
   const hits = new RuleHits(
     loaded.rules.filter(
-      (r) =>
-        r.status === 'ok' &&
-        (r.parsed?.language === 'esql' || !engine.stats().skipped.some((s) => s.id === r.meta.id)),
+      (r) => r.status === 'ok' && (r.parsed?.language === 'esql' || !notRun.has(r.meta.id)),
     ),
   );
   const write = (ds: ReturnType<RuleEngine['push']>): void => {

@@ -9,6 +9,23 @@ const LAB_DIR = opt('--dir DIR', 'the lab directory (containerd state, socket, p
   default: '`$D4C_LAB_DIR`, else `/var/lib/d4c/lab`',
 });
 
+const FORMAT = opt(
+  '--format FMT',
+  '`ndjson` (one JSON object a line), `table` (aligned columns fitted to the terminal) or `csv` (RFC 4180, with a header).',
+  { default: '`table` on a terminal, `ndjson` otherwise' },
+);
+const FIELDS = opt(
+  '--fields A,B,C',
+  "the columns of `table` and `csv`, as dotted ECS fields or ES|QL column names; default: ES|QL's own columns, or for documents @timestamp, rule, event.action, namespace, pod or container, process, arguments, file, destination.",
+);
+/** `--format` of the commands whose table is a summary (`rules test`, `policy test`). */
+const SUMMARY_FORMAT = (what: string) =>
+  opt(
+    '--format FMT',
+    `\`ndjson\` (the lines above), \`table\` (${what}, aligned to the terminal) or \`csv\` (the same, RFC 4180).`,
+    { default: '`table` on a terminal, `ndjson` otherwise' },
+  );
+
 register(
   'agent',
   'run the node agent: sensor, policy, ECS documents to NDJSON/store, rules (root)',
@@ -28,10 +45,10 @@ register(
   async () => (await import('./query.js')).run,
   {
     synopsis: [
-      '(--kql Q | --eql Q | --esql Q) [--events FILE.ndjson | --store DIR] [--from TIME] [--to TIME] [--limit N] [--explain]',
+      '(--kql Q | --eql Q | --esql Q) [--events FILE.ndjson | --store DIR] [--from TIME] [--to TIME] [--limit N] [--format ndjson|table|csv] [--fields A,B,C] [--explain]',
     ],
     description:
-      "Runs one query over ECS documents and prints each result as one JSON line on stdout. Without `--events` it reads the embedded store; while an agent holds the store, the query goes through the agent's query socket (`DIR/query.sock`). Query errors are `<query>:LINE:COL: error: ...` (exit 1).",
+      "Runs one query over ECS documents and prints each result as one JSON line on stdout (piped), or a table of the fields that matter (on a terminal; `--format` chooses). Without `--events` it reads the embedded store; while an agent holds the store, the query goes through the agent's query socket (`DIR/query.sock`). Query errors are `<query>:LINE:COL: error: ...` (exit 1).",
     options: [
       {
         section: '',
@@ -59,6 +76,10 @@ register(
             'ES|QL over the store: say on stderr whether it ran as SQL or in memory, and why.',
           ),
         ],
+      },
+      {
+        section: 'output',
+        options: [FORMAT, FIELDS],
       },
     ],
     exit: ['1: the query has an error or cannot be run (no store, unreadable file).'],
@@ -93,9 +114,9 @@ register(
   'evaluate a policy over recorded ECS events',
   async () => (await import('./policy-test.js')).runTest,
   {
-    synopsis: ['--policy FILE --events FILE.ndjson [--no-summary]'],
+    synopsis: ['--policy FILE --events FILE.ndjson [--no-summary] [--format ndjson|table|csv]'],
     description:
-      'Evaluates a policy over recorded ECS documents, to tune it before deploying. Prints exactly one JSON line per input line, in order: `{"actions": [...], "matched_selectors": [...]}` (sorted; empty when nothing matched, or when the line is not a process, file or network event). A line that is not a JSON object gets an `"error"` key and a `FILE:LINE:1: error:` line on stderr. stderr ends with the hit count of every selector and response.',
+      'Evaluates a policy over recorded ECS documents, to tune it before deploying. Piped (format `ndjson`), prints exactly one JSON line per input line, in order: `{"actions": [...], "matched_selectors": [...]}` (sorted; empty when nothing matched, or when the line is not a process, file or network event). A line that is not a JSON object gets an `"error"` key and a `FILE:LINE:1: error:` line on stderr. stderr ends with the hit count of every selector and response. On a terminal (format `table`), stdout is that hit count as tables instead.',
     options: [
       {
         section: '',
@@ -106,6 +127,7 @@ register(
             'the ECS documents, one JSON object a line; `-` reads standard input (not both). Required.',
           ),
           opt('--no-summary', 'leave out the per-selector and per-response hit summary on stderr.'),
+          SUMMARY_FORMAT('the hit count of every selector and response'),
         ],
       },
     ],
@@ -159,10 +181,10 @@ register(
   async () => (await import('./rules.js')).runTest,
   {
     synopsis: [
-      '[--rules PATH]... --events FILE.ndjson [--exceptions FILE]... [--interpreter] [--stats] [--dedup-window MS] [PATH...]',
+      '[--rules PATH]... --events FILE.ndjson [--exceptions FILE]... [--interpreter] [--stats] [--dedup-window MS] [--format ndjson|table|csv] [PATH...]',
     ],
     description:
-      'Feeds NDJSON events in file order through every rule and prints one line per detection: `{"rule": {"id", "name"}, "events": [event.id, ...]}`. ES|QL rules run once over every event of the file, a line per result row (with `"row"`). Rules that cannot run (threshold, ...) are warnings on stderr.',
+      'Feeds NDJSON events in file order through every rule and, piped (format `ndjson`), prints one line per detection: `{"rule": {"id", "name"}, "events": [event.id, ...]}`. ES|QL rules run once over every event of the file, a line per result row (with `"row"`). On a terminal (format `table`) it prints a table of the rules that fired, their detections and events, instead. Rules that cannot run (threshold, ...) are warnings on stderr.',
     args: [{ name: 'PATH...', help: 'more rule files or directories, as --rules.' }],
     options: [
       {
@@ -187,6 +209,7 @@ register(
             'suppress a repeated detection (same rule, same events) within MS milliseconds of event time.',
             { default: '60000' },
           ),
+          SUMMARY_FORMAT('the detections of each rule that fired (CSV: of every rule that ran)'),
         ],
       },
     ],

@@ -1,6 +1,7 @@
 // `d4c lab up|down|run|exec|rm`: see docs/containers.md. Errors from the lab are one sentence, exit 1.
 import {
   execInPod,
+  LAB_UP_STEPS,
   LabError,
   labDown,
   labPaths,
@@ -12,6 +13,7 @@ import {
   waitExit,
 } from '../lab/index.js';
 import { parse, UsageError } from './args.js';
+import { progress } from './progress.js';
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -40,7 +42,13 @@ export async function runUp(argv: string[]): Promise<number> {
   );
   const p = labPaths(values.dir);
   return guarded(async () => {
-    await labUp(p, values.image ?? [], say);
+    // On a terminal, a spinner with the step (building images can take a minute the first time).
+    const spin = progress('lab up', { total: LAB_UP_STEPS });
+    try {
+      await labUp(p, values.image ?? [], spin.log, spin.step);
+    } finally {
+      spin.done();
+    }
     process.stdout.write(`${p.socket}\n`);
     return 0;
   });

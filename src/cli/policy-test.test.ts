@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli.js';
+import { runMain } from '../../test/run-main.js';
 import { interpret, policyEventFromEcs } from '../policy/evaluate.js';
 import { parsePolicy } from '../policy/load.js';
 
@@ -127,6 +128,47 @@ describe('d4c policy test', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toMatch(new RegExp(`${f}:4:\\d+: error: .*"processName" values cannot exceed 15 bytes`));
+  });
+
+  it('on a terminal: the hit summary as tables on stdout, no per-line JSON', async () => {
+    const args = ['policy', 'test', '--policy', policyFile, '--events', eventsFile];
+    const r = await runMain(args, { terminal: { columns: 120 } });
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toBe(
+      [
+        '6 lines, 6 evaluated, 0 not process/file/network events, 0 invalid',
+        '',
+        'SELECTOR             HITS',
+        'process.shells          2',
+        'process.nginxImages     1',
+        'process.prod            1',
+        'file.etc                1',
+        'file.binaries           1',
+        '',
+        'RESPONSE              MATCH     EXCLUDE      ACTIONS     HITS',
+        'process.responses[0]  shells    nginxImages  log, alert     1',
+        'process.responses[1]  prod                   log            1',
+        'file.responses[0]     etc                    log            1',
+        'file.responses[1]     binaries               alert          1',
+        '',
+      ].join('\n'),
+    );
+    // Piped (runMain's stdout is no terminal): the NDJSON lines and stderr summary, as the spawned binary's.
+    const piped = await runMain(args);
+    const spawned = d4c(...args);
+    expect(piped.out).toBe(spawned.out);
+    expect(piped.err).toBe(spawned.err);
+    const csv = await runMain([...args, '--format', 'csv']);
+    expect(csv.out.split('\r\n').slice(0, 3)).toEqual([
+      'kind,name,match,exclude,actions,hits',
+      'selector,process.shells,,,,2',
+      'selector,process.nginxImages,,,,1',
+    ]);
+    expect(csv.out).toContain('response,process.responses[0],shells,nginxImages,"log, alert",1\r\n');
+    const bad = await runMain([...args, '--format', 'text']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--format takes ndjson, table, csv, not "text"/);
   });
 
   it('exits 2 on usage errors and 1 on a missing events file', () => {

@@ -5,6 +5,9 @@
 // A line that is not a JSON object gets empty lists plus an "error" key, and a positioned
 // diagnostic on stderr; the exit code is then 1. stderr ends with a per-selector and
 // per-response hit summary.
+// That is the `ndjson` format, the default when stdout is not a terminal. On a terminal (or with
+// `--format table|csv`) stdout is instead the hit summary as tables (or CSV), and stderr has only
+// the diagnostics.
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -15,13 +18,16 @@ import { type Policy, SECTIONS, type Section } from '../policy/model.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
+import { chooseFormat, csvRecord, type Format, renderTable, tableWidth } from './table.js';
 
 export async function runTest(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     policy: { type: 'string' },
     events: { type: 'string' },
     'no-summary': { type: 'boolean' },
+    format: { type: 'string' },
   });
+  const format = chooseFormat(values.format);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (!values.policy || !values.events)
     throw new UsageError(
@@ -58,8 +64,9 @@ export async function runTest(argv: string[]): Promise<number> {
   let lineNo = 0;
   let bad = 0;
   const out: string[] = [];
+  // Per-line results are the NDJSON format's output; the other formats print the summary only.
   const flush = () => {
-    if (out.length) process.stdout.write(out.join(''));
+    if (out.length && format === 'ndjson') process.stdout.write(out.join(''));
     out.length = 0;
   };
   for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -99,7 +106,8 @@ export async function runTest(argv: string[]): Promise<number> {
     if (out.length >= 512) flush();
   }
   flush();
-  if (!values['no-summary']) process.stderr.write(hits.report(lineNo, bad));
+  if (format !== 'ndjson') process.stdout.write(hits.render(format, lineNo, bad));
+  else if (!values['no-summary']) process.stderr.write(hits.report(lineNo, bad));
   return bad > 0 ? 1 : 0;
 }
 
@@ -142,9 +150,43 @@ class Hits {
     }
   }
 
+  private headline(lines: number, bad: number): string {
+    return `${lines} lines, ${this.evaluated} evaluated, ${this.skipped} not process/file/network events, ${bad} invalid`;
+  }
+
+  /** The summary as tables (a person at a terminal) or as one CSV. */
+  render(format: Exclude<Format, 'ndjson'>, lines: number, bad: number): string {
+    const responses: string[][] = [];
+    for (const section of SECTIONS)
+      for (const r of this.policy[section]?.responses ?? [])
+        responses.push([
+          `${section}.responses[${r.index}]`,
+          r.match.join(', '),
+          r.exclude.join(', '),
+          r.actions.join(', '),
+          String(this.responses.get(responseLabel(section, r.index, r.match)) ?? 0),
+        ]);
+    const selectors = [...this.selectors].map(([k, n]) => [k, String(n)]);
+    if (format === 'csv')
+      return [
+        csvRecord(['kind', 'name', 'match', 'exclude', 'actions', 'hits']),
+        ...selectors.map(([k, n]) => csvRecord(['selector', k!, '', '', '', n!])),
+        ...responses.map((r) => csvRecord(['response', ...r])),
+      ].join('');
+    const width = tableWidth();
+    const right = [false, false, false, false, true];
+    return [
+      `${this.headline(lines, bad)}\n\n`,
+      selectors.length ? renderTable(['SELECTOR', 'HITS'], selectors, { width, right: [false, true] }) : '',
+      responses.length
+        ? `\n${renderTable(['RESPONSE', 'MATCH', 'EXCLUDE', 'ACTIONS', 'HITS'], responses, { width, right })}`
+        : '',
+    ].join('');
+  }
+
   report(lines: number, bad: number): string {
     const rows = [
-      `summary: ${lines} lines, ${this.evaluated} evaluated, ${this.skipped} not process/file/network events, ${bad} invalid`,
+      `summary: ${this.headline(lines, bad)}`,
       'selectors:',
       ...[...this.selectors].map(([k, n]) => `  ${String(n).padStart(8)}  ${k}`),
       'responses:',

@@ -184,3 +184,126 @@ describe('d4c query usage and input errors', () => {
     expect(r.err).toMatch(/invalid time for --from/);
   });
 });
+
+describe('d4c query output formats', () => {
+  const tty = (argv: string[], columns = 200) => runMain(['query', ...argv], { terminal: { columns } });
+  const rows = (out: string) => out.split('\n').filter(Boolean);
+
+  it('piped, NDJSON stays the default (the lines scripts read)', async () => {
+    const r = await runMain(['query', '--kql', 'event.id:e1', '--events', file]);
+    expect(r.out).toBe(`${JSON.stringify(EVENTS[0])}\n`);
+  });
+  it('on a terminal: a table of the ECS fields the hits have', async () => {
+    const r = await tty(['--kql', 'process.name:bash', '--events', file]);
+    expect(r.code).toBe(0);
+    expect(rows(r.out)).toEqual([
+      '@timestamp                action    namespace  process  file',
+      '2026-01-01T00:00:00.000Z  exec      prod       bash',
+      '2026-01-01T00:00:01.000Z  creation  prod       bash     /usr/bin/x',
+    ]);
+    expect(r.err).toBe('');
+    // --format ndjson on a terminal is the NDJSON of a pipe.
+    const n = await tty(['--kql', 'process.name:bash', '--events', file, '--format', 'ndjson']);
+    expect(rows(n.out).map((l) => JSON.parse(l))).toEqual([EVENTS[0], EVENTS[1]]);
+  });
+  it('ES|QL: the result columns, numbers right-aligned; fitted to a narrow terminal', async () => {
+    const q = 'FROM logs-* | STATS events = COUNT(*) BY orchestrator.namespace | SORT orchestrator.namespace';
+    const r = await tty(['--esql', q, '--store', storeDir]);
+    expect(rows(r.out)).toEqual(['events  orchestrator.namespace', '     1  dev', '     3  prod']);
+    const narrow = await tty(['--esql', q, '--store', storeDir], 22);
+    expect(rows(narrow.out)).toEqual(['events  orchestrator.…', '     1  dev', '     3  prod']);
+    // Narrower than the second column's minimum (its header's first 12): it is left out, and said.
+    const tiny = await tty(['--esql', q, '--store', storeDir], 16);
+    expect(rows(tiny.out)).toEqual(['events', '     1', '     3']);
+    expect(tiny.err).toBe(
+      'd4c query: no room for orchestrator.namespace (a wider terminal, or --fields, shows them)\n',
+    );
+  });
+  it('--fields chooses the columns (nested paths, arrays), for table and csv', async () => {
+    const r = await tty([
+      '--eql',
+      'any where true',
+      '--events',
+      file,
+      '--fields',
+      'event.id,event.category,pid',
+    ]);
+    expect(rows(r.out)).toEqual([
+      'event.id  event.category  pid',
+      'e1        process',
+      'e2        file',
+      'e3        process',
+      'e4        process',
+    ]);
+    const c = await runMain([
+      'query',
+      '--kql',
+      'event.id:e1',
+      '--events',
+      file,
+      '--format',
+      'csv',
+      '--fields',
+      'event.id,event.type,process.pid,process.interactive',
+    ]);
+    expect(c.out).toBe('event.id,event.type,process.pid,process.interactive\r\ne1,"[""start""]",5,true\r\n');
+  });
+  it('CSV without --fields: the full default header, the same whatever the hits', async () => {
+    const r = await runMain(['query', '--kql', 'event.id:e4', '--events', file, '--format', 'csv']);
+    expect(r.out).toBe(
+      '@timestamp,kibana.alert.rule.name,rule.name,event.action,orchestrator.namespace,orchestrator.resource.name,container.name,process.name,process.args,file.path,destination.address,destination.port\r\n' +
+        '2026-01-01T00:05:00.000Z,,,exec,dev,,,sh,,,,\r\n',
+    );
+    const none = await runMain(['query', '--kql', 'event.id:nope', '--events', file, '--format', 'csv']);
+    expect(none.out.split('\r\n')).toHaveLength(2);
+  });
+  it("a document's control characters reach a terminal escaped; piped CSV keeps them (quoted)", async () => {
+    const evil = join(dir, 'evil.ndjson');
+    writeFileSync(
+      evil,
+      `${JSON.stringify({ file: { path: '/tmp/\x1b[2Jx\ny,z' }, process: { name: 'sh' } })}\n`,
+    );
+    const t = await tty(['--kql', 'process.name:sh', '--events', evil]);
+    expect(t.out).toBe('process  file\nsh       /tmp/\\u001b[2Jx\\ny,z\n');
+    const args = ['--kql', 'process.name:sh', '--events', evil, '--format', 'csv', '--fields', 'file.path'];
+    expect((await tty(args)).out).toBe('file.path\r\n"/tmp/\\u001b[2Jx\\ny,z"\r\n');
+    expect((await runMain(['query', ...args])).out).toBe('file.path\r\n"/tmp/\x1b[2Jx\ny,z"\r\n');
+  });
+  it('EQL sequences: a row per event, numbered by match', async () => {
+    const q =
+      'sequence with maxspan=1m [file where event.type == "creation"] by file.path [process where true] by process.executable';
+    const r = await tty(['--eql', q, '--events', file, '--fields', 'event.id,process.name']);
+    expect(rows(r.out)).toEqual([
+      'sequence  event.id  process.name',
+      '       1  e2        bash',
+      '       1  e3        x',
+    ]);
+    const c = await runMain([
+      'query',
+      '--eql',
+      q,
+      '--events',
+      file,
+      '--format',
+      'csv',
+      '--fields',
+      'event.id',
+    ]);
+    expect(c.out).toBe('sequence,event.id\r\n1,e2\r\n1,e3\r\n');
+  });
+  it('no results: said so in a table; --limit reached is noted on stderr', async () => {
+    const r = await tty(['--kql', 'event.id:nope', '--events', file]);
+    expect(r.out).toBe('(no results)\n');
+    const l = await tty(['--kql', 'process.name:*', '--events', file, '--limit', '2']);
+    expect(rows(l.out)).toHaveLength(3);
+    expect(l.err).toBe('d4c query: the first 2 results; there may be more (--limit N)\n');
+  });
+  it('a bad --format, or --fields with NDJSON, is a usage error (exit 2) naming it', async () => {
+    const r = await runMain(['query', '--kql', 'a:1', '--events', file, '--format', 'yaml']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^d4c query: --format takes ndjson, table, csv, not "yaml"\nusage: d4c query/);
+    const f = await runMain(['query', '--kql', 'a:1', '--events', file, '--fields', 'a']);
+    expect(f.code).toBe(2);
+    expect(f.err).toMatch(/--fields applies to --format table and csv/);
+  });
+});

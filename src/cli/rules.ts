@@ -8,6 +8,8 @@ import { type LoadResult, loadRules } from '../rules/load.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
+import { RuleHits } from './rules-summary.js';
+import { chooseFormat } from './table.js';
 
 // `d4c rules list | head`: a closed pipe ends output quietly instead of crashing.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -48,7 +50,9 @@ export async function runTest(argv: string[]): Promise<number> {
     interpreter: { type: 'boolean' },
     stats: { type: 'boolean' },
     'dedup-window': { type: 'string' },
+    format: { type: 'string' },
   });
+  const format = chooseFormat(values.format);
   if (!values.events) throw new UsageError('--events FILE.ndjson is required (use - for stdin)');
   const paths = rulePaths(values, positionals);
   const dedup = values['dedup-window'] === undefined ? undefined : Number(values['dedup-window']);
@@ -82,11 +86,20 @@ export async function runTest(argv: string[]): Promise<number> {
   const input = values.events === '-' ? process.stdin : createReadStream(values.events);
   const name = values.events === '-' ? '<stdin>' : values.events;
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  // NDJSON: a line per detection as it happens; table and CSV: a per-rule summary at the end.
+  const notRun = new Set(engine.stats().skipped.map((s) => s.id));
+  const hits = new RuleHits(
+    loaded.rules.filter(
+      (r) => r.status === 'ok' && (r.parsed?.language === 'esql' || !notRun.has(r.meta.id)),
+    ),
+  );
   const write = (ds: ReturnType<RuleEngine['push']>): void => {
     for (const d of ds) {
-      process.stdout.write(
-        `${JSON.stringify({ rule: { id: d.rule.id, name: d.rule.name }, events: d.events })}\n`,
-      );
+      if (format !== 'ndjson') hits.add(d.rule.id, d.events);
+      else
+        process.stdout.write(
+          `${JSON.stringify({ rule: { id: d.rule.id, name: d.rule.name }, events: d.events })}\n`,
+        );
     }
   };
   let lineNo = 0;
@@ -107,6 +120,7 @@ export async function runTest(argv: string[]): Promise<number> {
         failed = true;
         continue;
       }
+      hits.events++;
       write(engine.push(doc));
       if (esql.length > 0) esqlDocs.push(doc);
     }
@@ -122,15 +136,18 @@ export async function runTest(argv: string[]): Promise<number> {
       for (const row of res.rows) {
         const id = row['event.id'] ?? row._id;
         const events = id === undefined || id === null ? [] : [id];
-        process.stdout.write(
-          `${JSON.stringify({ rule: { id: r.meta.id, name: r.meta.name }, events, row })}\n`,
-        );
+        if (format !== 'ndjson') hits.add(r.meta.id, events);
+        else
+          process.stdout.write(
+            `${JSON.stringify({ rule: { id: r.meta.id, name: r.meta.name }, events, row })}\n`,
+          );
       }
     } catch (e) {
       process.stderr.write(`${r.meta.file}: error: rule '${r.meta.name}': ${(e as Error).message}\n`);
       failed = true;
     }
   }
+  if (format !== 'ndjson') process.stdout.write(hits.render(format));
   if (values.stats) process.stderr.write(`${JSON.stringify(engine.stats())}\n`);
   return failed ? 1 : 0;
 }

@@ -3,6 +3,7 @@ export {
   BASE_IMAGE,
   containerdConfig,
   ensureImage,
+  LAB_UP_STEPS,
   LabError,
   type LabPaths,
   labDown,

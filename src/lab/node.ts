@@ -102,18 +102,27 @@ function readPid(p: LabPaths): number | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the node (idempotent) and imports the base, pause and any extra images. */
+/** The steps labUp announces (`step`), in order: a progress display can show `n/LAB_UP_STEPS`. */
+export const LAB_UP_STEPS = 3;
+
+/**
+ * Starts the node (idempotent) and imports the base, pause and any extra images. `step` is told
+ * each of the LAB_UP_STEPS stages as it begins (the first build of the images takes a while).
+ */
 export async function labUp(
   p: LabPaths,
   images: string[] = [],
   log: (s: string) => void = () => {},
+  step: (label: string) => void = () => {},
 ): Promise<void> {
   if (process.getuid?.() !== 0) throw new LabError('d4c lab needs root (containerd and runc run as root)');
   for (const bin of ['containerd', 'ctr', 'runc', 'podman']) {
     if (!(await which(bin)))
       throw new LabError(`${bin} is missing: run scripts/install.sh (Debian: podman runc containerd)`);
   }
+  step('building the local images (podman)');
   await buildLocalImages();
+  step('starting containerd');
   if (!(await labRunning(p))) {
     const old = readPid(p);
     if (old && pidAlive(old))
@@ -139,6 +148,7 @@ export async function labUp(
     }
     log(`lab: containerd ${child.pid} on ${p.socket}`);
   }
+  step('importing images into containerd');
   await importImage(p, BASE_IMAGE);
   await importImage(p, PAUSE_IMAGE);
   for (const ref of images) await ensureImage(p, ref);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli as d4c } from '../cli.js';
+import { runMain } from '../run-main.js';
 import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from './helpers.js';
 
 const withElastic = it.skipIf(!HAVE_ELASTIC_RULES);
@@ -13,6 +14,35 @@ const dir = mkdtempSync(join(tmpdir(), 'd4c-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('d4c rules', () => {
+  withElastic('test on a terminal: a table of the rules that fired; CSV of every rule that ran', async () => {
+    const args = ['rules', 'test', '--rules', ELASTIC_RULES_DIR, '--events', fixture];
+    const r = await runMain(args, { terminal: { columns: 100 } });
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        'RULE                                                      LANGUAGE  SEVERITY  DETECTIONS  EVENTS',
+        'File Creation and Execution Detected via Defend for Con…  eql       medium             1  ev-5, ev-6',
+        'Interactive Shell Spawn Detected via Defend for Contain…  eql       low                1  ev-2',
+        'Privilege Boundary Enumeration Detected via Defend for …  eql       low                1  ev-3',
+        'Service Account Token or Certificate Read Detected via …  eql       medium             1  ev-4',
+        'Suspicious Process Execution Detected via Defend for Co…  eql       high               1  ev-6',
+        '',
+        '5 detections from 5 of 67 rules over 8 events',
+        '',
+      ].join('\n'),
+    );
+    const piped = await runMain(args);
+    expect(piped.out).toBe(d4c(args).out);
+    const csv = await runMain([...args, '--format', 'csv']);
+    const records = csv.out.split('\r\n');
+    expect(records[0]).toBe('rule.id,rule.name,language,severity,detections,events');
+    expect(records[1]).toBe(
+      'b799720e-40d0-4dd6-9c9c-4f193a6ed643,File Creation and Execution Detected via Defend for Containers,eql,medium,1,"[""ev-5"",""ev-6""]"',
+    );
+    expect(records).toHaveLength(1 + 67 + 1);
+    expect((await runMain([...args, '--format', 'tsv'])).code).toBe(2);
+  });
+
   withElastic(
     'test: prints one JSON line per detection, in event order, sequences with all their events',
     () => {

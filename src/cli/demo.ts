@@ -35,6 +35,7 @@ import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { pidAlive } from '../util/pid.js';
 import { DEFAULT_STORE_DIR } from './agent.js';
 import { parse, UsageError } from './args.js';
+import { type Progress, progress, stdoutIsPipe } from './progress.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/d4c.js');
 
@@ -95,11 +96,15 @@ const EXECS: [string, string, boolean, string[]][] = [
 class ConsoleOutput implements Output {
   private n = 0;
   readonly alerts = new AlertSummary();
-  constructor(private readonly json: boolean) {}
+  constructor(
+    private readonly json: boolean,
+    private readonly spin: Progress,
+  ) {}
   write(doc: EcsDoc): void {
     this.n++;
     this.alerts.add(doc);
-    process.stdout.write(`${this.json ? serializeDoc(doc) : formatDocLine(doc)}\n`);
+    const line = `${this.json ? serializeDoc(doc) : formatDocLine(doc)}\n`;
+    this.spin.interrupt(() => process.stdout.write(line));
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
@@ -127,7 +132,22 @@ export async function run(argv: string[]): Promise<number> {
   // As the agent: which one was meant is not ours to guess.
   if (values['no-store'] && values.store !== undefined)
     throw new UsageError('--no-store cannot be combined with --store');
-  const log = (s: string) => process.stderr.write(`d4c demo: ${s}\n`);
+  // On a terminal, a spinner says which stage the demo is in (the lab's start can take a minute
+  // the first time); not when stdout is a pipe to a reader on the same terminal.
+  const spin = progress('demo', { enabled: !stdoutIsPipe() });
+  try {
+    return await demo(values, seconds, spin);
+  } finally {
+    spin.done();
+  }
+}
+
+async function demo(
+  values: { json?: boolean; keep?: boolean; store?: string; 'no-store'?: boolean },
+  seconds: number,
+  spin: Progress,
+): Promise<number> {
+  const log = (s: string) => spin.log(`d4c demo: ${s}`);
   if (process.getuid?.() !== 0) {
     log('must run as root (eBPF and containerd): run it with sudo');
     return 1;
@@ -144,7 +164,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!wasUp) log('starting the lab node (containerd + CRI)…');
   try {
-    await labUp(p, []);
+    await labUp(
+      p,
+      [],
+      () => {},
+      (step) => spin.step(`lab: ${step}`),
+    );
   } catch (e) {
     if (e instanceof LabError) {
       log(e.message);
@@ -159,7 +184,7 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = loadRules(defaultRulePaths());
   for (const d of loaded.diagnostics) if (d.severity === 'error') log(formatDiagnostic(d));
 
-  const consoleOut = new ConsoleOutput(values.json === true);
+  const consoleOut = new ConsoleOutput(values.json === true, spin);
   const outputs: Record<string, Output> = { console: consoleOut };
   const storeDir = values['no-store'] ? undefined : (values.store ?? DEFAULT_STORE_DIR);
   if (storeDir) {
@@ -206,8 +231,10 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    spin.step('starting pods');
     for (const pod of PODS) await runPod(p, pod);
     await sleep(4000);
+    spin.step('staging intrusions');
     for (const [namespace, pod, tty, command] of EXECS) {
       log(`exec${tty ? ' -it' : ''} ${namespace}/${pod} -- ${command.join(' ')}`);
       if (tty) {
@@ -232,15 +259,16 @@ export async function run(argv: string[]): Promise<number> {
         await execInPod(p, { pod, namespace, command }).catch((e) => log(String(e)));
       }
     }
-    if (!interrupted)
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, Math.max(0, seconds * 1000 - (Date.now() - t0)));
-      });
+    if (!interrupted) spin.step('watching');
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, Math.max(0, seconds * 1000 - (Date.now() - t0)));
+    });
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     if (interrupted) log('interrupted: cleaning up');
+    spin.step('cleaning up');
     await agent.stop();
     for (const pod of PODS) await removePod(p, pod.pod, pod.namespace).catch(() => false);
     if (ours && !values.keep) await labDown(p);

@@ -20,8 +20,9 @@ export const CAPABILITIES: ReadonlyArray<[cap: string, why: string]> = [
     'DAC_READ_SEARCH',
     "look up files in containers' root filesystems through /proc/PID/root whatever their modes",
   ],
-  ['SYS_RESOURCE', 'raise RLIMIT_MEMLOCK for the BPF maps on kernels before 5.11 (no memcg accounting)'],
 ];
+// Not SYS_RESOURCE: BPF maps are charged to the memory cgroup since 5.11, so RLIMIT_MEMLOCK needs
+// no raising; on older kernels add it (docs/deploy.md).
 
 interface HostMount {
   name: string;

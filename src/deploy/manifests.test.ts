@@ -62,7 +62,6 @@ describe('d4c deploy manifests', () => {
       'NET_ADMIN',
       'SYS_PTRACE',
       'DAC_READ_SEARCH',
-      'SYS_RESOURCE',
     ]);
     expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(c.readinessProbe?.httpGet?.path).toBe('/healthz');

@@ -9,6 +9,8 @@ DEBS=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make pkg-config
   # Containers for the lab and the integration tests.
   podman runc containerd busybox-static iproute2 util-linux curl
+  # The agent image (scripts/build-image.sh makes its base images from Debian packages).
+  mmdebstrap
 )
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -3,6 +3,7 @@
 // (scripts/gen-cli-doc.ts) read it. Every option a command's parser accepts is listed here
 // (src/cli/help.test.ts fails otherwise). Agent-wide help lives in commands-agent.ts.
 import { AGENT_HELP, DEMO_HELP } from './commands-agent.js';
+import { registerDeployCommands } from './commands-deploy.js';
 import { opt, register } from './registry.js';
 
 const LAB_DIR = opt('--dir DIR', 'the lab directory (containerd state, socket, pods).', {
@@ -432,3 +433,5 @@ register(
     see: 'docs/sensor.md',
   },
 );
+
+registerDeployCommands();

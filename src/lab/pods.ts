@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CriClient } from '../container/cri.js';
 import { ensureImage, LabError, type LabPaths, labRunning, NAMESPACE } from './node.js';
+import { stopForRemoval } from './supervise.js';
 import {
   type CriMount,
   mountOf,
@@ -246,6 +247,7 @@ export async function removePod(p: LabPaths, pod: string, namespace?: string): P
   try {
     const t = await findPod(c, pod, namespace);
     if (!t) return false;
+    await stopForRemoval(p, c, t.podUid, t.sandboxId); // an applied pod: its grace period
     await c.call('StopPodSandbox', { podSandboxId: t.sandboxId });
     await c.call('RemovePodSandbox', { podSandboxId: t.sandboxId });
     removePodDir(p, t.podUid);

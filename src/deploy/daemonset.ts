@@ -91,7 +91,8 @@ function args(o: DeployOptions): string[] {
   return [
     `--config=${IN_POD.config}/d4c.yaml`,
     `--policy=${IN_POD.policy}/policy.yaml`,
-    `--rules=${o.rules ? IN_POD.rules : IN_POD.imageRules}`,
+    // d4c's rule pack (in the image) runs by default; --rules adds the ConfigMap's beside it.
+    ...(o.rules ? [`--rules=${IN_POD.rules}`] : []),
     ...(o.clusterName !== undefined ? [`--cluster-name=${o.clusterName}`] : []),
   ];
 }

@@ -3,7 +3,13 @@
 // position, instead of in a crash-looping pod on every node.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DEFAULT_ENFORCEMENT_CAPS, DEFAULT_POLICY, parsePolicy, withConnectBlock } from '../policy/index.js';
+import {
+  DEFAULT_ENFORCEMENT_CAPS,
+  DEFAULT_POLICY,
+  DEFAULT_POLICY_NAME,
+  parsePolicy,
+  withConnectBlock,
+} from '../policy/index.js';
 import { loadRules } from '../rules/index.js';
 import { D4cError, type Diagnostic } from '../util/diagnostics.js';
 
@@ -41,10 +47,10 @@ export interface PolicyInput {
   warnings: Diagnostic[];
 }
 
-/** The policy file (or Elastic's default policy), validated as the agent loads it. */
+/** The policy file (or d4c's default policy), validated as the agent loads it. */
 export function readPolicy(file: string | undefined): PolicyInput {
   let text = DEFAULT_POLICY;
-  const source = file ?? '<default policy>';
+  const source = file ?? DEFAULT_POLICY_NAME;
   if (file !== undefined) {
     try {
       text = readFileSync(file, 'utf8');

@@ -189,7 +189,6 @@ export const IN_POD = {
   policy: '/etc/d4c/policy',
   rules: '/etc/d4c/rules',
   /** The rule pack built into the image. */
-  imageRules: '/opt/d4c/rules',
   state: '/var/lib/d4c',
 } as const;
 

@@ -1,6 +1,7 @@
 // Prints the plain closing line CI reads (`N passed, N failed, N skipped`) after Vitest's own.
 import { writeSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
+import type { LeftoverCount } from './leftovers.js';
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
@@ -17,8 +18,11 @@ export default class SummaryReporter implements Reporter {
       // A file that failed to load has no tests: count it as a failure, not as nothing.
       if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
     }
-    // Written at exit so that it is the run's last line, after Vitest's own summary.
-    const line = `\n${passed} passed, ${failed} failed, ${skipped} skipped\n`;
-    process.once('exit', () => writeSync(1, line));
+    // Written at exit so that it is the run's last line, after Vitest's own summary and after
+    // the global teardown, whose leftovers (test/global-setup.ts) count as one failure.
+    process.once('exit', () => {
+      const f = failed + ((process as LeftoverCount).d4cLeftovers ? 1 : 0);
+      writeSync(1, `\n${passed} passed, ${f} failed, ${skipped} skipped\n`);
+    });
   }
 }

@@ -1,0 +1,39 @@
+// Vitest's global setup, once around the whole run (vitest.config.ts `globalSetup`).
+import {
+  type Leftover,
+  type LeftoverCount,
+  leftovers,
+  RUN_ENV,
+  type Snapshot,
+  snapshot,
+} from './leftovers.js';
+
+let before: Snapshot;
+let run: string;
+
+export function setup(): void {
+  // Inherited by every worker and everything a test starts: how the teardown knows them.
+  run = `${process.pid}-${Date.now()}`;
+  process.env[RUN_ENV] = run;
+  before = snapshot();
+}
+
+/**
+ * After the run, passing or failing, nothing the tests started may remain. A worker's own exit
+ * handlers may still be removing its containers: wait until nothing is left, for at most 15 s.
+ */
+export async function teardown(): Promise<void> {
+  const until = Date.now() + 15_000;
+  let left: Leftover[] = leftovers(before, run);
+  while (left.length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 500));
+    left = leftovers(before, run);
+  }
+  if (left.length === 0) return;
+  // Not thrown: Vitest would then exit (1) before test/summary-reporter.ts prints the closing
+  // line; this way the run fails and that line counts the leftovers as one failure.
+  const lines = left.map((l) => `  ${l.kind} ${l.what}`).join('\n');
+  process.stderr.write(`\nFAIL global teardown: the tests left ${left.length} thing(s) behind:\n${lines}\n`);
+  (process as LeftoverCount).d4cLeftovers = left.length;
+  process.exitCode = 1;
+}

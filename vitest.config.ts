@@ -10,5 +10,6 @@ export default defineConfig({
     reporters: ['default', './test/summary-reporter.ts'],
     // Fails the run naming any process, container, mount or cgroup the tests left behind.
     globalSetup: ['./test/global-setup.ts'],
+    setupFiles: ['./test/worker-mark.ts'],
   },
 });

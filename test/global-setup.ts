@@ -6,6 +6,7 @@ import {
   RUN_ENV,
   type Snapshot,
   snapshot,
+  workers,
 } from './leftovers.js';
 
 let before: Snapshot;
@@ -24,10 +25,11 @@ export function setup(): void {
  */
 export async function teardown(): Promise<void> {
   const until = Date.now() + 15_000;
-  let left: Leftover[] = leftovers(before, run);
+  const pids = workers(run, true);
+  let left: Leftover[] = leftovers(before, run, pids);
   while (left.length > 0 && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 500));
-    left = leftovers(before, run);
+    left = leftovers(before, run, pids);
   }
   if (left.length === 0) return;
   // Not thrown: Vitest would then exit (1) before test/summary-reporter.ts prints the closing

@@ -1,10 +1,12 @@
 // What a test run leaves behind: processes it started, podman containers, mounts and cgroups.
 // test/global-setup.ts takes a snapshot before the run and asks after it for what is new and
-// still there. The machine may be shared (another run, a user's lab at /var/lib/d4c/lab), so a
-// process counts only when it carries this run's mark in its environment (every child of a test
-// inherits it), and a container only when it is labelled with this run (test/e2e/containers.ts).
+// still there. The machine may be shared (another run, a user's lab at /var/lib/d4c/lab), so
+// what is new counts only when it is this run's: a process that carries the run's mark in its
+// environment (every child of a test inherits it); a container labelled with the run
+// (test/e2e/containers.ts); a container, mount or cgroup named after one of the run's test
+// workers (tests name them `...-${process.pid}`; each worker notes its pid, test/worker-mark.ts).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,15 +45,44 @@ export function snapshot(): Snapshot {
   return { containers: new Set(containers().map((c) => c.id)), mounts: mounts(), cgroups: cgroups() };
 }
 
-/** What is new since `before` and still there, for the run marked `run`. */
-export function leftovers(before: Snapshot, run: string): Leftover[] {
+const workersFile = (run: string) => join(tmpdir(), `d4c-test-run-${run}.pids`);
+
+/** In a test worker: notes its pid for the run's teardown. */
+export function noteWorker(): void {
+  const run = process.env[RUN_ENV];
+  if (run) appendFileSync(workersFile(run), `${process.pid}\n`);
+}
+
+/** The pids of the run's test workers (and forgets the list when `done`). */
+export function workers(run: string, done = false): Set<string> {
+  const f = workersFile(run);
+  let text = '';
+  try {
+    text = readFileSync(f, 'utf8');
+  } catch {
+    // no worker has started
+  }
+  if (done) rmSync(f, { force: true });
+  return new Set(text.split('\n').filter(Boolean));
+}
+
+/** Whether `name` ends a word with `-PID` for one of `pids` (`/tmp/d4c-lab-agent-123/state`). */
+function namedAfter(name: string, pids: Set<string>): boolean {
+  for (const m of name.matchAll(/-(\d+)(?!\w)/g)) if (pids.has(m[1]!)) return true;
+  return false;
+}
+
+/** What is new since `before`, still there and this run's (`pids`: its test workers). */
+export function leftovers(before: Snapshot, run: string, pids: Set<string>): Leftover[] {
   const out: Leftover[] = [];
   for (const p of marked(run)) out.push({ kind: 'process', what: p });
   for (const c of containers())
-    if (!before.containers.has(c.id) && (c.run === run || (c.run === undefined && c.name.startsWith('d4c'))))
+    if (!before.containers.has(c.id) && (c.run === run || namedAfter(c.name, pids)))
       out.push({ kind: 'container', what: `${c.name} (${c.id.slice(0, 12)})` });
-  for (const m of mounts()) if (!before.mounts.has(m)) out.push({ kind: 'mount', what: m });
-  for (const g of cgroups()) if (!before.cgroups.has(g)) out.push({ kind: 'cgroup', what: g });
+  for (const m of mounts())
+    if (!before.mounts.has(m) && namedAfter(m, pids)) out.push({ kind: 'mount', what: m });
+  for (const g of cgroups())
+    if (!before.cgroups.has(g) && namedAfter(g, pids)) out.push({ kind: 'cgroup', what: g });
   return out;
 }
 

@@ -178,12 +178,8 @@ export async function run(argv: string[]): Promise<number> {
     else throw e;
     return 1;
   }
-  log(
-    `agent attached (default policy, ${loaded.rules.length} rules${storeDir ? `, store ${storeDir}` : ''}); ` +
-      `pods ${PODS.map((x) => `${x.namespace}/${x.pod}`).join(', ')} for ${seconds} s`,
-  );
-  const t0 = Date.now();
   // Ctrl-C or a TERM ends the run early, through the same clean-up (pods, the lab, the agent).
+  // Caught before the line below is printed: whoever reads it may interrupt at once.
   let interrupted = false;
   let wake = () => {};
   const stop = () => {
@@ -192,6 +188,11 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  log(
+    `agent attached (default policy, ${loaded.rules.length} rules${storeDir ? `, store ${storeDir}` : ''}); ` +
+      `pods ${PODS.map((x) => `${x.namespace}/${x.pod}`).join(', ')} for ${seconds} s`,
+  );
+  const t0 = Date.now();
   try {
     for (const pod of PODS) await runPod(p, pod);
     await sleep(4000);

@@ -95,8 +95,10 @@ describe.skipIf(!ok)('d4c demo', () => {
       if (/agent attached/.test(err) && !demo.killed) demo.kill('SIGINT');
     });
     // 'close': the process has exited and its stderr is read to the end.
-    const code = await new Promise<number | null>((r) => demo.once('close', (c) => r(c)));
-    expect(code, err).toBe(0);
+    const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+      demo.once('close', (c, sig) => r([c, sig])),
+    );
+    expect({ code, signal }, err).toEqual({ code: 0, signal: null });
     expect(err).toContain(
       `the lab was left running by a demo that did not finish (pid ${gone}); this one will stop it`,
     );

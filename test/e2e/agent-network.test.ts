@@ -86,7 +86,10 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))(
       if (v6) out += r6.stdout;
       // A netcat bind shell (busybox nc), stopped after a moment.
       await box.exec(['sh', '-c', 'nc -l -p 9999 -e /bin/sh & p=$!; sleep 0.3; kill $p; true']);
-      await new Promise((res) => setTimeout(res, 1500));
+      await agent.waitForDoc(
+        (d) => d.container?.id === box.id && d.event.action === 'listen' && d.destination?.port === 9999,
+        "the bind shell's listen",
+      );
       const s = await agent.stop();
       agent = undefined;
       docs = s.docs;

@@ -8,5 +8,8 @@ export default defineConfig({
     // Privileged/kernel tests share the kernel and the container runtime: keep files serial there.
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
+    // Fails the run naming any process, container, mount or cgroup the tests left behind.
+    globalSetup: ['./test/global-setup.ts'],
+    setupFiles: ['./test/worker-mark.ts'],
   },
 });

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent } from '../test/e2e/agent-runner.js';
 import { ensurePodman, TEST_IMAGE } from '../test/e2e/containers.js';
-import type { BenchResult } from './harness.js';
+import { type BenchResult, size } from './harness.js';
 
 const SRC = fileURLToPath(new URL('./agent-workload.c', import.meta.url));
-const EXECS = Number(process.env.D4C_BENCH_EXECS ?? 20_000);
-const FILES = Number(process.env.D4C_BENCH_FILES ?? 50_000);
+const EXECS = Number(process.env.D4C_BENCH_EXECS ?? size(20_000, 200));
+const FILES = Number(process.env.D4C_BENCH_FILES ?? size(50_000, 500));
 
 /** CPU seconds (user + system) of a process and its children's threads so far: node + the loader. */
 function cpuSeconds(pid: number): number {

@@ -12,10 +12,10 @@ import { LATENCY_BUCKETS_US, startEnforcer } from '../src/enforce/index.js';
 import { startSensor } from '../src/sensor/index.js';
 import { podmanAvailable, removeAll, runContainer, type TestContainer } from '../test/e2e/containers.js';
 import { blockingPolicy, contextFrom } from '../test/enforce/fixtures.js';
-import type { BenchResult } from './harness.js';
+import { type BenchResult, size } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const N = 20_000;
+const N = size(20_000, 200);
 
 interface Loop {
   fails: number;

@@ -13,6 +13,20 @@ export interface BenchResult {
 
 export type BenchFn = () => Promise<BenchResult[]>;
 
+/**
+ * `npm run bench -- --smoke` (bench/run.ts sets D4C_BENCH_SMOKE=1 before loading the benches):
+ * every bench at a tiny size, to show that it runs to the end (`npm run check` does it). Its
+ * figures mean nothing.
+ */
+export function smoke(): boolean {
+  return process.env.D4C_BENCH_SMOKE === '1';
+}
+
+/** A bench's size: `full`, or `tiny` in smoke mode. */
+export function size(full: number, tiny: number): number {
+  return smoke() ? tiny : full;
+}
+
 /** Whatever benchmarks compute goes here, so the optimiser cannot drop the work. */
 export let sink: unknown;
 
@@ -36,9 +50,9 @@ export function measure(batch: (n: number) => unknown, opts: MeasureOptions = {}
  * load from other processes on the machine hits all of them alike and ratios stay meaningful.
  */
 export function measureInterleaved(batches: ((n: number) => unknown)[], opts: MeasureOptions = {}): number[] {
-  const timeMs = opts.timeMs ?? 1000;
-  const samples = opts.samples ?? 9;
-  const warmupMs = opts.warmupMs ?? 200;
+  const timeMs = smoke() ? 5 : (opts.timeMs ?? 1000);
+  const samples = smoke() ? 1 : (opts.samples ?? 9);
+  const warmupMs = smoke() ? 1 : (opts.warmupMs ?? 200);
 
   const sizes = batches.map((batch) => {
     let n = 64;

@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type SensorEvent, startSensor } from '../src/sensor/index.js';
-import type { BenchResult } from './harness.js';
+import { type BenchResult, size } from './harness.js';
 
 const SRC = fileURLToPath(new URL('../test/sensor/netops.c', import.meta.url));
-const N = Number(process.env.D4C_BENCH_CONNECTS ?? 20_000);
-const CYCLES = Number(process.env.D4C_BENCH_CYCLES ?? 5);
-const SENDS = Number(process.env.D4C_BENCH_SENDS ?? 200_000);
+const N = Number(process.env.D4C_BENCH_CONNECTS ?? size(20_000, 200));
+const CYCLES = Number(process.env.D4C_BENCH_CYCLES ?? size(5, 1));
+const SENDS = Number(process.env.D4C_BENCH_SENDS ?? size(200_000, 2000));
 
 const pexec = promisify(execFile);
 

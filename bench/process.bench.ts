@@ -7,12 +7,13 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ProcessTable } from '../src/process/index.js';
 import type { ExecRecord, ExitRecord, ForkRecord, TaskFacts } from '../src/process/types.js';
+import { type BenchResult, size } from './harness.js';
 
-const LIVE = 10_000;
+const LIVE = size(10_000, 100);
 const POOL = 4096; // churn pids, reused cycle after cycle (pid reuse exercised)
-const CYCLES = 200_000;
+const CYCLES = size(200_000, 2000);
 const STEP_NS = 50_000;
-const RUNS = 5; // 20k process lifetimes per second of event time
+const RUNS = size(5, 1); // 20k process lifetimes per second of event time
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -223,7 +224,8 @@ export interface ProcessBenchResult {
   tableStats: Record<string, number>;
 }
 
-export default async function bench(): Promise<ProcessBenchResult> {
+/** The figures in detail (standalone: printed as JSON). */
+export async function processDetails(): Promise<ProcessBenchResult> {
   const mem = memoryOf10k();
   const pool = cyclePool();
   // Warm both paths, then alternate runs and keep the medians: the machine may be busy.
@@ -279,6 +281,18 @@ export default async function bench(): Promise<ProcessBenchResult> {
   };
 }
 
+/** For bench/run.ts: events/s through the table against plain Map set/get (the baseline). */
+export default async function bench(): Promise<BenchResult[]> {
+  const d = await processDetails();
+  console.log(JSON.stringify({ memory10k: d.memory10k, ratioVsMap: d.ratioVsMap, nsPerCycle: d.nsPerCycle }));
+  const group = 'process table: events/s (fork + exec + exit)';
+  return [
+    { group, name: 'plain Map set/get', opsPerSec: d.baselineOpsPerSec, baseline: true },
+    { group, name: 'table with 2 snapshots a cycle', opsPerSec: d.tableEventsPerSec },
+    { group, name: 'table, events only', opsPerSec: d.eventsOnlyPerSec },
+  ];
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  bench().then((r) => console.log(JSON.stringify(r, null, 2)));
+  processDetails().then((r) => console.log(JSON.stringify(r, null, 2)));
 }

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Sensor, startSensor } from '../src/sensor/index.js';
-import type { BenchResult } from './harness.js';
+import { type BenchResult, size } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const N = 50_000;
-const ROUNDS = 5;
+const N = size(50_000, 500);
+const ROUNDS = size(5, 1);
 
 function run(loop: string, path: string): { medianNs: number; totalNs: number } {
   const out = execFileSync('unshare', ['--fork', '--pid', '--mount-proc', loop, path, 'read', String(N)], {

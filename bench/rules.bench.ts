@@ -10,7 +10,7 @@ import { defaultRulePaths } from '../src/rules/pack.js';
 import { rng } from '../src/util/rng.js';
 import { ELASTIC_RULES_DIR } from '../test/reference.js';
 
-import type { BenchResult } from './harness.js';
+import { type BenchResult, size } from './harness.js';
 
 export type { BenchResult };
 
@@ -139,10 +139,10 @@ async function measureGroup(group: string, rules: LoadedRule[], events: Record<s
   const samples: Record<'compiled' | 'interpreted', number[]> = { compiled: [], interpreted: [] };
   // Warm up both, then interleave samples so machine load affects both alike; report medians.
   for (const mode of ['compiled', 'interpreted'] as const)
-    rate(new RuleEngine(rules, { mode }), events.slice(0, 2000), 200);
-  for (let i = 0; i < 5; i++) {
+    rate(new RuleEngine(rules, { mode }), events.slice(0, 2000), size(200, 1));
+  for (let i = 0; i < size(5, 1); i++) {
     for (const mode of ['compiled', 'interpreted'] as const) {
-      samples[mode].push(rate(new RuleEngine(rules, { mode }), events, 300));
+      samples[mode].push(rate(new RuleEngine(rules, { mode }), events, size(300, 1)));
     }
   }
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
@@ -158,7 +158,7 @@ export default async function bench(
   if (!existsSync(rulesDir)) throw new Error(`rules not found: ${rulesDir} (set D4C_ELASTIC_RULES)`);
   const elastic = loadRules([rulesDir]).rules;
   const all = [...elastic, ...loadRules(defaultRulePaths()).rules];
-  const events = makeEvents(20_000);
+  const events = makeEvents(size(20_000, 200));
   return [
     ...(await measureGroup(`${elastic.length} Elastic D4C rules, events/s`, elastic, events)),
     ...(await measureGroup(`${all.length} rules (Elastic's + d4c pack), events/s`, all, events)),

@@ -1,5 +1,7 @@
-// `npm run bench [-- FILTER...]`: runs every bench/*.bench.ts (or those whose name contains a
-// FILTER) in turn and prints ops/s with the ratio to each group's baseline.
+// `npm run bench [-- [--smoke] FILTER...]`: runs every bench/*.bench.ts (or those whose name
+// contains a FILTER) in turn and prints ops/s with the ratio to each group's baseline. --smoke
+// runs each at a tiny size (bench/harness.ts `size`) and fails unless every one ran to the end
+// with finite, positive figures: `npm run check` runs it so that a broken bench fails CI.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,7 +29,25 @@ export function formatTable(results: BenchResult[]): string {
     .join('\n');
 }
 
-async function main(filters: string[]): Promise<number> {
+/** Why a bench's answer is not a table of results, or undefined when it is one. */
+export function notResults(r: unknown): string | undefined {
+  if (!Array.isArray(r)) return `returned ${r === null ? 'null' : typeof r}, not a list of results`;
+  const bad = r.find(
+    (x: Partial<BenchResult>) =>
+      typeof x?.group !== 'string' ||
+      typeof x.name !== 'string' ||
+      typeof x.opsPerSec !== 'number' ||
+      !Number.isFinite(x.opsPerSec) ||
+      x.opsPerSec <= 0,
+  );
+  return bad === undefined ? undefined : `a result that is not finite and positive: ${JSON.stringify(bad)}`;
+}
+
+async function main(args: string[]): Promise<number> {
+  const smoke = args.includes('--smoke');
+  const filters = args.filter((a) => a !== '--smoke');
+  // Before any bench is loaded: their sizes are read at load time.
+  if (smoke) process.env.D4C_BENCH_SMOKE = '1';
   const dir = dirname(fileURLToPath(import.meta.url));
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.bench.ts'))
@@ -37,7 +57,8 @@ async function main(filters: string[]): Promise<number> {
     console.error(`no bench/*.bench.ts matches ${filters.join(' ')}`);
     return 2;
   }
-  console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  console.log(`node ${process.version}, ${new Date().toISOString()}${smoke ? ', smoke (tiny sizes)' : ''}`);
+  const t0 = performance.now();
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: BenchFn };
     if (typeof mod.default !== 'function') {
@@ -45,8 +66,20 @@ async function main(filters: string[]): Promise<number> {
       return 1;
     }
     console.log(`\n# ${f}`);
-    console.log(formatTable(await mod.default()));
+    const t = performance.now();
+    const results: unknown = await mod.default();
+    const why = notResults(results);
+    if (why !== undefined) {
+      console.error(`${f}: ${why}`);
+      return 1;
+    }
+    console.log(formatTable(results as BenchResult[]));
+    if (smoke) console.log(`(${((performance.now() - t) / 1000).toFixed(1)} s)`);
   }
+  if (smoke)
+    console.log(
+      `\nbench smoke: ${files.length} benches ran to the end in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   return 0;
 }
 

@@ -18,7 +18,7 @@ import type { EcsDoc } from '../src/output/index.js';
 import { EventStore } from '../src/output/store/index.js';
 import type { StoreOptions } from '../src/output/store/options.js';
 import { type Sample, sampleDocs } from '../src/output/store/sample-docs.js';
-import type { BenchResult } from './harness.js';
+import { type BenchResult, size } from './harness.js';
 
 const POOL = 20_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -124,9 +124,9 @@ async function sustained(
 }
 
 export async function storeDetails() {
-  const total = Number(process.env.BENCH_STORE_DOCS ?? 1_000_000);
+  const total = Number(process.env.BENCH_STORE_DOCS ?? size(1_000_000, 2000));
   const roundDocs = Number(process.env.BENCH_STORE_ROUND ?? Math.min(total, 200_000));
-  const rounds = Number(process.env.BENCH_STORE_ROUNDS ?? 3);
+  const rounds = Number(process.env.BENCH_STORE_ROUNDS ?? size(3, 1));
   const dir = mkdtempSync(join(tmpdir(), 'd4c-bench-store-'));
   const pool = sampleDocs(POOL, { seed: 42, containers: 50 });
   try {

@@ -3,46 +3,14 @@
 // defaulting to the workspace's `../shared/reference/elastic-detection-rules` when it exists.
 // Missing: those tests are skipped (one notice from test/global-setup.ts), unless
 // D4C_REQUIRE_ELASTIC_RULES=1 (CI), when a missing folder fails the run.
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe } from 'vitest';
+import { locateElasticRules } from './elastic-rules-dir.js';
 
-export const ELASTIC_RULES_ENV = 'D4C_ELASTIC_RULES';
-export const REQUIRE_ENV = 'D4C_REQUIRE_ELASTIC_RULES';
-
-const REPO = resolve(import.meta.dirname, '..');
-const WORKSPACE_DEFAULT = resolve(REPO, '../shared/reference/elastic-detection-rules');
-
-export interface ElasticRulesLocation {
-  /** The folder, when there is one to run. */
-  dir?: string;
-  /** Why there is none, or why the one named is unusable (an error even when not required). */
-  problem?: string;
-  required: boolean;
-}
-
-export function locateElasticRules(env: NodeJS.ProcessEnv = process.env): ElasticRulesLocation {
-  const required = env[REQUIRE_ENV] === '1';
-  const named = env[ELASTIC_RULES_ENV];
-  if (named) {
-    const dir = resolve(named);
-    // A folder the user named and that is not there is a mistake, not a reason to skip.
-    if (!existsSync(dir) || !statSync(dir).isDirectory())
-      return { required: true, problem: `${ELASTIC_RULES_ENV}=${named}: no such folder` };
-    return { dir, required };
-  }
-  if (existsSync(WORKSPACE_DEFAULT)) return { dir: WORKSPACE_DEFAULT, required };
-  return {
-    required,
-    problem: `Elastic's detection rules not found: set ${ELASTIC_RULES_ENV} to a folder holding them (cloud_defend/, multi_source/) to run their tests`,
-  };
-}
+export { ELASTIC_RULES_ENV, locateElasticRules, REQUIRE_ENV } from './elastic-rules-dir.js';
 
 const location = locateElasticRules();
 if (location.problem && location.required) {
-  throw new Error(
-    `${location.problem}${process.env[REQUIRE_ENV] === '1' ? ` (${REQUIRE_ENV}=1: they must run)` : ''}`,
-  );
+  throw new Error(location.problem);
 }
 
 /** The rules folder, or '' when the tests that need it are skipped (see `describeElastic`). */

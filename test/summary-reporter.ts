@@ -1,6 +1,7 @@
 // Prints the plain closing line CI reads (`N passed, N failed, N skipped`) after Vitest's own.
 import { writeSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
+import type { LeftoverCount } from './leftovers.js';
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown> = []): void {
@@ -20,10 +21,13 @@ export default class SummaryReporter implements Reporter {
       if (m.state() === 'failed' && failedHere === 0) failedHere = 1;
       failed += failedHere;
     }
-    // Errors outside any test (an unhandled rejection, a failing global teardown) fail the run.
+    // Errors outside any test (an unhandled rejection) fail the run.
     failed += errors.length;
-    // Written at exit so that it is the run's last line, after Vitest's own summary.
-    const line = `\n${passed} passed, ${failed} failed, ${skipped} skipped\n`;
-    process.once('exit', () => writeSync(1, line));
+    // Written at exit so that it is the run's last line, after Vitest's own summary and after
+    // the global teardown, whose leftovers (test/global-setup.ts) count as one failure.
+    process.once('exit', () => {
+      const f = failed + ((process as LeftoverCount).d4cLeftovers ? 1 : 0);
+      writeSync(1, `\n${passed} passed, ${f} failed, ${skipped} skipped\n`);
+    });
   }
 }

@@ -277,6 +277,14 @@ export async function run(argv: string[]): Promise<number> {
     metricsServer ? `metrics ${metricsServer.url}` : '',
     kubeLine(agent.stats().kubernetes),
   ].filter((x) => x !== '');
+  // Caught before `ready` is printed: whoever reads it may stop the agent at once (a signal
+  // arriving between the two would kill it without draining or its final stats).
+  const stopped = new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (duration !== undefined) setTimeout(done, duration * 1000).unref();
+  });
   process.stderr.write(
     `d4c agent: ready (policy ${source}, ${rulesLine(rules, packPaths)}${
       scheduled ? ` (${scheduled} ES|QL on a schedule over the store)` : ''
@@ -288,12 +296,7 @@ export async function run(argv: string[]): Promise<number> {
   let statsTimer: NodeJS.Timeout | undefined;
   if (values.stats) statsTimer = setInterval(() => printStats(agent.stats()), statsEvery * 1000);
 
-  await new Promise<void>((resolve) => {
-    const done = () => resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    if (duration !== undefined) setTimeout(done, duration * 1000).unref();
-  });
+  await stopped;
   if (statsTimer) clearInterval(statsTimer);
   beats.stop();
   await metricsServer?.close();

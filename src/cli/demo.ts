@@ -216,12 +216,8 @@ async function demo(
     else throw e;
     return 1;
   }
-  log(
-    `agent attached (policy ${DEFAULT_POLICY_NAME}, ${loaded.rules.length} rules${storeDir ? `, store ${storeDir}` : ''}); ` +
-      `pods ${PODS.map((x) => `${x.namespace}/${x.pod}`).join(', ')} for ${seconds} s`,
-  );
-  const t0 = Date.now();
   // Ctrl-C or a TERM ends the run early, through the same clean-up (pods, the lab, the agent).
+  // Caught before the line below is printed: whoever reads it may interrupt at once.
   let interrupted = false;
   let wake = () => {};
   const stop = () => {
@@ -230,6 +226,11 @@ async function demo(
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  log(
+    `agent attached (policy ${DEFAULT_POLICY_NAME}, ${loaded.rules.length} rules${storeDir ? `, store ${storeDir}` : ''}); ` +
+      `pods ${PODS.map((x) => `${x.namespace}/${x.pod}`).join(', ')} for ${seconds} s`,
+  );
+  const t0 = Date.now();
   try {
     spin.step('starting pods');
     for (const pod of PODS) await runPod(p, pod);

@@ -25,12 +25,13 @@ export async function runEvents(argv: string[]): Promise<number> {
   });
   sensor.on('event', (e) => process.stdout.write(`${json(e)}\n`));
   await sensor.ready;
-  process.stderr.write('d4c sensor: attached; Ctrl-C to stop\n');
+  // Caught before `attached` is printed: whoever reads it may stop us at once.
   const stopped = new Promise<void>((res) => {
     process.once('SIGINT', () => res());
     process.once('SIGTERM', () => res());
     sensor.on('exit', () => res());
   });
+  process.stderr.write('d4c sensor: attached; Ctrl-C to stop\n');
   await stopped;
   if (values.stats) process.stderr.write(`${json(await sensor.stats())}\n`);
   await sensor.stop();

@@ -31,7 +31,10 @@ describe('NdjsonOutput', () => {
     const path = join(tmp(), 'out.ndjson');
     const out = new NdjsonOutput(path, { flushMs: 50 });
     out.write({ n: 1 });
-    await new Promise((r) => setTimeout(r, 200));
+    // Without a close or an explicit flush: the period's timer writes it.
+    const until = Date.now() + 5000;
+    while (readFileSync(path, 'utf8') === '' && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
     expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n');
     out.close();
   });

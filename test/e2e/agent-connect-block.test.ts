@@ -22,7 +22,7 @@ import { createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Doc, startAgent } from './agent-runner.js';
+import { type Doc, startAgent, waitFor } from './agent-runner.js';
 import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
 
 const HELPER = resolve(import.meta.dirname, '../../bpf/.output/d4c-connect-block');
@@ -72,6 +72,24 @@ function helpersOf(root: number): number[] {
 }
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+/**
+ * Whether a helper below `root` has its filter attached to the cgroup of container `id`: its
+ * six cgroup links (connect, sendmsg, bind; v4 and v6) are open, as the kernel shows in fdinfo.
+ */
+function attachedTo(root: number, id: string): boolean {
+  return helpersOf(root).some((pid) => {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(id)) return false;
+      const links = readdirSync(`/proc/${pid}/fdinfo`).filter((fd) =>
+        /^link_type:\s+cgroup$/m.test(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')),
+      );
+      return links.length >= 6;
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
 
 /** test/fixtures/udp-send.c, linked static (the container is busybox) into `dir`. */
 function buildSender(dir: string): string {
@@ -178,11 +196,20 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       const bindOther = await bindOn(box, BIND_BLOCKED + 1);
       // A container outside the runtimes' parents: a filter of its own, from its first exec.
       const stray = await runContainer({ extra: ['--network', 'host', '--cgroup-parent', STRAY_PARENT] });
-      await new Promise((r) => setTimeout(r, 1000));
+      // Enforcing, its filter is attached once the agent has seen its first exec.
+      if (!extra.includes('--monitoring'))
+        await waitFor(() => attachedTo(agent.child.pid!, stray.id), `a connect filter on ${stray.name}`);
       const strayBlocked = await nc(stray, portOf(blockedSrv));
       const strayOpen = await nc(stray, portOf(openSrv));
       const helpersWhileRunning = helpersOf(agent.child.pid!);
-      await new Promise((r) => setTimeout(r, 1500));
+      // The last alert of the scenario is written: the agent has handled what came before it.
+      await agent.waitForDoc(
+        (d) =>
+          d.event.kind === 'alert' &&
+          d.container?.id === stray.id &&
+          d.destination?.port === portOf(blockedSrv),
+        "the stray container's connect alert",
+      );
       const r = await agent.stop();
       const afterStop = await nc(box, portOf(blockedSrv));
       return {
@@ -253,6 +280,10 @@ describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => 
       actions: [alert, block]
 `,
     );
+    // The agent attaches to the runtimes' parents that exist when it starts; on a fresh machine
+    // podman creates its own (libpod_parent) with its first container: run one first, as any
+    // node running containers has.
+    await (await runContainer({})).remove();
     enforced = await scenario([]);
     monitored = await scenario(['--monitoring']);
   }, 150_000);

@@ -44,7 +44,10 @@ async function scenario(dir: string, extra: string[]): Promise<Run> {
     const write = await box.exec(WRITE);
     const after = (await box.exec(SUM)).stdout;
     const read = await box.exec(['grep', '-c', '^root:', '/etc/passwd']);
-    await new Promise((r) => setTimeout(r, 1200));
+    await agent.waitForDoc(
+      (d) => d.container?.id === box.id && d.event.kind === 'alert' && d.file?.path === '/etc/passwd',
+      'the /etc/passwd alert',
+    );
     const r = await agent.stop();
     return { box, before, write, after, read, docs: r.docs, stderr: r.stderr, code: r.code };
   } finally {

@@ -38,6 +38,15 @@ const POLICY = `process:
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The exec of `cat` in the pod's container. */
+const catIn =
+  (pod: { containerId: string } | undefined) =>
+  (d: Doc): boolean =>
+    pod !== undefined &&
+    d.container?.id === pod.containerId &&
+    d.event.action === 'exec' &&
+    d.process.args?.[0] === 'cat';
+
 async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -134,7 +143,7 @@ describe.skipIf(!ok)(
           pod: 'early',
           command: ['sh', '-c', 'cat /etc/hostname; sleep 60'],
         });
-        await sleep(1500);
+        await a.waitForDoc(catIn(pods.early), "the early pod's cat");
         // 2. The API answers (the agent retries with backoff: 1 s, 2 s, 4 s...).
         api.mode = 'ok';
         await until(() => /cluster identity known/.test(a.stderr()), 30_000, 'the API retry');
@@ -143,7 +152,7 @@ describe.skipIf(!ok)(
           pod: 'identified',
           command: ['sh', '-c', 'cat /etc/hostname; sleep 60'],
         });
-        await sleep(1500);
+        await a.waitForDoc(catIn(pods.identified), "the identified pod's cat");
         // 3. containerd goes away; the pods' shims keep their containers running.
         const pid = Number(readFileSync(p.pidFile, 'utf8'));
         process.kill(pid, 'SIGTERM');
@@ -156,7 +165,12 @@ describe.skipIf(!ok)(
         );
         sidecar = await runcSidecar(p, pods.steady);
         sidecarId = sidecar.id;
-        await sleep(3000);
+        // Both written during the outage: a document of the sidecar and one of the steady pod.
+        await a.waitForDoc((d) => d.container?.id === sidecarId, 'a document of the runc sidecar');
+        await a.waitForDoc(
+          (d) => d.container?.id === pods.steady?.containerId && Date.parse(d['@timestamp']) > outage.from,
+          'a document of the steady pod during the outage',
+        );
         outage.to = Date.now();
         // 4. containerd is back (it recovers the pods from its state directory).
         await labUp(p);
@@ -170,7 +184,7 @@ describe.skipIf(!ok)(
           pod: 'after',
           command: ['sh', '-c', 'cat /etc/hostname; sleep 60'],
         });
-        await sleep(2500);
+        await a.waitForDoc(catIn(pods.after), "the after pod's cat");
       } finally {
         const r = await agent?.stop();
         docs = r?.docs ?? [];

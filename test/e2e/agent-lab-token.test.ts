@@ -20,7 +20,7 @@ import {
   waitExit,
 } from '../../src/lab/index.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
-import { type Doc, startAgent } from './agent-runner.js';
+import { type Doc, readDocs, startAgent, waitFor } from './agent-runner.js';
 
 const ok = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/bin/podman');
 
@@ -46,7 +46,8 @@ describe.skipIf(!ok)('service-account token read in a lab pod', () => {
   const p = labPaths(`/var/lib/d4c/lab-sa-${process.pid}`);
   let dir: string;
   let docs: Doc[] = [];
-  const pods: Record<string, { containerId: string; podUid: string }> = {};
+  type LabPod = { containerId: string; podUid: string };
+  const pods: Record<string, LabPod> = {};
   const fromPod: Record<string, string> = {};
 
   async function execOut(containerId: string, cmd: string[]): Promise<{ out: string; code: number }> {
@@ -96,13 +97,26 @@ describe.skipIf(!ok)('service-account token read in a lab pod', () => {
         pod: 'other',
         command: ['sh', '-c', 'sleep 30'],
       });
-      await new Promise((r) => setTimeout(r, 3000));
+      // A token read of `pod` written by the agent (`n` of them), and the rule's alert on it.
+      const tokenReads = (pod: LabPod) => (d: Doc) =>
+        d.container?.id === pod.containerId && d.event.kind === 'event' && d.file?.name === 'token';
+      const seen = (pod: LabPod, n: number) =>
+        waitFor(
+          () => readDocs(agent.ndjson).filter(tokenReads(pod)).length >= n,
+          `${n} token read(s) of ${pod.containerId.slice(0, 12)}`,
+        );
+      await seen(pods.reader!, 1); // the pod's own, after its first second
       for (const [name, pod] of Object.entries(pods)) {
         const r = await execOut(pod.containerId, ['cat', `${SA}/token`]);
         expect(r.code).toBe(0);
         fromPod[name] = r.out;
       }
-      await new Promise((r) => setTimeout(r, 1000));
+      await seen(pods.reader!, 2);
+      await seen(pods.other!, 1);
+      await agent.waitForDoc(
+        (d) => d.event.kind === 'alert' && d.rule?.name === TOKEN_RULE,
+        'the token rule alert',
+      );
     } finally {
       docs = (await agent.stop()).docs;
     }

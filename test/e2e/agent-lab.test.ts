@@ -71,7 +71,19 @@ describe.skipIf(!ok)('d4c agent on lab pods', () => {
           command: ['sh', '-c', 'cat /etc/hostname; sleep 30'],
         })
       ).containerId;
-      await new Promise((r) => setTimeout(r, 2500));
+      // Each pod's activity is written: front's alert, back's cat, a doc of the older pod.
+      await agent.waitForDoc(
+        (d) =>
+          d.container?.id === ids.front &&
+          d.event.action === 'exec' &&
+          d.data_stream.dataset === 'cloud_defend.alerts',
+        "the front pod's alert",
+      );
+      await agent.waitForDoc(
+        (d) => d.container?.id === ids.back && d.event.action === 'exec' && d.process.args[0] === 'cat',
+        "the back pod's cat",
+      );
+      await agent.waitForDoc((d) => d.container?.id === ids.before, 'a document of the pod started before');
     } finally {
       const r = await agent.stop();
       docs = r.docs;

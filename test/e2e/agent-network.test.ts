@@ -86,7 +86,10 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))(
       if (v6) out += r6.stdout;
       // A netcat bind shell (busybox nc), stopped after a moment.
       await box.exec(['sh', '-c', 'nc -l -p 9999 -e /bin/sh & p=$!; sleep 0.3; kill $p; true']);
-      await new Promise((res) => setTimeout(res, 1500));
+      await agent.waitForDoc(
+        (d) => d.container?.id === box.id && d.event.action === 'listen' && d.destination?.port === 9999,
+        "the bind shell's listen",
+      );
       const s = await agent.stop();
       agent = undefined;
       docs = s.docs;
@@ -259,7 +262,11 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent wit
       ]);
       expect(r.code, r.stderr).toBe(0);
       const [tcp, udp] = [...r.stdout.matchAll(/^port (\d+)$/gm)].map((m) => Number(m[1]));
-      await new Promise((res) => setTimeout(res, 1000));
+      // The last connect (to the metadata address) is alerted: what came before it is handled.
+      await agent.waitForDoc(
+        (d) => d.container?.id === box.id && d.destination?.ip === '169.254.169.254',
+        'the metadata connect alert',
+      );
       const s = await agent.stop();
       agent = undefined;
       const own = s.docs.filter((d) => d.container?.id === box.id && d.event.category?.[0] === 'network');

@@ -15,7 +15,7 @@ import { parsePolicy } from '../../src/policy/index.js';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
-import type { Doc } from './agent-runner.js';
+import { type Doc, waitFor } from './agent-runner.js';
 import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
 
 const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -116,7 +116,17 @@ describe.skipIf(!podmanAvailable())('read access and drift (live)', () => {
         )
       ).code,
     ).toBe(0);
-    await new Promise((r) => setTimeout(r, 1000));
+    // The last exec is out (its process's drift decided): the counters below include it.
+    await waitFor(
+      () =>
+        out.docs.some(
+          (d) =>
+            d.container?.id === net.id &&
+            d.event.action === 'exec' &&
+            d.process.executable === '/tmp/dl/busybox',
+        ),
+      'the downloaded busybox exec',
+    );
     stats = agent.stats();
     await agent.stop();
     agent = undefined;

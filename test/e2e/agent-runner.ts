@@ -16,6 +16,8 @@ export interface RunningAgent {
   ndjson: string;
   child: ChildProcess;
   stderr(): string;
+  /** The first document written so far that `pred` accepts; waits for it (the NDJSON flushes each second). */
+  waitForDoc(pred: (d: Doc) => boolean, what: string, timeoutMs?: number): Promise<Doc>;
   /** SIGTERM, wait for exit; returns the documents, the exit code and the final counters. */
   stop(): Promise<{ docs: Doc[]; code: number | null; stats: Doc; stderr: string }>;
 }
@@ -73,6 +75,8 @@ export async function startAgent(args: string[] = [], opts: StartOptions = {}): 
     ndjson,
     child,
     stderr: () => err,
+    waitForDoc: (pred, what, timeoutMs = 30_000) =>
+      waitFor(() => readDocs(ndjson).find(pred), `${what} in ${ndjson}`, timeoutMs),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
@@ -88,6 +92,21 @@ export async function startAgent(args: string[] = [], opts: StartOptions = {}): 
   };
 }
 
+/** Polls `probe` until it returns something other than undefined/false; fails naming `what`. */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export function readDocs(path: string): Doc[] {
   let text = '';
   try {
@@ -95,7 +114,9 @@ export function readDocs(path: string): Doc[] {
   } catch {
     return [];
   }
+  // Complete lines only: a flush may be under way while a test polls the file.
   return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l));

@@ -108,8 +108,11 @@ describe.skipIf(!podmanAvailable())('d4c agent (live)', () => {
       '-c',
       `echo x > /tmp/${marker}; chmod +x /tmp/${marker}; /bin/true ${marker}; rm /tmp/${marker}`,
     ]);
-    // Let the last records reach the agents (the loader polls every 20 ms, outputs flush each second).
-    await new Promise((r) => setTimeout(r, 1500));
+    // The containers' last exec is written by both agents; what came after (the host's) is in
+    // the ring the loader drains at stop.
+    const lastExec = (d: Doc) =>
+      d.container?.id === capped.id && d.event?.action === 'exec' && d.process?.args?.[0] === 'cat';
+    await Promise.all([a, b].map((x) => x?.waitForDoc(lastExec, "capped's cat")));
     const [ra, rb] = await Promise.all([a.stop(), b.stop()]);
     a = b = undefined;
     expect(ra.code).toBe(0);

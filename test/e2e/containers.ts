@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pidAlive } from '../../src/util/pid.js';
+import { RUN_ENV, RUN_LABEL } from '../leftovers.js';
 
 const pexec = promisify(execFile);
 
@@ -142,6 +143,8 @@ export async function runContainer(opts: RunOptions = {}): Promise<TestContainer
     LABEL,
     '--label',
     `${PID_LABEL}=${process.pid}`,
+    // The run's mark (test/global-setup.ts): its teardown finds the containers a run left.
+    ...(process.env[RUN_ENV] ? ['--label', `${RUN_LABEL}=${process.env[RUN_ENV]}`] : []),
   ];
   if (opts.privileged) args.push('--privileged');
   for (const c of opts.capAdd ?? []) args.push('--cap-add', c);

@@ -17,6 +17,15 @@ const canRun = podmanAvailable();
 let sensor: Sensor;
 const images = new Map<string, string>();
 
+/** Waits until the burst writing `file` in `c` has begun; returns its `wc -l` then. */
+async function started(c: TestContainer, file: string): Promise<{ stdout: string }> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const r = await c.exec(['sh', '-c', `wc -l < ${file}`]);
+    if (Number(r.stdout.trim()) > 0 || Date.now() > until) return r;
+  }
+}
+
 async function prepare(c: TestContainer, image: string): Promise<void> {
   images.set(c.id, image);
   // A copy of busybox under the blocked path: a binary distinct from the others.
@@ -172,8 +181,7 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       '-c',
       'i=0; while [ $i -lt 3000 ]; do echo $i >> /tmp/burst; cat /etc/hostname > /dev/null; i=$((i+1)); done; echo finished $i',
     ]);
-    await new Promise((r) => setTimeout(r, 300));
-    const counted = await c.exec(['sh', '-c', 'wc -l < /tmp/burst']);
+    const counted = await started(c, '/tmp/burst');
     expect(Number(counted.stdout.trim())).toBeLessThan(3000); // still running: the burst was in flight
     agent.kill('SIGKILL');
     const r = await burst;
@@ -205,8 +213,7 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       '-c',
       'i=0; while [ $i -lt 2000 ]; do echo $i >> /tmp/burst2; i=$((i+1)); done; echo finished $i',
     ]);
-    await new Promise((r) => setTimeout(r, 300));
-    const counted = await c.exec(['sh', '-c', 'wc -l < /tmp/burst2']);
+    const counted = await started(c, '/tmp/burst2');
     expect(Number(counted.stdout.trim())).toBeLessThan(2000); // still running: the burst was in flight
     process.kill(e.helperPid!, 'SIGKILL');
     expect((await burst).stdout).toBe('finished 2000\n');

@@ -238,7 +238,8 @@ describe('Elasticsearch output against the local server', () => {
     await until(() => server.docCount() > 0);
     await server.stop();
     writeSome(300);
-    await new Promise((r) => setTimeout(r, 700));
+    // Failed batches, then the health turns (a condition, not a fixed pause: both must come).
+    await until(() => out.stats().batchesFailed > 0 && !out.health().ok);
     expect(out.stats().batchesFailed).toBeGreaterThan(0);
     expect(out.health().ok).toBe(false);
     await server.start();

@@ -338,7 +338,7 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     expect(events.filter((e) => e.pidns === hostPidns())).toEqual([]);
 
     sensor.setIncludeHost(true);
-    await new Promise((r) => setTimeout(r, 100));
+    await sensor.stats(); // answered after the command before it: the loader has applied it
     execFileSync(fsops, ['create', 'host2.txt'], { cwd: work });
     await settle();
     sensor.setIncludeHost(false);
@@ -358,7 +358,7 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     try {
       inCgroup('unwatched.txt');
       sensor.watchCgroup(id);
-      await new Promise((r) => setTimeout(r, 100));
+      await sensor.stats(); // answered after the command before it: the loader has applied it
       inCgroup('watched.txt');
       await settle();
       sensor.watchCgroup(id, false);

@@ -1,13 +1,15 @@
 // Agent overhead on real containers: wall time of a workload in a podman busybox container
 // (20,000 fork+exec of /bin/true; 50,000 create/write/close/unlink cycles), without the agent,
-// with it (default policy, NDJSON output, no store), and without again; the baseline is the mean
-// of the two runs without. Also the event rate the agent handled with zero drops and its RSS.
+// with it (d4c's default policy and rule pack, NDJSON output, no store), with it running Elastic's
+// default policy and no rules (what the recommended policy and the pack cost over it), and
+// without again; the baseline is the mean of the two runs without. Also the event rate the agent handled with zero drops and its RSS.
 // Root, podman and the built sensor are needed. Standalone: `npx tsx bench/agent.bench.ts`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ELASTIC_DEFAULT_POLICY } from '../src/policy/index.js';
 import { startAgent } from '../test/e2e/agent-runner.js';
 import { ensurePodman, TEST_IMAGE } from '../test/e2e/containers.js';
 import { type BenchResult, size } from './harness.js';
@@ -67,6 +69,11 @@ export default async function bench(): Promise<BenchResult[]> {
     const busy = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(pid) - cpu0;
     const r = await agent.stop();
+    const elasticPolicy = join(dir, 'elastic.yaml');
+    writeFileSync(elasticPolicy, ELASTIC_DEFAULT_POLICY);
+    const plain = await startAgent(['--policy', elasticPolicy]);
+    const onElastic = { exec: workload(bin, 'exec', EXECS), file: workload(bin, 'file', FILES) };
+    await plain.stop();
     const base2 = { exec: workload(bin, 'exec', EXECS), file: workload(bin, 'file', FILES) };
     const s = r.stats;
     const seen = Object.values(s.eventsSeen as Record<string, number>).reduce((a, b) => a + b, 0);
@@ -99,8 +106,13 @@ export default async function bench(): Promise<BenchResult[]> {
       },
       {
         group: 'agent overhead: 20k fork+exec in a container',
-        name: 'with agent (default policy)',
+        name: 'with agent (default policy and rule pack)',
         opsPerSec: EXECS / on.exec,
+      },
+      {
+        group: 'agent overhead: 20k fork+exec in a container',
+        name: "with agent (Elastic's default policy, no rules)",
+        opsPerSec: EXECS / onElastic.exec,
       },
       {
         group: 'agent overhead: 50k create/write/close/unlink',
@@ -110,8 +122,13 @@ export default async function bench(): Promise<BenchResult[]> {
       },
       {
         group: 'agent overhead: 50k create/write/close/unlink',
-        name: 'with agent (default policy)',
+        name: 'with agent (default policy and rule pack)',
         opsPerSec: FILES / on.file,
+      },
+      {
+        group: 'agent overhead: 50k create/write/close/unlink',
+        name: "with agent (Elastic's default policy, no rules)",
+        opsPerSec: FILES / onElastic.file,
       },
     ];
     if (drops === 0)

@@ -41,7 +41,11 @@ export const LEADER_FIELDS: readonly [string, FieldType, string][] = [
   ['args_count', 'long', 'Length of args.'],
   ['start', 'date', 'Start time.'],
   ['interactive', 'boolean', 'Has a controlling terminal by Elastic’s TTY rule.'],
-  ['same_as_process', 'boolean', 'This leader is the process itself.'],
+  [
+    'same_as_process',
+    'boolean',
+    'This leader is the process itself (ECS has it for the group, session and entry leaders; on `parent` it is ours).',
+  ],
   ['working_directory', 'keyword', 'Current working directory.'],
   ['tty.char_device.major', 'long', 'Controlling terminal major device number.'],
   ['tty.char_device.minor', 'long', 'Controlling terminal minor device number.'],
@@ -110,6 +114,13 @@ const BASE: FieldDef[] = [
   f('event.dataset', 'keyword', 'ecs', 'all', 'Same as data_stream.dataset.'),
   f('event.module', 'keyword', 'ecs', 'all', '`cloud_defend`.'),
   f('event.created', 'date', 'ecs', 'all', 'When the agent built the document.'),
+  f(
+    'message',
+    'keyword',
+    'ecs',
+    'alerts',
+    'Alerts: what Kibana names the alert by (Container Workload Protection’s `rule_name_override`). Policy alerts: the response, operation, target and matched selectors, e.g. `Blocked: createExecutable /usr/bin/x (selector binDirs)`; detections: the rule name.',
+  ),
   f('agent.id', 'keyword', 'ecs', 'all', 'Agent id (persisted per host).'),
   f('agent.name', 'keyword', 'ecs', 'all', 'Agent name, when configured.'),
   f('agent.type', 'keyword', 'ecs', 'all', '`cloud-defend`.'),
@@ -129,7 +140,13 @@ const BASE: FieldDef[] = [
   f('host.os.platform', 'keyword', 'ecs', 'all', 'e.g. `debian`.'),
   f('host.os.version', 'keyword', 'ecs', 'all', 'OS version.'),
   f('host.os.full', 'keyword', 'ecs', 'all', 'OS name and version.'),
-  f('host.os.codename', 'keyword', 'ecs', 'all', 'OS code name.'),
+  f(
+    'host.os.codename',
+    'keyword',
+    'ours',
+    'all',
+    'OS code name, from /etc/os-release `VERSION_CODENAME` (not an ECS field).',
+  ),
   f(
     'cloud.provider',
     'keyword',
@@ -334,8 +351,21 @@ const BASE: FieldDef[] = [
     'network',
     'destination.ip, or the unix socket path (`@name` for the abstract namespace).',
   ),
-  f('network.transport', 'keyword', 'ecs', 'network', '`tcp`, `udp`, `unix` (or `icmp`, `sctp`, …).'),
-  f('network.type', 'keyword', 'ecs', 'network', '`ipv4`, `ipv6` or `unix`.'),
+  f(
+    'network.transport',
+    'keyword',
+    'ecs',
+    'network',
+    '`tcp`, `udp` (or `icmp`, `sctp`, …); absent for unix sockets, which have no ECS transport.',
+  ),
+  f('network.type', 'keyword', 'ecs', 'network', '`ipv4` or `ipv6`; absent for unix sockets.'),
+  f(
+    'cloud_defend.network.family',
+    'keyword',
+    'ours',
+    'network',
+    'Socket family: `inet`, `inet6` or `unix` (a unix socket has no ECS network.transport or network.type; the policy’s `transport: unix` matches on this).',
+  ),
   f(
     'network.direction',
     'keyword',
@@ -416,9 +446,21 @@ const BASE: FieldDef[] = [
   f('rule.uuid', 'keyword', 'ecs', 'alerts', 'Detections: rule id (as `rule.id`).'),
   f('rule.name', 'keyword', 'ecs', 'alerts', 'Detections: rule name.'),
   f('rule.description', 'keyword', 'ecs', 'alerts', 'Detections: rule description.'),
-  f('rule.severity', 'keyword', 'ecs', 'alerts', 'Detections: `low`, `medium`, `high` or `critical`.'),
-  f('rule.risk_score', 'float', 'ecs', 'alerts', 'Detections: risk score, 0–100.'),
-  f('rule.tags', 'keyword', 'ecs', 'alerts', 'Detections: the rule’s tags.'),
+  f(
+    'rule.severity',
+    'keyword',
+    'ours',
+    'alerts',
+    'Detections: `low`, `medium`, `high` or `critical` (not an ECS field; ECS has `event.severity`).',
+  ),
+  f(
+    'rule.risk_score',
+    'float',
+    'ours',
+    'alerts',
+    'Detections: risk score, 0–100 (not an ECS field; ECS has `event.risk_score`).',
+  ),
+  f('rule.tags', 'keyword', 'ours', 'alerts', 'Detections: the rule’s tags (not an ECS field).'),
   f('rule.ruleset', 'keyword', 'ecs', 'alerts', 'Detections: rule type (`eql`, `query`…).'),
   f('threat.framework', 'keyword', 'ecs', 'alerts', 'Detections: `MITRE ATT&CK`.'),
   f('threat.tactic.id', 'keyword', 'ecs', 'alerts', 'Detections: tactic id, e.g. `TA0002`.'),
@@ -450,7 +492,9 @@ export const FIELDS: readonly FieldDef[] = Object.freeze([
   ...BASE,
   ...LEADERS.flatMap((l) =>
     LEADER_FIELDS.map(([name, type, description]) =>
-      f(`process.${l}.${name}`, type, 'ecs', 'event', description),
+      l === 'parent' && name === 'same_as_process'
+        ? f(`process.${l}.${name}`, type, 'ours', 'event', 'Always false (not an ECS field).')
+        : f(`process.${l}.${name}`, type, 'ecs', 'event', description),
     ),
   ),
 ]);

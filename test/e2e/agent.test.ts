@@ -284,7 +284,10 @@ describe.skipIf(!podmanAvailable())('d4c agent (live)', () => {
     const named = ['persistencePaths', 'accountFiles', 'escapeInterfaces', 'evidenceRemoval', 'secretReads'];
     for (const d of logged) {
       expect(d.file.path, JSON.stringify(d.cloud_defend)).not.toMatch(/^\/etc\/d4c-test\.conf$|^\/tmp\//);
-      expect(d.cloud_defend.matched_selectors.some((s: string) => named.includes(s)), d.file.path).toBe(true);
+      expect(
+        d.cloud_defend.matched_selectors.some((s: string) => named.includes(s)),
+        d.file.path,
+      ).toBe(true);
     }
     expect(files(plain, '/etc/d4c-test.conf').length).toBeGreaterThan(0);
     // Nothing was lost on the way.

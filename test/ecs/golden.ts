@@ -190,6 +190,7 @@ export function goldenCases(): Record<string, EcsDocument> {
       operation: 'connect',
       transport: 'tcp',
       type: 'ipv4',
+      family: 'inet',
       source: { ip: '10.88.0.7', port: 41234, address: '10.88.0.7' },
       destination: { ip: '169.254.169.254', port: 80, address: '169.254.169.254' },
       outcome: 'success',

@@ -162,9 +162,16 @@ const BASE: FieldDef[] = [
     'all',
     'The node’s `topology.kubernetes.io/zone` label, else from its providerID.',
   ),
-  f('cloud.account.id', 'keyword', 'ecs', 'all', 'GCP project or Azure subscription, from the providerID.'),
+  f('cloud.account.id', 'keyword', 'ecs', 'all', 'Azure subscription, from the providerID.'),
+  f('cloud.project.id', 'keyword', 'ecs', 'all', 'GCP project, from the providerID.'),
   f('cloud.instance.id', 'keyword', 'ecs', 'all', 'AWS instance id, from the providerID.'),
-  f('cloud.instance.name', 'keyword', 'ecs', 'all', 'GCP/Azure instance name, from the providerID.'),
+  f(
+    'cloud.instance.name',
+    'keyword',
+    'ecs',
+    'all',
+    'GCP/Azure instance name, from the providerID; else the Kubernetes node name (EKS, kubeadm, bare metal, the lab), which Kibana’s Kubernetes dashboard counts nodes by.',
+  ),
   f('container.id', 'keyword', 'ecs', 'event', '64 hex characters.'),
   f('container.name', 'keyword', 'ecs', 'event', 'Container name.'),
   f(

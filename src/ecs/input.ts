@@ -213,7 +213,10 @@ export interface CloudContext {
   provider?: string;
   region?: string;
   availabilityZone?: string;
+  /** Azure subscription (`cloud.account.id`). */
   accountId?: string;
+  /** GCP project (`cloud.project.id`). */
+  projectId?: string;
   instanceName?: string;
   instanceId?: string;
 }

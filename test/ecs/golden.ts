@@ -169,6 +169,10 @@ export function goldenCases(): Record<string, EcsDocument> {
     packagePolicyId: 'pp-1',
     packagePolicyRevision: 3,
   });
+  // An Azure node: the subscription is cloud.account.id (a GCP project is cloud.project.id).
+  const azure = builder('azure');
+  azure.setCloud({ provider: 'azure', accountId: 'sub-1', instanceName: 'aks-pool-3', region: 'westeurope' });
+  cases['heartbeat-azure'] = azure.heartbeatDoc({ blockActionEnabled: false });
   cases.metrics = b.metricsDoc({
     eventsSeen: { exec: 120, fork: 130, exit: 118, file: 4000 },
     docsEmitted: { process: 368, file: 4000, alerts: 2 },

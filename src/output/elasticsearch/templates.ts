@@ -85,6 +85,7 @@ const LEAVES: Record<string, Mapping> = {
   'cloud.region': kw,
   'cloud.availability_zone': kw,
   'cloud.account.id': kw,
+  'cloud.project.id': kw,
   'cloud.instance.name': kw,
   'source.ip': ip,
   'source.port': long,

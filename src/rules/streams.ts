@@ -28,13 +28,10 @@ function union(parts: Cats[]): Cats {
 }
 
 function intersect(parts: Cats[]): Cats {
-  let out: Set<string> | null = null;
-  for (const p of parts) {
-    if (p === null) continue;
-    const prev: Set<string> | null = out;
-    out = prev === null ? new Set(p) : new Set([...prev].filter((c) => p.has(c)));
-  }
-  return out;
+  const known = parts.filter((p): p is Set<string> => p !== null);
+  const [first, ...rest] = known;
+  if (first === undefined) return null;
+  return new Set([...first].filter((c) => rest.every((p) => p.has(c))));
 }
 
 const lower = (v: unknown): string | undefined => (typeof v === 'string' ? v.toLowerCase() : undefined);

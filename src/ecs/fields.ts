@@ -210,14 +210,14 @@ const BASE: FieldDef[] = [
     'keyword',
     'ours',
     'event',
-    'Pod labels as a `key:value` list, sorted by key (the form D4C selectors match; Elastic’s package maps it as `flattened`).',
+    'Pod labels as a `key:value` list, sorted by key: the form D4C selectors match, mapped `keyword` by d4c’s templates and the cloud_defend package’s later versions. Some package versions map it `flattened`, which rejects a list: the Elasticsearch output reads each stream’s live mapping at start and writes `{key: value}` objects there (docs/outputs.md).',
   ),
   f(
     'orchestrator.resource.annotation',
     'keyword',
     'ours',
     'event',
-    'Pod annotations as a `key:value` list, sorted by key.',
+    'Pod annotations as a `key:value` list, sorted by key; objects where the stream maps it `flattened`, as for label.',
   ),
   f('orchestrator.resource.parent.type', 'keyword', 'ecs', 'event', 'Owner kind, e.g. `ReplicaSet`.'),
   f(

@@ -412,7 +412,10 @@ function nest(flat: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(flat)) {
     const parts = k.split('.');
     let cur = out;
-    for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+    for (const p of parts.slice(0, -1)) {
+      if (cur[p] === undefined) cur[p] = {};
+      cur = cur[p] as Record<string, unknown>;
+    }
     cur[parts.at(-1) as string] = v;
   }
   return out;

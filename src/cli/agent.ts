@@ -34,6 +34,7 @@ import {
   withConnectBlock,
 } from '../policy/index.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
+import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
@@ -74,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       rules: { type: 'string', multiple: true },
       'no-default-rules': { type: 'boolean' },
       exceptions: { type: 'string', multiple: true },
+      'no-default-exceptions': { type: 'boolean' },
       'cri-socket': { type: 'string', multiple: true },
       duration: { type: 'string' },
       'ready-file': { type: 'string' },
@@ -141,6 +143,8 @@ export async function run(argv: string[]): Promise<number> {
   // or silent on what was not, is worse than not starting).
   const ex = readExceptions(values.exceptions ?? []);
   if (ex.failed) return 1;
+  // d4c's tuning of Elastic's rules (exceptions/elastic-d4c.ndjson) unless --no-default-exceptions.
+  const tuned = withDefaultExceptions(rules, ex.lists, values['no-default-exceptions'] === true);
 
   // Output settings: defaults < --config file < environment (secrets) < flags.
   let settings: AgentOutputSettings;
@@ -176,8 +180,8 @@ export async function run(argv: string[]): Promise<number> {
     agent = await Agent.start({
       policy,
       outputs,
-      rules,
-      ...(ex.lists ? { exceptions: ex.lists } : {}),
+      rules: tuned.rules,
+      ...(tuned.lists ? { exceptions: tuned.lists } : {}),
       includeHost: values['include-host'] === true,
       logAllNetwork: values['log-all-network'] === true,
       network: values['no-network'] !== true,

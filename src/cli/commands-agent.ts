@@ -31,6 +31,10 @@ export const AGENT_HELP: CommandHelp = {
           'Kibana exception lists (their NDJSON export), applied to the rules whose exceptions_list names them: events they match never reach those rules.',
         ),
         opt(
+          '--no-default-exceptions',
+          'don\'t apply the exception list d4c ships for Elastic\'s rules (exceptions/elastic-d4c.ndjson: each item says why; docs/rules.md "Exceptions").',
+        ),
+        opt(
           '--log-all-network',
           'also log every network event the policy decides nothing for (troubleshooting); excludes --no-network.',
         ),

@@ -159,7 +159,7 @@ register(
   async () => (await import('./rules.js')).runTest,
   {
     synopsis: [
-      '[--rules PATH]... --events FILE.ndjson [--exceptions FILE]... [--interpreter] [--stats] [--dedup-window MS] [PATH...]',
+      '[--rules PATH]... --events FILE.ndjson [--exceptions FILE]... [--no-default-exceptions] [--interpreter] [--stats] [--dedup-window MS] [PATH...]',
     ],
     description:
       'Feeds NDJSON events in file order through every rule and prints one line per detection: `{"rule": {"id", "name"}, "events": [event.id, ...]}`. ES|QL rules run once over every event of the file, a line per result row (with `"row"`). Rules that cannot run (threshold, ...) are warnings on stderr.',
@@ -173,6 +173,10 @@ register(
           opt(
             '--exceptions FILE...',
             'Kibana exception lists (their NDJSON export): events an item matches never reach the rules whose exceptions_list names the list (docs/rules.md "Exceptions").',
+          ),
+          opt(
+            '--no-default-exceptions',
+            'don\'t apply the exception list d4c ships for Elastic\'s rules (exceptions/elastic-d4c.ndjson: each item says why; docs/rules.md "Exceptions").',
           ),
           opt(
             '--interpreter',

@@ -25,6 +25,7 @@ import {
   startMetricsServer,
 } from '../metrics/index.js';
 import type { Output } from '../output/index.js';
+import { policyIdentity } from '../policy/agent-input.js';
 import { compilePolicy } from '../policy/compile.js';
 import {
   DEFAULT_ENFORCEMENT_CAPS,
@@ -67,6 +68,8 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       policy: { type: 'string' },
+      'policy-id': { type: 'string' },
+      'policy-revision': { type: 'string' },
       ndjson: { type: 'string' },
       'include-host': { type: 'boolean' },
       stats: { type: 'boolean' },
@@ -127,6 +130,11 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parsePolicy(text, source, { enforcementCaps: withConnectBlock(DEFAULT_ENFORCEMENT_CAPS) });
   for (const d of parsed.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!parsed.policy) return 1;
+  // --policy-id/--policy-revision win over the Elastic Agent input's (cloud_defend.package_policy_*).
+  const ident = policyIdentity({ id: values['policy-id'], revision: values['policy-revision'] });
+  if (ident.error) return fail(ident.error);
+  if (ident.id !== undefined) parsed.policy.packagePolicyId = ident.id;
+  if (ident.revision !== undefined) parsed.policy.packagePolicyRevision = ident.revision;
   const policy = compilePolicy(parsed.policy);
 
   // d4c's rule pack runs unless --no-default-rules; --rules adds to it.

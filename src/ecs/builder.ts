@@ -50,6 +50,11 @@ export interface EcsBuilderOptions {
   eventIds?: EventIdGenerator;
   /** Wall clock in ms since the epoch, for event.created (default Date.now). */
   now?: () => number;
+  /**
+   * The policy's package policy id and revision (its Elastic Agent input, or flags): every
+   * document the policy decided, and the heartbeat, carry them unless the input names its own.
+   */
+  packagePolicy?: { id?: string; revision?: number };
 }
 
 /** Counters of input the builders had to repair rather than drop. */
@@ -241,8 +246,11 @@ export class EcsBuilder {
   heartbeatDoc(input: HeartbeatInput): EcsDocument {
     const doc = this.baseDoc(this.fragments.streams.heartbeat, 'metric', undefined, undefined, undefined);
     const cd: EcsCloudDefend = { block_action_enabled: input.blockActionEnabled };
-    if (input.packagePolicyId !== undefined) cd.package_policy_id = input.packagePolicyId;
-    if (input.packagePolicyRevision !== undefined) cd.package_policy_revision = input.packagePolicyRevision;
+    const pp = this.opts.packagePolicy;
+    const id = input.packagePolicyId ?? pp?.id;
+    const revision = input.packagePolicyRevision ?? pp?.revision;
+    if (id !== undefined) cd.package_policy_id = id;
+    if (revision !== undefined) cd.package_policy_revision = revision;
     doc.cloud_defend = cd;
     return doc;
   }
@@ -345,8 +353,11 @@ export class EcsBuilder {
     const p = input.policy;
     if (p) {
       cd.matched_selectors = p.matchedSelectors ? [...p.matchedSelectors] : [];
-      if (p.packagePolicyId !== undefined) cd.package_policy_id = p.packagePolicyId;
-      if (p.packagePolicyRevision !== undefined) cd.package_policy_revision = p.packagePolicyRevision;
+      const pp = this.opts.packagePolicy;
+      const id = p.packagePolicyId ?? pp?.id;
+      const revision = p.packagePolicyRevision ?? pp?.revision;
+      if (id !== undefined) cd.package_policy_id = id;
+      if (revision !== undefined) cd.package_policy_revision = revision;
     }
     if (input.hookPoint !== undefined) {
       cd.hook_point = typeof input.hookPoint === 'string' ? [input.hookPoint] : [...input.hookPoint];

@@ -223,4 +223,18 @@ describe('Elasticsearch fidelity (stand-in)', () => {
       await other.stop();
     }
   });
+
+  it('credentials that may only write: labels stay lists, documents flow, the start line says why', async () => {
+    server = new EsTestServer();
+    await server.start();
+    server.forbidMetadata = true;
+    const o = await open({ skipTemplates: true });
+    o.write(labelled(1), PROCESS);
+    expect(await o.drain(10_000)).toBe(true);
+    expect(server.ids(PROCESS)).toEqual(['ev-1']);
+    expect(info[0]).toBe('--es-skip-templates: no templates or ingest pipeline installed');
+    expect(info[1]).toMatch(
+      /key:value lists \(keyword\) to logs-cloud_defend\.process-default \(mapping not readable: HTTP 403\), /,
+    );
+  });
 });

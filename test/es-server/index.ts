@@ -59,6 +59,8 @@ export class EsTestServer {
   reject503 = 0;
   /** Bulk bodies longer than this get a whole-request 413 (http.max_content_length). */
   maxContentLength = Number.POSITIVE_INFINITY;
+  /** Answer 403 to mapping and template reads (credentials that may only write documents). */
+  forbidMetadata = false;
   /** Accept the next N requests and never answer them. */
   hangNext = 0;
   /** Decides a failure for one item (called once per create attempt). */
@@ -161,6 +163,14 @@ export class EsTestServer {
       return;
     }
     if (parts[0] === '_ingest' && parts[1] === 'pipeline') return this.pipeline(res, method, parts[2], body);
+    const metadataRead =
+      (parts[0] === '_index_template' && parts[1] === '_simulate_index') || parts[1] === '_mapping';
+    if (this.forbidMetadata && metadataRead)
+      return send(
+        res,
+        403,
+        err(403, 'security_exception', 'action [indices:admin/mappings/fields/get] is unauthorized'),
+      );
     if (parts[0] === '_index_template' && parts[1] === '_simulate_index' && parts[2]) {
       const r = resolve(this.indexTemplates, this.componentTemplates, parts[2]);
       if (!r)

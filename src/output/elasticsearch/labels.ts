@@ -4,7 +4,7 @@
 // map them as `flattened`, which rejects a string list: the whole document would fail. So at
 // start the live mapping of each stream is read (its template's when the stream does not exist
 // yet), and documents for a stream with `flattened` get the object form `{key: value}`.
-import type { Client } from '@elastic/elasticsearch';
+import { type Client, errors } from '@elastic/elasticsearch';
 
 export const LABEL_FIELDS = ['orchestrator.resource.label', 'orchestrator.resource.annotation'] as const;
 export type LabelField = (typeof LABEL_FIELDS)[number];
@@ -16,8 +16,13 @@ export interface StreamLabelShape {
   stream: string;
   /** Fields mapped `flattened` (written as objects); the rest stay lists. */
   objects: LabelField[];
-  /** `live`: the stream's mapping; `template`: the stream does not exist yet. */
-  from: 'live' | 'template';
+  /**
+   * `live`: the stream's mapping; `template`: the stream does not exist yet; `unreadable`: the
+   * credentials may not read mappings (401/403): lists, what d4c's templates and later packages map.
+   */
+  from: 'live' | 'template' | 'unreadable';
+  /** Why the mapping could not be read. */
+  why?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -35,12 +40,26 @@ function typeIn(props: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/** Reads how `stream` maps the label fields: its live mapping, else the template it would get. */
+/**
+ * Reads how `stream` maps the label fields: its live mapping, else the template it would get.
+ * Credentials that may only write documents (no `view_index_metadata`/`manage_index_templates`)
+ * get lists, never a start-up that cannot finish; other failures throw (prepare is retried).
+ */
 export async function probeLabelShape(
   client: Client,
   stream: string,
   signal: AbortSignal,
 ): Promise<StreamLabelShape> {
+  try {
+    return await probe(client, stream, signal);
+  } catch (e) {
+    if (e instanceof errors.ResponseError && (e.statusCode === 401 || e.statusCode === 403))
+      return { stream, objects: [], from: 'unreadable', why: `HTTP ${e.statusCode}` };
+    throw e;
+  }
+}
+
+async function probe(client: Client, stream: string, signal: AbortSignal): Promise<StreamLabelShape> {
   const live = (await client.indices.getFieldMapping(
     { index: stream, fields: [...LABEL_FIELDS] },
     { signal, ignore: [404] },
@@ -80,7 +99,9 @@ export async function probeLabelShape(
 
 /** The line that says, at start, which shape each stream gets. */
 export function describeLabelShapes(shapes: readonly StreamLabelShape[]): string {
-  const lists = shapes.filter((s) => s.objects.length === 0).map((s) => s.stream);
+  const lists = shapes
+    .filter((s) => s.objects.length === 0)
+    .map((s) => (s.from === 'unreadable' ? `${s.stream} (mapping not readable: ${s.why})` : s.stream));
   const objects = shapes.filter((s) => s.objects.length > 0);
   const parts: string[] = [];
   if (lists.length > 0) parts.push(`key:value lists (keyword) to ${lists.join(', ')}`);

@@ -12,6 +12,7 @@ import { EsTestServer } from './index.js';
 const PROCESS = 'logs-cloud_defend.process-default';
 const ALERTS = 'logs-cloud_defend.alerts-default';
 const NETWORK = 'logs-cloud_defend.network-default';
+const HEARTBEAT = 'metrics-cloud_defend.heartbeat-default';
 let server: EsTestServer;
 let out: SpoolOutput | undefined;
 let info: string[];
@@ -97,12 +98,21 @@ describe('Elasticsearch fidelity (stand-in)', () => {
       }),
       ALERTS,
     );
+    // Kibana's usage metering reads agent.id and event.ingested of the heartbeats.
+    o.write(
+      doc(4, {
+        event: { id: 'ev-4', kind: 'metric' },
+        agent: { id: 'agent-1' },
+        cloud_defend: { block_action_enabled: false },
+      }),
+      HEARTBEAT,
+    );
     expect(await o.drain(10_000)).toBe(true);
     const pipeline = server.pipelines.get('d4c-cloud_defend@ingest') as { processors: unknown[] };
     expect(pipeline.processors).toEqual([
       { set: { field: 'event.ingested', value: '{{{_ingest.timestamp}}}' } },
     ]);
-    for (const s of [PROCESS, NETWORK, ALERTS]) {
+    for (const s of [PROCESS, NETWORK, ALERTS, HEARTBEAT]) {
       expect(server.streamMappings.get(s)?.settings['index.default_pipeline'], s).toBe(
         'd4c-cloud_defend@ingest',
       );
@@ -111,7 +121,7 @@ describe('Elasticsearch fidelity (stand-in)', () => {
         expect(ingested, s).toBeGreaterThanOrEqual(before - 1000);
       }
     }
-    expect(server.counts.pipelineRuns).toBe(3);
+    expect(server.counts.pipelineRuns).toBe(4);
     expect(server.streamMappings.get(NETWORK)?.template).toBe('d4c-logs-cloud_defend.network');
     const m = server.streamMappings.get(ALERTS)!.mappings.properties as Record<
       string,

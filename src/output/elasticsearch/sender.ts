@@ -142,14 +142,16 @@ export class EsSender implements RemoteSender {
 
   /** Index templates of Elastic's cloud_defend package (Fleet names them after the stream). */
   private async packageTemplates(signal: AbortSignal): Promise<string[]> {
-    const r = (await this.client.indices.getIndexTemplate(
-      { name: 'logs-cloud_defend.*,metrics-cloud_defend.*' },
-      { signal, ignore: [404] },
-    )) as { index_templates?: { name: string; index_template: { _meta?: { managed_by?: string } } }[] };
-    return (r.index_templates ?? [])
-      .filter((t) => t.index_template._meta?.managed_by !== MANAGED_BY)
-      .map((t) => t.name)
-      .sort();
+    const names: string[] = [];
+    // One wildcard name per request: a comma-separated list is not accepted by every version.
+    for (const name of ['logs-cloud_defend.*', 'metrics-cloud_defend.*']) {
+      const r = (await this.client.indices.getIndexTemplate({ name }, { signal, ignore: [404] })) as {
+        index_templates?: { name: string; index_template: { _meta?: { managed_by?: string } } }[];
+      };
+      for (const t of r.index_templates ?? [])
+        if (t.index_template._meta?.managed_by !== MANAGED_BY) names.push(t.name);
+    }
+    return names.sort();
   }
 
   private async installTemplates(pkg: readonly string[], signal: AbortSignal): Promise<void> {

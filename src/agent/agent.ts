@@ -171,6 +171,7 @@ export class Agent {
       host,
       capLastCap: capLastCap(),
       ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+      packagePolicy: packagePolicyOf(o.policy.policy),
     });
     this.contexts = new ContainerContexts(o.cluster);
     this.docs = {
@@ -710,4 +711,15 @@ function newIdentityCounters() {
 
 function isRuntimeSetup(comm: string): boolean {
   return comm.startsWith('runc:[') || comm.startsWith('crun:[');
+}
+
+/** cloud_defend.package_policy_id/revision of the documents, from the policy's source. */
+function packagePolicyOf(p: { packagePolicyId?: string; packagePolicyRevision?: number }): {
+  id?: string;
+  revision?: number;
+} {
+  return {
+    ...(p.packagePolicyId !== undefined ? { id: p.packagePolicyId } : {}),
+    ...(p.packagePolicyRevision !== undefined ? { revision: p.packagePolicyRevision } : {}),
+  };
 }

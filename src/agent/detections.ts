@@ -22,7 +22,13 @@ export function detectionDoc(
     severity: SEVERITY[r.severity] ?? 0,
     risk_score: r.riskScore,
   };
-  const doc: EcsDocument & Record<string, unknown> = { ...trigger, event, data_stream: alerts };
+  // Kibana names an alert promoted by "Container Workload Protection" from `message`.
+  const doc: EcsDocument & Record<string, unknown> = {
+    ...trigger,
+    event,
+    data_stream: alerts,
+    message: r.name,
+  };
   doc.rule = {
     id: r.id,
     uuid: r.id,

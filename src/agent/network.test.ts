@@ -23,6 +23,7 @@ describe('networkActivity', () => {
       operation: 'connect',
       type: 'ipv4',
       transport: 'tcp',
+      family: 'inet',
       outcome: 'success',
       source: { address: '10.0.0.5', ip: '10.0.0.5', port: 40000 },
       destination: { address: '203.0.113.9', ip: '203.0.113.9', port: 443 },
@@ -48,6 +49,7 @@ describe('networkActivity', () => {
         op: 'connect',
         netType: 'unix',
         transport: 'unix',
+        family: 1,
         local: { path: '' },
         remote: { path: '@bus' },
         outcome: 'failure',
@@ -57,6 +59,7 @@ describe('networkActivity', () => {
     expect(n.destination).toEqual({ address: '@bus' });
     expect(n.source).toBeUndefined();
     expect(n.errorCode).toBe('ENOENT');
+    expect(n.family).toBe('unix');
     expect(n.outcome).toBe('failure');
   });
 });

@@ -3,7 +3,7 @@
 //   connect: source = this socket, destination = the peer;
 //   accept:  source = the client,  destination = the listening end;
 //   bind, listen: destination = the local address, no source.
-import type { NetworkActivity, NetworkEndpoint } from '../ecs/input.js';
+import type { NetworkActivity, NetworkEndpoint, SocketFamily } from '../ecs/input.js';
 import type { NetEndpoint, NetworkEvent } from '../sensor/index.js';
 
 function endpoint(e: NetEndpoint | undefined): NetworkEndpoint | undefined {
@@ -16,9 +16,13 @@ function endpoint(e: NetEndpoint | undefined): NetworkEndpoint | undefined {
   return out;
 }
 
+const FAMILIES: Readonly<Record<number, SocketFamily>> = Object.freeze({ 1: 'unix', 2: 'inet', 10: 'inet6' });
+
 export function networkActivity(e: NetworkEvent): NetworkActivity {
   const n: NetworkActivity = { operation: e.op, type: e.netType, outcome: e.outcome };
   if (e.transport !== undefined) n.transport = e.transport;
+  const family = FAMILIES[e.family];
+  if (family !== undefined) n.family = family;
   const [src, dst] =
     e.op === 'connect' ? [e.local, e.remote] : e.op === 'accept' ? [e.remote, e.local] : [undefined, e.local];
   const s = endpoint(src);

@@ -25,6 +25,7 @@ import {
   startMetricsServer,
 } from '../metrics/index.js';
 import type { Output } from '../output/index.js';
+import { policyIdentity } from '../policy/agent-input.js';
 import { compilePolicy } from '../policy/compile.js';
 import {
   DEFAULT_ENFORCEMENT_CAPS,
@@ -34,6 +35,7 @@ import {
   withConnectBlock,
 } from '../policy/index.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
+import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
@@ -66,6 +68,8 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       policy: { type: 'string' },
+      'policy-id': { type: 'string' },
+      'policy-revision': { type: 'string' },
       ndjson: { type: 'string' },
       'include-host': { type: 'boolean' },
       stats: { type: 'boolean' },
@@ -74,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
       rules: { type: 'string', multiple: true },
       'no-default-rules': { type: 'boolean' },
       exceptions: { type: 'string', multiple: true },
+      'no-default-exceptions': { type: 'boolean' },
       'cri-socket': { type: 'string', multiple: true },
       duration: { type: 'string' },
       'ready-file': { type: 'string' },
@@ -125,6 +130,11 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parsePolicy(text, source, { enforcementCaps: withConnectBlock(DEFAULT_ENFORCEMENT_CAPS) });
   for (const d of parsed.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!parsed.policy) return 1;
+  // --policy-id/--policy-revision win over the Elastic Agent input's (cloud_defend.package_policy_*).
+  const ident = policyIdentity({ id: values['policy-id'], revision: values['policy-revision'] });
+  if (ident.error) return fail(ident.error);
+  if (ident.id !== undefined) parsed.policy.packagePolicyId = ident.id;
+  if (ident.revision !== undefined) parsed.policy.packagePolicyRevision = ident.revision;
   const policy = compilePolicy(parsed.policy);
 
   // d4c's rule pack runs unless --no-default-rules; --rules adds to it.
@@ -141,6 +151,8 @@ export async function run(argv: string[]): Promise<number> {
   // or silent on what was not, is worse than not starting).
   const ex = readExceptions(values.exceptions ?? []);
   if (ex.failed) return 1;
+  // d4c's tuning of Elastic's rules (exceptions/elastic-d4c.ndjson) unless --no-default-exceptions.
+  const tuned = withDefaultExceptions(rules, ex.lists, values['no-default-exceptions'] === true);
 
   // Output settings: defaults < --config file < environment (secrets) < flags.
   let settings: AgentOutputSettings;
@@ -176,8 +188,8 @@ export async function run(argv: string[]): Promise<number> {
     agent = await Agent.start({
       policy,
       outputs,
-      rules,
-      ...(ex.lists ? { exceptions: ex.lists } : {}),
+      rules: tuned.rules,
+      ...(tuned.lists ? { exceptions: tuned.lists } : {}),
       includeHost: values['include-host'] === true,
       logAllNetwork: values['log-all-network'] === true,
       network: values['no-network'] !== true,

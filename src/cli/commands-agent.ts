@@ -15,11 +15,19 @@ export const AGENT_HELP: CommandHelp = {
       options: [
         opt(
           '--policy FILE',
-          'the D4C policy (YAML); its errors are printed as `FILE:LINE:COL: error: ...` (exit 1).',
+          'the D4C policy (YAML), or the standalone Elastic Agent input that carries one (`security-policy`, with its `package_policy_id` and `revision`); its errors are printed as `FILE:LINE:COL: error: ...` (exit 1).',
           {
             default:
               "d4c's default policy (`d4c policy default`): Elastic's default plus the file, read and network telemetry the rules need",
           },
+        ),
+        opt(
+          '--policy-id ID',
+          '`cloud_defend.package_policy_id` of every document (wins over the Elastic Agent input’s `package_policy_id`).',
+        ),
+        opt(
+          '--policy-revision N',
+          '`cloud_defend.package_policy_revision`, 0–32767 (wins over the input’s `revision`).',
         ),
         opt(
           '--rules PATH...',
@@ -29,6 +37,10 @@ export const AGENT_HELP: CommandHelp = {
         opt(
           '--exceptions FILE...',
           'Kibana exception lists (their NDJSON export), applied to the rules whose exceptions_list names them: events they match never reach those rules.',
+        ),
+        opt(
+          '--no-default-exceptions',
+          'don\'t apply the exception list d4c ships for Elastic\'s rules (exceptions/elastic-d4c.ndjson: each item says why; docs/rules.md "Exceptions").',
         ),
         opt(
           '--log-all-network',

@@ -182,7 +182,7 @@ register(
   async () => (await import('./rules.js')).runTest,
   {
     synopsis: [
-      '[--rules PATH]... --events FILE.ndjson [--exceptions FILE]... [--interpreter] [--stats] [--dedup-window MS] [--format ndjson|table|csv] [PATH...]',
+      '[--rules PATH]... --events FILE.ndjson [--exceptions FILE]... [--no-default-exceptions] [--interpreter] [--stats] [--dedup-window MS] [--format ndjson|table|csv] [PATH...]',
     ],
     description:
       'Feeds NDJSON events in file order through every rule and, piped (format `ndjson`), prints one line per detection: `{"rule": {"id", "name"}, "events": [event.id, ...]}`. ES|QL rules run once over every event of the file, a line per result row (with `"row"`). On a terminal (format `table`) it prints a table of the rules that fired, their detections and events, instead. Rules that cannot run (threshold, ...) are warnings on stderr.',
@@ -196,6 +196,10 @@ register(
           opt(
             '--exceptions FILE...',
             'Kibana exception lists (their NDJSON export): events an item matches never reach the rules whose exceptions_list names the list (docs/rules.md "Exceptions").',
+          ),
+          opt(
+            '--no-default-exceptions',
+            'don\'t apply the exception list d4c ships for Elastic\'s rules (exceptions/elastic-d4c.ndjson: each item says why; docs/rules.md "Exceptions").',
           ),
           opt(
             '--interpreter',

@@ -1,6 +1,7 @@
 // `d4c rules test` and `d4c rules list`.
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { RuleEngine } from '../rules/engine.js';
 import { runPipeline } from '../rules/esql/index.js';
 import { EXCEPTION_CODES, type ExceptionList, loadExceptions } from '../rules/exceptions.js';
@@ -47,6 +48,7 @@ export async function runTest(argv: string[]): Promise<number> {
     rules: { type: 'string', multiple: true },
     events: { type: 'string' },
     exceptions: { type: 'string', multiple: true },
+    'no-default-exceptions': { type: 'boolean' },
     interpreter: { type: 'boolean' },
     stats: { type: 'boolean' },
     'dedup-window': { type: 'string' },
@@ -65,8 +67,10 @@ export async function runTest(argv: string[]): Promise<number> {
   }
   const ex = readExceptions(values.exceptions ?? []);
   if (ex.failed) failed = true;
-  const engine = new RuleEngine(loaded.rules, {
-    ...(ex.lists ? { exceptions: ex.lists } : {}),
+  // d4c's tuning of Elastic's rules (exceptions/elastic-d4c.ndjson) unless --no-default-exceptions.
+  const tuned = withDefaultExceptions(loaded.rules, ex.lists, values['no-default-exceptions'] === true);
+  const engine = new RuleEngine(tuned.rules, {
+    ...(tuned.lists ? { exceptions: tuned.lists } : {}),
     mode: values.interpreter ? 'interpreted' : 'compiled',
     includeDisabled: true,
     ...(dedup === undefined ? {} : { dedupWindowMs: dedup }),

@@ -21,7 +21,13 @@ export interface OpenedOutputs extends Output {
 export interface OpenOutputsOptions {
   /** Redacted error text from remote outputs (the agent logs it, rate-limited). */
   onError?: (output: string, message: string) => void;
+  /** What an output found at start (templates left alone, label shapes). Default: stderr. */
+  onInfo?: (output: string, message: string) => void;
 }
+
+const stderrInfo = (output: string, message: string) => {
+  process.stderr.write(`d4c agent: ${output}: ${message}\n`);
+};
 
 export async function openOutputs(
   s: AgentOutputSettings,
@@ -47,6 +53,8 @@ export async function openOutputs(
         fsync: s.spool.fsync,
         ...(s.spool.deadLetterFile ? { deadLetterFile: s.spool.deadLetterFile } : {}),
         onError: (m) => o.onError?.('elasticsearch', m),
+        namespace: s.namespace,
+        onInfo: (m) => (o.onInfo ?? stderrInfo)('elasticsearch', m),
       });
     } catch (e) {
       await store?.close();

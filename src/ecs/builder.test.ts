@@ -83,6 +83,34 @@ describe('EcsBuilder', () => {
     expect(b.route(doc, undefined)).toEqual([]);
   });
 
+  it('names each policy alert by its response, operation, target and selectors (message)', () => {
+    const b = builder();
+    const policy = { actions: ['alert'] as const, matchedSelectors: ['metadata', 'tools'] };
+    const conn = b.networkDoc({
+      process: curl,
+      policy,
+      network: {
+        operation: 'connect',
+        transport: 'tcp',
+        type: 'ipv6',
+        destination: { ip: '2001:db8::1', port: 443, address: '2001:db8::1' },
+        outcome: 'success',
+      },
+    });
+    const [alert] = b.route(conn, policy);
+    expect(alert?.message).toBe('Alert: connect [2001:db8::1]:443 (selectors metadata, tools)');
+    expect(conn.message).toBeUndefined();
+    const exec = b.processExecDoc({ process: curl, policy: { actions: ['alert'], matchedSelectors: [] } });
+    expect(b.alertDoc(exec).message).toBe(`Alert: exec ${curl.executable}`);
+    const file = b.fileDoc({
+      process: curl,
+      policy: { actions: ['block'], matchedSelectors: ['bin'], blocked: true },
+      file: { path: '/usr/bin/x', operation: 'createExecutable', action: 'creation' },
+      blockMode: 'enforce',
+    });
+    expect(b.alertDoc(file).message).toBe('Blocked: createExecutable /usr/bin/x (selector bin)');
+  });
+
   it('rejects a bad namespace at compile time', () => {
     expect(() => createEcsBuilder({ agent: AGENT, host: HOST, namespace: 'Bad-NS' })).toThrow(/namespace/);
   });

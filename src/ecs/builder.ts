@@ -36,7 +36,7 @@ import {
   type Stream,
   validNamespace,
 } from './streams.js';
-import type { EcsCloudDefend, EcsDocument, EcsEndpoint, EcsEvent, EcsFile } from './types.js';
+import type { EcsCloudDefend, EcsDocument, EcsEndpoint, EcsEvent, EcsFile, EcsNetwork } from './types.js';
 
 export interface EcsBuilderOptions {
   agent: AgentContext;
@@ -50,6 +50,11 @@ export interface EcsBuilderOptions {
   eventIds?: EventIdGenerator;
   /** Wall clock in ms since the epoch, for event.created (default Date.now). */
   now?: () => number;
+  /**
+   * The policy's package policy id and revision (its Elastic Agent input, or flags): every
+   * document the policy decided, and the heartbeat, carry them unless the input names its own.
+   */
+  packagePolicy?: { id?: string; revision?: number };
 }
 
 /** Counters of input the builders had to repair rather than drop. */
@@ -199,13 +204,22 @@ export class EcsBuilder {
     doc.event.outcome = n.outcome;
     if (n.source) doc.source = endpoint(n.source);
     if (n.destination) doc.destination = endpoint(n.destination);
-    doc.network =
-      n.transport === undefined
-        ? { type: n.type, direction: shape.direction }
-        : { transport: n.transport, type: n.type, direction: shape.direction };
+    // A unix socket has neither an ECS transport nor network type: those stay out (ECS values
+    // only) and cloud_defend.network.family says `unix`.
+    const unix = n.type === 'unix' || n.family === 'unix';
+    const net: EcsNetwork = {};
+    if (!unix) {
+      if (n.transport !== undefined) net.transport = n.transport;
+      net.type = n.type;
+    }
+    net.direction = shape.direction;
+    doc.network = net;
     if (n.errorCode !== undefined) doc.error = { code: n.errorCode };
     this.addProcess(doc, input);
-    doc.cloud_defend = this.cloudDefend(input, n.operation);
+    const cd = this.cloudDefend(input, n.operation);
+    const family = unix ? 'unix' : n.family;
+    if (family !== undefined) cd.network = { family };
+    doc.cloud_defend = cd;
     return doc;
   }
 
@@ -215,7 +229,7 @@ export class EcsBuilder {
    */
   alertDoc(doc: EcsDocument): EcsDocument {
     const event: EcsEvent = { ...doc.event, kind: 'alert', dataset: this.fragments.streams.alerts.dataset };
-    return { ...doc, event, data_stream: this.fragments.streams.alerts };
+    return { ...doc, event, data_stream: this.fragments.streams.alerts, message: policyAlertMessage(doc) };
   }
 
   /** The documents to write for an event document, given the policy's decision. */
@@ -232,8 +246,11 @@ export class EcsBuilder {
   heartbeatDoc(input: HeartbeatInput): EcsDocument {
     const doc = this.baseDoc(this.fragments.streams.heartbeat, 'metric', undefined, undefined, undefined);
     const cd: EcsCloudDefend = { block_action_enabled: input.blockActionEnabled };
-    if (input.packagePolicyId !== undefined) cd.package_policy_id = input.packagePolicyId;
-    if (input.packagePolicyRevision !== undefined) cd.package_policy_revision = input.packagePolicyRevision;
+    const pp = this.opts.packagePolicy;
+    const id = input.packagePolicyId ?? pp?.id;
+    const revision = input.packagePolicyRevision ?? pp?.revision;
+    if (id !== undefined) cd.package_policy_id = id;
+    if (revision !== undefined) cd.package_policy_revision = revision;
     doc.cloud_defend = cd;
     return doc;
   }
@@ -336,8 +353,11 @@ export class EcsBuilder {
     const p = input.policy;
     if (p) {
       cd.matched_selectors = p.matchedSelectors ? [...p.matchedSelectors] : [];
-      if (p.packagePolicyId !== undefined) cd.package_policy_id = p.packagePolicyId;
-      if (p.packagePolicyRevision !== undefined) cd.package_policy_revision = p.packagePolicyRevision;
+      const pp = this.opts.packagePolicy;
+      const id = p.packagePolicyId ?? pp?.id;
+      const revision = p.packagePolicyRevision ?? pp?.revision;
+      if (id !== undefined) cd.package_policy_id = id;
+      if (revision !== undefined) cd.package_policy_revision = revision;
     }
     if (input.hookPoint !== undefined) {
       cd.hook_point = typeof input.hookPoint === 'string' ? [input.hookPoint] : [...input.hookPoint];
@@ -347,6 +367,35 @@ export class EcsBuilder {
     if (input.metadataComplete !== undefined) cd.metadata_complete = input.metadataComplete;
     return cd;
   }
+}
+
+/**
+ * `message` of a policy alert: Elastic's "Container Workload Protection" rule names each Kibana
+ * alert from it (rule_name_override), so it says what happened: the response, the operation,
+ * its target and the selectors that matched.
+ */
+export function policyAlertMessage(doc: EcsDocument): string {
+  const cd = doc.cloud_defend;
+  const mode = cd?.block_mode;
+  const verb = mode === 'enforce' ? 'Blocked' : mode === 'monitoring' ? 'Would block' : 'Alert';
+  const op = cd?.operation ?? doc.event.action ?? 'event';
+  const target = alertTarget(doc);
+  const sel = cd?.matched_selectors ?? [];
+  const selectors =
+    sel.length === 0 ? '' : ` (${sel.length === 1 ? 'selector' : 'selectors'} ${sel.join(', ')})`;
+  return `${verb}: ${op}${target === undefined ? '' : ` ${target}`}${selectors}`;
+}
+
+function alertTarget(doc: EcsDocument): string | undefined {
+  if (doc.file?.path !== undefined) return doc.file.path;
+  const d = doc.destination;
+  if (d !== undefined) {
+    const addr = d.address ?? d.ip;
+    if (addr === undefined) return d.port === undefined ? undefined : `port ${d.port}`;
+    if (d.port === undefined) return addr;
+    return addr.includes(':') ? `[${addr}]:${d.port}` : `${addr}:${d.port}`;
+  }
+  return doc.process?.executable;
 }
 
 export function createEcsBuilder(opts: EcsBuilderOptions): EcsBuilder {

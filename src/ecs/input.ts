@@ -155,13 +155,21 @@ export interface NetworkEndpoint {
   address?: string;
 }
 
+/** AF_INET, AF_INET6, AF_UNIX. */
+export type SocketFamily = 'inet' | 'inet6' | 'unix';
+
 /** A connect, accept, bind or listen as the sensor saw it (issue 8). */
 export interface NetworkActivity {
   operation: NetworkOperation;
-  /** `network.transport`: tcp, udp, unix, or another IANA name (icmp, sctp). */
+  /**
+   * tcp, udp, or another IANA name (icmp, sctp): `network.transport`. `unix` for a unix socket,
+   * which has no ECS transport: the document leaves network.transport out.
+   */
   transport?: string;
-  /** `network.type`. */
+  /** `network.type`; `unix` (no ECS network type) is left out of the document. */
   type: 'ipv4' | 'ipv6' | 'unix';
+  /** Socket family (`cloud_defend.network.family`; unix sockets are recognised by it). */
+  family?: SocketFamily;
   /** connect: this socket's end; accept: the client. Absent for bind and listen. */
   source?: NetworkEndpoint;
   /** connect: the peer; accept: the listening end; bind/listen: the local address. */
@@ -205,7 +213,10 @@ export interface CloudContext {
   provider?: string;
   region?: string;
   availabilityZone?: string;
+  /** Azure subscription (`cloud.account.id`). */
   accountId?: string;
+  /** GCP project (`cloud.project.id`). */
+  projectId?: string;
   instanceName?: string;
   instanceId?: string;
 }

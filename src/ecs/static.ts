@@ -71,6 +71,7 @@ export function compileStatic(
     put(c, 'region', cloud.region);
     put(c, 'availability_zone', cloud.availabilityZone);
     if (cloud.accountId !== undefined) c.account = { id: cloud.accountId };
+    if (cloud.projectId !== undefined) c.project = { id: cloud.projectId };
     if (cloud.instanceName !== undefined || cloud.instanceId !== undefined) {
       const inst: Record<string, unknown> = {};
       put(inst, 'id', cloud.instanceId);

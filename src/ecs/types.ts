@@ -75,8 +75,8 @@ export interface EcsEndpoint {
 
 export interface EcsNetwork {
   transport?: string;
-  type: string;
-  direction: 'egress' | 'ingress';
+  type?: string;
+  direction?: 'egress' | 'ingress';
 }
 
 export interface EcsEvent {
@@ -99,6 +99,8 @@ export interface EcsCloudDefend {
   package_policy_revision?: number;
   /** Our extension: the one D4C operation of the event (fork, exec, createExecutable, …). */
   operation?: string;
+  /** Our extension, network events: the socket family (`inet`, `inet6`, `unix`). */
+  network?: { family: string };
   /** Our extension: mount kind of the target file (`volume` or `file`); absent on the root fs. */
   mount?: { type: string };
   /** Our extension: false when only the container's cgroup identity was known. */
@@ -140,4 +142,6 @@ export interface EcsDocument {
   user?: EcsIdName;
   group?: EcsIdName;
   cloud_defend?: EcsCloudDefend;
+  /** Alerts: what Kibana names the alert by (policy alerts: response, operation, target, selectors; detections: the rule name). */
+  message?: string;
 }

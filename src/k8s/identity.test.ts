@@ -67,7 +67,7 @@ describe('cluster identity from the Kubernetes API', () => {
       name: 'prod-eu',
       cloud: {
         provider: 'gcp',
-        accountId: 'acme-project',
+        projectId: 'acme-project',
         availabilityZone: 'europe-west1-b',
         region: 'europe-west1',
         instanceName: 'node-a',
@@ -93,8 +93,9 @@ describe('cluster identity from the Kubernetes API', () => {
       expect(s.apiSource?.kind).toBe('in-cluster');
       const id = await s.start();
       s.stop();
-      // node-b has no Node object: no cloud.*, counted as an optional failure, id still there.
-      expect(id).toEqual({ id: UID, name: 'kubeadm-prod' });
+      // node-b has no Node object: counted as an optional failure, id still there; the node's
+      // name is still its instance name (Kibana's Kubernetes dashboard counts nodes by it).
+      expect(id).toEqual({ id: UID, name: 'kubeadm-prod', cloud: { instanceName: 'node-b' } });
       expect(s.counters.optionalFailures).toBe(1);
       const reqs = api.requests.slice(before);
       expect(reqs.length).toBeGreaterThanOrEqual(3);
@@ -250,6 +251,22 @@ describe('cloud.* from a Node', () => {
       ),
     ).toEqual({ provider: 'azure', accountId: 'sub-1', instanceName: '3', availabilityZone: 'westeurope-1' });
     expect(cloudFromNode('kind://docker/lab/lab-control-plane', {})).toEqual({ provider: 'kind' });
+    expect(cloudFromNode('gce://acme/europe-west1-b/vm-1', {}, 'node-x')).toEqual({
+      provider: 'gcp',
+      projectId: 'acme',
+      availabilityZone: 'europe-west1-b',
+      instanceName: 'vm-1',
+    });
+  });
+
+  it('names the instance after the node when the provider gives no name', () => {
+    expect(cloudFromNode('aws:///us-east-1a/i-0abc123', {}, 'ip-10-0-1-5.ec2.internal')).toEqual({
+      provider: 'aws',
+      availabilityZone: 'us-east-1a',
+      instanceId: 'i-0abc123',
+      instanceName: 'ip-10-0-1-5.ec2.internal',
+    });
+    expect(cloudFromNode(undefined, {}, 'lab-node')).toEqual({ instanceName: 'lab-node' });
     expect(cloudFromNode(undefined, {})).toBeUndefined();
     expect(cloudFromNode('not a provider id', {})).toBeUndefined();
   });

@@ -253,10 +253,11 @@ export class ClusterIdentitySource {
     const name = this.o.nodeName ?? process.env.NODE_NAME ?? hostname();
     try {
       const node = await this.read(() => this.core!.readNode({ name }, this.opts()));
-      return cloudFromNode(node.spec?.providerID, node.metadata?.labels ?? {});
+      return cloudFromNode(node.spec?.providerID, node.metadata?.labels ?? {}, node.metadata?.name ?? name);
     } catch {
       this.counters.optionalFailures++;
-      return undefined;
+      // Still a node of the cluster: Kibana's Kubernetes dashboard counts nodes by instance name.
+      return { instanceName: name };
     }
   }
 }
@@ -307,11 +308,14 @@ function firstLine(e: unknown): string {
 /**
  * cloud.* from a Node: its providerID (`aws:///us-east-1a/i-0abc`, `gce://project/zone/name`,
  * `azure:///subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>`)
- * and the well-known topology labels.
+ * and the well-known topology labels. `cloud.instance.name` falls back to the node's name when the
+ * provider gives none (EKS, kubeadm, bare metal, kind, the lab): Kibana's Kubernetes dashboard
+ * groups nodes by it and shows none otherwise.
  */
 export function cloudFromNode(
   providerID: string | undefined,
   labels: Record<string, string>,
+  nodeName?: string,
 ): CloudContext | undefined {
   const c: CloudContext = {};
   const m = /^([a-z0-9-]+):\/\/(.*)$/i.exec(providerID ?? '');
@@ -326,7 +330,8 @@ export function cloudFromNode(
       if (parts.length >= 1) c.instanceId = parts[parts.length - 1]!;
     } else if (scheme === 'gce') {
       c.provider = 'gcp';
-      if (rest[0]) c.accountId = rest[0];
+      // gce://<project>/<zone>/<name>: a GCP project is ECS cloud.project.id.
+      if (rest[0]) c.projectId = rest[0];
       if (rest[1]) c.availabilityZone = rest[1];
       if (rest[2]) c.instanceName = rest[2];
     } else if (scheme === 'azure') {
@@ -342,5 +347,6 @@ export function cloudFromNode(
   const zone = labels['topology.kubernetes.io/zone'] ?? labels['failure-domain.beta.kubernetes.io/zone'];
   if (region) c.region = region;
   if (zone) c.availabilityZone = zone;
+  if (c.instanceName === undefined && nodeName) c.instanceName = nodeName;
   return Object.keys(c).length > 0 ? c : undefined;
 }

@@ -106,6 +106,11 @@ export const CODES = {
     '"block" on network operations is not supported (<operations>): nothing can deny them on this kernel; use "alert" / "block" on connect (bind) cannot be enforced: <reasons>; use "alert"',
   ),
   cidrHostBits: c(44, 'warning', '"<cidr>" has bits set after the prefix; it means "<network>"'),
+  agentInput: c(
+    45,
+    'error',
+    'Elastic Agent input: no input carries "security-policy" / "revision" must be an integer 0–32767 / "package_policy_id" must be a non-empty string',
+  ),
 } as const satisfies Record<string, CodeSpec>;
 
 export type CodeKey = keyof typeof CODES;

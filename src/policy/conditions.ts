@@ -285,7 +285,8 @@ export const CONDITIONS: readonly ConditionSpec[] = [
     values: TRANSPORTS,
     valid: [...TRANSPORTS],
     invalid: ['TCP', 'sctp'],
-    notes: "d4c's extension. `tcp`, `udp`, `unix` (ECS `network.transport`)",
+    notes:
+      "d4c's extension. `tcp`, `udp` (ECS `network.transport`), `unix` (a unix socket, `cloud_defend.network.family`)",
   },
 ];
 

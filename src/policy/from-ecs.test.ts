@@ -324,6 +324,14 @@ describe('network and read documents', () => {
       destinationAddress: '/run/containerd/containerd.sock',
       transport: 'unix',
     });
+    // d4c's own documents: no ECS transport for a unix socket, the family says it.
+    const fromFamily = policyEventFromEcs({
+      event: { category: 'network', action: 'connection_attempted' },
+      destination: { address: '/var/run/docker.sock' },
+      network: { direction: 'egress' },
+      cloud_defend: { network: { family: 'unix' } },
+    }).event;
+    expect(fromFamily?.transport).toBe('unix');
     for (const port of [70000, -1, 1.5, '08080x', true]) {
       expect(
         policyEventFromEcs({ ...CONNECT_DOC, destination: { port } }).event?.destinationPort,

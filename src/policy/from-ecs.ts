@@ -17,7 +17,8 @@
 //   destinationAddress         network: destination.address, else destination.ip
 //   destinationIp              network: destination.ip
 //   destinationPort            network: destination.port, an integer 0-65535 (or such a string)
-//   transport                  network: network.transport when tcp, udp or unix (any case)
+//   transport                  network: `unix` when cloud_defend.network.family is unix, else
+//                              network.transport when tcp, udp or unix (any case)
 //   containerImageFullName     container.image.name, normalised (tag and digest dropped)
 //   containerImageTag          container.image.tag, else the tag inside container.image.name
 //   kubernetesClusterId / Name orchestrator.cluster.id / orchestrator.cluster.name
@@ -210,6 +211,9 @@ function port(doc: unknown): number | undefined {
 }
 
 function transport(doc: unknown): Transport | undefined {
+  // A unix socket has no ECS transport: d4c documents say so in cloud_defend.network.family
+  // (older ones, and other producers, in network.transport).
+  if (str(doc, 'cloud_defend.network.family')?.toLowerCase() === 'unix') return 'unix';
   const t = str(doc, 'network.transport')?.toLowerCase();
   return (TRANSPORTS as readonly string[]).includes(t ?? '') ? (t as Transport) : undefined;
 }

@@ -3,6 +3,7 @@
 
 import { isMap, isScalar, type Pair } from 'yaml';
 import type { Diagnostic, Position } from '../util/diagnostics.js';
+import { isAgentInput, readAgentInput } from './agent-input.js';
 import { checkPolicy, DEFAULT_ENFORCEMENT_CAPS, type EnforcementCaps } from './check.js';
 import { CODES } from './codes.js';
 import { MAX_SELECTORS_AND_RESPONSES, SECTION_KEYS } from './conditions.js';
@@ -36,7 +37,8 @@ export interface SectionSource {
 export function parsePolicy(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const { src, diags } = openSource(text, file);
   if (!src) return { policy: undefined, diagnostics: sorted(diags) };
-  const sections = readRoot(src);
+  const identity: Pick<Policy, 'packagePolicyId' | 'packagePolicyRevision'> = {};
+  const sections = readRoot(src, identity);
   if (!src.stopped && sections.length > 0) {
     checkPolicy(src, sections, options.enforcementCaps ?? DEFAULT_ENFORCEMENT_CAPS);
   }
@@ -44,7 +46,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   if (diagnostics.some((d) => d.severity === 'error') || sections.length === 0) {
     return { policy: undefined, diagnostics };
   }
-  const policy: Policy = { source: file };
+  const policy: Policy = { source: file, ...identity };
   for (const s of sections) {
     policy[s.section] = {
       selectors: s.selectors.map((x) => x.selector),
@@ -69,8 +71,20 @@ function sorted(ds: Diagnostic[]): Diagnostic[] {
     .map(([d]) => d);
 }
 
-function readRoot(src: Source): SectionSource[] {
-  const root = src.deref(src.doc.contents);
+function readRoot(
+  src: Source,
+  identity: Pick<Policy, 'packagePolicyId' | 'packagePolicyRevision'>,
+): SectionSource[] {
+  let root = src.deref(src.doc.contents);
+  // The standalone Elastic Agent form: the policy is its input's `security-policy`.
+  if (isMap(root) && isAgentInput(root)) {
+    const input = readAgentInput(src, root);
+    if (!input) return [];
+    if (input.packagePolicyId !== undefined) identity.packagePolicyId = input.packagePolicyId;
+    if (input.packagePolicyRevision !== undefined)
+      identity.packagePolicyRevision = input.packagePolicyRevision;
+    root = input.policy;
+  }
   const empty = root === null || root === undefined || (isScalar(root) && root.value === null);
   if (!isMap(root)) {
     if (!src.stopped) {

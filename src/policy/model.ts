@@ -90,6 +90,13 @@ export interface Policy {
   process?: PolicySection;
   file?: PolicySection;
   network?: PolicySection;
+  /**
+   * `cloud_defend.package_policy_id`/`package_policy_revision` of the documents: from the
+   * standalone Elastic Agent input the policy came in, or --policy-id/--policy-revision.
+   */
+  packagePolicyId?: string;
+  /** Within the package's `short` mapping: 0–32767. */
+  packagePolicyRevision?: number;
 }
 
 /**

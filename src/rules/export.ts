@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import type { Diagnostic } from '../util/diagnostics.js';
 import { type LoadedRule, loadRules, type Threat } from './load.js';
+import { queryStreams, scopeIndex } from './streams.js';
 
 export const EXPORT_CODES = { unsupported: 'D4C-RULE-008' } as const;
 
@@ -84,7 +85,7 @@ export function toKibana(r: LoadedRule, raw: Record<string, unknown>, opts: Expo
     type: m.type,
     language: m.language,
     query: m.query,
-    index: m.index,
+    index: exportIndex(r),
     risk_score: m.riskScore,
     severity: m.severity,
     threat: kibanaThreat(m.threat),
@@ -102,8 +103,19 @@ export function toKibana(r: LoadedRule, raw: Record<string, unknown>, opts: Expo
   };
   // ES|QL rules read their own FROM clause; Kibana rejects an index on them.
   if (m.type === 'esql') delete out.index;
+  // As Elastic's D4C rules: match on when a document arrived, not when it happened, so that
+  // documents held in the spool past the look-back are still matched; @timestamp when a document
+  // has no event.ingested (no ingest pipeline set it).
+  out.timestamp_override = 'event.ingested';
+  out.timestamp_override_fallback_disabled = false;
   for (const k of PASS_THROUGH) if (raw[k] !== undefined) out[k] = raw[k];
   return out;
+}
+
+/** The rule's index scoped to the streams its query reads (src/rules/streams.ts). */
+function exportIndex(r: LoadedRule): string[] {
+  const streams = r.parsed === undefined ? undefined : queryStreams(r.parsed);
+  return streams === undefined ? [...r.meta.index] : scopeIndex(r.meta.index, streams);
 }
 
 /** Loads the rules under `paths` and converts every exportable one; the rest are reported. */

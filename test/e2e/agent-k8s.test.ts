@@ -235,7 +235,7 @@ describe.skipIf(!ok)(
         provider: 'gcp',
         region: 'lab-region',
         availability_zone: 'lab-zone-a',
-        account: { id: 'lab-project' },
+        project: { id: 'lab-project' },
         instance: { name: 'lab-node' },
       });
       expect(d.cloud_defend.metadata_complete).toBe(true);

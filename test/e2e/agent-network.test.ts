@@ -153,7 +153,8 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))(
       const uc = net(
         (d) => d.destination?.address === '/tmp/app.sock' && d.event.action === 'connection_attempted',
       )[0];
-      expect(uc.network).toEqual({ transport: 'unix', type: 'unix', direction: 'egress' });
+      expect(uc.network).toEqual({ direction: 'egress' });
+      expect(uc.cloud_defend?.network).toEqual({ family: 'unix' });
       expect(uc.destination.ip).toBeUndefined();
       expect(net((d) => d.destination?.address === '@d4c-e2e').length).toBe(4);
       const r = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === refused)[0];

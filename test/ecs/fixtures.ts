@@ -50,7 +50,7 @@ export const HOST: HostContext = {
 };
 
 /** Builder with a fixed clock (boot + 1 h) and sequential event ids. */
-export function builder(): EcsBuilder {
+export function builder(idPrefix = 'evt'): EcsBuilder {
   return createEcsBuilder({
     agent: AGENT,
     host: HOST,
@@ -58,12 +58,12 @@ export function builder(): EcsBuilder {
       provider: 'gcp',
       region: 'europe-west1',
       availabilityZone: 'europe-west1-b',
-      accountId: 'proj-1',
+      projectId: 'proj-1',
       instanceId: '4713371234567890',
       instanceName: 'node-1',
     },
     namespace: 'default',
-    eventIds: sequentialEventIds('evt'),
+    eventIds: sequentialEventIds(idPrefix),
     now: () => Number((BOOT_TIME_NS + 3600n * SEC) / 1_000_000n),
   });
 }

@@ -166,7 +166,8 @@ describe('document conventions (events.md)', () => {
     expect([r.event.outcome, r.error?.code]).toEqual(['failure', 'ECONNREFUSED']);
     const u = cases['network-connect-unix']!;
     expect(u.destination).toEqual({ address: '/var/run/docker.sock' });
-    expect(u.network).toEqual({ transport: 'unix', type: 'unix', direction: 'egress' });
+    expect(u.cloud_defend?.network).toEqual({ family: 'unix' });
+    expect(u.network).toEqual({ direction: 'egress' });
     expect(u.source).toBeUndefined();
     expect(cases['network-listen']!.source).toBeUndefined();
   });

@@ -169,6 +169,10 @@ export function goldenCases(): Record<string, EcsDocument> {
     packagePolicyId: 'pp-1',
     packagePolicyRevision: 3,
   });
+  // An Azure node: the subscription is cloud.account.id (a GCP project is cloud.project.id).
+  const azure = builder('azure');
+  azure.setCloud({ provider: 'azure', accountId: 'sub-1', instanceName: 'aks-pool-3', region: 'westeurope' });
+  cases['heartbeat-azure'] = azure.heartbeatDoc({ blockActionEnabled: false });
   cases.metrics = b.metricsDoc({
     eventsSeen: { exec: 120, fork: 130, exit: 118, file: 4000 },
     docsEmitted: { process: 368, file: 4000, alerts: 2 },
@@ -190,6 +194,7 @@ export function goldenCases(): Record<string, EcsDocument> {
       operation: 'connect',
       transport: 'tcp',
       type: 'ipv4',
+      family: 'inet',
       source: { ip: '10.88.0.7', port: 41234, address: '10.88.0.7' },
       destination: { ip: '169.254.169.254', port: 80, address: '169.254.169.254' },
       outcome: 'success',

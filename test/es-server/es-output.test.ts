@@ -49,6 +49,7 @@ describe('Elasticsearch output against the local server', () => {
     ]);
     expect([...server.indexTemplates.keys()].sort()).toEqual([
       'd4c-logs-cloud_defend',
+      'd4c-logs-cloud_defend.network',
       'd4c-metrics-cloud_defend',
     ]);
     const t = server.indexTemplates.get('d4c-logs-cloud_defend') as Record<string, unknown>;

@@ -1,12 +1,24 @@
 // A small local server speaking the parts of Elasticsearch's REST API that d4c's Elasticsearch
 // output uses (GET /, _bulk with create semantics, _index_template, _component_template,
-// _data_stream), with fault knobs for tests: whole-request 429s, per-item failures, hanging
+// _data_stream, _ingest/pipeline with `set` processors run as the streams' default/final
+// pipelines, _mapping/field and _index_template/_simulate_index, `flattened` fields rejecting
+// non-objects), with fault knobs for tests: whole-request 429s, per-item failures, hanging
 // connections, stop/restart on the same port. Loopback only; state lives in memory and survives
 // stop()/start() (as a real cluster's data survives a network outage).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import {
+  bestTemplate,
+  fieldMapping,
+  globMatch,
+  mappingError,
+  pipelineError,
+  type Resolved,
+  resolve,
+  runPipeline,
+} from './mapping.js';
 
 export interface ItemFault {
   status: number;
@@ -25,6 +37,9 @@ export class EsTestServer {
   readonly streams = new Map<string, Map<string, Record<string, unknown>>>();
   readonly indexTemplates = new Map<string, Record<string, unknown>>();
   readonly componentTemplates = new Map<string, Record<string, unknown>>();
+  readonly pipelines = new Map<string, Record<string, unknown>>();
+  /** The mapping and settings each data stream got from its template when it was created. */
+  readonly streamMappings = new Map<string, Resolved>();
   /** Requests by kind, for assertions. */
   readonly counts = {
     bulk: 0,
@@ -34,6 +49,7 @@ export class EsTestServer {
     itemFailures: 0,
     rejected429: 0,
     hung: 0,
+    pipelineRuns: 0,
   };
   /** Authorization headers seen (tests check auth is sent). */
   readonly authHeaders: string[] = [];
@@ -43,6 +59,8 @@ export class EsTestServer {
   reject503 = 0;
   /** Bulk bodies longer than this get a whole-request 413 (http.max_content_length). */
   maxContentLength = Number.POSITIVE_INFINITY;
+  /** Answer 403 to mapping and template reads (credentials that may only write documents). */
+  forbidMetadata = false;
   /** Accept the next N requests and never answer them. */
   hangNext = 0;
   /** Decides a failure for one item (called once per create attempt). */
@@ -144,6 +162,26 @@ export class EsTestServer {
       this.bulk(res, body, parts[1] === '_bulk' ? parts[0] : undefined);
       return;
     }
+    if (parts[0] === '_ingest' && parts[1] === 'pipeline') return this.pipeline(res, method, parts[2], body);
+    const metadataRead =
+      (parts[0] === '_index_template' && parts[1] === '_simulate_index') || parts[1] === '_mapping';
+    if (this.forbidMetadata && metadataRead)
+      return send(
+        res,
+        403,
+        err(403, 'security_exception', 'action [indices:admin/mappings/fields/get] is unauthorized'),
+      );
+    if (parts[0] === '_index_template' && parts[1] === '_simulate_index' && parts[2]) {
+      const r = resolve(this.indexTemplates, this.componentTemplates, parts[2]);
+      if (!r)
+        return send(res, 200, { template: { settings: {}, mappings: {}, aliases: {} }, overlapping: [] });
+      return send(res, 200, {
+        template: { settings: nest(r.settings), mappings: r.mappings, aliases: {} },
+        overlapping: [],
+      });
+    }
+    if (parts[1] === '_mapping' && parts[2] === 'field' && parts[0] && parts[3] && method === 'GET')
+      return this.fieldMappings(res, parts[0], parts[3]);
     if (parts[0] === '_index_template' || parts[0] === '_component_template') {
       const map = parts[0] === '_index_template' ? this.indexTemplates : this.componentTemplates;
       const key = parts[0] === '_index_template' ? 'index_templates' : 'component_templates';
@@ -167,7 +205,7 @@ export class EsTestServer {
       }
       if (method === 'GET' || method === 'HEAD') {
         const names = name ? name.split(',') : [...map.keys()];
-        const found = names.filter((n) => map.has(n));
+        const found = [...map.keys()].filter((k) => names.some((n) => globMatch(n, k)));
         if (name && found.length === 0)
           return send(res, 404, err(404, 'resource_not_found_exception', `${name} missing`));
         return send(res, 200, { [key]: found.map((n) => ({ name: n, [inner]: map.get(n) })) });
@@ -180,7 +218,7 @@ export class EsTestServer {
     if (parts[0] === '_data_stream') {
       const names = parts[1] ? parts[1].split(',') : [...this.streams.keys()];
       if (method === 'PUT' && parts[1]) {
-        this.streams.set(parts[1], this.streams.get(parts[1]) ?? new Map());
+        this.createStream(parts[1]);
         return send(res, 200, { acknowledged: true });
       }
       const found = names.filter((n) => this.streams.has(n));
@@ -200,14 +238,73 @@ export class EsTestServer {
   }
 
   private templateFor(index: string): string | undefined {
-    let best: { name: string; priority: number } | undefined;
-    for (const [name, t] of this.indexTemplates) {
-      const patterns = (t.index_patterns as string[] | undefined) ?? [];
-      if (!patterns.some((p) => globMatch(p, index))) continue;
-      const priority = Number(t.priority ?? 0);
-      if (!best || priority > best.priority) best = { name, priority };
+    return bestTemplate(this.indexTemplates, index)?.name;
+  }
+
+  /** A data stream, created as ES does: its mapping is fixed from the templates of that moment. */
+  createStream(name: string): Map<string, Record<string, unknown>> {
+    let s = this.streams.get(name);
+    if (!s) {
+      s = new Map();
+      this.streams.set(name, s);
+      const r = resolve(this.indexTemplates, this.componentTemplates, name);
+      if (r) this.streamMappings.set(name, r);
     }
-    return best?.name;
+    return s;
+  }
+
+  private pipeline(res: ServerResponse, method: string, name: string | undefined, body: string): undefined {
+    if (method === 'PUT' && name) {
+      const parsed = JSON.parse(body) as Record<string, unknown>;
+      const bad = pipelineError(parsed);
+      if (bad) return send(res, 400, err(400, 'parse_exception', bad));
+      this.pipelines.set(name, parsed);
+      return send(res, 200, { acknowledged: true });
+    }
+    if (method === 'GET') {
+      const names = name ? name.split(',') : [...this.pipelines.keys()];
+      const found = [...this.pipelines.keys()].filter((k) => names.some((n) => globMatch(n, k)));
+      if (found.length === 0) return send(res, 404, {});
+      return send(res, 200, Object.fromEntries(found.map((n) => [n, this.pipelines.get(n)])));
+    }
+    return send(res, 405, err(405, 'method_not_allowed', method));
+  }
+
+  /** GET <index>/_mapping/field/<fields>: keyed by backing index, as ES answers. */
+  private fieldMappings(res: ServerResponse, index: string, fields: string): undefined {
+    const streams = [...this.streamMappings.keys()].filter((s) =>
+      index.split(',').some((p) => globMatch(p, s)),
+    );
+    if (streams.length === 0 && !index.includes('*'))
+      return send(res, 404, err(404, 'index_not_found_exception', `no such index [${index}]`));
+    const out: Record<string, unknown> = {};
+    for (const s of streams) {
+      const r = this.streamMappings.get(s) as Resolved;
+      const mappings: Record<string, unknown> = {};
+      for (const f of CANDIDATE_FIELDS) {
+        if (!fields.split(',').some((p) => globMatch(p, f))) continue;
+        const m = fieldMapping(r, f);
+        if (m) mappings[f] = { full_name: f, mapping: { [f.split('.').at(-1) as string]: m } };
+      }
+      out[`.ds-${s}-2026.01.01-000001`] = { mappings };
+    }
+    return send(res, 200, out);
+  }
+
+  /** Default then final pipeline of the stream, then its mapping; an error text when it fails. */
+  private ingest(index: string, source: Record<string, unknown>): string | undefined {
+    const r = this.streamMappings.get(index);
+    if (!r) return undefined;
+    for (const key of ['index.default_pipeline', 'index.final_pipeline']) {
+      const name = r.settings[key];
+      if (typeof name !== 'string' || name === '_none') continue;
+      const p = this.pipelines.get(name);
+      if (!p) return `pipeline_missing: pipeline with id [${name}] does not exist`;
+      runPipeline(p, source, new Date());
+      this.counts.pipelineRuns++;
+    }
+    const bad = mappingError(r, source);
+    return bad ? `document_parsing_exception: ${bad}` : undefined;
   }
 
   private bulk(res: ServerResponse, body: string, defaultIndex: string | undefined): undefined {
@@ -262,10 +359,14 @@ export class EsTestServer {
         });
         continue;
       }
-      let stream = this.streams.get(index);
-      if (!stream) {
-        stream = new Map();
-        this.streams.set(index, stream);
+      const stream = this.createStream(index);
+      const failed = stream.has(id) ? undefined : this.ingest(index, source);
+      if (failed) {
+        errors = true;
+        this.counts.itemFailures++;
+        const [type, reason] = failed.split(/: (.*)/s) as [string, string];
+        items.push({ create: { _index: index, _id: id, status: 400, error: { type, reason } } });
+        continue;
       }
       if (stream.has(id)) {
         errors = true;
@@ -315,12 +416,25 @@ function send(res: ServerResponse, status: number, body: unknown): undefined {
   res.end(text);
 }
 
-function globMatch(pattern: string, s: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return re.test(s);
+/** Dotted settings back to ES's nested form. */
+function nest(flat: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flat)) {
+    const parts = k.split('.');
+    let cur = out;
+    for (const p of parts.slice(0, -1)) {
+      if (cur[p] === undefined) cur[p] = {};
+      cur = cur[p] as Record<string, unknown>;
+    }
+    cur[parts.at(-1) as string] = v;
+  }
+  return out;
 }
+
+/** The fields _mapping/field answers for (what d4c asks about). */
+const CANDIDATE_FIELDS = [
+  'orchestrator.resource.label',
+  'orchestrator.resource.annotation',
+  'orchestrator.resource.name',
+  'event.ingested',
+];

@@ -211,6 +211,39 @@ describe('d4c rules', () => {
     );
   });
 
+  withElastic(
+    "test: d4c's exceptions for Elastic's rules apply by default; --no-default-exceptions skips them",
+    () => {
+      // A container whose command is a shell: its init (pid 1 of the container) looks like an
+      // exec to "Exec Into Container Detected via Defend for Containers".
+      const init = {
+        '@timestamp': '2026-11-28T00:00:01.000Z',
+        event: { id: 'init-1', kind: 'event', category: ['process'], type: ['start'], action: 'exec' },
+        host: { os: { type: 'linux' } },
+        container: { id: 'c'.repeat(64) },
+        process: {
+          pid: 4200,
+          vpid: 1,
+          name: 'sh',
+          entity_id: 'e1',
+          entry_leader: { entity_id: 'e1', same_as_process: true, entry_meta: { type: 'container' } },
+        },
+      };
+      const exec = { ...init, event: { ...init.event, id: 'exec-1' }, process: { ...init.process, vpid: 7 } };
+      const events = join(dir, 'init-and-exec.ndjson');
+      writeFileSync(events, `${JSON.stringify(init)}\n${JSON.stringify(exec)}\n`);
+      const rule = join(ELASTIC_RULES_DIR, 'cloud_defend/execution_interactive_exec_to_container.toml');
+      const ids = (args: string[]) =>
+        d4c(['rules', 'test', '--rules', rule, '--events', events, ...args])
+          .out.trim()
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => (JSON.parse(l) as { events: string[] }).events[0]);
+      expect(ids([])).toEqual(['exec-1']);
+      expect(ids(['--no-default-exceptions'])).toEqual(['init-1', 'exec-1']);
+    },
+  );
+
   it('usage errors exit 2', () => {
     expect(d4c(['rules', 'test', '--rules', 'rules']).code).toBe(2);
     expect(d4c(['rules', 'test', '--bogus']).code).toBe(2);

@@ -8,7 +8,14 @@ import { Client, errors } from '@elastic/elasticsearch';
 import { D4cError } from '../../util/diagnostics.js';
 import type { DeadItem, RemoteSender, SendOutcome } from '../spool/output.js';
 import type { SpoolItem } from '../spool/record.js';
-import { MANAGED_BY, TEMPLATE_VERSION, templates } from './templates.js';
+import {
+  describeLabelShapes,
+  type LabelField,
+  probeLabelShape,
+  reshapeBody,
+  type StreamLabelShape,
+} from './labels.js';
+import { MANAGED_BY, NETWORK_TEMPLATE, TEMPLATE_VERSION, templates } from './templates.js';
 
 export interface EsOptions {
   /** One or more node URLs. */
@@ -25,7 +32,14 @@ export interface EsOptions {
   /** Per-request timeout (default 30 s): a hanging connection is a failed, retried request. */
   requestTimeoutMs?: number;
   compression?: boolean;
+  /** Data stream namespace of the documents (default `default`): whose mappings are read at start. */
+  namespace?: string;
+  /** What prepare() found and decided (templates left alone, label shapes), one line each. */
+  onInfo?: (message: string) => void;
 }
+
+/** The logs streams whose documents carry pod labels. */
+const LABELLED_STREAMS = ['process', 'file', 'network', 'alerts'] as const;
 
 const TRANSIENT_ITEM = new Set([429, 500, 502, 503, 504]);
 
@@ -50,6 +64,10 @@ export class EsSender implements RemoteSender {
   readonly client: Client;
   private readonly redact: (text: string) => string;
   readonly hosts: string[];
+  /** Streams whose mapping takes labels/annotations as objects (flattened), by stream. */
+  readonly labelObjects = new Map<string, LabelField[]>();
+  /** What prepare() found, for stats and tests. */
+  prepared: { packageTemplates: string[]; labelShapes: StreamLabelShape[] } | undefined;
 
   constructor(private readonly opts: EsOptions) {
     if (opts.hosts.length === 0) throw new D4cError('D4C-ES-001', 'no Elasticsearch URL given');
@@ -101,8 +119,52 @@ export class EsSender implements RemoteSender {
   }
 
   async prepare(signal: AbortSignal): Promise<void> {
-    if (this.opts.skipTemplates) return;
+    const info = this.opts.onInfo ?? (() => {});
+    let pkg: string[] = [];
+    if (this.opts.skipTemplates) info('--es-skip-templates: no templates or ingest pipeline installed');
+    else {
+      pkg = await this.packageTemplates(signal);
+      await this.installTemplates(pkg, signal);
+      if (pkg.length > 0)
+        info(
+          `the cloud_defend package's index templates are installed (${pkg.join(', ')}): d4c leaves them alone (their mappings and ingest pipelines apply) and installs only ${NETWORK_TEMPLATE}, for the network stream the package does not have`,
+        );
+    }
+    const ns = this.opts.namespace ?? 'default';
+    const shapes: StreamLabelShape[] = [];
+    for (const s of LABELLED_STREAMS)
+      shapes.push(await probeLabelShape(this.client, `logs-cloud_defend.${s}-${ns}`, signal));
+    this.labelObjects.clear();
+    for (const s of shapes) if (s.objects.length > 0) this.labelObjects.set(s.stream, s.objects);
+    info(describeLabelShapes(shapes));
+    this.prepared = { packageTemplates: pkg, labelShapes: shapes };
+  }
+
+  /** Index templates of Elastic's cloud_defend package (Fleet names them after the stream). */
+  private async packageTemplates(signal: AbortSignal): Promise<string[]> {
+    const names: string[] = [];
+    // One wildcard name per request: a comma-separated list is not accepted by every version.
+    for (const name of ['logs-cloud_defend.*', 'metrics-cloud_defend.*']) {
+      const r = (await this.client.indices.getIndexTemplate({ name }, { signal, ignore: [404] })) as {
+        index_templates?: { name: string; index_template: { _meta?: { managed_by?: string } } }[];
+      };
+      for (const t of r.index_templates ?? [])
+        if (t.index_template._meta?.managed_by !== MANAGED_BY) names.push(t.name);
+    }
+    return names.sort();
+  }
+
+  private async installTemplates(pkg: readonly string[], signal: AbortSignal): Promise<void> {
     const set = templates();
+    const havePipeline = (await this.client.ingest
+      .getPipeline({ id: set.pipeline.name }, { signal, ignore: [404] })
+      .then((r) => (r as Record<string, { version?: number }>)[set.pipeline.name])) as
+      | { version?: number }
+      | undefined;
+    if (!havePipeline || (havePipeline.version ?? 0) < TEMPLATE_VERSION)
+      await this.client.ingest.putPipeline({ id: set.pipeline.name, ...set.pipeline.body } as never, {
+        signal,
+      });
     for (const [name, body] of Object.entries(set.component)) {
       const have = await this.client.cluster
         .getComponentTemplate({ name }, { signal, ignore: [404] })
@@ -111,6 +173,10 @@ export class EsSender implements RemoteSender {
       await this.client.cluster.putComponentTemplate({ name, ...body } as never, { signal });
     }
     for (const [name, body] of Object.entries(set.index)) {
+      // The package's templates win (priority 200) and carry its pipelines: only the network
+      // stream, which the package has none for, gets ours.
+      if (pkg.length > 0 && (name !== NETWORK_TEMPLATE || pkg.includes('logs-cloud_defend.network')))
+        continue;
       const have = await this.client.indices
         .getIndexTemplate({ name }, { signal, ignore: [404] })
         .then(
@@ -155,7 +221,8 @@ export class EsSender implements RemoteSender {
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as SpoolItem;
       lines[2 * i] = `{"create":{"_index":${JSON.stringify(it.stream)},"_id":${JSON.stringify(it.id)}}}`;
-      lines[2 * i + 1] = it.body;
+      const objects = this.labelObjects.get(it.stream);
+      lines[2 * i + 1] = objects === undefined ? it.body : reshapeBody(it.body, objects);
     }
     const res = await this.client.bulk({ operations: lines as never }, { signal });
     const out: SendOutcome = { stored: 0, duplicates: 0, retry: [], dead: [] };

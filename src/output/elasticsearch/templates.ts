@@ -1,16 +1,27 @@
 // Component and index templates for D4C's data streams, shaped like Elastic's `cloud_defend`
-// integration mappings (ECS field types: keyword, date, long, boolean, ip; flattened for
-// free-form maps). Installed on start unless the integration owns them (`--es-skip-templates`).
-// Our index templates have priority 150: above Elasticsearch's built-in `logs`/`metrics`
-// templates (100), below the integration's own (200), so installing Fleet's package later wins.
+// integration mappings (ECS field types: keyword, date, long, float, boolean, ip; flattened for
+// free-form maps), and the ingest pipeline they make the streams' default: it sets
+// `event.ingested`, which every Elastic D4C rule matches on (timestamp_override), as the
+// package's pipelines do. Installed on start unless the integration owns them
+// (`--es-skip-templates`, or the package's templates found: see sender.ts).
+// Our index templates have priority 150 (151 for the network stream's, which Elastic's package
+// does not have): above Elasticsearch's built-in `logs`/`metrics` templates (100), below the
+// integration's own (200), so installing Fleet's package later wins.
 
-export const TEMPLATE_VERSION = 2; // 2: source/destination.address, error.code (network, issue 8)
+// 2: source/destination.address, error.code (network, issue 8). 3: the ingest pipeline, floats
+// for risk scores, rule.*, message, the network stream's own template.
+export const TEMPLATE_VERSION = 3;
 export const MANAGED_BY = 'd4c';
+export const PIPELINE = 'd4c-cloud_defend@ingest';
+/** Elastic's package has no network stream: this template is installed next to the package's. */
+export const NETWORK_TEMPLATE = 'd4c-logs-cloud_defend.network';
 
 type Mapping = Record<string, unknown>;
 const kw: Mapping = { type: 'keyword', ignore_above: 1024 };
 const date: Mapping = { type: 'date' };
 const long: Mapping = { type: 'long' };
+const float: Mapping = { type: 'float' };
+const short: Mapping = { type: 'short' };
 const bool: Mapping = { type: 'boolean' };
 const ip: Mapping = { type: 'ip' };
 const text: Mapping = { type: 'keyword', ignore_above: 1024, fields: { text: { type: 'match_only_text' } } };
@@ -32,6 +43,18 @@ const LEAVES: Record<string, Mapping> = {
   'event.created': date,
   'event.ingested': date,
   'event.outcome': kw,
+  'event.severity': long,
+  'event.risk_score': float,
+  message: { type: 'match_only_text' },
+  'rule.id': kw,
+  'rule.uuid': kw,
+  'rule.name': kw,
+  'rule.description': kw,
+  'rule.severity': kw,
+  'rule.risk_score': float,
+  'rule.tags': kw,
+  'rule.ruleset': kw,
+  'cloud_defend.network.family': kw,
   'ecs.version': kw,
   'agent.id': kw,
   'agent.type': kw,
@@ -39,7 +62,7 @@ const LEAVES: Record<string, Mapping> = {
   'cloud_defend.matched_selectors': kw,
   'cloud_defend.hook_point': kw,
   'cloud_defend.package_policy_id': kw,
-  'cloud_defend.package_policy_revision': long,
+  'cloud_defend.package_policy_revision': short,
   'cloud_defend.block_action_enabled': bool,
   'cloud_defend.metrics': flattened,
   'file.path': text,
@@ -85,6 +108,7 @@ const LEAVES: Record<string, Mapping> = {
   'cloud.region': kw,
   'cloud.availability_zone': kw,
   'cloud.account.id': kw,
+  'cloud.project.id': kw,
   'cloud.instance.name': kw,
   'source.ip': ip,
   'source.port': long,
@@ -159,6 +183,7 @@ function buildProperties(): Mapping {
 export interface TemplateSet {
   component: Record<string, Record<string, unknown>>;
   index: Record<string, Record<string, unknown>>;
+  pipeline: { name: string; body: Record<string, unknown> };
 }
 
 const META = { managed_by: MANAGED_BY, description: 'D4C cloud_defend data streams' };
@@ -182,7 +207,11 @@ export function templates(): TemplateSet {
       version: TEMPLATE_VERSION,
       _meta: META,
       template: {
-        settings: { 'index.mapping.total_fields.limit': 10_000, 'index.codec': 'best_compression' },
+        settings: {
+          'index.mapping.total_fields.limit': 10_000,
+          'index.codec': 'best_compression',
+          'index.default_pipeline': PIPELINE,
+        },
       },
     },
   };
@@ -197,5 +226,22 @@ export function templates(): TemplateSet {
       _meta: META,
     };
   }
-  return { component, index };
+  index[NETWORK_TEMPLATE] = {
+    index_patterns: ['logs-cloud_defend.network-*'],
+    data_stream: {},
+    priority: 151,
+    composed_of: [settings, mappings],
+    version: TEMPLATE_VERSION,
+    _meta: META,
+  };
+  const pipeline = {
+    name: PIPELINE,
+    body: {
+      description: 'D4C cloud_defend data streams: event.ingested, as the integration sets it',
+      version: TEMPLATE_VERSION,
+      _meta: META,
+      processors: [{ set: { field: 'event.ingested', value: '{{{_ingest.timestamp}}}' } }],
+    },
+  };
+  return { component, index, pipeline };
 }

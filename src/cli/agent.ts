@@ -298,9 +298,9 @@ export async function run(argv: string[]): Promise<number> {
     if (duration !== undefined) setTimeout(done, duration * 1000).unref();
   });
   process.stderr.write(
-    `d4c agent: ready (policy ${source}, ${rulesLine(rules, packPaths)}${
-      scheduled ? ` (${scheduled} ES|QL on a schedule over the store)` : ''
-    }${dests.length ? `, ${dests.join(', ')}` : ''})\n`,
+    `d4c agent: ready (policy ${source}, ${rulesLine(rules, packPaths, scheduled)}${
+      dests.length ? `, ${dests.join(', ')}` : ''
+    })\n`,
   );
   if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
 
@@ -321,8 +321,11 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `N rules (P from d4c's pack, M more)`: the rules that run (loaded, supported, enabled). */
-export function rulesLine(rules: readonly LoadedRule[], packPaths: readonly string[]): string {
+/**
+ * `N rules (P from d4c's pack, M from --rules, S ES|QL on a schedule over the store)`: the rules
+ * that run (loaded, supported, enabled), where they come from, and those loaded but not run.
+ */
+export function rulesLine(rules: readonly LoadedRule[], packPaths: readonly string[], scheduled = 0): string {
   const running = rules.filter((r) => r.status === 'ok' && r.meta.enabled);
   if (running.length === 0) return packPaths.length ? '0 rules' : '0 rules (--no-default-rules)';
   const fromPack = running.filter((r) => packPaths.some((p) => r.meta.file.startsWith(p))).length;
@@ -330,6 +333,7 @@ export function rulesLine(rules: readonly LoadedRule[], packPaths: readonly stri
   if (packPaths.length) parts.push(`${fromPack} from d4c's pack`);
   if (running.length > fromPack) parts.push(`${running.length - fromPack} from --rules`);
   const idle = rules.length - running.length;
+  if (scheduled) parts.push(`${scheduled} ES|QL on a schedule over the store`);
   if (idle) parts.push(`${idle} loaded but not run`);
   return `${running.length} rules (${parts.join(', ')})`;
 }

@@ -64,7 +64,7 @@ describe.skipIf(!podmanAvailable())('d4c agent: ES|QL rules on a schedule over t
   });
 
   it('says at start that the rule runs on a schedule', () => {
-    expect(stderr).toMatch(/ready \(.*1 rules \(1 ES\|QL on a schedule over the store\)/);
+    expect(stderr).toMatch(/ready \(.*1 rules \(1 from --rules, 1 ES\|QL on a schedule over the store\)/);
   });
 
   it("raises an alert from the rule's row, with the rule's identity", () => {

@@ -297,6 +297,7 @@ describe('fuzz', () => {
       { numRuns: 1000 },
     );
     // The generator must reach valid policies too, or the schema check above proves nothing.
-    expect(accepted).toBeGreaterThan(100);
+    // About an eighth are (runs gave 98 to 137 of 1000): the floor is far below that, so no seed fails it.
+    expect(accepted).toBeGreaterThan(40);
   });
 });

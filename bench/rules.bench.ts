@@ -8,13 +8,14 @@ import { RuleEngine } from '../src/rules/engine.js';
 import { type LoadedRule, loadRules } from '../src/rules/load.js';
 import { defaultRulePaths } from '../src/rules/pack.js';
 import { rng } from '../src/util/rng.js';
-import { ELASTIC_RULES_DIR } from '../test/reference.js';
+import { locateElasticRules } from '../test/elastic-rules-dir.js';
 
 import { type BenchResult, size } from './harness.js';
 
 export type { BenchResult };
 
-const DEFAULT_RULES = ELASTIC_RULES_DIR;
+// Not test/reference.ts: that imports vitest, which cannot load outside a vitest run.
+const DEFAULT_RULES = locateElasticRules().dir ?? '';
 
 const BENIGN: string[][] = [
   ['nginx', '-g', 'daemon off;'],

@@ -127,8 +127,9 @@ describe.skipIf(!podmanAvailable())('read access and drift (live)', () => {
         ),
       'the downloaded busybox exec',
     );
-    stats = agent.stats();
+    // After stop: it reads the kernel's counters once more (the periodic poll may predate the reads).
     await agent.stop();
+    stats = agent.stats();
     agent = undefined;
   }, 110_000);
 

@@ -1,8 +1,10 @@
-// Lucene regular expressions (Elasticsearch `regexp` syntax) translated to JavaScript RegExp once,
+// Lucene regular expressions (Elasticsearch `regexp` syntax) translated to RegExp syntax once,
 // at compile time. Lucene patterns always match the whole string; `^` and `$` are ordinary characters.
 // Supported: . ? + * {n} {n,} {n,m} | ( ) [ ] [^ ] ranges, "quoted literals", \-escapes, \d \s \w
 // (and negations), the optional operators @ (any string), # (empty language) and <n-m> (numeric
 // interval). Intersection `&` and complement `~` have no JavaScript equivalent and are rejected.
+
+import { RE2JS } from 're2js';
 
 export class RegexTranslateError extends Error {
   constructor(
@@ -156,11 +158,23 @@ function numericInterval(lo: number, hi: number, at: number): string {
   return `(?:0*(?:${alts.join('|')}))`;
 }
 
-/** Whole-string matcher; throws RegexTranslateError on unsupported or malformed patterns. */
-export function compileLuceneRegex(pattern: string, ci: boolean): RegExp {
+/** A whole-string predicate. */
+export interface StringMatcher {
+  test(s: string): boolean;
+}
+
+/**
+ * Whole-string matcher; throws RegexTranslateError on unsupported or malformed patterns. Run by
+ * RE2JS (linear-time automata, no backtracking): rule patterns run on fields a container controls,
+ * and a backtracking engine lets a crafted argv stall the agent (docs/security.md).
+ */
+export function compileLuceneRegex(pattern: string, ci: boolean): StringMatcher {
   const src = luceneToJsSource(pattern);
   try {
-    return new RegExp(`^(?:${src})$`, ci ? 'sui' : 'su');
+    // JavaScript syntax first: the translation targets it, and it reports errors best.
+    new RegExp(`^(?:${src})$`, 'su');
+    const re = RE2JS.compile(`(?:${src})`, RE2JS.DOTALL | (ci ? RE2JS.CASE_INSENSITIVE : 0));
+    return { test: (s) => re.matches(s) };
   } catch (e) {
     throw new RegexTranslateError(`invalid regex: ${(e as Error).message}`, 0);
   }

@@ -1,5 +1,6 @@
 // Elasticsearch wildcard patterns: `*` any run of characters, `?` exactly one, `\` escapes the next.
-// Two implementations: a reference matcher (recursive, no regex) and a compiled one.
+// Two implementations, both linear in the value (no backtracking, no regex): a reference automaton
+// simulation and a compiled segment matcher, checked against each other in wildcard.test.ts.
 
 interface Part {
   kind: 'lit' | 'star' | 'one';
@@ -28,35 +29,46 @@ export function hasWildcard(pattern: string): boolean {
   return parse(pattern).some((p) => p.kind !== 'lit');
 }
 
-/** Reference matcher: straightforward backtracking over code points. */
+/**
+ * Reference matcher: a simulation of the pattern's automaton over code points (the set of pattern
+ * positions reachable after each character). O(|value|·|pattern|) time on any input: rule patterns
+ * run on fields a container controls (argv, paths), so nothing here may backtrack.
+ */
 export function wildcardMatch(pattern: string, value: string, ci: boolean): boolean {
-  const p = Array.from(ci ? pattern.toLowerCase() : pattern);
-  const s = Array.from(ci ? value.toLowerCase() : value);
-  const go = (i: number, j: number): boolean => {
-    while (i < p.length) {
-      const c = p[i]!;
-      if (c === '*') {
-        for (let k = j; k <= s.length; k++) if (go(i + 1, k)) return true;
-        return false;
-      }
-      if (j >= s.length) return false;
-      if (c === '\\' && i + 1 < p.length) {
-        if (p[i + 1] !== s[j]) return false;
-        i += 2;
-        j++;
-        continue;
-      }
-      if (c !== '?' && c !== s[j]) return false;
-      i++;
-      j++;
-    }
-    return j === s.length;
+  const parts = parse(ci ? pattern.toLowerCase() : pattern);
+  // Flatten to single-code-point steps: lit chars, '?' (any one), '*' (any run).
+  const steps: (string | 1 | 2)[] = [];
+  for (const p of parts) {
+    if (p.kind === 'star') steps.push(2);
+    else if (p.kind === 'one') steps.push(1);
+    else for (const c of p.text) steps.push(c);
+  }
+  const m = steps.length;
+  let cur = new Uint8Array(m + 1);
+  let next = new Uint8Array(m + 1);
+  const close = (set: Uint8Array): void => {
+    // A star may match the empty run: reaching it also reaches the step after it.
+    for (let i = 0; i < m; i++) if (set[i] && steps[i] === 2) set[i + 1] = 1;
   };
-  return go(0, 0);
+  cur[0] = 1;
+  close(cur);
+  for (const c of ci ? value.toLowerCase() : value) {
+    next.fill(0);
+    let any = false;
+    for (let i = 0; i < m; i++) {
+      if (!cur[i]) continue;
+      const st = steps[i];
+      if (st === 2) next[i] = 1;
+      else if (st === 1 || st === c) next[i + 1] = 1;
+      else continue;
+      any = true;
+    }
+    if (!any) return false;
+    close(next);
+    [cur, next] = [next, cur];
+  }
+  return cur[m] === 1;
 }
-
-const RE_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
-export const escapeRegExp = (s: string): string => s.replace(RE_SPECIAL, '\\$&');
 
 /**
  * Compiles a pattern to a string predicate. With `ci`, the predicate expects input already
@@ -77,14 +89,87 @@ export function compileWildcardLowered(pattern: string, ci: boolean): (s: string
   if (parts.length === 3 && a!.kind === 'star' && b!.kind === 'lit' && c!.kind === 'star') {
     return (s) => s.includes(b!.text);
   }
-  const re = new RegExp(`^${toRegexSource(parts)}$`, 'su');
-  return (s) => re.test(s);
+  return segmentMatcher(parts);
 }
 
-function toRegexSource(parts: Part[]): string {
-  return parts
-    .map((p) => (p.kind === 'lit' ? escapeRegExp(p.text) : p.kind === 'star' ? '.*' : '.'))
-    .join('');
+/** A run of fixed-width steps between two stars: code points, `any` marking the `?` positions. */
+interface Segment {
+  cps: string[];
+  any: boolean[] | undefined;
+  /** The segment as one string, when it has no `?` (searched with indexOf). */
+  lit: string | undefined;
+}
+
+type Seq = string | string[];
+
+function segAt(g: Segment, s: Seq, at: number): boolean {
+  const { cps, any } = g;
+  for (let k = 0; k < cps.length; k++) if (!any?.[k] && s[at + k] !== cps[k]) return false;
+  return true;
+}
+
+/** Leftmost start in [from, last] where the segment matches, or -1. */
+function find(g: Segment, s: Seq, from: number, last: number): number {
+  if (g.lit !== undefined && typeof s === 'string') {
+    const i = s.indexOf(g.lit, from);
+    return i !== -1 && i <= last ? i : -1;
+  }
+  for (let i = from; i <= last; i++) if (segAt(g, s, i)) return i;
+  return -1;
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Star-separated segments matched greedily leftmost: the first anchored at the start, the last at
+ * the end, each middle one at its first fit after the previous. Leftmost placement is optimal for
+ * fixed-width segments, so this never backtracks: O(|value|·|pattern|) at worst, usually indexOf.
+ */
+function segmentMatcher(parts: Part[]): (s: string) => boolean {
+  const segs: Segment[] = [];
+  let cur: Part[] = [];
+  const flush = (): void => {
+    const cps: string[] = [];
+    const any: boolean[] = [];
+    for (const p of cur) {
+      if (p.kind === 'one') {
+        cps.push('');
+        any.push(true);
+      } else
+        for (const c of p.text) {
+          cps.push(c);
+          any.push(false);
+        }
+    }
+    const wild = any.includes(true);
+    segs.push({ cps, any: wild ? any : undefined, lit: wild ? undefined : cps.join('') });
+    cur = [];
+  };
+  for (const p of parts) {
+    if (p.kind === 'star') flush();
+    else cur.push(p);
+  }
+  flush();
+  const stars = segs.length - 1;
+  // Code units stand for code points unless either side has astral characters.
+  const astral = segs.some((g) => g.cps.some((c) => c.length > 1));
+  const first = segs[0]!;
+  const lastSeg = segs[stars]!;
+  return (str) => {
+    const s: Seq = astral || SURROGATE.test(str) ? Array.from(str) : str;
+    const n = s.length;
+    if (stars === 0) return n === first.cps.length && segAt(first, s, 0);
+    const end = n - lastSeg.cps.length;
+    let pos = first.cps.length;
+    if (end < pos || !segAt(first, s, 0) || !segAt(lastSeg, s, end)) return false;
+    for (let j = 1; j < stars; j++) {
+      const g = segs[j]!;
+      const i = find(g, s, pos, end - g.cps.length);
+      if (i === -1) return false;
+      pos = i + g.cps.length;
+    }
+    return true;
+  };
 }
 
 /** A set of patterns tested together: exact strings in a Set, the rest as compiled predicates. */

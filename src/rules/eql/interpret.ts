@@ -13,7 +13,7 @@
 // - Functions: a multi-valued first argument maps the function over its values; other arguments
 //   use their first value. Arithmetic uses first values.
 import { resolveField } from '../common/fields.js';
-import { compileLuceneRegex } from '../common/lucene-regex.js';
+import { compileLuceneRegex, type StringMatcher } from '../common/lucene-regex.js';
 import { wildcardMatch } from '../common/wildcard.js';
 import type { EventFilter, Expr, Literal } from './ast.js';
 import { FUNCTION_IMPLS, type Scalar } from './functions.js';
@@ -41,8 +41,8 @@ function order(x: unknown, y: unknown): number | null {
   return null;
 }
 
-const regexCache = new Map<string, RegExp>();
-function regex(p: string, ci: boolean): RegExp {
+const regexCache = new Map<string, StringMatcher>();
+function regex(p: string, ci: boolean): StringMatcher {
   const key = `${ci ? 'i' : 's'}:${p}`;
   let r = regexCache.get(key);
   if (!r) {

@@ -1,10 +1,10 @@
 // The reference ES|QL evaluator: runs a pipeline over documents in memory.
 
 import { leafPaths } from '../common/fields.js';
-import { compileLuceneRegex } from '../common/lucene-regex.js';
+import { compileLuceneRegex, type StringMatcher } from '../common/lucene-regex.js';
 import type { Command, Expr, Pipeline, Span } from './ast.js';
 import { ESQL_CODES as C, EsqlError, type EsqlWarning } from './errors.js';
-import { addSpan, FUNCTIONS, likeToRegExp, truncDate } from './functions.js';
+import { addSpan, FUNCTIONS, likeMatcher, truncDate } from './functions.js';
 import { walk } from './parser.js';
 import { cmp, key, norm, out, type Scalar, type Value, values } from './values.js';
 
@@ -152,7 +152,7 @@ export class Evaluator {
   readonly warnings: EsqlWarning[] = [];
   private readonly warned = new Set<string>();
   private readonly now: Date;
-  private readonly regex = new Map<Expr, RegExp>();
+  private readonly regex = new Map<Expr, StringMatcher>();
   constructor(opts: EsqlOptions = {}) {
     this.now = opts.now ?? new Date();
   }
@@ -207,7 +207,7 @@ export class Evaluator {
         if (typeof v !== 'string') return null;
         let re = this.regex.get(e);
         if (!re) {
-          re = e.regex ? compileLuceneRegex(e.pattern, false) : likeToRegExp(e.pattern);
+          re = e.regex ? compileLuceneRegex(e.pattern, false) : likeMatcher(e.pattern);
           this.regex.set(e, re);
         }
         return re.test(v) !== e.neg;

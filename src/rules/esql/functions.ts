@@ -1,5 +1,8 @@
 // ES|QL scalar functions (reference semantics). Single-valued functions return null with a
 // warning when an argument is multi-valued, as Elasticsearch does; MV_* functions take multi-values.
+
+import type { StringMatcher } from '../common/lucene-regex.js';
+import { compileWildcardLowered } from '../common/wildcard.js';
 import type { Span } from './ast.js';
 import { cmp, key, type Scalar, type Value, values } from './values.js';
 
@@ -84,18 +87,12 @@ export function dateDiffUnit(unit: string): number | undefined {
   return DIFF_UNITS[unit.toLowerCase()];
 }
 
-export function likeToRegExp(p: string): RegExp {
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i] as string;
-    if (c === '\\' && i + 1 < p.length) re += escapeRe(p[++i] as string);
-    else if (c === '*') re += '[\\s\\S]*';
-    else if (c === '?') re += '[\\s\\S]';
-    else re += escapeRe(c);
-  }
-  return new RegExp(`^${re}$`, 'u');
+/** LIKE: `*` any run, `?` one character, `\\` escapes (Elasticsearch wildcard syntax), matched
+ * without backtracking (common/wildcard.ts). */
+export function likeMatcher(p: string): StringMatcher {
+  const m = compileWildcardLowered(p, false);
+  return { test: m };
 }
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 function mvPick(pick: (vs: Scalar[]) => Scalar | null): Impl {
   return ([v]) => {

@@ -1,6 +1,6 @@
 // `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
 // document as NDJSON and into the embedded store. See docs/agent.md.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import {
   Agent,
   type AgentStats,
@@ -25,6 +25,7 @@ import {
   startMetricsServer,
 } from '../metrics/index.js';
 import type { Output } from '../output/index.js';
+import { makeStoreDir, storeDirWarning } from '../output/store/index.js';
 import { policyIdentity } from '../policy/agent-input.js';
 import { compilePolicy } from '../policy/compile.js';
 import {
@@ -114,6 +115,8 @@ export async function run(argv: string[]): Promise<number> {
 
   // Cheap checks first, each one sentence with the fix.
   if (process.getuid?.() !== 0) return fail('must run as root (it loads eBPF programs): run it with sudo');
+  // Everything the agent writes (store, WAL, spool, NDJSON, ready file) is root's alone.
+  process.umask(0o077);
   if (!existsSync('/sys/kernel/btf/vmlinux')) return fail(SENSOR_HINTS['D4C-SEN-012']!);
 
   // Policy: the validator's FILE:LINE:COL lines, exit 1.
@@ -174,7 +177,11 @@ export async function run(argv: string[]): Promise<number> {
   let opened: OpenedOutputs | undefined;
   try {
     if (values.ndjson !== undefined) outputs.ndjson = new NdjsonSink(values.ndjson);
-    if (settings.store.enabled) mkdirSync(settings.store.dir, { recursive: true });
+    if (settings.store.enabled) {
+      const wide = storeDirWarning(settings.store.dir);
+      if (wide) process.stderr.write(`d4c agent: warning: ${wide}\n`);
+      makeStoreDir(settings.store.dir);
+    }
     opened = await openOutputs(settings, { onError: rateLimited() });
     Object.assign(outputs, opened.outputs);
   } catch (e) {

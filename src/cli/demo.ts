@@ -7,7 +7,7 @@
 // selector, pod, count), the counters and where the events are.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent, formatStats } from '../agent/index.js';
 import { formatDocLine } from '../demo/format.js';
@@ -26,7 +26,7 @@ import {
   runPod,
 } from '../lab/index.js';
 import type { EcsDoc, Output, OutputStats } from '../output/index.js';
-import { EventStore } from '../output/store/index.js';
+import { EventStore, makeStoreDir } from '../output/store/index.js';
 import { compilePolicy } from '../policy/compile.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_NAME, parsePolicy } from '../policy/index.js';
 import { loadRules } from '../rules/index.js';
@@ -189,7 +189,7 @@ async function demo(
   const storeDir = values['no-store'] ? undefined : (values.store ?? DEFAULT_STORE_DIR);
   if (storeDir) {
     try {
-      mkdirSync(storeDir, { recursive: true });
+      makeStoreDir(storeDir);
       outputs.store = await EventStore.open({ dir: storeDir });
     } catch (e) {
       log(

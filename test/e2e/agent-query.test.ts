@@ -3,8 +3,8 @@
 // process) cannot open the locked DuckDB file and goes through the agent's query socket;
 // KQL, EQL and ES|QL answer with the container's events. After the agent is killed with -9 the
 // store opens directly again and the same events are there.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ describe.skipIf(!podmanAvailable())('d4c query while the agent holds the store (
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'd4c-agent-query-'));
     store = join(dir, 'store');
+    chmodSync(dir, 0o755); // as /var/lib is: only the store's own modes keep others out
     agent = await startAgent(['--store', store]);
     box = await runContainer({});
     await box.exec(['sh', '-c', 'cat /etc/hostname > /dev/null; cat /etc/passwd > /dev/null']);
@@ -64,6 +65,16 @@ describe.skipIf(!podmanAvailable())('d4c query while the agent holds the store (
     await agent?.stop();
     await removeAll();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the store root’s alone: another user cannot read it', () => {
+    expect(statSync(store).mode & 0o777).toBe(0o700);
+    expect(statSync(join(store, 'events.duckdb')).mode & 0o077).toBe(0);
+    const r = spawnSync('runuser', ['-u', 'nobody', '--', 'cat', join(store, 'events.duckdb')], {
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Permission denied/);
   });
 
   it('answers KQL through the agent and says so once on stderr', () => {

@@ -2,7 +2,7 @@
 // caller's thread with `worker: false`): one DuckDB database under a data directory. `write()`
 // only queues; a flush loop turns batches into rows (JS) and appends them with the Appender inside
 // one transaction per batch, so a crash loses at most uncommitted batches, never part of one.
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIGINT,
@@ -31,6 +31,7 @@ import {
 import { type Columns, decodeRows } from './columnar.js';
 import { columnsChunk } from './columnar-chunk.js';
 import { toJs } from './convert.js';
+import { makeStoreDir, restrictStoreFiles, STORE_FILE_MODE } from './modes.js';
 import { batchFile, insertSql, prepareJson, removeStaleBatchFiles } from './ndjson.js';
 import {
   type AggregateRow,
@@ -178,13 +179,14 @@ export class StoreCore implements Output {
     let instance: DuckDBInstance | undefined;
     let writer: DuckDBConnection;
     try {
-      mkdirSync(o.dir, { recursive: true });
+      makeStoreDir(o.dir);
       removeStaleBatchFiles(o.dir); // a crash's uncommitted batch (its documents are lost, as documented)
       // The file is attached (not opened as the main database) so its row-group size can be set.
       instance = await DuckDBInstance.create(':memory:', { ...DEFAULT_DUCKDB, ...o.duckdb });
       writer = await connectStore(instance);
       await writer.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${DB} (ROW_GROUP_SIZE ${rowGroupSize})`);
       await writer.run(`USE ${DB}`);
+      restrictStoreFiles([path, `${path}.wal`]);
     } catch (e) {
       instance?.closeSync();
       throw new D4cError('D4C-STORE-001', `cannot open the event store: ${(e as Error).message}`, path);
@@ -385,7 +387,7 @@ export class StoreCore implements Output {
       if (p.count === 0) return { count: 0, now };
       if (this.opts.jsonVia === 'param') return { text: p.text, count: p.count, now };
       const path = batchFile(this.opts.dir, this.files++);
-      writeFileSync(path, p.text);
+      writeFileSync(path, p.text, { mode: STORE_FILE_MODE });
       return { file: { path, maxLine: p.maxLine }, count: p.count, now };
     }
     const chunks: BuiltChunk[] = [];
@@ -537,6 +539,8 @@ export class StoreCore implements Output {
   private async committed(n: number, tx: () => Promise<void>): Promise<boolean> {
     try {
       await tx();
+      // The WAL appears (again after each checkpoint) under the process umask: keep it 0600.
+      restrictStoreFiles([`${this.path}.wal`]);
       this.s.batches++;
       this.s.docsWritten += n;
       return true;

@@ -1,5 +1,6 @@
 // The embedded event store (DuckDB). See docs/store.md.
 
+export { makeStoreDir, STORE_DIR_MODE, STORE_FILE_MODE, storeDirWarning } from './modes.js';
 export type {
   AggregateRow,
   ProcessTree,

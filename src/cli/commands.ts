@@ -164,7 +164,7 @@ register(
   "print the agent's default policy (or Elastic's, with --elastic)",
   async () => (await import('./policy.js')).runDefault,
   {
-    synopsis: ['[--elastic]'],
+    synopsis: ['[--elastic | --learning]'],
     description:
       "Prints the policy the agent runs without `--policy` (YAML) on stdout: Elastic's default D4C policy plus the file, read and network telemetry d4c's rules need, each selector with a comment saying why. A starting point for your own.",
     options: [
@@ -174,6 +174,10 @@ register(
           opt(
             '--elastic',
             "print Elastic's default D4C policy exactly, as the cloud_defend integration ships it.",
+          ),
+          opt(
+            '--learning',
+            'print the learning policy `d4c agent --learn` runs: logs every exec, file change and connection, alerts on and blocks nothing (docs/baseline.md).',
           ),
         ],
       },

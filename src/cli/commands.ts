@@ -3,6 +3,7 @@
 // (scripts/gen-cli-doc.ts) read it. Every option a command's parser accepts is listed here
 // (src/cli/help.test.ts fails otherwise). Agent-wide help lives in commands-agent.ts.
 import { AGENT_HELP, DEMO_HELP } from './commands-agent.js';
+import { registerBaselineCommands } from './commands-baseline.js';
 import { registerDeployCommands } from './commands-deploy.js';
 import { opt, register } from './registry.js';
 
@@ -466,3 +467,4 @@ register(
 );
 
 registerDeployCommands();
+registerBaselineCommands();

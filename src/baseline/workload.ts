@@ -79,7 +79,9 @@ export function workloadSlug(w: Workload): string {
   const base =
     w.kind === 'kubernetes'
       ? `${w.namespace}-${w.owner ?? w.pod}`
-      : (w.image ?? 'unknown').replace(/^docker\.io\/library\//, '').replace(/^[^/]*[.:][^/]*\//, '');
+      : (w.image ?? 'unknown')
+          .replace(/^docker\.io\/library\//, '')
+          .replace(/^(localhost|[^/]*[.:][^/]*)\//, '');
   const s = base
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, '-')

@@ -5,6 +5,7 @@
 // too little history are listed in the header and left out. The text is checked by the policy
 // loader before it is returned: a writer bug is an error here, not a policy that fails to load.
 import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
+import { CONDITION_BY_NAME } from '../policy/conditions.js';
 import { parsePolicy } from '../policy/load.js';
 import type { Section } from '../policy/model.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
@@ -49,13 +50,32 @@ function scalar(s: string): string {
   return /^[A-Za-z0-9_/.@][A-Za-z0-9_/.@:+*-]*$/.test(s) && !s.includes(': ') ? s : JSON.stringify(s);
 }
 
-function scopeLines(w: Workload): string[] {
+const valid = (cond: string, v: string) => CONDITION_BY_NAME.get(cond)?.pattern?.test.test(v) === true;
+
+/**
+ * The conditions that scope a selector to the workload, or a reason it cannot be scoped. An
+ * image whose repository path has `-`, `_` or `.` is outside Elastic's containerImageFullName
+ * pattern: then its last component (containerImageName), which also matches that name in other
+ * registries (said in the comment).
+ */
+function scopeLines(w: Workload): { lines: string[]; note?: string } | { reason: string } {
   if (w.kind === 'kubernetes')
-    return [
-      `      kubernetesNamespace: [${scalar(w.namespace ?? '')}]`,
-      `      kubernetesPodName: [${scalar(w.owner !== undefined ? `${w.owner}-*` : (w.pod ?? ''))}]`,
-    ];
-  return [`      containerImageFullName: [${scalar(w.image ?? '')}]`];
+    return {
+      lines: [
+        `      kubernetesNamespace: [${scalar(w.namespace ?? '')}]`,
+        `      kubernetesPodName: [${scalar(w.owner !== undefined ? `${w.owner}-*` : (w.pod ?? ''))}]`,
+      ],
+    };
+  const image = w.image ?? '';
+  if (valid('containerImageFullName', image))
+    return { lines: [`      containerImageFullName: [${scalar(image)}]`] };
+  const name = image.slice(image.lastIndexOf('/') + 1);
+  if (valid('containerImageName', name))
+    return {
+      lines: [`      containerImageName: [${scalar(name)}]`],
+      note: `by image name ${name}: ${image} is outside containerImageFullName's pattern`,
+    };
+  return { reason: `its image ${JSON.stringify(image)} cannot be named by a selector` };
 }
 
 function list(key: string, values: { value: string; comment: string }[]): string[] {
@@ -91,7 +111,12 @@ export function writeBaseline(learned: readonly Learned[], o: BaselineOptions): 
         events: l.evidence.events,
         reason: `too little history (${l.evidence.events} events, at least ${minEvents} needed)`,
       });
-    else included.push(l);
+    else {
+      const sc = scopeLines(l.workload);
+      if ('reason' in sc)
+        leftOut.push({ workload: l.workload.label, events: l.evidence.events, reason: sc.reason });
+      else included.push(l);
+    }
   }
   // Each workload costs at most 4 items per section; the process section also has its log selector and
   // response. Beyond the language's limit, the workloads with the least history are left out.
@@ -130,8 +155,9 @@ export function writeBaseline(learned: readonly Learned[], o: BaselineOptions): 
       first: iso(l.evidence.first),
       last: iso(l.evidence.last),
     });
-    const scope = scopeLines(w);
-    const head = `    # workload ${w.label}: ${ev(l.evidence)}`;
+    const sc = scopeLines(w) as { lines: string[]; note?: string };
+    const scope = sc.lines;
+    const head = `    # workload ${w.label}: ${ev(l.evidence)}${sc.note ? ` (${sc.note})` : ''}`;
 
     // process: the executables it ran.
     const p = sections.process;
@@ -258,9 +284,10 @@ export function writeBaseline(learned: readonly Learned[], o: BaselineOptions): 
   });
   if (!check.policy) {
     const first = check.diagnostics.find((d) => d.severity === 'error');
+    const line = first ? yaml.split('\n')[first.pos.line - 1]?.trim() : undefined;
     throw new D4cError(
       'D4C-BASE-010',
-      `the learned policy does not validate: ${first ? formatDiagnostic(first) : 'unknown error'}`,
+      `the learned policy does not validate: ${first ? formatDiagnostic(first) : 'unknown error'}${line ? ` (${line})` : ''}`,
     );
   }
   return { yaml, workloads: out, leftOut };

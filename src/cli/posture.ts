@@ -40,10 +40,10 @@ export async function run(argv: string[]): Promise<number> {
     } finally {
       await src.close();
     }
-    const iso = (ms: number | undefined) => (ms === undefined ? {} : { v: new Date(ms).toISOString() });
+    const iso = (ms: number) => new Date(ms).toISOString();
     report = p.report(src.via, {
-      ...(window.from !== undefined ? { since: iso(window.from).v } : {}),
-      ...(window.to !== undefined ? { until: iso(window.to).v } : {}),
+      ...(window.from !== undefined ? { since: iso(window.from) } : {}),
+      ...(window.to !== undefined ? { until: iso(window.to) } : {}),
     });
   } catch (e) {
     if (e instanceof D4cError) {

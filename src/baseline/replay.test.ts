@@ -59,7 +59,12 @@ network:
 
 /** The documents: the store's sample process/file events (fork, exec, end; create, modify, delete). */
 const samples = sampleDocs(3000, { startMs: T0, stepMs: 1000, containers: 12 });
-const docs: EcsDoc[] = samples.map((s) => s.doc);
+// An event that was only alerted on (not logged) is in the alerts stream only: it counts too.
+const alertOnly: EcsDoc = {
+  ...(samples[5]?.doc as EcsDoc),
+  event: { ...(samples[5]?.doc.event as object), id: 'alert-only-1', kind: 'alert' },
+};
+const docs: EcsDoc[] = [...samples.map((s) => s.doc), alertOnly];
 
 /** The JSON report of `policy test --store` (stdout parsed), its exit code and stderr. */
 function replayAsync(args: string[]): Promise<{ code: number | null; report: J; err: string }> {
@@ -90,6 +95,7 @@ describe('d4c policy test --store', () => {
     const store = await EventStore.open({ dir });
     for (const s of samples) {
       store.write(s.doc, s.stream);
+      if (s === samples[5]) store.write(alertOnly, 'logs-cloud_defend.alerts-default');
       // An alerted event is stored twice (its stream and the alerts stream, same event.id).
       if ((s.doc.event as { action: string }).action === 'modification')
         store.write(

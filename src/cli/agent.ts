@@ -32,6 +32,8 @@ import {
   DEFAULT_ENFORCEMENT_CAPS,
   DEFAULT_POLICY,
   DEFAULT_POLICY_NAME,
+  LEARNING_POLICY,
+  LEARNING_POLICY_NAME,
   parsePolicy,
   withConnectBlock,
 } from '../policy/index.js';
@@ -69,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       policy: { type: 'string' },
+      learn: { type: 'boolean' },
       'policy-id': { type: 'string' },
       'policy-revision': { type: 'string' },
       ndjson: { type: 'string' },
@@ -121,8 +124,12 @@ export async function run(argv: string[]): Promise<number> {
 
   // Policy: the validator's FILE:LINE:COL lines, exit 1.
   const policyFile = values.policy;
-  let text = DEFAULT_POLICY;
-  let source = DEFAULT_POLICY_NAME;
+  // --learn: the learning policy, so `d4c baseline` has every exec, file change and connection.
+  const learning = values.learn === true;
+  if (learning && policyFile !== undefined)
+    throw new UsageError('--learn runs the learning policy: not with --policy');
+  let text = learning ? LEARNING_POLICY : DEFAULT_POLICY;
+  let source = learning ? `LEARNING: ${LEARNING_POLICY_NAME}` : DEFAULT_POLICY_NAME;
   if (policyFile !== undefined) {
     const t = await readPolicyFile(policyFile);
     if (typeof t !== 'string') return fail(`${policyFile}: ${t.message}`);
@@ -240,7 +247,8 @@ export async function run(argv: string[]): Promise<number> {
   const beats: HeartbeatScheduler = startHeartbeats({
     builder: agent.ecs,
     write: (doc) => agent.emit(doc),
-    heartbeat: () => ({ blockActionEnabled: blockActionEnabled() }),
+    // A learning agent says so in its heartbeat (cloud_defend.learning).
+    heartbeat: () => ({ blockActionEnabled: blockActionEnabled(), ...(learning ? { learning } : {}) }),
     metrics: () => agentMetrics(agent.stats()),
     heartbeatPeriodMs: settings.metrics.heartbeatPeriodMs,
     metricsPeriodMs: settings.metrics.metricsPeriodMs,

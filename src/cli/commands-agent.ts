@@ -22,6 +22,10 @@ export const AGENT_HELP: CommandHelp = {
           },
         ),
         opt(
+          '--learn',
+          'run the learning policy (`d4c policy default --learning`): log every exec, file change and connection in containers, alert on and block nothing, so that `d4c baseline` can learn each workload from the store (docs/baseline.md). The ready line and the heartbeat (`cloud_defend.learning`) say so. Not with --policy.',
+        ),
+        opt(
           '--policy-id ID',
           '`cloud_defend.package_policy_id` of every document (wins over the Elastic Agent input’s `package_policy_id`).',
         ),

@@ -3,6 +3,7 @@
 // (scripts/gen-cli-doc.ts) read it. Every option a command's parser accepts is listed here
 // (src/cli/help.test.ts fails otherwise). Agent-wide help lives in commands-agent.ts.
 import { AGENT_HELP, DEMO_HELP } from './commands-agent.js';
+import { registerBaselineCommands } from './commands-baseline.js';
 import { registerDeployCommands } from './commands-deploy.js';
 import { opt, register } from './registry.js';
 
@@ -115,9 +116,12 @@ register(
   'evaluate a policy over recorded ECS events',
   async () => (await import('./policy-test.js')).runTest,
   {
-    synopsis: ['--policy FILE --events FILE.ndjson [--no-summary] [--format ndjson|table|csv]'],
+    synopsis: [
+      '--policy FILE --events FILE.ndjson [--no-summary] [--format ndjson|table|csv]',
+      '--policy FILE --store DIR [--since DURATION] [--until TIME] [--samples N] [--json]',
+    ],
     description:
-      'Evaluates a policy over recorded ECS documents, to tune it before deploying. Piped (format `ndjson`), prints exactly one JSON line per input line, in order: `{"actions": [...], "matched_selectors": [...]}` (sorted; empty when nothing matched, or when the line is not a process, file or network event). A line that is not a JSON object gets an `"error"` key and a `FILE:LINE:1: error:` line on stderr. stderr ends with the hit count of every selector and response. On a terminal (format `table`), stdout is that hit count as tables instead.',
+      'Evaluates a policy over recorded ECS documents, to tune it before deploying. Piped (format `ndjson`), prints exactly one JSON line per input line, in order: `{"actions": [...], "matched_selectors": [...]}` (sorted; empty when nothing matched, or when the line is not a process, file or network event). A line that is not a JSON object gets an `"error"` key and a `FILE:LINE:1: error:` line on stderr. stderr ends with the hit count of every selector and response. On a terminal (format `table`), stdout is that hit count as tables instead. With `--store DIR` instead (what-if replay): the stored process, file and network events of the window go through the policy (the agent\'s compiled evaluator), and it prints how many events it would log, alert on and block, per response and per selector, with samples, and which operations the store cannot judge because the policy that ran did not log them; `--json` prints that as one document (`"totals": {"events": N, "log": N, "alert": N, "block": N}`). Works while an agent holds the store, through its query socket.',
     options: [
       {
         section: '',
@@ -131,8 +135,28 @@ register(
           SUMMARY_FORMAT('the hit count of every selector and response'),
         ],
       },
+      {
+        section: 'Replay over the store',
+        options: [
+          opt('--store DIR', 'replay the events stored in the embedded store in DIR instead of --events.'),
+          opt('--since DURATION', 'only the last DURATION (`30m`, `2h`, `7d`) before --until.', {
+            default: 'every stored event',
+          }),
+          opt('--until TIME', 'the end of the window (ISO-8601 or epoch ms), exclusive.', { default: 'now' }),
+          opt(
+            '--samples N',
+            'samples per response and selector (time, workload, process, path or destination).',
+            {
+              default: '3',
+            },
+          ),
+          opt('--json', 'print the report as one JSON document.'),
+        ],
+      },
     ],
-    exit: ['1: the policy has errors, a file cannot be read, or an input line is not a JSON object.'],
+    exit: [
+      '1: the policy has errors, a file cannot be read, an input line is not a JSON object, or the store cannot be read.',
+    ],
     see: 'docs/policy.md',
   },
 );
@@ -141,7 +165,7 @@ register(
   "print the agent's default policy (or Elastic's, with --elastic)",
   async () => (await import('./policy.js')).runDefault,
   {
-    synopsis: ['[--elastic]'],
+    synopsis: ['[--elastic | --learning]'],
     description:
       "Prints the policy the agent runs without `--policy` (YAML) on stdout: Elastic's default D4C policy plus the file, read and network telemetry d4c's rules need, each selector with a comment saying why. A starting point for your own.",
     options: [
@@ -151,6 +175,10 @@ register(
           opt(
             '--elastic',
             "print Elastic's default D4C policy exactly, as the cloud_defend integration ships it.",
+          ),
+          opt(
+            '--learning',
+            'print the learning policy `d4c agent --learn` runs: logs every exec, file change and connection, alerts on and blocks nothing (docs/baseline.md).',
           ),
         ],
       },
@@ -439,3 +467,4 @@ register(
 );
 
 registerDeployCommands();
+registerBaselineCommands();

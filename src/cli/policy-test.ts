@@ -18,6 +18,7 @@ import { type Policy, SECTIONS, type Section } from '../policy/model.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
+import { runReplay } from './policy-replay.js';
 import { chooseFormat, csvRecord, type Format, renderTable, tableWidth } from './table.js';
 
 export async function runTest(argv: string[]): Promise<number> {
@@ -26,9 +27,25 @@ export async function runTest(argv: string[]): Promise<number> {
     events: { type: 'string' },
     'no-summary': { type: 'boolean' },
     format: { type: 'string' },
+    store: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    samples: { type: 'string' },
+    json: { type: 'boolean' },
   });
-  const format = chooseFormat(values.format);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  // --store: what-if replay over the embedded store (policy-replay.ts); --events is unchanged.
+  if (values.store !== undefined) {
+    if (values.events !== undefined)
+      throw new UsageError('give --events FILE.ndjson or --store DIR, not both');
+    if (values.format !== undefined || values['no-summary'])
+      throw new UsageError('--format and --no-summary are for --events; with --store, --json prints JSON');
+    if (!values.policy) throw new UsageError('--policy FILE required');
+    return runReplay({ ...values, policy: values.policy, store: values.store });
+  }
+  for (const k of ['since', 'until', 'samples', 'json'] as const)
+    if (values[k] !== undefined) throw new UsageError(`--${k} is for --store DIR`);
+  const format = chooseFormat(values.format);
   if (!values.policy || !values.events)
     throw new UsageError(
       [values.policy ? '' : '--policy FILE', values.events ? '' : '--events FILE.ndjson']

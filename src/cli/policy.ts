@@ -1,5 +1,5 @@
 // `d4c policy ...` commands.
-//   policy default [--elastic] print the agent's default policy, or Elastic's (stdout)
+//   policy default [--elastic|--learning] print the agent's default policy, Elastic's, or the learning one
 //   policy validate FILE...   diagnostics on stderr as FILE:LINE:COL: severity: message;
 //                             `FILE: ok` (with a warning count) on stdout per valid file unless --quiet.
 //                             `--codes` appends each diagnostic's stable code: ` [D4C-POL-021]`.
@@ -10,6 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
 import { CODES } from '../policy/codes.js';
 import { DEFAULT_POLICY, ELASTIC_DEFAULT_POLICY } from '../policy/default.js';
+import { LEARNING_POLICY } from '../policy/learning.js';
 import { parsePolicy } from '../policy/load.js';
 import { policyJsonSchema } from '../policy/schema.js';
 import { MAX_FILE_BYTES } from '../policy/source.js';
@@ -17,9 +18,15 @@ import { formatDiagnostic } from '../util/diagnostics.js';
 import { parse, UsageError } from './args.js';
 
 export async function runDefault(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { elastic: { type: 'boolean' } });
+  const { values, positionals } = parse(argv, {
+    elastic: { type: 'boolean' },
+    learning: { type: 'boolean' },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  process.stdout.write(values.elastic ? ELASTIC_DEFAULT_POLICY : DEFAULT_POLICY);
+  if (values.elastic && values.learning) throw new UsageError('--elastic and --learning exclude each other');
+  process.stdout.write(
+    values.elastic ? ELASTIC_DEFAULT_POLICY : values.learning ? LEARNING_POLICY : DEFAULT_POLICY,
+  );
   return 0;
 }
 

@@ -81,6 +81,8 @@ export interface AgentMetrics {
 export interface HeartbeatInput {
   /** The policy in force has a `block` action. */
   blockActionEnabled: boolean;
+  /** The agent runs the learning policy (`d4c agent --learn`). */
+  learning?: boolean;
   packagePolicyId?: string;
   packagePolicyRevision?: number;
 }
@@ -246,6 +248,7 @@ export class EcsBuilder {
   heartbeatDoc(input: HeartbeatInput): EcsDocument {
     const doc = this.baseDoc(this.fragments.streams.heartbeat, 'metric', undefined, undefined, undefined);
     const cd: EcsCloudDefend = { block_action_enabled: input.blockActionEnabled };
+    if (input.learning === true) cd.learning = true;
     const pp = this.opts.packagePolicy;
     const id = input.packagePolicyId ?? pp?.id;
     const revision = input.packagePolicyRevision ?? pp?.revision;

@@ -442,6 +442,13 @@ const BASE: FieldDef[] = [
     'The policy in force has a block action.',
   ),
   f(
+    'cloud_defend.learning',
+    'boolean',
+    'ours',
+    'heartbeat',
+    'The agent runs the learning policy (`d4c agent --learn`, docs/baseline.md); absent otherwise.',
+  ),
+  f(
     'event.severity',
     'long',
     'ecs',

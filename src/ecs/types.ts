@@ -111,6 +111,8 @@ export interface EcsCloudDefend {
   detection?: { event_ids: string[]; rule_id: string; rule_name: string };
   /** heartbeat stream. */
   block_action_enabled?: boolean;
+  /** Heartbeats of an agent running the learning policy. */
+  learning?: boolean;
   /** metrics stream (our layout). */
   metrics?: Record<string, unknown>;
 }

@@ -9,6 +9,7 @@ export { CODES } from './codes.js';
 export { CONDITIONS, type ConditionSpec } from './conditions.js';
 export { type ConnectRule, connectBlockProblem, connectBlockRules } from './connect-rules.js';
 export { DEFAULT_POLICY, DEFAULT_POLICY_NAME, ELASTIC_DEFAULT_POLICY } from './default.js';
+export { LEARNING_POLICY, LEARNING_POLICY_NAME } from './learning.js';
 export { type ParseOptions, type ParseResult, parsePolicy } from './load.js';
 export * from './model.js';
 export { policyJsonSchema } from './schema.js';

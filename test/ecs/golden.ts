@@ -375,5 +375,7 @@ export function goldenCases(): Record<string, EcsDocument> {
     sequentialEventIds('detection'),
   );
 
+  // Last: a heartbeat takes an event id, which would shift the cases after it.
+  cases['heartbeat-learning'] = b.heartbeatDoc({ blockActionEnabled: false, learning: true });
   return cases;
 }

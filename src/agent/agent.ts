@@ -28,6 +28,7 @@ import { ScheduledEsql } from '../rules/scheduled.js';
 import {
   d4cOperations,
   type FileEvent,
+  fileHookPoint,
   type NetworkEvent,
   type Sensor,
   type SensorEvent,
@@ -496,6 +497,7 @@ export class Agent {
       const file = fileChange(e, change, this.reads);
       const h = this.held('file', entry, e, undefined, info) as Extract<Held, { kind: 'file' }>;
       h.file = file;
+      h.hook = fileHookPoint(e);
       this.holds.enqueue(h);
     }
   }
@@ -525,7 +527,7 @@ export class Agent {
         hook: '',
         ...base,
       };
-    return { kind: 'file', file: undefined as unknown as FileChange, ...base };
+    return { kind: 'file', file: undefined as unknown as FileChange, hook: '', ...base };
   }
 
   /**

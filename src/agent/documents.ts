@@ -31,7 +31,12 @@ interface HeldBase {
 
 export type Held =
   | (HeldBase & { kind: 'process'; action: 'fork' | 'exec' | 'end' })
-  | (HeldBase & { kind: 'file'; file: FileChange })
+  | (HeldBase & {
+      kind: 'file';
+      file: FileChange;
+      /** cloud_defend.hook_point (sensor fileHookPoint). */
+      hook: string;
+    })
   | (HeldBase & {
       kind: 'network';
       network: NetworkActivity;
@@ -48,7 +53,6 @@ export const HOOK = {
   exec: 'tracepoint__sched_process_exec',
   end: 'tracepoint__sched_process_exit',
 } as const;
-const FILE_HOOK: Record<string, string> = {};
 
 /** What building a document needs of the agent. */
 export interface DocumentDeps {
@@ -138,7 +142,7 @@ export function buildDocument(
       file,
       container: ctx?.container,
       orchestrator: ctx?.orchestrator,
-      hookPoint: fileHook(h),
+      hookPoint: h.hook,
       policy: undefined as PolicyOutcome | undefined,
       metadataComplete: complete,
       blockMode: undefined as BlockMode | undefined,
@@ -166,14 +170,4 @@ export function countDecision(c: AgentCounters, op: string, actions: readonly st
     const k = `${op}.${a}`;
     p[k] = (p[k] ?? 0) + 1;
   }
-}
-
-function fileHook(h: Held): string {
-  const op = h.kind === 'file' ? h.file.action : 'file';
-  let s = FILE_HOOK[op];
-  if (s === undefined) {
-    s = `tracepoint__syscalls__${op}`;
-    FILE_HOOK[op] = s;
-  }
-  return s;
 }

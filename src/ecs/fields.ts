@@ -393,7 +393,7 @@ const BASE: FieldDef[] = [
     'keyword',
     'ecs',
     'event',
-    'Kernel hook(s) that saw the event, e.g. `tracepoint__sched_process_exec`.',
+    "Kernel hook(s) that saw the event, in Elastic D4C's names: `tracepoint__sched_process_fork`/`_exec`/`_exit`; for files the LSM hook of the operation (`lsm__file_open`, `lsm__path_mknod`, `_truncate`, `_chmod`, `_rename`, `_link`, `_unlink`; d4c adds `lsm__path_symlink`, `lsm__path_rmdir`), which d4c observes at the syscall's exit; `tracepoint__syscalls__sys_exit_<call>` for network; `fanotify__open_perm`/`fanotify__open_exec_perm` for a fanotify denial.",
   ),
   f('cloud_defend.package_policy_id', 'keyword', 'ecs', 'all', 'Policy id.'),
   f('cloud_defend.package_policy_revision', 'short', 'ecs', 'all', 'Policy revision.'),

@@ -2,7 +2,14 @@
 export { DecodeError, decodeRecord, decodeStats } from './decode.js';
 export { FrameReader } from './frames.js';
 export { errnoName, inetTransport, ipv4, ipv6, unixPath } from './net.js';
-export { type D4cFileChange, type D4cFileOperation, d4cOperations, isExecutableMode } from './ops.js';
+export {
+  type D4cFileChange,
+  type D4cFileOperation,
+  d4cOperations,
+  FILE_HOOK_POINTS,
+  fileHookPoint,
+  isExecutableMode,
+} from './ops.js';
 export { bytesToString, joinPath, normalise } from './paths.js';
 export { checkReadPrefixes, readPrefixComponents } from './read-prefixes.js';
 export { DEFAULT_LOADER, type Sensor, type SensorOptions, startSensor } from './sensor.js';

@@ -1,5 +1,5 @@
 // Maps sensor file events to D4C file operations (the policy language's `operation` values).
-import type { FileEvent } from './types.js';
+import type { FileEvent, FileOp } from './types.js';
 
 export type D4cFileOperation =
   | 'createFile'
@@ -61,4 +61,33 @@ export function d4cOperations(e: FileEvent): D4cFileChange[] {
     case 'read':
       return [{ operation: 'readFile', path: e.path }];
   }
+}
+
+/**
+ * cloud_defend.hook_point of a file record, in Elastic D4C's names. Elastic names the LSM hook of
+ * the kernel operation; d4c sees the same operation at its syscall's exit tracepoint, so it
+ * reports the same name, and the kernel's own LSM hook name for the two operations Elastic does
+ * not report (rmdir, symlink). docs/fields.md lists the mapping.
+ */
+export const FILE_HOOK_POINTS: Readonly<Record<FileOp | 'create', string>> = Object.freeze({
+  open: 'lsm__file_open',
+  read: 'lsm__file_open',
+  // An open that created the file goes through security_path_mknod, as mknod and creat do.
+  create: 'lsm__path_mknod',
+  creat: 'lsm__path_mknod',
+  mknod: 'lsm__path_mknod',
+  truncate: 'lsm__path_truncate',
+  ftruncate: 'lsm__path_truncate',
+  chmod: 'lsm__path_chmod',
+  fchmod: 'lsm__path_chmod',
+  rename: 'lsm__path_rename',
+  link: 'lsm__path_link',
+  symlink: 'lsm__path_symlink',
+  unlink: 'lsm__path_unlink',
+  rmdir: 'lsm__path_rmdir',
+});
+
+export function fileHookPoint(e: Pick<FileEvent, 'op' | 'created'>): string {
+  if (e.op === 'open' || e.op === 'creat') return FILE_HOOK_POINTS[e.created ? 'create' : 'open'];
+  return FILE_HOOK_POINTS[e.op];
 }

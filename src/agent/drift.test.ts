@@ -79,6 +79,25 @@ describe('drift', () => {
     expect(c.driftContainersDropped).toBe(1);
   });
 
+  it('asks the upper layer once per image executable, again after a write or a new inode', () => {
+    const { c, t } = tracker(1);
+    t.onFile('c1', file('open', '/tmp/fills-the-table')); // the write table is full from here on
+    expect(t.onExec('c1', exec('/usr/bin/cached', 94, 5n))).toBe(false);
+    expect(t.onExec('c1', exec('/usr/bin/cached', 94, 5n))).toBe(false);
+    expect(c.driftLowerCached).toBe(1);
+    // Copied up by a write the full table cannot remember: the cache entry goes all the same.
+    mkdirSync(join(upper, 'usr/bin'), { recursive: true });
+    writeFileSync(join(upper, 'usr/bin/cached'), 'x');
+    t.onFile('c1', file('open', '/usr/bin/cached', 5n));
+    expect(c.driftWritesDropped).toBe(2); // its path and its inode
+    expect(t.onExec('c1', exec('/usr/bin/cached', 94, 5n))).toBe(true);
+    // Put in the upper layer from outside (no write seen): a new inode, so a new lookup.
+    expect(t.onExec('c1', exec('/usr/bin/other', 94, 8n))).toBe(false);
+    writeFileSync(join(upper, 'usr/bin/other'), 'x');
+    expect(t.onExec('c1', exec('/usr/bin/other', 94, 9n))).toBe(true);
+    expect(c.driftLowerCached).toBe(1);
+  });
+
   it('counts an unreadable mountinfo and says unknown', () => {
     const c = newDriftCounters();
     const t = new DriftTracker(c, { procRoot: join(tmp, 'nope') });

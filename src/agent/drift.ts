@@ -4,6 +4,9 @@
 //      inode (dev:ino) and by path, bounded, forgotten when the container's init exits;
 //  (b) the overlay upper layer, for files written before the agent started: the container's
 //      rootfs upperdir (from /proc/PID/mountinfo, cached per container) holds the path.
+// An image file found not in the upper layer is remembered by path and inode, so an exec storm of
+// one binary costs one lstat: copy-up needs a write (which (a) sees, and which clears the entry),
+// and a file put in the upper layer from outside is a new inode, so a new key.
 // Everything here runs on the event path: no throw escapes, every failure is counted.
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import type { ExecEvent, FileEvent } from '../sensor/index.js';
@@ -19,6 +22,8 @@ export interface DriftCounters {
   driftMountinfoFailures: number;
   /** lstat of upperdir + path failed for another reason than "not there". */
   driftUpperErrors: number;
+  /** Execs answered "image file" from the cache, without an lstat of the upper layer. */
+  driftLowerCached: number;
   /** Containers forgotten (their init exited) or evicted (too many at once). */
   driftContainersDropped: number;
 }
@@ -31,6 +36,7 @@ export function newDriftCounters(): DriftCounters {
     driftWritesDropped: 0,
     driftMountinfoFailures: 0,
     driftUpperErrors: 0,
+    driftLowerCached: 0,
     driftContainersDropped: 0,
   };
 }
@@ -45,6 +51,8 @@ export interface OverlayRoot {
 interface ContainerState {
   /** `dev:ino` and paths written since the agent saw the container. */
   written: Set<string>;
+  /** Executables found on the image (not in the upper layer): path → `dev:ino`, bounded. */
+  lower: Map<string, string>;
   /** undefined: not looked up yet; null: no overlay root found. */
   overlay: OverlayRoot | null | undefined;
   /** The container's init (host pid), long-lived: its mountinfo when the exec'd process is gone. */
@@ -84,7 +92,7 @@ export class DriftTracker {
         if (first !== undefined) this.containers.delete(first);
         this.c.driftContainersDropped++;
       }
-      s = { written: new Set(), overlay: undefined, init: 0 };
+      s = { written: new Set(), lower: new Map(), overlay: undefined, init: 0 };
       this.containers.set(cid, s);
     }
     return s;
@@ -115,6 +123,11 @@ export class DriftTracker {
         return;
     }
     const s = this.state(cid);
+    if (s.lower.size > 0) {
+      // A write may copy a cached image file up: ask the upper layer again.
+      s.lower.delete(e.path);
+      if (e.origPath !== undefined) s.lower.delete(e.origPath);
+    }
     this.remember(s, e.path);
     if (e.ino !== 0n && e.modeSource === 'inode') this.remember(s, `${e.dev}:${e.ino}`);
   }
@@ -135,8 +148,17 @@ export class DriftTracker {
     const o = s.overlay;
     if (o === null || o === undefined) return undefined;
     if (e.exeDev !== o.dev) return false; // a volume or another mount: not the image's file system
+    const key = `${e.exeDev}:${e.exeIno}`;
+    if (s.lower.get(path) === key) {
+      this.c.driftLowerCached++;
+      return false;
+    }
     const up = this.inUpper(o, path);
     if (up) this.c.driftByUpperLayer++;
+    else if (e.exeIno !== 0n) {
+      if (s.lower.size >= this.maxWrites) s.lower.clear();
+      s.lower.set(path, key);
+    }
     return up;
   }
 

@@ -169,7 +169,11 @@ describe.skipIf(!podmanAvailable())('d4c agent (live)', () => {
     expect(ops('/tmp/tty-file')).toEqual(['createFile']);
     // Hook points by Elastic's names (docs/fields.md): creation, open for write, deletion, link.
     const hooks = (p: string) => files(plain, p).map((d) => d.cloud_defend.hook_point);
-    expect(hooks('/etc/d4c-test.conf')).toEqual([['lsm__path_mknod'], ['lsm__file_open'], ['lsm__path_unlink']]);
+    expect(hooks('/etc/d4c-test.conf')).toEqual([
+      ['lsm__path_mknod'],
+      ['lsm__file_open'],
+      ['lsm__path_unlink'],
+    ]);
     expect(hooks('/tmp/d4c-hard')).toEqual([['lsm__path_link'], ['lsm__path_unlink']]);
     expect(hooks('/tmp/d4c-sym')).toEqual([['lsm__path_symlink'], ['lsm__path_unlink']]);
     expect(hooks('/tmp/d4c-moved')).toContainEqual(['lsm__path_rename']);

@@ -85,6 +85,8 @@ export async function storeGroups(
   fields: ReadonlySet<string>,
   first: number,
 ): Promise<Group[]> {
+  if (!Number.isSafeInteger(first) || first < 1)
+    throw new RangeError(`first must be a positive integer, not ${first}`);
   const { conds, params } = windowSql(w);
   const cols = COLUMNS.filter((c) => fields.has(c));
   const json = JSON_FIELDS.filter((f) => fields.has(f));

@@ -150,6 +150,14 @@ function oddDocs(): { doc: EcsDoc; stream: string }[] {
     doc: file(16, 'rename', { event: { id: 'odd-16', category: ['file', 'process'], action: 'rename' } }),
     stream: F,
   });
+  // A detection that shares its id with a later event: the detection goes, the event stays.
+  out.push({
+    doc: proc(19, {
+      event: { id: 'odd-20', kind: 'alert', category: ['process'], action: 'exec' },
+      cloud_defend: { detection: { rule_id: 'r2' } },
+    }),
+    stream: A,
+  });
   // Network: ip, unix socket by family, a string port, an unknown action.
   const net = (i: number, extra: Record<string, unknown>): EcsDoc => ({
     '@timestamp': t(i),

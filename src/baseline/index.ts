@@ -1,5 +1,5 @@
 // From monitoring to least privilege (docs/baseline.md): stored events of a window (source.ts),
-// what-if replay of a policy over them (replay.ts), workloads (workload.ts), the learned policy
+// what-if replay of a policy over them (replay.ts; grouped in DuckDB: replay-store.ts), workloads (workload.ts), the learned policy
 // (learn.ts, write.ts) and the hardening report (posture.ts).
 
 export { type Learned, Learner } from './learn.js';
@@ -12,6 +12,7 @@ export {
   type WorkloadPosture,
 } from './posture.js';
 export { Replay, type ReplayReport, type Sample } from './replay.js';
+export { type Group, policyFields, replaySource, storeGroups, storeRows } from './replay-store.js';
 export { type EventSource, openEvents, type StoredEvent, type Window } from './source.js';
 export { parseWindow, WindowError } from './window.js';
 export { type GroupBy, type Workload, workloadOf, workloadSlug } from './workload.js';

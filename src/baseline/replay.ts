@@ -111,10 +111,13 @@ export class Replay {
   private readonly stored = new Map<string, number>();
   private readonly totals = { events: 0, log: 0, alert: 0, block: 0 };
   private skipped = 0;
+  // Samples of weighted records (a group of events): the first `_seq`s per sample list, read
+  // in full by resolveSamples().
+  private readonly deferred = new Map<Sample[], { section: Section; seqs: number[] }>();
 
   constructor(
     private readonly policy: Policy,
-    private readonly samples = 3,
+    readonly samples = 3,
   ) {
     this.compiled = compilePolicy(policy);
     for (const section of SECTIONS) {
@@ -138,21 +141,26 @@ export class Replay {
     }
   }
 
-  add(ev: StoredEvent): void {
+  /**
+   * One event, or `n` events with this same record whose first `_seq`s are `seqs` (their
+   * samples are read later by resolveSamples()).
+   */
+  add(ev: StoredEvent, n = 1, seqs?: number[]): void {
     const conv = policyEventFromEcs(ev);
     if (!conv.event) {
-      this.skipped++;
+      this.skipped += n;
       return;
     }
     const pe = conv.event;
     const key = `${pe.section}.${pe.operation}`;
-    this.stored.set(key, (this.stored.get(key) ?? 0) + 1);
-    this.totals.events++;
+    this.stored.set(key, (this.stored.get(key) ?? 0) + n);
+    this.totals.events += n;
     const d = this.compiled.decide(pe);
     if (d.actions.length === 0 && d.matchedSelectors.length === 0) return;
-    for (const a of d.actions) this.totals[a]++;
+    for (const a of d.actions) this.totals[a] += n;
     let sample: Sample | undefined;
     const take = (into: Sample[]) => {
+      if (seqs !== undefined) return this.defer(into, pe.section, seqs);
       if (into.length >= this.samples) return;
       sample ??= sampleOf(ev, pe.section);
       into.push(sample);
@@ -160,7 +168,7 @@ export class Replay {
     for (const name of d.matchedSelectors) {
       const c = this.selectors.get(`${pe.section}.${name}`);
       if (!c) continue;
-      c.events++;
+      c.events += n;
       take(c.samples);
     }
     let fired = this.firing.get(d);
@@ -172,9 +180,40 @@ export class Replay {
       this.firing.set(d, fired);
     }
     for (const c of fired) {
-      c.events++;
+      c.events += n;
       take(c.samples);
     }
+  }
+
+  private defer(into: Sample[], section: Section, seqs: number[]): void {
+    if (this.samples === 0) return;
+    let e = this.deferred.get(into);
+    if (!e) {
+      e = { section, seqs: [] };
+      this.deferred.set(into, e);
+    }
+    e.seqs = [...e.seqs, ...seqs].sort((a, b) => a - b).slice(0, this.samples);
+  }
+
+  /** Fills the samples of weighted records from the rows at their `_seq`s (in ingest order). */
+  async resolveSamples(rows: (seqs: number[]) => Promise<Map<number, StoredEvent>>): Promise<void> {
+    const all = [...this.deferred.values()].flatMap((e) => e.seqs);
+    if (all.length === 0) return;
+    const got = await rows(all);
+    const made = new Map<number, Sample>();
+    for (const [into, e] of this.deferred) {
+      for (const q of e.seqs) {
+        const ev = got.get(q);
+        if (!ev) continue; // gone since (retention): no sample, the counts stand
+        let s = made.get(q);
+        if (!s) {
+          s = sampleOf(ev, e.section);
+          made.set(q, s);
+        }
+        into.push(s);
+      }
+    }
+    this.deferred.clear();
   }
 
   report(via: string, window: { from?: number; to?: number }): ReplayReport {

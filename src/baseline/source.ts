@@ -32,6 +32,9 @@ export interface EventSource {
   /** `store DIR` or `the agent's query socket DIR/query.sock`. */
   readonly via: string;
   readonly direct: boolean;
+  /** The store itself when opened directly (the grouped replay reads it: replay-store.ts). */
+  readonly store?: EventStore;
+  readonly window?: Window;
   events(): AsyncGenerator<StoredEvent>;
   /** Duplicates skipped (an event's alert copy), detection alerts skipped. */
   stats(): { duplicates: number; detections: number };
@@ -39,7 +42,7 @@ export interface EventSource {
 }
 
 /** Promoted columns read as they are (see src/output/store/schema.ts). */
-const COLUMNS = [
+export const COLUMNS = [
   'event.id',
   'event.kind',
   'event.category',
@@ -58,7 +61,7 @@ const COLUMNS = [
 ] as const;
 
 /** Fields only in `doc`, read by json_extract (their JSON types kept). */
-const JSON_FIELDS = [
+export const JSON_FIELDS = [
   'cloud_defend.operation',
   'cloud_defend.mount.type',
   'cloud_defend.network.family',
@@ -82,10 +85,10 @@ const JSON_FIELDS = [
 ] as const;
 
 const EVENT_STREAMS = ['process', 'file', 'network'].map((s) => `logs-cloud_defend.${s}-`);
-const ALERT_STREAM = 'logs-cloud_defend.alerts-';
+export const ALERT_STREAM = 'logs-cloud_defend.alerts-';
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const jsonPath = (f: string) => `'$.${f.replaceAll("'", "''")}'`;
+export const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+export const jsonPath = (f: string) => `'$.${f.replaceAll("'", "''")}'`;
 
 /** Opens the store in `dir`, or its agent's query socket when an agent holds it. */
 export async function openEvents(
@@ -132,8 +135,8 @@ function dedupe() {
   return { keep, stats: () => ({ ...s }) };
 }
 
-function direct(store: EventStore, dir: string, w: Window, pageSize: number): EventSource {
-  const d = dedupe();
+/** The window and stream conditions of every direct read, with their bound values. */
+export function windowSql(w: Window): { conds: string[]; params: (string | number | bigint)[] } {
   const params: (string | number | bigint)[] = [];
   const p = (v: string | number | bigint) => {
     params.push(v);
@@ -146,18 +149,34 @@ function direct(store: EventStore, dir: string, w: Window, pageSize: number): Ev
     conds.push(`"@timestamp" >= make_timestamp(${p(timeMicros(w.from, 'since'))}::BIGINT)`);
   if (w.to !== undefined)
     conds.push(`"@timestamp" < make_timestamp(${p(timeMicros(w.to, 'until'))}::BIGINT)`);
+  return { conds, params };
+}
+
+/**
+ * The projection of a stored row as one JSON object text (`@timestamp` in epoch ms, `_alert`
+ * for the alerts stream) over a subquery that has the columns and `x`, the JSON fields.
+ */
+export const PROJECTION = `json_object(${[
+  `'@timestamp', epoch_ms("@timestamp")`,
+  `'_alert', starts_with(_stream, '${ALERT_STREAM}')`,
+  ...COLUMNS.map((c) => `'${c}', ${quote(c)}`),
+  ...JSON_FIELDS.map((f, i) => `'${f}', x[${i + 1}]`),
+].join(', ')})::VARCHAR`;
+export const PROJECTED_FROM = `SELECT _seq, _stream, "@timestamp", ${COLUMNS.map(quote).join(', ')}, json_extract(doc, [${JSON_FIELDS.map(jsonPath).join(', ')}]) AS x FROM events`;
+
+function direct(store: EventStore, dir: string, w: Window, pageSize: number): EventSource {
+  const d = dedupe();
+  const { conds, params } = windowSql(w);
+  const p = (v: string | number | bigint) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
   const base = params.length;
   // One JSON text per row, built by DuckDB: one string to hand to JS instead of ~35 values
   // (converting each list and value on its own was most of the cost), parsed once here. Fields
   // from `doc` keep their JSON types (booleans, lists).
-  const pairs = [
-    `'@timestamp', epoch_ms("@timestamp")`,
-    `'_alert', starts_with(_stream, '${ALERT_STREAM}')`,
-    ...COLUMNS.map((c) => `'${c}', ${quote(c)}`),
-    ...JSON_FIELDS.map((f, i) => `'${f}', x[${i + 1}]`),
-  ];
-  const select = `json_object(${pairs.join(', ')})::VARCHAR AS j`;
-  const inner = `SELECT _seq, _stream, "@timestamp", ${COLUMNS.map(quote).join(', ')}, json_extract(doc, [${JSON_FIELDS.map(jsonPath).join(', ')}]) AS x FROM events`;
+  const select = `${PROJECTION} AS j`;
+  const inner = PROJECTED_FROM;
   async function* events(): AsyncGenerator<StoredEvent> {
     // Pages are ranges of `_seq` (ingest order), not ORDER BY … LIMIT: each page then reads and
     // extracts only its own rows (zone maps skip the rest), where a LIMIT page would have DuckDB
@@ -186,7 +205,15 @@ function direct(store: EventStore, dir: string, w: Window, pageSize: number): Ev
       }
     }
   }
-  return { via: `store ${dir}`, direct: true, events, stats: d.stats, close: () => store.close() };
+  return {
+    via: `store ${dir}`,
+    direct: true,
+    store,
+    window: w,
+    events,
+    stats: d.stats,
+    close: () => store.close(),
+  };
 }
 
 const KQL = 'event.category:(process or file or network)';

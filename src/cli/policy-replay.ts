@@ -3,7 +3,14 @@
 // stdout: a report per response and per selector (events it would apply to, samples), then
 // what history cannot judge; `--json` prints the same as one JSON document. Works while an agent
 // holds the store (through its query socket).
-import { openEvents, parseWindow, Replay, type ReplayReport, WindowError } from '../baseline/index.js';
+import {
+  openEvents,
+  parseWindow,
+  Replay,
+  type ReplayReport,
+  replaySource,
+  WindowError,
+} from '../baseline/index.js';
 import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
 import { parsePolicy } from '../policy/load.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
@@ -50,7 +57,7 @@ export async function runReplay(f: ReplayFlags): Promise<number> {
         `d4c policy test: the store is held by a running agent; replaying through it (${src.via.replace(/^.* /, '')})\n`,
       );
     try {
-      for await (const ev of src.events()) replay.add(ev);
+      await replaySource(src, replay, policy);
     } finally {
       await src.close();
     }

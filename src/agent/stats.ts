@@ -7,7 +7,7 @@ import type { ScheduledRuleStats } from '../rules/scheduled.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
 import type { ConnectEnforcementStats } from './connect-enforcement.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';
-export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network';
+export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns';
 
 export interface AgentCounters extends DriftCounters {
   /** Sensor records handled, by kind. */
@@ -77,7 +77,7 @@ export interface AgentStats extends AgentCounters {
 
 export function newCounters(): AgentCounters {
   return {
-    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0 },
+    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0 },
     docsEmitted: {},
     policyActions: {},
     policySkipped: 0,

@@ -19,7 +19,7 @@ export const FILE_OPERATIONS = [
   // in the kernel by those paths' prefixes (readPathPrefixes in read-prefixes.ts).
   'readFile',
 ] as const;
-export const NETWORK_OPERATIONS = ['connect', 'accept', 'bind', 'listen'] as const;
+export const NETWORK_OPERATIONS = ['connect', 'accept', 'bind', 'listen', 'dns'] as const;
 export type ProcessOperation = (typeof PROCESS_OPERATIONS)[number];
 export type FileOperation = (typeof FILE_OPERATIONS)[number];
 export type NetworkOperation = (typeof NETWORK_OPERATIONS)[number];

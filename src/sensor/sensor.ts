@@ -195,7 +195,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
 }
 
 function emptyKernel(): KernelCounters {
-  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0 };
+  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0 };
   return {
     ringFull: { ...z },
     emitted: { ...z },
@@ -208,6 +208,8 @@ function emptyKernel(): KernelCounters {
     readFailures: 0,
     truncatedCgroupPaths: 0,
     netNotSocket: 0,
+    dnsTruncated: 0,
+    dnsStateFull: 0,
     netOtherFamily: 0,
     netStateFull: 0,
     readsFiltered: 0,

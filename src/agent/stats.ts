@@ -1,6 +1,7 @@
 // The agent's counters: one plain object, read by `--stats` and by the metrics endpoint
 // (`agent.stats()`). Every drop anywhere in the pipeline has a counter here.
 import type { ResolverCounters } from '../container/index.js';
+import type { DnsStageStats } from '../dns/index.js';
 import type { ClusterIdentityCounters } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
 import type { ScheduledRuleStats } from '../rules/scheduled.js';
@@ -70,6 +71,8 @@ export interface AgentStats extends AgentCounters {
   containers: ResolverCounters & { cached: number };
   /** Cluster identity from the Kubernetes API (src/k8s): where from, attempts, failures by cause. */
   kubernetes: ClusterIdentityCounters & { clusterId?: string; clusterName?: string };
+  /** DNS (src/dns): messages, transactions, malformed, timeouts, answers cache, IoC matches. */
+  dns?: DnsStageStats;
   holdQueue: number;
   outputs: Record<string, OutputStats>;
   rssBytes: number;

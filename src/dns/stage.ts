@@ -12,7 +12,7 @@ import { type DnsCounters, DnsTracker, type DnsTransaction } from './tracker.js'
 export interface DnsStageOptions {
   /** Called with every finished transaction and its network activity (operation `dns`). */
   onTransaction: (tx: DnsTransaction, activity: NetworkActivity) => void;
-  ioc?: DomainList;
+  ioc?: DomainList | undefined;
   timeoutMs?: number;
   cacheEntries?: number;
   now?: () => number;

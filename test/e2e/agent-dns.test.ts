@@ -4,7 +4,8 @@
 // machine). Checked: busybox nslookup's UDP transactions with question, answers and response code;
 // a policy selector on the question name; an IoC-listed name alerting; a later connect to an
 // answered address carrying destination.domain (and alerting, the address being an IoC name's);
-// a TCP query and a sendmmsg query from a static test program; a malformed response counted.
+// a TCP query and a sendmmsg query from a static test program; a malformed response counted; the
+// pack's DNS rules (encoded-data labels, TXT burst, metadata name, mining pool) firing.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,10 @@ const TABLE = {
   'one.corp.test': '127.0.0.24',
   'two.corp.test': '127.0.0.25',
   'web.other.test': '127.0.0.26',
+  'metadata.google.internal': '127.0.0.27',
+  'pool.supportxmr.com': '127.0.0.28',
 };
+const LONG = `${'k'.repeat(20)}${'7f'.repeat(20)}.x.tunnel.test`;
 const POLICY = `network:
   selectors:
     - name: corp-names
@@ -75,6 +79,8 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent DNS
       '--log-all-network',
       '--ioc-domains',
       join(dir, 'ioc.txt'),
+      '--rules',
+      join(root, 'rules'),
     ]);
     box = await runContainer({ volumes: [`${bin}:/dnsq:ro`], extra: ['--network=host'] });
     const look = async (args: string[]) => {
@@ -87,6 +93,11 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent DNS
     await look(['missing.other.test']);
     await look(['-type=txt', 'note.other.test']);
     await look(['malformed.corp.test']);
+    // The pack's DNS rules: encoded-data labels, a TXT burst, a metadata name, a mining pool.
+    await look([LONG]);
+    for (let i = 0; i < 5; i++) await look(['-type=txt', `p${i}.t.tunnel.test`]);
+    expect(await look(['metadata.google.internal'])).toContain('127.0.0.27');
+    expect(await look(['pool.supportxmr.com'])).toContain('127.0.0.28');
     // A later connect to an answered address (nothing listens there: refused, still a connect).
     await box.exec(['sh', '-c', 'nc -w 1 127.0.0.22 8080 </dev/null; true']);
     await box.exec(['sh', '-c', 'nc -w 1 127.0.0.21 8080 </dev/null; true']);
@@ -186,6 +197,22 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent DNS
     expect(evil?.dns.resolved_ip).toEqual(['127.0.0.22']);
     expect(stats.dns.iocDomains).toBe(2);
     expect(stats.dns.iocMatches).toBeGreaterThanOrEqual(2);
+  });
+
+  it("fires the pack's DNS rules", () => {
+    const fired = (rule: string) => mine.filter((d) => d.event.kind === 'alert' && d.rule?.name === rule);
+    const enc = fired('DNS Query with Encoded-Data Labels from a Container');
+    expect(enc.map((d) => d.dns?.question?.name)).toContain(LONG);
+    const burst = fired('Burst of TXT or NULL DNS Queries to One Domain from a Container');
+    expect(burst.length).toBeGreaterThan(0);
+    expect(burst.every((d) => d.dns?.question?.registered_domain === 'tunnel.test')).toBe(true);
+    const meta = fired('Container Resolved a Cloud Instance Metadata Service Name');
+    expect(meta.map((d) => d.dns?.question?.name)).toContain('metadata.google.internal');
+    const pool = fired('Container Resolved a Cryptocurrency Mining Pool Domain');
+    expect(pool.map((d) => d.dns?.question?.name)).toContain('pool.supportxmr.com');
+    // quiet on the ordinary names
+    for (const r of [enc, meta, pool])
+      expect(r.map((d) => d.dns?.question?.name)).not.toContain('web.other.test');
   });
 
   it('reloads the IoC list on SIGHUP', () => {

@@ -401,6 +401,9 @@ export function policyAlertMessage(doc: EcsDocument): string {
 
 function alertTarget(doc: EcsDocument): string | undefined {
   if (doc.file?.path !== undefined) return doc.file.path;
+  // A DNS transaction: the name asked (and its type) says more than the resolver's address.
+  const q = doc.dns?.question;
+  if (q !== undefined && q.name !== '') return `${q.name} ${q.type}`;
   const d = doc.destination;
   if (d !== undefined) {
     const addr = d.address ?? d.ip;

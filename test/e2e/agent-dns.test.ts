@@ -190,6 +190,7 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent DNS
     expect(corp?.event.kind).toBe('alert');
     expect(corp?.data_stream.dataset).toBe('cloud_defend.alerts');
     expect(corp?.cloud_defend.matched_selectors).toEqual(['corp-names']);
+    expect(corp?.message).toBe('Alert: dns app.corp.test A (selector corp-names)');
     expect(corp?.dns.resolved_ip).toEqual(['127.0.0.21']);
     const [evil] = dns('c2.evil.test');
     expect(evil?.event.kind).toBe('alert');

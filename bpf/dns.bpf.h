@@ -61,7 +61,7 @@ static __always_inline void dns_mark(struct task_struct *t, __s32 fd, struct soc
 
 /*
  * 2: the call addresses port 53; 1: fd is a known DNS socket; 0: not DNS (the common case: one
- * 4-byte user read for a send with an address, else one hash lookup).
+ * 4-byte user read for a send with an address, which settles it either way; else one lookup).
  */
 static __always_inline int dns_wanted(__u32 tgid, __s32 fd, __u64 uaddr, __u32 addrlen, bool send)
 {
@@ -70,12 +70,25 @@ static __always_inline int dns_wanted(__u32 tgid, __s32 fd, __u64 uaddr, __u32 a
 			__u16 fam;
 			__u16 port;
 		} sa = {};
-		if (!bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr) && (sa.fam == AF_INET || sa.fam == AF_INET6) &&
-		    sa.port == bpf_htons(D4C_DNS_PORT))
-			return 2;
+		if (!bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr) && (sa.fam == AF_INET || sa.fam == AF_INET6))
+			return sa.port == bpf_htons(D4C_DNS_PORT) ? 2 : 0; /* addressed elsewhere: not DNS */
 	}
 	__u64 key = dns_key(tgid, fd);
 	return bpf_map_lookup_elem(&dns_fds, &key) ? 1 : 0;
+}
+
+/*
+ * Reads and writes: is fd a known DNS socket of this process? One lookup keyed from the helper's
+ * tgid, before any task field is read: every read and write of every process passes here. A
+ * socket is only ever marked for a watched task, so want_task runs on hits only.
+ */
+static __always_inline struct task_struct *dns_fd_task(__s32 fd)
+{
+	__u64 key = dns_key(bpf_get_current_pid_tgid() >> 32, fd);
+	if (!bpf_map_lookup_elem(&dns_fds, &key))
+		return NULL;
+	struct task_struct *t = (void *)bpf_get_current_task();
+	return want_task(t) ? t : NULL;
 }
 
 static __always_inline void dns_save(struct dns_call *c)
@@ -282,28 +295,26 @@ int d4c_dns_leave(struct trace_event_raw_sys_exit *ctx)
 SEC("tp/syscalls/sys_enter_write")
 int d4c_dns_enter_write(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-	if (!want_task(t))
-		return 0;
-	dns_enter_buf(t, ctx->id, D4C_DSYS_WRITE, D4C_DNS_QUERY, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0);
+	struct task_struct *t = dns_fd_task(ctx->args[0]);
+	if (t)
+		dns_enter_buf(t, ctx->id, D4C_DSYS_WRITE, D4C_DNS_QUERY, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_read")
 int d4c_dns_enter_read(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-	if (!want_task(t))
-		return 0;
-	dns_enter_buf(t, ctx->id, D4C_DSYS_READ, D4C_DNS_RESPONSE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0);
+	struct task_struct *t = dns_fd_task(ctx->args[0]);
+	if (t)
+		dns_enter_buf(t, ctx->id, D4C_DSYS_READ, D4C_DNS_RESPONSE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_recvfrom")
 int d4c_dns_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-	if (!want_task(t))
+	struct task_struct *t = dns_fd_task(ctx->args[0]);
+	if (!t)
 		return 0;
 	dns_enter_buf(t, ctx->id, D4C_DSYS_RECVFROM, D4C_DNS_RESPONSE, ctx->args[0], ctx->args[1], ctx->args[2],
 		      ctx->args[4], 0);
@@ -313,12 +324,9 @@ int d4c_dns_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/syscalls/sys_enter_recvmsg")
 int d4c_dns_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-	if (!want_task(t))
-		return 0;
-	__u32 tgid = BPF_CORE_READ(t, tgid);
 	__s32 fd = ctx->args[0];
-	if (!dns_wanted(tgid, fd, 0, 0, false))
+	struct task_struct *t = dns_fd_task(fd);
+	if (!t)
 		return 0;
 	struct umsg_head h = {};
 	if (bpf_probe_read_user(&h, sizeof(h), (void *)ctx->args[1]))

@@ -50,13 +50,48 @@ static __always_inline __u64 dns_key(__u32 tgid, __s32 fd)
 	return ((__u64)tgid << 32) | (__u32)fd;
 }
 
+/*
+ * Prefilters in .bss, read without a helper call, so that the reads and writes of every process
+ * (which all pass the DNS programs) mostly skip the hash lookups. dns_fd_seen: a slot per hash of
+ * (tgid, fd), set when a DNS socket is marked, never cleared (a stale slot costs a lookup, never a
+ * miss). dns_busy: per hash of the thread id, the saved calls not yet consumed (incremented on a
+ * save, decremented when the exit finds the state; a leak only costs lookups).
+ */
+#define DNS_FD_SLOTS 32768
+#define DNS_TID_SLOTS 4096
+__u8 dns_fd_seen[DNS_FD_SLOTS];
+__u32 dns_busy[DNS_TID_SLOTS];
+
+static __always_inline __u32 dns_fd_slot(__u64 key)
+{
+	return (__u32)((key * 0x9E3779B97F4A7C15ULL) >> 49) & (DNS_FD_SLOTS - 1);
+}
+
+static __always_inline __u32 dns_tid_slot(__u32 tid)
+{
+	return (tid * 2654435761u >> 20) & (DNS_TID_SLOTS - 1);
+}
+
+static __always_inline void dns_fd_put(__u64 key, __u64 sk)
+{
+	if (bpf_map_update_elem(&dns_fds, &key, &sk, BPF_ANY))
+		count(D4C_C_DNS_STATE_FULL);
+	else
+		dns_fd_seen[dns_fd_slot(key)] = 1;
+}
+
+/* Is (tgid, fd) a known DNS socket? The prefilter first, then the map. */
+static __always_inline bool dns_fd_known(__u64 key)
+{
+	if (!dns_fd_seen[dns_fd_slot(key)])
+		return false;
+	return bpf_map_lookup_elem(&dns_fds, &key) != NULL;
+}
+
 /* A socket that connected to port 53 (called from the connect exit). */
 static __always_inline void dns_mark(struct task_struct *t, __s32 fd, struct sock *sk)
 {
-	__u64 key = dns_key(BPF_CORE_READ(t, tgid), fd);
-	__u64 v = (__u64)sk;
-	if (bpf_map_update_elem(&dns_fds, &key, &v, BPF_ANY))
-		count(D4C_C_DNS_STATE_FULL);
+	dns_fd_put(dns_key(BPF_CORE_READ(t, tgid), fd), (__u64)sk);
 }
 
 /*
@@ -73,8 +108,7 @@ static __always_inline int dns_wanted(__u32 tgid, __s32 fd, __u64 uaddr, __u32 a
 		if (!bpf_probe_read_user(&sa, sizeof(sa), (void *)uaddr) && (sa.fam == AF_INET || sa.fam == AF_INET6))
 			return sa.port == bpf_htons(D4C_DNS_PORT) ? 2 : 0; /* addressed elsewhere: not DNS */
 	}
-	__u64 key = dns_key(tgid, fd);
-	return bpf_map_lookup_elem(&dns_fds, &key) ? 1 : 0;
+	return dns_fd_known(dns_key(tgid, fd)) ? 1 : 0;
 }
 
 /*
@@ -84,8 +118,7 @@ static __always_inline int dns_wanted(__u32 tgid, __s32 fd, __u64 uaddr, __u32 a
  */
 static __always_inline struct task_struct *dns_fd_task(__s32 fd)
 {
-	__u64 key = dns_key(bpf_get_current_pid_tgid() >> 32, fd);
-	if (!bpf_map_lookup_elem(&dns_fds, &key))
+	if (!dns_fd_known(dns_key(bpf_get_current_pid_tgid() >> 32, fd)))
 		return NULL;
 	struct task_struct *t = (void *)bpf_get_current_task();
 	return want_task(t) ? t : NULL;
@@ -96,6 +129,8 @@ static __always_inline void dns_save(struct dns_call *c)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(&dns_state, &tid, c, BPF_ANY))
 		count(D4C_C_DNS_STATE_FULL);
+	else
+		__sync_fetch_and_add(&dns_busy[dns_tid_slot(tid)], 1);
 }
 
 /* A plain buffer call: sendto/send, write, recvfrom/recv, read. `t` already passed want_task. */
@@ -250,6 +285,7 @@ static __always_inline int dns_leave(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	struct dns_call c = *pc;
 	bpf_map_delete_elem(&dns_state, &tid);
+	__sync_fetch_and_add(&dns_busy[dns_tid_slot(tid)], -1);
 	long ret = ctx->ret;
 	if (c.sysno != ctx->id || ret <= 0)
 		return 0; /* another call's state (a call interrupted before its exit), or nothing moved */
@@ -269,11 +305,8 @@ static __always_inline int dns_leave(struct trace_event_raw_sys_exit *ctx)
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	if (!same) {
-		__u64 v = (__u64)sk;
-		if (bpf_map_update_elem(&dns_fds, &key, &v, BPF_ANY))
-			count(D4C_C_DNS_STATE_FULL);
-	}
+	if (!same)
+		dns_fd_put(key, (__u64)sk);
 	if (c.sys == D4C_DSYS_SENDMMSG) {
 		/* ret: messages sent; each one's bytes are its iovec's length */
 		dns_emit(t, sk, &c, family, c.buf, c.len, 0);
@@ -344,11 +377,11 @@ struct {
 	.values = {[0] = (void *)&d4c_dns_leave},
 };
 
-/* Exits: one lookup by thread id; only a saved DNS call is worth the tail call. */
+/* Exits: the prefilter, then one lookup by thread id; only a saved DNS call is worth the tail call. */
 static __always_inline void dns_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	if (bpf_map_lookup_elem(&dns_state, &tid))
+	if (dns_busy[dns_tid_slot(tid)] && bpf_map_lookup_elem(&dns_state, &tid))
 		bpf_tail_call(ctx, &dns_tail, 0);
 }
 

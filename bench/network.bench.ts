@@ -6,6 +6,8 @@
 // (--no-network), and with them attached, in turns (none, off, on; CYCLES times, a fresh sensor
 // each time) so that load from elsewhere on the machine hits all three alike; the storm's own CPU
 // time (user + system, where the eBPF programs are charged) is measured, medians count.
+// The send storm also runs with the network programs but DNS capture off (--no-dns, issue 18):
+// with capture on, every send pays a port check (the sends go to a port other than 53).
 // Root and the built sensor are needed.
 // Standalone: `npx tsx bench/network.bench.ts` (D4C_BENCH_CONNECTS, D4C_BENCH_CYCLES).
 import { execFile, execFileSync } from 'node:child_process';
@@ -52,11 +54,12 @@ async function withSensor(
   bin: string,
   network: boolean,
   kind: 'storm' | 'sendstorm' = 'storm',
+  dns = true,
 ): Promise<{ s: number; records: number; lost: number }> {
-  const sensor = startSensor({ network });
+  const sensor = startSensor({ network, dns });
   let records = 0;
   sensor.on('event', (e: SensorEvent) => {
-    if (e.kind === 'network') records++;
+    if (e.kind === 'network' || e.kind === 'dns') records++;
   });
   try {
     await sensor.ready;
@@ -87,6 +90,7 @@ export default async function bench(): Promise<BenchResult[]> {
     let recordsOff = 0;
     const sendNone: number[] = [];
     const sendOn: number[] = [];
+    const sendNoDns: number[] = [];
     let sendRecords = 0;
     for (let c = 0; c < CYCLES; c++) {
       none.push(await storm(bin));
@@ -101,6 +105,7 @@ export default async function bench(): Promise<BenchResult[]> {
       const ws = await withSensor(bin, true, 'sendstorm');
       sendOn.push(ws.s);
       sendRecords += ws.records;
+      sendNoDns.push((await withSensor(bin, true, 'sendstorm', false)).s);
     }
     const base = median(none);
     const rows = {
@@ -119,6 +124,9 @@ export default async function bench(): Promise<BenchResult[]> {
       sendNoSensorCpuS: sendNone,
       sendSensorNetworkCpuS: sendOn,
       sendRatioNetwork: median(sendOn) / median(sendNone),
+      sendSensorNoDnsCpuS: sendNoDns,
+      // issue 18's bound: within 1.02 of the network programs without DNS capture
+      sendDnsVsNoDns: median(sendOn) / median(sendNoDns),
       // Sends that went through make no record; only the storm's own socket setup does.
       sendStormRecords: sendRecords,
     };
@@ -130,7 +138,16 @@ export default async function bench(): Promise<BenchResult[]> {
       { group: g, name: 'sensor, network programs not attached', opsPerSec: N / median(off) },
       { group: g, name: 'sensor with network programs', opsPerSec: N / median(on) },
       { group: gs, name: 'no sensor', opsPerSec: (2 * SENDS) / median(sendNone), baseline: true },
-      { group: gs, name: 'sensor with network programs', opsPerSec: (2 * SENDS) / median(sendOn) },
+      {
+        group: gs,
+        name: 'sensor with network programs, DNS capture off',
+        opsPerSec: (2 * SENDS) / median(sendNoDns),
+      },
+      {
+        group: gs,
+        name: 'sensor with network programs (DNS capture on)',
+        opsPerSec: (2 * SENDS) / median(sendOn),
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

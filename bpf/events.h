@@ -19,6 +19,7 @@
 #define D4C_EV_SETSID 4
 #define D4C_EV_FILE 5
 #define D4C_EV_NET 6
+#define D4C_EV_DNS 7
 #define D4C_EV_MAX 8
 /*
  * Frames made by the loader, never by the kernel. Payload: u16 type, u16 pad, u32 n, then
@@ -62,6 +63,24 @@
 #define D4C_NF_SENDTO 0x10
 #define D4C_NF_SENDMSG 0x20
 #define D4C_NF_SENDMMSG 0x40 /* sendmmsg whose first message was refused (later ones only shorten its count) */
+
+/* DNS messages (d4c_dns, issue 18): which way, which syscall, flags. */
+#define D4C_DNS_QUERY 1    /* sent by the task (to port 53, or on a socket known to talk to port 53) */
+#define D4C_DNS_RESPONSE 2 /* read back by the task on such a socket */
+#define D4C_DSYS_SENDTO 1  /* sendto, send */
+#define D4C_DSYS_SENDMSG 2
+#define D4C_DSYS_SENDMMSG 3 /* one record per message, at most D4C_DNS_MMSG of them */
+#define D4C_DSYS_WRITE 4
+#define D4C_DSYS_RECVFROM 5 /* recvfrom, recv */
+#define D4C_DSYS_RECVMSG 6
+#define D4C_DSYS_READ 7
+#define D4C_DF_TRUNC 0x1   /* the call moved more than D4C_DNS_PAYLOAD_MAX bytes: payload cut */
+#define D4C_DF_LOCAL4 0x4  /* laddr holds IPv4 in its first 4 bytes */
+#define D4C_DF_REMOTE4 0x8 /* raddr holds IPv4 in its first 4 bytes */
+#define D4C_DF_REMOTE 0x10 /* raddr/rport are set */
+#define D4C_DNS_PAYLOAD_MAX 2047 /* bounded copy per message (a power of two minus one: a mask for the verifier) */
+#define D4C_DNS_MMSG 2           /* sendmmsg: messages captured per call (glibc sends A and AAAA together) */
+#define D4C_DNS_PORT 53
 
 /* d4c_hdr.flags: something in this record was cut short (details in the counters). */
 #define D4C_HF_TRUNCATED 0x1
@@ -107,6 +126,8 @@
 #define D4C_C_READ_FILTERED 24 /* a watched task's read-only open outside every read prefix (no record) */
 #define D4C_C_READ_UNWALKED 25 /* a read-only open whose path walk did not reach the task's root (not matched) */
 #define D4C_C_READ_DIR 26      /* a read-only open of a directory (never a read record) */
+#define D4C_C_DNS_TRUNC 27      /* a DNS message longer than D4C_DNS_PAYLOAD_MAX: payload cut */
+#define D4C_C_DNS_STATE_FULL 28 /* DNS call state or DNS socket could not be stored */
 #define D4C_NCOUNTERS 32
 
 struct d4c_vstr {
@@ -220,6 +241,31 @@ struct d4c_net {
 	__u8 raddr[16];
 	struct d4c_vstr lpath;
 	struct d4c_vstr rpath;
+	__u32 netns; /* network namespace inode number (the DNS answers cache is per namespace) */
+};
+
+/*
+ * D4C_EV_DNS (issue 18): one DNS message a watched task sent to port 53, or read back on a socket
+ * that talks to port 53, over UDP or TCP (for TCP the payload is the stream's bytes, length
+ * prefixes included: user space reassembles). Addresses as in d4c_net; the remote end is the
+ * socket's peer, or the address given to / returned by sendto/recvfrom/sendmsg/recvmsg.
+ */
+struct d4c_dns {
+	struct d4c_hdr h;
+	__u32 netns;
+	__s32 fd;
+	__u16 dir;   /* D4C_DNS_QUERY / D4C_DNS_RESPONSE */
+	__u16 sys;   /* D4C_DSYS_* */
+	__u16 dflags; /* D4C_DF_* */
+	__u16 family;
+	__u16 protocol; /* sk_protocol: 6 tcp, 17 udp */
+	__u16 lport;
+	__u16 rport;
+	__u16 msg_index; /* sendmmsg: index of the message in the vector */
+	__u32 len;       /* bytes the call moved for this message (the payload holds at most D4C_DNS_PAYLOAD_MAX) */
+	__u8 laddr[16];
+	__u8 raddr[16];
+	struct d4c_vstr payload;
 };
 
 /*
@@ -245,6 +291,7 @@ struct d4c_config {
 	__u32 use_cgroup_watch; /* 1: also watch tasks whose cgroup id is in `watch_cgroups` */
 	__u32 wakeup_bytes;     /* wake the reader only once this much is waiting (it also polls) */
 	__u32 read_nprefix;     /* used slots of `read_prefixes`; 0: read-only opens are never reported */
+	__u32 dns;              /* 1: capture port-53 payloads (D4C_EV_DNS); 0: the port check only */
 };
 
 /*

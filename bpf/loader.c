@@ -11,7 +11,8 @@
  *   read-prefix-clear      -> report no read-only opens
  *   quit (or EOF)          -> detach everything and exit 0
  * --no-network loads the network programs (d4c_net_*) but leaves them unattached: the sensor
- * without network events, at no cost (benchmarks compare the two).
+ * without network events, at no cost (benchmarks compare the two). --no-dns leaves the DNS capture
+ * (d4c_dns_*, and the port-53 checks in the send programs) off.
  * Exit codes (one cause each, one line on stderr): 2 usage, 3 not root, 4 no BTF, 5 no tracefs,
  * 6 programs refused at load, 7 attach failed, 8 pin failed, 9 stdout closed, 1 other.
  */
@@ -289,7 +290,7 @@ static bool tracepoint_exists(const char *cat, const char *name)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--no-network] [--read-prefix PATH]... [--verbose]\n");
+	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--no-network] [--no-dns] [--read-prefix PATH]... [--verbose]\n");
 	exit(EX_USAGE);
 }
 
@@ -297,6 +298,7 @@ int main(int argc, char **argv)
 {
 	bool include_host = false;
 	bool network = true;
+	bool dns = true;
 	unsigned long ring = 8UL << 20;
 	const char *pin = NULL;
 	unsigned int host_pidns = 0;
@@ -308,6 +310,8 @@ int main(int argc, char **argv)
 			include_host = true;
 		else if (strcmp(argv[i], "--no-network") == 0)
 			network = false;
+		else if (strcmp(argv[i], "--no-dns") == 0)
+			dns = false;
 		else if (strcmp(argv[i], "--verbose") == 0)
 			verbose = true;
 		else if (strcmp(argv[i], "--ring-bytes") == 0 && i + 1 < argc)
@@ -347,6 +351,7 @@ int main(int argc, char **argv)
 	skel->bss->cfg.include_host = include_host;
 	skel->bss->cfg.host_pidns = host_pidns; /* 0: the kernel's initial pid namespace */
 	skel->bss->cfg.self_tgid = getpid();
+	skel->bss->cfg.dns = network && dns;
 	skel->bss->cfg.wakeup_bytes = ring / 16 < (256u << 10) ? ring / 16 : (256u << 10);
 
 	/* Syscalls this architecture lacks (e.g. open, creat on arm64): skip their programs. */
@@ -357,6 +362,8 @@ int main(int argc, char **argv)
 			bpf_program__set_autoload(prog, false);
 		/* Loaded (the tail-call array refers to them) but not attached. */
 		if (!network && strncmp(bpf_program__name(prog), "d4c_net_", 8) == 0)
+			bpf_program__set_autoattach(prog, false);
+		if ((!network || !dns) && strncmp(bpf_program__name(prog), "d4c_dns_", 8) == 0)
 			bpf_program__set_autoattach(prog, false);
 	}
 

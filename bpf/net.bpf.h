@@ -54,9 +54,6 @@ static __always_inline int net_enter(__u32 op, __s32 fd, __u64 uaddr, __u32 addr
  */
 static __always_inline int send_enter(__u32 flag, __s32 fd, __u64 uaddr, __u32 addrlen)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-	if (!want_task(t))
-		return 0;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	if (!uaddr || addrlen < 2) {
 		bpf_map_delete_elem(&net_state, &tid);
@@ -79,6 +76,9 @@ static __always_inline struct sock *fd_sock(struct task_struct *t, int fd)
 	struct socket *so = BPF_CORE_READ(f, private_data);
 	return BPF_CORE_READ(so, sk);
 }
+
+/* DNS capture (issue 18) hooks into the connect and send programs below. */
+#include "dns.bpf.h"
 
 /* Raw sun_path bytes (user or kernel memory) -> vstr; at most UNIX_PATH_MAX bytes. */
 static __always_inline void put_sun_path(struct builder *b, struct d4c_vstr *v, const void *src, __u32 n,
@@ -243,6 +243,7 @@ static __always_inline int net_leave(struct trace_event_raw_sys_exit *ctx, bool 
 	e->sock_type = BPF_CORE_READ(sk, sk_type);
 	e->protocol = BPF_CORE_READ(sk, sk_protocol);
 	e->lpath.off = e->rpath.off = b.s->off;
+	e->netns = BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
 	bool unix = family == AF_UNIX;
 
 	switch (st.op) {
@@ -254,6 +255,8 @@ static __always_inline int net_leave(struct trace_event_raw_sys_exit *ctx, bool 
 				e->nflags |= D4C_NF_LOCAL;
 		} else {
 			sock_local(e, sk);
+			if (cfg.dns && !send && e->rport == D4C_DNS_PORT && (ret == 0 || ret == -EINPROGRESS))
+				dns_mark(t, st.fd, sk);
 		}
 		break;
 	case D4C_NOP_ACCEPT:
@@ -309,32 +312,45 @@ int d4c_net_enter_listen(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/syscalls/sys_enter_sendto")
 int d4c_net_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
-	return send_enter(D4C_NF_SENDTO, ctx->args[0], ctx->args[4], ctx->args[5]);
+	struct task_struct *t = (void *)bpf_get_current_task();
+	if (!want_task(t))
+		return 0;
+	send_enter(D4C_NF_SENDTO, ctx->args[0], ctx->args[4], ctx->args[5]);
+	if (cfg.dns)
+		dns_enter_buf(t, ctx->id, D4C_DSYS_SENDTO, D4C_DNS_QUERY, ctx->args[0], ctx->args[1], ctx->args[2],
+			      ctx->args[4], ctx->args[5]);
+	return 0;
 }
 
 /* struct user_msghdr at `uaddr` (sendmsg's argument, or the first mmsghdr of sendmmsg's vector,
  * which starts with one): msg_name, then msg_namelen. */
-static __always_inline int msghdr_enter(__u32 flag, __s32 fd, __u64 uaddr)
+static __always_inline int msghdr_enter(struct trace_event_raw_sys_enter *ctx, __u32 flag, bool mmsg)
 {
-	struct {
-		__u64 name;
-		__s32 namelen;
-	} h = {};
+	struct task_struct *t = (void *)bpf_get_current_task();
+	if (!want_task(t))
+		return 0;
+	__s32 fd = ctx->args[0];
+	__u64 uaddr = ctx->args[1];
+	struct umsg_head h = {};
 	if (uaddr && bpf_probe_read_user(&h, sizeof(h), (void *)uaddr))
 		h.name = 0;
-	return send_enter(flag, fd, h.name, h.namelen < 0 ? 0 : h.namelen);
+	send_enter(flag, fd, h.name, h.namelen < 0 ? 0 : h.namelen);
+	if (cfg.dns)
+		dns_enter_msg(t, ctx->id, mmsg ? D4C_DSYS_SENDMMSG : D4C_DSYS_SENDMSG, D4C_DNS_QUERY, fd, &h,
+			      mmsg ? uaddr : 0, mmsg ? ctx->args[2] : 1);
+	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_sendmsg")
 int d4c_net_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return msghdr_enter(D4C_NF_SENDMSG, ctx->args[0], ctx->args[1]);
+	return msghdr_enter(ctx, D4C_NF_SENDMSG, false);
 }
 
 SEC("tp/syscalls/sys_enter_sendmmsg")
 int d4c_net_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return msghdr_enter(D4C_NF_SENDMMSG, ctx->args[0], ctx->args[1]);
+	return msghdr_enter(ctx, D4C_NF_SENDMMSG, true);
 }
 
 SEC("tp")
@@ -378,14 +394,15 @@ NET_EXIT(listen, 0)
 NET_EXIT(accept, 1)
 NET_EXIT(accept4, 1)
 
-/* Sends: only a refusal (EPERM) is worth the tail call; everything else returns at once. */
+/* Sends: only a refusal (EPERM) or a saved DNS call is worth a tail call. */
 #define SEND_EXIT(name)                                                  \
 	SEC("tp/syscalls/sys_exit_" #name)                               \
 	int d4c_net_exit_##name(struct trace_event_raw_sys_exit *ctx)    \
 	{                                                                \
-		if (ctx->ret != -EPERM)                                  \
-			return 0;                                        \
-		bpf_tail_call(ctx, &net_tail, 2);                        \
+		if (ctx->ret == -EPERM)                                  \
+			bpf_tail_call(ctx, &net_tail, 2);                \
+		else if (cfg.dns)                                        \
+			dns_exit(ctx);                                   \
 		return 0;                                                \
 	}
 

@@ -3,6 +3,7 @@
 
 import type { ContainerResolver } from '../container/index.js';
 import { createResolver, scanRunningContainers } from '../container/index.js';
+import { DnsStage, type DomainList } from '../dns/index.js';
 import type { EventIdGenerator } from '../ecs/event-id.js';
 import {
   createEcsBuilder,
@@ -26,6 +27,7 @@ import { runOnStore } from '../rules/esql/index.js';
 import { type Detection, type ExceptionList, type LoadedRule, RuleEngine } from '../rules/index.js';
 import { ScheduledEsql } from '../rules/scheduled.js';
 import {
+  type DnsMessageEvent,
   d4cOperations,
   type FileEvent,
   fileHookPoint,
@@ -101,6 +103,8 @@ export interface AgentOptions {
   logAllNetwork?: boolean;
   /** Attach the sensor's network programs (default true; false: no network events at all). */
   network?: boolean;
+  /** `--ioc-domains FILE`: resolving a listed name (or connecting to what it resolved to) alerts. */
+  iocDomains?: DomainList;
   /** Warnings (runtime unreachable, handling errors): default stderr. */
   onWarning?: (message: string) => void;
 }
@@ -139,6 +143,10 @@ export class Agent {
   private scheduled: ScheduledEsql | undefined;
   /** Operations this kernel can prevent; a block on the others is an alert. */
   private readonly blockable: ReadonlySet<string> = new Set(enforcementReport().enforced);
+  /** DNS transactions, answers cache and IoC list (src/dns; the agent's one DNS stage). */
+  readonly dns: DnsStage = new DnsStage({
+    onTransaction: (tx, n) => this.dnsTransaction(tx.query, n),
+  });
   /** Drift (process.drift): what containers wrote, their overlay upper layers. */
   private readonly drift: DriftTracker;
   /** Each process's drift, set at exec (inherited at fork); absent: unknown yet. */
@@ -153,6 +161,7 @@ export class Agent {
     /** The kernel's read prefixes (readFile selectors' targetFilePath). */
     private readonly reads: ReadWatch,
   ) {
+    if (o.iocDomains !== undefined) this.dns.setIoc(o.iocDomains);
     this.warn = o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`));
     this.holdMs = o.holdMs ?? 200;
     this.maxHeld = o.maxHeld ?? 50_000;
@@ -290,7 +299,13 @@ export class Agent {
     const queued = agent.startup ?? [];
     agent.startup = undefined;
     for (const e of queued) agent.handle(e);
-    agent.statsTimer = setInterval(() => void agent.pollKernel(), 2000);
+    // Each second: DNS queries past their timeout are written; every other second the kernel's
+    // counters are polled (docs/agent.md: every 2 s).
+    let ticks = 0;
+    agent.statsTimer = setInterval(() => {
+      if (ticks++ % 2 === 1) void agent.pollKernel();
+      agent.dns.tick();
+    }, 1000);
     agent.statsTimer.unref();
     await agent.pollKernel();
     return agent;
@@ -440,11 +455,17 @@ export class Agent {
       case 'network':
         this.networkEvent(e, task);
         return;
+      case 'dns':
+        this.dns.onMessage(e);
+        return;
     }
   }
 
   /** The process that acted, from the table (made from the record when unknown or reused). */
-  private actor(e: FileEvent | NetworkEvent, task: ReturnType<typeof taskFacts>): ProcessEntry {
+  private actor(
+    e: FileEvent | NetworkEvent | DnsMessageEvent,
+    task: ReturnType<typeof taskFacts>,
+  ): ProcessEntry {
     const entry = this.table.get(e.tgid);
     if (entry && Math.abs(entry.startNs - e.startTime) <= 20e6) return entry;
     this.c.unknownProcessFileEvents++;
@@ -456,15 +477,38 @@ export class Agent {
       this.c.runtimeSetupDropped++;
       return;
     }
-    if (this.o.logAllNetwork !== true && !this.o.policy.wants('network', e.op)) {
+    const n = networkActivity(e);
+    const ioc = this.dns.annotateConnect(e, n);
+    if (this.o.logAllNetwork !== true && !ioc && !this.o.policy.wants('network', e.op)) {
       this.c.policySkipped++;
       return;
     }
     const entry = this.actor(e, task);
     const h = this.held('network', entry, e, undefined) as Extract<Held, { kind: 'network' }>;
-    h.network = networkActivity(e);
+    h.network = n;
     h.hook = networkHook(e);
     h.covered = e.error === 'EPERM' && this.connects?.covers(e.cgroupPath) === true;
+    this.holds.enqueue(h);
+  }
+
+  /** A finished DNS transaction (src/dns): held and decided like any network event. */
+  dnsTransaction(e: DnsMessageEvent, n: NetworkActivity): void {
+    if (isRuntimeSetup(e.comm)) {
+      this.c.runtimeSetupDropped++;
+      return;
+    }
+    if (
+      this.o.logAllNetwork !== true &&
+      n.iocDomain === undefined &&
+      !this.o.policy.wants('network', 'dns')
+    ) {
+      this.c.policySkipped++;
+      return;
+    }
+    const entry = this.actor(e, taskFacts(e));
+    const h = this.held('network', entry, e, undefined) as Extract<Held, { kind: 'network' }>;
+    h.network = n;
+    h.hook = `tracepoint__syscalls__sys_exit_${e.syscall}`;
     this.holds.enqueue(h);
   }
 
@@ -670,6 +714,7 @@ export class Agent {
       },
       ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
       ...(this.scheduled ? { scheduledRules: this.scheduled.stats() } : {}),
+      dns: this.dns.stats(),
       holdQueue: this.holds.pending,
       outputs,
       rssBytes: process.memoryUsage.rss(),
@@ -695,6 +740,7 @@ export class Agent {
         this.startup = undefined;
         for (const e of q) this.handle(e);
       }
+      this.dns.flush();
       this.holds.drain(true);
       if (this.engine) {
         for (const d of this.engine.flush()) this.writeDetection(d, this.lastRuleDoc);

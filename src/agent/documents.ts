@@ -13,6 +13,7 @@ import {
   processPolicyEvent,
 } from '../ecs/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import type { Action, Decision } from '../policy/model.js';
 import type { ProcessEntry } from '../process/index.js';
 import type { ConnectEnforcement } from './connect-enforcement.js';
 import { type ContainerCtx, mountKind } from './context.js';
@@ -120,7 +121,7 @@ export function buildDocument(
       metadataComplete: complete,
       blockMode: undefined as BlockMode | undefined,
     };
-    const dec = d.policy.decide(networkPolicyEvent(input));
+    const dec = iocAlert(d.policy.decide(networkPolicyEvent(input)), h.network.iocDomain);
     countDecision(d.c, h.network.operation, dec.actions);
     if (dec.actions.length > 0) outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
     else if (d.logAllNetwork) outcome = LOG_ALL;
@@ -156,6 +157,16 @@ export function buildDocument(
     doc = d.builder.fileDoc(input);
   }
   return { doc, outcome };
+}
+
+/** The selector name an `--ioc-domains` match adds to cloud_defend.matched_selectors. */
+export const IOC_SELECTOR = 'ioc-domains';
+
+/** A DNS question or connect that matched the IoC domain list alerts whatever the policy says. */
+function iocAlert(dec: Decision, ioc: string | undefined): Decision {
+  if (ioc === undefined) return dec;
+  const actions: Action[] = dec.actions.includes('alert') ? dec.actions : [...dec.actions, 'alert'];
+  return { actions, matchedSelectors: [...dec.matchedSelectors, IOC_SELECTOR] };
 }
 
 /** Counts a decision as `op.action` for each action, `op.none` when there is none. */

@@ -1,13 +1,14 @@
 // The agent's counters: one plain object, read by `--stats` and by the metrics endpoint
 // (`agent.stats()`). Every drop anywhere in the pipeline has a counter here.
 import type { ResolverCounters } from '../container/index.js';
+import type { DnsStageStats } from '../dns/index.js';
 import type { ClusterIdentityCounters } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
 import type { ScheduledRuleStats } from '../rules/scheduled.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
 import type { ConnectEnforcementStats } from './connect-enforcement.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';
-export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network';
+export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns';
 
 export interface AgentCounters extends DriftCounters {
   /** Sensor records handled, by kind. */
@@ -70,6 +71,8 @@ export interface AgentStats extends AgentCounters {
   containers: ResolverCounters & { cached: number };
   /** Cluster identity from the Kubernetes API (src/k8s): where from, attempts, failures by cause. */
   kubernetes: ClusterIdentityCounters & { clusterId?: string; clusterName?: string };
+  /** DNS (src/dns): messages, transactions, malformed, timeouts, answers cache, IoC matches. */
+  dns?: DnsStageStats;
   holdQueue: number;
   outputs: Record<string, OutputStats>;
   rssBytes: number;
@@ -77,7 +80,7 @@ export interface AgentStats extends AgentCounters {
 
 export function newCounters(): AgentCounters {
   return {
-    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0 },
+    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0 },
     docsEmitted: {},
     policyActions: {},
     policySkipped: 0,

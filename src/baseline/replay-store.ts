@@ -47,6 +47,7 @@ const CONDITION_FIELDS = {
   destinationAddress: ['destination.address', 'destination.ip'],
   destinationPort: ['destination.port'],
   transport: ['cloud_defend.network.family', 'network.transport'],
+  dnsQuestionName: ['dns.question.name'],
 } as const satisfies Record<keyof SelectorConditions, readonly string[]>;
 
 /** What every event needs: its section and operation. */

@@ -18,6 +18,7 @@ import {
   openOutputs,
   parseAgentOutputFlags,
 } from '../config/index.js';
+import { DomainList } from '../dns/index.js';
 import {
   type HeartbeatScheduler,
   type MetricsServer,
@@ -93,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
       'unknown-metadata': { type: 'string' },
       'log-all-network': { type: 'boolean' },
       'no-network': { type: 'boolean' },
+      'ioc-domains': { type: 'string' },
     },
     false,
   );
@@ -106,6 +108,17 @@ export async function run(argv: string[]): Promise<number> {
 
   if (values['log-all-network'] === true && values['no-network'] === true)
     throw new UsageError('--log-all-network and --no-network exclude each other');
+
+  const iocFile = values['ioc-domains'];
+  let iocDomains: DomainList | undefined;
+  if (iocFile !== undefined) {
+    try {
+      iocDomains = DomainList.load(iocFile);
+    } catch (e) {
+      if (e instanceof D4cError) return fail(e.format());
+      throw e;
+    }
+  }
 
   const failMode = values['fail-mode'] ?? 'open';
   if (failMode !== 'open' && failMode !== 'closed') throw new UsageError('--fail-mode takes open or closed');
@@ -207,6 +220,7 @@ export async function run(argv: string[]): Promise<number> {
       includeHost: values['include-host'] === true,
       logAllNetwork: values['log-all-network'] === true,
       network: values['no-network'] !== true,
+      ...(iocDomains !== undefined ? { iocDomains } : {}),
       cluster: { id: kube.clusterId, name: kube.clusterName },
       kubernetes: kube.api
         ? {
@@ -310,6 +324,7 @@ export async function run(argv: string[]): Promise<number> {
     const done = () => resolve();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+    if (iocFile !== undefined) process.on('SIGHUP', () => reloadIoc(agent, iocFile));
     if (duration !== undefined) setTimeout(done, duration * 1000).unref();
   });
   process.stderr.write(
@@ -334,6 +349,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
   }
   return 0;
+}
+
+/** SIGHUP: the IoC list read again; a list that does not load leaves the old one in force. */
+function reloadIoc(agent: Agent, file: string): void {
+  try {
+    const list = DomainList.load(file);
+    agent.dns.setIoc(list);
+    process.stderr.write(`d4c agent: ioc domains reloaded (${list.size} domains)\n`);
+  } catch (e) {
+    process.stderr.write(
+      `d4c agent: ioc domains not reloaded: ${e instanceof D4cError ? e.format() : String(e)}\n`,
+    );
+  }
 }
 
 /**

@@ -52,6 +52,10 @@ export const AGENT_HELP: CommandHelp = {
         ),
         opt('--no-network', "leave the sensor's network programs unattached: no network events at all."),
         opt(
+          '--ioc-domains FILE',
+          'IoC domain list, one domain a line (a domain matches itself and its subdomains): a container resolving a listed name, or connecting to an address one resolved to, raises an alert. Reloaded on SIGHUP.',
+        ),
+        opt(
           '--include-host',
           'watch host processes too (otherwise only processes in a non-initial pid namespace).',
         ),

@@ -100,6 +100,27 @@ describe('EcsBuilder', () => {
     const [alert] = b.route(conn, policy);
     expect(alert?.message).toBe('Alert: connect [2001:db8::1]:443 (selectors metadata, tools)');
     expect(conn.message).toBeUndefined();
+    const lookup = b.networkDoc({
+      process: curl,
+      policy: { actions: ['alert'], matchedSelectors: ['ioc-domains'] },
+      network: {
+        operation: 'dns',
+        transport: 'udp',
+        type: 'ipv4',
+        destination: { ip: '10.96.0.10', port: 53, address: '10.96.0.10' },
+        outcome: 'success',
+        dns: {
+          id: '1',
+          type: 'answer',
+          op_code: 'QUERY',
+          question: { name: 'c2.evil.example', type: 'A', class: 'IN' },
+        },
+      },
+    });
+    const dnsPolicy = { actions: ['alert'] as const, matchedSelectors: ['ioc-domains'] };
+    expect(b.route(lookup, dnsPolicy)[0]?.message).toBe(
+      'Alert: dns c2.evil.example A (selector ioc-domains)',
+    );
     const exec = b.processExecDoc({ process: curl, policy: { actions: ['alert'], matchedSelectors: [] } });
     expect(b.alertDoc(exec).message).toBe(`Alert: exec ${curl.executable}`);
     const file = b.fileDoc({

@@ -112,6 +112,8 @@ const NETWORK_EVENTS: Readonly<
   accept: { action: 'connection_accepted', type: ['connection', 'start'], direction: 'ingress' },
   bind: { action: 'bind', type: ['info'], direction: 'ingress' },
   listen: { action: 'listen', type: ['start'], direction: 'ingress' },
+  // One document per DNS transaction (issue 18): the query with its response, or its timeout.
+  dns: { action: 'lookup_result', type: ['protocol', 'info'], direction: 'egress' },
 });
 
 function endpoint(e: NetworkEndpoint): EcsEndpoint {
@@ -206,6 +208,11 @@ export class EcsBuilder {
     doc.event.outcome = n.outcome;
     if (n.source) doc.source = endpoint(n.source);
     if (n.destination) doc.destination = endpoint(n.destination);
+    if (n.destinationDomain !== undefined) {
+      const dst = doc.destination ?? {};
+      dst.domain = n.destinationDomain;
+      doc.destination = dst;
+    }
     // A unix socket has neither an ECS transport nor network type: those stay out (ECS values
     // only) and cloud_defend.network.family says `unix`.
     const unix = n.type === 'unix' || n.family === 'unix';
@@ -215,12 +222,18 @@ export class EcsBuilder {
       net.type = n.type;
     }
     net.direction = shape.direction;
+    if (n.dns !== undefined) {
+      net.protocol = 'dns';
+      doc.dns = n.dns;
+    }
     doc.network = net;
+
     if (n.errorCode !== undefined) doc.error = { code: n.errorCode };
     this.addProcess(doc, input);
     const cd = this.cloudDefend(input, n.operation);
     const family = unix ? 'unix' : n.family;
     if (family !== undefined) cd.network = { family };
+    if (n.iocDomain !== undefined) cd.ioc_domain = n.iocDomain;
     doc.cloud_defend = cd;
     return doc;
   }
@@ -391,6 +404,9 @@ export function policyAlertMessage(doc: EcsDocument): string {
 
 function alertTarget(doc: EcsDocument): string | undefined {
   if (doc.file?.path !== undefined) return doc.file.path;
+  // A DNS transaction: the name asked (and its type) says more than the resolver's address.
+  const q = doc.dns?.question;
+  if (q !== undefined && q.name !== '') return `${q.name} ${q.type}`;
   const d = doc.destination;
   if (d !== undefined) {
     const addr = d.address ?? d.ip;

@@ -11,6 +11,7 @@
 
 import type { FileOperation, MountKind, NetworkOperation, ProcessOperation } from '../policy/model.js';
 import type { EntryType } from '../process/types.js';
+import type { EcsDns } from './types.js';
 
 /** A user or group id with its name when the resolver knows it (from the container's /etc/passwd). */
 export interface IdName {
@@ -178,6 +179,12 @@ export interface NetworkActivity {
   outcome: 'success' | 'failure' | 'unknown';
   /** errno name of a failure, e.g. `ECONNREFUSED` (`error.code`). */
   errorCode?: string;
+  /** operation `dns`: the transaction's `dns.*` (src/ecs/dns.ts builds it). */
+  dns?: EcsDns;
+  /** connect: the name this network namespace resolved the destination from (`destination.domain`). */
+  destinationDomain?: string;
+  /** The IoC-listed domain the question (or the name behind the destination) matched. */
+  iocDomain?: string;
 }
 
 export interface ContainerContext {

@@ -75,5 +75,7 @@ export function networkPolicyEvent(input: NetworkEventInput): PolicyEvent {
   if (d?.port !== undefined) ev.destinationPort = d.port;
   if (n.transport !== undefined && (TRANSPORTS as readonly string[]).includes(n.transport))
     ev.transport = n.transport as Transport;
+  const q = n.dns?.question.name;
+  if (q !== undefined && q !== '') ev.dnsQuestionName = q;
   return common(ev, input);
 }

@@ -71,12 +71,35 @@ export interface EcsEndpoint {
   ip?: string;
   port?: number;
   address?: string;
+  /** destination.domain: the name the container resolved to this address (issue 18). */
+  domain?: string;
 }
 
 export interface EcsNetwork {
   transport?: string;
   type?: string;
   direction?: 'egress' | 'ingress';
+  /** `dns` on DNS transaction documents. */
+  protocol?: string;
+}
+
+/** ECS `dns.*` of a DNS transaction document (issue 18). */
+export interface EcsDns {
+  id: string;
+  type: 'query' | 'answer';
+  op_code: string;
+  header_flags?: string[];
+  response_code?: string;
+  question: {
+    name: string;
+    type: string;
+    class: string;
+    registered_domain?: string;
+    top_level_domain?: string;
+    subdomain?: string;
+  };
+  answers?: { name: string; type: string; class: string; ttl: number; data: string }[];
+  resolved_ip?: string[];
 }
 
 export interface EcsEvent {
@@ -101,6 +124,8 @@ export interface EcsCloudDefend {
   operation?: string;
   /** Our extension, network events: the socket family (`inet`, `inet6`, `unix`). */
   network?: { family: string };
+  /** Our extension (issue 18): the `--ioc-domains` entry a DNS question or a connect's domain matched. */
+  ioc_domain?: string;
   /** Our extension: mount kind of the target file (`volume` or `file`); absent on the root fs. */
   mount?: { type: string };
   /** Our extension: false when only the container's cgroup identity was known. */
@@ -139,6 +164,7 @@ export interface EcsDocument {
   source?: EcsEndpoint;
   destination?: EcsEndpoint;
   network?: EcsNetwork;
+  dns?: EcsDns;
   error?: { code: string };
   /** The effective user/group of the acting process (rules join sequences on `user.id`). */
   user?: EcsIdName;

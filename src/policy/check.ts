@@ -174,10 +174,20 @@ function checkBlock(
   }
   const covered = new Set<Operation>();
   for (const s of match) for (const op of operationsOf(s)) covered.add(op);
+  // dns is refused on its own (D4C-POL-047) when named; a selector without operations is
+  // refused for the connection operations it covers.
   const unenforced = OPERATIONS_BY_SECTION[section].filter(
-    (op) => covered.has(op) && !caps.blockable.has(op),
+    (op) => covered.has(op) && !caps.blockable.has(op) && op !== 'dns',
   );
   if (section === 'network') {
+    if (match.some((s) => s.selector.operation?.includes('dns') === true)) {
+      src.report(
+        CODES.dnsBlockUnsupported,
+        block.pos,
+        `${r.label}: "block" on dns is not supported: d4c observes DNS transactions, it does not block them (out of scope); use "alert"`,
+      );
+      return;
+    }
     // An alert that claims a block the kernel never made is worse than no policy: refuse it.
     if (unenforced.length > 0) {
       src.report(

@@ -111,6 +111,12 @@ export const CODES = {
     'error',
     'Elastic Agent input: no input carries "security-policy" / "revision" must be an integer 0–32767 / "package_policy_id" must be a non-empty string',
   ),
+  badDnsName: c(46, 'error', '"dnsQuestionName" value "<value>": <reason>'),
+  dnsBlockUnsupported: c(
+    47,
+    'error',
+    '"block" on dns is not supported: d4c observes DNS transactions, it does not block them; use "alert"',
+  ),
 } as const satisfies Record<string, CodeSpec>;
 
 export type CodeKey = keyof typeof CODES;

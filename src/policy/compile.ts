@@ -13,7 +13,7 @@
 // (the reference); compile.test.ts checks them against each other on random policies.
 
 import { addressField, portField } from './compile-net.js';
-import { OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
+import { dnsNameMatches, OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
 import {
   ACTIONS,
   type Action,
@@ -268,6 +268,24 @@ class CompiledSection {
       (s) => s.targetFilePath,
       (ev) => ev.filePath,
     );
+
+    if (sels.some((s) => s.dnsQuestionName !== undefined)) {
+      // Names repeat (every lookup of a service): one memoised mask per name.
+      const tests = sels.flatMap((s, bit) =>
+        s.dnsQuestionName === undefined ? [] : [{ bit, values: s.dnsQuestionName }],
+      );
+      const free = bitsWhere((s) => s.dnsQuestionName === undefined);
+      const lookup = memo((v) => {
+        const m = free.slice();
+        for (const t of tests) if (t.values.some((p) => dnsNameMatches(p, v))) set(m, t.bit);
+        return m;
+      });
+      this.fields.push({
+        cost: 3,
+        free,
+        mask: (ev) => (ev.dnsQuestionName === undefined ? free : lookup(ev.dnsQuestionName)),
+      });
+    }
 
     const port = portField(sels, this.words);
     if (port) this.fields.push(port);

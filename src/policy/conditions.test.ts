@@ -37,6 +37,9 @@ function valueOfBytes(c: ConditionSpec, bytes: number): string {
       return `k:${'v'.repeat(bytes - 2)}`;
     case 'containerImageName':
       return 'a'.repeat(bytes);
+    case 'dnsQuestionName':
+      // 63-byte labels: a valid name up to the limit
+      return Array.from({ length: bytes }, (_, i) => (i % 64 === 63 ? '.' : 'a')).join('');
     default:
       // Two-byte characters: the limit is in UTF-8 bytes, not characters.
       return 'é'.repeat(Math.floor(bytes / 2)) + 'a'.repeat(bytes % 2);
@@ -48,7 +51,11 @@ function valueError(c: ConditionSpec, v: string): [string, string] {
   if (c.values) {
     return ['D4C-POL-041', `"${v}" is not a "${c.name}" value; expected one of: ${c.values.join(', ')}`];
   }
-  if (c.check) return ['D4C-POL-040', `"${c.name}" value "${v}": ${c.check(v)}`];
+  if (c.check)
+    return [
+      c.name === 'dnsQuestionName' ? 'D4C-POL-046' : 'D4C-POL-040',
+      `"${c.name}" value "${v}": ${c.check(v)}`,
+    ];
   return [
     'D4C-POL-020',
     c.pattern!.error ?? `"${c.name}" values must match the pattern: /${c.pattern!.source}/`,

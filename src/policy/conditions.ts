@@ -80,12 +80,13 @@ export const OPERATIONS_BY_SECTION: Readonly<Record<Section, readonly Operation[
 /**
  * Operations a selector covers when it names none: every operation of its section except
  * `readFile`, which is opt-in (Elastic's policies keep their meaning; reads cost nothing unless
- * a selector names them together with paths).
+ * a selector names them together with paths), and `dns`, also opt-in (a network selector written
+ * for connections keeps its meaning).
  */
 export const IMPLIED_OPERATIONS_BY_SECTION: Readonly<Record<Section, readonly Operation[]>> = {
   process: PROCESS_OPERATIONS,
   file: FILE_OPERATIONS.filter((op) => op !== 'readFile'),
-  network: NETWORK_OPERATIONS,
+  network: NETWORK_OPERATIONS.filter((op) => op !== 'dns'),
 };
 
 /** The operations a selector covers: its `operation` list, or its section's implied ones. */
@@ -115,7 +116,7 @@ export const CONDITIONS: readonly ConditionSpec[] = [
     sections: ALL,
     kind: 'operationList',
     notes:
-      'process: `fork`, `exec`; file: `createExecutable`, `modifyExecutable`, `createFile`, `modifyFile`, `deleteFile`, `readFile`; network: `connect`, `accept`, `bind`, `listen`. Absent = every operation of the section except `readFile`, which must be named, and only with `targetFilePath`',
+      'process: `fork`, `exec`; file: `createExecutable`, `modifyExecutable`, `createFile`, `modifyFile`, `deleteFile`, `readFile`; network: `connect`, `accept`, `bind`, `listen`, `dns`. Absent = every operation of the section except `readFile`, which must be named, and only with `targetFilePath`, and `dns`, which must be named',
   },
   {
     name: 'containerImageFullName',
@@ -279,6 +280,17 @@ export const CONDITIONS: readonly ConditionSpec[] = [
     notes: "d4c's extension. Ports 0-65535 as numbers, ranges as strings `N-M` (inclusive)",
   },
   {
+    name: 'dnsQuestionName',
+    sections: ['network'],
+    kind: 'stringList',
+    check: dnsNameReason,
+    maxBytes: 253,
+    valid: ['example.com', '*.example.com', 'metadata.google.internal', 'xmr.pool.example'],
+    invalid: ['*example.com', 'a..b', '*', 'ex ample.com', 'a.*.com'],
+    notes:
+      "d4c's extension (operation `dns`). The question's name (`dns.question.name`, any case, without the trailing dot): `example.com` is that name, `*.example.com` every name below it (not example.com itself)",
+  },
+  {
     name: 'transport',
     sections: ['network'],
     kind: 'stringList',
@@ -314,4 +326,29 @@ export const SECTION_KEYS: readonly string[] = ['selectors', 'responses'];
 
 export function maxBytesOf(c: ConditionSpec): number {
   return c.maxBytes ?? MAX_VALUE_BYTES;
+}
+
+const DNS_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+/** Why a `dnsQuestionName` value is not a name or `*.name`; undefined when it is. */
+export function dnsNameReason(v: string): string | undefined {
+  const name = v.startsWith('*.') ? v.slice(2) : v;
+  if (name.includes('*')) return 'a wildcard may only be a leading "*." (every name below the rest)';
+  const n = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (n.length === 0) return 'empty name';
+  if (n.length > 253) return 'longer than 253 characters';
+  for (const l of n.split('.')) {
+    if (l === '') return 'empty label';
+    if (!DNS_LABEL.test(l)) return `bad label ${JSON.stringify(l)} (letters, digits, "-", "_", at most 63)`;
+  }
+  return undefined;
+}
+
+/** A `dnsQuestionName` value matches a question name (both case-insensitive, trailing dot ignored). */
+export function dnsNameMatches(pattern: string, name: string): boolean {
+  const n = (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
+  const p0 = pattern.endsWith('.') ? pattern.slice(0, -1) : pattern;
+  const p = p0.toLowerCase();
+  if (p.startsWith('*.')) return n.length > p.length - 1 && n.endsWith(p.slice(1));
+  return n === p;
 }

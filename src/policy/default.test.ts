@@ -142,4 +142,15 @@ describe("d4c's default policy", () => {
     expect(actions(net('listen', 'nginx'))).toEqual(['log']);
     expect(actions(net('accept', 'nginx'))).toEqual([]);
   });
+
+  it('logs every DNS transaction; Elastic’s default has no network section and logs none', () => {
+    for (const n of ['nginx', 'curl', 'java'])
+      expect(
+        actions({ section: 'network', operation: 'dns', processName: n, dnsQuestionName: 'example.com' }),
+        n,
+      ).toEqual(['log']);
+    const elastic = load(ELASTIC_DEFAULT_POLICY);
+    expect(elastic.network).toBeUndefined();
+    expect(compilePolicy(elastic).wants('network', 'dns')).toBe(false);
+  });
 });

@@ -152,7 +152,11 @@ network:
     # Every listening socket: a server listens once at start, a bind shell at any time.
     - name: listeners
       operation: [listen]
+    # Every DNS transaction (query and answer): the names behind connections, tunnelling and
+    # mining-pool lookups for the rules, and the answers that name later connects.
+    - name: dnsLookups
+      operation: [dns]
   responses:
-    - match: [toolConnects, metadataService, listeners]
+    - match: [toolConnects, metadataService, listeners, dnsLookups]
       actions: [log]
 `;

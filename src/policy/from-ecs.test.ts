@@ -173,7 +173,7 @@ describe('policyEventFromEcs', () => {
     [{ event: { category: 'network' } }, 'network event has no cloud_defend.operation and no event.action'],
     [
       { event: { category: 'network', action: 'dns' } },
-      'network event.action "dns" is not connection_attempted, connection_accepted, bind or listen',
+      'network event.action "dns" is not connection_attempted, connection_accepted, bind, listen or lookup_result',
     ],
     [{ event: { category: 'process', action: 'end' } }, 'process event.action "end" is not fork or exec'],
     [{ event: { category: 'process' } }, 'process event has no cloud_defend.operation and no event.action'],

@@ -159,6 +159,7 @@ const NETWORK_ACTIONS: Record<string, NetworkOperation> = {
   connection_accepted: 'accept',
   bind: 'bind',
   listen: 'listen',
+  lookup_result: 'dns',
 };
 
 function networkOperation(doc: unknown): NetworkOperation | string {
@@ -170,7 +171,7 @@ function networkOperation(doc: unknown): NetworkOperation | string {
     .find(Boolean);
   if (op !== undefined) return op;
   return actions.length > 0
-    ? `network event.action ${JSON.stringify(actions.join(','))} is not connection_attempted, connection_accepted, bind or listen`
+    ? `network event.action ${JSON.stringify(actions.join(','))} is not connection_attempted, connection_accepted, bind, listen or lookup_result`
     : 'network event has no cloud_defend.operation and no event.action';
 }
 
@@ -242,6 +243,7 @@ export function policyEventFromEcs(doc: unknown): EcsConversion {
     set('destinationIp', ip);
     set('destinationPort', port(doc));
     set('transport', transport(doc));
+    set('dnsQuestionName', str(doc, 'dns.question.name'));
   }
   set('processDrift', bool(doc, 'process.drift'));
   set('processExecutable', str(doc, 'process.executable'));

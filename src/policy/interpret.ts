@@ -25,7 +25,7 @@
 //   selector of the section, sorted by code unit order.
 
 import { BlockList, isIP } from 'node:net';
-import { OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
+import { dnsNameMatches, OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
 import {
   ACTIONS,
   type Action,
@@ -133,6 +133,7 @@ export function selectorMatches(sel: Selector, ev: PolicyEvent): boolean {
     if (port === undefined || !sel.destinationPort.some((v) => portMatches(v, port))) return false;
   }
   if (!anyValue(sel.transport, ev.transport, same)) return false;
+  if (!anyValue(sel.dnsQuestionName, ev.dnsQuestionName, dnsNameMatches)) return false;
   return true;
 }
 

@@ -19,7 +19,8 @@ export const FILE_OPERATIONS = [
   // in the kernel by those paths' prefixes (readPathPrefixes in read-prefixes.ts).
   'readFile',
 ] as const;
-export const NETWORK_OPERATIONS = ['connect', 'accept', 'bind', 'listen'] as const;
+// `dns`: one DNS transaction (query and response), opt-in like readFile (issue 18).
+export const NETWORK_OPERATIONS = ['connect', 'accept', 'bind', 'listen', 'dns'] as const;
 export type ProcessOperation = (typeof PROCESS_OPERATIONS)[number];
 export type FileOperation = (typeof FILE_OPERATIONS)[number];
 export type NetworkOperation = (typeof NETWORK_OPERATIONS)[number];
@@ -60,6 +61,8 @@ export interface SelectorConditions {
   /** Ports and ranges in canonical text: `443`, `8000-8080`. */
   destinationPort?: string[];
   transport?: Transport[];
+  /** Names and `*.suffix` wildcards (operation `dns`). */
+  dnsQuestionName?: string[];
 }
 
 export interface Selector extends SelectorConditions {
@@ -152,6 +155,8 @@ export interface PolicyEvent {
   destinationPort?: number;
   /** network events: `network.transport`. */
   transport?: Transport;
+  /** dns transactions: `dns.question.name`. */
+  dnsQuestionName?: string;
 }
 
 export interface Decision {

@@ -119,7 +119,7 @@ describe('network section', () => {
       'operation: [connect, readFile]\ntargetFilePath: [/etc/**]\nsessionLeaderInteractive: true\ndestinationPorts: [80]',
     );
     expect(problems(text)).toEqual([
-      `D4C-POL-016 ${where(text, 'readFile')}: error: selector "egress": "readFile" is not a network operation (it is a file one); expected one of: connect, accept, bind, listen`,
+      `D4C-POL-016 ${where(text, 'readFile')}: error: selector "egress": "readFile" is not a network operation (it is a file one); expected one of: connect, accept, bind, listen, dns`,
       `D4C-POL-017 ${where(text, 'targetFilePath')}: error: selector "egress": "targetFilePath" is a file condition; a network selector cannot use it`,
       `D4C-POL-017 ${where(text, 'sessionLeaderInteractive')}: error: selector "egress": "sessionLeaderInteractive" is a process condition; a network selector cannot use it`,
       `D4C-POL-008 ${where(text, 'destinationPorts')}: error: unknown key "destinationPorts" in selector "egress" (did you mean "destinationPort"?)`,

@@ -191,7 +191,11 @@ function readCondition(src: Source, out: SelectorSource, spec: ConditionSpec, pa
       const reason = spec.check(value);
       if (reason !== undefined) {
         ok = false;
-        src.report(CODES.badAddress, pos, `${out.label}: "${spec.name}" value ${shown(value)}: ${reason}`);
+        src.report(
+          spec.name === 'dnsQuestionName' ? CODES.badDnsName : CODES.badAddress,
+          pos,
+          `${out.label}: "${spec.name}" value ${shown(value)}: ${reason}`,
+        );
         continue;
       }
       const cidr = value.startsWith('/') || value.startsWith('@') ? undefined : parseCidr(value);

@@ -1,10 +1,11 @@
 // Decodes one kernel record (a frame's payload) into a typed event. Reads straight from the
 // frame's Buffer at offsets computed once from events-def.ts; allocates only the result object
 // and its strings.
-import { CONST, EXEC, EXIT, FILE, HDR, layoutOf, NET, off } from './events-def.js';
+import { CONST, DNS, EXEC, EXIT, FILE, HDR, layoutOf, NET, off } from './events-def.js';
 import { errnoName, inetTransport, ipv4, ipv6, isV4Mapped, unixPath } from './net.js';
 import { bytesToString, componentsToPath, joinPath, splitNul } from './paths.js';
 import type {
+  DnsMessageEvent,
   ExecEvent,
   ExitEvent,
   FileEvent,
@@ -64,6 +65,7 @@ const MIN_SIZE: Record<number, number> = {
   [CONST.D4C_EV_EXIT]: layoutOf(EXIT).size,
   [CONST.D4C_EV_FILE]: layoutOf(FILE).size,
   [CONST.D4C_EV_NET]: layoutOf(NET).size,
+  [CONST.D4C_EV_DNS]: layoutOf(DNS).size,
 };
 
 const FILE_OPS: readonly (FileOp | undefined)[] = [
@@ -174,6 +176,7 @@ const N = {
   raddr: off(NET, 'raddr'),
   lpath: off(NET, 'lpath'),
   rpath: off(NET, 'rpath'),
+  netns: off(NET, 'netns'),
 };
 const NET_OPS: readonly (NetOp | undefined)[] = [undefined, 'connect', 'accept', 'bind', 'listen'];
 const AF_UNIX = 1;
@@ -228,6 +231,7 @@ function network(buf: Buffer, b: number, end: number, h: ProcessInfo): NetworkEv
   const e: NetworkEvent = Object.assign(h, {
     kind: 'network' as const,
     op,
+    netns: buf.readUInt32LE(b + N.netns),
     netType,
     family,
     sockType,
@@ -247,6 +251,66 @@ function network(buf: Buffer, b: number, end: number, h: ProcessInfo): NetworkEv
   if (remote !== undefined) e.remote = remote;
   const err = errnoName(result);
   if (err !== undefined && result !== EINPROGRESS) e.error = err;
+  return e;
+}
+
+const D = {
+  netns: off(DNS, 'netns'),
+  fd: off(DNS, 'fd'),
+  dir: off(DNS, 'dir'),
+  sys: off(DNS, 'sys'),
+  flags: off(DNS, 'dflags'),
+  family: off(DNS, 'family'),
+  proto: off(DNS, 'protocol'),
+  lport: off(DNS, 'lport'),
+  rport: off(DNS, 'rport'),
+  index: off(DNS, 'msg_index'),
+  len: off(DNS, 'len'),
+  laddr: off(DNS, 'laddr'),
+  raddr: off(DNS, 'raddr'),
+  payload: off(DNS, 'payload'),
+};
+const DNS_SYS: readonly (DnsMessageEvent['syscall'] | undefined)[] = [
+  undefined,
+  'sendto',
+  'sendmsg',
+  'sendmmsg',
+  'write',
+  'recvfrom',
+  'recvmsg',
+  'read',
+];
+
+function dnsMessage(buf: Buffer, b: number, end: number, h: ProcessInfo): DnsMessageEvent {
+  const dir = buf.readUInt16LE(b + D.dir);
+  if (dir !== CONST.D4C_DNS_QUERY && dir !== CONST.D4C_DNS_RESPONSE)
+    throw new DecodeError('D4C-SEN-003', `unknown DNS direction ${dir}`);
+  const sys = DNS_SYS[buf.readUInt16LE(b + D.sys)];
+  if (!sys) throw new DecodeError('D4C-SEN-003', `unknown DNS syscall ${buf.readUInt16LE(b + D.sys)}`);
+  const family = buf.readUInt16LE(b + D.family);
+  if (family !== AF_INET && family !== AF_INET6)
+    throw new DecodeError('D4C-SEN-003', `DNS on family ${family}`);
+  const flags = buf.readUInt16LE(b + D.flags);
+  const r4 = (flags & CONST.D4C_DF_REMOTE4) !== 0;
+  const [ps, pe] = vstr(buf, b, b + D.payload, end);
+  const e: DnsMessageEvent = Object.assign(h, {
+    kind: 'dns' as const,
+    direction: dir === CONST.D4C_DNS_QUERY ? ('query' as const) : ('response' as const),
+    syscall: sys,
+    transport: buf.readUInt16LE(b + D.proto) === 6 ? ('tcp' as const) : ('udp' as const),
+    netType: (family === AF_INET || (flags & CONST.D4C_DF_REMOTE && (r4 || isV4Mapped(buf, b + D.raddr)))
+      ? 'ipv4'
+      : 'ipv6') as DnsMessageEvent['netType'],
+    netns: buf.readUInt32LE(b + D.netns),
+    fd: buf.readInt32LE(b + D.fd),
+    local: inetEnd(buf, b + D.laddr, buf.readUInt16LE(b + D.lport), (flags & CONST.D4C_DF_LOCAL4) !== 0),
+    length: buf.readUInt32LE(b + D.len),
+    truncated: (flags & CONST.D4C_DF_TRUNC) !== 0,
+    msgIndex: buf.readUInt16LE(b + D.index),
+    // A copy: the frame's buffer is reused once the chunk is decoded.
+    payload: Buffer.from(buf.subarray(ps, pe)),
+  });
+  if (flags & CONST.D4C_DF_REMOTE) e.remote = inetEnd(buf, b + D.raddr, buf.readUInt16LE(b + D.rport), r4);
   return e;
 }
 
@@ -303,6 +367,8 @@ export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
     }
     case CONST.D4C_EV_NET:
       return network(buf, b, end, h);
+    case CONST.D4C_EV_DNS:
+      return dnsMessage(buf, b, end, h);
     default: {
       const opNum = buf.readUInt32LE(b + F.op);
       const op = FILE_OPS[opNum];
@@ -341,7 +407,7 @@ export function frameType(buf: Buffer, b: number): number {
   return buf.readUInt16LE(b);
 }
 
-const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file', 'network'] as const;
+const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file', 'network', 'dns'] as const;
 const KIND_TYPES = [
   CONST.D4C_EV_FORK,
   CONST.D4C_EV_EXEC,
@@ -349,6 +415,7 @@ const KIND_TYPES = [
   CONST.D4C_EV_SETSID,
   CONST.D4C_EV_FILE,
   CONST.D4C_EV_NET,
+  CONST.D4C_EV_DNS,
 ];
 
 export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters {
@@ -376,6 +443,8 @@ export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters
     netNotSocket: c(CONST.D4C_C_NET_NOT_SOCKET),
     netOtherFamily: c(CONST.D4C_C_NET_OTHER),
     netStateFull: c(CONST.D4C_C_NET_STATE_FULL),
+    dnsTruncated: c(CONST.D4C_C_DNS_TRUNC),
+    dnsStateFull: c(CONST.D4C_C_DNS_STATE_FULL),
     readsFiltered: c(CONST.D4C_C_READ_FILTERED),
     readsUnwalked: c(CONST.D4C_C_READ_UNWALKED),
     readsOfDirectories: c(CONST.D4C_C_READ_DIR),

@@ -123,6 +123,29 @@ export const NET: StructDef = {
     ['raddr', 'in6'],
     ['lpath', 'vstr'],
     ['rpath', 'vstr'],
+    ['netns', 'u32'],
+  ],
+};
+
+/** D4C_EV_DNS: one DNS message sent to port 53 or read back on such a socket (issue 18). */
+export const DNS: StructDef = {
+  cName: 'd4c_dns',
+  fields: [
+    ['h', 'hdr'],
+    ['netns', 'u32'],
+    ['fd', 's32'],
+    ['dir', 'u16'],
+    ['sys', 'u16'],
+    ['dflags', 'u16'],
+    ['family', 'u16'],
+    ['protocol', 'u16'],
+    ['lport', 'u16'],
+    ['rport', 'u16'],
+    ['msg_index', 'u16'],
+    ['len', 'u32'],
+    ['laddr', 'in6'],
+    ['raddr', 'in6'],
+    ['payload', 'vstr'],
   ],
 };
 
@@ -151,6 +174,7 @@ export const ALL_STRUCTS: readonly StructDef[] = [
   SETSID,
   FILE,
   NET,
+  DNS,
   ENTER,
 ];
 
@@ -162,6 +186,24 @@ export const CONST = {
   D4C_EV_SETSID: 4,
   D4C_EV_FILE: 5,
   D4C_EV_NET: 6,
+  D4C_EV_DNS: 7,
+  D4C_DNS_QUERY: 1,
+  D4C_DNS_RESPONSE: 2,
+  D4C_DSYS_SENDTO: 1,
+  D4C_DSYS_SENDMSG: 2,
+  D4C_DSYS_SENDMMSG: 3,
+  D4C_DSYS_WRITE: 4,
+  D4C_DSYS_RECVFROM: 5,
+  D4C_DSYS_RECVMSG: 6,
+  D4C_DSYS_READ: 7,
+  D4C_DF_TRUNC: 0x1,
+  D4C_DF_LOCAL4: 0x4,
+  D4C_DF_REMOTE4: 0x8,
+  D4C_DF_REMOTE: 0x10,
+  D4C_DNS_PAYLOAD_MAX: 2047,
+  D4C_DNS_PORT: 53,
+  D4C_C_DNS_TRUNC: 27,
+  D4C_C_DNS_STATE_FULL: 28,
   D4C_FRAME_STATS: 0x100,
   D4C_FRAME_READY: 0x101,
   D4C_FOP_OPEN: 1,

@@ -28,6 +28,8 @@ export interface SensorOptions {
   loaderPath?: string;
   /** Attach the network programs (connect, accept, bind, listen). Default true. */
   network?: boolean;
+  /** Capture DNS payloads (port 53, D4C_EV_DNS) with the network programs. Default true. */
+  dns?: boolean;
 }
 
 /** Loader exit codes (bpf/loader.c) -> stable error codes and a hint. */
@@ -81,6 +83,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
     if (opts.ringBytes) args.push('--ring-bytes', String(opts.ringBytes));
     if (opts.pinDir) args.push('--pin', opts.pinDir);
     if (opts.network === false) args.push('--no-network');
+    if (opts.dns === false) args.push('--no-dns');
     for (const p of checkReadPrefixes(opts.readPrefixes ?? [])) args.push('--read-prefix', p);
     // Own process group: a terminal's Ctrl-C reaches the agent, which then stops the loader in
     // order (final counters first). If the agent dies, the loader sees EOF on stdin and exits.
@@ -195,7 +198,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
 }
 
 function emptyKernel(): KernelCounters {
-  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0 };
+  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0 };
   return {
     ringFull: { ...z },
     emitted: { ...z },
@@ -208,6 +211,8 @@ function emptyKernel(): KernelCounters {
     readFailures: 0,
     truncatedCgroupPaths: 0,
     netNotSocket: 0,
+    dnsTruncated: 0,
+    dnsStateFull: 0,
     netOtherFamily: 0,
     netStateFull: 0,
     readsFiltered: 0,

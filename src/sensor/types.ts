@@ -155,11 +155,45 @@ export interface NetworkEvent extends ProcessInfo {
    * no record.
    */
   send?: 'sendto' | 'sendmsg' | 'sendmmsg';
+  /** Network namespace inode of the calling task. */
+  netns: number;
 }
 
-export type SensorEvent = ForkEvent | ExecEvent | ExitEvent | SetsidEvent | FileEvent | NetworkEvent;
+/**
+ * One DNS message (issue 18): sent by a watched task to port 53 (`query`) or read back on that
+ * socket (`response`). The payload is the bytes the kernel copied (at most 2047; `truncated` when
+ * the call moved more); over TCP it is a piece of the stream, length prefixes included.
+ */
+export interface DnsMessageEvent extends ProcessInfo {
+  kind: 'dns';
+  direction: 'query' | 'response';
+  syscall: 'sendto' | 'sendmsg' | 'sendmmsg' | 'write' | 'recvfrom' | 'recvmsg' | 'read';
+  transport: 'udp' | 'tcp';
+  netType: 'ipv4' | 'ipv6';
+  netns: number;
+  fd: number;
+  /** This socket's end. */
+  local: NetEndpoint;
+  /** The resolver (for a query the destination, for a response the sender); absent if unknown. */
+  remote?: NetEndpoint;
+  /** Bytes the call moved for this message. */
+  length: number;
+  truncated: boolean;
+  /** sendmmsg: the message's index in the vector. */
+  msgIndex: number;
+  payload: Buffer;
+}
 
-export type RecordKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network';
+export type SensorEvent =
+  | ForkEvent
+  | ExecEvent
+  | ExitEvent
+  | SetsidEvent
+  | FileEvent
+  | NetworkEvent
+  | DnsMessageEvent;
+
+export type RecordKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns';
 
 export interface KernelCounters {
   /** Records lost because the ring buffer was full, by record kind. */
@@ -180,6 +214,10 @@ export interface KernelCounters {
   netOtherFamily: number;
   /** Network entry state that could not be stored. */
   netStateFull: number;
+  /** DNS messages longer than the kernel's bounded copy (payload cut). */
+  dnsTruncated: number;
+  /** DNS call state or a DNS socket that could not be stored in the kernel's maps. */
+  dnsStateFull: number;
   /** Read-only opens of watched tasks outside every read prefix (no record: the filter working). */
   readsFiltered: number;
   /** Read-only opens whose path walk did not reach the task's root (not matched). */

@@ -2,6 +2,7 @@
 // the golden test and the rule-field coverage test (which checks fields against these docs).
 
 import { detectionDoc } from '../../src/agent/detections.js';
+import { dnsFields } from '../../src/ecs/dns.js';
 import { type EcsDocument, sequentialEventIds } from '../../src/ecs/index.js';
 import type { Detection } from '../../src/rules/index.js';
 import {
@@ -228,6 +229,80 @@ export function goldenCases(): Record<string, EcsDocument> {
       destination: { address: '/var/run/docker.sock' },
       outcome: 'success',
     },
+  });
+  // DNS (issue 18): a transaction, a timed-out query, and a connect named by an earlier answer.
+  const dnsPolicy = { ...policy, matchedSelectors: ['dns'] };
+  cases['network-dns'] = b.networkDoc({
+    timeNs: t(232),
+    process: curl,
+    container: PRIV,
+    policy: dnsPolicy,
+    network: {
+      operation: 'dns',
+      transport: 'udp',
+      type: 'ipv4',
+      family: 'inet',
+      source: { ip: '10.88.0.7', port: 53001, address: '10.88.0.7' },
+      destination: { ip: '10.88.0.1', port: 53, address: '10.88.0.1' },
+      outcome: 'success',
+      dns: dnsFields({
+        id: 4660,
+        opCode: 'QUERY',
+        question: { name: 'api.example.co.uk', type: 'A', class: 'IN' },
+        parts: { registeredDomain: 'example.co.uk', topLevelDomain: 'co.uk', subdomain: 'api' },
+        response: {
+          headerFlags: ['RD', 'RA'],
+          responseCode: 'NOERROR',
+          answers: [
+            { name: 'api.example.co.uk', type: 'CNAME', class: 'IN', ttl: 60, data: 'edge.example.net' },
+            { name: 'edge.example.net', type: 'A', class: 'IN', ttl: 60, data: '203.0.113.10' },
+          ],
+        },
+        queryFlags: ['RD'],
+      }),
+    },
+    hookPoint: 'tracepoint__syscalls__sys_exit_sendto',
+  });
+  cases['network-dns-timeout'] = b.networkDoc({
+    timeNs: t(232.5),
+    process: curl,
+    container: PRIV,
+    policy: { ...policy, matchedSelectors: ['dns', 'ioc-domains'], actions: ['log', 'alert'] },
+    network: {
+      operation: 'dns',
+      transport: 'tcp',
+      type: 'ipv4',
+      family: 'inet',
+      source: { ip: '10.88.0.7', port: 41000, address: '10.88.0.7' },
+      destination: { ip: '10.88.0.1', port: 53, address: '10.88.0.1' },
+      outcome: 'unknown',
+      iocDomain: 'pool.example',
+      dns: dnsFields({
+        id: 7,
+        opCode: 'QUERY',
+        question: { name: 'xmr.pool.example', type: 'TXT', class: 'IN' },
+        parts: { registeredDomain: 'pool.example', topLevelDomain: 'example', subdomain: 'xmr' },
+        queryFlags: ['RD'],
+      }),
+    },
+    hookPoint: 'tracepoint__syscalls__sys_exit_write',
+  });
+  cases['network-connect-domain'] = b.networkDoc({
+    timeNs: t(233),
+    process: curl,
+    container: PRIV,
+    policy: netPolicy,
+    network: {
+      operation: 'connect',
+      transport: 'tcp',
+      type: 'ipv4',
+      family: 'inet',
+      source: { ip: '10.88.0.7', port: 41236, address: '10.88.0.7' },
+      destination: { ip: '203.0.113.10', port: 443, address: '203.0.113.10' },
+      destinationDomain: 'api.example.co.uk',
+      outcome: 'success',
+    },
+    hookPoint: 'tracepoint__syscalls__sys_exit_connect',
   });
   const ingress = { ...policy, matchedSelectors: ['ingress'] };
   cases['network-accept'] = b.networkDoc({

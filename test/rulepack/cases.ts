@@ -2,6 +2,7 @@
 // rule_id. A case is one document or a list (a sequence, fed in order).
 import { type Doc, exec, fileEv, netEv, type ProcSpec, patch } from '../rules/helpers.js';
 import { BUSYBOX_CASES } from './busybox-cases.js';
+import { DNS_CASES } from './dns-cases.js';
 
 export type Case = Doc | Doc[];
 export interface RuleCases {
@@ -587,6 +588,8 @@ export const CASES: Record<string, RuleCases> = {
     quiet: [x(['modprobe', '-n', 'x']), x(['modprobe', '-r', 'x']), x(['lsmod']), x(['kmod', 'list'])],
   },
 };
+
+Object.assign(CASES, DNS_CASES);
 
 // Busybox applet forms of the rules above, and the rules added with them (busybox-cases.ts).
 for (const [ruleId, c] of Object.entries(BUSYBOX_CASES)) {

@@ -1,5 +1,5 @@
 // `d4c rules test` and `d4c rules list`.
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { RuleEngine } from '../rules/engine.js';
@@ -8,6 +8,7 @@ import { EXCEPTION_CODES, type ExceptionList, loadExceptions } from '../rules/ex
 import { type LoadResult, loadRules } from '../rules/load.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
+import { readFileBoundedSync } from '../util/read-bounded.js';
 import { parse, UsageError } from './args.js';
 import { RuleHits } from './rules-summary.js';
 import { chooseFormat } from './table.js';
@@ -43,6 +44,8 @@ function report(loaded: LoadResult): boolean {
   return bad;
 }
 
+/** Largest exception-list export read (Kibana's exports of large lists are a few MiB). */
+const MAX_EXCEPTIONS_BYTES = 64 * 1024 * 1024;
 export async function runTest(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     rules: { type: 'string', multiple: true },
@@ -170,7 +173,7 @@ export function readExceptions(files: readonly string[]): {
   for (const f of files) {
     let text: string;
     try {
-      text = readFileSync(f, 'utf8');
+      text = readFileBoundedSync(f, MAX_EXCEPTIONS_BYTES);
     } catch (e) {
       process.stderr.write(
         `${f}: error: cannot read the exception lists: ${(e as Error).message} [${EXCEPTION_CODES.invalid}]\n`,

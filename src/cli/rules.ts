@@ -1,6 +1,5 @@
 // `d4c rules test` and `d4c rules list`.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { RuleEngine } from '../rules/engine.js';
 import { runPipeline } from '../rules/esql/index.js';
@@ -8,6 +7,7 @@ import { EXCEPTION_CODES, type ExceptionList, loadExceptions } from '../rules/ex
 import { type LoadResult, loadRules } from '../rules/load.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
+import { boundedLines, LineTooLongError } from '../util/lines.js';
 import { readFileBoundedSync } from '../util/read-bounded.js';
 import { parse, UsageError } from './args.js';
 import { RuleHits } from './rules-summary.js';
@@ -92,7 +92,7 @@ export async function runTest(argv: string[]): Promise<number> {
   }
   const input = values.events === '-' ? process.stdin : createReadStream(values.events);
   const name = values.events === '-' ? '<stdin>' : values.events;
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = boundedLines(input);
   // NDJSON: a line per detection as it happens; table and CSV: a per-rule summary at the end.
   const notRun = new Set(engine.stats().skipped.map((s) => s.id));
   const hits = new RuleHits(
@@ -132,7 +132,8 @@ export async function runTest(argv: string[]): Promise<number> {
       if (esql.length > 0) esqlDocs.push(doc);
     }
   } catch (e) {
-    process.stderr.write(`${name}: error: ${(e as Error).message}\n`);
+    if (e instanceof LineTooLongError) process.stderr.write(`${name}:${e.line}:1: error: ${e.message}\n`);
+    else process.stderr.write(`${name}: error: ${(e as Error).message}\n`);
     return 1;
   }
   write(engine.flush());

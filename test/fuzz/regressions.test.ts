@@ -11,6 +11,7 @@ import { compileEql, QueryError } from '../../src/rules/eql/index.js';
 import { EsqlError, parseEsql, runPipeline } from '../../src/rules/esql/index.js';
 import { KqlError, parseKql } from '../../src/rules/kql/index.js';
 import { D4cError } from '../../src/util/diagnostics.js';
+import { boundedLines, LineTooLongError } from '../../src/util/lines.js';
 import { runCli } from '../cli.js';
 
 const chain = (n: number, op = '+') => `1${` ${op} 1`.repeat(n)}`;
@@ -172,6 +173,30 @@ describe('non-regular inputs are size-bounded', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('/dev/zero:1:1: error: cannot read: more than 4194304 bytes');
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('NDJSON without newlines (/dev/zero) is a positioned error, not an out-of-memory crash', () => {
+    const q = runCli(['query', '--events', '/dev/zero', '--kql', 'a:1']);
+    expect(q.code).toBe(1);
+    expect(q.err).toBe('/dev/zero:1:1: error: line 1 is longer than 16777216 bytes\n');
+    const r = runCli(['rules', 'test', '--rules', 'rules/', '--events', '/dev/zero']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('/dev/zero:1:1: error: line 1 is longer than 16777216 bytes');
+  });
+
+  it('boundedLines: LF, CRLF, a last line without newline, a line past the bound', async () => {
+    const chunks = async function* (parts: string[]) {
+      for (const p of parts) yield Buffer.from(p);
+    };
+    const all = async (parts: string[], limit?: number) => {
+      const out: string[] = [];
+      for await (const l of boundedLines(chunks(parts), limit)) out.push(l);
+      return out;
+    };
+    expect(await all(['a\r\nb', 'c\n\nd'])).toEqual(['a', 'bc', '', 'd']);
+    expect(await all(['12345\n123', '456\n'], 6)).toEqual(['12345', '123456']);
+    await expect(all(['12345\n123', '4567\n'], 6)).rejects.toThrow(new LineTooLongError(2, 6));
+    await expect(all(['1234567'], 6)).rejects.toThrow(new LineTooLongError(1, 6));
   });
 
   it('d4c query: a 4000-long chain is exit 1 with file:line:col', () => {

@@ -25,7 +25,7 @@ const DOCS: unknown[] = [
     event: { category: 'file', id: 'x' },
     process: { name: 'sh', pid: 7, args: ['sh', '-c', 'curl |||'], 'parent.name': 'bash' },
     file: { path: '/etc/passwd' },
-    n: 9007199254740993,
+    n: 9007199254740992,
     a: [1, null, { b: 2 }],
   },
 ];

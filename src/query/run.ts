@@ -40,6 +40,8 @@ export interface QueryRequest {
   pageSize?: number;
   /** Awaited between pages of documents (the query server's deadline and backpressure). */
   pace?: () => Promise<void>;
+  /** Most documents ES|QL's in-memory fallback reads from the store (default FALLBACK_MAX_DOCS). */
+  fallbackMaxDocs?: number;
 }
 
 export interface QuerySink {
@@ -202,7 +204,11 @@ async function runCompiled(
         res = runPipeline(c.p, docs, opts);
       } else {
         await req.pace?.();
-        const r = await runOnStore(req.store as Pick<EventStore, 'sql'>, c.p, { ...opts, ...range });
+        const r = await runOnStore(req.store as Pick<EventStore, 'sql'>, c.p, {
+          ...opts,
+          ...range,
+          ...(req.fallbackMaxDocs !== undefined ? { fallbackMaxDocs: req.fallbackMaxDocs } : {}),
+        });
         info = r.info;
         res = r;
       }

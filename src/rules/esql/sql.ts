@@ -578,8 +578,9 @@ async function storeSql(
 export async function runOnStore(
   store: Pick<EventStore, 'sql'>,
   p: Pipeline,
-  opts: EsqlOptions & Range & { forceMemory?: boolean } = {},
+  opts: EsqlOptions & Range & { forceMemory?: boolean; fallbackMaxDocs?: number } = {},
 ): Promise<EsqlResult & { info: StoreRunInfo }> {
+  const cap = opts.fallbackMaxDocs ?? FALLBACK_MAX_DOCS;
   const now = opts.now ?? new Date();
   let reason = 'forced';
   if (!opts.forceMemory) {
@@ -608,15 +609,17 @@ export async function runOnStore(
   const conds = [...baseWhere(ps, p, opts), ...pushdown(p, tx)];
   const rows = await storeSql(
     store,
-    `SELECT doc FROM ${TABLE} WHERE ${conds.join(' AND ')} ORDER BY _seq LIMIT ${FALLBACK_MAX_DOCS}`,
+    `SELECT doc FROM ${TABLE} WHERE ${conds.join(' AND ')} ORDER BY _seq LIMIT ${cap + 1}`,
     ps.values,
   );
-  const docs = rows.map((r) => JSON.parse(String(r.doc)) as unknown);
+  // One more than the cap is fetched to know whether the cap cut anything.
+  const capped = rows.length > cap;
+  const docs = rows.slice(0, cap).map((r) => JSON.parse(String(r.doc)) as unknown);
   const res = runPipeline(p, docs, { ...opts, now });
-  if (docs.length >= FALLBACK_MAX_DOCS)
+  if (capped)
     res.warnings.push({
       offset: 0,
-      message: `only the first ${FALLBACK_MAX_DOCS} matching documents were read`,
+      message: `only the first ${cap} matching documents were read (the query does not run as SQL: ${reason}); the result covers those`,
     });
   return { ...res, info: { path: 'memory', reason, fetched: docs.length } };
 }

@@ -416,6 +416,8 @@ export class Agent {
           timeNs,
           filename: e.executable || e.filenamePath,
           argv: e.args,
+          argc: e.argc,
+          argsTruncated: e.argsTruncated,
           cwd: e.cwd,
         });
         // Before the policy filter: later documents of this process carry its drift too.

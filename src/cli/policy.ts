@@ -6,7 +6,7 @@
 //                             `-` reads standard input. Exit 0 all valid (warnings allowed), 1 any error
 //                             (including an unreadable file), 2 usage.
 //   policy schema             print the JSON Schema for editors
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
 import { CODES } from '../policy/codes.js';
 import { DEFAULT_POLICY, ELASTIC_DEFAULT_POLICY } from '../policy/default.js';
@@ -15,6 +15,7 @@ import { parsePolicy } from '../policy/load.js';
 import { policyJsonSchema } from '../policy/schema.js';
 import { MAX_FILE_BYTES } from '../policy/source.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
+import { InputTooLargeError, readFileBounded } from '../util/read-bounded.js';
 import { parse, UsageError } from './args.js';
 
 export async function runDefault(argv: string[]): Promise<number> {
@@ -72,13 +73,18 @@ export async function runValidate(argv: string[]): Promise<number> {
 export async function readPolicyFile(file: string): Promise<string | { message: string }> {
   try {
     if (file === '-') return await readStdin();
-    // Refuse huge files before reading them; the loader re-checks the byte count.
+    // Refuse huge files before reading them; the read itself is bounded too (a device, a FIFO
+    // or /proc file has no meaningful size); the loader re-checks the byte count.
     const st = await stat(file);
     if (st.isFile() && st.size > MAX_FILE_BYTES) {
       return { message: `policy file is too large: ${st.size} bytes (limit ${MAX_FILE_BYTES})` };
     }
-    return await readFile(file, 'utf8');
+    return await readFileBounded(file, MAX_FILE_BYTES);
   } catch (e) {
+    if (e instanceof InputTooLargeError)
+      return {
+        message: `policy file is too large: more than ${MAX_FILE_BYTES} bytes (limit ${MAX_FILE_BYTES})`,
+      };
     const code = (e as NodeJS.ErrnoException).code;
     return { message: `cannot read: ${code ?? (e instanceof Error ? e.message : String(e))}` };
   }

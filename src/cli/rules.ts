@@ -1,6 +1,5 @@
 // `d4c rules test` and `d4c rules list`.
-import { createReadStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream } from 'node:fs';
 import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { RuleEngine } from '../rules/engine.js';
 import { runPipeline } from '../rules/esql/index.js';
@@ -8,6 +7,8 @@ import { EXCEPTION_CODES, type ExceptionList, loadExceptions } from '../rules/ex
 import { type LoadResult, loadRules } from '../rules/load.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { formatDiagnostic } from '../util/diagnostics.js';
+import { boundedLines, LineTooLongError } from '../util/lines.js';
+import { readFileBoundedSync } from '../util/read-bounded.js';
 import { parse, UsageError } from './args.js';
 import { RuleHits } from './rules-summary.js';
 import { chooseFormat } from './table.js';
@@ -43,6 +44,8 @@ function report(loaded: LoadResult): boolean {
   return bad;
 }
 
+/** Largest exception-list export read (Kibana's exports of large lists are a few MiB). */
+const MAX_EXCEPTIONS_BYTES = 64 * 1024 * 1024;
 export async function runTest(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     rules: { type: 'string', multiple: true },
@@ -89,7 +92,7 @@ export async function runTest(argv: string[]): Promise<number> {
   }
   const input = values.events === '-' ? process.stdin : createReadStream(values.events);
   const name = values.events === '-' ? '<stdin>' : values.events;
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = boundedLines(input);
   // NDJSON: a line per detection as it happens; table and CSV: a per-rule summary at the end.
   const notRun = new Set(engine.stats().skipped.map((s) => s.id));
   const hits = new RuleHits(
@@ -129,7 +132,8 @@ export async function runTest(argv: string[]): Promise<number> {
       if (esql.length > 0) esqlDocs.push(doc);
     }
   } catch (e) {
-    process.stderr.write(`${name}: error: ${(e as Error).message}\n`);
+    if (e instanceof LineTooLongError) process.stderr.write(`${name}:${e.line}:1: error: ${e.message}\n`);
+    else process.stderr.write(`${name}: error: ${(e as Error).message}\n`);
     return 1;
   }
   write(engine.flush());
@@ -170,7 +174,7 @@ export function readExceptions(files: readonly string[]): {
   for (const f of files) {
     let text: string;
     try {
-      text = readFileSync(f, 'utf8');
+      text = readFileBoundedSync(f, MAX_EXCEPTIONS_BYTES);
     } catch (e) {
       process.stderr.write(
         `${f}: error: cannot read the exception lists: ${(e as Error).message} [${EXCEPTION_CODES.invalid}]\n`,

@@ -38,7 +38,8 @@ export const LEADER_FIELDS: readonly [string, FieldType, string][] = [
   ['name', 'keyword', 'Basename of the executable.'],
   ['executable', 'keyword', 'Absolute path of the executable, as the container sees it.'],
   ['args', 'keyword', 'argv.'],
-  ['args_count', 'long', 'Length of args.'],
+  ['args_count', 'long', 'The true argument count (more than the length of args when argv was cut).'],
+  ['args_truncated', 'boolean', 'Ours: argv was cut at the sensor’s 4 KiB bound; absent otherwise.'],
   ['start', 'date', 'Start time.'],
   ['interactive', 'boolean', 'Has a controlling terminal by Elastic’s TTY rule.'],
   [
@@ -248,7 +249,20 @@ const BASE: FieldDef[] = [
     'Absolute path of the executable, as the container sees it.',
   ),
   f('process.args', 'keyword', 'ecs', 'event', 'argv.'),
-  f('process.args_count', 'long', 'ecs', 'event', 'Length of args.'),
+  f(
+    'process.args_count',
+    'long',
+    'ecs',
+    'event',
+    'The true argument count: more than the length of args when argv was cut (see process.args_truncated).',
+  ),
+  f(
+    'process.args_truncated',
+    'boolean',
+    'ours',
+    'event',
+    'argv was cut at the sensor’s 4 KiB bound: args holds the arguments kept (the last may be partial), args_count the true count. Absent when argv is whole.',
+  ),
   f(
     'process.command_line',
     'wildcard',

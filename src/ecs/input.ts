@@ -60,6 +60,10 @@ export interface ProcessRef {
   name?: string;
   /** argv, argv[0] first. Documents share this array (no copy): replace it, never mutate it. */
   args?: readonly string[];
+  /** The true argument count when argv was cut (absent: `args.length`). */
+  argsCount?: number;
+  /** argv was cut at the sensor's 4 KiB bound: `process.args_truncated: true`. */
+  argsTruncated?: boolean;
   workingDirectory?: string;
   /** Absent: no controlling terminal. */
   tty?: TtyDevice;

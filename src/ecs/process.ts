@@ -60,7 +60,9 @@ export class ProcessRenderer {
     if (p.args !== undefined) {
       // Shared, not copied: documents are serialised before the process table changes them.
       out.args = p.args as string[];
-      out.args_count = p.args.length;
+      // The true count, not the kept one: a cut argv must not look whole (docs/fields.md).
+      out.args_count = p.argsCount ?? p.args.length;
+      if (p.argsTruncated) out.args_truncated = true;
     }
     const start = this.start(p);
     if (start !== undefined) out.start = start;

@@ -21,6 +21,8 @@ export interface EcsProcessBase {
   executable?: string;
   args?: string[];
   args_count?: number;
+  /** Ours: argv was cut at the sensor's 4 KiB bound (args holds what was kept; args_count is the true count). */
+  args_truncated?: boolean;
   start?: string;
   interactive: boolean;
   working_directory?: string;

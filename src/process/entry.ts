@@ -42,6 +42,10 @@ export class ProcessEntry {
   name = '';
   executable = '';
   args: readonly string[] = EMPTY_ARGS;
+  /** The true argument count when it differs from `args.length` (argv cut), else 0. */
+  argc = 0;
+  /** argv was cut at the sensor's bound. */
+  argsTruncated = false;
   cwd = '';
   ruid = -1;
   euid = -1;

@@ -452,6 +452,8 @@ export class ProcessTable implements Relatives {
     e.executable = this.intern(rec.filename);
     e.name = this.intern(basename(rec.filename));
     e.args = rec.argv;
+    e.argsTruncated = rec.argsTruncated === true;
+    e.argc = rec.argc !== undefined && rec.argc !== rec.argv.length ? rec.argc : 0;
     e.cwd = this.intern(rec.cwd);
     e.flags = (e.flags | Flag.ImageKnown | Flag.ExecSeen) & ~Flag.ExeDeleted;
     return e;
@@ -462,6 +464,8 @@ export class ProcessTable implements Relatives {
       e.executable = parent.executable;
       e.name = parent.name;
       e.args = parent.args;
+      e.argc = parent.argc;
+      e.argsTruncated = parent.argsTruncated;
       e.cwd = parent.cwd;
       e.flags |= parent.flags & (Flag.ImageKnown | Flag.ExeDeleted);
     } else if (e.name === '') {

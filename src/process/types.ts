@@ -61,6 +61,10 @@ export interface ExecRecord extends ProcessEvent {
   /** The executable's path. */
   filename: string;
   argv: readonly string[];
+  /** The true argument count (the kernel's), when argv was cut: more than `argv.length`. */
+  argc?: number;
+  /** argv was cut at the sensor's bound (4 KiB): the last kept argument may be partial. */
+  argsTruncated?: boolean;
   cwd: string;
 }
 

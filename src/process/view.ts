@@ -48,7 +48,7 @@ export function buildView(src: ViewSource, e: ProcessEntry): ProcessView {
     name: e.name,
     executable: e.executable,
     args: e.args,
-    args_count: e.args.length,
+    args_count: e.argc || e.args.length,
     start: startOf(src, e),
     interactive: isInteractive(e.ttyMajor, e.ttyMinor),
     working_directory: e.cwd,

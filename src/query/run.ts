@@ -2,7 +2,6 @@
 // `emit` as JSON-able objects (documents, `{sequence: [...]}` / `{sample: [...]}`, or ES|QL rows).
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { EventStore } from '../output/store/index.js';
 import type { TimeBound } from '../output/store/query.js';
 import { positionIn } from '../rules/eql/errors.js';
@@ -11,6 +10,7 @@ import { EsqlError } from '../rules/esql/errors.js';
 import { parseEsql, runOnStore, runPipeline, type StoreRunInfo } from '../rules/esql/index.js';
 import { compileKql, KqlError, parseKql } from '../rules/kql/index.js';
 import { D4cError } from '../util/diagnostics.js';
+import { boundedLines, LineTooLongError } from '../util/lines.js';
 import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
 import { queryThroughAgent } from './remote.js';
 import { querySocketPath } from './socket.js';
@@ -40,6 +40,8 @@ export interface QueryRequest {
   pageSize?: number;
   /** Awaited between pages of documents (the query server's deadline and backpressure). */
   pace?: () => Promise<void>;
+  /** Most documents ES|QL's in-memory fallback reads from the store (default FALLBACK_MAX_DOCS). */
+  fallbackMaxDocs?: number;
 }
 
 export interface QuerySink {
@@ -113,25 +115,42 @@ async function* readEvents(path: string, from?: number, to?: number): AsyncGener
   } catch (e) {
     throw new D4cError('D4C-QUERY-002', `cannot read ${name}: ${(e as Error).message}`);
   }
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(line);
-    } catch (e) {
-      throw new D4cError('D4C-QUERY-003', `invalid JSON: ${(e as Error).message}`, name, { line: n, col: 1 });
+  const lines = boundedLines(input);
+  try {
+    for (;;) {
+      let next: IteratorResult<string>;
+      try {
+        next = await lines.next();
+      } catch (e) {
+        if (!(e instanceof LineTooLongError)) throw e;
+        throw new D4cError('D4C-QUERY-003', e.message, name, { line: e.line, col: 1 });
+      }
+      if (next.done) break;
+      const line = next.value;
+      n++;
+      if (line.trim() === '') continue;
+      let doc: unknown;
+      try {
+        doc = JSON.parse(line);
+      } catch (e) {
+        throw new D4cError('D4C-QUERY-003', `invalid JSON: ${(e as Error).message}`, name, {
+          line: n,
+          col: 1,
+        });
+      }
+      if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+        throw new D4cError('D4C-QUERY-003', 'an event must be a JSON object', name, { line: n, col: 1 });
+      if (from !== undefined || to !== undefined) {
+        const ts = tsOf(doc);
+        if (!Number.isFinite(ts) || (from !== undefined && ts < from) || (to !== undefined && ts >= to))
+          continue;
+      }
+      yield doc;
     }
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-      throw new D4cError('D4C-QUERY-003', 'an event must be a JSON object', name, { line: n, col: 1 });
-    if (from !== undefined || to !== undefined) {
-      const ts = tsOf(doc);
-      if (!Number.isFinite(ts) || (from !== undefined && ts < from) || (to !== undefined && ts >= to))
-        continue;
-    }
-    yield doc;
+  } finally {
+    // A consumer that stops early (a LIMIT) closes the input.
+    await lines.return(undefined);
   }
 }
 
@@ -185,7 +204,11 @@ async function runCompiled(
         res = runPipeline(c.p, docs, opts);
       } else {
         await req.pace?.();
-        const r = await runOnStore(req.store as Pick<EventStore, 'sql'>, c.p, { ...opts, ...range });
+        const r = await runOnStore(req.store as Pick<EventStore, 'sql'>, c.p, {
+          ...opts,
+          ...range,
+          ...(req.fallbackMaxDocs !== undefined ? { fallbackMaxDocs: req.fallbackMaxDocs } : {}),
+        });
         info = r.info;
         res = r;
       }

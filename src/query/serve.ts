@@ -8,7 +8,7 @@
 // command's (at most 1,000,000), each query has a deadline, documents are read in small pages
 // with a yield to the event loop between pages (ingest runs in between), and output waits
 // for the client to read (a slow reader pauses its query, not the agent's memory).
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventStore } from '../output/store/index.js';
 import { D4cError } from '../util/diagnostics.js';
@@ -22,6 +22,15 @@ export interface QueryServerOptions {
   maxWaiting?: number;
   /** Documents per page read from the store (default 1000: a page is a few ms of matching). */
   pageSize?: number;
+  /**
+   * Most documents an ES|QL query that does not translate to SQL may load into the agent's
+   * memory (default 10,000; the command line's own limit is 1,000,000). Past it the answer says so.
+   */
+  fallbackMaxDocs?: number;
+  /** A connection that has not sent its request line after this long is closed (default 5 s). */
+  idleMs?: number;
+  /** Connections open at once; more are closed at once (default 16). */
+  maxConnections?: number;
 }
 
 export interface QueryServerStats {
@@ -29,6 +38,10 @@ export interface QueryServerStats {
   failed: number;
   refused: number;
   timedOut: number;
+  /** Connections closed for sending no request in time. */
+  idleClosed: number;
+  /** Queries waiting now for the one running (at most maxWaiting). */
+  waiting: number;
 }
 
 export interface QueryServer {
@@ -38,6 +51,8 @@ export interface QueryServer {
 }
 
 const MAX_REQUEST = 256 << 10;
+/** The in-memory ES|QL fallback's cap for served queries (documents). */
+export const DEFAULT_SERVED_FALLBACK_DOCS = 10_000;
 const HIGH_WATER = 1 << 20;
 const LANGS: ReadonlySet<string> = new Set(['kql', 'eql', 'esql']);
 // Only statements that read. The SQL comes from d4c's own translators (values bound as
@@ -77,6 +92,28 @@ function checkRequest(x: unknown): WireRequest {
   return r as unknown as WireRequest;
 }
 
+/**
+ * Listens on a unix socket that exists only with mode 0600: bind(2) creates the file under the
+ * umask, so the umask is 0177 for that call (listen binds synchronously, in this thread). A
+ * chmod after listen would leave a window in which the socket is as open as the umask allows.
+ */
+async function listenPrivate(server: Server, path: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const old = process.umask(0o177);
+    try {
+      server.listen(path, () => resolve());
+    } finally {
+      process.umask(old);
+    }
+  });
+  const mode = statSync(path).mode & 0o777;
+  if (mode !== 0o600) {
+    server.close();
+    throw new D4cError('D4C-QUERY-008', `query socket ${path} has mode ${mode.toString(8)}, not 600`, path);
+  }
+}
+
 /** Serves queries over `store` on `DIR/query.sock`. The caller holds the store open. */
 export async function serveQueries(
   store: Pick<EventStore, 'sql'>,
@@ -97,7 +134,15 @@ export async function serveQueries(
   const timeoutMs = o.timeoutMs ?? 60_000;
   const maxWaiting = o.maxWaiting ?? 4;
   const pageSize = o.pageSize ?? 1000;
-  const stats: QueryServerStats = { served: 0, failed: 0, refused: 0, timedOut: 0 };
+  const fallbackMaxDocs = o.fallbackMaxDocs ?? DEFAULT_SERVED_FALLBACK_DOCS;
+  const idleMs = o.idleMs ?? 5000;
+  const stats: Omit<QueryServerStats, 'waiting'> = {
+    served: 0,
+    failed: 0,
+    refused: 0,
+    timedOut: 0,
+    idleClosed: 0,
+  };
   const sockets = new Set<Socket>();
   let running: Promise<void> = Promise.resolve();
   let waiting = 0;
@@ -146,6 +191,7 @@ export async function serveQueries(
       store: reader,
       pageSize,
       pace,
+      fallbackMaxDocs,
       ...(req.from !== undefined ? { from: req.from } : {}),
       ...(req.to !== undefined ? { to: req.to } : {}),
       ...(req.limit !== undefined ? { limit: req.limit } : {}),
@@ -159,7 +205,6 @@ export async function serveQueries(
         if (!timedOut && !gone) control(sock, { warn: line });
       },
     });
-    work.catch(() => {}); // after a timeout nobody awaits it; it ends at its next page
     try {
       const info = await Promise.race([work, expired]);
       stats.served++;
@@ -171,6 +216,13 @@ export async function serveQueries(
       fail(sock, e);
     } finally {
       clearTimeout(timer);
+      // The client has its answer at the deadline, but the query's slot is held until the work
+      // has really stopped (at its next page): a short `timeoutMs` must not start the next
+      // query while this one still runs, or the one-at-a-time bound would mean nothing.
+      await work.then(
+        () => {},
+        () => {},
+      );
     }
   }
 
@@ -179,6 +231,13 @@ export async function serveQueries(
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => {}); // a client that goes away mid-answer is not the agent's problem
     sock.setEncoding('utf8');
+    // A connection that never finishes its request line would hold a descriptor forever.
+    sock.setTimeout(idleMs, () => {
+      stats.idleClosed++;
+      sock.off('data', onData);
+      fail(sock, new D4cError('D4C-QUERY-007', `bad query request: none within ${idleMs} ms`));
+      sock.destroySoon();
+    });
     let buf = '';
     const onData = (s: string) => {
       buf += s;
@@ -186,11 +245,13 @@ export async function serveQueries(
       if (nl < 0) {
         if (buf.length > MAX_REQUEST) {
           sock.off('data', onData);
+          sock.setTimeout(0);
           fail(sock, new D4cError('D4C-QUERY-007', 'bad query request: too long'));
         }
         return;
       }
       sock.off('data', onData);
+      sock.setTimeout(0); // from here the query's own deadline bounds the connection
       let req: WireRequest;
       try {
         let parsed: unknown;
@@ -220,15 +281,12 @@ export async function serveQueries(
     };
     sock.on('data', onData);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => resolve());
-  });
-  chmodSync(path, 0o600);
+  server.maxConnections = o.maxConnections ?? 16;
+  await listenPrivate(server, path);
   server.unref();
   return {
     path,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, waiting }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -2,10 +2,11 @@
 // Query errors are reported at their line:col in the TOML file (the query's offset inside its
 // string is shifted by where that string starts). ES|QL and other non-streaming rules load with
 // their metadata and a status saying why they do not run; they are never dropped silently.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { Diagnostic, Position } from '../util/diagnostics.js';
+import { readFileBoundedSync } from '../util/read-bounded.js';
 import { positionIn, QueryError } from './eql/errors.js';
 import { parseEql, type Query } from './eql/index.js';
 import type { Pipeline } from './esql/ast.js';
@@ -117,10 +118,19 @@ function listRuleFiles(p: string, diags: Diagnostic[]): string[] {
     });
     return [];
   }
-  if (st.isFile()) return [p];
+  // A path named explicitly that is not a directory (a file, a device, a FIFO) is read as a rule
+  // file: the read is bounded whatever it is.
+  if (!st.isDirectory()) return [p];
   const out: string[] = [];
   const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      diags.push(diag(dir, RULE_CODES.unreadable, `cannot read: ${(e as Error).message}`));
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const full = join(dir, e.name);
       if (e.isDirectory()) walk(full);
       else if (e.isFile() && e.name.endsWith('.toml')) out.push(full);
@@ -130,10 +140,13 @@ function listRuleFiles(p: string, diags: Diagnostic[]): string[] {
   return out;
 }
 
+/** Largest rule file read (Elastic's largest are tens of KiB); devices and FIFOs are bounded too. */
+export const MAX_RULE_FILE_BYTES = 4 * 1024 * 1024;
+
 export function loadRuleFile(file: string): { rule?: LoadedRule; diagnostics: Diagnostic[] } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileBoundedSync(file, MAX_RULE_FILE_BYTES);
   } catch (e) {
     return { diagnostics: [diag(file, RULE_CODES.unreadable, `cannot read: ${(e as Error).message}`)] };
   }

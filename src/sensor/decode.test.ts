@@ -50,6 +50,28 @@ describe('decodeRecord', () => {
     ]);
   });
 
+  it('marks a path whose walk was cut (depth or length): never a whole-looking absolute path', () => {
+    for (const cutFlag of [CONST.D4C_PF_DEPTH, CONST.D4C_PF_TRUNCATED]) {
+      const r = new Rec(FILE, CONST.D4C_EV_FILE);
+      r.u32('op', CONST.D4C_FOP_UNLINK);
+      r.path('path', ['passwd', 'etc'], '', cutFlag);
+      const b = r.done();
+      const e = decodeRecord(b, 0, b.length) as FileEvent;
+      expect(e.path).toBe('.../etc/passwd');
+      expect(e.path.startsWith('/')).toBe(false);
+    }
+    const r = new Rec(FILE, CONST.D4C_EV_FILE);
+    r.u32('op', CONST.D4C_FOP_UNLINK);
+    r.path('path', ['d', 'c'], 'x', CONST.D4C_PF_DEPTH);
+    const b = r.done();
+    expect((decodeRecord(b, 0, b.length) as FileEvent).path).toBe('.../c/d/x');
+    const whole = new Rec(FILE, CONST.D4C_EV_FILE);
+    whole.u32('op', CONST.D4C_FOP_UNLINK);
+    whole.path('path', ['d', 'c'], '/etc/passwd', CONST.D4C_PF_DEPTH);
+    const w = whole.done();
+    expect((decodeRecord(w, 0, w.length) as FileEvent).path).toBe('/etc/passwd');
+  });
+
   it('uses the caller string alone when it is absolute', () => {
     const r = new Rec(FILE, CONST.D4C_EV_FILE);
     r.u32('op', CONST.D4C_FOP_UNLINK);

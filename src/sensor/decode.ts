@@ -130,14 +130,27 @@ function header(buf: Buffer, b: number, end: number): ProcessInfo {
   };
 }
 
-/** A d4c_path at `at` -> the absolute path string and its flags. */
+/**
+ * What a path whose leading components the kernel walk did not reach begins with (PF_TRUNCATED,
+ * PF_DEPTH): `.../c/d` is the tail of a longer path, never an absolute path that looks whole.
+ */
+export const TRUNCATED_PATH_MARK = '...';
+
+/** A d4c_path at `at` -> the absolute path string (or a marked tail) and its flags. */
 function path(buf: Buffer, b: number, at: number, end: number): [string, number] {
   const flags = buf.readUInt32LE(at + 8);
   const [ds, de] = vstr(buf, b, at, end);
   const [ns, ne] = vstr(buf, b, at + 4, end);
   const name = bytesToString(buf, ns, ne);
   const dir = flags & CONST.D4C_PF_HAS_DIR ? componentsToPath(buf, ds, de) : undefined;
-  return [joinPath(dir, name), flags];
+  const p = joinPath(dir, name);
+  // An absolute caller string is the path itself; a walked directory cut short is not.
+  const cut =
+    dir !== undefined &&
+    !name.startsWith('/') &&
+    (flags & (CONST.D4C_PF_TRUNCATED | CONST.D4C_PF_DEPTH)) !== 0 &&
+    p.startsWith('/');
+  return [cut ? TRUNCATED_PATH_MARK + p : p, flags];
 }
 
 const X = {

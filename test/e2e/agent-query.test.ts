@@ -126,6 +126,27 @@ describe.skipIf(!podmanAvailable())('d4c query while the agent holds the store (
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
+  it('answers the fuzzing reproducers with positioned errors and stays up (issue 22)', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['--esql', `FROM logs-* | EVAL x = 1${' + 1'.repeat(4000)}`, /nested or chained more than 200 levels/],
+      ['--esql', 'FROM logs-* | EVAL x = 9223372036854775807 + 1 | KEEP x', /the store could not evaluate/],
+      ['--esql', 'FROM logs-* | EVAL x = REPLACE(process.name, "(", "y")', /invalid regular expression/],
+      ['--kql', `${'a.'.repeat(5000)}b : 1`, /more than 64 segments/],
+    ];
+    for (const [lang, text, msg] of cases) {
+      const r = await query([lang, text, '--store', store]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^<query>:1:\d+: error: /m);
+      expect(r.err).toMatch(msg);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+    // The agent is still there and answers.
+    expect(existsSync(join(store, 'query.sock'))).toBe(true);
+    const again = await query(['--kql', `container.id:${box.id} and event.action:exec`, '--store', store]);
+    expect(again.code).toBe(0);
+    expect(again.docs.length).toBe(first.docs.length);
+  });
+
   it('after the agent is killed with -9, the store opens directly with the same events', async () => {
     const a = agent as RunningAgent;
     agent = undefined;

@@ -16,6 +16,7 @@ import type {
   HostContext,
   OrchestratorContext,
   ProcessInfo,
+  ProcessRef,
 } from '../../src/ecs/input.js';
 
 export const AGENT: AgentContext = {
@@ -238,3 +239,41 @@ export const curl: ProcessInfo = {
 curl.groupLeader = curl;
 
 export const curlExited: ProcessInfo = { ...curl, exitCode: 0, endNs: t(231.5) };
+
+// argv padded past the sensor's 4 KiB bound: 301 arguments, 104 kept (the last cut short). Its
+// own group, session and entry leader, under a parent that was padded the same way.
+const PADDED_ARGS = [
+  'true',
+  ...Array.from({ length: 102 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(36)}`),
+  '102xxxx',
+];
+export const paddedParent: ProcessRef = {
+  ...child,
+  pid: 5101,
+  entityId: eid(5101, t(240)),
+  startNs: t(240),
+  executable: '/usr/bin/true',
+  name: 'true',
+  args: PADDED_ARGS,
+  argsCount: 301,
+  argsTruncated: true,
+};
+export const padded: ProcessInfo = {
+  ...child,
+  pid: 5102,
+  ppid: 5101,
+  pgid: 5102,
+  sid: 5102,
+  entityId: eid(5102, t(240.5)),
+  startNs: t(240.5),
+  executable: '/usr/bin/true',
+  name: 'true',
+  args: PADDED_ARGS,
+  argsCount: 301,
+  argsTruncated: true,
+  parent: paddedParent,
+  previous: undefined,
+};
+padded.groupLeader = padded;
+padded.sessionLeader = padded;
+padded.entryLeader = padded;

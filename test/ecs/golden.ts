@@ -15,6 +15,7 @@ import {
   nginxWorker,
   POD,
   PRIV,
+  padded,
   shell,
   t,
 } from './fixtures.js';
@@ -452,5 +453,13 @@ export function goldenCases(): Record<string, EcsDocument> {
 
   // Last: a heartbeat takes an event id, which would shift the cases after it.
   cases['heartbeat-learning'] = b.heartbeatDoc({ blockActionEnabled: false, learning: true });
+  // Last, so that the event ids of the cases above stay as pinned.
+  // argv cut at the sensor's bound: the true count and the mark, on the process and its leaders.
+  cases['process-exec-truncated-args'] = b.processExecDoc({
+    timeNs: t(240.5),
+    process: padded,
+    container: PRIV,
+    policy,
+  });
   return cases;
 }

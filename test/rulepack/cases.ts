@@ -36,6 +36,18 @@ const listen = (port: number, p: ProcSpec): Doc =>
   netEv('listen', { destination: { ip: '0.0.0.0', port } }, { interactive: false, ...p });
 
 export const CASES: Record<string, RuleCases> = {
+  'b7499206-752b-49d1-9b85-9847bca9d0a4': {
+    name: 'Argument List Padded Past the Sensor Bound in a Container',
+    fire: [
+      patch(x(['true', ...Array.from({ length: 103 }, () => 'x'.repeat(39))]), {
+        process: { args_count: 301, args_truncated: true },
+      }),
+    ],
+    quiet: [
+      x(['true', ...Array.from({ length: 103 }, () => 'x'.repeat(39))]),
+      patch(fileEv('open', '/etc/passwd'), { process: { args_truncated: true } }),
+    ],
+  },
   '6cab67ed-f7c0-4bcc-893b-670b7b0e90fb': {
     name: 'Shell or Interpreter One-Liner Connecting Out of a Container',
     fire: [

@@ -3,7 +3,7 @@
 // only queues; a flush loop turns batches into rows (JS) and appends them with the Appender inside
 // one transaction per batch, so a crash loses at most uncommitted batches, never part of one.
 import { rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   BIGINT,
   type DuckDBAppender,
@@ -187,6 +187,12 @@ export class StoreCore implements Output {
       await writer.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${DB} (ROW_GROUP_SIZE ${rowGroupSize})`);
       await writer.run(`USE ${DB}`);
       restrictStoreFiles([path, `${path}.wal`]);
+      // No statement on any connection (the query socket's included) reaches a file outside the
+      // store directory: no read_csv('/etc/shadow'), COPY … TO, ATTACH or extension install. The
+      // store's own batch files live in the directory. Once off, DuckDB cannot turn it back on.
+      const allowed = `${resolve(o.dir)}/`.replaceAll("'", "''");
+      await writer.run(`SET allowed_directories = ['${allowed}']`);
+      await writer.run('SET enable_external_access = false');
     } catch (e) {
       instance?.closeSync();
       throw new D4cError('D4C-STORE-001', `cannot open the event store: ${(e as Error).message}`, path);

@@ -4,6 +4,22 @@
 
 export type Getter = (doc: unknown) => unknown;
 
+/**
+ * Most dot-separated segments in a field name a query may use. Far above any ECS field; the
+ * resolution over dotted keys is quadratic in the segments (cubic to precompute), so query front
+ * ends reject longer names with a positioned error.
+ */
+export const MAX_FIELD_SEGMENTS = 64;
+
+/** Whether a field name has more than MAX_FIELD_SEGMENTS segments (stops counting there). */
+export function tooManySegments(path: string): boolean {
+  let n = 1;
+  for (let i = path.indexOf('.'); i !== -1; i = path.indexOf('.', i + 1)) {
+    if (++n > MAX_FIELD_SEGMENTS) return true;
+  }
+  return false;
+}
+
 /** Reference resolution: every way of splitting the path over nested objects and dotted keys. */
 export function resolveField(doc: unknown, path: string): unknown {
   const out: unknown[] = [];
@@ -48,6 +64,9 @@ function pushLeaf(v: unknown, out: unknown[]): void {
 export function compileGetter(path: string): Getter {
   const segs = path.split('.');
   const n = segs.length;
+  // Names the front ends would refuse (from elsewhere, e.g. an exception list): the general
+  // resolution, without the per-field table below, whose size grows with the cube of the segments.
+  if (n > MAX_FIELD_SEGMENTS) return (doc) => resolveField(doc, path);
   // joined[i][k]: the dotted key made of segments i..i+k, built once (no concatenation per event).
   const joined = segs.map((_, i) => segs.slice(i).map((_, k) => segs.slice(i, i + k + 1).join('.')));
   const out: unknown[] = [];

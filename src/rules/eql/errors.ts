@@ -18,6 +18,7 @@ export const EQL_CODES = {
   badNumber: 'D4C-EQL-014',
   badRuns: 'D4C-EQL-015',
   tooDeep: 'D4C-EQL-016',
+  fieldTooLong: 'D4C-EQL-017',
 } as const;
 
 /** A syntax/semantic error at a character offset of the query text. */

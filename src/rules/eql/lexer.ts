@@ -1,6 +1,16 @@
 // EQL tokens. Identifiers include dots (`process.parent.name`) and an immediately following `~`
 // (`like~`, `startsWith~`). Strings: "…" with escapes, """…""" raw. Comments: // and /* */.
+import { MAX_FIELD_SEGMENTS, tooManySegments } from '../common/fields.js';
 import { EQL_CODES, QueryError } from './errors.js';
+
+function checkSegments(name: string, at: number): void {
+  if (tooManySegments(name))
+    throw new QueryError(
+      EQL_CODES.fieldTooLong,
+      `field name has more than ${MAX_FIELD_SEGMENTS} segments`,
+      at,
+    );
+}
 
 export type TokKind = 'ident' | 'qident' | 'string' | 'number' | 'punct' | 'eof';
 
@@ -80,6 +90,7 @@ export function tokenize(src: string): Token[] {
         text += src[j++];
       }
       if (text === '') throw new QueryError(EQL_CODES.unexpectedToken, 'empty `field name`', at);
+      checkSegments(text, at);
       toks.push({ kind: 'qident', text, at, end: j + 1, spaced });
       i = j + 1;
     } else if (/[0-9]/.test(c)) {
@@ -93,7 +104,9 @@ export function tokenize(src: string): Token[] {
       let j = i + 1;
       while (j < n && isIdentPart(src[j]!)) j++;
       if (src[j] === '~') j++;
-      toks.push({ kind: 'ident', text: src.slice(i, j), at, end: j, spaced });
+      const text = src.slice(i, j);
+      checkSegments(text, at);
+      toks.push({ kind: 'ident', text, at, end: j, spaced });
       i = j;
     } else {
       const two = src.slice(i, i + 2);

@@ -260,13 +260,7 @@ class Parser {
   }
 
   expression(): Expr {
-    if (++this.depth > MAX_DEPTH) {
-      throw new QueryError(
-        EQL_CODES.tooDeep,
-        `expression nested more than ${MAX_DEPTH} levels deep`,
-        this.t.at,
-      );
-    }
+    this.deeper(this.t.at);
     const e = this.or();
     this.depth--;
     return e;
@@ -297,9 +291,7 @@ class Parser {
   private not(): Expr {
     if (this.isKw('not')) {
       const at = this.next().at;
-      if (++this.depth > MAX_DEPTH) {
-        throw new QueryError(EQL_CODES.tooDeep, `expression nested more than ${MAX_DEPTH} levels deep`, at);
-      }
+      this.deeper(at);
       const e: Expr = { k: 'not', e: this.not(), at };
       this.depth--;
       return e;
@@ -397,20 +389,46 @@ class Parser {
     return undefined;
   }
 
+  // A chain `a + b + …` is a left-deep tree as deep as it is long, and compilation walks trees
+  // recursively: each link counts toward the depth like a parenthesis.
+  private deeper(at: number): void {
+    if (++this.depth > MAX_DEPTH) {
+      throw new QueryError(
+        EQL_CODES.tooDeep,
+        `expression nested or chained more than ${MAX_DEPTH} levels deep`,
+        at,
+      );
+    }
+  }
+
   private operand(): Expr {
     let l = this.term();
-    while (this.isP('+') || this.isP('-')) {
-      const op = this.next().text as ArithOp;
-      l = { k: 'arith', op, l, r: this.term(), at: l.at };
+    let n = 0;
+    try {
+      while (this.isP('+') || this.isP('-')) {
+        const t = this.next();
+        this.deeper(t.at);
+        n++;
+        l = { k: 'arith', op: t.text as ArithOp, l, r: this.term(), at: l.at };
+      }
+    } finally {
+      this.depth -= n;
     }
     return l;
   }
 
   private term(): Expr {
     let l = this.unary();
-    while (this.isP('*') || this.isP('/') || this.isP('%')) {
-      const op = this.next().text as ArithOp;
-      l = { k: 'arith', op, l, r: this.unary(), at: l.at };
+    let n = 0;
+    try {
+      while (this.isP('*') || this.isP('/') || this.isP('%')) {
+        const t = this.next();
+        this.deeper(t.at);
+        n++;
+        l = { k: 'arith', op: t.text as ArithOp, l, r: this.unary(), at: l.at };
+      }
+    } finally {
+      this.depth -= n;
     }
     return l;
   }
@@ -418,9 +436,7 @@ class Parser {
   private unary(): Expr {
     if (this.isP('-')) {
       const at = this.next().at;
-      if (++this.depth > MAX_DEPTH) {
-        throw new QueryError(EQL_CODES.tooDeep, `expression nested more than ${MAX_DEPTH} levels deep`, at);
-      }
+      this.deeper(at);
       const e = this.unary();
       this.depth--;
       return e.k === 'lit' && typeof e.v === 'number' ? { k: 'lit', v: -e.v, at } : { k: 'neg', e, at };

@@ -19,6 +19,9 @@ export const ESQL_CODES = {
   unterminatedComment: 'D4C-ESQL-014',
   badNumber: 'D4C-ESQL-015',
   tooDeep: 'D4C-ESQL-016',
+  fieldTooLong: 'D4C-ESQL-017',
+  storeFailed: 'D4C-ESQL-018',
+  tooManyColumns: 'D4C-ESQL-019',
 } as const;
 
 /** A syntax/semantic error at a character offset of the query text. */

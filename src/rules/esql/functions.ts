@@ -1,6 +1,7 @@
 // ES|QL scalar functions (reference semantics). Single-valued functions return null with a
 // warning when an argument is multi-valued, as Elasticsearch does; MV_* functions take multi-values.
 
+import { RE2JS } from 're2js';
 import type { StringMatcher } from '../common/lucene-regex.js';
 import { compileWildcardLowered } from '../common/wildcard.js';
 import type { Span } from './ast.js';
@@ -35,6 +36,31 @@ function sv(f: (...a: Scalar[]) => Value): Impl {
 }
 
 const str = (v: Scalar): string | null => (typeof v === 'string' ? v : null);
+
+// REPLACE's pattern is matched against document text (a container's arguments, paths): a linear
+// engine (RE2), never a backtracking one. A literal pattern is checked when the query is parsed;
+// one computed per row that does not compile gives null. Compiled patterns are kept (bounded).
+const REPLACE_CACHE_MAX = 256;
+const replaceCache = new Map<string, RE2JS | null>();
+
+/** REPLACE's regex, compiled with RE2 (throws RE2JSSyntaxException for an invalid one). */
+export function compileReplaceRegex(re: string): RE2JS {
+  return RE2JS.compile(re);
+}
+
+function replaceRegex(re: string): RE2JS | null {
+  let m = replaceCache.get(re);
+  if (m === undefined) {
+    try {
+      m = compileReplaceRegex(re);
+    } catch {
+      m = null;
+    }
+    if (replaceCache.size >= REPLACE_CACHE_MAX) replaceCache.clear();
+    replaceCache.set(re, m);
+  }
+  return m;
+}
 
 export function toStringValue(v: Scalar): string {
   if (v instanceof Date) return v.toISOString();
@@ -127,7 +153,8 @@ export const FUNCTIONS: Record<string, FnSpec> = {
     max: 3,
     impl: sv((s, re, to) => {
       if (typeof s !== 'string' || typeof re !== 'string' || typeof to !== 'string') return null;
-      return s.replace(new RegExp(re, 'gu'), to);
+      const m = replaceRegex(re);
+      return m === null ? null : m.matcher(s).replaceAll(to);
     }),
   },
   starts_with: {

@@ -1,5 +1,13 @@
 // ES|QL tokens, read on demand so the parser can switch to raw modes (index and column patterns).
+import { MAX_FIELD_SEGMENTS, tooManySegments } from '../common/fields.js';
 import { ESQL_CODES as C, EsqlError } from './errors.js';
+
+const NUMBER = /(?:[0-9]*\.[0-9]+|[0-9]+\.?)(?:[eE][+-]?[0-9]+)?/y;
+
+function checkSegments(name: string, at: number): void {
+  if (tooManySegments(name))
+    throw new EsqlError(C.fieldTooLong, `field name has more than ${MAX_FIELD_SEGMENTS} segments`, at);
+}
 
 export type Tok =
   | { t: 'id'; v: string; quoted: boolean; at: number; end: number }
@@ -55,10 +63,13 @@ export class Lexer {
         v += s[i++];
       }
       this.pos = i + 1;
+      checkSegments(v, at);
       return { t: 'id', v, quoted: true, at, end: this.pos };
     }
     if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(s[at + 1] ?? ''))) {
-      const m = /^(?:[0-9]*\.[0-9]+|[0-9]+\.?)(?:[eE][+-]?[0-9]+)?/.exec(s.slice(at)) as RegExpExecArray;
+      // Sticky at the cursor: no copy of the rest of the query per number (quadratic on long inputs).
+      NUMBER.lastIndex = at;
+      const m = NUMBER.exec(s) as RegExpExecArray;
       const text = m[0];
       if (ID_START.test(s[at + text.length] ?? '')) {
         // `5minutes` is not a token in ES|QL; a space is required.
@@ -72,7 +83,9 @@ export class Lexer {
       let i = at + 1;
       while (i < s.length && ID_PART.test(s[i] as string)) i++;
       this.pos = i;
-      return { t: 'id', v: s.slice(at, i), quoted: false, at, end: i };
+      const v = s.slice(at, i);
+      checkSegments(v, at);
+      return { t: 'id', v, quoted: false, at, end: i };
     }
     for (const op of OPS) {
       if (s.startsWith(op, at)) {

@@ -13,10 +13,14 @@ import {
   type Span,
 } from './ast.js';
 import { ESQL_CODES as C, EsqlError } from './errors.js';
-import { FUNCTIONS } from './functions.js';
+import { compileReplaceRegex, FUNCTIONS } from './functions.js';
 import { Lexer, type Tok } from './lexer.js';
 
 const MAX_DEPTH = 200;
+// Each command becomes a nested SELECT over the store and each column a SQL expression: a few
+// thousand `BY` columns exhaust DuckDB's memory. Far above real queries, refused while parsing.
+const MAX_COMMANDS = 100;
+const MAX_LIST = 128;
 const UNITS: Record<string, Span> = {};
 for (const [names, ms, months] of [
   [['millisecond', 'milliseconds', 'ms'], 1, 0],
@@ -149,7 +153,9 @@ class Parser {
     }
     const commands: Command[] = [];
     while (this.isOp('|')) {
-      this.advance();
+      const bar = this.advance();
+      if (commands.length >= MAX_COMMANDS)
+        throw new EsqlError(C.tooManyColumns, `a query has at most ${MAX_COMMANDS} commands`, bar.at);
       commands.push(this.command());
     }
     if (this.tok.t !== 'eof') this.fail("'|' or end of query");
@@ -233,6 +239,8 @@ class Parser {
             else this.fail('FIRST or LAST');
             this.advance();
           }
+          if (keys.length >= MAX_LIST)
+            throw new EsqlError(C.tooManyColumns, `a command takes at most ${MAX_LIST} columns`, expr.at);
           keys.push({ expr, desc, nullsFirst });
         } while (this.isOp(',') && this.advance());
         return { c: 'sort', keys, at };
@@ -289,6 +297,8 @@ class Parser {
           );
         for (const a of expr.args) this.noAgg(a);
       } else this.noAgg(expr);
+      if (out.length >= MAX_LIST)
+        throw new EsqlError(C.tooManyColumns, `a command takes at most ${MAX_LIST} columns`, start);
       out.push({ name, expr });
     } while (this.isOp(',') && this.advance());
     return out;
@@ -308,7 +318,7 @@ class Parser {
   private lastEnd = 0;
 
   expr(): Expr {
-    if (++this.depth > MAX_DEPTH) throw new EsqlError(C.tooDeep, 'expression nested too deeply', this.tok.at);
+    this.deeper(this.tok.at);
     try {
       return this.or();
     } finally {
@@ -316,26 +326,47 @@ class Parser {
     }
   }
 
+  // A chain `a + b + …` builds a left-deep tree as deep as it is long, and everything after the
+  // parser walks trees recursively: each link counts toward the depth like a parenthesis.
+  private deeper(at: number): void {
+    if (++this.depth > MAX_DEPTH)
+      throw new EsqlError(C.tooDeep, `expression nested or chained more than ${MAX_DEPTH} levels deep`, at);
+  }
+
   private or(): Expr {
     let l = this.and();
-    while (this.isKw('or')) {
-      const at = this.advance().at;
-      l = { k: 'bin', op: 'or', l, r: this.and(), at };
+    let n = 0;
+    try {
+      while (this.isKw('or')) {
+        const at = this.advance().at;
+        this.deeper(at);
+        n++;
+        l = { k: 'bin', op: 'or', l, r: this.and(), at };
+      }
+    } finally {
+      this.depth -= n;
     }
     return l;
   }
   private and(): Expr {
     let l = this.not();
-    while (this.isKw('and')) {
-      const at = this.advance().at;
-      l = { k: 'bin', op: 'and', l, r: this.not(), at };
+    let n = 0;
+    try {
+      while (this.isKw('and')) {
+        const at = this.advance().at;
+        this.deeper(at);
+        n++;
+        l = { k: 'bin', op: 'and', l, r: this.not(), at };
+      }
+    } finally {
+      this.depth -= n;
     }
     return l;
   }
   private not(): Expr {
     if (this.isKw('not')) {
       const at = this.advance().at;
-      if (++this.depth > MAX_DEPTH) throw new EsqlError(C.tooDeep, 'expression nested too deeply', at);
+      this.deeper(at);
       const e = this.not();
       this.depth--;
       return { k: 'not', e, at };
@@ -392,24 +423,44 @@ class Parser {
   }
   private add(): Expr {
     let l = this.mul();
-    while (this.isOp('+') || this.isOp('-')) {
-      const t = this.advance();
-      l = { k: 'bin', op: t.v as BinOp, l, r: this.mul(), at: t.at };
+    let n = 0;
+    try {
+      while (this.isOp('+') || this.isOp('-')) {
+        const t = this.advance();
+        this.deeper(t.at);
+        n++;
+        l = { k: 'bin', op: t.v as BinOp, l, r: this.mul(), at: t.at };
+      }
+    } finally {
+      this.depth -= n;
     }
     return l;
   }
   private mul(): Expr {
     let l = this.unary();
-    while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
-      const t = this.advance();
-      l = { k: 'bin', op: t.v as BinOp, l, r: this.unary(), at: t.at };
+    let n = 0;
+    try {
+      while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
+        const t = this.advance();
+        this.deeper(t.at);
+        n++;
+        l = { k: 'bin', op: t.v as BinOp, l, r: this.unary(), at: t.at };
+      }
+    } finally {
+      this.depth -= n;
     }
     return l;
   }
   private unary(): Expr {
     if (this.isOp('-')) {
       const at = this.advance().at;
-      const e = this.unary();
+      this.deeper(at);
+      let e: Expr;
+      try {
+        e = this.unary();
+      } finally {
+        this.depth--;
+      }
       if (e.k === 'lit' && typeof e.v === 'number') return { ...e, v: -e.v, at };
       return { k: 'neg', e, at };
     }
@@ -500,6 +551,13 @@ class Parser {
         'DATE_DIFF takes a unit string first (DATE_DIFF("seconds", a, b))',
         args[0]?.at ?? t.at,
       );
+    if (name === 'replace' && args[1]?.k === 'lit' && typeof args[1].v === 'string') {
+      try {
+        compileReplaceRegex(args[1].v);
+      } catch (e) {
+        throw new EsqlError(C.badRegex, `invalid regular expression: ${(e as Error).message}`, args[1].at);
+      }
+    }
     return { k: 'call', name, args, star, at: t.at };
   }
 }

@@ -6,8 +6,9 @@
 import { type CompiledSql, Params, streamSql, type TimeBound, timeMicros } from '../../output/store/query.js';
 import { PROMOTED_BY_NAME, quoteIdent, TABLE } from '../../output/store/schema.js';
 import type { EventStore } from '../../output/store/store.js';
+import { D4cError } from '../../util/diagnostics.js';
 import type { Expr, Pipeline, Span } from './ast.js';
-import { EsqlError } from './errors.js';
+import { ESQL_CODES, EsqlError } from './errors.js';
 import {
   checkColumns,
   checkIndices,
@@ -555,17 +556,37 @@ export const FALLBACK_MAX_DOCS = 1_000_000;
 const normOut = (v: unknown): unknown =>
   Array.isArray(v) ? (v.length === 0 ? null : v.length === 1 ? v[0] : v) : v;
 
+/**
+ * A statement over the store; DuckDB's own failures (an integer overflow, an interval out of
+ * range, out of memory, a value out of a parameter's range) become the query's positioned error
+ * (D4C-ESQL-018, at the query's start: SQL errors have no place in the ES|QL text).
+ */
+async function storeSql(
+  store: Pick<EventStore, 'sql'>,
+  text: string,
+  params: Parameters<EventStore['sql']>[1],
+): ReturnType<EventStore['sql']> {
+  try {
+    return await store.sql(text, params);
+  } catch (e) {
+    if (e instanceof D4cError) throw e;
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.trim() ?? '';
+    throw new EsqlError(ESQL_CODES.storeFailed, `the store could not evaluate the query: ${msg}`, 0);
+  }
+}
+
 export async function runOnStore(
   store: Pick<EventStore, 'sql'>,
   p: Pipeline,
-  opts: EsqlOptions & Range & { forceMemory?: boolean } = {},
+  opts: EsqlOptions & Range & { forceMemory?: boolean; fallbackMaxDocs?: number } = {},
 ): Promise<EsqlResult & { info: StoreRunInfo }> {
+  const cap = opts.fallbackMaxDocs ?? FALLBACK_MAX_DOCS;
   const now = opts.now ?? new Date();
   let reason = 'forced';
   if (!opts.forceMemory) {
     try {
       const q = translate(p, { ...opts, now });
-      const rows = await store.sql(q.sql, q.params);
+      const rows = await storeSql(store, q.sql, q.params);
       return {
         columns: q.columns,
         rows: rows.map((r) => {
@@ -586,16 +607,19 @@ export async function runOnStore(
   const ps = new Params();
   const tx = new Tx(ps, now);
   const conds = [...baseWhere(ps, p, opts), ...pushdown(p, tx)];
-  const rows = await store.sql(
-    `SELECT doc FROM ${TABLE} WHERE ${conds.join(' AND ')} ORDER BY _seq LIMIT ${FALLBACK_MAX_DOCS}`,
+  const rows = await storeSql(
+    store,
+    `SELECT doc FROM ${TABLE} WHERE ${conds.join(' AND ')} ORDER BY _seq LIMIT ${cap + 1}`,
     ps.values,
   );
-  const docs = rows.map((r) => JSON.parse(String(r.doc)) as unknown);
+  // One more than the cap is fetched to know whether the cap cut anything.
+  const capped = rows.length > cap;
+  const docs = rows.slice(0, cap).map((r) => JSON.parse(String(r.doc)) as unknown);
   const res = runPipeline(p, docs, { ...opts, now });
-  if (docs.length >= FALLBACK_MAX_DOCS)
+  if (capped)
     res.warnings.push({
       offset: 0,
-      message: `only the first ${FALLBACK_MAX_DOCS} matching documents were read`,
+      message: `only the first ${cap} matching documents were read (the query does not run as SQL: ${reason}); the result covers those`,
     });
   return { ...res, info: { path: 'memory', reason, fetched: docs.length } };
 }

@@ -6,6 +6,7 @@
 // unless escaped with a backslash; `*` in an unquoted value or field is a wildcard; quoted
 // strings are exact. `field:*` tests existence. A value without a field is free text.
 import { D4cError } from '../../util/diagnostics.js';
+import { MAX_FIELD_SEGMENTS, tooManySegments } from '../common/fields.js';
 
 export const KQL_CODES = {
   unexpected: 'D4C-KQL-001',
@@ -14,6 +15,7 @@ export const KQL_CODES = {
   badRange: 'D4C-KQL-004',
   emptyField: 'D4C-KQL-005',
   tooDeep: 'D4C-KQL-006',
+  fieldTooLong: 'D4C-KQL-007',
 } as const;
 
 export interface KqlValue {
@@ -164,6 +166,8 @@ class P {
     const c = this.s[this.i];
     if (c === ':' || c === '<' || c === '>') {
       if (first.quoted && first.text === '') this.fail('empty field name', at, KQL_CODES.emptyField);
+      if (tooManySegments(first.text))
+        this.fail(`field name has more than ${MAX_FIELD_SEGMENTS} segments`, at, KQL_CODES.fieldTooLong);
       const field: KqlField = { name: first.text, wildcard: first.wildcard };
       if (c === ':') {
         this.i++;

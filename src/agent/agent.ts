@@ -28,6 +28,7 @@ import { ScheduledEsql } from '../rules/scheduled.js';
 import {
   d4cOperations,
   type FileEvent,
+  HelperWatch,
   type NetworkEvent,
   type Sensor,
   type SensorEvent,
@@ -126,6 +127,16 @@ export class Agent {
   private kernel: SensorStats | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  /** Listeners for a helper's death (the CLI writes a heartbeat saying block is off). */
+  private readonly downListeners: ((name: string, reason: string) => void)[] = [];
+  /** The helpers' liveness: /healthz, the heartbeat and a log line per death (docs/security.md). */
+  readonly helpers = new HelperWatch((name, reason) => {
+    if (this.stopping) return;
+    this.warn(
+      `helper ${name} is down (${reason}): ${name === 'd4c-sensor' ? 'no events are seen' : 'block is not enforced'} until the agent is restarted`,
+    );
+    for (const f of this.downListeners) f(name, reason);
+  });
   private readonly holdMs: number;
   private readonly maxHeld: number;
   private warnedErrors = 0;
@@ -235,6 +246,13 @@ export class Agent {
     agent.identity = identity;
     sensor.on('event', (e) => agent.onEvent(e));
     sensor.on('error', (e) => agent.warn(`sensor: ${e.message}`));
+    agent.helpers.add({
+      name: 'd4c-sensor',
+      blocks: false,
+      running: () => sensor.running,
+      reason: () => sensor.exitReason,
+    });
+    sensor.on('down', () => agent.helpers.check());
     try {
       await sensor.ready;
     } catch (e) {
@@ -264,6 +282,13 @@ export class Agent {
         await sensor.stop().catch(() => {});
         throw e;
       }
+      const enf = agent.files.enforcer;
+      agent.helpers.add({
+        name: 'd4c-enforcer',
+        blocks: true,
+        running: () => enf.running,
+        reason: () => enf.exitReason,
+      });
       // Containers already running: their root file systems and volumes.
       for (const c of running.containers.values()) {
         const pid = c.pids[0];
@@ -337,7 +362,12 @@ export class Agent {
     const running =
       (this.files !== undefined && !this.files.monitoring) ||
       (this.connects !== undefined && !this.connects.monitoring);
-    return this.o.policy.hasBlock && running;
+    return this.o.policy.hasBlock && running && this.helpers.blocking;
+  }
+
+  /** Called once per helper death (not during stop). */
+  onHelperDown(fn: (name: string, reason: string) => void): void {
+    this.downListeners.push(fn);
   }
 
   // ------------------------------------------------------------------ events
@@ -631,6 +661,7 @@ export class Agent {
   // ------------------------------------------------------------------ stats, stop
 
   private async pollKernel(): Promise<void> {
+    this.helpers.check();
     try {
       this.kernel = await this.sensor.stats();
     } catch {

@@ -240,6 +240,8 @@ export async function run(argv: string[]): Promise<number> {
     onError: (e) =>
       process.stderr.write(`d4c agent: heartbeat: ${e instanceof Error ? e.message : String(e)}\n`),
   });
+  // A helper's death is said at once in a heartbeat (block_action_enabled false), not in 30 min.
+  agent.onHelperDown(() => beats.tick());
   let metricsServer: MetricsServer | undefined;
   const addr = settings.metrics.addr;
   if (addr) {
@@ -248,7 +250,11 @@ export async function run(argv: string[]): Promise<number> {
         host: addr.host,
         port: addr.port,
         stats: () => metricsSnapshot(agent.stats(), { heartbeat_errors: beats.stats().errors }),
-        health: () => opened?.health() ?? { ok: true },
+        // A dead helper (blind sensor, open enforcer) fails the check before the outputs are asked.
+        health: () => {
+          const h = agent.helpers.health();
+          return h.ok ? (opened?.health() ?? { ok: true }) : h;
+        },
       });
     } catch (e) {
       // The endpoint is for observing the agent, not a reason to stop protecting the node.

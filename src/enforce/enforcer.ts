@@ -100,6 +100,10 @@ export interface Enforcer {
   readonly helperPid: number | undefined;
   stats(): Promise<EnforcerStats>;
   /** Stops the helper; pending events are released by the kernel. */
+  /** False once the helper has exited (exit code or signal): its marks no longer block anything. */
+  readonly running: boolean;
+  /** How the helper ended (`exit code 3`, `signal SIGKILL`); undefined while it runs. */
+  readonly exitReason: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -137,6 +141,7 @@ class FanotifyEnforcer implements Enforcer {
   private marks = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
   private statsWaiters: { resolve: (c: HelperCounters) => void; reject: (e: Error) => void }[] = [];
   private gone = false;
+  exitReason: string | undefined;
   private answers = '';
   private exited: Promise<void>;
   private st = { requests: 0, allowed: 0, denied: 0, monitored: 0, unknownMetadata: 0, callbackErrors: 0 };
@@ -173,7 +178,8 @@ class FanotifyEnforcer implements Enforcer {
       this.child.once('error', (e) =>
         reject(new D4cError('D4C-ENF-019', `cannot run the enforcer: ${e.message}`)),
       );
-      this.child.once('exit', (code) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitReason = signal !== null ? `signal ${signal}` : `exit code ${code}`;
         const [c, hint] = EXIT_CAUSES[code ?? -1] ?? ['D4C-ENF-019', 'the enforcer helper failed'];
         const last = stderr.trim().split('\n').pop();
         const err = new D4cError(c, last ? `enforcer: ${last}` : `enforcer: ${hint}`);
@@ -326,6 +332,10 @@ class FanotifyEnforcer implements Enforcer {
 
   setMonitoring(on: boolean): void {
     this.monitoring = on;
+  }
+
+  get running(): boolean {
+    return !this.gone;
   }
 
   async stats(): Promise<EnforcerStats> {

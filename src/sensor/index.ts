@@ -1,6 +1,7 @@
 // The live eBPF sensor: process and file events from containers. See docs/sensor.md.
 export { DecodeError, decodeRecord, decodeStats } from './decode.js';
 export { FrameReader } from './frames.js';
+export { type HelperHealth, HelperWatch, type WatchedHelper } from './helpers.js';
 export { errnoName, inetTransport, ipv4, ipv6, unixPath } from './net.js';
 export { type D4cFileChange, type D4cFileOperation, d4cOperations, isExecutableMode } from './ops.js';
 export { bytesToString, joinPath, normalise } from './paths.js';

@@ -1,0 +1,130 @@
+// Helper supervision end to end (issue 22, finding 4): the real agent CLI with a policy that
+// blocks, its helpers (d4c-sensor, d4c-enforcer) killed with SIGKILL. The death is said in a log
+// line, /healthz fails naming the helper, the heartbeat says block is off when the enforcer is
+// gone, and SIGINT still stops the agent (a signal-killed loader has a null exit code, which
+// used to leave a stats request waiting forever).
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Doc, type RunningAgent, startAgent, waitFor } from './agent-runner.js';
+import { podmanAvailable } from './containers.js';
+
+const POLICY = `file:
+  selectors:
+    - name: etcWrites
+      operation: [modifyFile]
+      targetFilePath: [/etc/**]
+  responses:
+    - match: [etcWrites]
+      actions: [alert, block]
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** The pid of the agent's child process named `comm`. */
+function childPid(parent: number, comm: string): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (name === comm && ppid === parent) return Number(d);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return undefined;
+}
+
+async function health(port: number): Promise<{ status: number; body: string }> {
+  const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+  return { status: r.status, body: await r.text() };
+}
+
+interface Killed {
+  before: { status: number; body: string };
+  after: { status: number; body: string };
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  docs: Doc[];
+}
+
+async function killHelper(dir: string, helper: string): Promise<Killed> {
+  const port = await freePort();
+  let agent: RunningAgent | undefined = await startAgent([
+    '--policy',
+    join(dir, 'policy.yaml'),
+    '--metrics-addr',
+    `127.0.0.1:${port}`,
+  ]);
+  try {
+    const a = agent;
+    const before = await health(port);
+    const pid = await waitFor(() => childPid(a.child.pid!, helper), `${helper} running`);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => a.stderr().includes(`helper ${helper} is down (signal SIGKILL)`), 'the log line');
+    const after = await health(port);
+    // SIGINT, as a terminal's Ctrl-C: the agent must still drain and exit.
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) =>
+      a.child.once('exit', (c, s) => res([c, s])),
+    );
+    a.child.kill('SIGINT');
+    const [code, signal] = await exited;
+    const r = await a.stop();
+    agent = undefined;
+    return { before, after, stderr: r.stderr, code, signal, docs: r.docs };
+  } finally {
+    await agent?.stop().catch(() => {});
+  }
+}
+
+describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a killed helper (live)', () => {
+  let dir: string;
+  let sensor: Killed;
+  let enforcer: Killed;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'd4c-agent-helpers-'));
+    writeFileSync(join(dir, 'policy.yaml'), POLICY);
+    sensor = await killHelper(dir, 'd4c-sensor');
+    enforcer = await killHelper(dir, 'd4c-enforcer');
+  }, 120_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a SIGKILLed sensor is detected: log line, /healthz fails naming it, SIGINT still stops the agent', () => {
+    expect(sensor.before.status).toBe(200);
+    expect(sensor.after.status).toBe(503);
+    expect(sensor.after.body).toContain('d4c-sensor is down (signal SIGKILL)');
+    expect(sensor.stderr).toMatch(/helper d4c-sensor is down \(signal SIGKILL\): no events are seen/);
+    expect(sensor.signal).toBeNull();
+    expect(sensor.code).toBe(0);
+  });
+
+  it('a SIGKILLed enforcer is detected: /healthz fails, the heartbeat says block is off, SIGINT stops the agent', () => {
+    expect(enforcer.before.status).toBe(200);
+    expect(enforcer.after.status).toBe(503);
+    expect(enforcer.after.body).toContain('d4c-enforcer is down (signal SIGKILL)');
+    expect(enforcer.stderr).toMatch(/helper d4c-enforcer is down \(signal SIGKILL\): block is not enforced/);
+    const beats = enforcer.docs.filter((d) => d.data_stream?.dataset === 'cloud_defend.heartbeat');
+    expect(beats[0]?.cloud_defend.block_action_enabled).toBe(true);
+    expect(beats.at(-1)?.cloud_defend.block_action_enabled).toBe(false);
+    expect(enforcer.signal).toBeNull();
+    expect(enforcer.code).toBe(0);
+  });
+});

@@ -68,7 +68,7 @@ export const AGENT_HELP: CommandHelp = {
         opt('--enforce-deadline-ms N', 'that deadline, 1 to 60000 milliseconds.', { default: '50' }),
         opt(
           '--unknown-metadata MODE',
-          '`allow` or `deny` a blocking decision for a container whose metadata is not known yet.',
+          '`allow` or `deny` a blocking decision for a container whose metadata is not known yet; `allow` waives only blocks that depend on that metadata.',
           { default: '`allow`' },
         ),
       ],

@@ -13,6 +13,7 @@ import type { Decision, PolicyEvent } from '../policy/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { type EnforcementReport, enforcementReport } from './caps.js';
 import { type Frame, FrameReader, type HelperCounters, KIND_EXEC, type Request } from './protocol.js';
+import { metadataDependence } from './unknown-metadata.js';
 
 export const DEFAULT_HELPER = fileURLToPath(new URL('../../bpf/.output/d4c-enforcer', import.meta.url));
 
@@ -148,12 +149,15 @@ class FanotifyEnforcer implements Enforcer {
   private latency = new Array<number>(LATENCY_BUCKETS_US.length).fill(0);
   // Reused per request: the hot path builds one PolicyEvent and one answer line.
   private readonly unknownDeny: boolean;
+  // Sections whose blocks could change once the container's metadata is known.
+  private dependence: { file: boolean; process: boolean };
 
   constructor(
     helper: string,
     private readonly opts: EnforcerOptions,
   ) {
     this.blocking = opts.policy.blockingOnly();
+    this.dependence = metadataDependence(this.blocking.policy);
     this.monitoring = opts.monitoring ?? false;
     this.unknownDeny = opts.unknownMetadata === 'deny';
     const args = [
@@ -263,7 +267,8 @@ class FanotifyEnforcer implements Enforcer {
     const unknown = ctx === undefined;
     if (unknown) {
       this.st.unknownMetadata++;
-      if (!this.unknownDeny) deny = false;
+      // Waived only when the missing metadata could change the answer (issue 22, #6).
+      if (!this.unknownDeny && this.dependence[exec ? 'process' : 'file']) deny = false;
     }
     const enforced = deny && !this.monitoring;
     this.answers += `${enforced ? 'd' : 'a'} ${req.id}\n`;
@@ -327,6 +332,7 @@ class FanotifyEnforcer implements Enforcer {
 
   setPolicy(policy: CompiledPolicy): void {
     this.blocking = policy.blockingOnly();
+    this.dependence = metadataDependence(this.blocking.policy);
     this.child.stdin?.write(`want ${wantsOf(this.blocking)}\n`);
   }
 

@@ -46,7 +46,7 @@ import { type Cluster, ContainerContexts, type ContainerCtx } from './context.js
 import { detectionDoc } from './detections.js';
 import { buildDocument, type DocumentDeps, type Held } from './documents.js';
 import { DriftTracker } from './drift.js';
-import type { BlockMode, EnforceOptions } from './enforcement.js';
+import type { BlockOutcome, EnforceOptions } from './enforcement.js';
 import { fileChange } from './file-change.js';
 import { FileEnforcement, type FileEnforcementDeps } from './file-enforcement.js';
 import { MetadataHold } from './hold.js';
@@ -192,7 +192,7 @@ export class Agent {
       logged: this.logged,
       logAllNetwork: o.logAllNetwork === true,
       connects: () => this.connects,
-      monitoredBlock: (outcome, op) => this.monitoredBlock(outcome, op),
+      passedBlock: (outcome, op, pid, path) => this.passedBlock(outcome, op, pid, path),
     };
     this.drift = new DriftTracker(this.c);
     if (o.rules && o.rules.length > 0) {
@@ -601,11 +601,20 @@ export class Agent {
     if (this.engine) this.detect(docs[0]!);
   }
 
-  /** `monitoring` when the operation went through only because of --monitoring (it would be blocked). */
-  private monitoredBlock(outcome: PolicyOutcome, op: string): BlockMode | undefined {
-    return this.files?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)
-      ? 'monitoring'
-      : undefined;
+  /**
+   * An operation the sensor saw although a `block` matched: `monitoring` when --monitoring let it
+   * through, else `failed_open` with the reason (issue 22, #5); undefined when nothing enforces.
+   */
+  private passedBlock(
+    outcome: PolicyOutcome,
+    op: string,
+    pid: number,
+    path: string | undefined,
+  ): BlockOutcome | undefined {
+    const files = this.files;
+    if (!files || !outcome.actions?.includes('block') || !this.blockable.has(op)) return undefined;
+    if (files.monitoring) return { mode: 'monitoring' };
+    return { mode: 'failed_open', failure: files.failure(pid, path) };
   }
 
   /**
@@ -662,11 +671,13 @@ export class Agent {
 
   private async pollKernel(): Promise<void> {
     this.helpers.check();
+    const files = this.files?.poll();
     try {
       this.kernel = await this.sensor.stats();
     } catch {
       // the sensor is gone; the last counters stay
     }
+    await files;
   }
 
   stats(): AgentStats {
@@ -697,6 +708,7 @@ export class Agent {
         ...(this.identity?.identity.id !== undefined ? { clusterId: this.identity.identity.id } : {}),
         ...(this.identity?.identity.name !== undefined ? { clusterName: this.identity.identity.name } : {}),
       },
+      ...(this.files?.helperCounters ? { enforceHelper: { ...this.files.helperCounters } } : {}),
       ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
       ...(this.scheduled ? { scheduledRules: this.scheduled.stats() } : {}),
       holdQueue: this.holds.pending,
@@ -714,6 +726,8 @@ export class Agent {
         ?.stop()
         .catch((e) => this.warn(`connect block: ${e instanceof Error ? e.message : String(e)}`));
       // The enforcer first: it reads the sensor's pinned map (pending events are released).
+      // Its counters are read before it goes, for the final --stats line.
+      await this.files?.poll();
       await this.files
         ?.stop()
         .catch((e) => this.warn(`enforcer: ${e instanceof Error ? e.message : String(e)}`));

@@ -4,8 +4,21 @@
 // Containers' volumes are marked for it at their first exec. See docs/enforce.md.
 
 import type { ContainerResolver } from '../container/index.js';
-import type { EcsBuilder, EcsDocument, FileChange, PolicyOutcome, ProcessInfo } from '../ecs/index.js';
-import { type DeniedInfo, type Enforcer, type EventContext, startEnforcer } from '../enforce/index.js';
+import type {
+  BlockFailure,
+  EcsBuilder,
+  EcsDocument,
+  FileChange,
+  PolicyOutcome,
+  ProcessInfo,
+} from '../ecs/index.js';
+import {
+  type DeniedInfo,
+  type Enforcer,
+  type EventContext,
+  type HelperCounters,
+  startEnforcer,
+} from '../enforce/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { ProcessTable } from '../process/index.js';
 import type { ProcessAdapter } from './adapter.js';
@@ -30,9 +43,15 @@ export interface FileEnforcementDeps {
 
 /** Marked containers kept at most (then forgotten and marked again: marking is idempotent). */
 const MAX_WATCHED = 65_536;
+/** Waived decisions remembered until the sensor reports their operation (bounded). */
+const MAX_WAIVED = 4096;
 
 export class FileEnforcement {
   private readonly watched = new Set<string>();
+  /** `pid\0path` of blocks waived for unknown metadata: the sensor's document says why it passed. */
+  private readonly waived = new Set<string>();
+  /** The helper's counters as of the last poll (kept when it dies). */
+  helperCounters: HelperCounters | undefined;
 
   private constructor(
     private readonly d: FileEnforcementDeps,
@@ -48,6 +67,7 @@ export class FileEnforcement {
       autoOverlay: true,
       contextFor: (pid, cgroupPath) => self.contextFor(pid, cgroupPath),
       onDenied: (info) => self.onDenied(info),
+      onWaived: (info) => self.onWaived(info),
       failMode: e.failMode ?? 'fail-open',
       deadlineMs: e.deadlineMs ?? 50,
       monitoring: e.monitoring === true,
@@ -96,6 +116,28 @@ export class FileEnforcement {
 
   stop(): Promise<void> {
     return this.enforcer.stop();
+  }
+
+  /** Reads the helper's counters (timeouts, overflow, refusals) for --stats and /metrics. */
+  async poll(): Promise<void> {
+    try {
+      this.helperCounters = (await this.enforcer.stats()).helper;
+    } catch {
+      // the helper is gone: its last counters stay
+    }
+  }
+
+  /** Why an operation the sensor saw got through a block that was enforced (issue 22, #5). */
+  failure(pid: number, path: string | undefined): BlockFailure {
+    const key = `${pid}\0${path}`;
+    if (this.waived.delete(key)) return 'unknown_metadata';
+    return this.enforcer.running ? 'helper_allowed' : 'helper_down';
+  }
+
+  private onWaived(info: DeniedInfo): void {
+    this.d.c.enforceWaived++;
+    if (this.waived.size >= MAX_WAIVED) this.waived.clear();
+    this.waived.add(`${info.pid}\0${info.path}`);
   }
 
   /** Synchronous, from the caches: undefined while a container's metadata is not known yet. */

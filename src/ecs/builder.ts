@@ -364,6 +364,7 @@ export class EcsBuilder {
     }
     if (operation !== undefined) cd.operation = operation;
     if (input.blockMode !== undefined) cd.block_mode = input.blockMode;
+    if (input.blockFailure !== undefined) cd.block_failure = input.blockFailure;
     if (input.metadataComplete !== undefined) cd.metadata_complete = input.metadataComplete;
     return cd;
   }
@@ -377,7 +378,14 @@ export class EcsBuilder {
 export function policyAlertMessage(doc: EcsDocument): string {
   const cd = doc.cloud_defend;
   const mode = cd?.block_mode;
-  const verb = mode === 'enforce' ? 'Blocked' : mode === 'monitoring' ? 'Would block' : 'Alert';
+  const verb =
+    mode === 'enforce'
+      ? 'Blocked'
+      : mode === 'monitoring'
+        ? 'Would block'
+        : mode === 'failed_open'
+          ? `Block failed (${cd?.block_failure ?? 'unknown'})`
+          : 'Alert';
   const op = cd?.operation ?? doc.event.action ?? 'event';
   const target = alertTarget(doc);
   const sel = cd?.matched_selectors ?? [];

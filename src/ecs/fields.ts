@@ -423,7 +423,14 @@ const BASE: FieldDef[] = [
     'keyword',
     'ours',
     'alerts',
-    '`enforce`: the operation was denied; `monitoring`: a `block` response let through by `--monitoring` (it would have been denied).',
+    '`enforce`: the operation was denied; `monitoring`: a `block` response let through by `--monitoring` (it would have been denied); `failed_open`: a `block` response matched while enforcing but the operation went through (`cloud_defend.block_failure` says why).',
+  ),
+  f(
+    'cloud_defend.block_failure',
+    'keyword',
+    'ours',
+    'alerts',
+    'With `block_mode: failed_open`: `helper_down` (the d4c-enforcer helper was not running), `unknown_metadata` (waived by `--unknown-metadata allow`: the container was not known yet and the decision depends on it), `helper_allowed` (the helper answered allow itself: the agent missed `--enforce-deadline-ms`, its queue was full, a host process, or the mount was not marked; the helper counters in `--stats`/`/metrics` say which).',
   ),
   f(
     'cloud_defend.detection.event_ids',

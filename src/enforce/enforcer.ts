@@ -37,6 +37,8 @@ export interface EnforcerOptions {
   monitoring?: boolean;
   /** Called once per blocked (or, in monitoring mode, would-be-blocked) attempt. */
   onDenied?: (info: DeniedInfo) => void;
+  /** Called once per block waived by `unknownMetadata: 'allow'` (the operation goes through). */
+  onWaived?: (info: DeniedInfo) => void;
   /**
    * Also mark every overlayfs mounted in the host mount namespace as it appears (FAN_MNT_ATTACH,
    * Linux 6.14+): container root file systems are then covered before the container starts, with
@@ -61,7 +63,7 @@ export interface DeniedInfo {
   decision: Decision;
   /** false in monitoring mode: the operation went through. */
   enforced: boolean;
-  /** true when the context was unknown and `unknownMetadata: deny` decided. */
+  /** true when the context was unknown (`unknownMetadata: deny` decided, or the block was waived). */
   unknownMetadata: boolean;
   time: Date;
 }
@@ -76,6 +78,8 @@ export interface EnforcerStats {
   /** Would have been denied, allowed by monitoring mode. */
   monitored: number;
   unknownMetadata: number;
+  /** Blocks waived because the context was unknown and the decision depended on it. */
+  waived: number;
   /** onDenied threw (the verdict was still sent). */
   callbackErrors: number;
   decodeErrors: number;
@@ -145,7 +149,15 @@ class FanotifyEnforcer implements Enforcer {
   exitReason: string | undefined;
   private answers = '';
   private exited: Promise<void>;
-  private st = { requests: 0, allowed: 0, denied: 0, monitored: 0, unknownMetadata: 0, callbackErrors: 0 };
+  private st = {
+    requests: 0,
+    allowed: 0,
+    denied: 0,
+    monitored: 0,
+    unknownMetadata: 0,
+    waived: 0,
+    callbackErrors: 0,
+  };
   private latency = new Array<number>(LATENCY_BUCKETS_US.length).fill(0);
   // Reused per request: the hot path builds one PolicyEvent and one answer line.
   private readonly unknownDeny: boolean;
@@ -265,10 +277,15 @@ class FanotifyEnforcer implements Enforcer {
     const decision = this.blocking.decide(event);
     let deny = decision.actions.includes('block');
     const unknown = ctx === undefined;
+    let waived = false;
     if (unknown) {
       this.st.unknownMetadata++;
       // Waived only when the missing metadata could change the answer (issue 22, #6).
-      if (!this.unknownDeny && this.dependence[exec ? 'process' : 'file']) deny = false;
+      waived = deny && !this.unknownDeny && this.dependence[exec ? 'process' : 'file'];
+      if (waived) {
+        deny = false;
+        this.st.waived++;
+      }
     }
     const enforced = deny && !this.monitoring;
     this.answers += `${enforced ? 'd' : 'a'} ${req.id}\n`;
@@ -279,11 +296,15 @@ class FanotifyEnforcer implements Enforcer {
     let b = 0;
     while (us > LATENCY_BUCKETS_US[b]!) b++;
     this.latency[b]!++;
-    if (deny && this.opts.onDenied) this.report_(req, exec, event, decision, enforced, unknown);
+    if (deny && this.opts.onDenied)
+      this.report_(this.opts.onDenied, req, exec, event, decision, enforced, unknown);
+    else if (waived && this.opts.onWaived)
+      this.report_(this.opts.onWaived, req, exec, event, decision, false, true);
   }
 
-  /** onDenied, guarded: a throwing callback must not keep the answers of this chunk from going out. */
+  /** onDenied/onWaived, guarded: a throwing callback must not keep the answers of this chunk from going out. */
   private report_(
+    fn: (info: DeniedInfo) => void,
     req: Request,
     exec: boolean,
     event: PolicyEvent,
@@ -292,7 +313,7 @@ class FanotifyEnforcer implements Enforcer {
     unknown: boolean,
   ): void {
     try {
-      this.opts.onDenied?.({
+      fn({
         kind: exec ? 'exec' : 'open-write',
         pid: req.pid,
         tid: req.tid,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Doc, type RunningAgent, startAgent, waitFor } from './agent-runner.js';
-import { podmanAvailable } from './containers.js';
+import { podmanAvailable, removeAll, runContainer } from './containers.js';
 
 const POLICY = `file:
   selectors:
@@ -62,7 +62,11 @@ interface Killed {
   docs: Doc[];
 }
 
-async function killHelper(dir: string, helper: string): Promise<Killed> {
+async function killHelper(
+  dir: string,
+  helper: string,
+  whileDown?: (a: RunningAgent) => Promise<void>,
+): Promise<Killed> {
   const port = await freePort();
   let agent: RunningAgent | undefined = await startAgent([
     '--policy',
@@ -77,6 +81,7 @@ async function killHelper(dir: string, helper: string): Promise<Killed> {
     process.kill(pid, 'SIGKILL');
     await waitFor(() => a.stderr().includes(`helper ${helper} is down (signal SIGKILL)`), 'the log line');
     const after = await health(port);
+    await whileDown?.(a);
     // SIGINT, as a terminal's Ctrl-C: the agent must still drain and exit.
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) =>
       a.child.once('exit', (c, s) => res([c, s])),
@@ -100,10 +105,20 @@ describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a ki
     dir = mkdtempSync(join(tmpdir(), 'd4c-agent-helpers-'));
     writeFileSync(join(dir, 'policy.yaml'), POLICY);
     sensor = await killHelper(dir, 'd4c-sensor');
-    enforcer = await killHelper(dir, 'd4c-enforcer');
+    enforcer = await killHelper(dir, 'd4c-enforcer', async (a) => {
+      // With the enforcer dead the write goes through: its document must say the block failed.
+      const box = await runContainer({});
+      const w = await box.exec(['sh', '-c', 'echo d4c-was-here >> /etc/passwd']);
+      expect(w.code).toBe(0);
+      await a.waitForDoc(
+        (d) => d.container?.id === box.id && d.event.kind === 'alert' && d.file?.path === '/etc/passwd',
+        'the alert of the write that got through',
+      );
+    });
   }, 120_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    await removeAll();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -126,5 +141,15 @@ describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a ki
     expect(beats.at(-1)?.cloud_defend.block_action_enabled).toBe(false);
     expect(enforcer.signal).toBeNull();
     expect(enforcer.code).toBe(0);
+  });
+
+  it('a write that got through the block while the enforcer was down is marked failed_open (issue 22, #5)', () => {
+    const through = enforcer.docs.filter((d) => d.event.kind === 'alert' && d.file?.path === '/etc/passwd');
+    expect(through.length).toBeGreaterThan(0);
+    for (const d of through) {
+      expect(d.cloud_defend.block_mode).toBe('failed_open');
+      expect(d.cloud_defend.block_failure).toBe('helper_down');
+      expect(d.message).toMatch(/^Block failed \(helper_down\): modifyFile \/etc\/passwd/);
+    }
   });
 });

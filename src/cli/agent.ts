@@ -1,6 +1,6 @@
 // `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
 // document as NDJSON and into the embedded store. See docs/agent.md.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, writeSync } from 'node:fs';
 import {
   Agent,
   type AgentStats,
@@ -39,6 +39,7 @@ import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
+import { openOutputFile } from '../util/safe-open.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
 import { readExceptions } from './rules.js';
@@ -308,13 +309,14 @@ export async function run(argv: string[]): Promise<number> {
       dests.length ? `, ${dests.join(', ')}` : ''
     })\n`,
   );
-  if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
+  // Like --ndjson: never through a symlink planted in a shared directory (src/util/safe-open.ts).
+  const readyError = values['ready-file'] ? writeReadyFile(values['ready-file']) : undefined;
 
   const printStats = (s: AgentStats) => process.stderr.write(`${formatStats(s)}\n`);
   let statsTimer: NodeJS.Timeout | undefined;
   if (values.stats) statsTimer = setInterval(() => printStats(agent.stats()), statsEvery * 1000);
 
-  await stopped;
+  if (readyError === undefined) await stopped;
   if (statsTimer) clearInterval(statsTimer);
   beats.stop();
   await metricsServer?.close();
@@ -324,7 +326,22 @@ export async function run(argv: string[]): Promise<number> {
     printStats(agent.stats());
     process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
   }
-  return 0;
+  return readyError === undefined ? 0 : fail(readyError);
+}
+
+/** Writes the pid to the ready file; the error's text when it cannot (the agent then stops). */
+function writeReadyFile(path: string): string | undefined {
+  try {
+    const fd = openOutputFile(path, 'truncate');
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return undefined;
+  } catch (e) {
+    return e instanceof D4cError ? e.format() : `--ready-file ${path}: ${(e as Error).message}`;
+  }
 }
 
 /**

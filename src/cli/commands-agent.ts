@@ -109,6 +109,10 @@ export const AGENT_HELP: CommandHelp = {
         }),
         opt('--es-insecure', 'do not verify the server certificate (testing only).'),
         opt(
+          '--allow-insecure',
+          'allow credentials (API key, password, user info in the URL) over an `http://` `--es-url`; refused otherwise (D4C-CFG-007).',
+        ),
+        opt(
           '--es-namespace NS',
           'data stream namespace of every document (`logs-cloud_defend.process-NS`, ...).',
           { default: '`default`' },

@@ -26,10 +26,12 @@ import { runOnStore } from '../rules/esql/index.js';
 import { type Detection, type ExceptionList, type LoadedRule, RuleEngine } from '../rules/index.js';
 import { ScheduledEsql } from '../rules/scheduled.js';
 import {
+  AGENT_PIN_PREFIX,
   d4cOperations,
   type FileEvent,
   HelperWatch,
   type NetworkEvent,
+  removeStalePins,
   type Sensor,
   type SensorEvent,
   type SensorStats,
@@ -215,7 +217,9 @@ export class Agent {
     const enforce = o.enforce !== undefined && blocks.other;
     const enforceConnect = o.enforce !== undefined && blocks.network;
     // The enforcer reads the open flags from the sensor's pinned map (one directory per agent).
-    const pinDir = enforce ? `/sys/fs/bpf/d4c-agent-${process.pid}` : undefined;
+    const pinDir = enforce ? `/sys/fs/bpf/${AGENT_PIN_PREFIX}${process.pid}` : undefined;
+    // A SIGKILLed loader (or agent) leaves its pinned map behind: removed before we pin ours.
+    const stale = removeStalePins();
     // readFile: the kernel reports read-only opens under these prefixes only (docs/sensor.md).
     const reads = readWatch(policyReadPrefixes(o.policy));
     const sensor = startSensor({
@@ -235,6 +239,7 @@ export class Agent {
       onWarning: o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`)),
     });
     const agent = new Agent(o, sensor, resolver, reads);
+    for (const dir of stale) agent.warn(`removed the stale pinned map ${dir} (its agent is gone)`);
     const k = o.kubernetes === false ? { api: false } : (o.kubernetes ?? {});
     const identity = new ClusterIdentitySource({
       ...k,

@@ -5,6 +5,7 @@ export { type HelperHealth, HelperWatch, type WatchedHelper } from './helpers.js
 export { errnoName, inetTransport, ipv4, ipv6, unixPath } from './net.js';
 export { type D4cFileChange, type D4cFileOperation, d4cOperations, isExecutableMode } from './ops.js';
 export { bytesToString, joinPath, normalise } from './paths.js';
+export { AGENT_PIN_PREFIX, removeStalePins } from './pins.js';
 export { checkReadPrefixes, readPrefixComponents } from './read-prefixes.js';
 export { DEFAULT_LOADER, type Sensor, type SensorOptions, startSensor } from './sensor.js';
 export type * from './types.js';

@@ -34,6 +34,7 @@ import {
   removeStalePins,
   type Sensor,
   type SensorEvent,
+  type SensorOptions,
   type SensorStats,
   startSensor,
 } from '../sensor/index.js';
@@ -56,6 +57,7 @@ import { agentContext, capLastCap, hostContext } from './host.js';
 import { networkActivity, networkHook } from './network.js';
 import { policyReadPrefixes, type ReadWatch, readWatch } from './read-access.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
+import { Supervisor } from './supervise.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -135,9 +137,24 @@ export class Agent {
   readonly helpers = new HelperWatch((name, reason) => {
     if (this.stopping) return;
     this.warn(
-      `helper ${name} is down (${reason}): ${name === 'd4c-sensor' ? 'no events are seen' : 'block is not enforced'} until the agent is restarted`,
+      `helper ${name} is down (${reason}): ${name === 'd4c-sensor' ? 'no events are seen' : 'block is not enforced'} until it is restarted`,
     );
     for (const f of this.downListeners) f(name, reason);
+    this.supervisor.down(name, reason);
+  });
+  /** Restarts dead helpers with backoff; one alert document and log line per restart. */
+  private readonly supervisor = new Supervisor({
+    restart: (name) => this.restartHelper(name),
+    onRestarted: (name, reason, n, downMs) => {
+      this.warn(`helper ${name} restarted (restart ${n}; it was down ${downMs} ms after ${reason})`);
+      this.helpers.revived(name);
+      this.write(this.builder.helperRestartDoc({ name, downReason: reason, restarts: n, downMs }));
+      for (const f of this.downListeners) f(name, 'restarted');
+    },
+    onFailed: (name, e, retryMs) =>
+      this.warn(
+        `helper ${name} could not be restarted (${e instanceof Error ? e.message : String(e)}); next attempt in ${retryMs} ms`,
+      ),
   });
   private readonly holdMs: number;
   private readonly maxHeld: number;
@@ -160,7 +177,9 @@ export class Agent {
 
   private constructor(
     private readonly o: AgentOptions,
-    private readonly sensor: Sensor,
+    private sensor: Sensor,
+    /** How the sensor was started: a restart starts it alike. */
+    private readonly sensorOpts: SensorOptions,
     private readonly resolver: ContainerResolver,
     /** The kernel's read prefixes (readFile selectors' targetFilePath). */
     private readonly reads: ReadWatch,
@@ -222,13 +241,14 @@ export class Agent {
     const stale = removeStalePins();
     // readFile: the kernel reports read-only opens under these prefixes only (docs/sensor.md).
     const reads = readWatch(policyReadPrefixes(o.policy));
-    const sensor = startSensor({
+    const sensorOpts: SensorOptions = {
       includeHost: o.includeHost === true,
       ringBytes: o.ringBytes,
       pinDir,
       network: o.network !== false,
       readPrefixes: reads.kernel,
-    });
+    };
+    const sensor = startSensor(sensorOpts);
     const resolver = createResolver({
       holdMs: o.holdMs ?? 200,
       // Settle with the first answering source of the container's runtime soon, so that a busy
@@ -238,7 +258,7 @@ export class Agent {
       ...(o.dockerSockets ? { sockets: o.dockerSockets } : {}),
       onWarning: o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`)),
     });
-    const agent = new Agent(o, sensor, resolver, reads);
+    const agent = new Agent(o, sensor, sensorOpts, resolver, reads);
     for (const dir of stale) agent.warn(`removed the stale pinned map ${dir} (its agent is gone)`);
     const k = o.kubernetes === false ? { api: false } : (o.kubernetes ?? {});
     const identity = new ClusterIdentitySource({
@@ -249,15 +269,13 @@ export class Agent {
       onChange: (i) => agent.applyIdentity(i),
     });
     agent.identity = identity;
-    sensor.on('event', (e) => agent.onEvent(e));
-    sensor.on('error', (e) => agent.warn(`sensor: ${e.message}`));
+    agent.wireSensor(sensor);
     agent.helpers.add({
       name: 'd4c-sensor',
       blocks: false,
-      running: () => sensor.running,
-      reason: () => sensor.exitReason,
+      running: () => agent.sensor.running,
+      reason: () => agent.sensor.exitReason,
     });
-    sensor.on('down', () => agent.helpers.check());
     try {
       await sensor.ready;
     } catch (e) {
@@ -287,12 +305,12 @@ export class Agent {
         await sensor.stop().catch(() => {});
         throw e;
       }
-      const enf = agent.files.enforcer;
+      const files = agent.files;
       agent.helpers.add({
         name: 'd4c-enforcer',
         blocks: true,
-        running: () => enf.running,
-        reason: () => enf.exitReason,
+        running: () => files.enforcer.running,
+        reason: () => files.enforcer.exitReason,
       });
       // Containers already running: their root file systems and volumes.
       for (const c of running.containers.values()) {
@@ -323,6 +341,34 @@ export class Agent {
     agent.statsTimer.unref();
     await agent.pollKernel();
     return agent;
+  }
+
+  private wireSensor(sensor: Sensor): void {
+    sensor.on('event', (e) => this.onEvent(e));
+    sensor.on('error', (e) => this.warn(`sensor: ${e.message}`));
+    sensor.on('down', () => this.helpers.check());
+  }
+
+  /**
+   * A helper again (issue 22, finding 4). A new sensor pins a new open-flags map, which the
+   * enforcer reads: it is replaced too. Rejects (nothing new left running) when it cannot start.
+   */
+  private async restartHelper(name: string): Promise<void> {
+    if (name === 'd4c-sensor') {
+      const next = startSensor(this.sensorOpts);
+      try {
+        await next.ready;
+      } catch (e) {
+        await next.stop().catch(() => {});
+        throw e;
+      }
+      this.wireSensor(next);
+      this.sensor = next;
+      if (this.files) {
+        await this.files.restart(true);
+        this.helpers.revived('d4c-enforcer');
+      }
+    } else if (name === 'd4c-enforcer') await this.files?.restart();
   }
 
   /** Cluster identity known (at start, or later from the API): documents from now on carry it. */
@@ -717,6 +763,8 @@ export class Agent {
       ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
       ...(this.scheduled ? { scheduledRules: this.scheduled.stats() } : {}),
       holdQueue: this.holds.pending,
+      helperRestarts: { ...this.supervisor.restarts },
+      helperRestartFailures: { ...this.supervisor.failures },
       outputs,
       rssBytes: process.memoryUsage.rss(),
     };
@@ -725,6 +773,8 @@ export class Agent {
   /** Final sensor counters, detach, release everything held, flush rules and outputs. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // No restart begins now; one under way ends first (its helpers are stopped below).
+      await this.supervisor.stop();
       if (this.statsTimer) clearInterval(this.statsTimer);
       await this.scheduled?.stop();
       await this.connects

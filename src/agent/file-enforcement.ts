@@ -47,11 +47,16 @@ const MAX_WATCHED = 65_536;
 const MAX_WAIVED = 4096;
 
 export class FileEnforcement {
-  private readonly watched = new Set<string>();
+  /** Marked containers: id → the pid marked through (marked again after a restart). */
+  private readonly watched = new Map<string, number>();
+  /** Helper counters of enforcers before the last restart (totals stay totals). */
+  private prior: HelperCounters | undefined;
+  private pinDir = '';
+  private e: EnforceOptions = {};
   /** `pid\0path` of blocks waived for unknown metadata: the sensor's document says why it passed. */
   private readonly waived = new Set<string>();
   /** The helper's counters as of the last poll (kept when it dies). */
-  helperCounters: HelperCounters | undefined;
+  private current: HelperCounters | undefined;
 
   private constructor(
     private readonly d: FileEnforcementDeps,
@@ -61,13 +66,22 @@ export class FileEnforcement {
   /** Starts the enforcer helper; rejects (with nothing left running) when it cannot start. */
   static async start(d: FileEnforcementDeps, pinDir: string, e: EnforceOptions): Promise<FileEnforcement> {
     const self = new FileEnforcement(d);
+    self.pinDir = pinDir;
+    self.e = e;
+    self.enforcer_ = await self.launch();
+    return self;
+  }
+
+  /** A new helper, ready; rejects (with nothing left running) when it cannot start. */
+  private async launch(): Promise<Enforcer> {
+    const e = this.e;
     const enforcer = startEnforcer({
-      policy: d.policy,
-      pinDir,
+      policy: this.d.policy,
+      pinDir: this.pinDir,
       autoOverlay: true,
-      contextFor: (pid, cgroupPath) => self.contextFor(pid, cgroupPath),
-      onDenied: (info) => self.onDenied(info),
-      onWaived: (info) => self.onWaived(info),
+      contextFor: (pid, cgroupPath) => this.contextFor(pid, cgroupPath),
+      onDenied: (info) => this.onDenied(info),
+      onWaived: (info) => this.onWaived(info),
       failMode: e.failMode ?? 'fail-open',
       deadlineMs: e.deadlineMs ?? 50,
       monitoring: e.monitoring === true,
@@ -80,8 +94,34 @@ export class FileEnforcement {
       await enforcer.stop().catch(() => {});
       throw err;
     }
-    self.enforcer_ = enforcer;
-    return self;
+    return enforcer;
+  }
+
+  /**
+   * Replaces a dead helper (issue 22, finding 4), or with `force` a live one that reads a map
+   * the sensor no longer fills: a new one (new overlays are marked as they mount), then every
+   * known container's mounts marked again. Rejects when it cannot start.
+   */
+  async restart(force = false): Promise<void> {
+    const old = this.enforcer;
+    if (old.running && !force) return;
+    const next = await this.launch();
+    // Forced (a new sensor pinned a new map): the old helper goes once the new one marks.
+    if (old.running) await old.stop().catch(() => {});
+    if (this.current) this.prior = addCounters(this.prior, this.current);
+    this.current = undefined;
+    this.enforcer_ = next;
+    for (const pid of this.watched.values())
+      next.watchPid(pid).then(
+        () => this.d.c.enforceWatched++,
+        () => this.d.c.enforceWatchErrors++,
+      );
+  }
+
+  /** The helpers' counters since the agent started (restarts included), as of the last poll. */
+  get helperCounters(): HelperCounters | undefined {
+    if (!this.current) return this.prior;
+    return this.prior ? addCounters(this.prior, this.current) : this.current;
   }
 
   get enforcer(): Enforcer {
@@ -96,7 +136,7 @@ export class FileEnforcement {
   watch(id: string, pid: number): void {
     if (this.watched.has(id)) return;
     if (this.watched.size > MAX_WATCHED) this.watched.clear();
-    this.watched.add(id);
+    this.watched.set(id, pid);
     this.enforcer.watchPid(pid).then(
       () => this.d.c.enforceWatched++,
       () => this.d.c.enforceWatchErrors++,
@@ -121,7 +161,7 @@ export class FileEnforcement {
   /** Reads the helper's counters (timeouts, overflow, refusals) for --stats and /metrics. */
   async poll(): Promise<void> {
     try {
-      this.helperCounters = (await this.enforcer.stats()).helper;
+      this.current = (await this.enforcer.stats()).helper;
     } catch {
       // the helper is gone: its last counters stay
     }
@@ -214,4 +254,12 @@ export class FileEnforcement {
     }
     d.emit(d.builder.route(doc, outcome));
   }
+}
+
+function addCounters(a: HelperCounters | undefined, b: HelperCounters): HelperCounters {
+  if (!a) return { ...b };
+  const out = { ...b };
+  for (const k of Object.keys(out) as (keyof HelperCounters)[])
+    out[k] = k === 'pendingMax' ? Math.max(a[k], b[k]) : a[k] + b[k];
+  return out;
 }

@@ -31,6 +31,8 @@ function stats(helper?: HelperCounters): AgentStats {
     } as AgentStats['containers'],
     kubernetes: { source: 'none' } as AgentStats['kubernetes'],
     holdQueue: 0,
+    helperRestarts: {},
+    helperRestartFailures: {},
     outputs: {},
     rssBytes: 0,
   };

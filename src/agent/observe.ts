@@ -141,6 +141,7 @@ export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, n
     rules: rules(s),
     outputs: s.outputs,
     processTableSize: s.processTable.size,
+    helperRestarts: s.helperRestarts,
   };
 }
 

@@ -79,6 +79,9 @@ export interface AgentStats extends AgentCounters {
   /** Cluster identity from the Kubernetes API (src/k8s): where from, attempts, failures by cause. */
   kubernetes: ClusterIdentityCounters & { clusterId?: string; clusterName?: string };
   holdQueue: number;
+  /** Helpers restarted after they went down, and restart attempts that failed, by helper name. */
+  helperRestarts: Record<string, number>;
+  helperRestartFailures: Record<string, number>;
   outputs: Record<string, OutputStats>;
   rssBytes: number;
 }
@@ -147,6 +150,11 @@ export function formatStats(s: AgentStats): string {
   const kube = s.kubernetes;
   if (kube.source !== 'none')
     parts.push(`kubernetes=${kube.source}(cluster ${kube.clusterId ?? '?'}, failures ${kube.failures})`);
+  const restarts = Object.entries(s.helperRestarts);
+  if (restarts.length > 0)
+    parts.push(
+      `helper_restarts=${restarts.map(([n, c]) => `${n} ${c}${s.helperRestartFailures[n] ? ` (failed ${s.helperRestartFailures[n]})` : ''}`).join(', ')}`,
+    );
   const h = s.enforceHelper;
   if (h || s.enforceWatched > 0 || s.enforceDenied > 0 || s.enforceMonitored > 0)
     parts.push(

@@ -78,6 +78,17 @@ export interface AgentMetrics {
   uptimeSeconds?: number;
 }
 
+export interface HelperRestartInput {
+  /** d4c-sensor or d4c-enforcer. */
+  name: string;
+  /** How it ended: `signal SIGKILL`, `exit code 3`. */
+  downReason: string;
+  /** Restarts of this helper since the agent started, this one included. */
+  restarts: number;
+  /** How long it was down, in milliseconds. */
+  downMs: number;
+}
+
 export interface HeartbeatInput {
   /** The policy in force has a `block` action. */
   blockActionEnabled: boolean;
@@ -252,6 +263,21 @@ export class EcsBuilder {
     if (id !== undefined) cd.package_policy_id = id;
     if (revision !== undefined) cd.package_policy_revision = revision;
     doc.cloud_defend = cd;
+    return doc;
+  }
+
+  /**
+   * An alert of the agent about itself: one of its helpers (d4c-sensor, d4c-enforcer) went down
+   * and was restarted (issue 22, finding 4). While it was down the agent was blind or `block`
+   * failed open; the alert says so.
+   */
+  helperRestartDoc(input: HelperRestartInput): EcsDocument {
+    const doc = this.baseDoc(this.fragments.streams.alerts, 'alert', 'host', 'change', 'helper_restarted');
+    doc.cloud_defend = {
+      helper: { name: input.name, down_reason: input.downReason, restarts: input.restarts },
+    };
+    const what = input.name === 'd4c-enforcer' ? 'block was not enforced' : 'no events were seen';
+    doc.message = `Helper restarted: ${input.name} went down (${input.downReason}); ${what} for ${input.downMs} ms (restart ${input.restarts})`;
     return doc;
   }
 

@@ -89,7 +89,13 @@ const BASE: FieldDef[] = [
     'all',
     '`event` (process/file), `alert` (alerts), `metric` (heartbeat/metrics).',
   ),
-  f('event.category', 'keyword', 'ecs', 'event', '`process`, `file` or `network`.'),
+  f(
+    'event.category',
+    'keyword',
+    'ecs',
+    'event',
+    '`process`, `file` or `network`; `host` on the agent’s own alerts (helper restarts).',
+  ),
   f(
     'event.type',
     'keyword',
@@ -102,7 +108,7 @@ const BASE: FieldDef[] = [
     'keyword',
     'ecs',
     'event',
-    '`fork`, `exec`, `end`, `creation`, `modification`, `open` (with event.type `change` for a write, `access` for a read), `deletion`, `rename`, `link`; network: `connection_attempted`, `connection_accepted`, `bind`, `listen`.',
+    '`fork`, `exec`, `end`, `creation`, `modification`, `open` (with event.type `change` for a write, `access` for a read), `deletion`, `rename`, `link`; network: `connection_attempted`, `connection_accepted`, `bind`, `listen`; `helper_restarted` (the agent restarted a helper that went down).',
   ),
   f(
     'event.outcome',
@@ -424,6 +430,27 @@ const BASE: FieldDef[] = [
     'ours',
     'alerts',
     '`enforce`: the operation was denied; `monitoring`: a `block` response let through by `--monitoring` (it would have been denied); `failed_open`: a `block` response matched while enforcing but the operation went through (`cloud_defend.block_failure` says why).',
+  ),
+  f(
+    'cloud_defend.helper.name',
+    'keyword',
+    'ours',
+    'alerts',
+    'Helper-restart alerts (`event.action: helper_restarted`): the helper the agent restarted, `d4c-sensor` or `d4c-enforcer`.',
+  ),
+  f(
+    'cloud_defend.helper.down_reason',
+    'keyword',
+    'ours',
+    'alerts',
+    'Helper-restart alerts: how the helper ended, e.g. `signal SIGKILL`, `exit code 3`.',
+  ),
+  f(
+    'cloud_defend.helper.restarts',
+    'long',
+    'ours',
+    'alerts',
+    'Helper-restart alerts: restarts of that helper since the agent started, this one included.',
   ),
   f(
     'cloud_defend.block_failure',

@@ -93,6 +93,8 @@ export interface EcsEvent {
 }
 
 export interface EcsCloudDefend {
+  /** Our extension, helper-restart alerts: which helper, why it went down, restarts so far. */
+  helper?: { name: string; down_reason: string; restarts: number };
   matched_selectors?: string[];
   hook_point?: string[];
   package_policy_id?: string;

@@ -1,6 +1,6 @@
 // Watches the agent's helper processes (d4c-sensor, d4c-enforcer, …) for an unasked-for death:
 // each death is counted, said once (a log line through `onDown`), and keeps /healthz failing
-// and the heartbeat's block_action_enabled false until the agent ends. See docs/security.md.
+// and the heartbeat's block_action_enabled false until it is restarted (src/agent/supervise.ts).
 
 export interface WatchedHelper {
   /** Process name, as in `ps` (d4c-sensor, d4c-enforcer). */
@@ -38,6 +38,11 @@ export class HelperWatch {
       this.downs++;
       this.onDown(h.name, h.reason() ?? 'exited');
     }
+  }
+
+  /** A helper restarted (issue 22, finding 4): its next death is reported again. */
+  revived(name: string): void {
+    this.reported.delete(name);
   }
 
   /** Down helpers make the agent unhealthy: a dead sensor is blind, a dead enforcer fails open. */

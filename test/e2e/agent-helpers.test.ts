@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Doc, type RunningAgent, startAgent, waitFor } from './agent-runner.js';
 import { podmanAvailable, removeAll, runContainer } from './containers.js';
 
-const POLICY = `file:
+const POLICY = `process:
+  selectors:
+    - name: probe
+      operation: [exec]
+  responses:
+    - match: [probe]
+      actions: [log]
+file:
   selectors:
     - name: etcWrites
       operation: [modifyFile]
@@ -56,17 +63,18 @@ async function health(port: number): Promise<{ status: number; body: string }> {
 interface Killed {
   before: { status: number; body: string };
   after: { status: number; body: string };
+  repaired: { status: number; body: string };
   stderr: string;
   code: number | null;
   signal: NodeJS.Signals | null;
   docs: Doc[];
+  /** The container writing /etc/passwd in a loop (enforcer case). */
+  boxId?: string;
+  /** A write to /etc/passwd after the restart. */
+  writeAfter?: { code: number; stderr: string };
 }
 
-async function killHelper(
-  dir: string,
-  helper: string,
-  whileDown?: (a: RunningAgent) => Promise<void>,
-): Promise<Killed> {
+async function killHelper(dir: string, helper: string): Promise<Killed> {
   const port = await freePort();
   let agent: RunningAgent | undefined = await startAgent([
     '--policy',
@@ -76,12 +84,31 @@ async function killHelper(
   ]);
   try {
     const a = agent;
+    // A container that keeps trying to append to /etc/passwd: denied while the enforcer runs.
+    const box = await runContainer({
+      command: ['sh', '-c', 'while :; do echo d4c-was-here >> /etc/passwd 2>/dev/null; sleep 0.05; done'],
+    });
+    await a.waitForDoc(
+      (d) => d.container?.id === box.id && d.event.type?.includes('denied'),
+      'a denied write before the kill',
+    );
     const before = await health(port);
     const pid = await waitFor(() => childPid(a.child.pid!, helper), `${helper} running`);
     process.kill(pid, 'SIGKILL');
     await waitFor(() => a.stderr().includes(`helper ${helper} is down (signal SIGKILL)`), 'the log line');
     const after = await health(port);
-    await whileDown?.(a);
+    await waitFor(() => a.stderr().includes(`helper ${helper} restarted (restart 1;`), 'the restart');
+    const repaired = await health(port);
+    let writeAfter: { code: number; stderr: string } | undefined;
+    if (helper === 'd4c-enforcer') writeAfter = await box.exec(['sh', '-c', 'echo again >> /etc/passwd']);
+    // Events are seen again: an exec the policy logs.
+    else {
+      await box.exec(['echo', 'd4c-after-restart']);
+      await a.waitForDoc(
+        (d) => d.container?.id === box.id && d.process?.args?.includes('d4c-after-restart'),
+        'an exec seen by the restarted sensor',
+      );
+    }
     // SIGINT, as a terminal's Ctrl-C: the agent must still drain and exit.
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) =>
       a.child.once('exit', (c, s) => res([c, s])),
@@ -90,7 +117,17 @@ async function killHelper(
     const [code, signal] = await exited;
     const r = await a.stop();
     agent = undefined;
-    return { before, after, stderr: r.stderr, code, signal, docs: r.docs };
+    return {
+      before,
+      after,
+      repaired,
+      stderr: r.stderr,
+      code,
+      signal,
+      docs: r.docs,
+      boxId: box.id,
+      ...(writeAfter ? { writeAfter } : {}),
+    };
   } finally {
     await agent?.stop().catch(() => {});
   }
@@ -105,17 +142,8 @@ describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a ki
     dir = mkdtempSync(join(tmpdir(), 'd4c-agent-helpers-'));
     writeFileSync(join(dir, 'policy.yaml'), POLICY);
     sensor = await killHelper(dir, 'd4c-sensor');
-    enforcer = await killHelper(dir, 'd4c-enforcer', async (a) => {
-      // With the enforcer dead the write goes through: its document must say the block failed.
-      const box = await runContainer({});
-      const w = await box.exec(['sh', '-c', 'echo d4c-was-here >> /etc/passwd']);
-      expect(w.code).toBe(0);
-      await a.waitForDoc(
-        (d) => d.container?.id === box.id && d.event.kind === 'alert' && d.file?.path === '/etc/passwd',
-        'the alert of the write that got through',
-      );
-    });
-  }, 120_000);
+    enforcer = await killHelper(dir, 'd4c-enforcer');
+  }, 180_000);
 
   afterAll(async () => {
     await removeAll();
@@ -131,6 +159,22 @@ describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a ki
     expect(sensor.code).toBe(0);
   });
 
+  it('a SIGKILLed sensor is restarted: /healthz ok again, events seen again, one alert, counted', () => {
+    expect(sensor.repaired.status).toBe(200);
+    const restarts = sensor.docs.filter((d) => d.event.action === 'helper_restarted');
+    expect(restarts).toHaveLength(1);
+    expect(restarts[0].cloud_defend.helper).toEqual({
+      name: 'd4c-sensor',
+      down_reason: 'signal SIGKILL',
+      restarts: 1,
+    });
+    expect(restarts[0].event.kind).toBe('alert');
+    expect(restarts[0].message).toMatch(
+      /^Helper restarted: d4c-sensor went down \(signal SIGKILL\); no events were seen for \d+ ms/,
+    );
+    expect(sensor.stderr).toMatch(/helper_restarts=d4c-sensor 1/);
+  });
+
   it('a SIGKILLed enforcer is detected: /healthz fails, the heartbeat says block is off, SIGINT stops the agent', () => {
     expect(enforcer.before.status).toBe(200);
     expect(enforcer.after.status).toBe(503);
@@ -138,18 +182,44 @@ describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a ki
     expect(enforcer.stderr).toMatch(/helper d4c-enforcer is down \(signal SIGKILL\): block is not enforced/);
     const beats = enforcer.docs.filter((d) => d.data_stream?.dataset === 'cloud_defend.heartbeat');
     expect(beats[0]?.cloud_defend.block_action_enabled).toBe(true);
-    expect(beats.at(-1)?.cloud_defend.block_action_enabled).toBe(false);
+    expect(beats.some((b) => b.cloud_defend.block_action_enabled === false)).toBe(true);
+    expect(beats.at(-1)?.cloud_defend.block_action_enabled).toBe(true);
     expect(enforcer.signal).toBeNull();
     expect(enforcer.code).toBe(0);
   });
 
-  it('a write that got through the block while the enforcer was down is marked failed_open (issue 22, #5)', () => {
-    const through = enforcer.docs.filter((d) => d.event.kind === 'alert' && d.file?.path === '/etc/passwd');
+  it('a SIGKILLed enforcer is restarted with its marks: the block holds again, one alert, counted', () => {
+    expect(enforcer.repaired.status).toBe(200);
+    expect(enforcer.writeAfter?.code).not.toBe(0);
+    expect(enforcer.writeAfter?.stderr).toMatch(/Operation not permitted/);
+    const restarts = enforcer.docs.filter((d) => d.event.action === 'helper_restarted');
+    expect(restarts).toHaveLength(1);
+    expect(restarts[0].cloud_defend.helper).toEqual({
+      name: 'd4c-enforcer',
+      down_reason: 'signal SIGKILL',
+      restarts: 1,
+    });
+    expect(enforcer.stderr).toMatch(/helper_restarts=d4c-enforcer 1/);
+  });
+
+  it('writes that got through while the enforcer was down are marked failed_open (issue 22, #5)', () => {
+    const through = enforcer.docs.filter(
+      (d) =>
+        d.container?.id === enforcer.boxId &&
+        d.event.kind === 'alert' &&
+        d.cloud_defend.block_mode === 'failed_open',
+    );
     expect(through.length).toBeGreaterThan(0);
     for (const d of through) {
-      expect(d.cloud_defend.block_mode).toBe('failed_open');
+      expect(d.file?.path).toBe('/etc/passwd');
       expect(d.cloud_defend.block_failure).toBe('helper_down');
       expect(d.message).toMatch(/^Block failed \(helper_down\): modifyFile \/etc\/passwd/);
     }
+    // While it ran, the same writes were denied.
+    expect(
+      enforcer.docs.some(
+        (d) => d.container?.id === enforcer.boxId && d.cloud_defend.block_mode === 'enforce',
+      ),
+    ).toBe(true);
   });
 });

@@ -393,5 +393,13 @@ export function goldenCases(): Record<string, EcsDocument> {
   if (failed.length !== 1) throw new Error(`failed-open block routed to ${failed.length} streams`);
   cases['alert-block-failed-open'] = failed[0]!;
 
+  // The agent restarted its enforcer helper after a SIGKILL.
+  cases['alert-helper-restarted'] = b.helperRestartDoc({
+    name: 'd4c-enforcer',
+    downReason: 'signal SIGKILL',
+    restarts: 1,
+    downMs: 1042,
+  });
+
   return cases;
 }

@@ -137,7 +137,7 @@ export class Agent {
   readonly helpers = new HelperWatch((name, reason) => {
     if (this.stopping) return;
     this.warn(
-      `helper ${name} is down (${reason}): ${name === 'd4c-sensor' ? 'no events are seen' : 'block is not enforced'} until it is restarted`,
+      `helper ${name} is down (${reason}): ${name === 'd4c-sensor' ? `no events are seen${this.files ? ' and writes are not blocked' : ''}` : 'block is not enforced'} until it is restarted`,
     );
     for (const f of this.downListeners) f(name, reason);
     this.supervisor.down(name, reason);
@@ -272,7 +272,9 @@ export class Agent {
     agent.wireSensor(sensor);
     agent.helpers.add({
       name: 'd4c-sensor',
-      blocks: false,
+      // The enforcer decides writes from the open flags the sensor's programs record: without
+      // them every write is let through, so a dead sensor turns block off too.
+      blocks: pinDir !== undefined,
       running: () => agent.sensor.running,
       reason: () => agent.sensor.exitReason,
     });

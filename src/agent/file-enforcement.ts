@@ -45,6 +45,11 @@ export interface FileEnforcementDeps {
 const MAX_WATCHED = 65_536;
 /** Waived decisions remembered until the sensor reports their operation (bounded). */
 const MAX_WAIVED = 4096;
+/**
+ * After a restart, operations still count as let through by the outage for this long: their
+ * documents lag the event (metadata hold, batching), and re-marking the containers takes a moment.
+ */
+export const RESTART_GRACE_MS = 3000;
 
 export class FileEnforcement {
   /** Marked containers: id → the pid marked through (marked again after a restart). */
@@ -52,6 +57,8 @@ export class FileEnforcement {
   /** Helper counters of enforcers before the last restart (totals stay totals). */
   private prior: HelperCounters | undefined;
   private pinDir = '';
+  /** When the last restart completed (Date.now()), 0 before any. */
+  private restartedAt = 0;
   private e: EnforceOptions = {};
   /** `pid\0path` of blocks waived for unknown metadata: the sensor's document says why it passed. */
   private readonly waived = new Set<string>();
@@ -111,6 +118,7 @@ export class FileEnforcement {
     if (this.current) this.prior = addCounters(this.prior, this.current);
     this.current = undefined;
     this.enforcer_ = next;
+    this.restartedAt = Date.now();
     for (const pid of this.watched.values())
       next.watchPid(pid).then(
         () => this.d.c.enforceWatched++,
@@ -171,7 +179,8 @@ export class FileEnforcement {
   failure(pid: number, path: string | undefined): BlockFailure {
     const key = `${pid}\0${path}`;
     if (this.waived.delete(key)) return 'unknown_metadata';
-    return this.enforcer.running ? 'helper_allowed' : 'helper_down';
+    const outage = !this.enforcer.running || Date.now() - this.restartedAt < RESTART_GRACE_MS;
+    return outage ? 'helper_down' : 'helper_allowed';
   }
 
   private onWaived(info: DeniedInfo): void {

@@ -154,7 +154,13 @@ describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a ki
     expect(sensor.before.status).toBe(200);
     expect(sensor.after.status).toBe(503);
     expect(sensor.after.body).toContain('d4c-sensor is down (signal SIGKILL)');
-    expect(sensor.stderr).toMatch(/helper d4c-sensor is down \(signal SIGKILL\): no events are seen/);
+    expect(sensor.stderr).toMatch(
+      /helper d4c-sensor is down \(signal SIGKILL\): no events are seen and writes are not blocked/,
+    );
+    // Writes are decided from the sensor's open flags: block is off while it is down.
+    const beats = sensor.docs.filter((d) => d.data_stream?.dataset === 'cloud_defend.heartbeat');
+    expect(beats.some((b) => b.cloud_defend.block_action_enabled === false)).toBe(true);
+    expect(beats.at(-1)?.cloud_defend.block_action_enabled).toBe(true);
     expect(sensor.signal).toBeNull();
     expect(sensor.code).toBe(0);
   });

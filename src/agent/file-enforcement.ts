@@ -113,17 +113,22 @@ export class FileEnforcement {
     const old = this.enforcer;
     if (old.running && !force) return;
     const next = await this.launch();
-    // Forced (a new sensor pinned a new map): the old helper goes once the new one marks.
-    if (old.running) await old.stop().catch(() => {});
     if (this.current) this.prior = addCounters(this.prior, this.current);
     this.current = undefined;
+    // The new one in place first: the old one's exit must not read as another death.
     this.enforcer_ = next;
     this.restartedAt = Date.now();
-    for (const pid of this.watched.values())
+    const marks = [...this.watched.values()].map((pid) =>
       next.watchPid(pid).then(
         () => this.d.c.enforceWatched++,
         () => this.d.c.enforceWatchErrors++,
-      );
+      ),
+    );
+    // Forced (a new sensor pinned a new map): the old helper goes once the new one has marked.
+    if (old.running) {
+      await Promise.all(marks);
+      await old.stop().catch(() => {});
+    }
   }
 
   /** The helpers' counters since the agent started (restarts included), as of the last poll. */
@@ -168,8 +173,11 @@ export class FileEnforcement {
 
   /** Reads the helper's counters (timeouts, overflow, refusals) for --stats and /metrics. */
   async poll(): Promise<void> {
+    const e = this.enforcer;
     try {
-      this.current = (await this.enforcer.stats()).helper;
+      const c = (await e.stats()).helper;
+      // A restart meanwhile folded this helper's counters already.
+      if (e === this.enforcer) this.current = c;
     } catch {
       // the helper is gone: its last counters stay
     }

@@ -68,6 +68,8 @@ interface Killed {
   code: number | null;
   signal: NodeJS.Signals | null;
   docs: Doc[];
+  /** The final stats object (--stats). */
+  stats: Doc;
   /** The container writing /etc/passwd in a loop (enforcer case). */
   boxId?: string;
   /** A write to /etc/passwd after the restart. */
@@ -125,6 +127,7 @@ async function killHelper(dir: string, helper: string): Promise<Killed> {
       code,
       signal,
       docs: r.docs,
+      stats: r.stats,
       boxId: box.id,
       ...(writeAfter ? { writeAfter } : {}),
     };
@@ -218,8 +221,15 @@ describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a ki
     expect(through.length).toBeGreaterThan(0);
     for (const d of through) {
       expect(d.file?.path).toBe('/etc/passwd');
-      expect(d.cloud_defend.block_failure).toBe('helper_down');
-      expect(d.message).toMatch(/^Block failed \(helper_down\): modifyFile \/etc\/passwd/);
+      expect(['helper_down', 'helper_allowed']).toContain(d.cloud_defend.block_failure);
+      expect(d.message).toMatch(/^Block failed \((helper_down|helper_allowed)\): modifyFile \/etc\/passwd/);
+    }
+    expect(through.some((d) => d.cloud_defend.block_failure === 'helper_down')).toBe(true);
+    // On a loaded machine the agent can also miss the 50 ms deadline: then the helper let the
+    // write through itself, and its counters say so.
+    if (through.some((d) => d.cloud_defend.block_failure === 'helper_allowed')) {
+      const h = enforcer.stats?.enforceHelper;
+      expect(h.timeoutAllowed + h.agentBusy + h.overflow + h.errors + h.notWatched).toBeGreaterThan(0);
     }
     // While it ran, the same writes were denied.
     expect(

@@ -27,13 +27,17 @@ import { runOnStore } from '../rules/esql/index.js';
 import { type Detection, type ExceptionList, type LoadedRule, RuleEngine } from '../rules/index.js';
 import { ScheduledEsql } from '../rules/scheduled.js';
 import {
+  AGENT_PIN_PREFIX,
   type DnsMessageEvent,
   d4cOperations,
   type FileEvent,
   fileHookPoint,
+  HelperWatch,
   type NetworkEvent,
+  removeStalePins,
   type Sensor,
   type SensorEvent,
+  type SensorOptions,
   type SensorStats,
   startSensor,
 } from '../sensor/index.js';
@@ -48,7 +52,7 @@ import { type Cluster, ContainerContexts, type ContainerCtx } from './context.js
 import { detectionDoc } from './detections.js';
 import { buildDocument, type DocumentDeps, type Held } from './documents.js';
 import { DriftTracker } from './drift.js';
-import type { BlockMode, EnforceOptions } from './enforcement.js';
+import type { BlockOutcome, EnforceOptions } from './enforcement.js';
 import { fileChange } from './file-change.js';
 import { FileEnforcement, type FileEnforcementDeps } from './file-enforcement.js';
 import { MetadataHold } from './hold.js';
@@ -56,6 +60,7 @@ import { agentContext, capLastCap, hostContext } from './host.js';
 import { networkActivity, networkHook } from './network.js';
 import { policyReadPrefixes, type ReadWatch, readWatch } from './read-access.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
+import { Supervisor } from './supervise.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -131,6 +136,31 @@ export class Agent {
   private kernel: SensorStats | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  /** Listeners for a helper's death (the CLI writes a heartbeat saying block is off). */
+  private readonly downListeners: ((name: string, reason: string) => void)[] = [];
+  /** The helpers' liveness: /healthz, the heartbeat and a log line per death (docs/security.md). */
+  readonly helpers = new HelperWatch((name, reason) => {
+    if (this.stopping) return;
+    this.warn(
+      `helper ${name} is down (${reason}): ${name === 'd4c-sensor' ? `no events are seen${this.files ? ' and writes are not blocked' : ''}` : 'block is not enforced'} until it is restarted`,
+    );
+    for (const f of this.downListeners) f(name, reason);
+    this.supervisor.down(name, reason);
+  });
+  /** Restarts dead helpers with backoff; one alert document and log line per restart. */
+  private readonly supervisor = new Supervisor({
+    restart: (name) => this.restartHelper(name),
+    onRestarted: (name, reason, n, downMs) => {
+      this.warn(`helper ${name} restarted (restart ${n}; it was down ${downMs} ms after ${reason})`);
+      this.helpers.revived(name);
+      this.write(this.builder.helperRestartDoc({ name, downReason: reason, restarts: n, downMs }));
+      for (const f of this.downListeners) f(name, 'restarted');
+    },
+    onFailed: (name, e, retryMs) =>
+      this.warn(
+        `helper ${name} could not be restarted (${e instanceof Error ? e.message : String(e)}); next attempt in ${retryMs} ms`,
+      ),
+  });
   private readonly holdMs: number;
   private readonly maxHeld: number;
   private warnedErrors = 0;
@@ -156,7 +186,9 @@ export class Agent {
 
   private constructor(
     private readonly o: AgentOptions,
-    private readonly sensor: Sensor,
+    private sensor: Sensor,
+    /** How the sensor was started: a restart starts it alike. */
+    private readonly sensorOpts: SensorOptions,
     private readonly resolver: ContainerResolver,
     /** The kernel's read prefixes (readFile selectors' targetFilePath). */
     private readonly reads: ReadWatch,
@@ -191,7 +223,7 @@ export class Agent {
       logged: this.logged,
       logAllNetwork: o.logAllNetwork === true,
       connects: () => this.connects,
-      monitoredBlock: (outcome, op) => this.monitoredBlock(outcome, op),
+      passedBlock: (outcome, op, pid, path) => this.passedBlock(outcome, op, pid, path),
     };
     this.drift = new DriftTracker(this.c);
     if (o.rules && o.rules.length > 0) {
@@ -214,16 +246,19 @@ export class Agent {
     const enforce = o.enforce !== undefined && blocks.other;
     const enforceConnect = o.enforce !== undefined && blocks.network;
     // The enforcer reads the open flags from the sensor's pinned map (one directory per agent).
-    const pinDir = enforce ? `/sys/fs/bpf/d4c-agent-${process.pid}` : undefined;
+    const pinDir = enforce ? `/sys/fs/bpf/${AGENT_PIN_PREFIX}${process.pid}` : undefined;
+    // A SIGKILLed loader (or agent) leaves its pinned map behind: removed before we pin ours.
+    const stale = removeStalePins();
     // readFile: the kernel reports read-only opens under these prefixes only (docs/sensor.md).
     const reads = readWatch(policyReadPrefixes(o.policy));
-    const sensor = startSensor({
+    const sensorOpts: SensorOptions = {
       includeHost: o.includeHost === true,
       ringBytes: o.ringBytes,
       pinDir,
       network: o.network !== false,
       readPrefixes: reads.kernel,
-    });
+    };
+    const sensor = startSensor(sensorOpts);
     const resolver = createResolver({
       holdMs: o.holdMs ?? 200,
       // Settle with the first answering source of the container's runtime soon, so that a busy
@@ -233,7 +268,8 @@ export class Agent {
       ...(o.dockerSockets ? { sockets: o.dockerSockets } : {}),
       onWarning: o.onWarning ?? ((m) => process.stderr.write(`d4c agent: ${m}\n`)),
     });
-    const agent = new Agent(o, sensor, resolver, reads);
+    const agent = new Agent(o, sensor, sensorOpts, resolver, reads);
+    for (const dir of stale) agent.warn(`removed the stale pinned map ${dir} (its agent is gone)`);
     const k = o.kubernetes === false ? { api: false } : (o.kubernetes ?? {});
     const identity = new ClusterIdentitySource({
       ...k,
@@ -243,8 +279,15 @@ export class Agent {
       onChange: (i) => agent.applyIdentity(i),
     });
     agent.identity = identity;
-    sensor.on('event', (e) => agent.onEvent(e));
-    sensor.on('error', (e) => agent.warn(`sensor: ${e.message}`));
+    agent.wireSensor(sensor);
+    agent.helpers.add({
+      name: 'd4c-sensor',
+      // The enforcer decides writes from the open flags the sensor's programs record: without
+      // them every write is let through, so a dead sensor turns block off too.
+      blocks: pinDir !== undefined,
+      running: () => agent.sensor.running,
+      reason: () => agent.sensor.exitReason,
+    });
     try {
       await sensor.ready;
     } catch (e) {
@@ -274,6 +317,13 @@ export class Agent {
         await sensor.stop().catch(() => {});
         throw e;
       }
+      const files = agent.files;
+      agent.helpers.add({
+        name: 'd4c-enforcer',
+        blocks: true,
+        running: () => files.enforcer.running,
+        reason: () => files.enforcer.exitReason,
+      });
       // Containers already running: their root file systems and volumes.
       for (const c of running.containers.values()) {
         const pid = c.pids[0];
@@ -309,6 +359,34 @@ export class Agent {
     agent.statsTimer.unref();
     await agent.pollKernel();
     return agent;
+  }
+
+  private wireSensor(sensor: Sensor): void {
+    sensor.on('event', (e) => this.onEvent(e));
+    sensor.on('error', (e) => this.warn(`sensor: ${e.message}`));
+    sensor.on('down', () => this.helpers.check());
+  }
+
+  /**
+   * A helper again (issue 22, finding 4). A new sensor pins a new open-flags map, which the
+   * enforcer reads: it is replaced too. Rejects (nothing new left running) when it cannot start.
+   */
+  private async restartHelper(name: string): Promise<void> {
+    if (name === 'd4c-sensor') {
+      const next = startSensor(this.sensorOpts);
+      try {
+        await next.ready;
+      } catch (e) {
+        await next.stop().catch(() => {});
+        throw e;
+      }
+      this.wireSensor(next);
+      this.sensor = next;
+      if (this.files) {
+        await this.files.restart(true);
+        this.helpers.revived('d4c-enforcer');
+      }
+    } else if (name === 'd4c-enforcer') await this.files?.restart();
   }
 
   /** Cluster identity known (at start, or later from the API): documents from now on carry it. */
@@ -353,7 +431,12 @@ export class Agent {
     const running =
       (this.files !== undefined && !this.files.monitoring) ||
       (this.connects !== undefined && !this.connects.monitoring);
-    return this.o.policy.hasBlock && running;
+    return this.o.policy.hasBlock && running && this.helpers.blocking;
+  }
+
+  /** Called once per helper death (not during stop). */
+  onHelperDown(fn: (name: string, reason: string) => void): void {
+    this.downListeners.push(fn);
   }
 
   // ------------------------------------------------------------------ events
@@ -619,11 +702,20 @@ export class Agent {
     if (this.engine) this.detect(docs[0]!);
   }
 
-  /** `monitoring` when the operation went through only because of --monitoring (it would be blocked). */
-  private monitoredBlock(outcome: PolicyOutcome, op: string): BlockMode | undefined {
-    return this.files?.monitoring && outcome.actions?.includes('block') && this.blockable.has(op)
-      ? 'monitoring'
-      : undefined;
+  /**
+   * An operation the sensor saw although a `block` matched: `monitoring` when --monitoring let it
+   * through, else `failed_open` with the reason (issue 22, #5); undefined when nothing enforces.
+   */
+  private passedBlock(
+    outcome: PolicyOutcome,
+    op: string,
+    pid: number,
+    path: string | undefined,
+  ): BlockOutcome | undefined {
+    const files = this.files;
+    if (!files || !outcome.actions?.includes('block') || !this.blockable.has(op)) return undefined;
+    if (files.monitoring) return { mode: 'monitoring' };
+    return { mode: 'failed_open', failure: files.failure(pid, path) };
   }
 
   /**
@@ -679,11 +771,14 @@ export class Agent {
   // ------------------------------------------------------------------ stats, stop
 
   private async pollKernel(): Promise<void> {
+    this.helpers.check();
+    const files = this.files?.poll();
     try {
       this.kernel = await this.sensor.stats();
     } catch {
       // the sensor is gone; the last counters stay
     }
+    await files;
   }
 
   stats(): AgentStats {
@@ -714,10 +809,13 @@ export class Agent {
         ...(this.identity?.identity.id !== undefined ? { clusterId: this.identity.identity.id } : {}),
         ...(this.identity?.identity.name !== undefined ? { clusterName: this.identity.identity.name } : {}),
       },
+      ...(this.files?.helperCounters ? { enforceHelper: { ...this.files.helperCounters } } : {}),
       ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
       ...(this.scheduled ? { scheduledRules: this.scheduled.stats() } : {}),
       dns: this.dns.stats(),
       holdQueue: this.holds.pending,
+      helperRestarts: { ...this.supervisor.restarts },
+      helperRestartFailures: { ...this.supervisor.failures },
       outputs,
       rssBytes: process.memoryUsage.rss(),
     };
@@ -726,12 +824,16 @@ export class Agent {
   /** Final sensor counters, detach, release everything held, flush rules and outputs. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // No restart begins now; one under way ends first (its helpers are stopped below).
+      await this.supervisor.stop();
       if (this.statsTimer) clearInterval(this.statsTimer);
       await this.scheduled?.stop();
       await this.connects
         ?.stop()
         .catch((e) => this.warn(`connect block: ${e instanceof Error ? e.message : String(e)}`));
       // The enforcer first: it reads the sensor's pinned map (pending events are released).
+      // Its counters are read before it goes, for the final --stats line.
+      await this.files?.poll();
       await this.files
         ?.stop()
         .catch((e) => this.warn(`enforcer: ${e instanceof Error ? e.message : String(e)}`));

@@ -2,6 +2,7 @@
 // queue (hold.ts) and the outputs. Builds nothing for events no response wants.
 import type { CgroupIdentity } from '../container/index.js';
 import {
+  type BlockFailure,
   type EcsBuilder,
   type EcsDocument,
   type FileChange,
@@ -17,7 +18,7 @@ import type { Action, Decision } from '../policy/model.js';
 import type { ProcessEntry } from '../process/index.js';
 import type { ConnectEnforcement } from './connect-enforcement.js';
 import { type ContainerCtx, mountKind } from './context.js';
-import type { BlockMode } from './enforcement.js';
+import type { BlockMode, BlockOutcome } from './enforcement.js';
 import type { AgentCounters } from './stats.js';
 
 /** What every held event carries: the acting process, when, and its container (if any). */
@@ -64,7 +65,13 @@ export interface DocumentDeps {
   readonly logged: WeakMap<ProcessEntry, PolicyOutcome>;
   readonly logAllNetwork: boolean;
   readonly connects: () => ConnectEnforcement | undefined;
-  readonly monitoredBlock: (outcome: PolicyOutcome, op: string) => BlockMode | undefined;
+  /** block_mode of an operation that happened although a `block` matched (monitoring, failed open). */
+  readonly passedBlock: (
+    outcome: PolicyOutcome,
+    op: string,
+    pid: number,
+    path: string | undefined,
+  ) => BlockOutcome | undefined;
 }
 
 /** The event's document and the decision it carries; undefined when no response wants it. */
@@ -86,6 +93,7 @@ export function buildDocument(
       policy: undefined as PolicyOutcome | undefined,
       metadataComplete: complete,
       blockMode: undefined as BlockMode | undefined,
+      blockFailure: undefined as BlockFailure | undefined,
     };
     if (h.action === 'end') {
       const started = d.logged.get(h.entry);
@@ -101,7 +109,7 @@ export function buildDocument(
       outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
     }
     input.policy = outcome;
-    input.blockMode = d.monitoredBlock(outcome, h.action);
+    setPassed(input, d.passedBlock(outcome, h.action, h.info.pid, h.info.executable));
     doc =
       h.action === 'fork'
         ? d.builder.processForkDoc(input)
@@ -147,13 +155,14 @@ export function buildDocument(
       policy: undefined as PolicyOutcome | undefined,
       metadataComplete: complete,
       blockMode: undefined as BlockMode | undefined,
+      blockFailure: undefined as BlockFailure | undefined,
     };
     const dec = d.policy.decide(filePolicyEvent(input));
     countDecision(d.c, file.operation, dec.actions);
     if (dec.actions.length === 0) return undefined;
     outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
     input.policy = outcome;
-    input.blockMode = d.monitoredBlock(outcome, file.operation);
+    setPassed(input, d.passedBlock(outcome, file.operation, h.info.pid, file.path));
     doc = d.builder.fileDoc(input);
   }
   return { doc, outcome };
@@ -167,6 +176,15 @@ function iocAlert(dec: Decision, ioc: string | undefined): Decision {
   if (ioc === undefined) return dec;
   const actions: Action[] = dec.actions.includes('alert') ? dec.actions : [...dec.actions, 'alert'];
   return { actions, matchedSelectors: [...dec.matchedSelectors, IOC_SELECTOR] };
+}
+
+function setPassed(
+  input: { blockMode: BlockMode | undefined; blockFailure: BlockFailure | undefined },
+  b: BlockOutcome | undefined,
+): void {
+  if (!b) return;
+  input.blockMode = b.mode;
+  if (b.failure) input.blockFailure = b.failure;
 }
 
 /** Counts a decision as `op.action` for each action, `op.none` when there is none. */

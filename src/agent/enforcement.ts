@@ -4,7 +4,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { processPolicyEvent } from '../ecs/index.js';
-import type { ContainerContext, OrchestratorContext, ProcessInfo } from '../ecs/input.js';
+import type { BlockFailure, ContainerContext, OrchestratorContext, ProcessInfo } from '../ecs/input.js';
 import type { EventContext } from '../enforce/index.js';
 import type { ProcessEntry, ProcessTable } from '../process/index.js';
 
@@ -20,8 +20,17 @@ export interface EnforceOptions {
   connectHelper?: string;
 }
 
-/** `cloud_defend.block_mode`: `enforce` (the attempt was denied) or `monitoring` (it would have been). */
-export type BlockMode = 'enforce' | 'monitoring';
+/**
+ * `cloud_defend.block_mode`: `enforce` (the attempt was denied), `monitoring` (it would have
+ * been), `failed_open` (a block matched while enforcing, yet the operation went through).
+ */
+export type BlockMode = 'enforce' | 'monitoring' | 'failed_open';
+
+/** The block_mode (and, when it failed open, why) of an operation the sensor saw happen. */
+export interface BlockOutcome {
+  mode: BlockMode;
+  failure?: BlockFailure;
+}
 
 /**
  * The policy fields of a process (executable, name, interactive session) and its container,

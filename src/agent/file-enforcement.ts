@@ -4,8 +4,21 @@
 // Containers' volumes are marked for it at their first exec. See docs/enforce.md.
 
 import type { ContainerResolver } from '../container/index.js';
-import type { EcsBuilder, EcsDocument, FileChange, PolicyOutcome, ProcessInfo } from '../ecs/index.js';
-import { type DeniedInfo, type Enforcer, type EventContext, startEnforcer } from '../enforce/index.js';
+import type {
+  BlockFailure,
+  EcsBuilder,
+  EcsDocument,
+  FileChange,
+  PolicyOutcome,
+  ProcessInfo,
+} from '../ecs/index.js';
+import {
+  type DeniedInfo,
+  type Enforcer,
+  type EventContext,
+  type HelperCounters,
+  startEnforcer,
+} from '../enforce/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { ProcessTable } from '../process/index.js';
 import type { ProcessAdapter } from './adapter.js';
@@ -30,9 +43,27 @@ export interface FileEnforcementDeps {
 
 /** Marked containers kept at most (then forgotten and marked again: marking is idempotent). */
 const MAX_WATCHED = 65_536;
+/** Waived decisions remembered until the sensor reports their operation (bounded). */
+const MAX_WAIVED = 4096;
+/**
+ * After a restart, operations still count as let through by the outage for this long: their
+ * documents lag the event (metadata hold, batching), and re-marking the containers takes a moment.
+ */
+export const RESTART_GRACE_MS = 3000;
 
 export class FileEnforcement {
-  private readonly watched = new Set<string>();
+  /** Marked containers: id → the pid marked through (marked again after a restart). */
+  private readonly watched = new Map<string, number>();
+  /** Helper counters of enforcers before the last restart (totals stay totals). */
+  private prior: HelperCounters | undefined;
+  private pinDir = '';
+  /** When the last restart completed (Date.now()), 0 before any. */
+  private restartedAt = 0;
+  private e: EnforceOptions = {};
+  /** `pid\0path` of blocks waived for unknown metadata: the sensor's document says why it passed. */
+  private readonly waived = new Set<string>();
+  /** The helper's counters as of the last poll (kept when it dies). */
+  private current: HelperCounters | undefined;
 
   private constructor(
     private readonly d: FileEnforcementDeps,
@@ -42,12 +73,22 @@ export class FileEnforcement {
   /** Starts the enforcer helper; rejects (with nothing left running) when it cannot start. */
   static async start(d: FileEnforcementDeps, pinDir: string, e: EnforceOptions): Promise<FileEnforcement> {
     const self = new FileEnforcement(d);
+    self.pinDir = pinDir;
+    self.e = e;
+    self.enforcer_ = await self.launch();
+    return self;
+  }
+
+  /** A new helper, ready; rejects (with nothing left running) when it cannot start. */
+  private async launch(): Promise<Enforcer> {
+    const e = this.e;
     const enforcer = startEnforcer({
-      policy: d.policy,
-      pinDir,
+      policy: this.d.policy,
+      pinDir: this.pinDir,
       autoOverlay: true,
-      contextFor: (pid, cgroupPath) => self.contextFor(pid, cgroupPath),
-      onDenied: (info) => self.onDenied(info),
+      contextFor: (pid, cgroupPath) => this.contextFor(pid, cgroupPath),
+      onDenied: (info) => this.onDenied(info),
+      onWaived: (info) => this.onWaived(info),
       failMode: e.failMode ?? 'fail-open',
       deadlineMs: e.deadlineMs ?? 50,
       monitoring: e.monitoring === true,
@@ -60,8 +101,40 @@ export class FileEnforcement {
       await enforcer.stop().catch(() => {});
       throw err;
     }
-    self.enforcer_ = enforcer;
-    return self;
+    return enforcer;
+  }
+
+  /**
+   * Replaces a dead helper (issue 22, finding 4), or with `force` a live one that reads a map
+   * the sensor no longer fills: a new one (new overlays are marked as they mount), then every
+   * known container's mounts marked again. Rejects when it cannot start.
+   */
+  async restart(force = false): Promise<void> {
+    const old = this.enforcer;
+    if (old.running && !force) return;
+    const next = await this.launch();
+    if (this.current) this.prior = addCounters(this.prior, this.current);
+    this.current = undefined;
+    // The new one in place first: the old one's exit must not read as another death.
+    this.enforcer_ = next;
+    this.restartedAt = Date.now();
+    const marks = [...this.watched.values()].map((pid) =>
+      next.watchPid(pid).then(
+        () => this.d.c.enforceWatched++,
+        () => this.d.c.enforceWatchErrors++,
+      ),
+    );
+    // Forced (a new sensor pinned a new map): the old helper goes once the new one has marked.
+    if (old.running) {
+      await Promise.all(marks);
+      await old.stop().catch(() => {});
+    }
+  }
+
+  /** The helpers' counters since the agent started (restarts included), as of the last poll. */
+  get helperCounters(): HelperCounters | undefined {
+    if (!this.current) return this.prior;
+    return this.prior ? addCounters(this.prior, this.current) : this.current;
   }
 
   get enforcer(): Enforcer {
@@ -76,7 +149,7 @@ export class FileEnforcement {
   watch(id: string, pid: number): void {
     if (this.watched.has(id)) return;
     if (this.watched.size > MAX_WATCHED) this.watched.clear();
-    this.watched.add(id);
+    this.watched.set(id, pid);
     this.enforcer.watchPid(pid).then(
       () => this.d.c.enforceWatched++,
       () => this.d.c.enforceWatchErrors++,
@@ -96,6 +169,32 @@ export class FileEnforcement {
 
   stop(): Promise<void> {
     return this.enforcer.stop();
+  }
+
+  /** Reads the helper's counters (timeouts, overflow, refusals) for --stats and /metrics. */
+  async poll(): Promise<void> {
+    const e = this.enforcer;
+    try {
+      const c = (await e.stats()).helper;
+      // A restart meanwhile folded this helper's counters already.
+      if (e === this.enforcer) this.current = c;
+    } catch {
+      // the helper is gone: its last counters stay
+    }
+  }
+
+  /** Why an operation the sensor saw got through a block that was enforced (issue 22, #5). */
+  failure(pid: number, path: string | undefined): BlockFailure {
+    const key = `${pid}\0${path}`;
+    if (this.waived.delete(key)) return 'unknown_metadata';
+    const outage = !this.enforcer.running || Date.now() - this.restartedAt < RESTART_GRACE_MS;
+    return outage ? 'helper_down' : 'helper_allowed';
+  }
+
+  private onWaived(info: DeniedInfo): void {
+    this.d.c.enforceWaived++;
+    if (this.waived.size >= MAX_WAIVED) this.waived.clear();
+    this.waived.add(`${info.pid}\0${info.path}`);
   }
 
   /** Synchronous, from the caches: undefined while a container's metadata is not known yet. */
@@ -172,4 +271,12 @@ export class FileEnforcement {
     }
     d.emit(d.builder.route(doc, outcome));
   }
+}
+
+function addCounters(a: HelperCounters | undefined, b: HelperCounters): HelperCounters {
+  if (!a) return { ...b };
+  const out = { ...b };
+  for (const k of Object.keys(out) as (keyof HelperCounters)[])
+    out[k] = k === 'pendingMax' ? Math.max(a[k], b[k]) : a[k] + b[k];
+  return out;
 }

@@ -1,8 +1,27 @@
 // The agent's counters as the metrics endpoint and the metrics documents want them. Read once per
 // scrape or period from agent.stats(); nothing here runs on the event path.
 import type { AgentMetrics } from '../ecs/index.js';
+import type { HelperCounters } from '../enforce/index.js';
 import type { AgentStatsSnapshot } from '../metrics/index.js';
 import type { AgentStats } from './stats.js';
+
+/** The helper's counters exported (pendingMax is a high-water mark, not a count). */
+const HELPER_EXPORTED: readonly (keyof HelperCounters)[] = [
+  'asked',
+  'answeredAllow',
+  'answeredDeny',
+  'timeoutAllowed',
+  'timeoutDenied',
+  'lateAnswers',
+  'agentBusy',
+  'overflow',
+  'errors',
+  'notWatched',
+  'allowedHost',
+  'allowedCreate',
+  'autoMarked',
+];
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function kernelDrops(s: AgentStats): Record<string, number> {
   const k = s.kernel;
@@ -77,7 +96,11 @@ function enforcement(s: AgentStats): Record<string, number> {
     fanotify_denied: s.enforceDenied,
     fanotify_monitored: s.enforceMonitored,
     fanotify_unknown_context: s.enforceUnknownContext,
+    fanotify_waived: s.enforceWaived,
   };
+  // The helper's own answers (no agent verdict in time, queue full, …): fail-open made visible.
+  const h = s.enforceHelper;
+  if (h) for (const k of HELPER_EXPORTED) out[`helper_${snake(k)}`] = h[k];
   const c = s.connectBlock;
   if (c) {
     out.connect_denied = c.denied;
@@ -118,6 +141,7 @@ export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, n
     rules: rules(s),
     outputs: s.outputs,
     processTableSize: s.processTable.size,
+    helperRestarts: s.helperRestarts,
   };
 }
 

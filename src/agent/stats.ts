@@ -2,6 +2,7 @@
 // (`agent.stats()`). Every drop anywhere in the pipeline has a counter here.
 import type { ResolverCounters } from '../container/index.js';
 import type { DnsStageStats } from '../dns/index.js';
+import type { HelperCounters } from '../enforce/index.js';
 import type { ClusterIdentityCounters } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
 import type { ScheduledRuleStats } from '../rules/scheduled.js';
@@ -52,12 +53,19 @@ export interface AgentCounters extends DriftCounters {
   enforceMonitored: number;
   /** Requests whose container metadata was not cached yet (the enforcer's unknownMetadata decided). */
   enforceUnknownContext: number;
+  /** Blocks waived by `--unknown-metadata allow` (the decision depended on the missing metadata). */
+  enforceWaived: number;
   /** Containers marked (watchPid), and marks that failed (the container had gone, usually). */
   enforceWatched: number;
   enforceWatchErrors: number;
 }
 
 export interface AgentStats extends AgentCounters {
+  /**
+   * The d4c-enforcer helper's own counters (answers it gave itself: deadline timeouts, queue
+   * full, overflow, errors, unmarked mounts), as of the last poll; when file/exec block runs.
+   */
+  enforceHelper?: HelperCounters;
   /** `block` on connect (src/agent/connect-enforcement.ts), when the policy has one. */
   connectBlock?: ConnectEnforcementStats;
   /** ES|QL rules run over the store on their interval (src/rules/scheduled.ts), when there are any. */
@@ -74,6 +82,9 @@ export interface AgentStats extends AgentCounters {
   /** DNS (src/dns): messages, transactions, malformed, timeouts, answers cache, IoC matches. */
   dns?: DnsStageStats;
   holdQueue: number;
+  /** Helpers restarted after they went down, and restart attempts that failed, by helper name. */
+  helperRestarts: Record<string, number>;
+  helperRestartFailures: Record<string, number>;
   outputs: Record<string, OutputStats>;
   rssBytes: number;
 }
@@ -102,6 +113,7 @@ export function newCounters(): AgentCounters {
     enforceDenied: 0,
     enforceMonitored: 0,
     enforceUnknownContext: 0,
+    enforceWaived: 0,
     enforceWatched: 0,
     enforceWatchErrors: 0,
     ...newDriftCounters(),
@@ -141,9 +153,20 @@ export function formatStats(s: AgentStats): string {
   const kube = s.kubernetes;
   if (kube.source !== 'none')
     parts.push(`kubernetes=${kube.source}(cluster ${kube.clusterId ?? '?'}, failures ${kube.failures})`);
-  if (s.enforceWatched > 0 || s.enforceDenied > 0 || s.enforceMonitored > 0)
+  const restarts = Object.entries(s.helperRestarts);
+  if (restarts.length > 0)
     parts.push(
-      `enforce=denied ${s.enforceDenied}, monitored ${s.enforceMonitored}, watched ${s.enforceWatched}`,
+      `helper_restarts=${restarts.map(([n, c]) => `${n} ${c}${s.helperRestartFailures[n] ? ` (failed ${s.helperRestartFailures[n]})` : ''}`).join(', ')}`,
+    );
+  const h = s.enforceHelper;
+  if (h || s.enforceWatched > 0 || s.enforceDenied > 0 || s.enforceMonitored > 0)
+    parts.push(
+      `enforce=denied ${s.enforceDenied}, monitored ${s.enforceMonitored}, watched ${s.enforceWatched}, waived ${s.enforceWaived}`,
+    );
+  // What the helper let through (or refused) without the agent's answer: fail-open made visible.
+  if (h)
+    parts.push(
+      `enforce_helper=asked ${h.asked}, timeout_allowed ${h.timeoutAllowed}, timeout_denied ${h.timeoutDenied}, late ${h.lateAnswers}, busy ${h.agentBusy}, overflow ${h.overflow}, errors ${h.errors}, not_watched ${h.notWatched}`,
     );
   return `d4c agent stats: ${parts.join(' ')}`;
 }

@@ -1,6 +1,6 @@
 // `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
 // document as NDJSON and into the embedded store. See docs/agent.md.
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, writeSync } from 'node:fs';
 import {
   Agent,
   type AgentStats,
@@ -43,6 +43,7 @@ import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
+import { openOutputFile } from '../util/safe-open.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
 import { readExceptions } from './rules.js';
@@ -269,6 +270,8 @@ export async function run(argv: string[]): Promise<number> {
     onError: (e) =>
       process.stderr.write(`d4c agent: heartbeat: ${e instanceof Error ? e.message : String(e)}\n`),
   });
+  // A helper's death is said at once in a heartbeat (block_action_enabled false), not in 30 min.
+  agent.onHelperDown(() => beats.tick());
   let metricsServer: MetricsServer | undefined;
   const addr = settings.metrics.addr;
   if (addr) {
@@ -277,7 +280,11 @@ export async function run(argv: string[]): Promise<number> {
         host: addr.host,
         port: addr.port,
         stats: () => metricsSnapshot(agent.stats(), { heartbeat_errors: beats.stats().errors }),
-        health: () => opened?.health() ?? { ok: true },
+        // A dead helper (blind sensor, open enforcer) fails the check before the outputs are asked.
+        health: () => {
+          const h = agent.helpers.health();
+          return h.ok ? (opened?.health() ?? { ok: true }) : h;
+        },
       });
     } catch (e) {
       // The endpoint is for observing the agent, not a reason to stop protecting the node.
@@ -332,13 +339,14 @@ export async function run(argv: string[]): Promise<number> {
       dests.length ? `, ${dests.join(', ')}` : ''
     })\n`,
   );
-  if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
+  // Like --ndjson: never through a symlink planted in a shared directory (src/util/safe-open.ts).
+  const readyError = values['ready-file'] ? writeReadyFile(values['ready-file']) : undefined;
 
   const printStats = (s: AgentStats) => process.stderr.write(`${formatStats(s)}\n`);
   let statsTimer: NodeJS.Timeout | undefined;
   if (values.stats) statsTimer = setInterval(() => printStats(agent.stats()), statsEvery * 1000);
 
-  await stopped;
+  if (readyError === undefined) await stopped;
   if (statsTimer) clearInterval(statsTimer);
   beats.stop();
   await metricsServer?.close();
@@ -348,7 +356,22 @@ export async function run(argv: string[]): Promise<number> {
     printStats(agent.stats());
     process.stderr.write(`${JSON.stringify(agent.stats())}\n`);
   }
-  return 0;
+  return readyError === undefined ? 0 : fail(readyError);
+}
+
+/** Writes the pid to the ready file; the error's text when it cannot (the agent then stops). */
+function writeReadyFile(path: string): string | undefined {
+  try {
+    const fd = openOutputFile(path, 'truncate');
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return undefined;
+  } catch (e) {
+    return e instanceof D4cError ? e.format() : `--ready-file ${path}: ${(e as Error).message}`;
+  }
 }
 
 /** SIGHUP: the IoC list read again; a list that does not load leaves the old one in force. */

@@ -76,7 +76,7 @@ export const AGENT_HELP: CommandHelp = {
         opt('--enforce-deadline-ms N', 'that deadline, 1 to 60000 milliseconds.', { default: '50' }),
         opt(
           '--unknown-metadata MODE',
-          '`allow` or `deny` a blocking decision for a container whose metadata is not known yet.',
+          '`allow` or `deny` a blocking decision for a container whose metadata is not known yet; `allow` waives only blocks that depend on that metadata.',
           { default: '`allow`' },
         ),
       ],
@@ -116,6 +116,10 @@ export const AGENT_HELP: CommandHelp = {
           default: 'system CAs',
         }),
         opt('--es-insecure', 'do not verify the server certificate (testing only).'),
+        opt(
+          '--allow-insecure',
+          'allow credentials (API key, password, user info in the URL) over an `http://` `--es-url`; refused otherwise (D4C-CFG-007).',
+        ),
         opt(
           '--es-namespace NS',
           'data stream namespace of every document (`logs-cloud_defend.process-NS`, ...).',

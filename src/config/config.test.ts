@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,9 @@ import { parseDuration, parseHostPort, parseSize } from './units.js';
 const dir = mkdtempSync(join(tmpdir(), 'd4c-cfg-'));
 function file(name: string, text: string): string {
   const p = join(dir, name);
-  writeFileSync(p, text);
+  // Secrets in a config file are refused when other users can read it.
+  writeFileSync(p, text, { mode: 0o600 });
+  chmodSync(p, 0o600);
   return p;
 }
 
@@ -108,6 +110,7 @@ describe('configuration file', () => {
           'a.json',
           '{"elasticsearch": {"hosts": "http://127.0.0.1:9200", "username": "u", "password": "p"}}',
         ),
+        'allow-insecure': true,
       },
       {},
     );
@@ -120,6 +123,7 @@ describe('configuration file', () => {
       {
         config: path,
         'es-url': ['http://flag:9200'],
+        'allow-insecure': true,
         'es-username': 'flaguser',
         'es-password': 'flagpw',
         'es-namespace': 'flagns',
@@ -143,7 +147,7 @@ describe('configuration file', () => {
     expect(s.store.enabled).toBe(false);
     expect(s.metrics.addr).toBe(undefined);
     const e = parseAgentOutputFlags(
-      { config: path },
+      { config: path, 'allow-insecure': true },
       { D4C_ES_API_KEY: 'env-key', D4C_ES_URL: 'http://a:1, http://b:2' },
     );
     expect(e.elasticsearch?.apiKey).toBe('env-key');
@@ -222,6 +226,7 @@ describe('configuration file', () => {
         '/s',
         '--spool-dir',
         '/sp',
+        '--allow-insecure',
       ],
       AGENT_OUTPUT_OPTIONS,
     );
@@ -249,5 +254,46 @@ describe('units', () => {
     expect(parseHostPort('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
     expect(parseHostPort(':9464')).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(parseHostPort('x:99999')).toBe(undefined);
+  });
+});
+
+describe('secrets and transport (issue 22, finding 9)', () => {
+  it('refuses a config file with a secret that other users can read, with the position of the key', () => {
+    const p = file('exposed.yaml', YAML);
+    chmodSync(p, 0o644);
+    const e = thrown(() => loadConfig(p));
+    expect(e.code).toBe('D4C-CFG-006');
+    expect(e.message).toMatch(/elasticsearch\.api_key.*readable by other users \(mode 0644\)/);
+    expect(e.file).toBe(p);
+    expect(e.pos?.line).toBe(YAML.split('\n').findIndex((l) => l.includes('api_key')) + 1);
+    chmodSync(p, 0o602);
+    expect(thrown(() => loadConfig(p)).message).toMatch(/writable by other users/);
+    // Owner and group only: accepted; a file without secrets may be world-readable.
+    chmodSync(p, 0o640);
+    expect(loadConfig(p).elasticsearch?.api_key).toBe('file-key');
+    const plain = file('plain.yaml', 'namespace: prod\n');
+    chmodSync(plain, 0o644);
+    expect(loadConfig(plain).namespace).toBe('prod');
+  });
+
+  it('refuses credentials over http:// without --allow-insecure', () => {
+    for (const flags of [
+      { 'es-url': ['http://es:9200'], 'es-api-key': 'k' },
+      { 'es-url': ['https://a:9200', 'http://es:9200'], 'es-username': 'u', 'es-password': 'p' },
+      { 'es-url': ['http://u:secret@es:9200'] },
+    ]) {
+      const e = thrown(() => parseAgentOutputFlags(flags, {}));
+      expect(e.code).toBe('D4C-CFG-007');
+      expect(e.message).toMatch(/would send credentials in clear text: use https:\/\/, or --allow-insecure/);
+      expect(e.message).not.toContain('secret');
+      expect(parseAgentOutputFlags({ ...flags, 'allow-insecure': true }, {}).elasticsearch).toBeDefined();
+    }
+    // Without credentials, or over https, nothing to refuse.
+    expect(parseAgentOutputFlags({ 'es-url': ['http://es:9200'] }, {}).elasticsearch?.hosts).toEqual([
+      'http://es:9200',
+    ]);
+    expect(
+      parseAgentOutputFlags({ 'es-url': ['https://es:9200'], 'es-api-key': 'k' }, {}).elasticsearch?.apiKey,
+    ).toBe('k');
   });
 });

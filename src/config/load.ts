@@ -1,7 +1,7 @@
 // Reads the agent's configuration file (YAML or JSON: JSON is parsed as YAML 1.2), validates it
 // with ajv and reports the first problems as D4cErrors at FILE:LINE:COL.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isNode, LineCounter, type Node, parseDocument } from 'yaml';
 import { D4cError, type Position } from '../util/diagnostics.js';
@@ -49,6 +49,10 @@ export const CONFIG_CODES = {
   invalid: 'D4C-CFG-003',
   flag: 'D4C-CFG-004',
   missing: 'D4C-CFG-005',
+  /** A file holding a secret that other users can read (or anyone can change). */
+  exposed: 'D4C-CFG-006',
+  /** Credentials over http:// without --allow-insecure. */
+  insecure: 'D4C-CFG-007',
 } as const;
 
 let validator: ReturnType<Ajv['compile']> | undefined;
@@ -157,11 +161,22 @@ export function checkConfig(value: unknown, locate: Located, file: string): Conf
   throw new D4cError(CONFIG_CODES.invalid, `${first.message}${more}`, file, first.pos);
 }
 
+/** Keys of the file that are secrets: the file then must not be readable by other users. */
+const SECRET_KEYS = ['api_key', 'password'] as const;
+
 /** Reads and validates a configuration file. */
 export function loadConfig(path: string): ConfigFile {
   let text: string;
+  let mode: number;
   try {
-    text = readFileSync(path, 'utf8');
+    // One descriptor for the mode and the text: the file checked is the file read.
+    const fd = openSync(path, 'r');
+    try {
+      mode = fstatSync(fd).mode;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw new D4cError(
       CONFIG_CODES.read,
@@ -170,5 +185,24 @@ export function loadConfig(path: string): ConfigFile {
     );
   }
   const { value, locate } = parseConfigText(text, path);
-  return checkConfig(value, locate, path);
+  const cfg = checkConfig(value, locate, path);
+  checkSecretMode(cfg, mode, locate, path);
+  return cfg;
+}
+
+/**
+ * A file holding an API key or password that other users can read leaks it; one anyone can
+ * write lets them point the agent elsewhere with it. Refused (issue 22, finding 9).
+ */
+function checkSecretMode(cfg: ConfigFile, mode: number, locate: Located, path: string): void {
+  const es = cfg.elasticsearch as Record<string, unknown> | undefined;
+  const key = SECRET_KEYS.find((k) => es?.[k] !== undefined);
+  if (key === undefined || (mode & 0o006) === 0) return;
+  const m = (mode & 0o777).toString(8).padStart(4, '0');
+  throw new D4cError(
+    CONFIG_CODES.exposed,
+    `holds a secret (elasticsearch.${key}) and is ${mode & 0o004 ? 'readable' : 'writable'} by other users (mode ${m}): chmod o-rw it (e.g. 0600), or pass the secret in the environment (D4C_ES_API_KEY, D4C_ES_PASSWORD)`,
+    path,
+    locate.pos(['elasticsearch', key], key),
+  );
 }

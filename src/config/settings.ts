@@ -80,6 +80,7 @@ export const AGENT_OUTPUT_OPTIONS = {
   'es-password': { type: 'string' },
   'es-ca': { type: 'string' },
   'es-insecure': { type: 'boolean' },
+  'allow-insecure': { type: 'boolean' },
   'es-namespace': { type: 'string' },
   'es-skip-templates': { type: 'boolean' },
   'es-timeout': { type: 'string' },
@@ -228,6 +229,20 @@ export function resolveAgentOutputSettings(
     } else if (pass !== undefined) throw flagError('es-password', 'given without --es-username');
     if (key !== undefined && user !== undefined)
       throw flagError('es-api-key', 'use either an API key or a username/password, not both');
+    // Credentials over plain http are readable by anyone on the path (issue 22, finding 9).
+    const creds = key !== undefined || user !== undefined;
+    for (const h of hosts) {
+      const u = new URL(h);
+      if (
+        u.protocol === 'http:' &&
+        (creds || u.username !== '' || u.password !== '') &&
+        !flags['allow-insecure']
+      )
+        throw new D4cError(
+          CONFIG_CODES.insecure,
+          `--es-url: "${h.replace(/\/\/[^@/]*@/, '//<redacted>@')}" would send credentials in clear text: use https://, or --allow-insecure`,
+        );
+    }
     const ca = flags['es-ca'] ?? fe.ca;
     if (ca !== undefined) elasticsearch.caFile = ca;
   } else {

@@ -78,6 +78,17 @@ export interface AgentMetrics {
   uptimeSeconds?: number;
 }
 
+export interface HelperRestartInput {
+  /** d4c-sensor or d4c-enforcer. */
+  name: string;
+  /** How it ended: `signal SIGKILL`, `exit code 3`. */
+  downReason: string;
+  /** Restarts of this helper since the agent started, this one included. */
+  restarts: number;
+  /** How long it was down, in milliseconds. */
+  downMs: number;
+}
+
 export interface HeartbeatInput {
   /** The policy in force has a `block` action. */
   blockActionEnabled: boolean;
@@ -271,6 +282,21 @@ export class EcsBuilder {
     return doc;
   }
 
+  /**
+   * An alert of the agent about itself: one of its helpers (d4c-sensor, d4c-enforcer) went down
+   * and was restarted (issue 22, finding 4). While it was down the agent was blind or `block`
+   * failed open; the alert says so.
+   */
+  helperRestartDoc(input: HelperRestartInput): EcsDocument {
+    const doc = this.baseDoc(this.fragments.streams.alerts, 'alert', 'host', 'change', 'helper_restarted');
+    doc.cloud_defend = {
+      helper: { name: input.name, down_reason: input.downReason, restarts: input.restarts },
+    };
+    const what = input.name === 'd4c-enforcer' ? 'block was not enforced' : 'no events were seen';
+    doc.message = `Helper restarted: ${input.name} went down (${input.downReason}); ${what} for ${input.downMs} ms (restart ${input.restarts})`;
+    return doc;
+  }
+
   metricsDoc(m: AgentMetrics): EcsDocument {
     const doc = this.baseDoc(this.fragments.streams.metrics, 'metric', undefined, undefined, undefined);
     const metrics: Record<string, unknown> = {};
@@ -380,6 +406,7 @@ export class EcsBuilder {
     }
     if (operation !== undefined) cd.operation = operation;
     if (input.blockMode !== undefined) cd.block_mode = input.blockMode;
+    if (input.blockFailure !== undefined) cd.block_failure = input.blockFailure;
     if (input.metadataComplete !== undefined) cd.metadata_complete = input.metadataComplete;
     return cd;
   }
@@ -393,7 +420,14 @@ export class EcsBuilder {
 export function policyAlertMessage(doc: EcsDocument): string {
   const cd = doc.cloud_defend;
   const mode = cd?.block_mode;
-  const verb = mode === 'enforce' ? 'Blocked' : mode === 'monitoring' ? 'Would block' : 'Alert';
+  const verb =
+    mode === 'enforce'
+      ? 'Blocked'
+      : mode === 'monitoring'
+        ? 'Would block'
+        : mode === 'failed_open'
+          ? `Block failed (${cd?.block_failure ?? 'unknown'})`
+          : 'Alert';
   const op = cd?.operation ?? doc.event.action ?? 'event';
   const target = alertTarget(doc);
   const sel = cd?.matched_selectors ?? [];

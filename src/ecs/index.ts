@@ -1,7 +1,13 @@
 // ECS documents for D4C's data streams: typed inputs (the contract with the sensor and the
 // process table), compiled builders, and the helpers the process table and the policy share.
 
-export type { AgentMetrics, EcsBuilderOptions, EcsBuilderStats, HeartbeatInput } from './builder.js';
+export type {
+  AgentMetrics,
+  EcsBuilderOptions,
+  EcsBuilderStats,
+  HeartbeatInput,
+  HelperRestartInput,
+} from './builder.js';
 export { createEcsBuilder, EcsBuilder } from './builder.js';
 export {
   allCapsMask,

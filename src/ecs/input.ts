@@ -289,9 +289,21 @@ export interface EventInput {
    * container), or only its cgroup identity was known (false). The agent sets it on every event.
    */
   metadataComplete?: boolean;
-  /** cloud_defend.block_mode: `enforce` (denied by the enforcer) or `monitoring` (would have been). */
-  blockMode?: 'enforce' | 'monitoring';
+  /**
+   * cloud_defend.block_mode: `enforce` (denied by the enforcer), `monitoring` (would have been),
+   * `failed_open` (a block response matched but the operation went through; blockFailure says why).
+   */
+  blockMode?: 'enforce' | 'monitoring' | 'failed_open';
+  /** cloud_defend.block_failure, with `failed_open`: why the block did not stop the operation. */
+  blockFailure?: BlockFailure;
 }
+
+/**
+ * Why a matched `block` let the operation through: the enforcer helper was down, the decision
+ * was waived for a container whose metadata was not known yet (`--unknown-metadata allow`), or
+ * the helper answered allow itself (deadline missed, its queue full, the mount not marked).
+ */
+export type BlockFailure = 'helper_down' | 'unknown_metadata' | 'helper_allowed';
 
 export interface ProcessEventInput extends EventInput {
   process: ProcessInfo;

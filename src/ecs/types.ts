@@ -118,6 +118,8 @@ export interface EcsEvent {
 }
 
 export interface EcsCloudDefend {
+  /** Our extension, helper-restart alerts: which helper, why it went down, restarts so far. */
+  helper?: { name: string; down_reason: string; restarts: number };
   matched_selectors?: string[];
   hook_point?: string[];
   package_policy_id?: string;
@@ -133,7 +135,9 @@ export interface EcsCloudDefend {
   /** Our extension: false when only the container's cgroup identity was known. */
   metadata_complete?: boolean;
   /** Our extension: `enforce` (denied) or `monitoring` (a block let through by --monitoring). */
-  block_mode?: 'enforce' | 'monitoring';
+  block_mode?: 'enforce' | 'monitoring' | 'failed_open';
+  /** Our extension, with block_mode `failed_open`: `helper_down`, `unknown_metadata` or `helper_allowed`. */
+  block_failure?: string;
   /** Our extension, rule-engine detections: the events behind it and the rule. */
   detection?: { event_ids: string[]; rule_id: string; rule_name: string };
   /** heartbeat stream. */

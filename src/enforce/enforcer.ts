@@ -13,6 +13,7 @@ import type { Decision, PolicyEvent } from '../policy/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { type EnforcementReport, enforcementReport } from './caps.js';
 import { type Frame, FrameReader, type HelperCounters, KIND_EXEC, type Request } from './protocol.js';
+import { metadataDependence } from './unknown-metadata.js';
 
 export const DEFAULT_HELPER = fileURLToPath(new URL('../../bpf/.output/d4c-enforcer', import.meta.url));
 
@@ -36,6 +37,8 @@ export interface EnforcerOptions {
   monitoring?: boolean;
   /** Called once per blocked (or, in monitoring mode, would-be-blocked) attempt. */
   onDenied?: (info: DeniedInfo) => void;
+  /** Called once per block waived by `unknownMetadata: 'allow'` (the operation goes through). */
+  onWaived?: (info: DeniedInfo) => void;
   /**
    * Also mark every overlayfs mounted in the host mount namespace as it appears (FAN_MNT_ATTACH,
    * Linux 6.14+): container root file systems are then covered before the container starts, with
@@ -60,7 +63,7 @@ export interface DeniedInfo {
   decision: Decision;
   /** false in monitoring mode: the operation went through. */
   enforced: boolean;
-  /** true when the context was unknown and `unknownMetadata: deny` decided. */
+  /** true when the context was unknown (`unknownMetadata: deny` decided, or the block was waived). */
   unknownMetadata: boolean;
   time: Date;
 }
@@ -75,6 +78,8 @@ export interface EnforcerStats {
   /** Would have been denied, allowed by monitoring mode. */
   monitored: number;
   unknownMetadata: number;
+  /** Blocks waived because the context was unknown and the decision depended on it. */
+  waived: number;
   /** onDenied threw (the verdict was still sent). */
   callbackErrors: number;
   decodeErrors: number;
@@ -100,6 +105,10 @@ export interface Enforcer {
   readonly helperPid: number | undefined;
   stats(): Promise<EnforcerStats>;
   /** Stops the helper; pending events are released by the kernel. */
+  /** False once the helper has exited (exit code or signal): its marks no longer block anything. */
+  readonly running: boolean;
+  /** How the helper ended (`exit code 3`, `signal SIGKILL`); undefined while it runs. */
+  readonly exitReason: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -137,18 +146,30 @@ class FanotifyEnforcer implements Enforcer {
   private marks = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
   private statsWaiters: { resolve: (c: HelperCounters) => void; reject: (e: Error) => void }[] = [];
   private gone = false;
+  exitReason: string | undefined;
   private answers = '';
   private exited: Promise<void>;
-  private st = { requests: 0, allowed: 0, denied: 0, monitored: 0, unknownMetadata: 0, callbackErrors: 0 };
+  private st = {
+    requests: 0,
+    allowed: 0,
+    denied: 0,
+    monitored: 0,
+    unknownMetadata: 0,
+    waived: 0,
+    callbackErrors: 0,
+  };
   private latency = new Array<number>(LATENCY_BUCKETS_US.length).fill(0);
   // Reused per request: the hot path builds one PolicyEvent and one answer line.
   private readonly unknownDeny: boolean;
+  // Sections whose blocks could change once the container's metadata is known.
+  private dependence: { file: boolean; process: boolean };
 
   constructor(
     helper: string,
     private readonly opts: EnforcerOptions,
   ) {
     this.blocking = opts.policy.blockingOnly();
+    this.dependence = metadataDependence(this.blocking.policy);
     this.monitoring = opts.monitoring ?? false;
     this.unknownDeny = opts.unknownMetadata === 'deny';
     const args = [
@@ -173,7 +194,8 @@ class FanotifyEnforcer implements Enforcer {
       this.child.once('error', (e) =>
         reject(new D4cError('D4C-ENF-019', `cannot run the enforcer: ${e.message}`)),
       );
-      this.child.once('exit', (code) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitReason = signal !== null ? `signal ${signal}` : `exit code ${code}`;
         const [c, hint] = EXIT_CAUSES[code ?? -1] ?? ['D4C-ENF-019', 'the enforcer helper failed'];
         const last = stderr.trim().split('\n').pop();
         const err = new D4cError(c, last ? `enforcer: ${last}` : `enforcer: ${hint}`);
@@ -255,9 +277,15 @@ class FanotifyEnforcer implements Enforcer {
     const decision = this.blocking.decide(event);
     let deny = decision.actions.includes('block');
     const unknown = ctx === undefined;
+    let waived = false;
     if (unknown) {
       this.st.unknownMetadata++;
-      if (!this.unknownDeny) deny = false;
+      // Waived only when the missing metadata could change the answer (issue 22, #6).
+      waived = deny && !this.unknownDeny && this.dependence[exec ? 'process' : 'file'];
+      if (waived) {
+        deny = false;
+        this.st.waived++;
+      }
     }
     const enforced = deny && !this.monitoring;
     this.answers += `${enforced ? 'd' : 'a'} ${req.id}\n`;
@@ -268,11 +296,15 @@ class FanotifyEnforcer implements Enforcer {
     let b = 0;
     while (us > LATENCY_BUCKETS_US[b]!) b++;
     this.latency[b]!++;
-    if (deny && this.opts.onDenied) this.report_(req, exec, event, decision, enforced, unknown);
+    if (deny && this.opts.onDenied)
+      this.report_(this.opts.onDenied, req, exec, event, decision, enforced, unknown);
+    else if (waived && this.opts.onWaived)
+      this.report_(this.opts.onWaived, req, exec, event, decision, false, true);
   }
 
-  /** onDenied, guarded: a throwing callback must not keep the answers of this chunk from going out. */
+  /** onDenied/onWaived, guarded: a throwing callback must not keep the answers of this chunk from going out. */
   private report_(
+    fn: (info: DeniedInfo) => void,
     req: Request,
     exec: boolean,
     event: PolicyEvent,
@@ -281,7 +313,7 @@ class FanotifyEnforcer implements Enforcer {
     unknown: boolean,
   ): void {
     try {
-      this.opts.onDenied?.({
+      fn({
         kind: exec ? 'exec' : 'open-write',
         pid: req.pid,
         tid: req.tid,
@@ -321,11 +353,16 @@ class FanotifyEnforcer implements Enforcer {
 
   setPolicy(policy: CompiledPolicy): void {
     this.blocking = policy.blockingOnly();
+    this.dependence = metadataDependence(this.blocking.policy);
     this.child.stdin?.write(`want ${wantsOf(this.blocking)}\n`);
   }
 
   setMonitoring(on: boolean): void {
     this.monitoring = on;
+  }
+
+  get running(): boolean {
+    return !this.gone;
   }
 
   async stats(): Promise<EnforcerStats> {

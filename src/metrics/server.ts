@@ -31,6 +31,8 @@ export interface AgentStatsSnapshot {
   /** Each output's stats (SpoolOutput adds spool bytes, batches, dead letters). */
   outputs?: Readonly<Record<string, OutputStats>>;
   processTableSize?: number;
+  /** Helpers (d4c-sensor, d4c-enforcer) restarted after they went down, by name. */
+  helperRestarts?: Readonly<Record<string, number>>;
 }
 
 export interface Health {
@@ -120,6 +122,12 @@ export function agentRegistry(read: () => Snap, processMetrics = true): Registry
     'Detection rules: documents fed, detections, duplicates suppressed, events excepted, scheduled ES|QL runs and failures.',
     'result',
     (s) => s.rules,
+  );
+  counter(
+    'd4c_helper_restarts_total',
+    'Helpers (d4c-sensor, d4c-enforcer) restarted after they went down, by helper.',
+    'helper',
+    (s) => s.helperRestarts,
   );
   new Gauge({
     name: 'd4c_process_table_size',

@@ -3,7 +3,8 @@
 // written in batches: at least once a second, whenever the buffer passes a size bound,
 // and synchronously on close so that SIGINT/SIGTERM lose nothing already accepted.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { openOutputFile } from '../util/safe-open.js';
 
 export interface NdjsonOptions {
   /** Flush period in milliseconds (default 1000: the agent's contract is "at least once a second"). */
@@ -41,7 +42,8 @@ export class NdjsonOutput {
       this.fd = 1;
       this.ownsFd = false;
     } else {
-      this.fd = openSync(path, 'a', 0o640);
+      // 0600; never through a symlink planted in a shared directory (src/util/safe-open.ts).
+      this.fd = openOutputFile(path, 'append');
       this.ownsFd = true;
     }
     this.timer = setInterval(() => this.flush(), opts.flushMs ?? 1000);

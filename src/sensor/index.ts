@@ -1,6 +1,7 @@
 // The live eBPF sensor: process and file events from containers. See docs/sensor.md.
 export { DecodeError, decodeRecord, decodeStats } from './decode.js';
 export { FrameReader } from './frames.js';
+export { type HelperHealth, HelperWatch, type WatchedHelper } from './helpers.js';
 export { errnoName, inetTransport, ipv4, ipv6, unixPath } from './net.js';
 export {
   type D4cFileChange,
@@ -11,6 +12,7 @@ export {
   isExecutableMode,
 } from './ops.js';
 export { bytesToString, joinPath, normalise } from './paths.js';
+export { AGENT_PIN_PREFIX, removeStalePins } from './pins.js';
 export { checkReadPrefixes, readPrefixComponents } from './read-prefixes.js';
 export { DEFAULT_LOADER, type Sensor, type SensorOptions, startSensor } from './sensor.js';
 export type * from './types.js';

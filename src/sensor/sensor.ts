@@ -47,7 +47,9 @@ const EXIT_CAUSES: Record<number, [code: string, hint: string]> = {
 export interface Sensor {
   on(event: 'event', fn: (e: SensorEvent) => void): this;
   on(event: 'error', fn: (e: Error) => void): this;
-  on(event: 'exit', fn: (code: number | null) => void): this;
+  on(event: 'exit', fn: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  /** The loader died without being asked to stop (a signal or a non-zero exit): `reason` says how. */
+  on(event: 'down', fn: (reason: string) => void): this;
   // biome-ignore lint/suspicious/noExplicitAny: mirrors EventEmitter.off
   off(event: string, fn: (...args: any[]) => void): this;
   /** Resolves once every program is attached; rejects with a D4cError if the loader fails. */
@@ -61,6 +63,10 @@ export interface Sensor {
    * the loader has applied them (a stats round trip behind the commands).
    */
   setReadPrefixes(prefixes: readonly string[]): Promise<void>;
+  /** False once the loader has exited, by any means (exit code or signal). */
+  readonly running: boolean;
+  /** How the loader ended (`exit code 3`, `signal SIGKILL`); undefined while it runs. */
+  readonly exitReason: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -72,6 +78,9 @@ class LoaderSensor extends EventEmitter implements Sensor {
   private statsWaiters: ((s: SensorStats) => void)[] = [];
   private stderr = '';
   private exited: Promise<number | null>;
+  // Set on 'exit': after a signal exitCode stays null, so it alone cannot say the loader is gone.
+  private gone: string | undefined;
+  private stopRequested = false;
 
   constructor(opts: SensorOptions) {
     super();
@@ -110,7 +119,8 @@ class LoaderSensor extends EventEmitter implements Sensor {
     });
     this.child.stdin!.on('error', () => {}); // loader gone: reported through 'exit'
     this.exited = new Promise((res) => {
-      this.child.on('exit', (code) => {
+      this.child.on('exit', (code, signal) => {
+        this.gone = signal !== null ? `signal ${signal}` : `exit code ${code}`;
         if (code !== 0) {
           const [c, hint] = EXIT_CAUSES[code ?? -1] ?? ['D4C-SEN-019', 'the sensor loader failed'];
           // The loader's own last line says what is missing; the hint covers a silent death.
@@ -118,10 +128,12 @@ class LoaderSensor extends EventEmitter implements Sensor {
           onFail(new D4cError(c, last ? `sensor: ${last}` : `sensor: ${hint}`));
         }
         for (const w of this.statsWaiters.splice(0)) w({ kernel: emptyKernel(), user: { ...this.user } });
-        this.emit('exit', code);
+        if (!this.stopRequested) this.emit('down', this.gone);
+        this.emit('exit', code, signal);
         res(code);
       });
       this.child.on('error', (e) => {
+        this.gone ??= `cannot run: ${e.message}`;
         onFail(new D4cError('D4C-SEN-019', `cannot run the sensor loader: ${e.message}`));
         res(null);
       });
@@ -160,12 +172,21 @@ class LoaderSensor extends EventEmitter implements Sensor {
   }
 
   private send(line: string): void {
-    if (this.child.exitCode === null && this.child.stdin?.writable) this.child.stdin.write(`${line}\n`);
+    if (this.gone === undefined && this.child.stdin?.writable) this.child.stdin.write(`${line}\n`);
+  }
+
+  get running(): boolean {
+    return this.gone === undefined;
+  }
+
+  get exitReason(): string | undefined {
+    return this.gone;
   }
 
   stats(): Promise<SensorStats> {
     return new Promise<SensorStats>((res) => {
-      if (this.child.exitCode !== null) return res({ kernel: emptyKernel(), user: { ...this.user } });
+      // A loader killed by a signal has exitCode null: waiting for its answer would never end.
+      if (this.gone !== undefined) return res({ kernel: emptyKernel(), user: { ...this.user } });
       this.statsWaiters.push(res);
       this.send('stats');
     });
@@ -187,7 +208,8 @@ class LoaderSensor extends EventEmitter implements Sensor {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    this.stopRequested = true;
+    if (this.gone === undefined) {
       this.child.stdin?.end(); // EOF: the loader drains, detaches and exits 0
       // Detaching ~45 tracepoints takes the kernel a few seconds (an RCU grace period each).
       const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000);

@@ -109,6 +109,12 @@ describe.skipIf(!podmanAvailable())('d4c agent: block (live)', () => {
     expect(hb?.cloud_defend.block_action_enabled).toBe(true);
   });
 
+  it('--stats shows the helper counters (what it answered on its own is visible; issue 22, #5)', () => {
+    const m = /enforce_helper=asked (\d+), timeout_allowed (\d+), timeout_denied (\d+)/.exec(enforced.stderr);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+  });
+
   it('--monitoring: the write goes through and one alert says it would have been blocked', () => {
     expect(monitored.code).toBe(0);
     expect(monitored.write.code).toBe(0);

@@ -461,5 +461,32 @@ export function goldenCases(): Record<string, EcsDocument> {
     container: PRIV,
     policy,
   });
+
+  // Enforcing, but the write went through a matched block: the enforcer helper was down.
+  const failedPolicy = { ...policy, matchedSelectors: ['binDirs'], actions: ['alert', 'block'] as const };
+  const failed = b.route(
+    b.fileDoc({
+      timeNs: t(239),
+      process: { ...child, executable: '/bin/cp', name: 'cp', args: ['cp', '/tmp/z', '/usr/bin/z'] },
+      container: PRIV,
+      policy: failedPolicy,
+      file: { path: '/usr/bin/z', operation: 'modifyExecutable', action: 'open', mode: 0o100755 },
+      blockMode: 'failed_open',
+      blockFailure: 'helper_down',
+      metadataComplete: true,
+    }),
+    failedPolicy,
+  );
+  if (failed.length !== 1) throw new Error(`failed-open block routed to ${failed.length} streams`);
+  cases['alert-block-failed-open'] = failed[0]!;
+
+  // The agent restarted its enforcer helper after a SIGKILL.
+  cases['alert-helper-restarted'] = b.helperRestartDoc({
+    name: 'd4c-enforcer',
+    downReason: 'signal SIGKILL',
+    restarts: 1,
+    downMs: 1042,
+  });
+
   return cases;
 }

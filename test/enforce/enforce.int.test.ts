@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeniedInfo, type Enforcer, startEnforcer } from '../../src/enforce/index.js';
 import { type Sensor, startSensor } from '../../src/sensor/index.js';
 import { podmanAvailable, removeAll, runContainer, type TestContainer } from '../e2e/containers.js';
-import { BLOCKED_BIN, blockingPolicy, contextFrom, fileOnlyPolicy } from './fixtures.js';
+import { BLOCKED_BIN, blockingPolicy, contextFrom, fileOnlyPolicy, pathOnlyPolicy } from './fixtures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pinDir = `/sys/fs/bpf/d4c-enf-test-${process.pid}`;
@@ -279,6 +279,29 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       } finally {
         await e.stop();
       }
+    }
+  });
+
+  it('unknown metadata waives no block that does not depend on it (issue 22, #6)', async () => {
+    const denied: DeniedInfo[] = [];
+    const e = startEnforcer({
+      policy: pathOnlyPolicy(),
+      pinDir,
+      contextFor: () => undefined,
+      unknownMetadata: 'allow',
+      onDenied: (d) => denied.push(d),
+    });
+    try {
+      await e.ready;
+      await e.watchPid(c.pid);
+      const r = await c.exec(['sh', '-c', 'echo 1 >> /etc/d4c-probe']);
+      expect(r.stderr).toMatch(/Operation not permitted/);
+      expect((await c.exec(['sh', '-c', 'echo 2 >> /tmp/d4c-probe'])).code).toBe(0);
+      expect(denied.map((d) => `${d.path} ${d.enforced} ${d.unknownMetadata}`)).toEqual([
+        '/etc/d4c-probe true true',
+      ]);
+    } finally {
+      await e.stop();
     }
   });
 

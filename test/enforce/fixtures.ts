@@ -55,3 +55,20 @@ export function fileOnlyPolicy() {
   if (!r.policy) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
   return compilePolicy(r.policy);
 }
+
+/** The file rule without its container exclusion: decided on the path alone. */
+export function pathOnlyPolicy() {
+  const text = `
+file:
+  selectors:
+    - name: etcWrites
+      operation: [modifyFile, modifyExecutable]
+      targetFilePath: [/etc/**]
+  responses:
+    - match: [etcWrites]
+      actions: [alert, block]
+`;
+  const r = parsePolicy(text, 'enforce-path.yaml');
+  if (!r.policy) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return compilePolicy(r.policy);
+}

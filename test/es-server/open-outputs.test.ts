@@ -20,6 +20,8 @@ describe('openOutputs', () => {
         'spool-dir': join(dir, 'spool'),
         'spool-max-size': '8MiB',
         'metrics-addr': 'off',
+        // The test server speaks plain http on loopback.
+        'allow-insecure': true,
       },
       { D4C_ES_API_KEY: 'a2V5OnNlY3JldA==' },
     );

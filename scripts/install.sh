@@ -11,6 +11,8 @@ DEBS=(
   podman runc containerd busybox-static iproute2 util-linux curl
   # The agent image (scripts/build-image.sh makes its base images from Debian packages).
   mmdebstrap
+  # The console's browser tests and screenshots (driven by playwright-core, never a downloaded browser).
+  chromium
 )
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CONSOLE_HOST, DEFAULT_CONSOLE_PORT, startConsole } from '../console/index.js';
+import { checkListen, DEFAULT_CONSOLE_HOST, DEFAULT_CONSOLE_PORT, startConsole } from '../console/index.js';
 import { EventStore } from '../output/store/index.js';
 import { DEFAULT_STORE_DIR } from '../query/index.js';
 import { D4cError } from '../util/diagnostics.js';
@@ -44,6 +44,12 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const { host, port } = parseListen(values.listen);
+  const tls = {
+    ...(values['tls-cert'] !== undefined ? { tlsCert: values['tls-cert'] } : {}),
+    ...(values['tls-key'] !== undefined ? { tlsKey: values['tls-key'] } : {}),
+    ...(values['insecure-listen'] ? { insecureListen: true } : {}),
+  };
+  checkListen({ host, ...tls });
   const dir = values.store ?? DEFAULT_STORE_DIR;
   if (!existsSync(join(dir, 'events.duckdb')))
     throw new D4cError('D4C-CONSOLE-005', `no event store in ${dir} (give --store DIR)`);
@@ -63,9 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     store,
     host,
     port,
-    ...(values['tls-cert'] !== undefined ? { tlsCert: values['tls-cert'] } : {}),
-    ...(values['tls-key'] !== undefined ? { tlsKey: values['tls-key'] } : {}),
-    ...(values['insecure-listen'] ? { insecureListen: true } : {}),
+    ...tls,
   }).catch(async (e: unknown) => {
     await store.close();
     throw e;

@@ -3,8 +3,9 @@
 import type { EcsDoc } from '../output/index.js';
 import type { EventStore } from '../output/store/index.js';
 import { D4cError } from '../util/diagnostics.js';
+import { get, list, str } from './fields.js';
 
-export type ConsoleStore = Pick<EventStore, 'query' | 'sessionTree'>;
+export type ConsoleStore = Pick<EventStore, 'query' | 'aggregate'>;
 
 export interface AlertRow {
   ts: string;
@@ -43,37 +44,18 @@ export interface AlertsAnswer {
 
 const MAX_ALERTS = 10_000;
 
-function get(doc: unknown, path: string): unknown {
-  let v: unknown = doc;
-  for (const k of path.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    const o = v as Record<string, unknown>;
-    v = k in o ? o[k] : undefined;
-  }
-  return v;
-}
-const str = (v: unknown): string =>
-  typeof v === 'string'
-    ? v
-    : typeof v === 'number'
-      ? String(v)
-      : Array.isArray(v)
-        ? v.map(str).join(' ')
-        : '';
-
 /** One alert document as a table row: rule detections name their rule; policy alerts their selectors. */
 export function alertRow(d: EcsDoc): AlertRow {
   const rule = str(get(d, 'rule.name'));
   const selectors = get(d, 'cloud_defend.matched_selectors');
   const sel = Array.isArray(selectors) ? selectors.map(str) : [];
-  const technique = get(d, 'threat.technique');
-  const tech = Array.isArray(technique) ? technique.map((t) => str(get(t, 'id'))).filter((x) => x) : [];
+  // `threat` is one object or a list; technique ids are lists (Elastic's rule format).
   const threats = get(d, 'threat');
-  if (tech.length === 0 && Array.isArray(threats))
-    for (const t of threats) {
-      const ts = get(t, 'technique');
-      if (Array.isArray(ts)) for (const x of ts) if (str(get(x, 'id'))) tech.push(str(get(x, 'id')));
-    }
+  const tech: string[] = [];
+  for (const t of Array.isArray(threats) ? threats : threats ? [threats] : []) {
+    const ts = get(t, 'technique');
+    for (const x of Array.isArray(ts) ? ts : ts ? [ts] : []) tech.push(...list(get(x, 'id')));
+  }
   return {
     ts: str(get(d, '@timestamp')),
     rule: rule || (sel.length ? `policy: ${sel.join(', ')}` : 'policy alert'),

@@ -13,6 +13,8 @@ import { D4cError } from '../util/diagnostics.js';
 import { alerts, type ConsoleStore } from './api.js';
 import { loadAssets } from './assets.js';
 import { COOKIE, cookieToken, isLoopback, newToken, tokenEquals } from './auth.js';
+import { k8s } from './k8s.js';
+import { session } from './session.js';
 
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
 export const DEFAULT_CONSOLE_PORT = 9465;
@@ -128,6 +130,10 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
         return send(res, 200, 'text/css; charset=utf-8', assets.css);
       case '/api/alerts':
         return json(res, 200, await alerts(o.store, url.searchParams));
+      case '/api/session':
+        return json(res, 200, await session(o.store, url.searchParams));
+      case '/api/k8s':
+        return json(res, 200, await k8s(o.store, url.searchParams));
       default:
         return json(res, 404, { error: { message: `no such page: ${url.pathname}` } });
     }

@@ -2,6 +2,7 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from './api.js';
+import { href } from './route.js';
 
 interface Row {
   ts: string;
@@ -16,6 +17,8 @@ interface Row {
   process: string;
   args: string;
   selectors: string[];
+  entity: string;
+  session: string;
 }
 interface Answer {
   total: number;
@@ -103,11 +106,18 @@ function Select(p: { label: string; values: string[]; value: string; onChange: (
   );
 }
 
-export function AlertsView() {
+const FILTERS = ['severity', 'rule', 'namespace', 'image', 'pod', 'container'] as const;
+const fromParams = (p: URLSearchParams): Record<string, string> =>
+  Object.fromEntries(FILTERS.map((k) => [k, p.get(k) ?? '']));
+
+export function AlertsView({ params }: { params: URLSearchParams }) {
   const [data, setData] = useState<Answer | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const [win, setWin] = useState(0);
-  const [f, setF] = useState<Record<string, string>>({ severity: '', rule: '', namespace: '', image: '' });
+  const [f, setF] = useState<Record<string, string>>(() => fromParams(params));
+  // A click in another view (Kubernetes) arrives as new address parameters.
+  const key = params.toString();
+  useEffect(() => setF(fromParams(params)), [key]);
   const [grouped, setGrouped] = useState(false);
   useEffect(() => {
     const p = new URLSearchParams();
@@ -163,6 +173,15 @@ export function AlertsView() {
           onChange: set('image'),
         }),
       ],
+      (['pod', 'container'] as const).map(
+        (k) =>
+          f[k] &&
+          h(
+            'button',
+            { class: 'chip', name: `clear-${k}`, onClick: () => setF({ ...f, [k]: '' }) },
+            `${k}: ${f[k]} ×`,
+          ),
+      ),
       h(
         'label',
         null,
@@ -235,6 +254,7 @@ export function AlertsView() {
                     'image',
                     'process',
                     'selectors',
+                    '',
                   ].map((c) => h('th', null, c)),
                 ),
               ),
@@ -253,6 +273,16 @@ export function AlertsView() {
                     h('td', null, r.image),
                     h('td', { title: r.args }, r.process),
                     h('td', null, r.selectors.join(', ')),
+                    h(
+                      'td',
+                      null,
+                      r.entity &&
+                        h(
+                          'a',
+                          { class: 'session-link', href: href('session', { entity: r.entity }) },
+                          'session',
+                        ),
+                    ),
                   ),
                 ),
               ),

@@ -1,15 +1,24 @@
 // The console's front end (Preact, no JSX: `h` calls keep the bundle a plain esbuild step).
 import { h, render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { AlertsView } from './alerts.js';
+import { K8sView } from './k8s.js';
+import { href, useRoute, type View } from './route.js';
+import { SessionView } from './session.js';
 
-const VIEWS = ['alerts'] as const;
+const TITLES: Record<View, string> = { alerts: 'Alerts', session: 'Session', k8s: 'Kubernetes' };
 
 function App() {
-  const [view] = useState<(typeof VIEWS)[number]>('alerts');
+  const route = useRoute();
   useEffect(() => {
-    document.title = `d4c console: ${view}`;
-  }, [view]);
+    document.title = `d4c console: ${TITLES[route.view]}`;
+  }, [route.view]);
+  const body =
+    route.view === 'session'
+      ? h(SessionView, { params: route.params })
+      : route.view === 'k8s'
+        ? h(K8sView, null)
+        : h(AlertsView, { params: route.params });
   return h(
     'div',
     { class: 'app' },
@@ -17,9 +26,15 @@ function App() {
       'header',
       null,
       h('span', { class: 'brand' }, 'd4c'),
-      h('nav', null, h('a', { class: 'active' }, 'Alerts')),
+      h(
+        'nav',
+        null,
+        (Object.keys(TITLES) as View[]).map((v) =>
+          h('a', { href: href(v), class: v === route.view ? 'active' : '', 'data-view': v }, TITLES[v]),
+        ),
+      ),
     ),
-    h('main', null, h(AlertsView, null)),
+    h('main', { 'data-view': route.view }, body),
   );
 }
 

@@ -29,6 +29,18 @@ function openBrowser(url: string): void {
     .unref();
 }
 
+/** Resolves on the first SIGINT or SIGTERM. */
+export const untilSignal = (): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
@@ -76,10 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   process.stdout.write(`d4c console: ${server.url}\n`);
   if (values.open) openBrowser(server.url);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   await server.close();
   await store.close();
   return 0;

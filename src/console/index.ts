@@ -1,6 +1,7 @@
 // The console: a local web UI over the store (docs/console.md).
 export { type AlertRow, type AlertsAnswer, alertRow, alerts, type ConsoleStore } from './api.js';
 export { bundleUi, loadAssets } from './assets.js';
+export { isLoopback } from './auth.js';
 export { type K8sAnswer, k8s } from './k8s.js';
 export {
   type ConsoleOptions,

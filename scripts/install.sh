@@ -29,6 +29,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 if [ -x scripts/build-bpf.sh ]; then scripts/build-bpf.sh; fi
+# The console's front end, bundled by esbuild from node_modules (nothing fetched at run time).
+npx tsx scripts/build-console.ts build/console
 # podman configuration for this host and the local busybox image (no registry is reachable).
 # The API service is started by scripts/start-services.sh (the agent) or by the tests themselves.
 D4C_PODMAN_SERVICE=0 bash scripts/podman-setup.sh

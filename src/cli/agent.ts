@@ -297,7 +297,13 @@ export async function run(argv: string[]): Promise<number> {
       );
     else
       try {
-        consoleServer = await startConsole({ store: opened.store, ...consoleAt, ...consoleTls });
+        consoleServer = await startConsole({
+          store: opened.store,
+          ...consoleAt,
+          ...consoleTls,
+          policy: { name: source, text },
+          liveStats: () => metricsSnapshot(agent.stats(), { heartbeat_errors: beats.stats().errors }),
+        });
       } catch (e) {
         process.stderr.write(
           `d4c agent: console not started: ${e instanceof D4cError ? e.message : e instanceof Error ? e.message : String(e)}\n`,

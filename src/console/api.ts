@@ -5,7 +5,7 @@ import type { EventStore } from '../output/store/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { get, list, str } from './fields.js';
 
-export type ConsoleStore = Pick<EventStore, 'query' | 'aggregate'>;
+export type ConsoleStore = Pick<EventStore, 'query' | 'aggregate' | 'sql'>;
 
 export interface AlertRow {
   ts: string;

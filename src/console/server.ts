@@ -13,7 +13,10 @@ import { D4cError } from '../util/diagnostics.js';
 import { alerts, type ConsoleStore } from './api.js';
 import { loadAssets } from './assets.js';
 import { COOKIE, cookieToken, isLoopback, newToken, tokenEquals } from './auth.js';
+import { health } from './health.js';
+import { hunt, SAVED_HUNTS, toCsv, toNdjson } from './hunt.js';
 import { k8s } from './k8s.js';
+import { DEFAULT_RUNNING, type RunningPolicy, testDraft, validate } from './policy.js';
 import { session } from './session.js';
 
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -29,6 +32,10 @@ export interface ConsoleOptions {
   insecureListen?: boolean;
   /** Fixed token (tests); default random per start. */
   token?: string;
+  /** The policy the Policy view shows as running (default: d4c's default policy). */
+  policy?: RunningPolicy;
+  /** The agent's live counters (`/metrics`' snapshot), when the console runs in the agent. */
+  liveStats?: () => unknown;
 }
 
 export interface ConsoleServer {
@@ -78,6 +85,25 @@ function errorBody(e: unknown): { error: { code?: string; message: string; line?
   return { error: { message: e instanceof Error ? e.message : String(e) } };
 }
 
+const DRAFT_PATHS = new Set(['/api/policy/validate', '/api/policy/test']);
+const MAX_BODY = 1 << 20;
+
+function body(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    req.on('data', (b: Buffer) => {
+      n += b.length;
+      if (n > MAX_BODY) {
+        reject(new D4cError('D4C-CONSOLE-030', 'a draft policy larger than 1 MiB'));
+        req.destroy();
+      } else parts.push(b);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
 export function checkListen(o: Pick<ConsoleOptions, 'host' | 'tlsCert' | 'tlsKey' | 'insecureListen'>): void {
   const host = o.host ?? DEFAULT_CONSOLE_HOST;
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
@@ -99,10 +125,15 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://console.invalid');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+    // POST only carries a draft policy to check (it changes nothing); a custom header makes a
+    // cross-site form or script unable to send it without a preflight, which is never answered.
+    const draft = req.method === 'POST' && DRAFT_PATHS.has(url.pathname);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !draft) {
       res.setHeader('allow', 'GET, HEAD');
       return json(res, 405, { error: { message: 'the console API is read-only' } });
     }
+    if (draft && req.headers['x-d4c-console'] !== '1')
+      return json(res, 403, { error: { message: 'the x-d4c-console header is required' } });
     const q = url.searchParams.get('token');
     const fromQuery = tokenEquals(q, token);
     if (!fromQuery && !tokenEquals(cookieToken(req), token)) {
@@ -134,6 +165,30 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
         return json(res, 200, await session(o.store, url.searchParams));
       case '/api/k8s':
         return json(res, 200, await k8s(o.store, url.searchParams));
+      case '/api/hunts':
+        return json(res, 200, SAVED_HUNTS);
+      case '/api/hunt': {
+        const a = await hunt(o.store, url.searchParams);
+        const format = url.searchParams.get('format');
+        if (format === 'ndjson' || format === 'csv') {
+          res.setHeader('content-disposition', `attachment; filename="hunt.${format}"`);
+          return send(
+            res,
+            200,
+            format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+            format === 'csv' ? toCsv(a) : toNdjson(a),
+          );
+        }
+        return json(res, 200, a);
+      }
+      case '/api/policy':
+        return json(res, 200, o.policy ?? DEFAULT_RUNNING);
+      case '/api/policy/validate':
+        return json(res, 200, validate(await body(req)));
+      case '/api/policy/test':
+        return json(res, 200, await testDraft(o.store, await body(req), url.searchParams));
+      case '/api/health':
+        return json(res, 200, await health(o.store, o.liveStats, url.searchParams));
       default:
         return json(res, 404, { error: { message: `no such page: ${url.pathname}` } });
     }

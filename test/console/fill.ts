@@ -227,6 +227,15 @@ export async function fillStore(dir: string, t0 = Date.parse('2026-11-28T00:00:0
       alertOn,
     });
   }
+  // Agent-metrics documents, cumulative counters a minute apart (the Health view's rates).
+  for (let k = 0; k < 3; k++) {
+    const m = golden('metrics');
+    m['@timestamp'] = new Date(t0 + k * 60_000).toISOString();
+    m.cloud_defend.metrics.events_seen.exec = 120 * (k + 1);
+    m.cloud_defend.metrics.kernel_drops.ringbuf_reserve = k;
+    store.write(m as EcsDoc, 'metrics-cloud_defend.metrics-default');
+    events++;
+  }
   // A host process outside any container.
   const host = golden('process-exec-child');
   delete host.container;

@@ -1,24 +1,37 @@
 // The console's front end (Preact, no JSX: `h` calls keep the bundle a plain esbuild step).
-import { h, render } from 'preact';
+import { type ComponentChild, h, render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { AlertsView } from './alerts.js';
+import { HealthView } from './health.js';
+import { HuntView } from './hunt.js';
 import { K8sView } from './k8s.js';
+import { PolicyView } from './policy.js';
 import { href, useRoute, type View } from './route.js';
 import { SessionView } from './session.js';
 
-const TITLES: Record<View, string> = { alerts: 'Alerts', session: 'Session', k8s: 'Kubernetes' };
+const TITLES: Record<View, string> = {
+  alerts: 'Alerts',
+  session: 'Session',
+  k8s: 'Kubernetes',
+  hunt: 'Hunt',
+  policy: 'Policy',
+  health: 'Health',
+};
 
 function App() {
   const route = useRoute();
   useEffect(() => {
     document.title = `d4c console: ${TITLES[route.view]}`;
   }, [route.view]);
-  const body =
-    route.view === 'session'
-      ? h(SessionView, { params: route.params })
-      : route.view === 'k8s'
-        ? h(K8sView, null)
-        : h(AlertsView, { params: route.params });
+  const views: Record<View, () => ComponentChild> = {
+    alerts: () => h(AlertsView, { params: route.params }),
+    session: () => h(SessionView, { params: route.params }),
+    k8s: () => h(K8sView, null),
+    hunt: () => h(HuntView, null),
+    policy: () => h(PolicyView, null),
+    health: () => h(HealthView, null),
+  };
+  const body = views[route.view]();
   return h(
     'div',
     { class: 'app' },

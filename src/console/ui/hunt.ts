@@ -3,6 +3,7 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type ApiError, getJson } from './api.js';
+import { href } from './route.js';
 
 interface Saved {
   id: string;
@@ -141,18 +142,26 @@ export function HuntView() {
             'tr',
             null,
             cols.map((c) => h('th', null, c)),
+            h('th', null, ''),
           ),
         ),
         h(
           'tbody',
           null,
-          data.rows.map((r) =>
-            h(
+          data.rows.map((r) => {
+            // Any event opens its session, as an alert does.
+            const entity = field(r, 'process.entity_id');
+            return h(
               'tr',
               null,
               cols.map((c) => h('td', null, field(r, c))),
-            ),
-          ),
+              h(
+                'td',
+                null,
+                entity && h('a', { class: 'session-link', href: href('session', { entity }) }, 'session'),
+              ),
+            );
+          }),
         ),
       ),
   );

@@ -38,19 +38,29 @@ describe.skipIf(!ok)('d4c demo console', () => {
     let out = '';
     child.stdout.setEncoding('utf8');
     const exited = new Promise<number | null>((r) => child.once('close', (c) => r(c)));
-    const url = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no console line after 150 s:\n${out}`)), 150_000);
+    // The terminal's output with the spinner's escape sequences and carriage returns taken out.
+    const ESC = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]|\\r`, 'g');
+    const LINE = /(?:^|\n)d4c console: (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})\n/;
+    const found = new Promise<string>((resolve, reject) => {
+      const t = setTimeout(
+        () => reject(new Error(`no console line after 150 s:\n${out.slice(-3000)}`)),
+        150_000,
+      );
       child.stdout.on('data', (s: string) => {
         out += s;
-        const m = /^d4c console: (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32})\r?$/m.exec(out);
+        const m = LINE.exec(out.replace(ESC, ''));
         if (m) {
           clearTimeout(t);
           resolve(m[1] as string);
         }
       });
-      void exited.then((c) => reject(new Error(`demo exited (${c}) before its console line:\n${out}`)));
+      void exited.then((c) => {
+        clearTimeout(t);
+        reject(new Error(`demo exited (${c}) before its console line:\n${out.slice(-3000)}`));
+      });
     });
     try {
+      const url = await found;
       const u = new URL(url);
       const cookie = `d4c_console=${u.searchParams.get('token')}`;
       const api = async <T>(path: string): Promise<T> => {

@@ -12,8 +12,8 @@ import type { EcsDoc } from '../src/output/index.js';
 import { EventStore } from '../src/output/store/index.js';
 import { type BenchResult, size } from './harness.js';
 
-const EVENTS = size(1_000_000, 2_000);
-const ROUNDS = size(7, 1);
+const EVENTS = Number(process.env.BENCH_CONSOLE_EVENTS ?? size(1_000_000, 2_000));
+const ROUNDS = Number(process.env.BENCH_CONSOLE_ROUNDS ?? size(7, 1));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const template = readFileSync(join(root, 'test/golden/ecs/process-exec-child.json'), 'utf8');
 

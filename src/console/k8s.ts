@@ -62,8 +62,16 @@ const DEFAULT_CAPS = new Set(
   ].map((c) => `CAP_${c}`),
 );
 
-const KEY = ['orchestrator.cluster.name', 'orchestrator.namespace', 'orchestrator.resource.name'];
-const CKEY = [...KEY, 'container.name', 'container.id', 'container.image.name'];
+// Promoted columns only for the per-event counts; fields read from the JSON document (cluster,
+// privileged, drift, capabilities) only over exec events, a small share of all.
+const CKEY = [
+  'orchestrator.namespace',
+  'orchestrator.resource.name',
+  'container.name',
+  'container.id',
+  'container.image.name',
+];
+const EXEC: Filter = { field: 'event.action', op: 'eq', value: 'exec' };
 
 const keyOf = (r: Record<string, unknown>, fields: string[]) => fields.map((f) => str(r[f])).join('\u0000');
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
@@ -78,10 +86,14 @@ export async function k8s(store: ConsoleStore, q: URLSearchParams): Promise<K8sA
       metrics: [metric],
       filters: [{ field: 'container.id', op: 'exists' }, ...extra],
     });
-  const [all, alerts, privileged, interactive, drift, caps, total] = await Promise.all([
+  const [all, alerts, clusterOf, privileged, interactive, drift, caps, total] = await Promise.all([
     count([]),
     count([{ field: 'event.kind', op: 'eq', value: 'alert' }]),
-    count([{ field: 'container.security_context.privileged', op: 'eq', value: true }], ['container.id']),
+    count([EXEC], ['container.id', 'orchestrator.cluster.name']),
+    count(
+      [EXEC, { field: 'container.security_context.privileged', op: 'eq', value: true }],
+      ['container.id'],
+    ),
     count(
       [
         { field: 'process.interactive', op: 'eq', value: true },
@@ -91,11 +103,8 @@ export async function k8s(store: ConsoleStore, q: URLSearchParams): Promise<K8sA
       // Interactive sessions: distinct entry leaders with an interactive exec.
       { op: 'count_distinct', field: 'process.entry_leader.entity_id', as: 'n' },
     ),
-    count([{ field: 'process.drift', op: 'eq', value: true }], ['container.id']),
-    count(
-      [{ field: 'event.action', op: 'eq', value: 'exec' }],
-      ['container.id', 'process.thread.capabilities.effective'],
-    ),
+    count([EXEC, { field: 'process.drift', op: 'eq', value: true }], ['container.id']),
+    count([EXEC], ['container.id', 'process.thread.capabilities.effective']),
     store.aggregate({ ...window, groupBy: [], metrics: [{ op: 'count', as: 'n' }] }),
   ]);
   const byId = (rows: Record<string, unknown>[]) => {
@@ -104,6 +113,9 @@ export async function k8s(store: ConsoleStore, q: URLSearchParams): Promise<K8sA
     return m;
   };
   const alertBy = new Map(alerts.map((r) => [keyOf(r, CKEY), num(r.n)]));
+  const cluster = new Map(
+    clusterOf.map((r) => [str(r['container.id']), str(r['orchestrator.cluster.name'])]),
+  );
   const priv = byId(privileged);
   const inter = byId(interactive);
   const drifted = byId(drift);
@@ -121,15 +133,16 @@ export async function k8s(store: ConsoleStore, q: URLSearchParams): Promise<K8sA
   }
   const clusters = new Map<string, K8sCluster>();
   for (const r of all) {
-    const [cn, ns, pod, name, id, image] = CKEY.map((f) => str(r[f]));
+    const [ns, pod, name, id, image] = CKEY.map((f) => str(r[f]));
+    const cn = cluster.get(id ?? '') ?? '';
     const n = num(r.n);
     const a = alertBy.get(keyOf(r, CKEY)) ?? 0;
-    const cluster = clusters.get(cn ?? '') ?? { name: cn ?? '', events: 0, alerts: 0, namespaces: [] };
-    clusters.set(cluster.name, cluster);
-    let nsn = cluster.namespaces.find((x) => x.name === ns);
+    const cl = clusters.get(cn) ?? { name: cn, events: 0, alerts: 0, namespaces: [] };
+    clusters.set(cl.name, cl);
+    let nsn = cl.namespaces.find((x) => x.name === ns);
     if (!nsn) {
       nsn = { name: ns ?? '', events: 0, alerts: 0, pods: [] };
-      cluster.namespaces.push(nsn);
+      cl.namespaces.push(nsn);
     }
     let p = nsn.pods.find((x) => x.name === pod);
     if (!p) {
@@ -148,7 +161,7 @@ export async function k8s(store: ConsoleStore, q: URLSearchParams): Promise<K8sA
       interactive: inter.get(cid) ?? 0,
       drift: drifted.get(cid) ?? 0,
     });
-    for (const x of [cluster, nsn, p]) {
+    for (const x of [cl, nsn, p]) {
       x.events += n;
       x.alerts += a;
     }

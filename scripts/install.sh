@@ -11,6 +11,8 @@ DEBS=(
   podman runc containerd busybox-static iproute2 util-linux curl
   # The agent image (scripts/build-image.sh makes its base images from Debian packages).
   mmdebstrap
+  # The console's browser tests and screenshots (driven by playwright-core, never a downloaded browser).
+  chromium
 )
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -27,6 +29,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 if [ -x scripts/build-bpf.sh ]; then scripts/build-bpf.sh; fi
+# The console's front end, bundled by esbuild from node_modules (nothing fetched at run time).
+npx tsx scripts/build-console.ts build/console
 # podman configuration for this host and the local busybox image (no registry is reachable).
 # The API service is started by scripts/start-services.sh (the agent) or by the tests themselves.
 D4C_PODMAN_SERVICE=0 bash scripts/podman-setup.sh

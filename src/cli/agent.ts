@@ -18,6 +18,7 @@ import {
   openOutputs,
   parseAgentOutputFlags,
 } from '../config/index.js';
+import { type ConsoleServer, isLoopback, startConsole } from '../console/index.js';
 import { DomainList } from '../dns/index.js';
 import {
   type HeartbeatScheduler,
@@ -45,6 +46,7 @@ import { defaultRulePaths } from '../rules/pack.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { openOutputFile } from '../util/safe-open.js';
 import { parse, UsageError } from './args.js';
+import { parseListen } from './console.js';
 import { readPolicyFile } from './policy.js';
 import { readExceptions } from './rules.js';
 
@@ -96,9 +98,24 @@ export async function run(argv: string[]): Promise<number> {
       'log-all-network': { type: 'boolean' },
       'no-network': { type: 'boolean' },
       'ioc-domains': { type: 'string' },
+      console: { type: 'string' },
+      'console-tls-cert': { type: 'string' },
+      'console-tls-key': { type: 'string' },
     },
     false,
   );
+  // The console's address is checked before anything starts (a refused address is a usage error).
+  const consoleAt = values.console === undefined ? undefined : parseListen(values.console);
+  const consoleTls = {
+    ...(values['console-tls-cert'] !== undefined ? { tlsCert: values['console-tls-cert'] } : {}),
+    ...(values['console-tls-key'] !== undefined ? { tlsKey: values['console-tls-key'] } : {}),
+  };
+  if (consoleAt && !isLoopback(consoleAt.host) && !(consoleTls.tlsCert && consoleTls.tlsKey))
+    throw new UsageError(
+      `--console ${values.console}: an address other than loopback needs --console-tls-cert FILE and --console-tls-key FILE`,
+    );
+  if (!consoleAt && Object.keys(consoleTls).length)
+    throw new UsageError('--console-tls-cert and --console-tls-key need --console');
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0))
     throw new UsageError('--duration takes a number of seconds > 0');
@@ -307,6 +324,29 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  // The console reads the store the agent writes (the same EventStore: reads go beside writes).
+  let consoleServer: ConsoleServer | undefined;
+  if (consoleAt) {
+    if (!opened?.store)
+      process.stderr.write(
+        'd4c agent: --console not started: it serves the store, and it is off (--no-store)\n',
+      );
+    else
+      try {
+        consoleServer = await startConsole({
+          store: opened.store,
+          ...consoleAt,
+          ...consoleTls,
+          policy: { name: source, text },
+          liveStats: () => metricsSnapshot(agent.stats(), { heartbeat_errors: beats.stats().errors }),
+        });
+      } catch (e) {
+        process.stderr.write(
+          `d4c agent: console not started: ${e instanceof D4cError ? e.message : e instanceof Error ? e.message : String(e)}\n`,
+        );
+      }
+  }
+
   // ES|QL rules are not per event: they run over the store on their interval.
   const scheduled = opened?.store ? agent.scheduleEsql(opened.store) : 0;
   const esqlRules = rules.filter((r) => r.status === 'ok' && r.parsed?.language === 'esql' && r.meta.enabled);
@@ -323,6 +363,7 @@ export async function run(argv: string[]): Promise<number> {
       ? `elasticsearch ${settings.elasticsearch.hosts.length} host(s), spool ${settings.spool.dir}`
       : '',
     metricsServer ? `metrics ${metricsServer.url}` : '',
+    consoleServer ? `console on port ${consoleServer.port}` : '',
     kubeLine(agent.stats().kubernetes),
   ].filter((x) => x !== '');
   // Caught before `ready` is printed: whoever reads it may stop the agent at once (a signal
@@ -334,6 +375,9 @@ export async function run(argv: string[]): Promise<number> {
     if (iocFile !== undefined) process.on('SIGHUP', () => reloadIoc(agent, iocFile));
     if (duration !== undefined) setTimeout(done, duration * 1000).unref();
   });
+  // The address with its token: on its own line, as `d4c console` prints it (never in `ready`), before
+  // `ready`: whoever waits for `ready` has it.
+  if (consoleServer) process.stderr.write(`d4c console: ${consoleServer.url}\n`);
   process.stderr.write(
     `d4c agent: ready (policy ${source}, ${rulesLine(rules, packPaths, scheduled)}${
       dests.length ? `, ${dests.join(', ')}` : ''
@@ -351,6 +395,7 @@ export async function run(argv: string[]): Promise<number> {
   beats.stop();
   await metricsServer?.close();
   await queryServer?.close();
+  await consoleServer?.close();
   await agent.stop();
   if (values.stats) {
     printStats(agent.stats());

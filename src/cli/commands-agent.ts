@@ -154,6 +154,12 @@ export const AGENT_HELP: CommandHelp = {
         opt('--metrics-period DURATION', 'period of the agent-metrics documents (at least 1s).', {
           default: '`60s`',
         }),
+        opt(
+          '--console HOST:PORT',
+          'serve the web console (docs/console.md) over the store from the agent; its `d4c console: URL` line goes to stderr. Loopback only unless --console-tls-cert and --console-tls-key are given (for a DaemonSet pod: `kubectl port-forward`).',
+        ),
+        opt('--console-tls-cert FILE', "the console's PEM certificate (HTTPS; with --console-tls-key)."),
+        opt('--console-tls-key FILE', "the console certificate's PEM private key."),
         opt('--stats', 'print counters on stderr every --stats-interval seconds and at exit.'),
         opt('--stats-interval SECONDS', 'the period of --stats.', { default: '10' }),
       ],
@@ -206,9 +212,9 @@ export const AGENT_HELP: CommandHelp = {
 };
 
 export const DEMO_HELP: CommandHelp = {
-  synopsis: ['[--seconds N] [--json] [--keep] [--store DIR | --no-store]'],
+  synopsis: ['[--seconds N] [--json] [--keep] [--store DIR | --no-store] [--no-console]'],
   description:
-    "A one-command tour (root): starts the lab node unless it runs, the agent in-process with the default policy, d4c's rule pack and the lab's CRI socket, then pods in two namespaces doing ordinary and suspicious things (an interactive exec, drift, writes under /etc). Prints every document as one readable line, then removes its pods, stops the lab it started and prints the counters and where the events are.",
+    "A one-command tour (root): starts the lab node unless it runs, the agent in-process with the default policy, d4c's rule pack and the lab's CRI socket, then pods in two namespaces doing ordinary and suspicious things (an interactive exec, drift, writes under /etc). Prints every document as one readable line, then removes its pods, stops the lab it started and prints the counters and where the events are; on a terminal it then serves the web console over the store until Ctrl-C.",
   options: [
     {
       section: '',
@@ -219,7 +225,11 @@ export const DEMO_HELP: CommandHelp = {
         opt('--store DIR', 'the embedded store the documents also go to.', {
           default: '`/var/lib/d4c/store`',
         }),
-        opt('--no-store', 'no embedded store.'),
+        opt('--no-store', 'no embedded store (and no console).'),
+        opt(
+          '--no-console',
+          'end at once after the scenario; otherwise, on a terminal, the web console over the store is served on 127.0.0.1:9465 (its `d4c console: URL` line on stdout) until Ctrl-C.',
+        ),
       ],
     },
   ],

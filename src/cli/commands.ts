@@ -42,6 +42,43 @@ register(
 );
 
 register(
+  'console',
+  'the web console (alerts, sessions, Kubernetes, hunt, policy, health) over the store',
+  async () => (await import('./console.js')).run,
+  {
+    synopsis: [
+      '[--store DIR] [--listen HOST:PORT] [--open] [--tls-cert FILE --tls-key FILE] [--insecure-listen]',
+    ],
+    description:
+      'Serves the console, a local web UI over the embedded store, and prints `d4c console: http://HOST:PORT/?token=TOKEN` as its first line on stdout. The token is random per start and required on every request (a cookie after the first load). The API is read-only. Runs until Ctrl-C.',
+    options: [
+      {
+        section: '',
+        options: [
+          opt('--store DIR', 'the store to read.', { default: '`/var/lib/d4c/store`' }),
+          opt(
+            '--listen HOST:PORT',
+            'where to listen; an address other than loopback needs --tls-cert and --tls-key.',
+            {
+              default: '`127.0.0.1:9465`',
+            },
+          ),
+          opt('--open', 'open the address in the desktop browser (xdg-open).'),
+          opt('--tls-cert FILE', 'serve HTTPS with this PEM certificate (with --tls-key).'),
+          opt('--tls-key FILE', "the certificate's PEM private key."),
+          opt(
+            '--insecure-listen',
+            'allow a non-loopback --listen without TLS (warned: the token travels in clear).',
+          ),
+        ],
+      },
+    ],
+    exit: ['1: no store there, the store is held by an agent, or the address is refused'],
+    see: 'docs/console.md',
+  },
+);
+
+register(
   'query',
   'run a KQL, EQL or ES|QL query over NDJSON events or the store',
   async () => (await import('./query.js')).run,

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent, formatStats } from '../agent/index.js';
+import { startConsole } from '../console/index.js';
 import { formatDocLine } from '../demo/format.js';
 import { AlertSummary } from '../demo/summary.js';
 import { serializeDoc } from '../ecs/json.js';
@@ -35,6 +36,7 @@ import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { pidAlive } from '../util/pid.js';
 import { DEFAULT_STORE_DIR } from './agent.js';
 import { parse, UsageError } from './args.js';
+import { untilSignal } from './console.js';
 import { type Progress, progress, stdoutIsPipe } from './progress.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/d4c.js');
@@ -124,6 +126,7 @@ export async function run(argv: string[]): Promise<number> {
       seconds: { type: 'string' },
       store: { type: 'string' },
       'no-store': { type: 'boolean' },
+      'no-console': { type: 'boolean' },
     },
     false,
   );
@@ -143,7 +146,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function demo(
-  values: { json?: boolean; keep?: boolean; store?: string; 'no-store'?: boolean },
+  values: { json?: boolean; keep?: boolean; store?: string; 'no-store'?: boolean; 'no-console'?: boolean },
   seconds: number,
   spin: Progress,
 ): Promise<number> {
@@ -282,6 +285,29 @@ async function demo(
     log(
       `  d4c query --esql 'FROM logs-cloud_defend.* | STATS n = COUNT(*) BY orchestrator.namespace, event.action'`,
     );
+    // On a terminal, the console over what was just recorded, until Ctrl-C; a pipe ends here.
+    if (!interrupted && values['no-console'] !== true && process.stdout.isTTY === true) {
+      spin.done();
+      return serveDemoConsole(storeDir, log);
+    }
+  }
+  return 0;
+}
+
+async function serveDemoConsole(dir: string, log: (s: string) => void): Promise<number> {
+  const store = await EventStore.open({ dir, retentionIntervalMs: 0 });
+  try {
+    // The default port, or any free one when another console holds it.
+    const server = await startConsole({ store }).catch((e: unknown) => {
+      if (e instanceof D4cError && e.code === 'D4C-CONSOLE-004') return startConsole({ store, port: 0 });
+      throw e;
+    });
+    process.stdout.write(`d4c console: ${server.url}\n`);
+    log("the console shows the demo's pods, sessions and alerts: open the address above; Ctrl-C ends it");
+    await untilSignal();
+    await server.close();
+  } finally {
+    await store.close();
   }
   return 0;
 }

@@ -1,0 +1,18 @@
+// The console: a local web UI over the store (docs/console.md).
+export { type AlertRow, type AlertsAnswer, alertRow, alerts, type ConsoleStore } from './api.js';
+export { bundleUi, loadAssets } from './assets.js';
+export { isLoopback } from './auth.js';
+export { type HealthAnswer, health } from './health.js';
+export { type HuntAnswer, hunt, SAVED_HUNTS } from './hunt.js';
+export { type K8sAnswer, k8s } from './k8s.js';
+export { type RunningPolicy, testDraft, validate } from './policy.js';
+export {
+  type ConsoleOptions,
+  type ConsoleServer,
+  CSP,
+  checkListen,
+  DEFAULT_CONSOLE_HOST,
+  DEFAULT_CONSOLE_PORT,
+  startConsole,
+} from './server.js';
+export { buildSession, type SessionAnswer, session } from './session.js';

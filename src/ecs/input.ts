@@ -111,6 +111,13 @@ export interface ProcessInfo extends ProcessRef {
    * (host processes, executables the agent could not check).
    */
   drift?: boolean;
+  /**
+   * `process.container_entry`: how the process's session came into its container: `init` (the
+   * container's init tree), `exec` (runc/crun exec: kubectl/crictl/podman/docker exec),
+   * `nsenter` (setns from the host). Absent on the host. `process.container_init` is derived:
+   * `init` and vpid 1.
+   */
+  containerEntry?: 'init' | 'exec' | 'nsenter';
 }
 
 export interface PreviousImage {

@@ -42,6 +42,10 @@ export interface EcsProcess extends EcsProcessBase {
   command_line?: string;
   /** Our addition: the executable was created or modified inside the container (drift). */
   drift?: boolean;
+  /** Our addition: how the session entered the container (init tree, runtime exec, nsenter). */
+  container_entry?: 'init' | 'exec' | 'nsenter';
+  /** Our addition: the container's init (pid 1 of its pid namespace). */
+  container_init?: boolean;
   real_user?: EcsIdName;
   saved_user?: EcsIdName;
   real_group?: EcsIdName;

@@ -156,6 +156,7 @@ export const nginxInit: ProcessInfo = {
   capEffective: DEFAULT_CAPS,
   capPermitted: DEFAULT_CAPS,
   parent: conmon,
+  containerEntry: 'init',
 };
 nginxInit.groupLeader = nginxInit;
 nginxInit.sessionLeader = nginxInit;
@@ -201,6 +202,7 @@ export const shell: ProcessInfo = {
   capEffective: allCapsMask(),
   capPermitted: allCapsMask(),
   parent: crun,
+  containerEntry: 'exec',
   previous: [{ executable: '/usr/bin/crun', args: ['/usr/bin/crun', 'exec', '--tty', 'debug', 'bash'] }],
 };
 shell.groupLeader = shell;

@@ -19,6 +19,7 @@
 #define D4C_EV_SETSID 4
 #define D4C_EV_FILE 5
 #define D4C_EV_NET 6
+#define D4C_EV_TTY 7 /* terminal output (issue 17) */
 #define D4C_EV_MAX 8
 /*
  * Frames made by the loader, never by the kernel. Payload: u16 type, u16 pad, u32 n, then
@@ -88,6 +89,7 @@
 #define D4C_PATH_DEPTH 128
 #define D4C_CGROUP_DEPTH 16
 #define D4C_ARGS_MAX 4096
+#define D4C_TTY_MAX 4096 /* bytes of one write(2) to a terminal copied into a record */
 
 /* Loss and health counters: per-CPU u64 in the `counters` map, summed by the loader. */
 #define D4C_C_RB_FAIL 0        /* + record type: ring buffer full, record lost (8 slots) */
@@ -107,6 +109,7 @@
 #define D4C_C_READ_FILTERED 24 /* a watched task's read-only open outside every read prefix (no record) */
 #define D4C_C_READ_UNWALKED 25 /* a read-only open whose path walk did not reach the task's root (not matched) */
 #define D4C_C_READ_DIR 26      /* a read-only open of a directory (never a read record) */
+#define D4C_C_TTY_CUT 27       /* a terminal write longer than D4C_TTY_MAX: the rest not copied (counted as skipped) */
 #define D4C_NCOUNTERS 32
 
 struct d4c_vstr {
@@ -220,6 +223,20 @@ struct d4c_net {
 	__u8 raddr[16];
 	struct d4c_vstr lpath;
 	struct d4c_vstr rpath;
+};
+
+/*
+ * D4C_EV_TTY: a write(2) by a container process with a controlling terminal to a terminal
+ * (pseudo-terminal slave, tty, /dev/tty, console), taken at syscall entry. `total` is the byte
+ * count the caller asked to write; `data` holds its first D4C_TTY_MAX bytes at most.
+ */
+struct d4c_tty {
+	struct d4c_hdr h;
+	__u32 fd;
+	__u32 total;
+	__u16 major; /* the written terminal's device */
+	__u16 minor;
+	struct d4c_vstr data;
 };
 
 /*

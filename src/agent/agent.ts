@@ -33,6 +33,7 @@ import {
   type SensorEvent,
   type SensorStats,
   startSensor,
+  type TtyEvent,
 } from '../sensor/index.js';
 import { ProcessAdapter, taskFacts } from './adapter.js';
 import {
@@ -53,6 +54,7 @@ import { agentContext, capLastCap, hostContext } from './host.js';
 import { networkActivity, networkHook } from './network.js';
 import { policyReadPrefixes, type ReadWatch, readWatch } from './read-access.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
+import { TTY_DEFAULTS, type TtyBatch, TtyOutput, type TtyOutputOptions } from './tty-output.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -100,11 +102,18 @@ export interface AgentOptions {
   logAllNetwork?: boolean;
   /** Attach the sensor's network programs (default true; false: no network events at all). */
   network?: boolean;
+  /**
+   * Terminal output of container processes with a controlling terminal as `text_output`
+   * documents (docs/sessions.md). Default on with TTY_DEFAULTS; false: the sensor's program is
+   * not attached.
+   */
+  ttyOutput?: false | Partial<TtyOutputOptions>;
   /** Warnings (runtime unreachable, handling errors): default stderr. */
   onWarning?: (message: string) => void;
 }
 
 const START_QUEUE_MAX = 200_000;
+const TTY_HOOK = 'tracepoint__syscalls__sys_enter_write';
 
 export class Agent {
   private readonly c: AgentCounters = newCounters();
@@ -125,6 +134,8 @@ export class Agent {
   private startup: SensorEvent[] | undefined = [];
   private kernel: SensorStats | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  private ttyTimer: NodeJS.Timeout | undefined;
+  private readonly tty: TtyOutput | undefined;
   private stopping: Promise<void> | undefined;
   private readonly holdMs: number;
   private readonly maxHeld: number;
@@ -184,6 +195,12 @@ export class Agent {
       monitoredBlock: (outcome, op) => this.monitoredBlock(outcome, op),
     };
     this.drift = new DriftTracker(this.c);
+    if (o.ttyOutput !== false) {
+      const t = { ...TTY_DEFAULTS, ...(o.ttyOutput ?? {}) };
+      this.tty = new TtyOutput(t, (b) => this.textOutput(b));
+      this.ttyTimer = setInterval(() => this.tty?.tick(Date.now()), Math.max(50, Math.floor(t.quietMs / 2)));
+      this.ttyTimer.unref();
+    }
     if (o.rules && o.rules.length > 0) {
       this.engine = new RuleEngine(o.rules, o.exceptions ? { exceptions: o.exceptions } : {});
       for (const m of this.engine.stats().missingExceptionLists)
@@ -212,6 +229,7 @@ export class Agent {
       ringBytes: o.ringBytes,
       pinDir,
       network: o.network !== false,
+      ttyOutput: o.ttyOutput !== false,
       readPrefixes: reads.kernel,
     });
     const resolver = createResolver({
@@ -413,6 +431,8 @@ export class Agent {
       }
       case 'exit': {
         const entry = this.table.onExit({ task, timeNs, exitCode: e.exitCode });
+        // What it wrote to its terminal goes out before its end.
+        if (entry) this.tty?.end(entry);
         if (e.vpid === 1) {
           // The container's init is gone: so is the container (its drift records go with it).
           const cid = this.resolver.identify(e.cgroupPath)?.id;
@@ -439,11 +459,38 @@ export class Agent {
       case 'network':
         this.networkEvent(e, task);
         return;
+      case 'tty':
+        // No policy operation: on for every container session with a terminal (the kernel checks).
+        this.tty?.onWrite(this.actor(e, task), e, Date.now());
+        return;
     }
   }
 
+  /** A batch of terminal output → its text_output document (process stream, no policy). */
+  private textOutput(b: TtyBatch): void {
+    const e = b.last;
+    const identity = this.resolver.identify(e.cgroupPath);
+    const cid = identity?.id;
+    const meta = cid !== undefined && identity ? this.holds.meta(cid, identity) : undefined;
+    const ctx = identity ? (meta ? this.contexts.of(meta) : this.contexts.bare(identity)) : undefined;
+    const doc = this.builder.textOutputDoc({
+      timeNs: BigInt(Math.round(e.ts)),
+      process: this.withDrift(this.adapter.info(b.entry, e, false), b.entry, e.cgroupPath),
+      container: ctx?.container,
+      orchestrator: ctx?.orchestrator,
+      hookPoint: TTY_HOOK,
+      metadataComplete: ctx === undefined || ctx.complete,
+      text: b.text,
+      captured: b.captured,
+      skipped: b.skipped,
+      exceeded: b.exceeded,
+      tty: { major: b.major, minor: b.minor },
+    });
+    this.write(doc);
+  }
+
   /** The process that acted, from the table (made from the record when unknown or reused). */
-  private actor(e: FileEvent | NetworkEvent, task: ReturnType<typeof taskFacts>): ProcessEntry {
+  private actor(e: FileEvent | NetworkEvent | TtyEvent, task: ReturnType<typeof taskFacts>): ProcessEntry {
     const entry = this.table.get(e.tgid);
     if (entry && Math.abs(entry.startNs - e.startTime) <= 20e6) return entry;
     this.c.unknownProcessFileEvents++;
@@ -669,6 +716,7 @@ export class Agent {
       ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
       ...(this.scheduled ? { scheduledRules: this.scheduled.stats() } : {}),
       holdQueue: this.holds.pending,
+      ...(this.tty ? { ttyOutput: { ...this.tty.counters, pending: this.tty.pending } } : {}),
       outputs,
       rssBytes: process.memoryUsage.rss(),
     };
@@ -678,6 +726,7 @@ export class Agent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.statsTimer) clearInterval(this.statsTimer);
+      if (this.ttyTimer) clearInterval(this.ttyTimer);
       await this.scheduled?.stop();
       await this.connects
         ?.stop()
@@ -694,6 +743,7 @@ export class Agent {
         for (const e of q) this.handle(e);
       }
       this.holds.drain(true);
+      this.tty?.flushAll();
       if (this.engine) {
         for (const d of this.engine.flush()) this.writeDetection(d, this.lastRuleDoc);
       }

@@ -48,6 +48,14 @@ export const AGENT_HELP: CommandHelp = {
         ),
         opt('--no-network', "leave the sensor's network programs unattached: no network events at all."),
         opt(
+          '--no-tty-output',
+          'record no terminal output (text_output documents of container sessions with a terminal; docs/sessions.md).',
+        ),
+        opt(
+          '--tty-max-bytes-per-process N',
+          'terminal output kept per process (default 524288, 512 KiB); the rest is counted as skipped.',
+        ),
+        opt(
           '--include-host',
           'watch host processes too (otherwise only processes in a non-initial pid namespace).',
         ),

@@ -18,6 +18,7 @@ import type {
   OrchestratorContext,
   PolicyOutcome,
   ProcessEventInput,
+  TextOutputInput,
 } from './input.js';
 import { fileType, octalMode, pathParts } from './path.js';
 import { IsoClock, ProcessRenderer } from './process.js';
@@ -271,6 +272,26 @@ export class EcsBuilder {
     if (m.rssBytes !== undefined) metrics.rss_bytes = m.rssBytes;
     if (m.uptimeSeconds !== undefined) metrics.uptime_seconds = m.uptimeSeconds;
     doc.cloud_defend = { metrics };
+    return doc;
+  }
+
+  /**
+   * What a process wrote to its terminal (issue 17): `event.action: text_output` in the process
+   * stream, as Elastic Defend writes it for Kibana's Session View terminal player. No D4C
+   * operation, so no policy decision: cloud_defend carries the hook point only.
+   */
+  textOutputDoc(input: TextOutputInput): EcsDocument {
+    const doc = this.eventDoc(this.fragments.streams.process, 'process', 'text_output', 'info', input);
+    const proc = this.addProcess(doc, input);
+    proc.tty = { char_device: { major: input.tty.major, minor: input.tty.minor } };
+    proc.io = {
+      type: 'tty',
+      text: input.text,
+      total_bytes_captured: input.captured,
+      total_bytes_skipped: input.skipped,
+      max_bytes_per_process_exceeded: input.exceeded,
+    };
+    doc.cloud_defend = this.cloudDefend(input, undefined);
     return doc;
   }
 

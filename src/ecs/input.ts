@@ -293,6 +293,18 @@ export interface ProcessEventInput extends EventInput {
   process: ProcessInfo;
 }
 
+/** A batch of a process's terminal output (text_output). */
+export interface TextOutputInput extends ProcessEventInput {
+  text: string;
+  /** Bytes kept in this batch, and bytes written but not kept (record size, per-process cap). */
+  captured: number;
+  skipped: number;
+  /** The process reached `--tty-max-bytes-per-process`. */
+  exceeded: boolean;
+  /** The terminal written to (the document's process.tty). */
+  tty: { major: number; minor: number };
+}
+
 export interface FileEventInput extends EventInput {
   process: ProcessInfo;
   file: FileChange;

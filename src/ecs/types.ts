@@ -12,6 +12,15 @@ export interface EcsTty {
   char_device: { major: number; minor: number };
 }
 
+/** ECS `process.io`: captured terminal output (text_output documents). */
+export interface EcsProcessIo {
+  type: 'tty';
+  text: string;
+  total_bytes_captured: number;
+  total_bytes_skipped: number;
+  max_bytes_per_process_exceeded: boolean;
+}
+
 /** Fields common to the process and its leaders. */
 export interface EcsProcessBase {
   pid: number;
@@ -54,6 +63,8 @@ export interface EcsProcess extends EcsProcessBase {
   end?: string;
   exit_code?: number;
   previous?: { executable?: string; args?: string[]; args_count?: number }[];
+  /** text_output documents: what the process wrote to its terminal (ECS process.io). */
+  io?: EcsProcessIo;
   parent?: EcsLeader;
   group_leader?: EcsLeader;
   session_leader?: EcsLeader;

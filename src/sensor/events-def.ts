@@ -126,6 +126,19 @@ export const NET: StructDef = {
   ],
 };
 
+/** D4C_EV_TTY: a write(2) to a terminal by a container process with a controlling terminal (issue 17). */
+export const TTY: StructDef = {
+  cName: 'd4c_tty',
+  fields: [
+    ['h', 'hdr'],
+    ['fd', 'u32'],
+    ['total', 'u32'],
+    ['major', 'u16'],
+    ['minor', 'u16'],
+    ['data', 'vstr'],
+  ],
+};
+
 /** Per-thread enter state (map `enter_state`, pinned for the fanotify enforcement side). */
 export const ENTER: StructDef = {
   cName: 'd4c_enter',
@@ -151,6 +164,7 @@ export const ALL_STRUCTS: readonly StructDef[] = [
   SETSID,
   FILE,
   NET,
+  TTY,
   ENTER,
 ];
 
@@ -162,6 +176,9 @@ export const CONST = {
   D4C_EV_SETSID: 4,
   D4C_EV_FILE: 5,
   D4C_EV_NET: 6,
+  D4C_EV_TTY: 7,
+  D4C_TTY_MAX: 4096,
+  D4C_C_TTY_CUT: 27,
   D4C_FRAME_STATS: 0x100,
   D4C_FRAME_READY: 0x101,
   D4C_FOP_OPEN: 1,

@@ -375,5 +375,19 @@ export function goldenCases(): Record<string, EcsDocument> {
     sequentialEventIds('detection'),
   );
 
+  // What the exec'd shell wrote to its terminal (issue 17): a batch with a cut write counted.
+  cases['text-output'] = b.textOutputDoc({
+    timeNs: t(200.5),
+    process: shell,
+    container: PRIV,
+    hookPoint: 'tracepoint__syscalls__sys_enter_write',
+    metadataComplete: true,
+    text: 'uid=0(root) gid=0(root) groups=0(root)\r\n# ',
+    captured: 42,
+    skipped: 0,
+    exceeded: false,
+    tty: { major: 136, minor: 3 },
+  });
+
   return cases;
 }

@@ -19,9 +19,9 @@ static __always_inline bool terminal_dev(__u32 major, __u32 minor)
 	return (major >= 136 && major <= 143) || major == 4 || (major == 5 && minor <= 1);
 }
 
-static __always_inline int tty_write(unsigned int fd, const void *ubuf, __u64 nbytes)
+/* The terminal a watched container task with a controlling terminal writes to through fd; 0 if none. */
+static __always_inline __u32 tty_target(struct task_struct *t, unsigned int fd)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
 	if (!want_task(t))
 		return 0;
 	/* Never the host, even with include_host: only containers (own pid namespace or watched cgroup). */
@@ -30,7 +30,7 @@ static __always_inline int tty_write(unsigned int fd, const void *ubuf, __u64 nb
 		if (!cfg.use_cgroup_watch || !bpf_map_lookup_elem(&watch_cgroups, &id))
 			return 0;
 	}
-	if (nbytes == 0 || !BPF_CORE_READ(t, signal, tty))
+	if (!BPF_CORE_READ(t, signal, tty))
 		return 0;
 	struct file *f = fd_file(t, (int)fd);
 	if (!f)
@@ -39,40 +39,113 @@ static __always_inline int tty_write(unsigned int fd, const void *ubuf, __u64 nb
 	if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFCHR)
 		return 0;
 	__u32 rdev = BPF_CORE_READ(ino, i_rdev);
-	__u32 major = rdev >> 20, minor = rdev & 0xfffff;
-	if (!terminal_dev(major, minor))
+	if (!terminal_dev(rdev >> 20, rdev & 0xfffff))
 		return 0;
+	return rdev;
+}
 
-	struct builder b;
-	if (!start_record(&b, t, D4C_EV_TTY, sizeof(struct d4c_tty)))
-		return 0;
-	struct d4c_tty *e = (void *)b.buf;
+static __always_inline struct d4c_tty *tty_start(struct builder *b, struct task_struct *t, unsigned int fd,
+						 __u32 rdev)
+{
+	if (!start_record(b, t, D4C_EV_TTY, sizeof(struct d4c_tty)))
+		return NULL;
+	struct d4c_tty *e = (void *)b->buf;
 	e->fd = fd;
-	e->total = nbytes > 0xffffffffULL ? 0xffffffffU : (__u32)nbytes;
-	e->major = major;
-	e->minor = minor;
-	__u32 len = nbytes > D4C_TTY_MAX ? D4C_TTY_MAX : (__u32)nbytes;
-	if (nbytes > D4C_TTY_MAX)
-		count(D4C_C_TTY_CUT);
-	__u32 off = b.s->off;
-	e->data.off = off;
+	e->total = 0;
+	e->major = rdev >> 20;
+	e->minor = rdev & 0xfffff;
+	e->data.off = b->s->off;
 	e->data.len = 0;
-	if (off < SCRATCH_HALF) {
-		if (bpf_probe_read_user(&b.buf[bounded(off)], len & (D4C_TTY_MAX * 2 - 1), ubuf) == 0) {
-			e->data.len = len;
-			b.s->off = off + len;
-		} else {
-			count(D4C_C_READ_FAIL);
-		}
+	return e;
+}
+
+/* Appends up to `want` bytes of user memory to the record's data (at most D4C_TTY_MAX in all). */
+static __always_inline void tty_copy(struct builder *b, struct d4c_tty *e, const void *src, __u64 want)
+{
+	__u32 have = e->data.len;
+	if (have >= D4C_TTY_MAX || want == 0)
+		return;
+	__u32 len = want > D4C_TTY_MAX - have ? D4C_TTY_MAX - have : (__u32)want;
+	__u32 off = b->s->off;
+	if (off >= SCRATCH_HALF)
+		return;
+	if (bpf_probe_read_user(&b->buf[bounded(off)], len & (D4C_TTY_MAX * 2 - 1), src) == 0) {
+		e->data.len = have + len;
+		b->s->off = off + len;
+	} else {
+		count(D4C_C_READ_FAIL);
 	}
-	submit(&b, D4C_EV_TTY);
-	return 0;
+}
+
+static __always_inline void tty_total(struct d4c_tty *e, __u64 total)
+{
+	e->total = total > 0xffffffffULL ? 0xffffffffU : (__u32)total;
+	if (total > e->data.len)
+		count(D4C_C_TTY_CUT);
 }
 
 SEC("tp/syscalls/sys_enter_write")
 int d4c_tty_write(struct trace_event_raw_sys_enter *ctx)
 {
-	return tty_write((unsigned int)ctx->args[0], (const void *)ctx->args[1], (__u64)ctx->args[2]);
+	unsigned int fd = (unsigned int)ctx->args[0];
+	__u64 n = (__u64)ctx->args[2];
+	if (n == 0)
+		return 0;
+	struct task_struct *t = (void *)bpf_get_current_task();
+	__u32 rdev = tty_target(t, fd);
+	if (!rdev)
+		return 0;
+	struct builder b;
+	struct d4c_tty *e = tty_start(&b, t, fd, rdev);
+	if (!e)
+		return 0;
+	tty_copy(&b, e, (const void *)ctx->args[1], n);
+	tty_total(e, n);
+	submit(&b, D4C_EV_TTY);
+	return 0;
+}
+
+/*
+ * writev: the buffers in order into one record (D4C_TTY_MAX bytes in all); lengths of at most
+ * D4C_TTY_IOV iovecs are summed into `total`, a longer vector is counted as cut.
+ */
+#define D4C_TTY_IOV 32
+struct tty_iovec {
+	const void *base;
+	__u64 len;
+};
+
+SEC("tp/syscalls/sys_enter_writev")
+int d4c_tty_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	unsigned int fd = (unsigned int)ctx->args[0];
+	const struct tty_iovec *iov = (const void *)ctx->args[1];
+	__u64 cnt = (__u64)ctx->args[2];
+	if (cnt == 0)
+		return 0;
+	struct task_struct *t = (void *)bpf_get_current_task();
+	__u32 rdev = tty_target(t, fd);
+	if (!rdev)
+		return 0;
+	struct builder b;
+	struct d4c_tty *e = tty_start(&b, t, fd, rdev);
+	if (!e)
+		return 0;
+	__u64 total = 0;
+	for (int i = 0; i < D4C_TTY_IOV; i++) {
+		if (i >= cnt)
+			break;
+		struct tty_iovec v = {};
+		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+			break;
+		total += v.len;
+		tty_copy(&b, e, v.base, v.len);
+	}
+	if (cnt > D4C_TTY_IOV)
+		count(D4C_C_TTY_CUT);
+	tty_total(e, total);
+	submit(&b, D4C_EV_TTY);
+	return 0;
 }
 
 #endif

@@ -484,6 +484,7 @@ export class Agent {
       captured: b.captured,
       skipped: b.skipped,
       exceeded: b.exceeded,
+      gaps: b.gaps,
       tty: { major: b.major, minor: b.minor },
     });
     this.write(doc);

@@ -76,6 +76,14 @@ describe('TtyOutput', () => {
       [10, 4994 + 2, true],
       [0, 4, true],
     ]);
+    // Where: after the record's 6 bytes, then (one gap, past the cap) after the 10 kept.
+    expect(out.map((x) => x.gaps)).toEqual([
+      [
+        { offset: 6, length: 4994 },
+        { offset: 10, length: 2 },
+      ],
+      [{ offset: 0, length: 4 }],
+    ]);
     expect(t.counters).toMatchObject({
       bytesCaptured: 10,
       bytesSkipped: 5000,

@@ -36,6 +36,8 @@ export interface TtyBatch {
   skipped: number;
   /** The process has reached its cap (this batch or an earlier one). */
   exceeded: boolean;
+  /** Where in the batch bytes were skipped (offset counts the batch's captured bytes before it). */
+  gaps: { offset: number; length: number }[];
   major: number;
   minor: number;
 }
@@ -57,6 +59,7 @@ interface State {
   /** Kept over the process's life (the cap). */
   kept: number;
   exceeded: boolean;
+  gaps: { offset: number; length: number }[];
   last: TtyEvent | undefined;
   lastMs: number;
   major: number;
@@ -92,6 +95,7 @@ export class TtyOutput {
         skipped: 0,
         kept: 0,
         exceeded: false,
+        gaps: [],
         last: undefined,
         lastMs: nowMs,
         major: e.major,
@@ -107,7 +111,14 @@ export class TtyOutput {
     s.kept += take;
     s.captured += take;
     // Beyond the record (the kernel copies D4C_TTY_MAX bytes of a write) and beyond the cap.
-    s.skipped += e.total - take;
+    const skip = e.total - take;
+    if (skip > 0) {
+      s.skipped += skip;
+      // Consecutive skips (past the cap) make one gap; the list stays short.
+      const g = s.gaps.at(-1);
+      if (g && g.offset === s.captured) g.length += skip;
+      else s.gaps.push({ offset: s.captured, length: skip });
+    }
     if (!s.exceeded && take < e.data.length) {
       s.exceeded = true;
       this.counters.processesCapped++;
@@ -157,11 +168,13 @@ export class TtyOutput {
       captured: s.captured,
       skipped: s.skipped,
       exceeded: s.exceeded,
+      gaps: s.gaps,
       major: s.major,
       minor: s.minor,
     };
     s.captured = 0;
     s.skipped = 0;
+    s.gaps = [];
     this.flush(b);
   }
 }

@@ -291,6 +291,8 @@ export class EcsBuilder {
       total_bytes_skipped: input.skipped,
       max_bytes_per_process_exceeded: input.exceeded,
     };
+    if (input.gaps && input.gaps.length > 0)
+      proc.io.bytes_skipped = input.gaps.map((g) => ({ offset: g.offset, length: g.length }));
     doc.cloud_defend = this.cloudDefend(input, undefined);
     return doc;
   }

@@ -311,6 +311,14 @@ const BASE: FieldDef[] = [
     'Bytes of this batch written but not kept: beyond the 4 KiB a write record holds, or past `--tty-max-bytes-per-process`. Never dropped silently.',
   ),
   f(
+    'process.io.bytes_skipped.offset',
+    'long',
+    'ours',
+    'text_output',
+    'Where bytes were skipped: the number of captured bytes of this document before the gap (ECS; one entry per gap, with `length`).',
+  ),
+  f('process.io.bytes_skipped.length', 'long', 'ours', 'text_output', 'How many bytes were skipped there.'),
+  f(
     'process.io.max_bytes_per_process_exceeded',
     'boolean',
     'ours',

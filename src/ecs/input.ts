@@ -301,6 +301,8 @@ export interface TextOutputInput extends ProcessEventInput {
   skipped: number;
   /** The process reached `--tty-max-bytes-per-process`. */
   exceeded: boolean;
+  /** Where bytes were skipped (offsets into the batch's captured bytes); empty: none. */
+  gaps?: readonly { offset: number; length: number }[];
   /** The terminal written to (the document's process.tty). */
   tty: { major: number; minor: number };
 }

@@ -19,6 +19,8 @@ export interface EcsProcessIo {
   total_bytes_captured: number;
   total_bytes_skipped: number;
   max_bytes_per_process_exceeded: boolean;
+  /** Where bytes were skipped: offsets into the captured bytes of this document. */
+  bytes_skipped?: { offset: number; length: number }[];
 }
 
 /** Fields common to the process and its leaders. */

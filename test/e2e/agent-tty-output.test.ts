@@ -101,6 +101,9 @@ describe.skipIf(!podmanAvailable())('terminal output (live)', () => {
     expect(captured + skipped).toBe(BIG);
     expect(tr.at(-1).process.io.max_bytes_per_process_exceeded).toBe(true);
     expect(tr.map((d) => d.process.io.text).join('')).toBe('a'.repeat(CAP));
+    // The gaps say where: they add up to what was skipped.
+    const gaps = tr.flatMap((d) => d.process.io.bytes_skipped ?? []);
+    expect(gaps.reduce((n: number, g: { length: number }) => n + g.length, 0)).toBe(skipped);
     expect(stats.ttyOutput.bytesSkipped).toBeGreaterThanOrEqual(BIG - CAP);
     expect(stats.ttyOutput.processesCapped).toBeGreaterThanOrEqual(1);
   });

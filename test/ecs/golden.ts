@@ -384,8 +384,9 @@ export function goldenCases(): Record<string, EcsDocument> {
     metadataComplete: true,
     text: 'uid=0(root) gid=0(root) groups=0(root)\r\n# ',
     captured: 42,
-    skipped: 0,
+    skipped: 5000,
     exceeded: false,
+    gaps: [{ offset: 40, length: 5000 }],
     tty: { major: 136, minor: 3 },
   });
 

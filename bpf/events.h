@@ -89,7 +89,7 @@
 #define D4C_PATH_DEPTH 128
 #define D4C_CGROUP_DEPTH 16
 #define D4C_ARGS_MAX 4096
-#define D4C_TTY_MAX 4096 /* bytes of one write(2) to a terminal copied into a record */
+#define D4C_TTY_MAX 12288 /* bytes of one write(2) to a terminal copied into a record (12 KiB) */
 
 /* Loss and health counters: per-CPU u64 in the `counters` map, summed by the loader. */
 #define D4C_C_RB_FAIL 0        /* + record type: ring buffer full, record lost (8 slots) */

@@ -308,7 +308,7 @@ const BASE: FieldDef[] = [
     'long',
     'ours',
     'text_output',
-    'Bytes of this batch written but not kept: beyond the 4 KiB a write record holds, or past `--tty-max-bytes-per-process`. Never dropped silently.',
+    'Bytes of this batch written but not kept: beyond the 12 KiB a write record holds, or past `--tty-max-bytes-per-process`. Never dropped silently.',
   ),
   f(
     'process.io.bytes_skipped.offset',

@@ -3,7 +3,8 @@
 //   dirfd P | cwdfd | chdir P | mkcd N | mkdir N | create N | append N | read N | trunc N | ftrunc N
 //   chmod N MODE | fchmod N MODE | rename A B | link A B | symlink T L | unlink N | rmdir N
 //   mknod N | create2 N (openat2) | thread N (create from a thread) | spawn PATH ARG | spawnkill | churn N | legacy N (open, creat, rename... without *at) | sleep MS
-//   ttywrite S (write S to stdout) | ttywritev A B (writev of A, then B, to stdout) | ttybig N (one write of N 'z' to stdout)
+//   ttywrite S (write S to stdout) | ttywritev A B (writev of A, then B, to stdout) | ttybig N (N 'z' to stdout, in writes of 128 KiB)
+//   writestorm N (N one-byte writes to /dev/null: a character device, not a terminal)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -158,12 +159,17 @@ int main(int argc, char **argv) {
       size_t n = (size_t)atoi(a);
       char *z = malloc(n);
       memset(z, 'z', n);
+      // In 128 KiB writes, as cat(1) does.
       for (size_t done = 0; done < n;) {
-        ssize_t w = write(1, z + done, n - done);
+        ssize_t w = write(1, z + done, n - done < 131072 ? n - done : 131072);
         check((int)w, op, a);
         done += (size_t)w;
       }
       free(z); i++;
+    } else if (!strcmp(op, "writestorm")) {
+      check(fd = open("/dev/null", O_WRONLY), op, a);
+      for (int k = atoi(a); k > 0; k--) check((int)write(fd, "x", 1), op, a);
+      close(fd); i++;
     } else if (!strcmp(op, "sleep")) {
       usleep(atoi(a) * 1000); i++;
     } else {

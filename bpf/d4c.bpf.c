@@ -14,6 +14,7 @@
 #include "record.bpf.h"
 #include "net.bpf.h"
 #include "read.bpf.h"
+#include "tty.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

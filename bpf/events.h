@@ -20,6 +20,8 @@
 #define D4C_EV_FILE 5
 #define D4C_EV_NET 6
 #define D4C_EV_DNS 7
+/* Terminal output (issue 17). Counter slots take the type & 7: type 8 uses the slot of type 0, which no record has. */
+#define D4C_EV_TTY 8
 #define D4C_EV_MAX 8
 /*
  * Frames made by the loader, never by the kernel. Payload: u16 type, u16 pad, u32 n, then
@@ -107,6 +109,7 @@
 #define D4C_PATH_DEPTH 128
 #define D4C_CGROUP_DEPTH 16
 #define D4C_ARGS_MAX 4096
+#define D4C_TTY_MAX 12288 /* bytes of one write(2) to a terminal copied into a record (12 KiB) */
 
 /* Loss and health counters: per-CPU u64 in the `counters` map, summed by the loader. */
 #define D4C_C_RB_FAIL 0        /* + record type: ring buffer full, record lost (8 slots) */
@@ -128,7 +131,8 @@
 #define D4C_C_READ_DIR 26      /* a read-only open of a directory (never a read record) */
 #define D4C_C_DNS_TRUNC 27      /* a DNS message longer than D4C_DNS_PAYLOAD_MAX: payload cut */
 #define D4C_C_DNS_STATE_FULL 28 /* DNS call state or DNS socket could not be stored */
-#define D4C_NCOUNTERS 32
+#define D4C_C_TTY_CUT 32       /* a terminal write longer than D4C_TTY_MAX: the rest not copied (counted as skipped) */
+#define D4C_NCOUNTERS 40
 
 struct d4c_vstr {
 	__u16 off;
@@ -266,6 +270,21 @@ struct d4c_dns {
 	__u8 laddr[16];
 	__u8 raddr[16];
 	struct d4c_vstr payload;
+};
+
+/*
+ * D4C_EV_TTY: a write(2) or writev(2) by a container process with a controlling terminal to a terminal
+ * (pseudo-terminal slave, tty, /dev/tty, console), taken at syscall entry (writev: the buffers in
+ * order, the lengths of at most 32 iovecs summed). `total` is the byte
+ * count the caller asked to write; `data` holds its first D4C_TTY_MAX bytes at most.
+ */
+struct d4c_tty {
+	struct d4c_hdr h;
+	__u32 fd;
+	__u32 total;
+	__u16 major; /* the written terminal's device */
+	__u16 minor;
+	struct d4c_vstr data;
 };
 
 /*

@@ -12,7 +12,8 @@
  *   quit (or EOF)          -> detach everything and exit 0
  * --no-network loads the network programs (d4c_net_*) but leaves them unattached: the sensor
  * without network events, at no cost (benchmarks compare the two). --no-dns leaves the DNS capture
- * (d4c_dns_*, and the port-53 checks in the send programs) off.
+ * (d4c_dns_*, and the port-53 checks in the send programs) off; --no-tty-output does the same
+ * for terminal output (d4c_tty_*).
  * Exit codes (one cause each, one line on stderr): 2 usage, 3 not root, 4 no BTF, 5 no tracefs,
  * 6 programs refused at load, 7 attach failed, 8 pin failed, 9 stdout closed, 1 other.
  */
@@ -290,7 +291,7 @@ static bool tracepoint_exists(const char *cat, const char *name)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--no-network] [--no-dns] [--read-prefix PATH]... [--verbose]\n");
+	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--no-network] [--no-dns] [--no-tty-output] [--read-prefix PATH]... [--verbose]\n");
 	exit(EX_USAGE);
 }
 
@@ -299,6 +300,7 @@ int main(int argc, char **argv)
 	bool include_host = false;
 	bool network = true;
 	bool dns = true;
+	bool tty_output = true;
 	unsigned long ring = 8UL << 20;
 	const char *pin = NULL;
 	unsigned int host_pidns = 0;
@@ -312,6 +314,8 @@ int main(int argc, char **argv)
 			network = false;
 		else if (strcmp(argv[i], "--no-dns") == 0)
 			dns = false;
+		else if (strcmp(argv[i], "--no-tty-output") == 0)
+			tty_output = false;
 		else if (strcmp(argv[i], "--verbose") == 0)
 			verbose = true;
 		else if (strcmp(argv[i], "--ring-bytes") == 0 && i + 1 < argc)
@@ -364,6 +368,8 @@ int main(int argc, char **argv)
 		if (!network && strncmp(bpf_program__name(prog), "d4c_net_", 8) == 0)
 			bpf_program__set_autoattach(prog, false);
 		if ((!network || !dns) && strncmp(bpf_program__name(prog), "d4c_dns_", 8) == 0)
+			bpf_program__set_autoattach(prog, false);
+		if (!tty_output && strncmp(bpf_program__name(prog), "d4c_tty_", 8) == 0)
 			bpf_program__set_autoattach(prog, false);
 	}
 

@@ -267,7 +267,9 @@ static __always_inline bool start_record(struct builder *b, struct task_struct *
 static __always_inline void submit(struct builder *b, __u16 type)
 {
 	struct d4c_hdr *h = (void *)b->buf;
-	__u32 size = b->s->off;
+	/* 64-bit: the bound checks then apply to the very register passed to the helper (a u32 is
+	 * zero-extended into a copy, which the verifier does not link back). */
+	__u64 size = b->s->off;
 	if (size > sizeof(b->s->buf))
 		size = sizeof(b->s->buf);
 	if (size < sizeof(struct d4c_hdr))

@@ -22,6 +22,7 @@ export function needs(r: LoadedRule): string[] {
   if (r.meta.tags.includes('Requires: Read Events') || /event\.type\s*==\s*"access"/.test(q))
     out.push('read events (issue 8)');
   if (q.includes('cloud_defend.operation')) out.push('`cloud_defend.operation` (d4c)');
+  if (q.includes('process.container_entry')) out.push('`process.container_entry` (d4c)');
   if (q.includes('process.thread.capabilities')) out.push('capabilities');
   if (q.includes('container.security_context.privileged')) out.push('privileged flag');
   if (q.includes('process.interactive')) out.push('TTY flag');

@@ -158,6 +158,7 @@ export class ProcessAdapter {
       entryLeader: entry ? this.ref(entry) : undefined,
       entryMetaType: entry ? ((entry.entryType ?? 'unknown') as EntryMetaType) : undefined,
       previous: e.previous ?? undefined,
+      containerEntry: e.containerEntry ?? undefined,
       exitCode: withEnd ? e.exitCode : undefined,
       endNs: withEnd && e.endNs >= 0 ? BigInt(Math.round(e.endNs)) : undefined,
     };

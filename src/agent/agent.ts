@@ -40,6 +40,7 @@ import {
   type SensorOptions,
   type SensorStats,
   startSensor,
+  type TtyEvent,
 } from '../sensor/index.js';
 import { ProcessAdapter, taskFacts } from './adapter.js';
 import {
@@ -61,6 +62,7 @@ import { networkActivity, networkHook } from './network.js';
 import { policyReadPrefixes, type ReadWatch, readWatch } from './read-access.js';
 import { type AgentCounters, type AgentStats, newCounters } from './stats.js';
 import { Supervisor } from './supervise.js';
+import { TTY_DEFAULTS, type TtyBatch, TtyOutput, type TtyOutputOptions } from './tty-output.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -110,11 +112,18 @@ export interface AgentOptions {
   network?: boolean;
   /** `--ioc-domains FILE`: resolving a listed name (or connecting to what it resolved to) alerts. */
   iocDomains?: DomainList;
+  /**
+   * Terminal output of container processes with a controlling terminal as `text_output`
+   * documents (docs/sessions.md). Default on with TTY_DEFAULTS; false: the sensor's program is
+   * not attached.
+   */
+  ttyOutput?: false | Partial<TtyOutputOptions>;
   /** Warnings (runtime unreachable, handling errors): default stderr. */
   onWarning?: (message: string) => void;
 }
 
 const START_QUEUE_MAX = 200_000;
+const TTY_HOOK = 'tracepoint__syscalls__sys_enter_write';
 
 export class Agent {
   private readonly c: AgentCounters = newCounters();
@@ -135,6 +144,8 @@ export class Agent {
   private startup: SensorEvent[] | undefined = [];
   private kernel: SensorStats | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  private ttyTimer: NodeJS.Timeout | undefined;
+  private readonly tty: TtyOutput | undefined;
   private stopping: Promise<void> | undefined;
   /** Listeners for a helper's death (the CLI writes a heartbeat saying block is off). */
   private readonly downListeners: ((name: string, reason: string) => void)[] = [];
@@ -226,6 +237,12 @@ export class Agent {
       passedBlock: (outcome, op, pid, path) => this.passedBlock(outcome, op, pid, path),
     };
     this.drift = new DriftTracker(this.c);
+    if (o.ttyOutput !== false) {
+      const t = { ...TTY_DEFAULTS, ...(o.ttyOutput ?? {}) };
+      this.tty = new TtyOutput(t, (b) => this.textOutput(b));
+      this.ttyTimer = setInterval(() => this.tty?.tick(Date.now()), Math.max(50, Math.floor(t.quietMs / 2)));
+      this.ttyTimer.unref();
+    }
     if (o.rules && o.rules.length > 0) {
       this.engine = new RuleEngine(o.rules, o.exceptions ? { exceptions: o.exceptions } : {});
       for (const m of this.engine.stats().missingExceptionLists)
@@ -256,6 +273,7 @@ export class Agent {
       ringBytes: o.ringBytes,
       pinDir,
       network: o.network !== false,
+      ttyOutput: o.ttyOutput !== false,
       readPrefixes: reads.kernel,
     };
     const sensor = startSensor(sensorOpts);
@@ -514,6 +532,8 @@ export class Agent {
       }
       case 'exit': {
         const entry = this.table.onExit({ task, timeNs, exitCode: e.exitCode });
+        // What it wrote to its terminal goes out before its end.
+        if (entry) this.tty?.end(entry);
         if (e.vpid === 1) {
           // The container's init is gone: so is the container (its drift records go with it).
           const cid = this.resolver.identify(e.cgroupPath)?.id;
@@ -543,12 +563,40 @@ export class Agent {
       case 'dns':
         this.dns.onMessage(e);
         return;
+      case 'tty':
+        // No policy operation: on for every container session with a terminal (the kernel checks).
+        this.tty?.onWrite(this.actor(e, task), e, Date.now());
+        return;
     }
+  }
+
+  /** A batch of terminal output → its text_output document (process stream, no policy). */
+  private textOutput(b: TtyBatch): void {
+    const e = b.last;
+    const identity = this.resolver.identify(e.cgroupPath);
+    const cid = identity?.id;
+    const meta = cid !== undefined && identity ? this.holds.meta(cid, identity) : undefined;
+    const ctx = identity ? (meta ? this.contexts.of(meta) : this.contexts.bare(identity)) : undefined;
+    const doc = this.builder.textOutputDoc({
+      timeNs: BigInt(Math.round(e.ts)),
+      process: this.withDrift(this.adapter.info(b.entry, e, false), b.entry, e.cgroupPath),
+      container: ctx?.container,
+      orchestrator: ctx?.orchestrator,
+      hookPoint: TTY_HOOK,
+      metadataComplete: ctx === undefined || ctx.complete,
+      text: b.text,
+      captured: b.captured,
+      skipped: b.skipped,
+      exceeded: b.exceeded,
+      gaps: b.gaps,
+      tty: { major: b.major, minor: b.minor },
+    });
+    this.write(doc);
   }
 
   /** The process that acted, from the table (made from the record when unknown or reused). */
   private actor(
-    e: FileEvent | NetworkEvent | DnsMessageEvent,
+    e: FileEvent | NetworkEvent | DnsMessageEvent | TtyEvent,
     task: ReturnType<typeof taskFacts>,
   ): ProcessEntry {
     const entry = this.table.get(e.tgid);
@@ -816,6 +864,7 @@ export class Agent {
       holdQueue: this.holds.pending,
       helperRestarts: { ...this.supervisor.restarts },
       helperRestartFailures: { ...this.supervisor.failures },
+      ...(this.tty ? { ttyOutput: { ...this.tty.counters, pending: this.tty.pending } } : {}),
       outputs,
       rssBytes: process.memoryUsage.rss(),
     };
@@ -827,6 +876,7 @@ export class Agent {
       // No restart begins now; one under way ends first (its helpers are stopped below).
       await this.supervisor.stop();
       if (this.statsTimer) clearInterval(this.statsTimer);
+      if (this.ttyTimer) clearInterval(this.ttyTimer);
       await this.scheduled?.stop();
       await this.connects
         ?.stop()
@@ -846,6 +896,7 @@ export class Agent {
       }
       this.dns.flush();
       this.holds.drain(true);
+      this.tty?.flushAll();
       if (this.engine) {
         for (const d of this.engine.flush()) this.writeDetection(d, this.lastRuleDoc);
       }

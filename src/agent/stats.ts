@@ -9,7 +9,8 @@ import type { ScheduledRuleStats } from '../rules/scheduled.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
 import type { ConnectEnforcementStats } from './connect-enforcement.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';
-export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns';
+import type { TtyCounters } from './tty-output.js';
+export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns' | 'tty';
 
 export interface AgentCounters extends DriftCounters {
   /** Sensor records handled, by kind. */
@@ -85,13 +86,15 @@ export interface AgentStats extends AgentCounters {
   /** Helpers restarted after they went down, and restart attempts that failed, by helper name. */
   helperRestarts: Record<string, number>;
   helperRestartFailures: Record<string, number>;
+  /** Terminal output (src/agent/tty-output.ts), when on: records, batches, bytes kept and skipped. */
+  ttyOutput?: TtyCounters & { pending: number };
   outputs: Record<string, OutputStats>;
   rssBytes: number;
 }
 
 export function newCounters(): AgentCounters {
   return {
-    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0 },
+    eventsSeen: { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0, tty: 0 },
     docsEmitted: {},
     policyActions: {},
     policySkipped: 0,

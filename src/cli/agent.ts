@@ -101,6 +101,8 @@ export async function run(argv: string[]): Promise<number> {
       console: { type: 'string' },
       'console-tls-cert': { type: 'string' },
       'console-tls-key': { type: 'string' },
+      'no-tty-output': { type: 'boolean' },
+      'tty-max-bytes-per-process': { type: 'string' },
     },
     false,
   );
@@ -123,6 +125,15 @@ export async function run(argv: string[]): Promise<number> {
   if (!(statsEvery > 0)) throw new UsageError('--stats-interval takes a number of seconds > 0');
   const holdMs = values['hold-ms'] === undefined ? undefined : Number(values['hold-ms']);
   if (holdMs !== undefined && !(holdMs >= 0)) throw new UsageError('--hold-ms takes a number >= 0');
+
+  const ttyMax =
+    values['tty-max-bytes-per-process'] === undefined
+      ? undefined
+      : Number(values['tty-max-bytes-per-process']);
+  if (ttyMax !== undefined && !(Number.isInteger(ttyMax) && ttyMax >= 0))
+    throw new UsageError('--tty-max-bytes-per-process takes a whole number of bytes >= 0');
+  if (ttyMax !== undefined && values['no-tty-output'] === true)
+    throw new UsageError('--tty-max-bytes-per-process and --no-tty-output exclude each other');
 
   if (values['log-all-network'] === true && values['no-network'] === true)
     throw new UsageError('--log-all-network and --no-network exclude each other');
@@ -239,6 +250,8 @@ export async function run(argv: string[]): Promise<number> {
       logAllNetwork: values['log-all-network'] === true,
       network: values['no-network'] !== true,
       ...(iocDomains !== undefined ? { iocDomains } : {}),
+      ttyOutput:
+        values['no-tty-output'] === true ? false : ttyMax === undefined ? {} : { maxBytesPerProcess: ttyMax },
       cluster: { id: kube.clusterId, name: kube.clusterName },
       kubernetes: kube.api
         ? {

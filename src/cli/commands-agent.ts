@@ -56,6 +56,14 @@ export const AGENT_HELP: CommandHelp = {
           'IoC domain list, one domain a line (a domain matches itself and its subdomains): a container resolving a listed name, or connecting to an address one resolved to, raises an alert. Reloaded on SIGHUP.',
         ),
         opt(
+          '--no-tty-output',
+          'record no terminal output (text_output documents of container sessions with a terminal; docs/sessions.md).',
+        ),
+        opt(
+          '--tty-max-bytes-per-process N',
+          'terminal output kept per process (default 524288, 512 KiB); the rest is counted as skipped.',
+        ),
+        opt(
           '--include-host',
           'watch host processes too (otherwise only processes in a non-initial pid namespace).',
         ),

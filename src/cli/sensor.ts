@@ -3,8 +3,20 @@
 import { startSensor } from '../sensor/index.js';
 import { parse } from './args.js';
 
+// Terminal output (tty records' data) as text: a Buffer arrives here already as its toJSON() form.
+const isBufferJson = (x: unknown): x is { type: 'Buffer'; data: number[] } =>
+  typeof x === 'object' &&
+  x !== null &&
+  (x as { type?: unknown }).type === 'Buffer' &&
+  Array.isArray((x as { data?: unknown }).data);
 const json = (v: unknown) =>
-  JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
+  JSON.stringify(v, (_k, x) =>
+    typeof x === 'bigint'
+      ? `0x${x.toString(16)}`
+      : isBufferJson(x)
+        ? Buffer.from(x.data).toString('utf8')
+        : x,
+  );
 
 export async function runEvents(argv: string[]): Promise<number> {
   const { values } = parse(

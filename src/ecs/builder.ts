@@ -18,6 +18,7 @@ import type {
   OrchestratorContext,
   PolicyOutcome,
   ProcessEventInput,
+  TextOutputInput,
 } from './input.js';
 import { fileType, octalMode, pathParts } from './path.js';
 import { IsoClock, ProcessRenderer } from './process.js';
@@ -313,6 +314,28 @@ export class EcsBuilder {
     if (m.rssBytes !== undefined) metrics.rss_bytes = m.rssBytes;
     if (m.uptimeSeconds !== undefined) metrics.uptime_seconds = m.uptimeSeconds;
     doc.cloud_defend = { metrics };
+    return doc;
+  }
+
+  /**
+   * What a process wrote to its terminal (issue 17): `event.action: text_output` in the process
+   * stream, as Elastic Defend writes it for Kibana's Session View terminal player. No D4C
+   * operation, so no policy decision: cloud_defend carries the hook point only.
+   */
+  textOutputDoc(input: TextOutputInput): EcsDocument {
+    const doc = this.eventDoc(this.fragments.streams.process, 'process', 'text_output', 'info', input);
+    const proc = this.addProcess(doc, input);
+    proc.tty = { char_device: { major: input.tty.major, minor: input.tty.minor } };
+    proc.io = {
+      type: 'tty',
+      text: input.text,
+      total_bytes_captured: input.captured,
+      total_bytes_skipped: input.skipped,
+      max_bytes_per_process_exceeded: input.exceeded,
+    };
+    if (input.gaps && input.gaps.length > 0)
+      proc.io.bytes_skipped = input.gaps.map((g) => ({ offset: g.offset, length: g.length }));
+    doc.cloud_defend = this.cloudDefend(input, undefined);
     return doc;
   }
 

@@ -116,6 +116,13 @@ export interface ProcessInfo extends ProcessRef {
    * (host processes, executables the agent could not check).
    */
   drift?: boolean;
+  /**
+   * `process.container_entry`: how the process's session came into its container: `init` (the
+   * container's init tree), `exec` (runc/crun exec: kubectl/crictl/podman/docker exec),
+   * `nsenter` (setns from the host). Absent on the host. `process.container_init` is derived:
+   * `init` and vpid 1.
+   */
+  containerEntry?: 'init' | 'exec' | 'nsenter';
 }
 
 export interface PreviousImage {
@@ -307,6 +314,20 @@ export type BlockFailure = 'helper_down' | 'unknown_metadata' | 'helper_allowed'
 
 export interface ProcessEventInput extends EventInput {
   process: ProcessInfo;
+}
+
+/** A batch of a process's terminal output (text_output). */
+export interface TextOutputInput extends ProcessEventInput {
+  text: string;
+  /** Bytes kept in this batch, and bytes written but not kept (record size, per-process cap). */
+  captured: number;
+  skipped: number;
+  /** The process reached `--tty-max-bytes-per-process`. */
+  exceeded: boolean;
+  /** Where bytes were skipped (offsets into the batch's captured bytes); empty: none. */
+  gaps?: readonly { offset: number; length: number }[];
+  /** The terminal written to (the document's process.tty). */
+  tty: { major: number; minor: number };
 }
 
 export interface FileEventInput extends EventInput {

@@ -89,6 +89,10 @@ export class ProcessRenderer {
     this.base(p, out);
     if (p.args !== undefined) out.command_line = p.args.join(' ');
     if (p.drift !== undefined) out.drift = p.drift;
+    if (p.containerEntry !== undefined) {
+      out.container_entry = p.containerEntry;
+      out.container_init = p.containerEntry === 'init' && p.vpid === 1;
+    }
     if (p.user) setCreds(out, p.user, 'real_user', 'saved_user');
     if (p.group) setCreds(out, p.group, 'real_group', 'saved_group');
     if (p.tid !== undefined || p.capEffective !== undefined || p.capPermitted !== undefined) {

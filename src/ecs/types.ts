@@ -12,6 +12,17 @@ export interface EcsTty {
   char_device: { major: number; minor: number };
 }
 
+/** ECS `process.io`: captured terminal output (text_output documents). */
+export interface EcsProcessIo {
+  type: 'tty';
+  text: string;
+  total_bytes_captured: number;
+  total_bytes_skipped: number;
+  max_bytes_per_process_exceeded: boolean;
+  /** Where bytes were skipped: offsets into the captured bytes of this document. */
+  bytes_skipped?: { offset: number; length: number }[];
+}
+
 /** Fields common to the process and its leaders. */
 export interface EcsProcessBase {
   pid: number;
@@ -44,6 +55,10 @@ export interface EcsProcess extends EcsProcessBase {
   command_line?: string;
   /** Our addition: the executable was created or modified inside the container (drift). */
   drift?: boolean;
+  /** Our addition: how the session entered the container (init tree, runtime exec, nsenter). */
+  container_entry?: 'init' | 'exec' | 'nsenter';
+  /** Our addition: the container's init (pid 1 of its pid namespace). */
+  container_init?: boolean;
   real_user?: EcsIdName;
   saved_user?: EcsIdName;
   real_group?: EcsIdName;
@@ -52,6 +67,8 @@ export interface EcsProcess extends EcsProcessBase {
   end?: string;
   exit_code?: number;
   previous?: { executable?: string; args?: string[]; args_count?: number }[];
+  /** text_output documents: what the process wrote to its terminal (ECS process.io). */
+  io?: EcsProcessIo;
   parent?: EcsLeader;
   group_leader?: EcsLeader;
   session_leader?: EcsLeader;

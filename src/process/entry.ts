@@ -1,7 +1,7 @@
 // One process as the table keeps it. A class with every field set in the constructor keeps one
 // hidden class for all entries (compact, monomorphic access); strings are interned by the table
 // and args arrays shared between a parent and its forked children until one of them execs.
-import type { EntryType, PreviousImage } from './types.js';
+import type { ContainerEntry, EntryType, PreviousImage } from './types.js';
 
 export enum Flag {
   /** Read from /proc at bootstrap. */
@@ -67,6 +67,10 @@ export class ProcessEntry {
   entryLeader: ProcessEntry | null = null;
   /** Set when this process is itself an entry leader. */
   entryType: EntryType | null = null;
+  /** How its session came into the container (src/process/origin.ts); null on the host. */
+  containerEntry: ContainerEntry | null = null;
+  /** The pid namespace `containerEntry` was decided in. */
+  containerEntryNs = 0;
   /** Computed once, on first use. */
   entityId: string | null = null;
   startIso: string | null = null;

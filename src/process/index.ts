@@ -1,6 +1,7 @@
 // The process table: processes with their entity ids and leaders, from /proc and sensor events.
 export type { ProcessEntry } from './entry.js';
 export { basename, isInteractive, TtyType, ttyType } from './leaders.js';
+export { inChildPidNs } from './origin.js';
 export {
   decodeDev,
   type ProcFs,

@@ -2,6 +2,7 @@
 // Elastic's sessionmd processor decides them. The one implementation: src/ecs/session.ts
 // (isInteractive, ttyKind, classifyEntry) delegates to the rules here.
 import { Flag, type ProcessEntry } from './entry.js';
+import { evaluateContainerEntry } from './origin.js';
 import type { EntryType } from './types.js';
 
 export enum TtyType {
@@ -69,6 +70,12 @@ export function evaluateEntryLeader(
   rel: Relatives,
   knownParent?: ProcessEntry | null,
 ): void {
+  decideEntryLeader(e, rel, knownParent);
+  // Decided wherever the entry leader is (fork without a parent, exec, bootstrap, lazy fill).
+  evaluateContainerEntry(e, rel, knownParent);
+}
+
+function decideEntryLeader(e: ProcessEntry, rel: Relatives, knownParent?: ProcessEntry | null): void {
   e.entryLeader = null;
   if (hasNoEntryLeader(e.pid, e.ppid, (e.flags & Flag.KThread) !== 0)) return;
   const leads = e.pid === e.sid;

@@ -4,6 +4,7 @@
 import { cgroupIdResolver, readAllProcesses } from './bootstrap.js';
 import { EMPTY_ARGS, EntryList, Flag, ListId, ProcessEntry } from './entry.js';
 import { basename, evaluateEntryLeader, type Relatives } from './leaders.js';
+import { evaluateContainerEntry } from './origin.js';
 import {
   findCgroup2Mount,
   newReadCounters,
@@ -257,8 +258,10 @@ export class ProcessTable implements Relatives {
     this.inheritImage(e, parent);
     if (parent) this.touch(parent); // forking is a sign of life
     this.insert(e);
-    if (parent) e.entryLeader = parent.entryLeader;
-    else evaluateEntryLeader(e, this, null);
+    if (parent) {
+      e.entryLeader = parent.entryLeader;
+      evaluateContainerEntry(e, this, parent);
+    } else evaluateEntryLeader(e, this, null);
     this.maintain(now);
     return e;
   }

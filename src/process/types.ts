@@ -77,6 +77,14 @@ export type SetsidRecord = ProcessEvent;
 /** Elastic's entry types (`process.entry_leader.entry_meta.type`). */
 export type EntryType = 'init' | 'sshd' | 'ssm' | 'container' | 'terminal' | 'console' | 'unknown';
 
+/**
+ * How a container process's session began (`process.container_entry`): `init`, the container's
+ * own init tree (pid 1 of its pid namespace and what it started); `exec`, entered from outside
+ * by the runtime (runc/crun exec: kubectl, crictl, podman, docker exec); `nsenter`, joined from
+ * the host with setns(2) by nsenter.
+ */
+export type ContainerEntry = 'init' | 'exec' | 'nsenter';
+
 /** One image a process ran before an exec (`process.previous[]`). */
 export interface PreviousImage {
   readonly args: readonly string[];
@@ -111,6 +119,9 @@ export interface ProcessSnapshot extends ProcessView {
   end?: string;
   exit_code?: number;
   tty?: { char_device: { major: number; minor: number } };
+  /** Container processes only: how the session entered the container; whether this is its pid 1. */
+  container_entry?: ContainerEntry;
+  container_init?: boolean;
   real_user?: { id: string };
   saved_user?: { id: string };
   real_group?: { id: string };

@@ -75,6 +75,10 @@ export function buildSnapshot(src: ViewSource, e: ProcessEntry): ProcessSnapshot
     s.real_group = idObject(e.rgid);
     s.saved_group = idObject(e.sgid);
   }
+  if (e.containerEntry !== null) {
+    s.container_entry = e.containerEntry;
+    s.container_init = e.vpid === 1;
+  }
   if (e.ttyMajor !== 0) s.tty = { char_device: { major: e.ttyMajor, minor: e.ttyMinor } };
   if (e.endNs >= 0) {
     s.end = isoOf(src.bootTimeMs, e.endNs);

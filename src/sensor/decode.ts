@@ -1,7 +1,7 @@
 // Decodes one kernel record (a frame's payload) into a typed event. Reads straight from the
 // frame's Buffer at offsets computed once from events-def.ts; allocates only the result object
 // and its strings.
-import { CONST, DNS, EXEC, EXIT, FILE, HDR, layoutOf, NET, off } from './events-def.js';
+import { CONST, DNS, EXEC, EXIT, FILE, HDR, layoutOf, NET, off, TTY } from './events-def.js';
 import { errnoName, inetTransport, ipv4, ipv6, isV4Mapped, unixPath } from './net.js';
 import { bytesToString, componentsToPath, joinPath, splitNul } from './paths.js';
 import type {
@@ -16,6 +16,7 @@ import type {
   NetworkEvent,
   ProcessInfo,
   SensorEvent,
+  TtyEvent,
 } from './types.js';
 
 export class DecodeError extends Error {
@@ -66,6 +67,7 @@ const MIN_SIZE: Record<number, number> = {
   [CONST.D4C_EV_FILE]: layoutOf(FILE).size,
   [CONST.D4C_EV_NET]: layoutOf(NET).size,
   [CONST.D4C_EV_DNS]: layoutOf(DNS).size,
+  [CONST.D4C_EV_TTY]: layoutOf(TTY).size,
 };
 
 const FILE_OPS: readonly (FileOp | undefined)[] = [
@@ -190,6 +192,13 @@ const N = {
   lpath: off(NET, 'lpath'),
   rpath: off(NET, 'rpath'),
   netns: off(NET, 'netns'),
+};
+const T = {
+  fd: off(TTY, 'fd'),
+  total: off(TTY, 'total'),
+  major: off(TTY, 'major'),
+  minor: off(TTY, 'minor'),
+  data: off(TTY, 'data'),
 };
 const NET_OPS: readonly (NetOp | undefined)[] = [undefined, 'connect', 'accept', 'bind', 'listen'];
 const AF_UNIX = 1;
@@ -382,6 +391,18 @@ export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
       return network(buf, b, end, h);
     case CONST.D4C_EV_DNS:
       return dnsMessage(buf, b, end, h);
+    case CONST.D4C_EV_TTY: {
+      const [ds, de] = vstr(buf, b, b + T.data, end);
+      const e: TtyEvent = Object.assign(h, {
+        kind: 'tty' as const,
+        fd: buf.readUInt32LE(b + T.fd),
+        total: buf.readUInt32LE(b + T.total),
+        major: buf.readUInt16LE(b + T.major),
+        minor: buf.readUInt16LE(b + T.minor),
+        data: buf.subarray(ds, de),
+      });
+      return e;
+    }
     default: {
       const opNum = buf.readUInt32LE(b + F.op);
       const op = FILE_OPS[opNum];
@@ -420,7 +441,8 @@ export function frameType(buf: Buffer, b: number): number {
   return buf.readUInt16LE(b);
 }
 
-const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file', 'network', 'dns'] as const;
+const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file', 'network', 'dns', 'tty'] as const;
+// The kernel counts each type in slot `type & 7` (8 slots): TTY (8) in the slot of type 0, which no record has.
 const KIND_TYPES = [
   CONST.D4C_EV_FORK,
   CONST.D4C_EV_EXEC,
@@ -429,6 +451,7 @@ const KIND_TYPES = [
   CONST.D4C_EV_FILE,
   CONST.D4C_EV_NET,
   CONST.D4C_EV_DNS,
+  CONST.D4C_EV_TTY,
 ];
 
 export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters {
@@ -439,8 +462,8 @@ export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters
   const ringFull = {} as KernelCounters['ringFull'];
   const emitted = {} as KernelCounters['emitted'];
   KINDS.forEach((k, i) => {
-    ringFull[k] = c(CONST.D4C_C_RB_FAIL + KIND_TYPES[i]!);
-    emitted[k] = c(CONST.D4C_C_EMITTED + KIND_TYPES[i]!);
+    ringFull[k] = c(CONST.D4C_C_RB_FAIL + (KIND_TYPES[i]! & 7));
+    emitted[k] = c(CONST.D4C_C_EMITTED + (KIND_TYPES[i]! & 7));
   });
   return {
     ringFull,
@@ -461,6 +484,7 @@ export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters
     readsFiltered: c(CONST.D4C_C_READ_FILTERED),
     readsUnwalked: c(CONST.D4C_C_READ_UNWALKED),
     readsOfDirectories: c(CONST.D4C_C_READ_DIR),
+    ttyWritesCut: c(CONST.D4C_C_TTY_CUT),
     loaderRecords: c(CONST.D4C_NCOUNTERS),
     loaderBytes: c(CONST.D4C_NCOUNTERS + 1),
   };

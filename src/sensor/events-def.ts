@@ -149,6 +149,19 @@ export const DNS: StructDef = {
   ],
 };
 
+/** D4C_EV_TTY: a write(2) to a terminal by a container process with a controlling terminal (issue 17). */
+export const TTY: StructDef = {
+  cName: 'd4c_tty',
+  fields: [
+    ['h', 'hdr'],
+    ['fd', 'u32'],
+    ['total', 'u32'],
+    ['major', 'u16'],
+    ['minor', 'u16'],
+    ['data', 'vstr'],
+  ],
+};
+
 /** Per-thread enter state (map `enter_state`, pinned for the fanotify enforcement side). */
 export const ENTER: StructDef = {
   cName: 'd4c_enter',
@@ -175,6 +188,7 @@ export const ALL_STRUCTS: readonly StructDef[] = [
   FILE,
   NET,
   DNS,
+  TTY,
   ENTER,
 ];
 
@@ -204,6 +218,9 @@ export const CONST = {
   D4C_DNS_PORT: 53,
   D4C_C_DNS_TRUNC: 27,
   D4C_C_DNS_STATE_FULL: 28,
+  D4C_EV_TTY: 8,
+  D4C_TTY_MAX: 12288,
+  D4C_C_TTY_CUT: 32,
   D4C_FRAME_STATS: 0x100,
   D4C_FRAME_READY: 0x101,
   D4C_FOP_OPEN: 1,
@@ -243,7 +260,7 @@ export const CONST = {
   D4C_FF_MODE_ARG: 0x4,
   D4C_FF_PREFIX_SHIFT: 8,
   D4C_FF_PREFIX_MASK: 0xff00,
-  D4C_NCOUNTERS: 32,
+  D4C_NCOUNTERS: 40,
   D4C_C_RB_FAIL: 0,
   D4C_C_EMITTED: 8,
   D4C_C_TRUNC_STR: 16,

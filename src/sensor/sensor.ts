@@ -30,6 +30,11 @@ export interface SensorOptions {
   network?: boolean;
   /** Capture DNS payloads (port 53, D4C_EV_DNS) with the network programs. Default true. */
   dns?: boolean;
+  /**
+   * Attach the terminal-output program (write(2) to a terminal by a container process with a
+   * controlling terminal; never the host). Default true.
+   */
+  ttyOutput?: boolean;
 }
 
 /** Loader exit codes (bpf/loader.c) -> stable error codes and a hint. */
@@ -93,6 +98,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
     if (opts.pinDir) args.push('--pin', opts.pinDir);
     if (opts.network === false) args.push('--no-network');
     if (opts.dns === false) args.push('--no-dns');
+    if (opts.ttyOutput === false) args.push('--no-tty-output');
     for (const p of checkReadPrefixes(opts.readPrefixes ?? [])) args.push('--read-prefix', p);
     // Own process group: a terminal's Ctrl-C reaches the agent, which then stops the loader in
     // order (final counters first). If the agent dies, the loader sees EOF on stdin and exits.
@@ -220,7 +226,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
 }
 
 function emptyKernel(): KernelCounters {
-  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0 };
+  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0, tty: 0 };
   return {
     ringFull: { ...z },
     emitted: { ...z },
@@ -240,6 +246,7 @@ function emptyKernel(): KernelCounters {
     readsFiltered: 0,
     readsUnwalked: 0,
     readsOfDirectories: 0,
+    ttyWritesCut: 0,
     loaderRecords: 0,
     loaderBytes: 0,
   };

@@ -184,6 +184,22 @@ export interface DnsMessageEvent extends ProcessInfo {
   payload: Buffer;
 }
 
+/**
+ * A write(2) to a terminal (pty slave, tty, /dev/tty, console) by a container process with a
+ * controlling terminal, taken at syscall entry (issue 17).
+ */
+export interface TtyEvent extends ProcessInfo {
+  kind: 'tty';
+  fd: number;
+  /** Bytes the caller asked to write; `data` holds the first D4C_TTY_MAX of them at most. */
+  total: number;
+  /** The terminal written to. */
+  major: number;
+  minor: number;
+  /** A view into the frame buffer: copy or decode before the next frame. */
+  data: Buffer;
+}
+
 export type SensorEvent =
   | ForkEvent
   | ExecEvent
@@ -191,9 +207,10 @@ export type SensorEvent =
   | SetsidEvent
   | FileEvent
   | NetworkEvent
-  | DnsMessageEvent;
+  | DnsMessageEvent
+  | TtyEvent;
 
-export type RecordKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns';
+export type RecordKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns' | 'tty';
 
 export interface KernelCounters {
   /** Records lost because the ring buffer was full, by record kind. */
@@ -224,6 +241,8 @@ export interface KernelCounters {
   readsUnwalked: number;
   /** Read-only opens of directories (never a read record). */
   readsOfDirectories: number;
+  /** Terminal writes longer than a record holds (D4C_TTY_MAX): the rest not copied, counted as skipped. */
+  ttyWritesCut: number;
   /** Frames and bytes the loader wrote to its stdout. */
   loaderRecords: number;
   loaderBytes: number;

@@ -4,7 +4,8 @@
 // and the applet in argv[0]; the pack's rules must fire on the applet as on the program:
 // nsenter into PID 1, unshare -m with CAP_SYS_ADMIN, a tmpfs mount in a privileged container,
 // a base64-decoded payload piped into sh, and an interactive `podman exec -it` shell. Ordinary
-// busybox commands (`ls`, `id`, `cat`, `sleep` from a `sh -c`) raise nothing.
+// busybox commands (`ls`, `id`, `cat`, `sleep` from a `sh -c`) raise nothing but the exec-into
+// alert for each `podman exec` itself (the first process of each session entered from outside).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
 import { type Doc, type RunningAgent, readDocs, startAgent } from './agent-runner.js';
@@ -17,6 +18,7 @@ const RULE = {
   mountPrivileged: 'aa3f6454-c0c0-4c6f-91bc-4e5a08d6a7e2',
   decodedToShell: 'be551a7e-a642-4a5e-a7f3-6e910d23be29',
   interactiveShell: '48c69ff3-8133-4d18-951e-5332861d03b2',
+  execInto: 'c750e586-8134-4e69-be88-01110894b49c',
 };
 
 /** Polls the agent's NDJSON (flushed at least once a second) until `pred` holds for a document. */
@@ -116,15 +118,21 @@ describe.skipIf(!podmanAvailable())('d4c agent: the rule pack on busybox applets
     expect(a.process.args).toEqual(['sh', '-c', 'exit 0']);
   }, 40_000);
 
-  it('ordinary busybox commands raise nothing', async () => {
+  it('ordinary busybox commands raise nothing but the exec-into alerts of the execs', async () => {
     // Every scenario above came later than these execs and its alert is already written.
     await waitForDoc(agent, execOf(quiet, 'sleep'), 'exec of sleep');
     const docs = readDocs(agent.ndjson);
     const argv0 = docs
-      .filter((d) => d.container?.id === quiet.id && d.event?.action === 'exec')
+      .filter((d) => d.container?.id === quiet.id && d.event?.kind === 'event' && d.event?.action === 'exec')
       .map((d) => d.process.args[0]);
     expect(argv0.sort()).toEqual(['cat', 'grep', 'id', 'ls', 'sh', 'sleep', 'sleep', 'tail']);
-    expect(docs.filter((d) => d.container?.id === quiet.id && d.event?.kind === 'alert')).toEqual([]);
+    const alerts = docs.filter((d) => d.container?.id === quiet.id && d.event?.kind === 'alert');
+    expect(alerts.filter((d) => d.rule?.id !== RULE.execInto)).toEqual([]);
+    // The three podman execs are entries from outside; the commands their shell forked are not.
+    // `sleep 0`, the script's last command, is exec'd by the shell in its own process (busybox
+    // sh's tail exec): still the session's first process, so it alerts too.
+    expect(alerts.map((d) => d.process.args[0]).sort()).toEqual(['id', 'ls', 'sh', 'sleep']);
+    for (const d of alerts) expect(d.process.container_entry).toBe('exec');
     // The non-interactive shells of the other scenarios are not interactive-shell alerts.
     const interactive = docs.filter((d) => d.event?.kind === 'alert' && d.rule?.id === RULE.interactiveShell);
     expect(interactive.every((d) => d.process.interactive === true)).toBe(true);

@@ -84,8 +84,13 @@ const ORDINARY: [string, string][] = [
   ['a web server', 'httpd -p 8080 -h /tmp; sleep 1; wget -q -O /dev/null http://127.0.0.1:8080/ || true'],
 ];
 
+// "Process Exec'd Into a Container" fires on every exec the test makes (it is one): an attack's
+// alert is another rule's, and the ordinary workloads' only alerts are those of the test's execs.
+const EXEC_INTO = 'c750e586-8134-4e69-be88-01110894b49c';
 const alertsOf = (docs: Doc[], id: string) =>
-  docs.filter((d) => d.event?.kind === 'alert' && d.container?.id === id);
+  docs.filter((d) => d.event?.kind === 'alert' && d.container?.id === id && d.rule?.id !== EXEC_INTO);
+const execIntoOf = (docs: Doc[], id: string) =>
+  docs.filter((d) => d.event?.kind === 'alert' && d.container?.id === id && d.rule?.id === EXEC_INTO);
 
 describe.skipIf(!podmanAvailable())('the default agent (policy and rule pack, no flags)', () => {
   let agent: RunningAgent;
@@ -158,12 +163,19 @@ describe.skipIf(!podmanAvailable())('the default agent (policy and rule pack, no
     });
   }
 
-  it('raises nothing for ordinary workloads and probes', () => {
+  it("an exec probe is an exec into the container: the pack's exec-into rule says so", () => {
+    expect(execIntoOf(result.docs, probe.id).map((d) => d.process.args)).toEqual([['ls', '/']]);
+  });
+
+  it('raises nothing for ordinary workloads and probes (but the exec-into alert of each exec)', () => {
     for (const [what, c] of [...ordinary, ['probe exec', probe] as [string, TestContainer]]) {
       const alerts = alertsOf(result.docs, c.id).map(
         (d) => d.rule?.name ?? d.cloud_defend?.matched_selectors,
       );
       expect(alerts, what).toEqual([]);
+      // The test's own execs (markers, probe) are entries from outside; the workload is not.
+      for (const d of execIntoOf(result.docs, c.id))
+        expect(d.process.container_entry, `${what}: ${d.process.args}`).toBe('exec');
       // The workload was seen: it is not quiet because nothing was watched.
       expect(
         result.docs.some((d) => d.container?.id === c.id),

@@ -157,6 +157,7 @@ export const nginxInit: ProcessInfo = {
   capEffective: DEFAULT_CAPS,
   capPermitted: DEFAULT_CAPS,
   parent: conmon,
+  containerEntry: 'init',
 };
 nginxInit.groupLeader = nginxInit;
 nginxInit.sessionLeader = nginxInit;
@@ -202,6 +203,7 @@ export const shell: ProcessInfo = {
   capEffective: allCapsMask(),
   capPermitted: allCapsMask(),
   parent: crun,
+  containerEntry: 'exec',
   previous: [{ executable: '/usr/bin/crun', args: ['/usr/bin/crun', 'exec', '--tty', 'debug', 'bash'] }],
 };
 shell.groupLeader = shell;

@@ -488,5 +488,20 @@ export function goldenCases(): Record<string, EcsDocument> {
     downMs: 1042,
   });
 
+  // What the exec'd shell wrote to its terminal (issue 17): a batch with a cut write counted.
+  cases['text-output'] = b.textOutputDoc({
+    timeNs: t(200.5),
+    process: shell,
+    container: PRIV,
+    hookPoint: 'tracepoint__syscalls__sys_enter_write',
+    metadataComplete: true,
+    text: 'uid=0(root) gid=0(root) groups=0(root)\r\n# ',
+    captured: 42,
+    skipped: 5000,
+    exceeded: false,
+    gaps: [{ offset: 40, length: 5000 }],
+    tty: { major: 136, minor: 3 },
+  });
+
   return cases;
 }

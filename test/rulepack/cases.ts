@@ -342,6 +342,29 @@ export const CASES: Record<string, RuleCases> = {
       tty(['bash'], caps('CAP_DAC_OVERRIDE')),
     ],
   },
+  'c750e586-8134-4e69-be88-01110894b49c': {
+    name: "Process Exec'd Into a Container",
+    fire: [
+      // podman/kubectl exec without a terminal, and with one: the session's first process.
+      x(['cat', '/etc/passwd'], { container_entry: 'exec', session_leader: { same_as_process: true } }),
+      tty(['sh'], { container_entry: 'exec', session_leader: { same_as_process: true } }),
+      x(['sh'], { container_entry: 'nsenter', parent: { name: 'nsenter' } }),
+    ],
+    quiet: [
+      // The container's own entrypoint, a shell session leader like an exec.
+      x(['sh', '-c', 'sleep 1d'], {
+        container_entry: 'init',
+        container_init: true,
+        session_leader: { same_as_process: true },
+      }),
+      // What an exec'd shell runs next: the same session, not a new entry.
+      x(['id'], { container_entry: 'exec', session_leader: { same_as_process: false } }),
+      // A daemon of the init tree starting its own session.
+      x(['crond'], { container_entry: 'init', session_leader: { same_as_process: true } }),
+      // Without the marking (older documents): not guessed.
+      tty(['sh'], { session_leader: { same_as_process: true } }),
+    ],
+  },
   '65696109-bfa9-43be-af1b-34419f2bf96c': {
     name: 'Interactive Shell in a Privileged Container',
     fire: [privileged(tty(['bash'])), privileged(tty(['/bin/sh']))],

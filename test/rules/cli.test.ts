@@ -214,8 +214,8 @@ describe('d4c rules', () => {
   withElastic(
     "test: d4c's exceptions for Elastic's rules apply by default; --no-default-exceptions skips them",
     () => {
-      // A container whose command is a shell: its init (pid 1 of the container) looks like an
-      // exec to "Exec Into Container Detected via Defend for Containers".
+      // A container whose command is a shell: its init (pid 1 of the container, marked
+      // process.container_entry: init) looks like an exec to "Exec Into Container Detected via Defend for Containers".
       const init = {
         '@timestamp': '2026-11-28T00:00:01.000Z',
         event: { id: 'init-1', kind: 'event', category: ['process'], type: ['start'], action: 'exec' },
@@ -224,12 +224,18 @@ describe('d4c rules', () => {
         process: {
           pid: 4200,
           vpid: 1,
+          container_entry: 'init',
+          container_init: true,
           name: 'sh',
           entity_id: 'e1',
           entry_leader: { entity_id: 'e1', same_as_process: true, entry_meta: { type: 'container' } },
         },
       };
-      const exec = { ...init, event: { ...init.event, id: 'exec-1' }, process: { ...init.process, vpid: 7 } };
+      const exec = {
+        ...init,
+        event: { ...init.event, id: 'exec-1' },
+        process: { ...init.process, vpid: 7, container_entry: 'exec', container_init: false },
+      };
       const events = join(dir, 'init-and-exec.ndjson');
       writeFileSync(events, `${JSON.stringify(init)}\n${JSON.stringify(exec)}\n`);
       const rule = join(ELASTIC_RULES_DIR, 'cloud_defend/execution_interactive_exec_to_container.toml');

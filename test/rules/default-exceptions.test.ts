@@ -99,4 +99,15 @@ describeElastic("shipped exceptions on Elastic's rules", () => {
     expect(withDefaultExceptions(rules, undefined, false).applied).toEqual([EXEC_INTO]);
     expect(fired(false)).toEqual([[], [7]]);
   });
+
+  it('keys on process.container_entry: a shell nsenter started still alerts', () => {
+    const item = loadDefaultExceptions().lists.get(`${TUNING_PREFIX}${EXEC_INTO}`)?.items[0];
+    expect(item?.entries.map((e) => e.field)).toEqual(['process.container_entry']);
+    const tuned = withDefaultExceptions(rules, undefined, false);
+    const engine = new RuleEngine(tuned.rules, { ...(tuned.lists ? { exceptions: tuned.lists } : {}) });
+    const nsenterShell: ProcessInfo = { ...execShell, containerEntry: 'nsenter' };
+    nsenterShell.entryLeader = nsenterShell;
+    const d = b.processExecDoc({ timeNs: t(300), process: nsenterShell, container: PRIV });
+    expect(engine.push(d).filter((x) => x.rule.id === EXEC_INTO)).toHaveLength(1);
+  });
 });

@@ -3,6 +3,8 @@
 //   dirfd P | cwdfd | chdir P | mkcd N | mkdir N | create N | append N | read N | trunc N | ftrunc N
 //   chmod N MODE | fchmod N MODE | rename A B | link A B | symlink T L | unlink N | rmdir N
 //   mknod N | create2 N (openat2) | thread N (create from a thread) | spawn PATH ARG | spawnkill | churn N | legacy N (open, creat, rename... without *at) | sleep MS
+//   ttywrite S (write S to stdout) | ttywritev A B (writev of A, then B, to stdout) | ttybig N (N 'z' to stdout, in writes of 128 KiB)
+//   writestorm N (N one-byte writes to /dev/null: a character device, not a terminal)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,6 +150,26 @@ int main(int argc, char **argv) {
         check(unlinkat(dfd, "churn.tmp", 0), op, a);
       }
       i++;
+    } else if (!strcmp(op, "ttywrite")) {
+      check((int)write(1, a, strlen(a)), op, a); i++;
+    } else if (!strcmp(op, "ttywritev")) {
+      struct iovec v[2] = {{a, strlen(a)}, {b, strlen(b)}};
+      check((int)writev(1, v, 2), op, a); i += 2;
+    } else if (!strcmp(op, "ttybig")) {
+      size_t n = (size_t)atoi(a);
+      char *z = malloc(n);
+      memset(z, 'z', n);
+      // In 128 KiB writes, as cat(1) does.
+      for (size_t done = 0; done < n;) {
+        ssize_t w = write(1, z + done, n - done < 131072 ? n - done : 131072);
+        check((int)w, op, a);
+        done += (size_t)w;
+      }
+      free(z); i++;
+    } else if (!strcmp(op, "writestorm")) {
+      check(fd = open("/dev/null", O_WRONLY), op, a);
+      for (int k = atoi(a); k > 0; k--) check((int)write(fd, "x", 1), op, a);
+      close(fd); i++;
     } else if (!strcmp(op, "sleep")) {
       usleep(atoi(a) * 1000); i++;
     } else {

@@ -13,6 +13,7 @@ import {
   type Sensor,
   type SensorEvent,
   startSensor,
+  type TtyEvent,
 } from '../../src/sensor/index.js';
 
 /** Any C compiler: cc where installed, else the clang that builds the BPF side. */
@@ -120,6 +121,31 @@ describe.skipIf(!canRun)('live eBPF sensor', () => {
     expect(open!.ttyMajor).toBeLessThanOrEqual(143);
     const killed = events.find((e) => e.kind === 'exit' && e.pidns === open!.pidns && e.vpid === 2);
     expect(killed).toMatchObject({ signal: 9, exitCode: 137, vpid: 2 });
+  });
+
+  it('reports terminal writes (write, writev) of a container process with a terminal, and no others', async () => {
+    events.length = 0;
+    // Under a pty (script), in a fresh pid namespace: a controlling terminal, fd 1 a pty slave.
+    const inner = `unshare --fork --pid --mount-proc ${fsops} ttywrite tty-one ttywritev tty-a tty-b ttybig 20000`;
+    execFileSync('script', ['-qec', inner, '/dev/null'], { cwd: work, stdio: 'pipe' });
+    // The same writes to a pipe: no terminal, no record.
+    inContainer(['ttywrite', 'pipe-one']);
+    await settle();
+    const ttys = events.filter((e): e is TtyEvent => e.kind === 'tty');
+    const texts = ttys.map((e) => e.data.toString('latin1'));
+    expect(texts).toContain('tty-one');
+    expect(texts).toContain('tty-atty-b'); // writev: the buffers in order, one record
+    expect(texts.join('')).not.toContain('pipe-one');
+    const one = ttys[texts.indexOf('tty-one')]!;
+    expect(one).toMatchObject({ fd: 1, total: 7 });
+    expect(one.major).toBeGreaterThanOrEqual(136);
+    expect(one.major).toBeLessThanOrEqual(143);
+    expect(one.pidns).not.toBe(hostPidns());
+    // A write longer than a record: 12 KiB copied, the whole length reported.
+    const big = ttys.filter((e) => e.data.length > 0 && e.data.every((c) => c === 0x7a));
+    expect(big.reduce((n, e) => n + e.total, 0)).toBe(20000);
+    expect(big.some((e) => e.total > 12288)).toBe(true);
+    for (const e of big) expect(e.data.length).toBe(Math.min(e.total, 12288));
   });
 
   it('reports process events with ids, args, caps and namespaces', async () => {

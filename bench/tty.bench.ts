@@ -1,0 +1,153 @@
+// Cost of terminal-output capture (issue 17). Write storm: a container-like process (new pid and
+// mount namespaces) makes N one-byte writes to /dev/null, a character device that is no terminal.
+// Twice: without a controlling terminal (a server writing its logs: the common case, the check
+// stops at the first load) and with one (under script(1): the worst case, the check reads the
+// fd's inode before it says no). Timed with the sensor whose tty programs are not
+// attached (--no-tty-output) and with them attached, in turns (CYCLES times, a fresh sensor each
+// time); the storm's own CPU time (user + system, where the eBPF programs are charged) counts,
+// medians compared. The issue's bound: within 1.03x.
+// Cat: one process writes 10 MiB to its terminal; the real batching (src/agent/tty-output.ts,
+// default cap 512 KiB) keeps up to the cap and counts the rest: the figures say how much.
+// Root and the built sensor are needed.
+// Standalone: `npx tsx bench/tty.bench.ts` (D4C_BENCH_WRITES, D4C_BENCH_CYCLES).
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { TTY_DEFAULTS, TtyOutput } from '../src/agent/tty-output.js';
+import type { ProcessEntry } from '../src/process/index.js';
+import { type SensorEvent, startSensor } from '../src/sensor/index.js';
+import { type BenchResult, size } from './harness.js';
+
+const SRC = fileURLToPath(new URL('../test/sensor/fsops.c', import.meta.url));
+const N = Number(process.env.D4C_BENCH_WRITES ?? size(300_000, 2000));
+const CYCLES = Number(process.env.D4C_BENCH_CYCLES ?? size(5, 1));
+const CAT = size(10 << 20, 64 << 10);
+
+const pexec = promisify(execFile);
+const secs = (m: string, s: string) => Number(m) * 60 + Number(s);
+
+/** CPU seconds of the storm (bash `times` for its children), under a pty in a pid namespace. */
+async function storm(bin: string, args: string, mode: 'no-tty' | 'tty' | 'to-tty'): Promise<number> {
+  const redirect = mode === 'to-tty' ? '' : ' >/dev/null';
+  const line = `bash -c 'unshare --fork --pid --mount-proc ${bin} ${args}${redirect}; times'`;
+  // setsid: a new session without a controlling terminal; script: one with a pty.
+  const [cmd, argv] =
+    mode === 'no-tty' ? ['setsid', ['-w', 'sh', '-c', line]] : ['script', ['-qec', line, '/dev/null']];
+  const { stdout } = await pexec(cmd, argv as string[], { maxBuffer: 64 << 20 });
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(stdout.trim());
+  if (!m) throw new Error(`tty bench: no times in ${JSON.stringify(stdout)}`);
+  return secs(m[1]!, m[2]!) + secs(m[3]!, m[4]!);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function withSensor(ttyOutput: boolean, run: () => Promise<number>, onTty?: (e: SensorEvent) => void) {
+  const sensor = startSensor({ ttyOutput });
+  let records = 0;
+  sensor.on('event', (e: SensorEvent) => {
+    if (e.kind !== 'tty') return;
+    records++;
+    onTty?.(e);
+  });
+  try {
+    await sensor.ready;
+    const s = await run();
+    const k = (await sensor.stats()).kernel;
+    return { s, records, lost: k.ringFull.tty };
+  } finally {
+    await sensor.stop();
+  }
+}
+
+export default async function bench(): Promise<BenchResult[]> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('tty bench: needs root (skipped)\n');
+    return [];
+  }
+  execFileSync(fileURLToPath(new URL('../scripts/build-bpf.sh', import.meta.url)), { stdio: 'pipe' });
+  const dir = mkdtempSync(join(tmpdir(), 'd4c-tty-bench-'));
+  const bin = join(dir, 'fsops');
+  try {
+    execFileSync('cc', ['-O2', '-o', bin, SRC]);
+    const args = `writestorm ${N}`;
+    await storm(bin, args, 'no-tty'); // warm-up
+    const off: number[] = [];
+    const on: number[] = [];
+    const offTty: number[] = [];
+    const onTty: number[] = [];
+    let stormRecords = 0;
+    for (let c = 0; c < CYCLES; c++) {
+      off.push((await withSensor(false, () => storm(bin, args, 'no-tty'))).s);
+      const w = await withSensor(true, () => storm(bin, args, 'no-tty'));
+      on.push(w.s);
+      offTty.push((await withSensor(false, () => storm(bin, args, 'tty'))).s);
+      const wt = await withSensor(true, () => storm(bin, args, 'tty'));
+      onTty.push(wt.s);
+      stormRecords += w.records + wt.records;
+    }
+    // The cat: what the agent's batching keeps of it, with its default cap.
+    const batches: { captured: number; skipped: number; exceeded: boolean }[] = [];
+    const out = new TtyOutput(TTY_DEFAULTS, (b) => batches.push(b));
+    const entries = new Map<number, ProcessEntry>();
+    const t0 = process.hrtime.bigint();
+    const cat = await withSensor(
+      true,
+      () => storm(bin, `ttybig ${CAT}`, 'to-tty'),
+      (e) => {
+        if (e.kind !== 'tty') return;
+        let en = entries.get(e.tgid);
+        if (!en) {
+          en = { pid: e.tgid } as unknown as ProcessEntry;
+          entries.set(e.tgid, en);
+        }
+        out.onWrite(en, e, Date.now());
+      },
+    );
+    out.flushAll();
+    const catS = Number(process.hrtime.bigint() - t0) / 1e9;
+    const captured = batches.reduce((n, b) => n + b.captured, 0);
+    const skipped = batches.reduce((n, b) => n + b.skipped, 0);
+    const rows = {
+      writes: N,
+      cycles: CYCLES,
+      sensorNoTtyCpuS: off,
+      sensorTtyCpuS: on,
+      ratioTtyVsNoTty: median(on) / median(off),
+      withTerminalNoTtyCpuS: offTty,
+      withTerminalTtyCpuS: onTty,
+      withTerminalRatio: median(onTty) / median(offTty),
+      stormTtyRecords: stormRecords,
+      catBytes: CAT,
+      catCaptured: captured,
+      catSkipped: skipped,
+      catAccounted: captured + skipped,
+      catCapped: batches.some((b) => b.exceeded),
+      catRecords: cat.records,
+      catRecordsLost: cat.lost,
+      catWallS: catS,
+    };
+    process.stderr.write(`tty bench: ${JSON.stringify(rows)}\n`);
+    const g = `write storm: ${N} one-byte writes to /dev/null in a pid namespace, no controlling terminal (per CPU second)`;
+    const gt = `write storm: ${N} one-byte writes to /dev/null in a pid namespace, with a controlling terminal (per CPU second)`;
+    const gc = `cat of ${CAT} bytes to a terminal (bytes per wall second, sensor + batching)`;
+    return [
+      { group: g, name: 'sensor, tty programs not attached', opsPerSec: N / median(off), baseline: true },
+      { group: g, name: 'sensor with terminal capture', opsPerSec: N / median(on) },
+      { group: gt, name: 'sensor, tty programs not attached', opsPerSec: N / median(offTty), baseline: true },
+      { group: gt, name: 'sensor with terminal capture', opsPerSec: N / median(onTty) },
+      { group: gc, name: 'captured up to the cap, rest counted', opsPerSec: CAT / catS, baseline: true },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of await bench()) process.stdout.write(`${JSON.stringify(r)}\n`);
+}

@@ -11,52 +11,14 @@ import {
   QUERY_FLAGS,
   responseFlags,
 } from '../src/dns/index.js';
+import { dnsEvent } from '../src/dns/test-events.js';
 import type { DnsMessageEvent } from '../src/sensor/index.js';
 import { type BenchResult, measureInterleaved } from './harness.js';
 
 const NAMES = 4096;
 
-function event(direction: 'query' | 'response', payload: Buffer): DnsMessageEvent {
-  return {
-    kind: 'dns',
-    ts: 1,
-    startTime: 1,
-    parentStartTime: 0,
-    tgid: 100,
-    tid: 100,
-    ppid: 1,
-    pgid: 100,
-    sid: 100,
-    vpid: 7,
-    uid: 0,
-    euid: 0,
-    suid: 0,
-    gid: 0,
-    egid: 0,
-    sgid: 0,
-    capEffective: 0n,
-    capPermitted: 0n,
-    ttyMajor: 0,
-    ttyMinor: 0,
-    cgroupId: 1,
-    cgroupPath: '/kubepods/pod1/cri-containerd-abc',
-    pidns: 4026532000,
-    mntns: 4026532001,
-    comm: 'curl',
-    truncated: false,
-    direction,
-    syscall: direction === 'query' ? 'sendto' : 'recvfrom',
-    transport: 'udp',
-    netType: 'ipv4',
-    netns: 4026532100,
-    fd: 5,
-    local: { ip: '10.88.0.7', port: 40000 },
-    remote: { ip: '10.96.0.10', port: 53 },
-    length: payload.length,
-    msgIndex: 0,
-    payload,
-  };
-}
+const event = (direction: 'query' | 'response', payload: Buffer): DnsMessageEvent =>
+  dnsEvent({ direction, payload, comm: 'curl', cgroupPath: '/kubepods/pod1/cri-containerd-abc', fd: 5 });
 
 export default async function dnsBench(): Promise<BenchResult[]> {
   const pairs: [DnsMessageEvent, DnsMessageEvent][] = [];

@@ -4,43 +4,11 @@ import type { EcsDoc } from '../output/index.js';
 import type { EventStore } from '../output/store/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { get, list, str } from './fields.js';
+import type { AlertGroup, AlertRow, AlertsAnswer } from './wire.js';
+
+export type { AlertGroup, AlertRow, AlertsAnswer } from './wire.js';
 
 export type ConsoleStore = Pick<EventStore, 'query' | 'aggregate' | 'sql'>;
-
-export interface AlertRow {
-  ts: string;
-  rule: string;
-  kind: 'rule' | 'policy';
-  severity: string;
-  technique: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  image: string;
-  process: string;
-  args: string;
-  selectors: string[];
-  session: string;
-  entity: string;
-}
-
-export interface AlertGroup {
-  rule: string;
-  workload: string;
-  count: number;
-  first: string;
-  last: string;
-}
-
-export interface AlertsAnswer {
-  total: number;
-  truncated: boolean;
-  rows: AlertRow[];
-  groups: AlertGroup[];
-  /** Bucket start (ms) → severity → count. */
-  histogram: { bucketMs: number; buckets: { t: number; counts: Record<string, number> }[] };
-  facets: { severity: string[]; rule: string[]; namespace: string[]; image: string[] };
-}
 
 const MAX_ALERTS = 10_000;
 

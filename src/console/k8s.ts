@@ -3,44 +3,9 @@
 import type { Filter, Metric } from '../output/store/index.js';
 import type { ConsoleStore } from './api.js';
 import { list, str } from './fields.js';
+import type { K8sAnswer, K8sCluster } from './wire.js';
 
-export interface K8sContainer {
-  name: string;
-  id: string;
-  image: string;
-  events: number;
-  alerts: number;
-  privileged: boolean;
-  /** Effective capabilities beyond a container runtime's default set. */
-  addedCapabilities: string[];
-  /** Sessions (entry leaders) with an interactive exec. */
-  interactive: number;
-  /** Drifted executions seen. */
-  drift: number;
-}
-export interface K8sPod {
-  name: string;
-  events: number;
-  alerts: number;
-  containers: K8sContainer[];
-}
-export interface K8sNamespace {
-  name: string;
-  events: number;
-  alerts: number;
-  pods: K8sPod[];
-}
-export interface K8sCluster {
-  name: string;
-  events: number;
-  alerts: number;
-  namespaces: K8sNamespace[];
-}
-export interface K8sAnswer {
-  clusters: K8sCluster[];
-  /** Events with no container (the host's own processes). */
-  hostEvents: number;
-}
+export type { K8sAnswer, K8sCluster, K8sContainer, K8sNamespace, K8sPod } from './wire.js';
 
 // containerd's and Docker's default capability set: anything else in a container was added.
 const DEFAULT_CAPS = new Set(

@@ -5,48 +5,9 @@ import { D4cError } from '../util/diagnostics.js';
 import type { ConsoleStore } from './api.js';
 import { alertRow } from './api.js';
 import { get, list, str } from './fields.js';
+import type { SessionAnswer, SessionEvent, SessionProcess } from './wire.js';
 
-export interface SessionEvent {
-  ts: string;
-  kind: 'process' | 'file' | 'network' | 'alert' | 'output' | 'other';
-  action: string;
-  summary: string;
-  severity?: string;
-}
-
-export interface SessionProcess {
-  entity: string;
-  parent: string;
-  pid: number | null;
-  name: string;
-  executable: string;
-  args: string[];
-  user: string;
-  cwd: string;
-  interactive: boolean;
-  capabilities: string[];
-  drift: boolean;
-  start: string;
-  end: string;
-  exitCode: number | null;
-  children: string[];
-  events: SessionEvent[];
-  alerts: number;
-}
-
-export interface SessionAnswer {
-  leader: string;
-  entryType: string;
-  workload: { namespace: string; pod: string; container: string; image: string };
-  roots: string[];
-  processes: SessionProcess[];
-  /** Alerts in time order, for jumping between them. */
-  alerts: { ts: string; entity: string; rule: string; severity: string }[];
-  /** `event.action: text_output` chunks in time order. */
-  output: { ts: string; entity: string; text: string }[];
-  events: number;
-  truncated: boolean;
-}
+export type { SessionAnswer, SessionEvent, SessionProcess } from './wire.js';
 
 const MAX_EVENTS = 20_000;
 

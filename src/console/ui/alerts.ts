@@ -1,33 +1,9 @@
 // Alerts: a histogram stacked by severity, filters, rule × workload groups, and the table.
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { AlertsAnswer as Answer } from '../wire.js';
 import { getJson } from './api.js';
 import { href } from './route.js';
-
-interface Row {
-  ts: string;
-  rule: string;
-  kind: string;
-  severity: string;
-  technique: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  image: string;
-  process: string;
-  args: string;
-  selectors: string[];
-  entity: string;
-  session: string;
-}
-interface Answer {
-  total: number;
-  truncated: boolean;
-  rows: Row[];
-  groups: { rule: string; workload: string; count: number; first: string; last: string }[];
-  histogram: { bucketMs: number; buckets: { t: number; counts: Record<string, number> }[] };
-  facets: { severity: string[]; rule: string[]; namespace: string[]; image: string[] };
-}
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'policy', 'unknown'];
 const WINDOWS: [string, number][] = [

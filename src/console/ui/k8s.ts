@@ -2,42 +2,9 @@
 // click opens the Alerts view filtered to that namespace, pod or container.
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { K8sAnswer as Answer } from '../wire.js';
 import { getJson } from './api.js';
 import { href } from './route.js';
-
-interface C {
-  name: string;
-  id: string;
-  image: string;
-  events: number;
-  alerts: number;
-  privileged: boolean;
-  addedCapabilities: string[];
-  interactive: number;
-  drift: number;
-}
-interface Pod {
-  name: string;
-  events: number;
-  alerts: number;
-  containers: C[];
-}
-interface Ns {
-  name: string;
-  events: number;
-  alerts: number;
-  pods: Pod[];
-}
-interface Cluster {
-  name: string;
-  events: number;
-  alerts: number;
-  namespaces: Ns[];
-}
-interface Answer {
-  clusters: Cluster[];
-  hostEvents: number;
-}
 
 const counts = (x: { events: number; alerts: number }) => [
   h('span', { class: 'n-events' }, `${x.events} events`),

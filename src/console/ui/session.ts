@@ -2,46 +2,9 @@
 // file, network and alert events in time order; collapsible; a jump between the session's alerts.
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { SessionAnswer as Answer, SessionProcess as Proc } from '../wire.js';
 import { getJson } from './api.js';
 import { href } from './route.js';
-
-interface Ev {
-  ts: string;
-  kind: string;
-  action: string;
-  summary: string;
-  severity?: string;
-}
-interface Proc {
-  entity: string;
-  parent: string;
-  pid: number | null;
-  name: string;
-  executable: string;
-  args: string[];
-  user: string;
-  cwd: string;
-  interactive: boolean;
-  capabilities: string[];
-  drift: boolean;
-  start: string;
-  end: string;
-  exitCode: number | null;
-  children: string[];
-  events: Ev[];
-  alerts: number;
-}
-interface Answer {
-  leader: string;
-  entryType: string;
-  workload: { namespace: string; pod: string; container: string; image: string };
-  roots: string[];
-  processes: Proc[];
-  alerts: { ts: string; entity: string; rule: string; severity: string }[];
-  output: { ts: string; entity: string; text: string }[];
-  events: number;
-  truncated: boolean;
-}
 
 function ProcNode(p: {
   id: string;

@@ -35,6 +35,7 @@ describe('file hook points', () => {
     expect(fileHookPoint({ op: 'open', created: true })).toBe('lsm__path_mknod');
     expect(fileHookPoint({ op: 'open', created: false })).toBe('lsm__file_open');
     expect(fileHookPoint({ op: 'creat', created: false })).toBe('lsm__file_open');
+    expect(fileHookPoint({ op: 'creat', created: true })).toBe('lsm__path_mknod');
     expect(fileHookPoint({ op: 'ftruncate', created: false })).toBe('lsm__path_truncate');
     expect(fileHookPoint({ op: 'read', created: false })).toBe('lsm__file_open');
   });

@@ -72,9 +72,9 @@ export function d4cOperations(e: FileEvent): D4cFileChange[] {
 export const FILE_HOOK_POINTS: Readonly<Record<FileOp | 'create', string>> = Object.freeze({
   open: 'lsm__file_open',
   read: 'lsm__file_open',
-  // An open that created the file goes through security_path_mknod, as mknod and creat do.
+  creat: 'lsm__file_open',
+  // An open or creat that created the file goes through security_path_mknod, as mknod does.
   create: 'lsm__path_mknod',
-  creat: 'lsm__path_mknod',
   mknod: 'lsm__path_mknod',
   truncate: 'lsm__path_truncate',
   ftruncate: 'lsm__path_truncate',
@@ -88,6 +88,5 @@ export const FILE_HOOK_POINTS: Readonly<Record<FileOp | 'create', string>> = Obj
 });
 
 export function fileHookPoint(e: Pick<FileEvent, 'op' | 'created'>): string {
-  if (e.op === 'open' || e.op === 'creat') return FILE_HOOK_POINTS[e.created ? 'create' : 'open'];
-  return FILE_HOOK_POINTS[e.op];
+  return FILE_HOOK_POINTS[e.created && (e.op === 'open' || e.op === 'creat') ? 'create' : e.op];
 }

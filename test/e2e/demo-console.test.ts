@@ -31,8 +31,10 @@ describe.skipIf(!ok)('d4c demo console', () => {
     const cmd = [process.execPath, D4C, 'demo', '--seconds', '6', '--store', store]
       .map((a) => `'${a}'`)
       .join(' ');
-    const child = spawn('script', ['-qefc', cmd, '/dev/null'], {
-      env: { ...process.env, D4C_LAB_DIR: lab },
+    // `exec`: script(1) runs the command through $SHELL -c, and a shell that stays as the
+    // terminal's foreground process (dash does) dies of the Ctrl-C itself, exit 130.
+    const child = spawn('script', ['-qefc', `exec ${cmd}`, '/dev/null'], {
+      env: { ...process.env, SHELL: '/bin/sh', D4C_LAB_DIR: lab },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';

@@ -9,15 +9,23 @@ import type {
   ExecEvent,
   ExitEvent,
   FileEvent,
-  FileOp,
   KernelCounters,
   NetEndpoint,
-  NetOp,
   NetworkEvent,
   ProcessInfo,
   SensorEvent,
   TtyEvent,
 } from './types.js';
+import {
+  emptyKernelCounters,
+  FILE_OPS,
+  KERNEL_COUNTER_NAMES,
+  KERNEL_COUNTERS,
+  LOADER_COUNTERS,
+  NET_OPS,
+  RECORD_KINDS,
+  recordSlot,
+} from './wire.js';
 
 export class DecodeError extends Error {
   constructor(
@@ -69,23 +77,6 @@ const MIN_SIZE: Record<number, number> = {
   [CONST.D4C_EV_DNS]: layoutOf(DNS).size,
   [CONST.D4C_EV_TTY]: layoutOf(TTY).size,
 };
-
-const FILE_OPS: readonly (FileOp | undefined)[] = [
-  undefined,
-  'open',
-  'creat',
-  'truncate',
-  'ftruncate',
-  'chmod',
-  'fchmod',
-  'rename',
-  'link',
-  'symlink',
-  'mknod',
-  'unlink',
-  'rmdir',
-  'read',
-];
 
 /** A vstr {off,len} relative to the record at `base`; bounds-checked against the record. */
 function vstr(buf: Buffer, base: number, at: number, end: number): [number, number] {
@@ -200,7 +191,6 @@ const T = {
   minor: off(TTY, 'minor'),
   data: off(TTY, 'data'),
 };
-const NET_OPS: readonly (NetOp | undefined)[] = [undefined, 'connect', 'accept', 'bind', 'listen'];
 const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -441,51 +431,19 @@ export function frameType(buf: Buffer, b: number): number {
   return buf.readUInt16LE(b);
 }
 
-const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file', 'network', 'dns', 'tty'] as const;
-// The kernel counts each type in slot `type & 7` (8 slots): TTY (8) in the slot of type 0, which no record has.
-const KIND_TYPES = [
-  CONST.D4C_EV_FORK,
-  CONST.D4C_EV_EXEC,
-  CONST.D4C_EV_EXIT,
-  CONST.D4C_EV_SETSID,
-  CONST.D4C_EV_FILE,
-  CONST.D4C_EV_NET,
-  CONST.D4C_EV_DNS,
-  CONST.D4C_EV_TTY,
-];
-
 export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters {
   const n = buf.readUInt32LE(b + 4);
-  if (len < 8 + n * 8 || n < CONST.D4C_NCOUNTERS + 2)
+  if (len < 8 + n * 8 || n < CONST.D4C_NCOUNTERS + LOADER_COUNTERS.length)
     throw new DecodeError('D4C-SEN-001', `stats frame of ${len} bytes for ${n} counters`);
   const c = (i: number) => u64(buf, b + 8 + i * 8);
-  const ringFull = {} as KernelCounters['ringFull'];
-  const emitted = {} as KernelCounters['emitted'];
-  KINDS.forEach((k, i) => {
-    ringFull[k] = c(CONST.D4C_C_RB_FAIL + (KIND_TYPES[i]! & 7));
-    emitted[k] = c(CONST.D4C_C_EMITTED + (KIND_TYPES[i]! & 7));
+  const out = emptyKernelCounters();
+  for (const k of RECORD_KINDS) {
+    out.ringFull[k] = c(CONST.D4C_C_RB_FAIL + recordSlot(k));
+    out.emitted[k] = c(CONST.D4C_C_EMITTED + recordSlot(k));
+  }
+  for (const name of KERNEL_COUNTER_NAMES) out[name] = c(CONST[KERNEL_COUNTERS[name].c]);
+  LOADER_COUNTERS.forEach((name, i) => {
+    out[name] = c(CONST.D4C_NCOUNTERS + i);
   });
-  return {
-    ringFull,
-    emitted,
-    truncatedStrings: c(CONST.D4C_C_TRUNC_STR),
-    truncatedPaths: c(CONST.D4C_C_TRUNC_PATH),
-    truncatedArgv: c(CONST.D4C_C_TRUNC_ARGV),
-    pathDepthExceeded: c(CONST.D4C_C_PATH_DEPTH),
-    missingEnterState: c(CONST.D4C_C_MISSING_ENTER),
-    enterStateFull: c(CONST.D4C_C_ENTER_FULL),
-    readFailures: c(CONST.D4C_C_READ_FAIL),
-    truncatedCgroupPaths: c(CONST.D4C_C_CGROUP_TRUNC),
-    netNotSocket: c(CONST.D4C_C_NET_NOT_SOCKET),
-    netOtherFamily: c(CONST.D4C_C_NET_OTHER),
-    netStateFull: c(CONST.D4C_C_NET_STATE_FULL),
-    dnsTruncated: c(CONST.D4C_C_DNS_TRUNC),
-    dnsStateFull: c(CONST.D4C_C_DNS_STATE_FULL),
-    readsFiltered: c(CONST.D4C_C_READ_FILTERED),
-    readsUnwalked: c(CONST.D4C_C_READ_UNWALKED),
-    readsOfDirectories: c(CONST.D4C_C_READ_DIR),
-    ttyWritesCut: c(CONST.D4C_C_TTY_CUT),
-    loaderRecords: c(CONST.D4C_NCOUNTERS),
-    loaderBytes: c(CONST.D4C_NCOUNTERS + 1),
-  };
+  return out;
 }

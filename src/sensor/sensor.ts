@@ -8,7 +8,8 @@ import { DecodeError, decodeRecord, decodeStats, frameType } from './decode.js';
 import { CONST } from './events-def.js';
 import { FrameReader } from './frames.js';
 import { checkReadPrefixes } from './read-prefixes.js';
-import type { KernelCounters, SensorEvent, SensorStats, UserCounters } from './types.js';
+import type { SensorEvent, SensorStats, UserCounters } from './types.js';
+import { emptyKernelCounters } from './wire.js';
 
 export const DEFAULT_LOADER = resolve(import.meta.dirname, '../../bpf/.output/d4c-sensor');
 
@@ -133,7 +134,8 @@ class LoaderSensor extends EventEmitter implements Sensor {
           const last = (this.stderr.trim().split('\n').pop() ?? '').replace(/^d4c-sensor: /, '');
           onFail(new D4cError(c, last ? `sensor: ${last}` : `sensor: ${hint}`));
         }
-        for (const w of this.statsWaiters.splice(0)) w({ kernel: emptyKernel(), user: { ...this.user } });
+        for (const w of this.statsWaiters.splice(0))
+          w({ kernel: emptyKernelCounters(), user: { ...this.user } });
         if (!this.stopRequested) this.emit('down', this.gone);
         this.emit('exit', code, signal);
         res(code);
@@ -161,7 +163,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
         this.statsWaiters.shift()?.({ kernel, user: { ...this.user } });
       } catch {
         this.user.decodeErrors++;
-        this.statsWaiters.shift()?.({ kernel: emptyKernel(), user: { ...this.user } });
+        this.statsWaiters.shift()?.({ kernel: emptyKernelCounters(), user: { ...this.user } });
       }
       return;
     }
@@ -192,7 +194,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
   stats(): Promise<SensorStats> {
     return new Promise<SensorStats>((res) => {
       // A loader killed by a signal has exitCode null: waiting for its answer would never end.
-      if (this.gone !== undefined) return res({ kernel: emptyKernel(), user: { ...this.user } });
+      if (this.gone !== undefined) return res({ kernel: emptyKernelCounters(), user: { ...this.user } });
       this.statsWaiters.push(res);
       this.send('stats');
     });
@@ -223,33 +225,6 @@ class LoaderSensor extends EventEmitter implements Sensor {
       clearTimeout(t);
     }
   }
-}
-
-function emptyKernel(): KernelCounters {
-  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0, tty: 0 };
-  return {
-    ringFull: { ...z },
-    emitted: { ...z },
-    truncatedStrings: 0,
-    truncatedPaths: 0,
-    truncatedArgv: 0,
-    pathDepthExceeded: 0,
-    missingEnterState: 0,
-    enterStateFull: 0,
-    readFailures: 0,
-    truncatedCgroupPaths: 0,
-    netNotSocket: 0,
-    dnsTruncated: 0,
-    dnsStateFull: 0,
-    netOtherFamily: 0,
-    netStateFull: 0,
-    readsFiltered: 0,
-    readsUnwalked: 0,
-    readsOfDirectories: 0,
-    ttyWritesCut: 0,
-    loaderRecords: 0,
-    loaderBytes: 0,
-  };
 }
 
 /** Starts the kernel sensor. Await `sensor.ready` before relying on events. */

@@ -1,6 +1,7 @@
 // Decodes one kernel record (a frame's payload) into a typed event. Reads straight from the
 // frame's Buffer at offsets computed once from events-def.ts; allocates only the result object
 // and its strings.
+import { SENSOR_CODES } from './codes.js';
 import { CONST, DNS, EXEC, EXIT, FILE, HDR, layoutOf, NET, off, TTY } from './events-def.js';
 import { errnoName, inetTransport, ipv4, ipv6, isV4Mapped, unixPath } from './net.js';
 import { bytesToString, componentsToPath, joinPath, splitNul } from './paths.js';
@@ -29,7 +30,7 @@ import {
 
 export class DecodeError extends Error {
   constructor(
-    readonly code: 'D4C-SEN-001' | 'D4C-SEN-002' | 'D4C-SEN-003',
+    readonly code: string,
     message: string,
   ) {
     super(message);
@@ -82,7 +83,8 @@ const MIN_SIZE: Record<number, number> = {
 function vstr(buf: Buffer, base: number, at: number, end: number): [number, number] {
   const o = base + buf.readUInt16LE(at);
   const len = buf.readUInt16LE(at + 2);
-  if (o + len > end) throw new DecodeError('D4C-SEN-002', `string at ${o - base}+${len} beyond record end`);
+  if (o + len > end)
+    throw new DecodeError(SENSOR_CODES.badString.code, `string at ${o - base}+${len} beyond record end`);
   return [o, o + len];
 }
 
@@ -206,10 +208,10 @@ function inetEnd(buf: Buffer, at: number, port: number, v4: boolean): NetEndpoin
 function network(buf: Buffer, b: number, end: number, h: ProcessInfo): NetworkEvent {
   const opNum = buf.readUInt32LE(b + N.op);
   const op = NET_OPS[opNum];
-  if (!op) throw new DecodeError('D4C-SEN-003', `unknown network operation ${opNum}`);
+  if (!op) throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown network operation ${opNum}`);
   const family = buf.readUInt16LE(b + N.family);
   if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX)
-    throw new DecodeError('D4C-SEN-003', `unknown socket family ${family}`);
+    throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown socket family ${family}`);
   const flags = buf.readUInt16LE(b + N.flags);
   const sockType = buf.readUInt16LE(b + N.type);
   const protocol = buf.readUInt16LE(b + N.proto);
@@ -296,12 +298,16 @@ const DNS_SYS: readonly (DnsMessageEvent['syscall'] | undefined)[] = [
 function dnsMessage(buf: Buffer, b: number, end: number, h: ProcessInfo): DnsMessageEvent {
   const dir = buf.readUInt16LE(b + D.dir);
   if (dir !== CONST.D4C_DNS_QUERY && dir !== CONST.D4C_DNS_RESPONSE)
-    throw new DecodeError('D4C-SEN-003', `unknown DNS direction ${dir}`);
+    throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown DNS direction ${dir}`);
   const sys = DNS_SYS[buf.readUInt16LE(b + D.sys)];
-  if (!sys) throw new DecodeError('D4C-SEN-003', `unknown DNS syscall ${buf.readUInt16LE(b + D.sys)}`);
+  if (!sys)
+    throw new DecodeError(
+      SENSOR_CODES.unknownValue.code,
+      `unknown DNS syscall ${buf.readUInt16LE(b + D.sys)}`,
+    );
   const family = buf.readUInt16LE(b + D.family);
   if (family !== AF_INET && family !== AF_INET6)
-    throw new DecodeError('D4C-SEN-003', `DNS on family ${family}`);
+    throw new DecodeError(SENSOR_CODES.unknownValue.code, `DNS on family ${family}`);
   const flags = buf.readUInt16LE(b + D.flags);
   const r4 = (flags & CONST.D4C_DF_REMOTE4) !== 0;
   const [ps, pe] = vstr(buf, b, b + D.payload, end);
@@ -332,11 +338,13 @@ function dnsMessage(buf: Buffer, b: number, end: number, h: ProcessInfo): DnsMes
  */
 export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
   const end = b + len;
-  if (len < HDR_SIZE) throw new DecodeError('D4C-SEN-001', `record of ${len} bytes is shorter than a header`);
+  if (len < HDR_SIZE)
+    throw new DecodeError(SENSOR_CODES.shortRecord.code, `record of ${len} bytes is shorter than a header`);
   const type = buf.readUInt16LE(b + H.type);
   const min = MIN_SIZE[type];
-  if (min === undefined) throw new DecodeError('D4C-SEN-003', `unknown record type ${type}`);
-  if (len < min) throw new DecodeError('D4C-SEN-001', `record type ${type} of ${len} bytes, need ${min}`);
+  if (min === undefined) throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown record type ${type}`);
+  if (len < min)
+    throw new DecodeError(SENSOR_CODES.shortRecord.code, `record type ${type} of ${len} bytes, need ${min}`);
   const h = header(buf, b, end);
   switch (type) {
     case CONST.D4C_EV_FORK:
@@ -396,7 +404,7 @@ export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
     default: {
       const opNum = buf.readUInt32LE(b + F.op);
       const op = FILE_OPS[opNum];
-      if (!op) throw new DecodeError('D4C-SEN-003', `unknown file operation ${opNum}`);
+      if (!op) throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown file operation ${opNum}`);
       const fflags = buf.readUInt32LE(b + F.fflags);
       const [p, pathFlags] = path(buf, b, b + F.path, end);
       const e: FileEvent = Object.assign(h, {
@@ -434,7 +442,7 @@ export function frameType(buf: Buffer, b: number): number {
 export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters {
   const n = buf.readUInt32LE(b + 4);
   if (len < 8 + n * 8 || n < CONST.D4C_NCOUNTERS + LOADER_COUNTERS.length)
-    throw new DecodeError('D4C-SEN-001', `stats frame of ${len} bytes for ${n} counters`);
+    throw new DecodeError(SENSOR_CODES.shortRecord.code, `stats frame of ${len} bytes for ${n} counters`);
   const c = (i: number) => u64(buf, b + 8 + i * 8);
   const out = emptyKernelCounters();
   for (const k of RECORD_KINDS) {

@@ -3,7 +3,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { SENSOR_EXIT_OTHER, SENSOR_EXITS } from '../enforce/exit-codes.js';
 import { D4cError } from '../util/diagnostics.js';
+import { SENSOR_CODES } from './codes.js';
 import { DecodeError, decodeRecord, decodeStats, frameType } from './decode.js';
 import { CONST } from './events-def.js';
 import { FrameReader } from './frames.js';
@@ -37,18 +39,6 @@ export interface SensorOptions {
    */
   ttyOutput?: boolean;
 }
-
-/** Loader exit codes (bpf/loader.c) -> stable error codes and a hint. */
-const EXIT_CAUSES: Record<number, [code: string, hint: string]> = {
-  2: ['D4C-SEN-010', 'bad sensor arguments'],
-  3: ['D4C-SEN-011', 'run as root'],
-  4: ['D4C-SEN-012', 'the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)'],
-  5: ['D4C-SEN-013', 'mount tracefs: mount -t tracefs nodev /sys/kernel/tracing'],
-  6: ['D4C-SEN-014', 'the kernel refused the eBPF programs'],
-  7: ['D4C-SEN-015', 'attaching the tracepoints failed'],
-  8: ['D4C-SEN-016', 'pinning the open-flags map failed (is bpffs mounted at /sys/fs/bpf?)'],
-  9: ['D4C-SEN-017', 'the sensor output was closed'],
-};
 
 export interface Sensor {
   on(event: 'event', fn: (e: SensorEvent) => void): this;
@@ -92,7 +82,10 @@ class LoaderSensor extends EventEmitter implements Sensor {
     super();
     const loader = opts.loaderPath ?? DEFAULT_LOADER;
     if (!existsSync(loader))
-      throw new D4cError('D4C-SEN-018', `sensor loader ${loader} is missing: run scripts/build-bpf.sh`);
+      throw new D4cError(
+        SENSOR_CODES.loaderMissing.code,
+        `sensor loader ${loader} is missing: run scripts/build-bpf.sh`,
+      );
     const args: string[] = [];
     if (opts.includeHost) args.push('--include-host');
     if (opts.ringBytes) args.push('--ring-bytes', String(opts.ringBytes));
@@ -129,7 +122,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
       this.child.on('exit', (code, signal) => {
         this.gone = signal !== null ? `signal ${signal}` : `exit code ${code}`;
         if (code !== 0) {
-          const [c, hint] = EXIT_CAUSES[code ?? -1] ?? ['D4C-SEN-019', 'the sensor loader failed'];
+          const { code: c, hint } = SENSOR_EXITS[code ?? -1] ?? SENSOR_EXIT_OTHER;
           // The loader's own last line says what is missing; the hint covers a silent death.
           const last = (this.stderr.trim().split('\n').pop() ?? '').replace(/^d4c-sensor: /, '');
           onFail(new D4cError(c, last ? `sensor: ${last}` : `sensor: ${hint}`));
@@ -142,7 +135,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
       });
       this.child.on('error', (e) => {
         this.gone ??= `cannot run: ${e.message}`;
-        onFail(new D4cError('D4C-SEN-019', `cannot run the sensor loader: ${e.message}`));
+        onFail(new D4cError(SENSOR_CODES.loaderFailed.code, `cannot run the sensor loader: ${e.message}`));
         res(null);
       });
     });

@@ -32,3 +32,12 @@ export function describeCodes<K extends string>(
     out[key] = Object.freeze({ code: codes[key], message: messages[key] });
   return Object.freeze(out);
 }
+
+/** The code strings of a registry, for modules that pass codes around as strings. */
+export function codeStrings<K extends string>(
+  registry: Readonly<Record<K, ErrorCodeSpec>>,
+): Readonly<Record<K, string>> {
+  const out = {} as Record<K, string>;
+  for (const key of Object.keys(registry) as K[]) out[key] = registry[key].code;
+  return Object.freeze(out);
+}

@@ -6,9 +6,8 @@ import { EventStore } from '../output/store/index.js';
 import type { TimeBound } from '../output/store/query.js';
 import { positionIn } from '../rules/eql/errors.js';
 import { buildMatcher, newSequenceMatcher, parseEql, QueryError, SampleMatcher } from '../rules/eql/index.js';
-import { EsqlError } from '../rules/esql/errors.js';
 import { parseEsql, runOnStore, runPipeline, type StoreRunInfo } from '../rules/esql/index.js';
-import { compileKql, KqlError, parseKql } from '../rules/kql/index.js';
+import { compileKql, parseKql } from '../rules/kql/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { boundedLines, LineTooLongError } from '../util/lines.js';
 import { QUERY_CODES } from './codes.js';
@@ -85,8 +84,7 @@ function compile(req: QueryRequest) {
 }
 
 function toD4c(e: unknown, name: string, text: string): unknown {
-  if (e instanceof QueryError || e instanceof EsqlError) return e.toD4cError(name, text);
-  if (e instanceof KqlError) return e.toD4cError(name, positionIn(text, e.offset));
+  if (e instanceof QueryError) return e.toD4cError(name, text);
   return e;
 }
 

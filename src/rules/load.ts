@@ -11,9 +11,8 @@ import { RULE_CODES } from './codes.js';
 import { positionIn, QueryError } from './eql/errors.js';
 import { parseEql, type Query } from './eql/index.js';
 import type { Pipeline } from './esql/ast.js';
-import { EsqlError } from './esql/errors.js';
 import { parseEsql } from './esql/index.js';
-import { KqlError, type KqlNode, parseKql } from './kql/index.js';
+import { type KqlNode, parseKql } from './kql/index.js';
 
 export { RULE_CODES };
 
@@ -223,7 +222,7 @@ export function loadRuleText(file: string, text: string): { rule?: LoadedRule; d
         diagnostics,
       };
     } catch (e) {
-      if (e instanceof EsqlError) return { diagnostics: [diag(file, e.code, e.message, at(e.offset))] };
+      if (e instanceof QueryError) return { diagnostics: [diag(file, e.code, e.message, at(e.offset))] };
       throw e;
     }
   }
@@ -243,7 +242,7 @@ export function loadRuleText(file: string, text: string): { rule?: LoadedRule; d
         diagnostics,
       };
   } catch (e) {
-    if (e instanceof QueryError || e instanceof KqlError) {
+    if (e instanceof QueryError) {
       return { diagnostics: [diag(file, e.code, e.message, at(e.offset))] };
     }
     throw e;

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type FakeProc, writeFakeProc, writeFakeProcess } from './fakeproc.js';
+import { taskFacts } from './facts.fixture.js';
+import { type FakeProc, writeFakeProc, writeFakeProcess } from './fakeproc.fixture.js';
 import { nodeProcFs, type ProcFs } from './procfs.js';
 import { ProcessTable } from './table.js';
-import { taskFacts } from './test-facts.js';
 import type { TaskFacts } from './types.js';
 
 const S = 1e9;

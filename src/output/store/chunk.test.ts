@@ -11,7 +11,7 @@ import type { EcsDoc } from '../index.js';
 import { buildChunk, columnSources, newChunk, releaseChunks } from './chunk.js';
 import { EventStore } from './index.js';
 import type { StoreOptions } from './options.js';
-import { sampleDocs } from './sample-docs.js';
+import { sampleDocs } from './sample-docs.fixture.js';
 import { columnDdl, PROMOTED, TABLE } from './schema.js';
 
 const dirs: string[] = [];

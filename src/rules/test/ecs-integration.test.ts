@@ -2,10 +2,10 @@
 // contract between the document producer and the detection engine.
 import { basename } from 'node:path';
 import { expect, it } from 'vitest';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { loadRules } from '../../src/rules/load.js';
-import { builder, child, curl, NGINX, nginxInit, POD, PRIV, shell, t } from '../ecs/fixtures.js';
-import { describeElastic, ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from './helpers.js';
+import { builder, child, curl, NGINX, nginxInit, POD, PRIV, shell, t } from '../../../test/ecs/fixtures.js';
+import { RuleEngine } from '../engine.js';
+import { loadRules } from '../load.js';
+import { describeElastic, ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from './helpers.fixture.js';
 
 const { rules } = HAVE_ELASTIC_RULES ? loadRules([ELASTIC_RULES_DIR]) : { rules: [] };
 const name = (file: string) => rules.find((r) => basename(r.meta.file, '.toml') === file)!.meta.name;

@@ -3,7 +3,7 @@
 // the backtracking reference matcher.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileWildcardSet, wildcardMatch } from '../../src/rules/common/wildcard.js';
+import { compileWildcardSet, wildcardMatch } from '../common/wildcard.js';
 import {
   compileEql,
   compilePred,
@@ -11,9 +11,9 @@ import {
   parseEqlExpression,
   QueryError,
   SequenceMatcher,
-} from '../../src/rules/eql/index.js';
-import { truthy } from '../../src/rules/eql/interpret.js';
-import { compileKql, interpretKql, KqlError, parseKql } from '../../src/rules/kql/index.js';
+} from '../eql/index.js';
+import { truthy } from '../eql/interpret.js';
+import { compileKql, interpretKql, KqlError, parseKql } from '../kql/index.js';
 
 const FIELDS = ['a', 'b', 'c.d', 'c.e', 'arr', 'n', 'missing', 'f.g.h'];
 const STRS = ['', 'a', 'A', 'ab', 'aB', 'ba', 'x.y', '1', '10.0.0.1', 'a*b', 'ä'];

@@ -1,6 +1,6 @@
 // Sequence semantics of the streaming matcher: keys, maxspan, until, runs, missing stages, bounds.
 import { describe, expect, it } from 'vitest';
-import { compileEql, type Mode, SequenceMatcher } from '../../src/rules/eql/index.js';
+import { compileEql, type Mode, SequenceMatcher } from './index.js';
 
 interface Ev {
   id: string;

@@ -1,6 +1,6 @@
 // Realistic ECS documents (process and file events shaped like Elastic's cloud_defend ones) for
 // the store's tests and benchmark. Deterministic: a seeded generator, no Math.random.
-import { rng } from '../../util/rng.js';
+import { rng } from '../../util/rng.fixture.js';
 import type { EcsDoc } from '../index.js';
 
 const BINARIES = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEql, parseEqlExpression, QueryError } from '../../src/rules/eql/index.js';
+import { parseEql, parseEqlExpression, QueryError } from './index.js';
 
 function err(src: string): { code: string; line: number; col: number; message: string } {
   try {

@@ -1,4 +1,4 @@
-export { describeElastic, ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from '../reference.js';
+export { describeElastic, ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from '../../../test/reference.js';
 export const CID = 'c0ffee'.repeat(10).slice(0, 60) + 'beef';
 
 export type Doc = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileKql, interpretKql, KqlError, parseKql } from '../../src/rules/kql/index.js';
+import { compileKql, interpretKql, KqlError, parseKql } from './index.js';
 
 const doc = {
   event: { kind: 'alert', module: 'cloud_defend', category: ['process'] },

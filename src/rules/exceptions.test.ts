@@ -2,15 +2,15 @@
 // checked against the reference interpreter, and applied by the engine to the rules that name them.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RuleEngine } from '../../src/rules/engine.js';
+import { RuleEngine } from './engine.js';
 import {
   compileItem,
   EXCEPTION_CODES,
   type ExceptionEntry,
   itemMatchesRef,
   loadExceptions,
-} from '../../src/rules/exceptions.js';
-import { type LoadedRule, loadRuleText } from '../../src/rules/load.js';
+} from './exceptions.js';
+import { type LoadedRule, loadRuleText } from './load.js';
 
 const line = (o: unknown) => JSON.stringify(o);
 

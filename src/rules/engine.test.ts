@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { type LoadedRule, loadRuleText } from '../../src/rules/load.js';
+import { RuleEngine } from './engine.js';
+import { type LoadedRule, loadRuleText } from './load.js';
 
 function rule(
   id: string,

@@ -2,10 +2,10 @@
 // fires on the events we wrote for it, and stays quiet on the near-misses.
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { type LoadedRule, loadRules } from '../../src/rules/load.js';
-import { CASES } from './elastic-cases.js';
-import { type Doc, describeElastic, ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES, id } from './helpers.js';
+import { RuleEngine } from '../engine.js';
+import { type LoadedRule, loadRules } from '../load.js';
+import { CASES } from './elastic-cases.fixture.js';
+import { type Doc, describeElastic, ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES, id } from './helpers.fixture.js';
 
 const loaded = HAVE_ELASTIC_RULES ? loadRules([ELASTIC_RULES_DIR]) : { rules: [], diagnostics: [] };
 const byFile = new Map<string, LoadedRule>(loaded.rules.map((r) => [basename(r.meta.file, '.toml'), r]));

@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli as d4c } from '../cli.js';
-import { runMain } from '../run-main.js';
-import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from './helpers.js';
+import { runCli as d4c } from '../../../test/cli.js';
+import { runMain } from '../../../test/run-main.js';
+import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from './helpers.fixture.js';
 
 const withElastic = it.skipIf(!HAVE_ELASTIC_RULES);
 
-const fixture = join(import.meta.dirname, 'fixtures/events.ndjson');
+const fixture = join(import.meta.dirname, 'events.ndjson');
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

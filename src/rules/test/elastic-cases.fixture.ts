@@ -1,7 +1,7 @@
 // Events written by us for Elastic's D4C rules: streams that must fire and streams that must not.
 // Keyed by rule file name (without .toml). Each stream is fed in order to an engine holding only
 // that rule. Built lazily so the event clock runs in the order the test feeds them.
-import { audit, type Doc, exec, fileEv, patch, procEvent } from './helpers.js';
+import { audit, type Doc, exec, fileEv, patch, procEvent } from './helpers.fixture.js';
 
 export interface RuleCase {
   fire: (() => Doc[])[];

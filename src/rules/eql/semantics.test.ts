@@ -1,7 +1,7 @@
 // Operator and function semantics, each checked on the compiled matcher and the interpreter.
 import { describe, expect, it } from 'vitest';
-import { compilePred, evaluate, parseEqlExpression } from '../../src/rules/eql/index.js';
-import { truthy } from '../../src/rules/eql/interpret.js';
+import { compilePred, evaluate, parseEqlExpression } from './index.js';
+import { truthy } from './interpret.js';
 
 const doc = {
   process: {

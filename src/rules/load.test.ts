@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRules, loadRuleText } from '../../src/rules/load.js';
+import { loadRules, loadRuleText } from './load.js';
 
 const rule = (query: string, extra = '', lang = 'eql', type = 'eql') => `[metadata]
 creation_date = "2026/01/01"

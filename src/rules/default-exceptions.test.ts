@@ -4,18 +4,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ProcessInfo } from '../../src/ecs/input.js';
+import { builder, nginxInit, PRIV, shell, t } from '../../test/ecs/fixtures.js';
+import type { ProcessInfo } from '../ecs/input.js';
 import {
   DEFAULT_EXCEPTIONS_FILE,
   loadDefaultExceptions,
   TUNING_PREFIX,
   withDefaultExceptions,
-} from '../../src/rules/default-exceptions.js';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { loadRules } from '../../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
-import { builder, nginxInit, PRIV, shell, t } from '../ecs/fixtures.js';
-import { describeElastic, ELASTIC_RULES_DIR } from './helpers.js';
+} from './default-exceptions.js';
+import { RuleEngine } from './engine.js';
+import { loadRules } from './load.js';
+import { DEFAULT_RULE_PACK_DIR } from './pack.js';
+import { describeElastic, ELASTIC_RULES_DIR } from './test/helpers.fixture.js';
 
 const EXEC_INTO = '420e5bb4-93bf-40a3-8f4a-4cc1af90eca1';
 

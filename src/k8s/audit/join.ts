@@ -135,7 +135,7 @@ export class ExecJoin {
   enrich(doc: Doc): void {
     const p = obj(doc.process);
     const entry = p?.container_entry;
-    if (entry !== 'exec' && entry !== 'init') return;
+    if (entry !== 'exec' && (entry !== 'init' || this.attaches.size === 0)) return;
     const orch = obj(doc.orchestrator);
     const ns = str(orch?.namespace);
     const pod = str(obj(orch?.resource)?.name);

@@ -17,6 +17,7 @@ import {
   randomEventIds,
 } from '../ecs/index.js';
 import { enforcementReport } from '../enforce/index.js';
+import type { AuditAttachment } from '../k8s/audit/index.js';
 import { type ClusterIdentity, type ClusterIdentityOptions, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
 import type { EventStore } from '../output/store/index.js';
@@ -118,6 +119,11 @@ export interface AgentOptions {
    * not attached.
    */
   ttyOutput?: false | Partial<TtyOutputOptions>;
+  /**
+   * Kubernetes audit (src/k8s/audit, docs/sessions.md): its documents are written and fed to the
+   * rules; every document is enriched by it first (the exec'd session's Kubernetes user).
+   */
+  k8sAudit?: AuditAttachment;
   /** Warnings (runtime unreachable, handling errors): default stderr. */
   onWarning?: (message: string) => void;
 }
@@ -376,6 +382,14 @@ export class Agent {
     }, 1000);
     agent.statsTimer.unref();
     await agent.pollKernel();
+    if (o.k8sAudit) {
+      try {
+        await o.k8sAudit.start((doc) => agent.ingest(doc as unknown as EcsDocument));
+      } catch (e) {
+        await agent.stop().catch(() => {});
+        throw e;
+      }
+    }
     return agent;
   }
 
@@ -796,7 +810,15 @@ export class Agent {
     this.write(doc as EcsDocument);
   }
 
+  /** A document from another source (Kubernetes audit): written and fed to the rules. */
+  private ingest(doc: EcsDocument): void {
+    this.write(doc);
+    if (this.engine) this.detect(doc);
+  }
+
   private write(doc: EcsDocument): void {
+    // The one hook before outputs and rules (detect() gets the same, enriched, object).
+    this.o.k8sAudit?.enrich(doc as unknown as Record<string, unknown>);
     const stream = dataStreamName(doc.data_stream);
     this.c.docsEmitted[stream] = (this.c.docsEmitted[stream] ?? 0) + 1;
     for (const out of Object.values(this.o.outputs))
@@ -865,6 +887,7 @@ export class Agent {
       helperRestarts: { ...this.supervisor.restarts },
       helperRestartFailures: { ...this.supervisor.failures },
       ...(this.tty ? { ttyOutput: { ...this.tty.counters, pending: this.tty.pending } } : {}),
+      ...(this.o.k8sAudit ? { k8sAudit: this.o.k8sAudit.stats() } : {}),
       outputs,
       rssBytes: process.memoryUsage.rss(),
     };
@@ -875,6 +898,10 @@ export class Agent {
     this.stopping ??= (async () => {
       // No restart begins now; one under way ends first (its helpers are stopped below).
       await this.supervisor.stop();
+      // The audit log read to its end, before the documents it may attribute are drained.
+      await this.o.k8sAudit
+        ?.stop()
+        .catch((e) => this.warn(`k8s audit: ${e instanceof Error ? e.message : String(e)}`));
       if (this.statsTimer) clearInterval(this.statsTimer);
       if (this.ttyTimer) clearInterval(this.ttyTimer);
       await this.scheduled?.stop();

@@ -86,6 +86,20 @@ function kubernetesApi(s: AgentStats): Record<string, number> {
   };
 }
 
+function k8sAudit(s: AgentStats): Record<string, number> | undefined {
+  const a = s.k8sAudit;
+  if (!a) return undefined;
+  return {
+    events: a.events,
+    malformed: a.malformed,
+    requests: a.requests,
+    attributed: a.attributed,
+    unattributed: a.unattributed,
+    unmatched_requests: a.unmatchedRequests,
+    docs_stamped: a.docsStamped,
+  };
+}
+
 function enforcement(s: AgentStats): Record<string, number> {
   const out: Record<string, number> = {
     fanotify_denied: s.enforceDenied,
@@ -132,6 +146,7 @@ export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, n
     policyActions: byAction(s.policyActions),
     containerMetadata: containerMetadata(s),
     kubernetesApi: kubernetesApi(s),
+    ...(s.k8sAudit ? { k8sAudit: k8sAudit(s) } : {}),
     enforcement: enforcement(s),
     rules: rules(s),
     outputs: s.outputs,

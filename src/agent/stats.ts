@@ -3,6 +3,7 @@
 import type { ResolverCounters } from '../container/index.js';
 import type { DnsStageStats } from '../dns/index.js';
 import type { HelperCounters } from '../enforce/index.js';
+import type { K8sAuditStats } from '../k8s/audit/index.js';
 import type { ClusterIdentityCounters } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
 import type { ScheduledRuleStats } from '../rules/scheduled.js';
@@ -88,6 +89,8 @@ export interface AgentStats extends AgentCounters {
   helperRestartFailures: Record<string, number>;
   /** Terminal output (src/agent/tty-output.ts), when on: records, batches, bytes kept and skipped. */
   ttyOutput?: TtyCounters & { pending: number };
+  /** Kubernetes audit (src/k8s/audit), when followed: events, malformed, sessions attributed or not. */
+  k8sAudit?: K8sAuditStats;
   outputs: Record<string, OutputStats>;
   rssBytes: number;
 }
@@ -156,6 +159,11 @@ export function formatStats(s: AgentStats): string {
   const kube = s.kubernetes;
   if (kube.source !== 'none')
     parts.push(`kubernetes=${kube.source}(cluster ${kube.clusterId ?? '?'}, failures ${kube.failures})`);
+  const a = s.k8sAudit;
+  if (a)
+    parts.push(
+      `k8s_audit=events ${a.events}, malformed ${a.malformed}, attributed ${a.attributed}, unattributed ${a.unattributed}`,
+    );
   const restarts = Object.entries(s.helperRestarts);
   if (restarts.length > 0)
     parts.push(

@@ -20,6 +20,7 @@ import {
 } from '../config/index.js';
 import { type ConsoleServer, isLoopback, startConsole } from '../console/index.js';
 import { DomainList } from '../dns/index.js';
+import { K8sAudit } from '../k8s/audit/index.js';
 import {
   type HeartbeatScheduler,
   type MetricsServer,
@@ -47,6 +48,7 @@ import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { openOutputFile } from '../util/safe-open.js';
 import { parse, UsageError } from './args.js';
 import { parseListen } from './console.js';
+import { K8S_AUDIT_OPTIONS, k8sAuditFromFlags, k8sAuditLine } from './k8s-audit.js';
 import { readPolicyFile } from './policy.js';
 import { readExceptions } from './rules.js';
 
@@ -103,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
       'console-tls-key': { type: 'string' },
       'no-tty-output': { type: 'boolean' },
       'tty-max-bytes-per-process': { type: 'string' },
+      ...K8S_AUDIT_OPTIONS,
     },
     false,
   );
@@ -134,6 +137,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('--tty-max-bytes-per-process takes a whole number of bytes >= 0');
   if (ttyMax !== undefined && values['no-tty-output'] === true)
     throw new UsageError('--tty-max-bytes-per-process and --no-tty-output exclude each other');
+
+  const k8sAuditOpts = k8sAuditFromFlags(values);
 
   if (values['log-all-network'] === true && values['no-network'] === true)
     throw new UsageError('--log-all-network and --no-network exclude each other');
@@ -239,6 +244,9 @@ export async function run(argv: string[]): Promise<number> {
     return fail(`cannot open an output: ${e instanceof Error ? e.message : String(e)}`);
   }
 
+  const k8sAudit = k8sAuditOpts
+    ? new K8sAudit({ ...k8sAuditOpts, namespace: settings.namespace })
+    : undefined;
   let agent: Agent;
   try {
     agent = await Agent.start({
@@ -261,6 +269,7 @@ export async function run(argv: string[]): Promise<number> {
           }
         : false,
       criSockets: values['cri-socket'],
+      ...(k8sAudit ? { k8sAudit } : {}),
       holdMs,
       namespace: settings.namespace,
       enforce: {
@@ -377,6 +386,7 @@ export async function run(argv: string[]): Promise<number> {
       : '',
     metricsServer ? `metrics ${metricsServer.url}` : '',
     consoleServer ? `console on port ${consoleServer.port}` : '',
+    k8sAudit ? k8sAuditLine(k8sAudit) : '',
     kubeLine(agent.stats().kubernetes),
   ].filter((x) => x !== '');
   // Caught before `ready` is printed: whoever reads it may stop the agent at once (a signal

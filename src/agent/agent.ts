@@ -19,11 +19,9 @@ import {
 import { enforcementReport } from '../enforce/index.js';
 import { type ClusterIdentity, type ClusterIdentityOptions, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
-import type { EventStore } from '../output/store/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Operation } from '../policy/model.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
-import { runOnStore } from '../rules/esql/index.js';
 import { type Detection, type ExceptionList, type LoadedRule, RuleEngine } from '../rules/index.js';
 import { ScheduledEsql } from '../rules/scheduled.js';
 import {
@@ -42,6 +40,7 @@ import {
   startSensor,
   type TtyEvent,
 } from '../sensor/index.js';
+import { type EventStore, runOnStore } from '../store/index.js';
 import { ProcessAdapter, taskFacts } from './adapter.js';
 import {
   type AgentEnforcement,

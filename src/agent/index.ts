@@ -2,6 +2,5 @@
 // ECS documents, outputs and detection rules. See docs/agent.md.
 export { AGENT_VERSION, Agent, type AgentOptions } from './agent.js';
 export type { BlockMode, EnforceOptions } from './enforcement.js';
-export { NdjsonSink } from './ndjson-sink.js';
 export { agentMetrics, metricsSnapshot } from './observe.js';
 export { type AgentCounters, type AgentStats, formatStats } from './stats.js';

@@ -11,11 +11,11 @@
 // stream, same event.id): the second copy is skipped. Detection alerts are not events.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventStore } from '../output/store/index.js';
-import { timeMicros } from '../output/store/query.js';
 import { ecsField } from '../policy/evaluate.js';
 import { querySocketPath } from '../query/index.js';
 import { queryThroughAgent } from '../query/remote.js';
+import { EventStore } from '../store/index.js';
+import { timeMicros } from '../store/query.js';
 import { D4cError } from '../util/diagnostics.js';
 
 export interface Window {
@@ -41,7 +41,7 @@ export interface EventSource {
   close(): Promise<void>;
 }
 
-/** Promoted columns read as they are (see src/output/store/schema.ts). */
+/** Promoted columns read as they are (see src/store/schema.ts). */
 export const COLUMNS = [
   'event.id',
   'event.kind',

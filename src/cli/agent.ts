@@ -1,21 +1,12 @@
 // `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
 // document as NDJSON and into the embedded store. See docs/agent.md.
 import { closeSync, existsSync, writeSync } from 'node:fs';
-import {
-  Agent,
-  type AgentStats,
-  agentMetrics,
-  formatStats,
-  metricsSnapshot,
-  NdjsonSink,
-} from '../agent/index.js';
+import { Agent, type AgentStats, agentMetrics, formatStats, metricsSnapshot } from '../agent/index.js';
 import {
   AGENT_OUTPUT_OPTIONS,
   type AgentOutputFlagValues,
   type AgentOutputSettings,
   DEFAULTS,
-  type OpenedOutputs,
-  openOutputs,
   parseAgentOutputFlags,
 } from '../config/index.js';
 import { type ConsoleServer, isLoopback, startConsole } from '../console/index.js';
@@ -26,8 +17,7 @@ import {
   startHeartbeats,
   startMetricsServer,
 } from '../metrics/index.js';
-import type { Output } from '../output/index.js';
-import { makeStoreDir, storeDirWarning } from '../output/store/index.js';
+import { NdjsonSink, type OpenedOutputs, type Output, openOutputs } from '../output/index.js';
 import { policyIdentity } from '../policy/agent-input.js';
 import { compilePolicy } from '../policy/compile.js';
 import {
@@ -43,6 +33,7 @@ import { type QueryServer, serveQueries } from '../query/index.js';
 import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { type LoadedRule, loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
+import { makeStoreDir, storeDirWarning } from '../store/index.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { openOutputFile } from '../util/safe-open.js';
 import { parse, UsageError } from './args.js';

@@ -27,11 +27,11 @@ import {
   runPod,
 } from '../lab/index.js';
 import type { EcsDoc, Output, OutputStats } from '../output/index.js';
-import { EventStore, makeStoreDir } from '../output/store/index.js';
 import { compilePolicy } from '../policy/compile.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_NAME, parsePolicy } from '../policy/index.js';
 import { loadRules } from '../rules/index.js';
 import { defaultRulePaths } from '../rules/pack.js';
+import { EventStore, makeStoreDir } from '../store/index.js';
 import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { pidAlive } from '../util/pid.js';
 import { DEFAULT_STORE_DIR } from './agent.js';

@@ -2,8 +2,8 @@
 import { createReadStream } from 'node:fs';
 import { withDefaultExceptions } from '../rules/default-exceptions.js';
 import { RuleEngine } from '../rules/engine.js';
-import { runPipeline } from '../rules/esql/index.js';
 import { EXCEPTION_CODES, type ExceptionList, loadExceptions } from '../rules/exceptions.js';
+import { runPipeline } from '../rules/index.js';
 import { type LoadResult, loadRules } from '../rules/load.js';
 import { defaultRulePaths } from '../rules/pack.js';
 import { formatDiagnostic } from '../util/diagnostics.js';

@@ -2,7 +2,7 @@
 // line, then the agent's output lines — results printed as they come, `!` control lines for
 // warnings, the end, and errors (rebuilt as the same D4cError the direct path would throw).
 import { createConnection } from 'node:net';
-import type { StoreRunInfo } from '../rules/esql/index.js';
+import type { StoreRunInfo } from '../store/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import type { QueryRequest, QuerySink } from './run.js';
 import type { WireControl, WireRequest } from './socket.js';

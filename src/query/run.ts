@@ -2,13 +2,12 @@
 // `emit` as JSON-able objects (documents, `{sequence: [...]}` / `{sample: [...]}`, or ES|QL rows).
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventStore } from '../output/store/index.js';
-import type { TimeBound } from '../output/store/query.js';
 import { positionIn } from '../rules/eql/errors.js';
 import { buildMatcher, newSequenceMatcher, parseEql, QueryError, SampleMatcher } from '../rules/eql/index.js';
-import { EsqlError } from '../rules/esql/errors.js';
-import { parseEsql, runOnStore, runPipeline, type StoreRunInfo } from '../rules/esql/index.js';
+import { EsqlError, parseEsql, runPipeline } from '../rules/index.js';
 import { compileKql, KqlError, parseKql } from '../rules/kql/index.js';
+import { EventStore, runOnStore, type StoreRunInfo } from '../store/index.js';
+import type { TimeBound } from '../store/query.js';
 import { D4cError } from '../util/diagnostics.js';
 import { boundedLines, LineTooLongError } from '../util/lines.js';
 import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';

@@ -4,11 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore } from '../../src/output/store/index.js';
 import { RuleEngine } from '../../src/rules/engine.js';
-import { runOnStore } from '../../src/rules/esql/index.js';
 import { type LoadedRule, loadRuleText } from '../../src/rules/load.js';
 import { durationMs, lookbackMs, ScheduledEsql, unflatten } from '../../src/rules/scheduled.js';
+import { EventStore, runOnStore } from '../../src/store/index.js';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 const PROC = 'logs-cloud_defend.process-default';

@@ -1,7 +1,7 @@
 // Turns queued documents into appender-ready rows (JS work, done at flush time, never in write()).
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
-import type { EcsDoc } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
 import type { ColumnSource } from './chunk.js';
 import {
   type ColumnKind,

@@ -6,12 +6,12 @@
 import {
   DnsStage,
   DomainList,
+  dnsEvent,
   encodeMessage,
   parseMessage,
   QUERY_FLAGS,
   responseFlags,
 } from '../src/dns/index.js';
-import { dnsEvent } from '../src/dns/test-events.js';
 import type { DnsMessageEvent } from '../src/sensor/index.js';
 import { type BenchResult, measureInterleaved } from './harness.js';
 

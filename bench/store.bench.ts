@@ -15,9 +15,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import type { EcsDoc } from '../src/output/index.js';
-import { EventStore } from '../src/store/index.js';
-import type { StoreOptions } from '../src/store/options.js';
-import { type Sample, sampleDocs } from '../src/store/sample-docs.js';
+import type { StoreOptions } from '../src/store/index.js';
+import { EventStore, type Sample, sampleDocs } from '../src/store/index.js';
 import { type BenchResult, size } from './harness.js';
 
 const POOL = 20_000;

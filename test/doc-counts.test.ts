@@ -2,8 +2,7 @@
 // saying so fails here.
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { loadRules } from '../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR, loadRules } from '../src/rules/index.js';
 
 const read = (p: string) => readFileSync(new URL(`../${p}`, import.meta.url), 'utf8');
 const n = loadRules([DEFAULT_RULE_PACK_DIR]).rules.length;

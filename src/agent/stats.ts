@@ -5,7 +5,7 @@ import type { DnsStageStats } from '../dns/index.js';
 import type { HelperCounters } from '../enforce/index.js';
 import type { ClusterIdentityCounters } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
-import type { ScheduledRuleStats } from '../rules/scheduled.js';
+import type { ScheduledRuleStats } from '../rules/index.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
 import type { ConnectEnforcementStats } from './connect-enforcement.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';

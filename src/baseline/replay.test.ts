@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../../test/cli.js';
 import type { EcsDoc } from '../output/index.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
-import { EventStore } from '../store/index.js';
-import { sampleDocs } from '../store/sample-docs.js';
+import { EventStore, sampleDocs } from '../store/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the JSON report is read as plain JSON
 type J = any;

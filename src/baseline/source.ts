@@ -11,12 +11,10 @@
 // stream, same event.id): the second copy is skipped. Detection alerts are not events.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ecsField } from '../policy/evaluate.js';
-import { querySocketPath } from '../query/index.js';
-import { queryThroughAgent } from '../query/remote.js';
-import { EventStore } from '../store/index.js';
-import { timeMicros } from '../store/query.js';
-import { D4cError } from '../util/diagnostics.js';
+import { ecsField } from '../policy/index.js';
+import { querySocketPath, queryThroughAgent } from '../query/index.js';
+import { EventStore, timeMicros } from '../store/index.js';
+import { D4cError } from '../util/index.js';
 
 export interface Window {
   /** Epoch ms, inclusive. */

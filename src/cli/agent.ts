@@ -18,24 +18,21 @@ import {
   startMetricsServer,
 } from '../metrics/index.js';
 import { NdjsonSink, type OpenedOutputs, type Output, openOutputs } from '../output/index.js';
-import { policyIdentity } from '../policy/agent-input.js';
-import { compilePolicy } from '../policy/compile.js';
 import {
+  compilePolicy,
   DEFAULT_ENFORCEMENT_CAPS,
   DEFAULT_POLICY,
   DEFAULT_POLICY_NAME,
   LEARNING_POLICY,
   LEARNING_POLICY_NAME,
   parsePolicy,
+  policyIdentity,
   withConnectBlock,
 } from '../policy/index.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
-import { withDefaultExceptions } from '../rules/default-exceptions.js';
-import { type LoadedRule, loadRules } from '../rules/index.js';
-import { defaultRulePaths } from '../rules/pack.js';
+import { defaultRulePaths, type LoadedRule, loadRules, withDefaultExceptions } from '../rules/index.js';
 import { makeStoreDir, storeDirWarning } from '../store/index.js';
-import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
-import { openOutputFile } from '../util/safe-open.js';
+import { D4cError, formatDiagnostic, openOutputFile } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 import { parseListen } from './console.js';
 import { readPolicyFile } from './policy.js';

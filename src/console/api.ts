@@ -2,7 +2,7 @@
 // answer is JSON; nothing here writes to the store or the agent.
 import type { EcsDoc } from '../output/index.js';
 import type { EventStore } from '../store/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { get, list, str } from './fields.js';
 import type { AlertGroup, AlertRow, AlertsAnswer } from './wire.js';
 

@@ -8,5 +8,6 @@ export type { DnsAnswer, DnsMessage, DnsParseCode, DnsQuestion } from './packet.
 export { DnsParseError, parseMessage, typeName } from './packet.js';
 export type { DnsStageOptions, DnsStageStats } from './stage.js';
 export { DnsStage } from './stage.js';
+export { dnsEvent } from './test-events.js';
 export type { DnsCounters, DnsTransaction } from './tracker.js';
 export { DnsTracker, emptyDnsCounters } from './tracker.js';

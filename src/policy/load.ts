@@ -2,7 +2,7 @@
 // offending key or value. Structure here; cross-references and block rules in check.ts.
 
 import { isMap, isScalar, type Pair } from 'yaml';
-import type { Diagnostic, Position } from '../util/diagnostics.js';
+import type { Diagnostic, Position } from '../util/index.js';
 import { isAgentInput, readAgentInput } from './agent-input.js';
 import { checkPolicy, DEFAULT_ENFORCEMENT_CAPS, type EnforcementCaps } from './check.js';
 import { CODES } from './codes.js';

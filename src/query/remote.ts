@@ -3,7 +3,7 @@
 // warnings, the end, and errors (rebuilt as the same D4cError the direct path would throw).
 import { createConnection } from 'node:net';
 import type { StoreRunInfo } from '../store/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import type { QueryRequest, QuerySink } from './run.js';
 import type { WireControl, WireRequest } from './socket.js';
 

@@ -2,14 +2,23 @@
 // `emit` as JSON-able objects (documents, `{sequence: [...]}` / `{sample: [...]}`, or ES|QL rows).
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { positionIn } from '../rules/eql/errors.js';
-import { buildMatcher, newSequenceMatcher, parseEql, QueryError, SampleMatcher } from '../rules/eql/index.js';
-import { EsqlError, parseEsql, runPipeline } from '../rules/index.js';
-import { compileKql, KqlError, parseKql } from '../rules/kql/index.js';
+import {
+  buildMatcher,
+  compileKql,
+  EsqlError,
+  KqlError,
+  newSequenceMatcher,
+  parseEql,
+  parseEsql,
+  parseKql,
+  positionIn,
+  QueryError,
+  runPipeline,
+  SampleMatcher,
+} from '../rules/index.js';
+import type { TimeBound } from '../store/index.js';
 import { EventStore, runOnStore, type StoreRunInfo } from '../store/index.js';
-import type { TimeBound } from '../store/query.js';
-import { D4cError } from '../util/diagnostics.js';
-import { boundedLines, LineTooLongError } from '../util/lines.js';
+import { boundedLines, D4cError, LineTooLongError } from '../util/index.js';
 import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
 import { queryThroughAgent } from './remote.js';
 import { querySocketPath } from './socket.js';

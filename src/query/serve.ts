@@ -11,7 +11,7 @@
 import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventStore } from '../store/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { type QueryRequest, runQuery } from './run.js';
 import { querySocketPath, type WireControl, type WireRequest } from './socket.js';
 

@@ -3,7 +3,7 @@
 // `doc` only for the rows selected; see docs/store.md on why two steps). Stops as soon as the
 // caller stops iterating, so `--limit 10` reads one page, not the whole store.
 import type { EventStore } from '../store/index.js';
-import { type TimeBound, timeMicros } from '../store/query.js';
+import { type TimeBound, timeMicros } from '../store/index.js';
 
 export interface ScanOptions {
   from?: TimeBound;

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { DecodeError, decodeRecord, decodeStats, frameType } from './decode.js';
 import { CONST } from './events-def.js';
 import { FrameReader } from './frames.js';

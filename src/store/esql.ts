@@ -18,7 +18,7 @@ import {
   runPipeline,
   type EsqlSpan as Span,
 } from '../rules/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { type CompiledSql, Params, streamSql, type TimeBound, timeMicros } from './query.js';
 import { PROMOTED_BY_NAME, quoteIdent, TABLE } from './schema.js';
 import type { EventStore } from './store.js';

@@ -20,5 +20,7 @@ export type {
   Scalar,
   TimeBound,
 } from './query.js';
+export { timeMicros } from './query.js';
+export { type Sample, sampleDocs, sampleIter } from './sample-docs.js';
 export { PROMOTED } from './schema.js';
 export { EventStore } from './store.js';

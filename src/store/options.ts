@@ -1,7 +1,7 @@
 // Options, counters and result types of the event store, and option checking.
 
 import type { EcsDoc } from '../ecs/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 
 export interface StoreOptions {
   /** Data directory; created if missing. Holds `events.duckdb` (+ its `.wal`). */

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EcsDoc } from '../ecs/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { CAP, ColumnEncoder, MAX_BYTES } from './columnar.js';
 import { STREAM_NAME } from './core.js';
 import type { DocWriter } from './options.js';

@@ -2,7 +2,7 @@
 // the store's tests and benchmark. Deterministic: a seeded generator, no Math.random.
 
 import type { EcsDoc } from '../ecs/index.js';
-import { rng } from '../util/rng.js';
+import { rng } from '../util/index.js';
 
 const BINARIES = [
   ['/bin/sh', 'sh'],

@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../ecs/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { EventStore, type Filter } from './index.js';
 import { listLiteral } from './prepare.js';
 import { sampleDocs } from './sample-docs.js';

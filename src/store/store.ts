@@ -4,7 +4,7 @@
 // the same engine (core.ts) runs on the caller's thread (docs/store.md compares the two).
 import { resolve } from 'node:path';
 import type { EcsDoc } from '../ecs/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { StoreCore } from './core.js';
 import type {
   AggregateRow,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleServer, SAVED_HUNTS, startConsole } from '../../src/console/index.js';
-import { DEFAULT_POLICY } from '../../src/policy/default.js';
+import { DEFAULT_POLICY } from '../../src/policy/index.js';
 import { EventStore } from '../../src/store/index.js';
 import { runCli } from '../cli.js';
 import { launch } from './browser.js';

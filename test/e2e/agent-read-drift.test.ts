@@ -10,11 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/index.js';
 import type { Output, OutputStats } from '../../src/output/index.js';
-import { compilePolicy } from '../../src/policy/compile.js';
-import { parsePolicy } from '../../src/policy/index.js';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { loadRules } from '../../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import { compilePolicy, parsePolicy } from '../../src/policy/index.js';
+import { DEFAULT_RULE_PACK_DIR, loadRules, RuleEngine } from '../../src/rules/index.js';
 import { type Doc, waitFor } from './agent-runner.js';
 import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
 

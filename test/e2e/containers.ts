@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { pidAlive } from '../../src/util/pid.js';
+import { pidAlive } from '../../src/util/index.js';
 import { RUN_ENV, RUN_LABEL } from '../leftovers.js';
 
 const pexec = promisify(execFile);

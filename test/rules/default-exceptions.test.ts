@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ProcessInfo } from '../../src/ecs/input.js';
+import type { ProcessInfo } from '../../src/ecs/index.js';
 import {
   DEFAULT_EXCEPTIONS_FILE,
   loadDefaultExceptions,

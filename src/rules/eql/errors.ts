@@ -1,5 +1,5 @@
 // Stable error codes of the EQL front end. Never renumber; add new codes at the end.
-import { D4cError } from '../../util/diagnostics.js';
+import { D4cError } from '../../util/index.js';
 
 export const EQL_CODES = {
   unexpectedChar: 'D4C-EQL-001',

@@ -1,5 +1,5 @@
 // Stable error codes of the ES|QL front end. Never renumber; add new codes at the end.
-import { D4cError } from '../../util/diagnostics.js';
+import { D4cError } from '../../util/index.js';
 import { positionIn } from '../eql/errors.js';
 
 export const ESQL_CODES = {

@@ -5,7 +5,7 @@
 // Keywords are case-insensitive. Unquoted literals end at whitespace or one of \ ( ) : < > " * { }
 // unless escaped with a backslash; `*` in an unquoted value or field is a wildcard; quoted
 // strings are exact. `field:*` tests existence. A value without a field is free text.
-import { D4cError } from '../../util/diagnostics.js';
+import { D4cError } from '../../util/index.js';
 import { MAX_FIELD_SEGMENTS, tooManySegments } from '../common/fields.js';
 
 export const KQL_CODES = {

@@ -4,7 +4,7 @@
 import { createConnection } from 'node:net';
 import type { StoreRunInfo } from '../store/index.js';
 import { D4cError } from '../util/index.js';
-import type { QueryRequest, QuerySink } from './run.js';
+import type { QueryRequest, QuerySink } from './request.js';
 import type { WireControl, WireRequest } from './socket.js';
 
 const gone = (sock: string, why: string) =>

@@ -12,7 +12,8 @@ import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventStore } from '../store/index.js';
 import { D4cError } from '../util/index.js';
-import { type QueryRequest, runQuery } from './run.js';
+import type { QueryRequest } from './request.js';
+import { runQuery } from './run.js';
 import { querySocketPath, type WireControl, type WireRequest } from './socket.js';
 
 export interface QueryServerOptions {

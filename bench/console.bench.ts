@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alerts, k8s, session } from '../src/console/index.js';
 import type { EcsDoc } from '../src/output/index.js';
-import { EventStore } from '../src/output/store/index.js';
+import { EventStore } from '../src/store/index.js';
 import { type BenchResult, size } from './harness.js';
 
 const EVENTS = Number(process.env.BENCH_CONSOLE_EVENTS ?? size(1_000_000, 2_000));

@@ -3,10 +3,14 @@
 // and for a network policy (CIDRs, ports, unix sockets, drift) over connect/accept/bind/listen
 // events with many distinct peer addresses.
 import { isDeepStrictEqual } from 'node:util';
-import { compilePolicy } from '../src/policy/compile.js';
-import { interpret } from '../src/policy/interpret.js';
-import type { Policy, PolicyEvent } from '../src/policy/model.js';
-import { buildPolicy, elasticDefaultPolicy, type SelectorSpec } from '../src/policy/policy-builder.js';
+import type { Policy, PolicyEvent } from '../src/policy/index.js';
+import {
+  buildPolicy,
+  compilePolicy,
+  elasticDefaultPolicy,
+  interpret,
+  type SelectorSpec,
+} from '../src/policy/index.js';
 import { rng } from '../src/util/rng.fixture.js';
 import { type BenchResult, measureInterleaved } from './harness.js';
 

@@ -5,8 +5,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type { ExecRecord, ExitRecord, ForkRecord, TaskFacts } from '../src/process/index.js';
 import { ProcessTable } from '../src/process/index.js';
-import type { ExecRecord, ExitRecord, ForkRecord, TaskFacts } from '../src/process/types.js';
 import { type BenchResult, size } from './harness.js';
 
 const LIVE = size(10_000, 100);

@@ -9,13 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Replay } from '../src/baseline/replay.js';
-import { replaySource } from '../src/baseline/replay-store.js';
-import { openEvents } from '../src/baseline/source.js';
-import { EventStore } from '../src/output/store/index.js';
-import { sampleIter } from '../src/output/store/sample-docs.fixture.js';
+import { openEvents, Replay, replaySource } from '../src/baseline/index.js';
 import { DEFAULT_POLICY, parsePolicy } from '../src/policy/index.js';
 import { scanStore } from '../src/query/index.js';
+import { EventStore } from '../src/store/index.js';
+import { sampleIter } from '../src/store/sample-docs.fixture.js';
 import { type BenchResult, size } from './harness.js';
 
 export default async function (): Promise<BenchResult[]> {

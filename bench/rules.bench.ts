@@ -4,9 +4,7 @@
 // Standalone: `npx tsx bench/rules.bench.ts [RULES_DIR]`; or through bench/run.ts (default export).
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { RuleEngine } from '../src/rules/engine.js';
-import { type LoadedRule, loadRules } from '../src/rules/load.js';
-import { defaultRulePaths } from '../src/rules/pack.js';
+import { defaultRulePaths, type LoadedRule, loadRules, RuleEngine } from '../src/rules/index.js';
 import { rng } from '../src/util/rng.fixture.js';
 import { locateElasticRules } from '../test/elastic-rules-dir.js';
 

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import type { EcsDoc } from '../src/output/index.js';
-import { EventStore } from '../src/output/store/index.js';
-import type { StoreOptions } from '../src/output/store/options.js';
-import { type Sample, sampleDocs } from '../src/output/store/sample-docs.fixture.js';
+import type { StoreOptions } from '../src/store/index.js';
+import { EventStore } from '../src/store/index.js';
+import { type Sample, sampleDocs } from '../src/store/sample-docs.fixture.js';
 import { type BenchResult, size } from './harness.js';
 
 const POOL = 20_000;

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { TTY_DEFAULTS, TtyOutput } from '../src/agent/tty-output.js';
+import { TTY_DEFAULTS, TtyOutput } from '../src/agent/index.js';
 import type { ProcessEntry } from '../src/process/index.js';
 import { type SensorEvent, startSensor } from '../src/sensor/index.js';
 import { type BenchResult, size } from './harness.js';

@@ -1,7 +1,7 @@
 // `npm run build`: bundles the console's front end (src/console/ui) into DIR/app.js and app.css.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleUi } from '../src/console/assets.js';
+import { bundleUi } from '../src/console/index.js';
 
 const dir = process.argv[2] ?? 'dist/console/ui';
 const a = await bundleUi(true);

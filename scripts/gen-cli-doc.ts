@@ -4,9 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import '../src/cli/commands.js';
-import { exitCodes, groups, optionText, synopsis } from '../src/cli/help.js';
-import { COMMANDS, type OptionHelp } from '../src/cli/registry.js';
+import { COMMANDS, exitCodes, groups, type OptionHelp, optionText, synopsis } from '../src/cli/index.js';
 
 /** Text outside code spans: `<` would open an HTML tag. */
 const md = (s: string) =>

@@ -3,11 +3,10 @@
 
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { ENFORCE_CODES } from '../src/enforce/codes.js';
-import { SPOOL_CODES } from '../src/output/spool/codes.js';
-import { STORE_CODES } from '../src/output/store/codes.js';
-import { CODES as POLICY_CODES } from '../src/policy/codes.js';
-import { QUERY_CODES } from '../src/query/codes.js';
+import { ENFORCE_CODES } from '../src/enforce/index.js';
+import { SPOOL_CODES } from '../src/output/index.js';
+import { CODES as POLICY_CODES } from '../src/policy/index.js';
+import { QUERY_CODES } from '../src/query/index.js';
 import {
   EQL_ERRORS,
   ESQL_ERRORS,
@@ -15,10 +14,11 @@ import {
   KQL_ERRORS,
   RULE_EXPORT_ERRORS,
   RULE_LOAD_ERRORS,
-} from '../src/rules/codes.js';
-import { SENSOR_CODES } from '../src/sensor/codes.js';
-import type { ErrorCodeSpec } from '../src/util/error-codes.js';
-import { IMAGE_REF_CODES } from '../src/util/image-ref-codes.js';
+} from '../src/rules/index.js';
+import { SENSOR_CODES } from '../src/sensor/index.js';
+import { STORE_CODES } from '../src/store/index.js';
+import type { ErrorCodeSpec } from '../src/util/index.js';
+import { IMAGE_REF_CODES } from '../src/util/index.js';
 
 export interface Layer {
   title: string;
@@ -53,7 +53,7 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     title: 'Event store (`D4C-STORE`)',
-    source: 'src/output/store/codes.ts',
+    source: 'src/store/codes.ts',
     about: 'The DuckDB event store and its query API (the console, `d4c query`).',
     codes: all(STORE_CODES),
   },

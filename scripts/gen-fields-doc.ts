@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { FIELDS, type FieldDef, LEADER_FIELDS, LEADERS } from '../src/ecs/fields.js';
+import { FIELDS, type FieldDef, LEADER_FIELDS, LEADERS } from '../src/ecs/index.js';
 
 const esc = (s: string) => s.replaceAll('|', '\\|');
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { updateGenerated } from '../src/policy/docs.js';
+import { updateGenerated } from '../src/policy/index.js';
 
 const file = new URL('../docs/policy.md', import.meta.url);
 const before = readFileSync(file, 'utf8');

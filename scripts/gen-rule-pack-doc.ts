@@ -4,8 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type LoadedRule, loadRules } from '../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR, type LoadedRule, loadRules } from '../src/rules/index.js';
 
 const esc = (s: string) => s.replaceAll('|', '\\|');
 

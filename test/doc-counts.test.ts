@@ -2,8 +2,7 @@
 // without saying so fails here: d4c's pack always; Elastic's rules when their folder is there.
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { loadRules } from '../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR, loadRules } from '../src/rules/index.js';
 import { describeElastic, ELASTIC_RULES_DIR } from './reference.js';
 
 // Whitespace folded: a count may sit across a line break.

@@ -2,9 +2,9 @@
 // src/util/image-ref.ts: one table shows they agree (the policy without tags, the resolvers
 // with the runtime's default tag).
 import { describe, expect, it } from 'vitest';
-import { normalizeImageRef } from '../src/container/image-ref.js';
-import { parseImageRef } from '../src/ecs/image.js';
-import { imageReferenceTag, imageRepositoryName, normalizeImageName } from '../src/policy/patterns.js';
+import { normalizeImageRef } from '../src/container/index.js';
+import { parseImageRef } from '../src/ecs/index.js';
+import { imageReferenceTag, imageRepositoryName, normalizeImageName } from '../src/policy/index.js';
 
 const D = 'sha256:0a399eb16751829e1af26fea27b20c3ec28d7ab1fb72182879dcae1cca21206a';
 

@@ -1,7 +1,7 @@
 // Test helper: runs `d4c ARGV...` through main() in this process, capturing what it writes to
 // stdout and stderr (faster than spawning the binary; test/cli.ts does that).
 import { vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { main } from '../src/cli/index.js';
 
 export interface RunMainOptions {
   /** Make stdout look like a terminal this many columns wide (as `process.stdout` tells it). */

@@ -2,7 +2,7 @@
 // ProcessEntry → the ECS builder's ProcessInfo. Entity ids come from the table (one form).
 // Leader refs and credentials are cached per entry / per id triple and rebuilt only when the
 // entry changed (exec, setsid), so an event allocates one ProcessInfo and little else.
-import type { Credentials, EntryMetaType, IdName, ProcessInfo, ProcessRef } from '../ecs/input.js';
+import type { Credentials, EntryMetaType, IdName, ProcessInfo, ProcessRef } from '../ecs/index.js';
 import type { ProcessEntry, ProcessTable, TaskFacts } from '../process/index.js';
 import type { ProcessInfo as SensorProcess } from '../sensor/index.js';
 

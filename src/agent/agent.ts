@@ -4,7 +4,7 @@
 import type { ContainerResolver } from '../container/index.js';
 import { createResolver, scanRunningContainers } from '../container/index.js';
 import { DnsStage, type DomainList } from '../dns/index.js';
-import type { EventIdGenerator } from '../ecs/event-id.js';
+import type { EventIdGenerator } from '../ecs/index.js';
 import {
   createEcsBuilder,
   dataStreamName,
@@ -17,16 +17,18 @@ import {
   randomEventIds,
 } from '../ecs/index.js';
 import { enforcementReport } from '../enforce/index.js';
-import type { AuditAttachment } from '../k8s/audit/index.js';
+import type { AuditAttachment } from '../k8s/index.js';
 import { type ClusterIdentity, type ClusterIdentityOptions, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
-import type { EventStore } from '../output/store/index.js';
-import type { CompiledPolicy } from '../policy/compile.js';
-import type { Operation } from '../policy/model.js';
+import type { CompiledPolicy, Operation } from '../policy/index.js';
 import { type ProcessEntry, ProcessTable } from '../process/index.js';
-import { runOnStore } from '../rules/esql/index.js';
-import { type Detection, type ExceptionList, type LoadedRule, RuleEngine } from '../rules/index.js';
-import { ScheduledEsql } from '../rules/scheduled.js';
+import {
+  type Detection,
+  type ExceptionList,
+  type LoadedRule,
+  RuleEngine,
+  ScheduledEsql,
+} from '../rules/index.js';
 import {
   AGENT_PIN_PREFIX,
   type DnsMessageEvent,
@@ -43,6 +45,7 @@ import {
   startSensor,
   type TtyEvent,
 } from '../sensor/index.js';
+import { type EventStore, runOnStore } from '../store/index.js';
 import { ProcessAdapter, taskFacts } from './adapter.js';
 import {
   type AgentEnforcement,

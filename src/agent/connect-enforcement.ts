@@ -21,7 +21,7 @@ import {
   enforcementReport,
   startConnectBlock,
 } from '../enforce/index.js';
-import type { Policy } from '../policy/model.js';
+import type { Policy } from '../policy/index.js';
 import type { BlockMode, EnforceOptions } from './enforcement.js';
 
 /** Parents that hold only containers, relative to the cgroup v2 root. */

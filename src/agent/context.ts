@@ -3,7 +3,7 @@
 // the builder's fragment cache keys on; rebuilt only when the resolver learnt more.
 import type { CgroupIdentity, ContainerMeta } from '../container/index.js';
 import { parentKind } from '../container/index.js';
-import type { ContainerContext, MountKind, OrchestratorContext } from '../ecs/input.js';
+import type { ContainerContext, MountKind, OrchestratorContext } from '../ecs/index.js';
 
 export interface ContainerCtx {
   container: ContainerContext;

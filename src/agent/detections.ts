@@ -1,8 +1,7 @@
 // Detections of the rule engine → documents for the alerts stream: the event that completed
 // the detection, re-labelled as an alert, with the rule's identity, its MITRE ATT&CK mapping
 // (ECS `threat.*`) and the event.ids behind it (`cloud_defend.detection.event_ids`).
-import type { EventIdGenerator } from '../ecs/event-id.js';
-import type { DataStream, EcsDocument } from '../ecs/index.js';
+import type { DataStream, EcsDocument, EventIdGenerator } from '../ecs/index.js';
 import type { Detection } from '../rules/index.js';
 
 const SEVERITY: Record<string, number> = { low: 21, medium: 47, high: 73, critical: 99 };

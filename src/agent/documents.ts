@@ -13,8 +13,7 @@ import {
   type ProcessInfo,
   processPolicyEvent,
 } from '../ecs/index.js';
-import type { CompiledPolicy } from '../policy/compile.js';
-import type { Action, Decision } from '../policy/model.js';
+import type { Action, CompiledPolicy, Decision } from '../policy/index.js';
 import type { ProcessEntry } from '../process/index.js';
 import type { ConnectEnforcement } from './connect-enforcement.js';
 import { type ContainerCtx, mountKind } from './context.js';

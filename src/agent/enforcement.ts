@@ -3,8 +3,8 @@
 // The enforcer itself (fanotify helper, decision) is src/enforce; docs/enforce.md.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { BlockFailure, ContainerContext, OrchestratorContext, ProcessInfo } from '../ecs/index.js';
 import { processPolicyEvent } from '../ecs/index.js';
-import type { BlockFailure, ContainerContext, OrchestratorContext, ProcessInfo } from '../ecs/input.js';
 import type { EventContext } from '../enforce/index.js';
 import type { ProcessEntry, ProcessTable } from '../process/index.js';
 

@@ -19,7 +19,7 @@ import {
   type HelperCounters,
   startEnforcer,
 } from '../enforce/index.js';
-import type { CompiledPolicy } from '../policy/compile.js';
+import type { CompiledPolicy } from '../policy/index.js';
 import type { ProcessTable } from '../process/index.js';
 import type { ProcessAdapter } from './adapter.js';
 import { type ContainerContexts, type ContainerCtx, mountKind } from './context.js';

@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
-import type { AgentContext, HostContext } from '../ecs/input.js';
+import type { AgentContext, HostContext } from '../ecs/index.js';
 
 function read(path: string): string | undefined {
   try {

@@ -3,7 +3,7 @@
 //   connect: source = this socket, destination = the peer;
 //   accept:  source = the client,  destination = the listening end;
 //   bind, listen: destination = the local address, no source.
-import type { NetworkActivity, NetworkEndpoint, SocketFamily } from '../ecs/input.js';
+import type { NetworkActivity, NetworkEndpoint, SocketFamily } from '../ecs/index.js';
 import type { NetEndpoint, NetworkEvent } from '../sensor/index.js';
 
 function endpoint(e: NetEndpoint | undefined): NetworkEndpoint | undefined {

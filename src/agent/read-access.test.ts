@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Policy, Selector } from '../policy/model.js';
+import type { Policy, Selector } from '../policy/index.js';
 import { kernelPrefix, policyReadPrefixes, readWatch, respell } from './read-access.js';
 
 const pos = { file: 'p.yaml', line: 1, col: 1 };

@@ -1,10 +1,8 @@
 // Read access (issue 8): the policy's read prefixes (src/policy readPathPrefixes) in the form the
 // kernel filter holds, and how a read record's path is spelt back the way the policy named it.
-import type { CompiledPolicy } from '../policy/compile.js';
-import { readPathPrefixes } from '../policy/evaluate.js';
-import type { Policy } from '../policy/model.js';
-import { CONST } from '../sensor/events-def.js';
-import { readPrefixComponents } from '../sensor/index.js';
+import type { CompiledPolicy, Policy } from '../policy/index.js';
+import { readPathPrefixes } from '../policy/index.js';
+import { CONST, readPrefixComponents } from '../sensor/index.js';
 
 /**
  * A policy read prefix in the kernel's form: no trailing `/`, no `.`/`..` (the kernel walk has

@@ -3,10 +3,9 @@
 import type { ResolverCounters } from '../container/index.js';
 import type { DnsStageStats } from '../dns/index.js';
 import type { HelperCounters } from '../enforce/index.js';
-import type { K8sAuditStats } from '../k8s/audit/index.js';
-import type { ClusterIdentityCounters } from '../k8s/index.js';
+import type { ClusterIdentityCounters, K8sAuditStats } from '../k8s/index.js';
 import type { OutputStats } from '../output/index.js';
-import type { ScheduledRuleStats } from '../rules/scheduled.js';
+import type { ScheduledRuleStats } from '../rules/index.js';
 import type { KernelCounters, UserCounters } from '../sensor/index.js';
 import type { ConnectEnforcementStats } from './connect-enforcement.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';

@@ -4,9 +4,13 @@
 // a workload alerts naming that workload's selector. Workloads with too little history are left
 // out and listed.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
-import { compilePolicy, policyEventFromEcs } from '../policy/evaluate.js';
-import { parsePolicy } from '../policy/load.js';
+import {
+  compilePolicy,
+  DEFAULT_ENFORCEMENT_CAPS,
+  parsePolicy,
+  policyEventFromEcs,
+  withConnectBlock,
+} from '../policy/index.js';
 import { Learner } from './learn.js';
 import { generalise, type PathEvidence } from './paths.js';
 import { Replay } from './replay.js';

@@ -1,7 +1,7 @@
 // What each workload did in the window, from its stored events: the executables it ran, the
 // paths it wrote, the destinations it connected to, each with its evidence (count, first and
 // last seen). The policy writer (write.ts) turns this into selectors.
-import { ecsField, policyEventFromEcs } from '../policy/evaluate.js';
+import { ecsField, policyEventFromEcs } from '../policy/index.js';
 import type { PathEvidence } from './paths.js';
 import type { StoredEvent } from './source.js';
 import { type GroupBy, type Workload, workloadOf } from './workload.js';

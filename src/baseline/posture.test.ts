@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli.js';
-import { EventStore } from '../output/store/index.js';
+import { EventStore } from '../store/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'd4c-posture-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 // hardening advice (least capabilities, no privileged containers, immutable root filesystems,
 // non-root users, no mounted service-account token) would change, each finding with a severity
 // and the Kubernetes field to change. Only what the stored events show: a finding needs evidence.
-import { ecsField, policyEventFromEcs } from '../policy/evaluate.js';
+import { ecsField, policyEventFromEcs } from '../policy/index.js';
 import type { StoredEvent } from './source.js';
 import { type GroupBy, type Workload, workloadOf } from './workload.js';
 

@@ -8,9 +8,9 @@
 // (`EventSource.events()` into `Replay.add`) stays the reference: replay-store.test.ts checks
 // that both give the same report, samples included.
 
-import type { EventStore } from '../output/store/index.js';
-import type { Policy, SelectorConditions } from '../policy/model.js';
-import { SECTIONS } from '../policy/model.js';
+import type { Policy, SelectorConditions } from '../policy/index.js';
+import { SECTIONS } from '../policy/index.js';
+import type { EventStore } from '../store/index.js';
 import type { Replay } from './replay.js';
 import {
   ALERT_STREAM,

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../../test/cli.js';
 import type { EcsDoc } from '../output/index.js';
-import { EventStore } from '../output/store/index.js';
-import { sampleDocs } from '../output/store/sample-docs.fixture.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
+import { EventStore } from '../store/index.js';
+import { sampleDocs } from '../store/sample-docs.fixture.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the JSON report is read as plain JSON
 type J = any;

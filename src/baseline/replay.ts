@@ -4,23 +4,21 @@
 // history cannot answer: the store holds only what the running policy logged, so an operation
 // the replayed policy acts on that has no stored event in the window is "not judged", not
 // "never happens".
-import { selectorOperations } from '../policy/conditions.js';
-import {
-  type CompiledPolicy,
-  compilePolicy,
-  ecsField,
-  firingResponses,
-  policyEventFromEcs,
-} from '../policy/evaluate.js';
 import {
   type Action,
+  type CompiledPolicy,
+  compilePolicy,
   type Decision,
+  ecsField,
+  firingResponses,
   type Operation,
   type Policy,
+  policyEventFromEcs,
   type Response,
   SECTIONS,
   type Section,
-} from '../policy/model.js';
+  selectorOperations,
+} from '../policy/index.js';
 import type { StoredEvent } from './source.js';
 import { type GroupBy, workloadOf } from './workload.js';
 

@@ -11,12 +11,10 @@
 // stream, same event.id): the second copy is skipped. Detection alerts are not events.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventStore } from '../output/store/index.js';
-import { timeMicros } from '../output/store/query.js';
-import { ecsField } from '../policy/evaluate.js';
-import { querySocketPath } from '../query/index.js';
-import { queryThroughAgent } from '../query/remote.js';
-import { D4cError } from '../util/diagnostics.js';
+import { ecsField } from '../policy/index.js';
+import { querySocketPath, queryThroughAgent } from '../query/index.js';
+import { EventStore, timeMicros } from '../store/index.js';
+import { D4cError } from '../util/index.js';
 
 export interface Window {
   /** Epoch ms, inclusive. */
@@ -41,7 +39,7 @@ export interface EventSource {
   close(): Promise<void>;
 }
 
-/** Promoted columns read as they are (see src/output/store/schema.ts). */
+/** Promoted columns read as they are (see src/store/schema.ts). */
 export const COLUMNS = [
   'event.id',
   'event.kind',

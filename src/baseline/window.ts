@@ -1,5 +1,5 @@
 // `--since DURATION` / `--until TIME` of the baseline commands → a time window in epoch ms.
-import { parseDuration } from '../config/units.js';
+import { parseDuration } from '../config/index.js';
 import type { Window } from './source.js';
 
 export class WindowError extends Error {

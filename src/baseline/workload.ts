@@ -2,7 +2,7 @@
 // owner behind the pod (Deployment, StatefulSet, DaemonSet, Job), recovered from the pod name the
 // way controllers make it, since the node has the owner's kind (from the pod's labels) but not
 // its name. Without: the container image name (tag dropped). Host processes have no workload.
-import { ecsField, normalizeImageName } from '../policy/evaluate.js';
+import { ecsField, normalizeImageName } from '../policy/index.js';
 
 export type GroupBy = 'workload' | 'image';
 

@@ -4,11 +4,15 @@
 // that workload does. Every selector and value carries its evidence as a comment. Workloads with
 // too little history are listed in the header and left out. The text is checked by the policy
 // loader before it is returned: a writer bug is an error here, not a policy that fails to load.
-import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
-import { CONDITION_BY_NAME } from '../policy/conditions.js';
-import { parsePolicy } from '../policy/load.js';
-import type { Section } from '../policy/model.js';
-import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
+
+import type { Section } from '../policy/index.js';
+import {
+  CONDITION_BY_NAME,
+  DEFAULT_ENFORCEMENT_CAPS,
+  parsePolicy,
+  withConnectBlock,
+} from '../policy/index.js';
+import { D4cError, formatDiagnostic } from '../util/index.js';
 import type { Learned } from './learn.js';
 import { generalise, type PathEvidence } from './paths.js';
 import { type Workload, workloadSlug } from './workload.js';

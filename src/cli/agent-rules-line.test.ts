@@ -1,7 +1,6 @@
 // The ready line's account of the rules: what runs, from where, and what is loaded but idle.
 import { describe, expect, it } from 'vitest';
-import { loadRules } from '../rules/index.js';
-import { DEFAULT_RULE_PACK_DIR } from '../rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR, loadRules } from '../rules/index.js';
 import { rulesLine } from './agent.js';
 
 describe('rulesLine', () => {

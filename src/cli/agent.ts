@@ -1,51 +1,39 @@
 // `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
 // document as NDJSON and into the embedded store. See docs/agent.md.
 import { closeSync, existsSync, writeSync } from 'node:fs';
-import {
-  Agent,
-  type AgentStats,
-  agentMetrics,
-  formatStats,
-  metricsSnapshot,
-  NdjsonSink,
-} from '../agent/index.js';
+import { Agent, type AgentStats, agentMetrics, formatStats, metricsSnapshot } from '../agent/index.js';
 import {
   AGENT_OUTPUT_OPTIONS,
   type AgentOutputFlagValues,
   type AgentOutputSettings,
   DEFAULTS,
-  type OpenedOutputs,
-  openOutputs,
   parseAgentOutputFlags,
 } from '../config/index.js';
 import { type ConsoleServer, isLoopback, startConsole } from '../console/index.js';
 import { DomainList } from '../dns/index.js';
-import { K8sAudit } from '../k8s/audit/index.js';
+import { K8sAudit } from '../k8s/index.js';
 import {
   type HeartbeatScheduler,
   type MetricsServer,
   startHeartbeats,
   startMetricsServer,
 } from '../metrics/index.js';
-import type { Output } from '../output/index.js';
-import { makeStoreDir, storeDirWarning } from '../output/store/index.js';
-import { policyIdentity } from '../policy/agent-input.js';
-import { compilePolicy } from '../policy/compile.js';
+import { NdjsonSink, type OpenedOutputs, type Output, openOutputs } from '../output/index.js';
 import {
+  compilePolicy,
   DEFAULT_ENFORCEMENT_CAPS,
   DEFAULT_POLICY,
   DEFAULT_POLICY_NAME,
   LEARNING_POLICY,
   LEARNING_POLICY_NAME,
   parsePolicy,
+  policyIdentity,
   withConnectBlock,
 } from '../policy/index.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
-import { withDefaultExceptions } from '../rules/default-exceptions.js';
-import { type LoadedRule, loadRules } from '../rules/index.js';
-import { defaultRulePaths } from '../rules/pack.js';
-import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
-import { openOutputFile } from '../util/safe-open.js';
+import { defaultRulePaths, type LoadedRule, loadRules, withDefaultExceptions } from '../rules/index.js';
+import { makeStoreDir, storeDirWarning } from '../store/index.js';
+import { D4cError, formatDiagnostic, openOutputFile } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 import { parseListen } from './console.js';
 import { K8S_AUDIT_OPTIONS, k8sAuditFromFlags, k8sAuditLine } from './k8s-audit.js';

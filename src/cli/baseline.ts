@@ -11,7 +11,7 @@ import {
   WindowError,
   writeBaseline,
 } from '../baseline/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 
 export async function run(argv: string[]): Promise<number> {

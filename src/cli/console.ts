@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkListen, DEFAULT_CONSOLE_HOST, DEFAULT_CONSOLE_PORT, startConsole } from '../console/index.js';
-import { EventStore } from '../output/store/index.js';
 import { DEFAULT_STORE_DIR } from '../query/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { EventStore } from '../store/index.js';
+import { D4cError } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 
 export function parseListen(v: string | undefined): { host: string; port: number } {

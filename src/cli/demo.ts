@@ -11,9 +11,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent, formatStats } from '../agent/index.js';
 import { startConsole } from '../console/index.js';
-import { formatDocLine } from '../demo/format.js';
-import { AlertSummary } from '../demo/summary.js';
-import { serializeDoc } from '../ecs/json.js';
+import { AlertSummary, formatDocLine } from '../demo/index.js';
+import { serializeDoc } from '../ecs/index.js';
 import {
   execInPod,
   LabError,
@@ -27,13 +26,10 @@ import {
   runPod,
 } from '../lab/index.js';
 import type { EcsDoc, Output, OutputStats } from '../output/index.js';
-import { EventStore, makeStoreDir } from '../output/store/index.js';
-import { compilePolicy } from '../policy/compile.js';
-import { DEFAULT_POLICY, DEFAULT_POLICY_NAME, parsePolicy } from '../policy/index.js';
-import { loadRules } from '../rules/index.js';
-import { defaultRulePaths } from '../rules/pack.js';
-import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
-import { pidAlive } from '../util/pid.js';
+import { compilePolicy, DEFAULT_POLICY, DEFAULT_POLICY_NAME, parsePolicy } from '../policy/index.js';
+import { defaultRulePaths, loadRules } from '../rules/index.js';
+import { EventStore, makeStoreDir } from '../store/index.js';
+import { D4cError, formatDiagnostic, pidAlive } from '../util/index.js';
 import { DEFAULT_STORE_DIR } from './agent.js';
 import { parse, UsageError } from './args.js';
 import { untilSignal } from './console.js';

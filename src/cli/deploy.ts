@@ -1,5 +1,5 @@
 // `d4c deploy manifests`: the Kubernetes objects of an install, as YAML on stdout (docs/deploy.md).
-import { normalizeImageRef } from '../container/image-ref.js';
+import { normalizeImageRef } from '../container/index.js';
 import {
   checkConfigMapSize,
   DEFAULT_METRICS_PORT,
@@ -12,7 +12,7 @@ import {
   readRules,
   renderManifests,
 } from '../deploy/index.js';
-import { formatDiagnostic } from '../util/diagnostics.js';
+import { formatDiagnostic } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 
 export const VERSION = '0.1.0';

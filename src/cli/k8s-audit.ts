@@ -1,6 +1,6 @@
 // `d4c agent --k8s-audit-log FILE | --k8s-audit-webhook HOST:PORT`: the flags, checked before
 // the agent starts (a refused address is a usage error), into the audit attachment.
-import { checkWebhookListen, type K8sAudit, type K8sAuditOptions, WebhookError } from '../k8s/audit/index.js';
+import { checkWebhookListen, type K8sAudit, type K8sAuditOptions, WebhookError } from '../k8s/index.js';
 import { UsageError } from './args.js';
 
 export const K8S_AUDIT_OPTIONS = {

@@ -3,12 +3,19 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { CriClient } from '../container/cri.js';
-import { LabError, labPaths, labRunning } from '../lab/index.js';
-import { definitionFile, preparePod } from '../lab/kubelet.js';
-import { parseManifests } from '../lab/manifest.js';
-import { createContainer, readStatus, startSupervisor } from '../lab/supervise.js';
-import { removePodDir } from '../lab/volumes.js';
+import { CriClient } from '../container/index.js';
+import {
+  createContainer,
+  definitionFile,
+  LabError,
+  labPaths,
+  labRunning,
+  parseManifests,
+  preparePod,
+  readStatus,
+  removePodDir,
+  startSupervisor,
+} from '../lab/index.js';
 import { parse, UsageError } from './args.js';
 
 const pexec = promisify(execFile);

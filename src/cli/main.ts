@@ -2,7 +2,7 @@
 // that `d4c policy validate` does not pay for the sensor or the database.
 // Exit codes: 0 success, 1 the command ran and found problems, 2 usage error.
 
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { UsageError } from './args.js';
 import './commands.js';
 import { commandHelp, groupHelp, groups, overview, usageHint } from './help.js';

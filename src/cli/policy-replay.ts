@@ -11,9 +11,8 @@ import {
   replaySource,
   WindowError,
 } from '../baseline/index.js';
-import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
-import { parsePolicy } from '../policy/load.js';
-import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
+import { DEFAULT_ENFORCEMENT_CAPS, parsePolicy, withConnectBlock } from '../policy/index.js';
+import { D4cError, formatDiagnostic } from '../util/index.js';
 import { UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
 import { renderTable, tableWidth } from './table.js';

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/cli.js';
 import { runMain } from '../../test/run-main.js';
-import { interpret, policyEventFromEcs } from '../policy/evaluate.js';
-import { parsePolicy } from '../policy/load.js';
+import { interpret, parsePolicy, policyEventFromEcs } from '../policy/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-policy-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

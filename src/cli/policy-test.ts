@@ -11,11 +11,18 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
-import { compilePolicy, firingResponses, policyEventFromEcs } from '../policy/evaluate.js';
-import { parsePolicy } from '../policy/load.js';
-import { type Policy, SECTIONS, type Section } from '../policy/model.js';
-import { formatDiagnostic } from '../util/diagnostics.js';
+import {
+  compilePolicy,
+  DEFAULT_ENFORCEMENT_CAPS,
+  firingResponses,
+  type Policy,
+  parsePolicy,
+  policyEventFromEcs,
+  SECTIONS,
+  type Section,
+  withConnectBlock,
+} from '../policy/index.js';
+import { formatDiagnostic } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 import { readPolicyFile } from './policy.js';
 import { runReplay } from './policy-replay.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMain } from '../../test/run-main.js';
-import { DEFAULT_POLICY, ELASTIC_DEFAULT_POLICY } from '../policy/default.js';
+import { DEFAULT_POLICY, ELASTIC_DEFAULT_POLICY } from '../policy/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-policy-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

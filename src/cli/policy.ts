@@ -7,15 +7,18 @@
 //                             (including an unreadable file), 2 usage.
 //   policy schema             print the JSON Schema for editors
 import { stat } from 'node:fs/promises';
-import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
-import { CODES } from '../policy/codes.js';
-import { DEFAULT_POLICY, ELASTIC_DEFAULT_POLICY } from '../policy/default.js';
-import { LEARNING_POLICY } from '../policy/learning.js';
-import { parsePolicy } from '../policy/load.js';
-import { policyJsonSchema } from '../policy/schema.js';
-import { MAX_FILE_BYTES } from '../policy/source.js';
-import { formatDiagnostic } from '../util/diagnostics.js';
-import { InputTooLargeError, readFileBounded } from '../util/read-bounded.js';
+import {
+  CODES,
+  DEFAULT_ENFORCEMENT_CAPS,
+  DEFAULT_POLICY,
+  ELASTIC_DEFAULT_POLICY,
+  LEARNING_POLICY,
+  MAX_FILE_BYTES,
+  parsePolicy,
+  policyJsonSchema,
+  withConnectBlock,
+} from '../policy/index.js';
+import { formatDiagnostic, InputTooLargeError, readFileBounded } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 
 export async function runDefault(argv: string[]): Promise<number> {

@@ -8,7 +8,7 @@ import {
   parseWindow,
   WindowError,
 } from '../baseline/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 import { sanitize } from './table.js';
 

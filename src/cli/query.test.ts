@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMain } from '../../test/run-main.js';
-import { EventStore } from '../output/store/index.js';
+import { EventStore } from '../store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-query-cli-'));
 const storeDir = join(dir, 'store');

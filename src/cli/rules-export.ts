@@ -1,9 +1,8 @@
 // `d4c rules export [--rules PATH...] [--out FILE] [--enabled] [--export-details]`: rules as the
 // NDJSON Kibana's detection-rule import accepts (docs/rule-pack.md).
 import { writeFileSync } from 'node:fs';
-import { exportRules, toNdjson } from '../rules/export.js';
-import { defaultRulePaths } from '../rules/pack.js';
-import { formatDiagnostic } from '../util/diagnostics.js';
+import { defaultRulePaths, exportRules, toNdjson } from '../rules/index.js';
+import { formatDiagnostic } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 
 // `d4c rules export | head`: a closed pipe ends output quietly instead of crashing.

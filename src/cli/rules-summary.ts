@@ -1,6 +1,6 @@
 // `d4c rules test` for a person: detections counted per rule and shown as one table (or CSV)
 // at the end, instead of a JSON line per detection.
-import type { LoadedRule } from '../rules/load.js';
+import type { LoadedRule } from '../rules/index.js';
 import { csvRecord, type Format, renderTable, tableWidth } from './table.js';
 
 interface Row {

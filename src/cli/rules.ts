@@ -1,14 +1,17 @@
 // `d4c rules test` and `d4c rules list`.
 import { createReadStream } from 'node:fs';
-import { withDefaultExceptions } from '../rules/default-exceptions.js';
-import { RuleEngine } from '../rules/engine.js';
-import { runPipeline } from '../rules/esql/index.js';
-import { EXCEPTION_CODES, type ExceptionList, loadExceptions } from '../rules/exceptions.js';
-import { type LoadResult, loadRules } from '../rules/load.js';
-import { defaultRulePaths } from '../rules/pack.js';
-import { formatDiagnostic } from '../util/diagnostics.js';
-import { boundedLines, LineTooLongError } from '../util/lines.js';
-import { readFileBoundedSync } from '../util/read-bounded.js';
+import {
+  defaultRulePaths,
+  EXCEPTION_CODES,
+  type ExceptionList,
+  type LoadResult,
+  loadExceptions,
+  loadRules,
+  RuleEngine,
+  runPipeline,
+  withDefaultExceptions,
+} from '../rules/index.js';
+import { boundedLines, formatDiagnostic, LineTooLongError, readFileBoundedSync } from '../util/index.js';
 import { parse, UsageError } from './args.js';
 import { RuleHits } from './rules-summary.js';
 import { chooseFormat } from './table.js';

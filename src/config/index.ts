@@ -2,8 +2,6 @@
 // the outputs they describe. See docs/outputs.md.
 export type { ConfigFile } from './load.js';
 export { CONFIG_CODES, checkConfig, loadConfig, parseConfigText } from './load.js';
-export type { OpenedOutputs, OpenOutputsOptions } from './outputs.js';
-export { openOutputs } from './outputs.js';
 export { CONFIG_SCHEMA } from './schema.js';
 export type {
   AgentOutputFlagValues,

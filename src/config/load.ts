@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isNode, LineCounter, type Node, parseDocument } from 'yaml';
-import { D4cError, type Position } from '../util/diagnostics.js';
+import { D4cError, type Position } from '../util/index.js';
 import { CONFIG_SCHEMA } from './schema.js';
 
 /** The configuration file as written (snake_case keys; sizes and durations still unparsed). */

@@ -2,7 +2,7 @@
 // (secrets), then flags — flags win. parseAgentOutputFlags takes node:util parseArgs values for
 // AGENT_OUTPUT_OPTIONS (the agent merges these option descriptors into its own).
 
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { CONFIG_CODES, type ConfigFile, loadConfig } from './load.js';
 import { type HostPort, parseDuration, parseHostPort, parseSize } from './units.js';
 

@@ -4,7 +4,7 @@
 // was most of the cost on a large store (issue 15: < 300 ms at 1M events).
 
 import type { EcsDoc } from '../output/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { alertRow, type ConsoleStore } from './api.js';
 import { list, str } from './fields.js';
 import type { AlertGroup, AlertRow, AlertsAnswer } from './wire.js';

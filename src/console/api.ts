@@ -1,7 +1,7 @@
 // The console's read-only API over the store (the same `EventStore` the agent writes). Every
 // answer is JSON; nothing here writes to the store or the agent.
 import type { EcsDoc } from '../output/index.js';
-import type { EventStore } from '../output/store/index.js';
+import type { EventStore } from '../store/index.js';
 import { get, list, str } from './fields.js';
 import type { AlertRow } from './wire.js';
 

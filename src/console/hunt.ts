@@ -1,7 +1,7 @@
 // The Hunt view's API: KQL, EQL or ES|QL over the store through `d4c query`'s own runner (the
 // same compiler, errors and rows), with columns from the fields the rows carry, and export.
 import { type Lang, runQuery } from '../query/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
 
 export interface SavedHunt {

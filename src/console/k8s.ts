@@ -1,6 +1,6 @@
 // The Kubernetes view's API: cluster → namespace → pod → container with event and alert counts
 // and badges, from a few GROUP BYs over promoted columns (no document is read whole).
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
 import { list, str } from './fields.js';
 import type { K8sAnswer, K8sCluster } from './wire.js';

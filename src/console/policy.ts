@@ -2,12 +2,18 @@
 // messages and positions) and a test of a draft over the store's events in a window (counts per
 // selector and response, samples). Nothing here changes the running policy.
 import type { EcsDoc } from '../output/index.js';
-import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../policy/check.js';
-import { DEFAULT_POLICY, DEFAULT_POLICY_NAME } from '../policy/default.js';
-import { compilePolicy, firingResponses, policyEventFromEcs } from '../policy/evaluate.js';
-import { parsePolicy } from '../policy/load.js';
-import { SECTIONS } from '../policy/model.js';
-import { formatDiagnostic } from '../util/diagnostics.js';
+import {
+  compilePolicy,
+  DEFAULT_ENFORCEMENT_CAPS,
+  DEFAULT_POLICY,
+  DEFAULT_POLICY_NAME,
+  firingResponses,
+  parsePolicy,
+  policyEventFromEcs,
+  SECTIONS,
+  withConnectBlock,
+} from '../policy/index.js';
+import { formatDiagnostic } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
 import { get, str } from './fields.js';
 

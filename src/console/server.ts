@@ -9,7 +9,7 @@ import {
 } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { alerts } from './alerts.js';
 import type { ConsoleStore } from './api.js';
 import { loadAssets } from './assets.js';

@@ -1,7 +1,7 @@
 // The Session view's API: every event of one session (its entry leader and everything under it),
 // folded into a process tree with the file, network, alert and output events of each process.
 import type { EcsDoc } from '../output/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
 import { alertRow } from './api.js';
 import { get, list, str } from './fields.js';

@@ -2,7 +2,7 @@
 // src/util/image-ref.ts (the one implementation), plus the runtime's default tag `latest`
 // when neither tag nor digest is given, and a full `name[:tag][@digest]` string.
 
-import { parseImageRef } from '../util/image-ref.js';
+import { parseImageRef } from '../util/index.js';
 
 export interface ImageRef {
   /** Full repository name: `docker.io/library/nginx`, `quay.io/org/app`, `localhost/d4c/busybox`. */

@@ -1,7 +1,7 @@
 // One human-readable line per ECS document, for `d4c demo` and terminals.
 // Reads documents nested or with dotted keys; tolerates any JSON (never throws).
 
-import { ecsField as get } from '../policy/from-ecs.js';
+import { ecsField as get } from '../policy/index.js';
 
 function str(v: unknown): string {
   if (v === undefined || v === null) return '';

@@ -1,6 +1,6 @@
 // The demo's closing summary: every alert it saw, grouped by what raised it (a rule, or the
 // policy's selectors) and the pod, with a count. Reads documents nested or dotted; never throws.
-import { ecsField as get } from '../policy/from-ecs.js';
+import { ecsField as get } from '../policy/index.js';
 
 export interface AlertRow {
   /** `rule: NAME` for a detection, `policy: SELECTOR[, ...]` for a policy alert. */

@@ -11,7 +11,7 @@ import {
   withConnectBlock,
 } from '../policy/index.js';
 import { loadRules } from '../rules/index.js';
-import { D4cError, type Diagnostic } from '../util/diagnostics.js';
+import { D4cError, type Diagnostic } from '../util/index.js';
 
 export const DEPLOY_CODES = {
   /** A policy or rule file with errors (the diagnostics say where). */

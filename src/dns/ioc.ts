@@ -1,7 +1,7 @@
 // The IoC domain list of `d4c agent --ioc-domains FILE`: one domain a line (`#` comments and blank
 // lines allowed); a listed domain matches itself and every subdomain. Validated with positions.
 import { readFileSync } from 'node:fs';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { normalName } from './domain.js';
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;

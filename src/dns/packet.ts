@@ -2,7 +2,7 @@
 // anything but DnsParseError (fuzzed with fast-check in packet.test.ts), follows compression
 // pointers only backwards with a bounded number of jumps, and decodes only what the documents
 // use (questions, answer records; authority/additional are counted, not kept).
-import { ipv6Text } from '../util/ipv6-text.js';
+import { ipv6Text } from '../util/index.js';
 
 export type DnsParseCode =
   | 'D4C-DNS-001' // shorter than a header

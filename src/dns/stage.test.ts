@@ -2,9 +2,9 @@
 // connects per network namespace (TTL honoured, bounded); the IoC list marks questions and
 // connects, and is replaced on reload. Also the IoC file's validation with positions.
 import { describe, expect, it } from 'vitest';
-import type { NetworkActivity } from '../ecs/input.js';
+import type { NetworkActivity } from '../ecs/index.js';
 import type { NetworkEvent } from '../sensor/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { AnswerCache } from './cache.js';
 import { answer, dnsEvent, query } from './events.fixture.js';
 import { DomainList } from './ioc.js';

@@ -1,8 +1,9 @@
 // The agent's DNS stage (issue 18): sensor DNS messages → transactions → the network activity of
 // one `dns` document each; the answers feed a cache per network namespace that names the
 // destination of later connects; the IoC list marks questions and connects it matches.
-import { dnsFields } from '../ecs/dns.js';
-import type { NetworkActivity, NetworkEndpoint } from '../ecs/input.js';
+
+import type { NetworkActivity, NetworkEndpoint } from '../ecs/index.js';
+import { dnsFields } from '../ecs/index.js';
 import type { DnsMessageEvent, NetEndpoint, NetworkEvent } from '../sensor/index.js';
 import { AnswerCache } from './cache.js';
 import { domainParts, normalName } from './domain.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProcessEntry } from '../process/entry.js';
-import { entityIdOf } from '../process/view.js';
+import { entityIdOf, ProcessEntry } from '../process/index.js';
 import { decodeEntityId, entityId, entityIdFromTicks, startTicks } from './entity-id.js';
 
 const AGENT = '7241730b-b86d-4028-a8a8-83d8bbecfd6a';

@@ -2,9 +2,9 @@
 // implementation in src/process/entity-id.ts (base64 of
 // `<agent.id>-<pid>-<start unix seconds>-<start clock ticks since boot>`).
 
-import { entityIdFromTicks as fromTicks } from '../process/entity-id.js';
+import { entityIdFromTicks as fromTicks } from '../process/index.js';
 
-export { type DecodedEntityId, decodeEntityId } from '../process/entity-id.js';
+export { type DecodedEntityId, decodeEntityId } from '../process/index.js';
 
 /** Clock ticks per second of /proc/PID/stat (USER_HZ: 100 on every Linux architecture we run on). */
 export const USER_HZ = 100n;

@@ -6,4 +6,4 @@ export {
   normaliseImageName,
   parseImageRef,
   tryParseImageRef,
-} from '../util/image-ref.js';
+} from '../util/index.js';

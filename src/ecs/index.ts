@@ -18,11 +18,12 @@ export {
   capNames,
   DEFAULT_LAST_CAP,
 } from './capabilities.js';
+export { dnsFields } from './dns.js';
 export { decodeEntityId, entityId, entityIdFromTicks, startTicks, USER_HZ } from './entity-id.js';
 export type { EventIdGenerator } from './event-id.js';
 export { randomEventIds, sequentialEventIds } from './event-id.js';
 export type { FieldDef, FieldOrigin, FieldType } from './fields.js';
-export { FIELDS, fieldDef, flattenFieldNames } from './fields.js';
+export { FIELDS, fieldDef, flattenFieldNames, LEADER_FIELDS, LEADERS } from './fields.js';
 export type { ImageRef, ImageRefResult } from './image.js';
 export { DEFAULT_DOMAIN, normaliseImageName, parseImageRef, tryParseImageRef } from './image.js';
 export type * from './input.js';

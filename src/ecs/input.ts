@@ -9,8 +9,8 @@
 // - Ids (uid, gid, pid) are numbers; the builders render uids/gids as ECS keywords (strings).
 // - Optional fields are unknown when absent; the builders omit the corresponding ECS field.
 
-import type { FileOperation, MountKind, NetworkOperation, ProcessOperation } from '../policy/model.js';
-import type { EntryType } from '../process/types.js';
+import type { FileOperation, MountKind, NetworkOperation, ProcessOperation } from '../policy/index.js';
+import type { EntryType } from '../process/index.js';
 import type { EcsDns } from './types.js';
 
 /** A user or group id with its name when the resolver knows it (from the container's /etc/passwd). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builder, child, curl, NGINX, nginxWorker, POD, PRIV, shell } from '../../test/ecs/fixtures.js';
-import { policyEventFromEcs } from '../policy/from-ecs.js';
+import { policyEventFromEcs } from '../policy/index.js';
 import type { NetworkActivity } from './input.js';
 import { filePolicyEvent, networkPolicyEvent, processPolicyEvent } from './policy-event.js';
 import type { EcsDocument } from './types.js';

@@ -2,7 +2,7 @@
 // the document builders get, so that the agent decides before it builds (and builds nothing for
 // events no response logs). Field by field it is what the documents say: a test checks that.
 
-import { type PolicyEvent, TRANSPORTS, type Transport } from '../policy/model.js';
+import { type PolicyEvent, TRANSPORTS, type Transport } from '../policy/index.js';
 import type {
   FileEventInput,
   NetworkEventInput,

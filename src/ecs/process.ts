@@ -2,7 +2,7 @@
 // (interactive, entry leader, entity ids) was decided by the helpers when the process table
 // learnt the process; capability names and start times are memoised.
 
-import { isoFromMs } from '../util/iso.js';
+import { isoFromMs } from '../util/index.js';
 import type { CapabilityNames } from './capabilities.js';
 import type { Credentials, IdName, ProcessInfo, ProcessRef } from './input.js';
 import { isInteractive } from './session.js';

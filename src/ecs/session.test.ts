@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Flag, ProcessEntry } from '../process/entry.js';
-import { evaluateEntryLeader } from '../process/leaders.js';
+import { evaluateEntryLeader, Flag, ProcessEntry } from '../process/index.js';
 import { classifyEntry, isContainerRuntimeName, isInteractive, ttyKind } from './session.js';
 
 describe('interactive rule (Elastic: pts 136-143, tty major 4 minor 64-255, console major 4 minor <= 63)', () => {

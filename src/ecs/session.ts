@@ -3,6 +3,7 @@
 // The rules themselves live once, in src/process/leaders.ts (Elastic's sessionmd logic, used
 // by the process table); this module adapts them to the ECS input types.
 
+import type { EntryType } from '../process/index.js';
 import {
   basename,
   entryTypeUnderParent,
@@ -12,8 +13,7 @@ import {
   TtyType,
   isInteractive as ttyIsInteractive,
   ttyType,
-} from '../process/leaders.js';
-import type { EntryType } from '../process/types.js';
+} from '../process/index.js';
 import type { TtyDevice } from './input.js';
 
 export type TtyKind = 'pts' | 'tty' | 'console';

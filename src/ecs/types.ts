@@ -3,6 +3,9 @@
 
 import type { DataStream } from './streams.js';
 
+/** An ECS document in its nested-object form, as Elasticsearch stores it (`{process: {pid: 1}}`). */
+export type EcsDoc = Record<string, unknown>;
+
 export interface EcsIdName {
   id: string;
   name?: string;

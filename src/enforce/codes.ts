@@ -1,6 +1,6 @@
 // Stable error codes of enforcement (the fanotify enforcer and the connect filter). Never
 // renumber: users grep for them. Exit causes are the helpers' exit codes (exit-codes.ts).
-import { errorCodes } from '../util/error-codes.js';
+import { errorCodes } from '../util/index.js';
 
 export const ENFORCE_CODES = errorCodes('ENF', {
   badArguments: [10, 'bad enforcer arguments'],

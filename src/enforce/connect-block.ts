@@ -7,9 +7,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ConnectRule, connectBlockRules } from '../policy/connect-rules.js';
-import type { Policy } from '../policy/model.js';
-import { D4cError } from '../util/diagnostics.js';
+import type { Policy } from '../policy/index.js';
+import { type ConnectRule, connectBlockRules } from '../policy/index.js';
+import { D4cError } from '../util/index.js';
 import { ENFORCE_CODES } from './codes.js';
 import { CONNECT_BLOCK_EXITS } from './exit-codes.js';
 

@@ -1,5 +1,6 @@
 // Public entry of the block action (issue 7): fanotify enforcement driven by the policy.
 export { type EnforcementReport, enforcementReport, type LsmStatus, lsmBackendStatus } from './caps.js';
+export { ENFORCE_CODES } from './codes.js';
 export {
   CONNECT_BLOCK_HELPER,
   type ConnectBlocker,

@@ -11,7 +11,7 @@ import {
   CONNECT_OP_CONNECT,
   CONNECT_PROTO_TCP,
   CONNECT_PROTO_UDP,
-} from '../policy/connect-rules.js';
+} from '../policy/index.js';
 import { MAX_CONNECT_RULES } from './connect-block.js';
 import { EXIT } from './exit-codes.js';
 import {

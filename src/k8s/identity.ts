@@ -9,7 +9,7 @@
 // in the background; documents carry what is known meanwhile and pick the identity up when it
 // arrives (onChange).
 import { hostname } from 'node:os';
-import type { CloudContext } from '../ecs/input.js';
+import type { CloudContext } from '../ecs/index.js';
 import { type ApiSource, type FindApiOptions, findApiSource } from './config.js';
 
 export interface ClusterIdentity {

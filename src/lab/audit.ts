@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { execAuditEvent } from '../k8s/audit/index.js';
+import { execAuditEvent } from '../k8s/index.js';
 import type { LabPaths } from './node.js';
 
 /** Who `d4c lab exec` is without --as: the admin user kubeadm's admin.conf holds. */

@@ -1,4 +1,7 @@
 // `d4c lab`: a local Kubernetes-shaped node (containerd + CRI, no kubelet) for tries and tests.
+
+export { definitionFile, preparePod } from './kubelet.js';
+export { parseManifests } from './manifest.js';
 export {
   BASE_IMAGE,
   containerdConfig,
@@ -23,11 +26,13 @@ export {
   runPod,
   waitExit,
 } from './pods.js';
+export { createContainer, readStatus, startSupervisor } from './supervise.js';
 export {
   type CriMount,
   fakeServiceAccountToken,
   parseVolume,
   podDir,
+  removePodDir,
   SERVICE_ACCOUNT_PATH,
   type VolumeSpec,
 } from './volumes.js';

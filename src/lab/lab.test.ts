@@ -4,11 +4,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityFromProcCgroup } from '../container/cgroup.js';
-import { CriSource } from '../container/cri.js';
-import { OciSpecSource } from '../container/oci.js';
-import { ContainerResolver } from '../container/resolver.js';
-import { pidAlive } from '../util/pid.js';
+import { ContainerResolver, CriSource, identityFromProcCgroup, OciSpecSource } from '../container/index.js';
+import { pidAlive } from '../util/index.js';
 import { labDown, labPaths, labUp, runPod } from './index.js';
 
 const pexec = promisify(execFile);

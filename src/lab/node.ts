@@ -16,9 +16,8 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CriClient } from '../container/cri.js';
-import { normalizeImageRef } from '../container/image-ref.js';
-import { pidAlive } from '../util/pid.js';
+import { CriClient, normalizeImageRef } from '../container/index.js';
+import { pidAlive } from '../util/index.js';
 
 const pexec = promisify(execFile);
 

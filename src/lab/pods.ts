@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CriClient } from '../container/cri.js';
+import { CriClient } from '../container/index.js';
 import { auditExec } from './audit.js';
 import { ensureImage, LabError, type LabPaths, labRunning, NAMESPACE } from './node.js';
 import { stopForRemoval } from './supervise.js';

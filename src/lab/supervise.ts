@@ -8,8 +8,8 @@ import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CriClient } from '../container/cri.js';
-import { pidAlive } from '../util/pid.js';
+import { CriClient } from '../container/index.js';
+import { pidAlive } from '../util/index.js';
 import {
   definitionFile,
   GRACE_ANNOTATION,

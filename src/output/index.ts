@@ -1,24 +1,10 @@
-// Outputs: where ECS documents go (the embedded store, Elasticsearch, …). Each output takes
-// documents without blocking the caller and batches them on its own schedule.
-
-/** An ECS document in its nested-object form, as Elasticsearch stores it (`{process: {pid: 1}}`). */
-export type EcsDoc = Record<string, unknown>;
-
-export interface Output {
-  /** Queues one document for `stream` (e.g. `logs-cloud_defend.process-default`). Never throws, never blocks. */
-  write(doc: EcsDoc, stream: string): void;
-  /** Resolves when everything queued before the call is durable (or counted as dropped). */
-  flush(): Promise<void>;
-  /** Flushes, stops timers and releases resources; later writes are dropped and counted. */
-  close(): Promise<void>;
-  stats(): OutputStats;
-}
-
-/** Counters every output reports; outputs add their own fields. */
-export interface OutputStats {
-  docsWritten: number;
-  /** Documents not written, by reason (e.g. `queue_full`, `closed`, `rejected`). */
-  docsDropped: Record<string, number>;
-  queueDepth: number;
-  [key: string]: unknown;
-}
+// Outputs: where ECS documents go (the embedded store, NDJSON, Elasticsearch through its spool).
+// Each output takes documents without blocking the caller and batches them on its own schedule.
+export type { EcsDoc } from '../ecs/index.js';
+export { createEsOutput } from './elasticsearch/index.js';
+export { NdjsonSink } from './ndjson-sink.js';
+export { type OpenedOutputs, type OpenOutputsOptions, openOutputs } from './open.js';
+export type { Output, OutputStats } from './output.js';
+export { SPOOL_CODES } from './spool/codes.js';
+export { SpoolOutput } from './spool/index.js';
+export { storeSink } from './store-sink.js';

@@ -4,7 +4,7 @@
 // and synchronously on close so that SIGINT/SIGTERM lose nothing already accepted.
 
 import { closeSync, writeSync } from 'node:fs';
-import { openOutputFile } from '../util/safe-open.js';
+import { openOutputFile } from '../util/index.js';
 
 export interface NdjsonOptions {
   /** Flush period in milliseconds (default 1000: the agent's contract is "at least once a second"). */

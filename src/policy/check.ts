@@ -4,8 +4,11 @@
 import { CODES } from './codes.js';
 import { FIM_OPERATIONS, OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
 import { connectBlockProblem, FILTERABLE_OPERATIONS } from './connect-rules.js';
-import type { Located, ResponseSource, SectionSource, SelectorSource } from './load.js';
 import type { Operation, Section } from './model.js';
+import type { ResponseSource } from './read-response.js';
+import type { SelectorSource } from './read-selector.js';
+import type { Located } from './read-values.js';
+import type { SectionSource } from './section-source.js';
 import type { Source } from './source.js';
 import { didYouMean, shown } from './suggest.js';
 

@@ -2,7 +2,7 @@
 // `message` is the text (or its shape) printed after the `selector "x": ` / `file response #1: ` prefix;
 // texts in quotes are Elastic's editor messages, reproduced exactly.
 
-import type { Severity } from '../util/diagnostics.js';
+import type { Severity } from '../util/index.js';
 
 export interface CodeSpec {
   code: string;

@@ -6,7 +6,7 @@
 //   in a PathIndex; per distinct address the mask is computed once and memoised (an address
 //   is parsed only on its first sighting).
 
-import { type Field, type Mask, memo } from './compile.js';
+import { type Field, type Mask, memo } from './compile-field.js';
 import type { PolicyEvent, Selector } from './model.js';
 import { type Cidr, cidrContains, isUnixAddress, parseCidr, parseIp, parsePortValue } from './net.js';
 import { PathIndex } from './patterns.js';

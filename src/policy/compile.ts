@@ -12,6 +12,7 @@
 // outcome repeats the hot path allocates nothing. Semantics are exactly those of interpret.ts
 // (the reference); compile.test.ts checks them against each other on random policies.
 
+import { type Field, type Mask, MEMO_MAX, memo } from './compile-field.js';
 import { addressField, portField } from './compile-net.js';
 import { dnsNameMatches, OPERATIONS_BY_SECTION, selectorOperations } from './conditions.js';
 import {
@@ -46,32 +47,6 @@ export interface CompiledPolicy {
   readonly operationsUsed: ReadonlySet<Operation>;
   /** True when an event of this section and operation can make some response fire. */
   wants(section: Section, operation: Operation): boolean;
-}
-
-export type Mask = Uint32Array;
-
-/** One condition kind of a section: the event's value -> mask of selectors it lets through. */
-export interface Field {
-  cost: number;
-  /** Selectors without this condition (every mask includes them). */
-  free: Mask;
-  mask: (ev: PolicyEvent) => Mask;
-}
-
-/** Bound on memoised values per field and on cached decisions per section. */
-const MEMO_MAX = 4096;
-
-export function memo(compute: (v: string) => Mask): (v: string) => Mask {
-  const cache = new Map<string, Mask>();
-  return (v) => {
-    let m = cache.get(v);
-    if (m === undefined) {
-      m = compute(v);
-      if (cache.size >= MEMO_MAX) cache.clear();
-      cache.set(v, m);
-    }
-    return m;
-  };
 }
 
 type StringCondition =

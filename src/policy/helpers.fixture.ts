@@ -1,5 +1,5 @@
 // Helpers shared by the policy tests (not part of the public entry).
-import { formatDiagnostic } from '../util/diagnostics.js';
+import { formatDiagnostic } from '../util/index.js';
 import { type ParseOptions, parsePolicy } from './load.js';
 
 /** Strips the common indentation of a template literal, so tests can indent YAML naturally. */

@@ -2,15 +2,16 @@
 // offending key or value. Structure here; cross-references and block rules in check.ts.
 
 import { isMap, isScalar, type Pair } from 'yaml';
-import type { Diagnostic, Position } from '../util/diagnostics.js';
+import type { Diagnostic } from '../util/index.js';
 import { isAgentInput, readAgentInput } from './agent-input.js';
 import { checkPolicy, DEFAULT_ENFORCEMENT_CAPS, type EnforcementCaps } from './check.js';
 import { CODES } from './codes.js';
 import { MAX_SELECTORS_AND_RESPONSES, SECTION_KEYS } from './conditions.js';
 import { type Policy, SECTIONS, type Section } from './model.js';
-import { type ResponseSource, readResponse } from './read-response.js';
-import { readSelector, type SelectorSource } from './read-selector.js';
+import { readResponse } from './read-response.js';
+import { readSelector } from './read-selector.js';
 import { readList, unknownKey } from './read-values.js';
+import type { SectionSource } from './section-source.js';
 import { describe, keyString, openSource, type Source } from './source.js';
 
 export interface ParseOptions {
@@ -26,13 +27,7 @@ export interface ParseResult {
 export type { ResponseSource } from './read-response.js';
 export type { SelectorSource } from './read-selector.js';
 export type { Located } from './read-values.js';
-
-export interface SectionSource {
-  section: Section;
-  keyPos: Position;
-  selectors: SelectorSource[];
-  responses: ResponseSource[];
-}
+export type { SectionSource } from './section-source.js';
 
 export function parsePolicy(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const { src, diags } = openSource(text, file);

@@ -2,7 +2,7 @@
 // This file is the contract between the parser/validator, the evaluators (compiled and
 // interpreted), the ECS builder and the sensor. Keep it small and stable.
 
-import type { Position } from '../util/diagnostics.js';
+import type { Position } from '../util/index.js';
 
 export const SECTIONS = ['process', 'file', 'network'] as const;
 export type Section = (typeof SECTIONS)[number];

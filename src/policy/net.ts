@@ -8,7 +8,7 @@
 // `::ffff:10.0.0.0/104`. Consequence, documented in docs/policy.md: an IPv6 CIDR containing
 // the mapped range (`::/n` with n <= 80, `::ffff:0:0/96`) matches IPv4 addresses too.
 
-import { ipv6Text } from '../util/ipv6-text.js';
+import { ipv6Text } from '../util/index.js';
 export type Words = [number, number, number, number];
 
 export interface Cidr {

@@ -14,7 +14,7 @@
 //   `:`, so a prefix ending at or after the first `:` always pins the whole key.
 // - images: see normalizeImageName / imageRepositoryName.
 
-import { parseImageRef } from '../util/image-ref.js';
+import { parseImageRef } from '../util/index.js';
 
 export type StringTest = (value: string) => boolean;
 

@@ -1,7 +1,7 @@
 // Reads one selector: its name, its conditions by the condition table, mutual exclusions.
 
 import { isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
-import type { Position } from '../util/diagnostics.js';
+import type { Position } from '../util/index.js';
 import { CODES } from './codes.js';
 import {
   CONDITION_BY_NAME,

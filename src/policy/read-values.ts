@@ -1,7 +1,7 @@
 // Shared readers of the policy loader: lists, string lists, unknown keys.
 
 import { isScalar, isSeq, type Pair } from 'yaml';
-import type { Position } from '../util/diagnostics.js';
+import type { Position } from '../util/index.js';
 import { CODES } from './codes.js';
 import { REMOVED_CONDITIONS } from './conditions.js';
 import { describe, type Source } from './source.js';

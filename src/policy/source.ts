@@ -15,7 +15,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import { type Diagnostic, lineStartsOf, offsetToPosition, type Position } from '../util/diagnostics.js';
+import { type Diagnostic, lineStartsOf, offsetToPosition, type Position } from '../util/index.js';
 import { CODES, type CodeSpec } from './codes.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;

@@ -1,6 +1,18 @@
 // The process table: processes with their entity ids and leaders, from /proc and sensor events.
-export type { ProcessEntry } from './entry.js';
-export { basename, isInteractive, TtyType, ttyType } from './leaders.js';
+
+export { type DecodedEntityId, decodeEntityId, entityIdFromTicks } from './entity-id.js';
+export { Flag, ProcessEntry } from './entry.js';
+export {
+  basename,
+  entryTypeUnderParent,
+  evaluateEntryLeader,
+  hasNoEntryLeader,
+  isContainerRuntime,
+  isInteractive,
+  ownEntryType,
+  TtyType,
+  ttyType,
+} from './leaders.js';
 export { inChildPidNs } from './origin.js';
 export {
   decodeDev,
@@ -16,3 +28,4 @@ export {
 } from './procfs.js';
 export { ProcessTable } from './table.js';
 export type * from './types.js';
+export { entityIdOf } from './view.js';

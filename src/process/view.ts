@@ -1,5 +1,5 @@
 // ECS-shaped views of a process and its relatives, and entity ids.
-import { formatIso } from '../util/iso.js';
+import { formatIso } from '../util/index.js';
 import { entityIdFromTicks } from './entity-id.js';
 import type { ProcessEntry } from './entry.js';
 import { isInteractive } from './leaders.js';

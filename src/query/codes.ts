@@ -1,6 +1,6 @@
 // Stable error codes of `d4c query` and the agent's query socket. Never renumber: users grep for
 // them. Syntax errors of the query itself carry the front end's codes (EQL, KQL, ES|QL).
-import { errorCodes } from '../util/error-codes.js';
+import { errorCodes } from '../util/index.js';
 
 export const QUERY_CODES = errorCodes('QUERY', {
   badTime: [1, 'invalid time for --<option>: <value>'],

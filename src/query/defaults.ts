@@ -1,5 +1,5 @@
 // Where `d4c query` looks for the store when no --store is given. Defined here rather than in
-// src/output/store (another part of d4c, the agent, owns that module's configuration); the lead
+// src/store (another part of d4c, the agent, owns that module's configuration); the lead
 // may move it next to the agent's own default when both exist.
 export const DEFAULT_STORE_DIR = '/var/lib/d4c/store';
 

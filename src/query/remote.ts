@@ -2,10 +2,10 @@
 // line, then the agent's output lines — results printed as they come, `!` control lines for
 // warnings, the end, and errors (rebuilt as the same D4cError the direct path would throw).
 import { createConnection } from 'node:net';
-import type { StoreRunInfo } from '../rules/esql/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import type { StoreRunInfo } from '../store/index.js';
+import { D4cError } from '../util/index.js';
 import { QUERY_CODES } from './codes.js';
-import type { QueryRequest, QuerySink } from './run.js';
+import type { QueryRequest, QuerySink } from './request.js';
 import type { WireControl, WireRequest } from './socket.js';
 
 const gone = (sock: string, why: string) =>

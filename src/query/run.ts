@@ -2,57 +2,27 @@
 // `emit` as JSON-able objects (documents, `{sequence: [...]}` / `{sample: [...]}`, or ES|QL rows).
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventStore } from '../output/store/index.js';
-import type { TimeBound } from '../output/store/query.js';
-import { positionIn } from '../rules/eql/errors.js';
-import { buildMatcher, newSequenceMatcher, parseEql, QueryError, SampleMatcher } from '../rules/eql/index.js';
-import { parseEsql, runOnStore, runPipeline, type StoreRunInfo } from '../rules/esql/index.js';
-import { compileKql, parseKql } from '../rules/kql/index.js';
-import { D4cError } from '../util/diagnostics.js';
-import { boundedLines, LineTooLongError } from '../util/lines.js';
+import {
+  buildMatcher,
+  compileKql,
+  newSequenceMatcher,
+  parseEql,
+  parseEsql,
+  parseKql,
+  positionIn,
+  QueryError,
+  runPipeline,
+  SampleMatcher,
+} from '../rules/index.js';
+import type { TimeBound } from '../store/index.js';
+import { EventStore, runOnStore, type StoreRunInfo } from '../store/index.js';
+import { boundedLines, D4cError, LineTooLongError } from '../util/index.js';
 import { QUERY_CODES } from './codes.js';
 import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
 import { queryThroughAgent } from './remote.js';
+import type { QueryRequest, QuerySink } from './request.js';
 import { querySocketPath } from './socket.js';
 import { scanStore } from './store-scan.js';
-
-export type Lang = 'kql' | 'eql' | 'esql';
-
-export interface QueryRequest {
-  lang: Lang;
-  text: string;
-  /** NDJSON file (`-` = stdin); without it the store is queried. */
-  events?: string;
-  storeDir?: string;
-  from?: TimeBound;
-  to?: TimeBound;
-  limit?: number;
-  /** Name of the query in error messages. */
-  queryName?: string;
-  /** NOW() for ES|QL (tests). */
-  now?: Date;
-  /**
-   * A store to read instead of opening `storeDir` (the agent's query server: its open store,
-   * read-only). Not closed.
-   */
-  store?: Pick<EventStore, 'sql'>;
-  /** Documents per page read from the store (default 10,000). */
-  pageSize?: number;
-  /** Awaited between pages of documents (the query server's deadline and backpressure). */
-  pace?: () => Promise<void>;
-  /** Most documents ES|QL's in-memory fallback reads from the store (default FALLBACK_MAX_DOCS). */
-  fallbackMaxDocs?: number;
-}
-
-export interface QuerySink {
-  emit(result: unknown): void;
-  /** A warning line, already formatted (`<query>:1:5: warning: …`). */
-  warn(line: string): void;
-  /** A note about how the query runs (`querying through the agent …`), once. */
-  note?(line: string): void;
-  /** A result line already serialised (the agent's answer), printed as is. */
-  emitLine?(line: string): void;
-}
 
 /** Opens an existing store (never creates one: a mistyped --store is an error, not an empty store). */
 async function openStore(dir: string): Promise<EventStore> {

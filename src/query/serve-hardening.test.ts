@@ -7,7 +7,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EventStore } from '../output/store/index.js';
+import { EventStore } from '../store/index.js';
 import { querySocketPath, serveQueries } from './index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'd4c-serve-hard-'));

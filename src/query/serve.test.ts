@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../../test/cli.js';
 import type { EcsDoc } from '../output/index.js';
-import { EventStore } from '../output/store/index.js';
+import { EventStore } from '../store/index.js';
 import { type QueryServer, querySocketPath, serveQueries } from './index.js';
 import { readOnly } from './serve.js';
 

@@ -10,10 +10,11 @@
 // for the client to read (a slow reader pauses its query, not the agent's memory).
 import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { EventStore } from '../output/store/index.js';
-import { D4cError } from '../util/diagnostics.js';
+import type { EventStore } from '../store/index.js';
+import { D4cError } from '../util/index.js';
 import { QUERY_CODES } from './codes.js';
-import { type QueryRequest, runQuery } from './run.js';
+import type { QueryRequest } from './request.js';
+import { runQuery } from './run.js';
 import { querySocketPath, type WireControl, type WireRequest } from './socket.js';
 
 export interface QueryServerOptions {

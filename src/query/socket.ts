@@ -1,6 +1,6 @@
 // The agent's query socket: where it is and what goes over it (serve.ts answers, remote.ts asks).
 import { join } from 'node:path';
-import type { Lang } from './run.js';
+import type { Lang } from './request.js';
 
 /** The socket's file name inside the store directory. */
 export const QUERY_SOCKET = 'query.sock';

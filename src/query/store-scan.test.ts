@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore } from '../output/store/index.js';
+import { EventStore } from '../store/index.js';
 import { scanStore } from './store-scan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-scan-'));

@@ -2,8 +2,8 @@
 // order: keyset pagination on the narrow columns, then the page's documents by `_seq` (reading
 // `doc` only for the rows selected; see docs/store.md on why two steps). Stops as soon as the
 // caller stops iterating, so `--limit 10` reads one page, not the whole store.
-import type { EventStore } from '../output/store/index.js';
-import { type TimeBound, timeMicros } from '../output/store/query.js';
+import type { EventStore } from '../store/index.js';
+import { type TimeBound, timeMicros } from '../store/index.js';
 
 export interface ScanOptions {
   from?: TimeBound;

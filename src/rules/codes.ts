@@ -1,7 +1,7 @@
 // Stable error codes of the rules layer: loading rule files (TOML), exporting them, exception
 // lists, and the three query front ends (EQL, KQL, ES|QL, whose code tables stay next to their
 // parsers). Never renumber: users grep for them; add new codes at the end.
-import { codeStrings, describeCodes, errorCodes } from '../util/error-codes.js';
+import { codeStrings, describeCodes, errorCodes } from '../util/index.js';
 import { EQL_CODES } from './eql/errors.js';
 import { ESQL_CODES } from './esql/errors.js';
 import { KQL_CODES } from './kql/parser.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builder, nginxInit, PRIV, shell, t } from '../../test/ecs/fixtures.js';
-import type { ProcessInfo } from '../ecs/input.js';
+import type { ProcessInfo } from '../ecs/index.js';
 import {
   DEFAULT_EXCEPTIONS_FILE,
   loadDefaultExceptions,

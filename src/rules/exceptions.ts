@@ -10,7 +10,7 @@
 // to Kibana value lists, which do not travel with the export: refused with their position.
 // Each item compiles to a closure once; `itemMatchesRef` is the reference interpreter.
 
-import type { Diagnostic } from '../util/diagnostics.js';
+import type { Diagnostic } from '../util/index.js';
 import { EXCEPTION_CODES } from './codes.js';
 import { compileGetter, resolveField } from './common/fields.js';
 import { compileWildcardLowered, wildcardMatch } from './common/wildcard.js';

@@ -3,7 +3,7 @@
 // followed by the export-details line Kibana's own export writes (import skips that line).
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import type { Diagnostic } from '../util/diagnostics.js';
+import type { Diagnostic } from '../util/index.js';
 import { EXPORT_CODES } from './codes.js';
 import { type LoadedRule, loadRules, type Threat } from './load.js';
 import { queryStreams, scopeIndex } from './streams.js';

@@ -5,8 +5,8 @@
 import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import type { Diagnostic, Position } from '../util/diagnostics.js';
-import { readFileBoundedSync } from '../util/read-bounded.js';
+import type { Diagnostic, Position } from '../util/index.js';
+import { readFileBoundedSync } from '../util/index.js';
 import { RULE_CODES } from './codes.js';
 import { positionIn, QueryError } from './eql/errors.js';
 import { parseEql, type Query } from './eql/index.js';

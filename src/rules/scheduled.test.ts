@@ -4,9 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore } from '../output/store/index.js';
+import { EventStore, runOnStore } from '../store/index.js';
 import { RuleEngine } from './engine.js';
-import { runOnStore } from './esql/index.js';
 import { type LoadedRule, loadRuleText } from './load.js';
 import { durationMs, lookbackMs, ScheduledEsql, unflatten } from './scheduled.js';
 

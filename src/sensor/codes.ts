@@ -1,6 +1,6 @@
 // Stable error codes of the sensor (decoder, loader, read prefixes). Never renumber: users grep
 // for them. Exit causes are the loader's exit codes (bpf/exit-codes.h, src/enforce/exit-codes.ts).
-import { errorCodes } from '../util/error-codes.js';
+import { errorCodes } from '../util/index.js';
 
 export const SENSOR_CODES = errorCodes('SEN', {
   shortRecord: [1, 'record or stats frame shorter than its type needs: <sizes>'],

@@ -1,5 +1,9 @@
 // The live eBPF sensor: process and file events from containers. See docs/sensor.md.
+
+export { SENSOR_CODES } from './codes.js';
 export { DecodeError, decodeRecord, decodeStats } from './decode.js';
+export { CONST } from './events-def.js';
+export { type Causes, cause, EXIT, type ExitCause, SENSOR_EXIT_OTHER, SENSOR_EXITS } from './exit-codes.js';
 export { FrameReader } from './frames.js';
 export { type HelperHealth, HelperWatch, type WatchedHelper } from './helpers.js';
 export { errnoName, inetTransport, ipv4, ipv6, unixPath } from './net.js';

@@ -1,6 +1,6 @@
 // Network records -> strings: IP addresses (IPv4 dotted quad, IPv6 RFC 5952, IPv4-mapped IPv6 as
 // IPv4), unix socket paths (`@name` for the abstract namespace), transports and errno names.
-import { ipv6Text } from '../util/ipv6-text.js';
+import { ipv6Text } from '../util/index.js';
 import { bytesToString } from './paths.js';
 
 /** IPv4 from 4 bytes in network order. */

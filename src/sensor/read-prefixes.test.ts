@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { checkReadPrefixes, readPrefixComponents } from './read-prefixes.js';
 
 describe('read prefixes', () => {

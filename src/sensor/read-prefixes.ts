@@ -1,6 +1,6 @@
 // Read prefixes for the kernel's read-access filter (bpf/read.bpf.h): validated here with the
 // loader's own limits, so that the loader never has to refuse one at run time.
-import { D4cError } from '../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { SENSOR_CODES } from './codes.js';
 import { CONST } from './events-def.js';
 

@@ -1,7 +1,7 @@
 // Typed sensor records, as decoded from the kernel's ring buffer.
-import type { FileOp, KernelCounterName, LoaderCounterName, NetOp, RecordKind } from './wire.js';
+import type { FileOp, KernelCounters, NetOp, RecordKind } from './wire.js';
 
-export type { FileOp, NetOp, RecordKind } from './wire.js';
+export type { FileOp, KernelCounters, NetOp, RecordKind };
 
 export interface ProcessInfo {
   /** Boot-time ns of the record (bpf_ktime_get_boot_ns). */
@@ -194,14 +194,6 @@ export type SensorEvent =
   | NetworkEvent
   | DnsMessageEvent
   | TtyEvent;
-
-/** The loader's counters (docs/sensor.md lists them), named by the wire table (wire.ts). */
-export interface KernelCounters extends Record<KernelCounterName | LoaderCounterName, number> {
-  /** Records lost because the ring buffer was full, by record kind. */
-  ringFull: Record<RecordKind, number>;
-  /** Records written to the ring, by kind. */
-  emitted: Record<RecordKind, number>;
-}
 
 export interface UserCounters {
   frames: number;

@@ -3,7 +3,6 @@
 // lower-cased; record kinds and kernel counters are tables keyed by their C constant. wire.test.ts
 // checks that every such #define of the header has its entry here, layout.test.ts their values.
 import { CONST } from './events-def.js';
-import type { KernelCounters } from './types.js';
 
 type ConstName = keyof typeof CONST;
 type Suffix<P extends string, K> = K extends `${P}${infer S}` ? Lowercase<S> : never;
@@ -92,6 +91,14 @@ export const LOADER_COUNTERS = ['loaderRecords', 'loaderBytes'] as const;
 export type LoaderCounterName = (typeof LOADER_COUNTERS)[number];
 
 /** Every counter at 0 (the answer when the loader is gone), keys in the order of a stats frame's. */
+/** The loader's counters (docs/sensor.md lists them), named by this table. */
+export interface KernelCounters extends Record<KernelCounterName | LoaderCounterName, number> {
+  /** Records lost because the ring buffer was full, by record kind. */
+  ringFull: Record<RecordKind, number>;
+  /** Records written to the ring, by kind. */
+  emitted: Record<RecordKind, number>;
+}
+
 export function emptyKernelCounters(): KernelCounters {
   const byKind = () => Object.fromEntries(RECORD_KINDS.map((k) => [k, 0])) as Record<RecordKind, number>;
   const out = { ringFull: byKind(), emitted: byKind() } as KernelCounters;

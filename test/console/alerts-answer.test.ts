@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertRow, alerts } from '../../src/console/index.js';
-import { EventStore } from '../../src/output/store/index.js';
+import { EventStore } from '../../src/store/index.js';
 import { fillStore } from './fill.js';
 
 describe('console: the Alerts answer', () => {

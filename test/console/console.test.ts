@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleServer, CSP, checkListen, startConsole } from '../../src/console/index.js';
-import { EventStore } from '../../src/output/store/index.js';
+import { EventStore } from '../../src/store/index.js';
 import { launch } from './browser.js';
 import { type Filled, fillStore } from './fill.js';
 

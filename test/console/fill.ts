@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EcsDoc } from '../../src/output/index.js';
-import { EventStore } from '../../src/output/store/index.js';
+import { EventStore } from '../../src/store/index.js';
 
 const GOLDEN = join(import.meta.dirname, '..', 'golden', 'ecs');
 // biome-ignore lint/suspicious/noExplicitAny: golden documents reshaped freely by the test

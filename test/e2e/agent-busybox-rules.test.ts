@@ -7,7 +7,7 @@
 // busybox commands (`ls`, `id`, `cat`, `sleep` from a `sh -c`) raise nothing but the exec-into
 // alert for each `podman exec` itself (the first process of each session entered from outside).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/index.js';
 import { type Doc, type RunningAgent, readDocs, startAgent } from './agent-runner.js';
 import { removeAll, runContainer, type TestContainer } from './containers.js';
 import { describeLive } from './gate.js';

@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execAuditEvent } from '../../src/k8s/audit/index.js';
+import { execAuditEvent } from '../../src/k8s/index.js';
 import { labDown, labPaths, labUp, runPod } from '../../src/lab/index.js';
 import { D4C, type Doc, startAgent, waitFor } from './agent-runner.js';
 

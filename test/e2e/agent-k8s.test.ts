@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type LabPaths, labDown, labPaths, labUp, type RunningPod, runPod } from '../../src/lab/index.js';
-import { pidAlive } from '../../src/util/pid.js';
+import { pidAlive } from '../../src/util/index.js';
 import { runCli } from '../cli.js';
 import { startApiServer, type TestApiServer } from '../k8s-api-server.js';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CriClient } from '../../src/container/cri.js';
+import { CriClient } from '../../src/container/index.js';
 import {
   labDown,
   labPaths,
@@ -19,7 +19,7 @@ import {
   SERVICE_ACCOUNT_PATH as SA,
   waitExit,
 } from '../../src/lab/index.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/index.js';
 import { type Doc, readDocs, startAgent, waitFor } from './agent-runner.js';
 import { describeLive } from './gate.js';
 

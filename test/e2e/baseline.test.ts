@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { workloadSlug } from '../../src/baseline/workload.js';
+import { workloadSlug } from '../../src/baseline/index.js';
 import { D4C, type Doc, type RunningAgent, startAgent, waitFor } from './agent-runner.js';
 import { removeAll, runContainer, TEST_IMAGE, type TestContainer } from './containers.js';
 import { describeLive } from './gate.js';

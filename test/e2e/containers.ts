@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pidAlive } from '../../src/util/pid.js';
+import { pidAlive } from '../../src/util/index.js';
 import { RUN_ENV, RUN_LABEL } from '../leftovers.js';
 import { canRun, PODMAN_SETUP } from './gate.js';
 

@@ -1,6 +1,6 @@
 // Policy sections the live tests share (YAML text for startAgent's `policy`); a test appends
 // the sections of its own subject.
-import { ELASTIC_DEFAULT_POLICY } from '../../src/policy/default.js';
+import { ELASTIC_DEFAULT_POLICY } from '../../src/policy/index.js';
 
 /** Every exec logged, as selector `execs`: the process events a test reads its workload by. */
 export const LOG_EXECS = `process:

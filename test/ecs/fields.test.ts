@@ -8,7 +8,7 @@ import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { renderFieldsDoc } from '../../scripts/gen-fields-doc.js';
 import { FIELDS, fieldDef, flattenFieldNames } from '../../src/ecs/fields.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/index.js';
 import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from '../reference.js';
 import { auditGoldenCases, goldenCases } from './golden.js';
 

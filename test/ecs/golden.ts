@@ -1,10 +1,10 @@
 // The golden cases: every document kind the builders make, built from the fixtures. Shared by
 // the golden test and the rule-field coverage test (which checks fields against these docs).
 
-import { detectionDoc } from '../../src/agent/detections.js';
+import { detectionDoc } from '../../src/agent/index.js';
 import { dnsFields } from '../../src/ecs/dns.js';
 import { type EcsDocument, sequentialEventIds } from '../../src/ecs/index.js';
-import { auditDocument, ExecJoin, execAuditEvent, execRequestOf } from '../../src/k8s/audit/index.js';
+import { auditDocument, ExecJoin, execAuditEvent, execRequestOf } from '../../src/k8s/index.js';
 import type { Detection } from '../../src/rules/index.js';
 import {
   builder,

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectBlocker, startConnectBlock } from '../../src/enforce/index.js';
-import { DEFAULT_ENFORCEMENT_CAPS, withConnectBlock } from '../../src/policy/check.js';
-import { parsePolicy } from '../../src/policy/load.js';
+import { DEFAULT_ENFORCEMENT_CAPS, parsePolicy, withConnectBlock } from '../../src/policy/index.js';
 import { podmanAvailable, removeAll, runContainer, type TestContainer } from '../e2e/containers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

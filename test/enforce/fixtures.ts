@@ -2,8 +2,7 @@
 // real agent would serve from its container cache (here: container id -> image name).
 
 import type { EventContext } from '../../src/enforce/index.js';
-import { compilePolicy } from '../../src/policy/evaluate.js';
-import { parsePolicy } from '../../src/policy/index.js';
+import { compilePolicy, parsePolicy } from '../../src/policy/index.js';
 
 // A copy of busybox: run under this name it is the echo applet.
 export const BLOCKED_BIN = '/usr/local/bin/echo';

@@ -4,8 +4,8 @@
 // takes (keyword list, or objects for `flattened`). Against the Bulk-API stand-in, through the
 // real @elastic/elasticsearch client.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEsOutput } from '../../src/output/elasticsearch/index.js';
-import type { SpoolOutput } from '../../src/output/spool/index.js';
+import type { SpoolOutput } from '../../src/output/index.js';
+import { createEsOutput } from '../../src/output/index.js';
 import { doc, tmp } from './helpers.js';
 import { EsTestServer } from './index.js';
 

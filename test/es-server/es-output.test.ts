@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEsOutput } from '../../src/output/elasticsearch/index.js';
-import type { SpoolOutput } from '../../src/output/spool/index.js';
+import type { SpoolOutput } from '../../src/output/index.js';
+import { createEsOutput } from '../../src/output/index.js';
 import { doc, tmp, until } from './helpers.js';
 import { EsTestServer } from './index.js';
 

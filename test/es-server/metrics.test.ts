@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEcsBuilder } from '../../src/ecs/index.js';
 import { type MetricsServer, startHeartbeats, startMetricsServer } from '../../src/metrics/index.js';
-import { createEsOutput } from '../../src/output/elasticsearch/index.js';
+import { createEsOutput } from '../../src/output/index.js';
 import { doc, tmp } from './helpers.js';
 import { EsTestServer } from './index.js';
 

@@ -2,8 +2,9 @@
 // receive every document; health follows the remote.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openOutputs, parseAgentOutputFlags } from '../../src/config/index.js';
-import { EventStore } from '../../src/output/store/index.js';
+import { parseAgentOutputFlags } from '../../src/config/index.js';
+import { openOutputs } from '../../src/output/index.js';
+import { EventStore } from '../../src/store/index.js';
 import { doc, tmp, until } from './helpers.js';
 import { EsTestServer } from './index.js';
 

@@ -1,7 +1,7 @@
 // Child process for the kill -9 test: writes numbered documents through the Elasticsearch
 // output (disk spool + EsSender) and reports, after each flush(), the last id that is in the
 // spool file. Usage: spool-child.ts URL DIR FIRST COUNT [drain]
-import { createEsOutput } from '../../src/output/elasticsearch/index.js';
+import { createEsOutput } from '../../src/output/index.js';
 
 const [url, dir, firstArg, countArg, mode] = process.argv.slice(2);
 const first = Number(firstArg);

@@ -1,7 +1,7 @@
 // Filling the spool during an outage, with both drop policies: afterwards the server holds
 // exactly the sent ids minus the counted drops, and which ones were dropped follows the policy.
 import { describe, expect, it } from 'vitest';
-import { createEsOutput } from '../../src/output/elasticsearch/index.js';
+import { createEsOutput } from '../../src/output/index.js';
 import { doc, tmp, until } from './helpers.js';
 import { EsTestServer } from './index.js';
 

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEsOutput } from '../../src/output/elasticsearch/index.js';
+import { createEsOutput } from '../../src/output/index.js';
 import { doc, tmp, until } from './helpers.js';
 import { EsTestServer } from './index.js';
 

@@ -7,12 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore } from '../../src/output/store/index.js';
-import { compileEql, QueryError } from '../../src/rules/eql/index.js';
-import { EsqlError, parseEsql, runOnStore, runPipeline } from '../../src/rules/esql/index.js';
-import { compileKql, KqlError, parseKql } from '../../src/rules/kql/index.js';
-import { loadRuleText } from '../../src/rules/load.js';
-import { D4cError } from '../../src/util/diagnostics.js';
+import {
+  compileEql,
+  compileKql,
+  EsqlError,
+  KqlError,
+  loadRuleText,
+  parseEsql,
+  parseKql,
+  QueryError,
+  runPipeline,
+} from '../../src/rules/index.js';
+import { EventStore, runOnStore } from '../../src/store/index.js';
+import { D4cError } from '../../src/util/index.js';
 
 const SEED = 22;
 const RUNS = 300;

@@ -4,14 +4,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore } from '../../src/output/store/index.js';
 import { runQuery } from '../../src/query/index.js';
-import { compileGetter, resolveField } from '../../src/rules/common/fields.js';
-import { compileEql, QueryError } from '../../src/rules/eql/index.js';
-import { EsqlError, parseEsql, runPipeline } from '../../src/rules/esql/index.js';
-import { KqlError, parseKql } from '../../src/rules/kql/index.js';
-import { D4cError } from '../../src/util/diagnostics.js';
-import { boundedLines, LineTooLongError } from '../../src/util/lines.js';
+import {
+  compileEql,
+  compileGetter,
+  EsqlError,
+  KqlError,
+  parseEsql,
+  parseKql,
+  QueryError,
+  resolveField,
+  runPipeline,
+} from '../../src/rules/index.js';
+import { EventStore } from '../../src/store/index.js';
+import { boundedLines, D4cError, LineTooLongError } from '../../src/util/index.js';
 import { runCli } from '../cli.js';
 
 const chain = (n: number, op = '+') => `1${` ${op} 1`.repeat(n)}`;

@@ -2,9 +2,7 @@
 // reads, an init container programming iptables with its own capabilities. The whole pack must
 // stay silent on it (compiled and interpreted).
 import { describe, expect, it } from 'vitest';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { loadRules } from '../../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR, loadRules, RuleEngine } from '../../src/rules/index.js';
 import { type Doc, exec, fileEv, patch, procEvent } from '../../src/rules/test/helpers.fixture.js';
 
 const rules = loadRules([DEFAULT_RULE_PACK_DIR]).rules;

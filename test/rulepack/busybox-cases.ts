@@ -6,7 +6,7 @@
 // The three rules added with it (interactive shell anywhere, decoded payload piped to a shell,
 // mount in a privileged container) have their whole case tables here. Merged into CASES.
 import { type Doc, exec, netEv, type ProcSpec, patch } from '../../src/rules/test/helpers.fixture.js';
-import type { RuleCases } from './cases.js';
+import type { RuleCases } from './case-types.js';
 
 /** The spec of a busybox applet process as the sensor reports it. */
 const bbSpec = (args: string[], p: Partial<ProcSpec> = {}): ProcSpec => ({

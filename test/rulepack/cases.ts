@@ -2,14 +2,10 @@
 // rule_id. A case is one document or a list (a sequence, fed in order).
 import { type Doc, exec, fileEv, netEv, type ProcSpec, patch } from '../../src/rules/test/helpers.fixture.js';
 import { BUSYBOX_CASES } from './busybox-cases.js';
+import type { RuleCases } from './case-types.js';
 import { DNS_CASES } from './dns-cases.js';
 
-export type Case = Doc | Doc[];
-export interface RuleCases {
-  name: string;
-  fire: Case[];
-  quiet: Case[];
-}
+export type { Case, RuleCases } from './case-types.js';
 
 /** A non-interactive exec (the builder's default is interactive). */
 const x = (args: string[], p: Partial<ProcSpec> = {}): Doc => exec({ args, interactive: false, ...p });

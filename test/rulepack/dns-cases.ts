@@ -3,7 +3,7 @@
 // comes from the same Public Suffix List code the agent uses.
 import { domainParts } from '../../src/dns/index.js';
 import { type Doc, netEv, patch } from '../../src/rules/test/helpers.fixture.js';
-import type { RuleCases } from './cases.js';
+import type { RuleCases } from './case-types.js';
 
 /** One DNS transaction document: the question `name` of `type`, asked by `args`. */
 export function dnsEv(name: string, type = 'A', args: string[] = ['curl', 'https://example.com']): Doc {

@@ -3,11 +3,17 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { exportDetails, exportRules, toNdjson } from '../../src/rules/export.js';
-import { parseEql, parseKql } from '../../src/rules/index.js';
-import { loadRules } from '../../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
-import { queryStreams, scopeIndex } from '../../src/rules/streams.js';
+import {
+  DEFAULT_RULE_PACK_DIR,
+  exportDetails,
+  exportRules,
+  loadRules,
+  parseEql,
+  parseKql,
+  queryStreams,
+  scopeIndex,
+  toNdjson,
+} from '../../src/rules/index.js';
 import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from '../../src/rules/test/helpers.fixture.js';
 
 const schema = JSON.parse(readFileSync(new URL('./kibana-rule-import.schema.json', import.meta.url), 'utf8'));

@@ -2,9 +2,7 @@
 // positive cases and stays quiet on its near misses, through the real engine (compiled and
 // interpreted), alone and together with every other rule of the pack.
 import { describe, expect, it } from 'vitest';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { type LoadedRule, loadRules } from '../../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR, type LoadedRule, loadRules, RuleEngine } from '../../src/rules/index.js';
 import { type Doc, id } from '../../src/rules/test/helpers.fixture.js';
 import { BUSYBOX_CASES } from './busybox-cases.js';
 import { CASES, type Case } from './cases.js';

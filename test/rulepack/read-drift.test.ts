@@ -2,9 +2,7 @@
 // golden read and drift documents (test/ecs/golden.ts, made by the ECS builder), not hand-made ones.
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { type LoadedRule, loadRules } from '../../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import { DEFAULT_RULE_PACK_DIR, type LoadedRule, loadRules, RuleEngine } from '../../src/rules/index.js';
 import {
   type Doc,
   ELASTIC_RULES_DIR,

@@ -3,10 +3,7 @@
 // decisions waited behind them. These inputs finish at once only because matching is linear
 // (common/wildcard.ts, RE2JS for regexes); on a backtracking matcher the test's timeout fails it.
 import { describe, expect, it } from 'vitest';
-import { compileLuceneRegex } from '../../src/rules/common/lucene-regex.js';
-import { RuleEngine } from '../../src/rules/engine.js';
-import { loadRules } from '../../src/rules/load.js';
-import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import { compileLuceneRegex, DEFAULT_RULE_PACK_DIR, loadRules, RuleEngine } from '../../src/rules/index.js';
 import { describeElastic, ELASTIC_RULES_DIR, exec, fileEv } from '../../src/rules/test/helpers.fixture.js';
 
 const PAYLOAD = 'curl |||'.repeat(510); // 4,080 bytes

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOADER, startSensor } from '../../src/sensor/index.js';
-import { D4cError } from '../../src/util/diagnostics.js';
+import { D4cError } from '../../src/util/index.js';
 
 /** Any C compiler: cc where installed, else the clang that builds the BPF side. */
 const CC = existsSync('/usr/bin/cc') ? 'cc' : 'clang';

@@ -10,7 +10,7 @@ import {
 } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { isLoopback } from '../../console/auth.js';
+import { isLoopback } from '../../console/index.js';
 import { type Parsed, parseWebhookBody } from './event.js';
 
 export interface WebhookOptions {

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Client, errors } from '@elastic/elasticsearch';
-import { D4cError } from '../../util/diagnostics.js';
+import { D4cError } from '../../util/index.js';
 import type { DeadItem, RemoteSender, SendOutcome } from '../spool/output.js';
 import type { SpoolItem } from '../spool/record.js';
 import {

@@ -1,5 +1,5 @@
 // Stable error codes of the disk spool (the Elasticsearch output's buffer). Never renumber.
-import { errorCodes } from '../../util/error-codes.js';
+import { errorCodes } from '../../util/index.js';
 
 export const SPOOL_CODES = errorCodes('SPOOL', {
   tooSmall: [1, 'spool size must be at least 4096 bytes'],

@@ -21,8 +21,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { D4cError } from '../../util/diagnostics.js';
-import { pidAlive } from '../../util/pid.js';
+import { D4cError, pidAlive } from '../../util/index.js';
 import { SPOOL_CODES } from './codes.js';
 import { decodePayload, parseRecord, type SpoolItem } from './record.js';
 

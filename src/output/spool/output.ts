@@ -7,7 +7,8 @@
 
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import type { EcsDoc, Output, OutputStats } from '../index.js';
+import type { EcsDoc } from '../../ecs/index.js';
+import type { Output, OutputStats } from '../output.js';
 import { DiskSpool, type DiskSpoolOptions, type DiskSpoolStats, type SpoolBatch } from './disk.js';
 import { encodeRecord, type SpoolItem } from './record.js';
 

@@ -1,6 +1,6 @@
 // The one error of the query front ends (EQL, KQL, ES|QL): a code from the front end's table
 // (src/rules/codes.ts describes them) and a character offset into the query text.
-import { D4cError } from '../../util/diagnostics.js';
+import { D4cError } from '../../util/index.js';
 
 /** A syntax/semantic error at a character offset of the query text. */
 export class QueryError extends Error {

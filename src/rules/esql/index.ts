@@ -1,7 +1,15 @@
-// ES|QL for hunting: parser, reference evaluator (in memory) and translator to the store's SQL.
-export type { Command, Expr, Pipeline } from './ast.js';
+// ES|QL for hunting: parser and reference evaluator (in memory). The translation to the store's
+// SQL lives with the store (src/store/esql.ts), so the rules import no backend.
+export type { Command, Expr, Pipeline, Span } from './ast.js';
 export { ESQL_CODES, EsqlError, type EsqlWarning } from './errors.js';
-export { DEFAULT_LIMIT, type EsqlOptions, type EsqlResult, MAX_LIMIT, runPipeline } from './eval.js';
+export {
+  checkColumns,
+  checkIndices,
+  DEFAULT_LIMIT,
+  type EsqlOptions,
+  type EsqlResult,
+  MAX_LIMIT,
+  runPipeline,
+} from './eval.js';
+export { dateDiffUnit } from './functions.js';
 export { parseEsql } from './parser.js';
-
-export { FALLBACK_MAX_DOCS, NoSql, runOnStore, type StoreRunInfo, translate } from './sql.js';

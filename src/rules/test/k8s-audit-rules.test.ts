@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { expect, it } from 'vitest';
 import { builder, curl, NGINX, POD, t } from '../../../test/ecs/fixtures.js';
 import type { EcsDocument, FileChange, ProcessInfo } from '../../ecs/index.js';
-import { type AuditEvent, auditDocument, microTime } from '../../k8s/audit/index.js';
+import { type AuditEvent, auditDocument, microTime } from '../../k8s/index.js';
 import { RuleEngine } from '../engine.js';
 import { type LoadedRule, loadRules } from '../load.js';
 import { describeElastic, ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from './helpers.fixture.js';

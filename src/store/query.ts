@@ -1,7 +1,7 @@
 // Query compilation: ECS dotted field names to SQL expressions (a promoted column, or a JSON
 // path into `doc`), filters to parameterised predicates. Field names are checked against a
 // strict pattern and every value is a bound parameter, so no input reaches the SQL text.
-import { D4cError } from '../../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { type ColumnKind, PROMOTED_BY_NAME, quoteIdent, TABLE, toMicros } from './schema.js';
 
 export type FilterOp = 'eq' | 'neq' | 'in' | 'prefix' | 'exists' | 'gt' | 'lt';

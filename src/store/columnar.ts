@@ -8,7 +8,7 @@
 // per message: entity ids, container ids, executables, streams repeat a lot) and every
 // document's JSON; per column, CAP rows of int32 string ids (-1: NULL), int64 values with a null
 // flag, or bool bytes (2: NULL); lists as (offset, length) into an array of element ids.
-import type { EcsDoc } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
 import { promote, type Row, timestampMicros } from './prepare.js';
 import { type ColumnKind, PROMOTED } from './schema.js';
 

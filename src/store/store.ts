@@ -3,11 +3,12 @@
 // only serialises, reads the promoted fields and encodes them for a binary handoff; by default
 // the same engine (core.ts) runs on the caller's thread (docs/store.md compares the two).
 import { resolve } from 'node:path';
-import { D4cError } from '../../util/diagnostics.js';
-import type { EcsDoc, Output } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
+import { D4cError } from '../util/index.js';
 import { StoreCore } from './core.js';
 import type {
   AggregateRow,
+  DocWriter,
   ProcessTree,
   RetentionResult,
   StoreOptions,
@@ -24,7 +25,7 @@ import { WorkerStore } from './remote.js';
  */
 const OPEN = new Set<string>();
 
-export class EventStore implements Output {
+export class EventStore implements DocWriter {
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -58,7 +59,7 @@ export class EventStore implements Output {
 
   /** Queues one document. Never throws, never blocks; drops are counted in `stats()`. */
   write(doc: EcsDoc, stream: string): void {
-    ((this.local ?? this.remote) as Output).write(doc, stream);
+    ((this.local ?? this.remote) as DocWriter).write(doc, stream);
   }
 
   /** Documents accepted and not yet committed or dropped (cheap; for producers' backpressure). */
@@ -67,11 +68,11 @@ export class EventStore implements Output {
   }
 
   flush(): Promise<void> {
-    return ((this.local ?? this.remote) as Output).flush();
+    return ((this.local ?? this.remote) as DocWriter).flush();
   }
 
   close(): Promise<void> {
-    this.closing ??= ((this.local ?? this.remote) as Output).close().finally(() => OPEN.delete(this.key));
+    this.closing ??= ((this.local ?? this.remote) as DocWriter).close().finally(() => OPEN.delete(this.key));
     return this.closing;
   }
 

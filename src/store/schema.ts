@@ -1,7 +1,7 @@
 // The events table: commonly queried ECS fields promoted to typed columns named by their ECS
 // dotted name, plus the whole document as JSON. Extraction of the promoted values is compiled
 // once per column (a getter walking the nested object), never parsed per event.
-import type { EcsDoc } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
 
 /** How a promoted column is typed and appended. */
 export type ColumnKind = 'str' | 'int' | 'bool' | 'strlist';

@@ -3,7 +3,7 @@
 // (columnar.ts) and go into chunks from their bytes. Messages are handled in arrival
 // order, so a `flush` call sees every document posted before it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { D4cError } from '../../util/diagnostics.js';
+import { D4cError } from '../util/index.js';
 import { buffersOf } from './columnar.js';
 import { StoreCore } from './core.js';
 import type { CallMethod, FromWorker, Progress, ToWorker, WireError, WorkerInit } from './protocol.js';

@@ -1,6 +1,7 @@
 // Options, counters and result types of the event store, and option checking.
-import { D4cError } from '../../util/diagnostics.js';
-import type { EcsDoc, OutputStats } from '../index.js';
+
+import type { EcsDoc } from '../ecs/index.js';
+import { D4cError } from '../util/index.js';
 
 export interface StoreOptions {
   /** Data directory; created if missing. Holds `events.duckdb` (+ its `.wal`). */
@@ -50,7 +51,22 @@ export interface StoreOptions {
   duckdb?: Record<string, string>;
 }
 
-export interface StoreStats extends OutputStats {
+/**
+ * What the store's engines (in this thread or in a worker) take documents through. It fits
+ * src/output's Output contract without importing it: the store is a database outputs use.
+ */
+export interface DocWriter {
+  write(doc: EcsDoc, stream: string): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The counters every output reports (src/output's OutputStats), then the store's own. */
+export interface StoreStats {
+  docsWritten: number;
+  docsDropped: Record<string, number>;
+  queueDepth: number;
+  [key: string]: unknown;
   batches: number;
   batchesFailed: number;
   /** Per-batch latency from leaving the queue to commit. */

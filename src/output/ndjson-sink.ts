@@ -1,8 +1,8 @@
 // The NDJSON file as an Output: the agent serialises with serializeDoc (shared fragments are
 // rendered once) and hands lines to NdjsonOutput, which batches and flushes at least once a second.
-import { serializeDoc } from '../ecs/json.js';
-import type { EcsDoc, Output, OutputStats } from '../output/index.js';
-import { type NdjsonOptions, NdjsonOutput } from '../output/ndjson.js';
+import { type EcsDoc, serializeDoc } from '../ecs/index.js';
+import { type NdjsonOptions, NdjsonOutput } from './ndjson.js';
+import type { Output, OutputStats } from './output.js';
 
 export class NdjsonSink implements Output {
   private readonly out: NdjsonOutput;

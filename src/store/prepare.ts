@@ -1,8 +1,8 @@
 // Turns queued documents into appender-ready rows (JS work, done at flush time, never in write()).
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
-import type { EcsDoc } from '../index.js';
-import type { ColumnSource } from './chunk.js';
+import type { EcsDoc } from '../ecs/index.js';
+import type { ColumnSource, Row } from './chunk.js';
 import {
   type ColumnKind,
   compileGetter,
@@ -17,8 +17,7 @@ import {
 /** A queued document (the store worker's input is encoded instead: columnar.ts). */
 export type Queued = { doc: EcsDoc; stream: string };
 
-/** One row in table column order after `_seq`: stream, micros, promoted values…, json. */
-export type Row = unknown[];
+export type { Row } from './chunk.js';
 
 export interface PrepareLimits {
   /** Documents whose JSON exceeds this many UTF-16 units get long strings truncated. */

@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore } from '../../output/store/index.js';
-import { sampleDocs } from '../../output/store/sample-docs.fixture.js';
-import { parseEsql, runOnStore, runPipeline, translate } from './index.js';
+import { parseEsql, runPipeline } from '../rules/index.js';
+import { runOnStore, translate } from './esql.js';
+import { EventStore } from './index.js';
+import { sampleDocs } from './sample-docs.fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-esql-'));
 let store: EventStore;

@@ -8,10 +8,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { D4cError } from '../../util/diagnostics.js';
-import type { EcsDoc, Output } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
+import { D4cError } from '../util/index.js';
 import { CAP, ColumnEncoder, MAX_BYTES } from './columnar.js';
 import { STREAM_NAME } from './core.js';
+import type { DocWriter } from './options.js';
 import { positive, type StoreOptions, type StoreStats } from './options.js';
 import { type PrepareLimits, stringify } from './prepare.js';
 import type { CallMethod, FromWorker, Progress, ToWorker, WireError, WorkerInit } from './protocol.js';
@@ -38,7 +39,7 @@ function startWorker(init: WorkerInit): Worker {
   return new Worker(boot, { eval: true, workerData: init });
 }
 
-export class WorkerStore implements Output {
+export class WorkerStore implements DocWriter {
   private closing: Promise<void> | undefined;
   private dead = false;
   /** The message being filled; posted when full (one data chunk) or at the next setImmediate. */

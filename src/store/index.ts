@@ -1,5 +1,7 @@
 // The embedded event store (DuckDB). See docs/store.md.
 
+export { STORE_CODES } from './codes.js';
+export { FALLBACK_MAX_DOCS, NoSql, runOnStore, type StoreRunInfo, translate } from './esql.js';
 export { makeStoreDir, STORE_DIR_MODE, STORE_FILE_MODE, storeDirWarning } from './modes.js';
 export type {
   AggregateRow,
@@ -19,5 +21,6 @@ export type {
   Scalar,
   TimeBound,
 } from './query.js';
+export { timeMicros } from './query.js';
 export { PROMOTED } from './schema.js';
 export { EventStore } from './store.js';

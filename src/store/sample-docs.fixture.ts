@@ -1,7 +1,7 @@
 // Realistic ECS documents (process and file events shaped like Elastic's cloud_defend ones) for
 // the store's tests and benchmark. Deterministic: a seeded generator, no Math.random.
-import { rng } from '../../util/rng.fixture.js';
-import type { EcsDoc } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
+import { rng } from '../util/rng.fixture.js';
 
 const BINARIES = [
   ['/bin/sh', 'sh'],

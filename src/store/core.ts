@@ -15,8 +15,8 @@ import {
   listValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import { D4cError } from '../../util/diagnostics.js';
-import type { EcsDoc, Output } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
+import { D4cError } from '../util/index.js';
 import {
   appendBuilt,
   type BuiltChunk,
@@ -33,6 +33,7 @@ import { columnsChunk } from './columnar-chunk.js';
 import { toJs } from './convert.js';
 import { makeStoreDir, restrictStoreFiles, STORE_FILE_MODE } from './modes.js';
 import { backfillSql, batchFile, insertSql, prepareJson, removeStaleBatchFiles } from './ndjson.js';
+import type { DocWriter } from './options.js';
 import {
   type AggregateRow,
   DEFAULT_DUCKDB,
@@ -94,7 +95,7 @@ const BISECT_FAILURES = 200;
 
 export const STREAM_NAME = /^[a-z0-9][a-z0-9._-]{0,199}$/;
 
-export class StoreCore implements Output {
+export class StoreCore implements DocWriter {
   private queue: Queued[] = [];
   /** The store worker's input: encoded messages, and how many documents they hold. */
   private slices: Slice[] = [];

@@ -7,7 +7,7 @@ import { BIGINT, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EcsDoc } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
 import { buildChunk, columnSources, newChunk, releaseChunks } from './chunk.js';
 import { EventStore } from './index.js';
 import type { StoreOptions } from './options.js';

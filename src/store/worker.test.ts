@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EcsDoc } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
 import { EventStore } from './index.js';
 import { sampleDocs } from './sample-docs.fixture.js';
 import { columnDdl, PROMOTED, TABLE } from './schema.js';

@@ -3,22 +3,25 @@
 // evaluator. What cannot be translated exactly throws NoSql, and runOnStore falls back to
 // fetching documents (with translatable leading WHERE conditions pushed down) and evaluating
 // them in memory with the reference evaluator.
-import { type CompiledSql, Params, streamSql, type TimeBound, timeMicros } from '../../output/store/query.js';
-import { PROMOTED_BY_NAME, quoteIdent, TABLE } from '../../output/store/schema.js';
-import type { EventStore } from '../../output/store/store.js';
-import { D4cError } from '../../util/diagnostics.js';
-import type { Expr, Pipeline, Span } from './ast.js';
-import { ESQL_CODES, EsqlError } from './errors.js';
 import {
   checkColumns,
   checkIndices,
   DEFAULT_LIMIT,
+  dateDiffUnit,
+  ESQL_CODES,
+  EsqlError,
   type EsqlOptions,
   type EsqlResult,
+  type EsqlExpr as Expr,
   MAX_LIMIT,
+  type Pipeline,
   runPipeline,
-} from './eval.js';
-import { dateDiffUnit } from './functions.js';
+  type EsqlSpan as Span,
+} from '../rules/index.js';
+import { D4cError } from '../util/index.js';
+import { type CompiledSql, Params, streamSql, type TimeBound, timeMicros } from './query.js';
+import { PROMOTED_BY_NAME, quoteIdent, TABLE } from './schema.js';
+import type { EventStore } from './store.js';
 
 // `strlist`: a promoted list column or VALUES of strings (multi-valued); `list`: other VALUES.
 type T = 'str' | 'int' | 'dbl' | 'bool' | 'date' | 'null' | 'strlist' | 'list';

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore } from '../../output/store/index.js';
-import { sampleDocs } from '../../output/store/sample-docs.fixture.js';
-import { parseEsql, runOnStore, runPipeline } from './index.js';
+import { parseEsql, runPipeline } from '../rules/index.js';
+import { runOnStore } from './esql.js';
+import { EventStore } from './index.js';
+import { sampleDocs } from './sample-docs.fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-esql-prop-'));
 let store: EventStore;

@@ -7,8 +7,10 @@
 
 import { type DuckDBAppender, DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
-import type { Row } from './prepare.js';
 import { type ColumnKind, PROMOTED } from './schema.js';
+
+/** One row in table column order after `_seq`: stream, micros, promoted values…, json (prepare.ts makes it). */
+export type Row = unknown[];
 
 /** What a table column holds, and where its value is in a prepared row (`-1`: `_seq`). */
 export interface ColumnSource {

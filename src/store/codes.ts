@@ -1,7 +1,7 @@
 // Stable error codes of the event store (DuckDB) and its query API. Never renumber: users grep
 // for them. The store's modules still write the strings; test/error-codes.test.ts checks that
 // every one of them is here.
-import { errorCodes } from '../../util/error-codes.js';
+import { errorCodes } from '../util/index.js';
 
 export const STORE_CODES = errorCodes('STORE', {
   cannotOpen: [1, 'cannot open the event store: <reason> (already open, in use, worker failed)'],

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runQuery } from '../../query/index.js';
-import type { EcsDoc } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
+import { runQuery } from '../query/index.js';
 import { EventStore } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-streams-'));

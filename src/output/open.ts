@@ -1,11 +1,14 @@
 // Opens the outputs the settings ask for (the embedded store, Elasticsearch through its disk
-// spool) and fans every document out to all of them. This is what the agent calls once at start.
+// spool) and fans every document out to all of them. src/config only describes the outputs;
+// whoever starts the agent calls this once at start.
 
-import { createEsOutput } from '../output/elasticsearch/index.js';
-import type { EcsDoc, Output, OutputStats } from '../output/index.js';
-import type { SpoolOutput } from '../output/spool/index.js';
-import { EventStore } from '../output/store/index.js';
-import type { AgentOutputSettings } from './settings.js';
+import type { AgentOutputSettings } from '../config/index.js';
+import type { EcsDoc } from '../ecs/index.js';
+import { EventStore } from '../store/index.js';
+import { createEsOutput } from './elasticsearch/index.js';
+import type { Output, OutputStats } from './output.js';
+import type { SpoolOutput } from './spool/index.js';
+import { storeSink } from './store-sink.js';
 
 export interface OpenedOutputs extends Output {
   /** Each output by name (`store`, `elasticsearch`), for stats and health. */
@@ -41,7 +44,7 @@ export async function openOutputs(
     if (s.store.maxAgeMs !== undefined) opts.maxAgeMs = s.store.maxAgeMs;
     if (s.store.maxBytes !== undefined) opts.maxBytes = s.store.maxBytes;
     store = await EventStore.open(opts);
-    outputs.store = store;
+    outputs.store = storeSink(store);
   }
   if (s.elasticsearch) {
     try {

@@ -2,7 +2,7 @@
 // fallback after a failed chunk transaction bisects these rows. (The chunks filled from the
 // bytes are compared with the row-wise path in chunk.test.ts.)
 import { describe, expect, it } from 'vitest';
-import type { EcsDoc } from '../index.js';
+import type { EcsDoc } from '../ecs/index.js';
 import { CAP, ColumnEncoder, decodeRows } from './columnar.js';
 import { admit, prepare, type Queued } from './prepare.js';
 import { sampleDocs } from './sample-docs.fixture.js';

@@ -9,6 +9,8 @@ import type { Cluster } from './context.js';
 import type { EnforceOptions } from './enforcement.js';
 import type { TtyOutputOptions } from './tty-output.js';
 
+export const AGENT_VERSION = '0.1.0';
+
 export interface AgentOptions {
   policy: CompiledPolicy;
   outputs: Record<string, Output>;

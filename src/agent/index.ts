@@ -1,11 +1,11 @@
 // The agent: one process per node wiring the sensor, process table, container metadata, policy,
 // ECS documents, outputs and detection rules. See docs/agent.md.
-export type { AgentOptions } from './agent-options.js';
+export { AGENT_VERSION, type AgentOptions } from './agent-options.js';
 export type { BlockMode, EnforceOptions } from './enforcement.js';
 export { NdjsonSink } from './ndjson-sink.js';
 export { agentMetrics, metricsSnapshot } from './observe.js';
 export { Pipeline, type PipelineParts } from './pipeline.js';
 /** The node agent (the runtime; `Agent` is its name for callers). */
-export { AGENT_VERSION, Runtime as Agent, Runtime, type RuntimeOptions } from './runtime.js';
+export { Runtime as Agent, Runtime, type RuntimeOptions } from './runtime.js';
 export type { ServiceName, ServiceOptions, Services } from './services.js';
 export { type AgentCounters, type AgentStats, formatStats } from './stats.js';

@@ -6,12 +6,12 @@
 
 import type { CgroupIdentity, ContainerResolver } from '../container/index.js';
 import { DnsStage, type DomainList } from '../dns/index.js';
-import type { EcsBuilder, FileChange, NetworkActivity, PolicyOutcome, ProcessInfo } from '../ecs/index.js';
+import type { EcsBuilder, NetworkActivity, PolicyOutcome, ProcessInfo } from '../ecs/index.js';
 import type { DeniedInfo } from '../enforce/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Operation } from '../policy/model.js';
-import type { ProcessEntry, ProcessTable, TaskFacts } from '../process/index.js';
+import type { ProcessEntry, ProcessTable } from '../process/index.js';
 import type { RuleEngine } from '../rules/index.js';
 import {
   type DnsMessageEvent,
@@ -20,9 +20,8 @@ import {
   fileHookPoint,
   type NetworkEvent,
   type SensorEvent,
-  type TtyEvent,
 } from '../sensor/index.js';
-import { ProcessAdapter, taskFacts } from './adapter.js';
+import { ProcessAdapter } from './adapter.js';
 import type { ConnectEnforcement } from './connect-enforcement.js';
 import type { ContainerContexts } from './context.js';
 import { type Held, HOOK } from './documents.js';
@@ -31,6 +30,7 @@ import type { BlockOutcome } from './enforcement.js';
 import { fileChange } from './file-change.js';
 import { MetadataHold } from './hold.js';
 import { networkActivity, networkHook } from './network.js';
+import { type Observed, Observer } from './observation.js';
 import type { ReadWatch } from './read-access.js';
 import { DocumentSink } from './sink.js';
 import { type AgentCounters, newCounters } from './stats.js';
@@ -61,19 +61,12 @@ export interface PipelineParts {
   counters?: AgentCounters;
   /** Operations this kernel can prevent; a block on the others is an alert. */
   blockable: ReadonlySet<string>;
-  holdMs?: number;
   maxHeld?: number;
   logAllNetwork?: boolean;
   iocDomains?: DomainList;
   /** false: no text_output documents (the sensor's program is not attached either). */
   ttyOutput?: false | Partial<TtyOutputOptions>;
   warn: (message: string) => void;
-}
-
-/** One record as observed on arrival: what every later stage reads. */
-interface Observed {
-  task: TaskFacts;
-  identity: CgroupIdentity | undefined;
 }
 
 export class Pipeline {
@@ -88,8 +81,7 @@ export class Pipeline {
   private readonly p: PipelineParts;
   /** Outcome of the logged fork/exec of a process: its exit is logged too, with it. */
   private readonly logged = new WeakMap<ProcessEntry, PolicyOutcome>();
-  /** Each process's drift, set at exec (inherited at fork); absent: unknown yet. */
-  private readonly drifted = new WeakMap<ProcessEntry, boolean>();
+  private readonly obs: Observer;
   private warnedErrors = 0;
   private files: FileBlocks | undefined;
   private connects: ConnectEnforcement | undefined;
@@ -98,6 +90,7 @@ export class Pipeline {
     this.p = p;
     this.c = p.counters ?? newCounters();
     this.adapter = new ProcessAdapter(p.table);
+    this.obs = new Observer(p.table, p.resolver, p.drift, this.adapter, this.c);
     this.dns = new DnsStage({ onTransaction: (tx, n) => this.dnsTransaction(tx.query, n) });
     if (p.iocDomains !== undefined) this.dns.setIoc(p.iocDomains);
     this.sink = new DocumentSink({
@@ -134,7 +127,7 @@ export class Pipeline {
   handle(e: SensorEvent): void {
     try {
       this.c.eventsSeen[e.kind]++;
-      this.dispatch(e, { task: taskFacts(e), identity: this.p.resolver.identify(e.cgroupPath) });
+      this.dispatch(e, this.obs.observe(e));
     } catch (err) {
       this.handleError(` (${e?.kind})`, err);
     }
@@ -152,39 +145,13 @@ export class Pipeline {
       return;
     }
     this.c.enforceDenied++;
-    const identity = this.p.resolver.identify(info.cgroupPath);
-    const entry = this.p.table.get(info.pid);
-    let proc: ProcessInfo = entry
-      ? this.adapter.info(
-          entry,
-          { tid: info.tid, capEffective: entry.capEff, capPermitted: entry.capPrm },
-          false,
-        )
-      : { pid: info.pid, entityId: '', tid: info.tid };
-    const outcome: PolicyOutcome = {
+    const h = this.obs.denied(info, {
       matchedSelectors: info.decision.matchedSelectors,
       actions: info.decision.actions,
       blocked: true,
-    };
-    // No timeNs: the decision is now (the build time is @timestamp).
-    const base = { timeNs: undefined, entry, cid: identity?.id, identity, held: false, denied: outcome };
-    let h: Held;
-    if (info.kind === 'exec') {
-      // The image that was refused: the caller keeps running its own.
-      const name = info.path.slice(info.path.lastIndexOf('/') + 1);
-      proc = { ...proc, executable: info.path, name, args: undefined };
-      h = { kind: 'process', action: 'exec', hook: 'fanotify__open_exec_perm', info: proc, ...base };
-    } else {
-      const file: FileChange = {
-        path: info.path,
-        operation: info.event.operation as FileChange['operation'],
-        action: 'open',
-        mode: info.mode & 0o7777,
-      };
-      h = { kind: 'file', file, hook: 'fanotify__open_perm', info: proc, ...base };
-    }
+    });
     // Not held: the container's metadata as known now.
-    this.sink.finish(h, identity ? this.holds.meta(identity.id, identity) : undefined);
+    this.sink.finish(h, h.identity ? this.holds.meta(h.identity.id, h.identity) : undefined);
   }
 
   /** Timers' work: terminal output quiet long enough goes out. */
@@ -232,10 +199,7 @@ export class Pipeline {
       case 'fork': {
         const entry = table.onFork({ task, timeNs, parentStartNs: e.parentStartTime });
         if (!entry) return;
-        // The child runs its parent's image until it execs.
-        const parent = table.parentOf(entry);
-        const pd = parent ? this.drifted.get(parent) : undefined;
-        if (pd !== undefined) this.drifted.set(entry, pd);
+        this.obs.forked(entry);
         // runc's init forks (runc:[1:CHILD] → runc:[2:INIT]) are the runtime setting up, not the workload.
         if (isRuntimeSetup(e.comm)) {
           this.c.runtimeSetupDropped++;
@@ -256,9 +220,7 @@ export class Pipeline {
         });
         // Before the policy filter: later documents of this process carry its drift too.
         if (cid !== undefined && e.vpid === 1) this.p.drift.noteInit(cid, e.tgid);
-        const d = cid === undefined ? undefined : this.p.drift.onExec(cid, e);
-        if (d === undefined) this.drifted.delete(entry);
-        else this.drifted.set(entry, d);
+        this.obs.execed(entry, cid === undefined ? undefined : this.p.drift.onExec(cid, e));
         this.processEvent('exec', entry, e, o);
         return;
       }
@@ -277,7 +239,7 @@ export class Pipeline {
           this.c.endsSkipped++;
           return;
         }
-        this.holds.enqueue(this.held('process', entry, e, o, 'end'));
+        this.holds.enqueue(this.processHeld(entry, e, o, 'end'));
         return;
       }
       case 'setsid':
@@ -294,7 +256,7 @@ export class Pipeline {
         return;
       case 'tty':
         // No policy operation: on for every container session with a terminal (the kernel checks).
-        this.tty?.onWrite(this.actor(e, task), e, Date.now());
+        this.tty?.onWrite(this.obs.actor(e, task), e, Date.now());
         return;
     }
   }
@@ -307,7 +269,7 @@ export class Pipeline {
     const ctx = identity ? (meta ? this.p.contexts.of(meta) : this.p.contexts.bare(identity)) : undefined;
     const doc = this.p.builder.textOutputDoc({
       timeNs: BigInt(Math.round(e.ts)),
-      process: this.withDrift(this.adapter.info(b.entry, e, false), b.entry, identity),
+      process: this.obs.info(b.entry, e, identity),
       container: ctx?.container,
       orchestrator: ctx?.orchestrator,
       hookPoint: TTY_HOOK,
@@ -322,14 +284,6 @@ export class Pipeline {
     this.sink.write(doc);
   }
 
-  /** The process that acted, from the table (made from the record when unknown or reused). */
-  private actor(e: FileEvent | NetworkEvent | DnsMessageEvent | TtyEvent, task: TaskFacts): ProcessEntry {
-    const entry = this.p.table.get(e.tgid);
-    if (entry && Math.abs(entry.startNs - e.startTime) <= 20e6) return entry;
-    this.c.unknownProcessFileEvents++;
-    return this.p.table.onSetsid({ task, timeNs: e.ts });
-  }
-
   private networkEvent(e: NetworkEvent, o: Observed): void {
     if (isRuntimeSetup(e.comm)) {
       this.c.runtimeSetupDropped++;
@@ -341,9 +295,15 @@ export class Pipeline {
       this.c.policySkipped++;
       return;
     }
-    const entry = this.actor(e, o.task);
+    const entry = this.obs.actor(e, o.task);
     const covered = e.error === 'EPERM' && this.connects?.covers(e.cgroupPath) === true;
-    this.holds.enqueue(this.networkHeld(entry, e, o, n, networkHook(e), covered));
+    this.holds.enqueue({
+      kind: 'network',
+      network: n,
+      covered,
+      hook: networkHook(e),
+      ...this.obs.base(entry, e, o),
+    });
   }
 
   /** A finished DNS transaction (src/dns): held and decided like any network event. */
@@ -361,11 +321,10 @@ export class Pipeline {
       return;
     }
     // Its own observation: the transaction ends after its query record was handled.
-    const o: Observed = { task: taskFacts(e), identity: this.p.resolver.identify(e.cgroupPath) };
-    const entry = this.actor(e, o.task);
-    this.holds.enqueue(
-      this.networkHeld(entry, e, o, n, `tracepoint__syscalls__sys_exit_${e.syscall}`, false),
-    );
+    const o = this.obs.observe(e);
+    const entry = this.obs.actor(e, o.task);
+    const hook = `tracepoint__syscalls__sys_exit_${e.syscall}`;
+    this.holds.enqueue({ kind: 'network', network: n, covered: false, hook, ...this.obs.base(entry, e, o) });
   }
 
   private processEvent(action: 'fork' | 'exec', entry: ProcessEntry, e: SensorEvent, o: Observed): void {
@@ -373,7 +332,7 @@ export class Pipeline {
       this.c.policySkipped++;
       return;
     }
-    this.holds.enqueue(this.held('process', entry, e, o, action));
+    this.holds.enqueue(this.processHeld(entry, e, o, action));
   }
 
   private fileEvent(e: FileEvent, o: Observed): void {
@@ -382,7 +341,7 @@ export class Pipeline {
       return;
     }
     // Unknown process (or a reused pid): the table makes its entry from the record (and /proc).
-    const entry = this.actor(e, o.task);
+    const entry = this.obs.actor(e, o.task);
     if (e.op !== 'read' && o.identity !== undefined) this.p.drift.onFile(o.identity.id, e);
     let info: ProcessInfo | undefined;
     for (const change of d4cOperations(e)) {
@@ -390,71 +349,20 @@ export class Pipeline {
         this.c.policySkipped++;
         continue;
       }
-      info ??= this.withDrift(this.adapter.info(entry, e, false), entry, o.identity);
+      info ??= this.obs.info(entry, e, o.identity);
       const file = fileChange(e, change, this.p.reads);
-      this.holds.enqueue({ kind: 'file', file, hook: fileHookPoint(e), ...this.base(entry, e, o, info) });
+      this.holds.enqueue({ kind: 'file', file, hook: fileHookPoint(e), ...this.obs.base(entry, e, o, info) });
     }
   }
 
-  private networkHeld(
-    entry: ProcessEntry,
-    e: SensorEvent,
-    o: Observed,
-    network: NetworkActivity,
-    hook: string,
-    covered: boolean,
-  ): Held {
-    return { kind: 'network', network, covered, hook, ...this.base(entry, e, o, undefined) };
-  }
-
-  private held(
-    _kind: 'process',
+  private processHeld(
     entry: ProcessEntry,
     e: SensorEvent,
     o: Observed,
     action: 'fork' | 'exec' | 'end',
   ): Held {
-    return {
-      kind: 'process',
-      action,
-      hook: HOOK[action],
-      ...this.base(entry, e, o, undefined, action === 'end'),
-    };
-  }
-
-  private base(
-    entry: ProcessEntry,
-    e: SensorEvent,
-    o: Observed,
-    info: ProcessInfo | undefined,
-    withEnd = false,
-  ) {
-    return {
-      info: info ?? this.withDrift(this.adapter.info(entry, e, withEnd), entry, o.identity),
-      timeNs: BigInt(Math.round(e.ts)) as bigint | undefined,
-      entry,
-      cid: o.identity?.id,
-      identity: o.identity,
-      held: false,
-    };
-  }
-
-  /**
-   * process.drift of the acting process: from its exec, or for a process that was running when
-   * the agent started, from its container's upper layer (once, then remembered).
-   */
-  private withDrift(
-    info: ProcessInfo,
-    entry: ProcessEntry,
-    identity: CgroupIdentity | undefined,
-  ): ProcessInfo {
-    let d = this.drifted.get(entry);
-    if (d === undefined && entry.executable !== '' && identity !== undefined) {
-      d = this.p.drift.ofRunning(identity.id, entry.pid, entry.mntNsInum, entry.executable);
-      if (d !== undefined) this.drifted.set(entry, d);
-    }
-    if (d !== undefined) info.drift = d;
-    return info;
+    const base = this.obs.base(entry, e, o, undefined, action === 'end');
+    return { kind: 'process', action, hook: HOOK[action], ...base };
   }
 
   /**

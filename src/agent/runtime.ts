@@ -4,14 +4,11 @@
 // start; every part that started pushes its stop on ONE cleanup stack, which a failed start and
 // stop() both unwind, newest first. `d4c agent` and `d4c demo` run it. See docs/agent.md.
 
-import { type ContainerResolver, createResolver, scanRunningContainers } from '../container/index.js';
-import { createEcsBuilder, type EcsBuilder, type EcsDocument } from '../ecs/index.js';
-import { enforcementReport } from '../enforce/index.js';
+import { type ContainerResolver, scanRunningContainers } from '../container/index.js';
+import type { EcsBuilder, EcsDocument } from '../ecs/index.js';
 import { type ClusterIdentity, ClusterIdentitySource } from '../k8s/index.js';
-import { ProcessTable } from '../process/index.js';
-import { RuleEngine } from '../rules/index.js';
+import type { ProcessTable } from '../process/index.js';
 import {
-  AGENT_PIN_PREFIX,
   HelperWatch,
   removeStalePins,
   type Sensor,
@@ -20,7 +17,8 @@ import {
   type SensorStats,
   startSensor,
 } from '../sensor/index.js';
-import { type AgentOptions, packagePolicyOf } from './agent-options.js';
+import type { AgentOptions } from './agent-options.js';
+import { assemble } from './assemble.js';
 import { CleanupStack } from './cleanup.js';
 import {
   type AgentEnforcement,
@@ -28,17 +26,13 @@ import {
   ConnectEnforcement,
   policyBlocks,
 } from './connect-enforcement.js';
-import { ContainerContexts } from './context.js';
-import { DriftTracker } from './drift.js';
+import type { ContainerContexts } from './context.js';
+import type { DriftTracker } from './drift.js';
 import { FileEnforcement } from './file-enforcement.js';
-import { agentContext, capLastCap, hostContext } from './host.js';
-import { Pipeline } from './pipeline.js';
-import { policyReadPrefixes, readWatch } from './read-access.js';
+import type { Pipeline } from './pipeline.js';
 import { type ServiceOptions, type Services, startServices } from './services.js';
-import { type AgentStats, newCounters } from './stats.js';
+import { type AgentStats, nodeStats } from './stats.js';
 import { Supervisor } from './supervise.js';
-
-export const AGENT_VERSION = '0.1.0';
 
 export interface RuntimeOptions extends AgentOptions {
   /** What runs over the node besides the event path (the CLI's; none for the demo). */
@@ -103,68 +97,15 @@ export class Runtime {
     this.stack = new CleanupStack((name, e) =>
       this.warn(`${name}: ${e instanceof Error ? e.message : String(e)}`),
     );
-    const blocks = policyBlocks(o.policy.policy);
-    // The enforcer reads the open flags from the sensor's pinned map (one directory per agent).
-    this.pinDir =
-      o.enforce !== undefined && blocks.other ? `/sys/fs/bpf/${AGENT_PIN_PREFIX}${process.pid}` : undefined;
-    // readFile: the kernel reports read-only opens under these prefixes only (docs/sensor.md).
-    const reads = readWatch(policyReadPrefixes(o.policy));
-    this.sensorOpts = {
-      includeHost: o.includeHost === true,
-      ringBytes: o.ringBytes,
-      pinDir: this.pinDir,
-      network: o.network !== false,
-      ttyOutput: o.ttyOutput !== false,
-      readPrefixes: reads.kernel,
-    };
-    this.resolver = createResolver({
-      holdMs: o.holdMs ?? 200,
-      // Settle with the first answering source of the container's runtime soon, so that a busy
-      // API service does not make the hold run out (it fills gaps when it answers).
-      partialWaitMs: 50,
-      ...(o.criSockets ? { criSockets: o.criSockets } : {}),
-      ...(o.dockerSockets ? { sockets: o.dockerSockets } : {}),
-      onWarning: this.warn,
-    });
-    const agent = agentContext(AGENT_VERSION);
-    this.table = new ProcessTable({ agentId: agent.id });
-    this.builder = createEcsBuilder({
-      agent,
-      host: hostContext(),
-      capLastCap: capLastCap(),
-      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
-      packagePolicy: packagePolicyOf(o.policy.policy),
-    });
-    this.contexts = new ContainerContexts(o.cluster);
-    const c = newCounters();
-    this.drift = new DriftTracker(c);
-    let engine: RuleEngine | undefined;
-    if (o.rules && o.rules.length > 0) {
-      engine = new RuleEngine(o.rules, o.exceptions ? { exceptions: o.exceptions } : {});
-      for (const m of engine.stats().missingExceptionLists)
-        this.warn(
-          `rule '${m.name}' (${m.id}) names exception list '${m.listId}', which no --exceptions file holds`,
-        );
-    }
-    this.pipeline = new Pipeline({
-      policy: o.policy,
-      table: this.table,
-      resolver: this.resolver,
-      builder: this.builder,
-      contexts: this.contexts,
-      drift: this.drift,
-      reads,
-      outputs: o.outputs,
-      counters: c,
-      blockable: new Set(enforcementReport().enforced),
-      ...(engine ? { engine } : {}),
-      ...(o.holdMs !== undefined ? { holdMs: o.holdMs } : {}),
-      ...(o.maxHeld !== undefined ? { maxHeld: o.maxHeld } : {}),
-      logAllNetwork: o.logAllNetwork === true,
-      ...(o.iocDomains !== undefined ? { iocDomains: o.iocDomains } : {}),
-      ttyOutput: o.ttyOutput ?? {},
-      warn: this.warn,
-    });
+    const a = assemble(o, this.warn);
+    this.pinDir = a.pinDir;
+    this.sensorOpts = a.sensorOpts;
+    this.resolver = a.resolver;
+    this.table = a.table;
+    this.builder = a.builder;
+    this.contexts = a.contexts;
+    this.drift = a.drift;
+    this.pipeline = a.pipeline;
     const k = o.kubernetes === false ? { api: false } : (o.kubernetes ?? {});
     this.identity = new ClusterIdentitySource({
       ...k,
@@ -408,47 +349,18 @@ export class Runtime {
   }
 
   stats(): AgentStats {
-    const p = this.pipeline.stats();
-    const t = p.table;
-    const c = p.counters;
-    const outputs: AgentStats['outputs'] = {};
-    for (const [name, o] of Object.entries(this.o.outputs)) outputs[name] = o.stats();
-    const id = this.identity;
-    const scheduled = this.services?.scheduled;
-    return {
-      ...c,
-      eventsSeen: { ...c.eventsSeen },
-      docsEmitted: { ...c.docsEmitted },
-      policyActions: { ...c.policyActions },
-      ruleSuppressed: p.engine?.suppressed ?? 0,
-      ruleExcepted: p.engine?.excepted ?? 0,
-      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
-      kernel: this.kernel?.kernel,
-      sensor: this.kernel?.user,
-      processTable: {
-        size: t.size,
-        live: t.live,
-        exited: t.exited,
-        unknownPidEvents: t.unknownPidEvents,
-        evicted: t.evictedExpired + t.evictedExitedForCap + t.evictedLiveForCap,
-      },
-      containers: { ...this.resolver.counters, cached: this.resolver.size },
-      kubernetes: {
-        ...id.counters,
-        ...(id.identity.id !== undefined ? { clusterId: id.identity.id } : {}),
-        ...(id.identity.name !== undefined ? { clusterName: id.identity.name } : {}),
-      },
-      ...(this.files?.helperCounters ? { enforceHelper: { ...this.files.helperCounters } } : {}),
-      ...(this.connects ? { connectBlock: { ...this.connects.counters } } : {}),
-      ...(scheduled ? { scheduledRules: scheduled.stats() } : {}),
-      dns: p.dns,
-      holdQueue: p.holdQueue,
-      helperRestarts: { ...this.supervisor.restarts },
-      helperRestartFailures: { ...this.supervisor.failures },
-      ...(p.ttyOutput ? { ttyOutput: p.ttyOutput } : {}),
-      outputs,
-      rssBytes: process.memoryUsage.rss(),
-    };
+    return nodeStats({
+      pipeline: this.pipeline.stats(),
+      startedMs: this.started,
+      kernel: this.kernel,
+      resolver: this.resolver,
+      identity: this.identity,
+      files: this.files,
+      connects: this.connects,
+      scheduled: this.services?.scheduled,
+      supervisor: this.supervisor,
+      outputs: this.o.outputs,
+    });
   }
 
   /**

@@ -1,14 +1,17 @@
 // The agent's counters: one plain object, read by `--stats` and by the metrics endpoint
 // (`agent.stats()`). Every drop anywhere in the pipeline has a counter here.
-import type { ResolverCounters } from '../container/index.js';
+import type { ContainerResolver, ResolverCounters } from '../container/index.js';
 import type { DnsStageStats } from '../dns/index.js';
 import type { HelperCounters } from '../enforce/index.js';
-import type { ClusterIdentityCounters } from '../k8s/index.js';
-import type { OutputStats } from '../output/index.js';
-import type { ScheduledRuleStats } from '../rules/scheduled.js';
-import type { KernelCounters, UserCounters } from '../sensor/index.js';
-import type { ConnectEnforcementStats } from './connect-enforcement.js';
+import type { ClusterIdentityCounters, ClusterIdentitySource } from '../k8s/index.js';
+import type { Output, OutputStats } from '../output/index.js';
+import type { ScheduledEsql, ScheduledRuleStats } from '../rules/scheduled.js';
+import type { KernelCounters, SensorStats, UserCounters } from '../sensor/index.js';
+import type { ConnectEnforcement, ConnectEnforcementStats } from './connect-enforcement.js';
 import { type DriftCounters, newDriftCounters } from './drift.js';
+import type { FileEnforcement } from './file-enforcement.js';
+import type { Pipeline } from './pipeline.js';
+import type { Supervisor } from './supervise.js';
 import type { TtyCounters } from './tty-output.js';
 export type EventKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns' | 'tty';
 
@@ -172,4 +175,62 @@ export function formatStats(s: AgentStats): string {
       `enforce_helper=asked ${h.asked}, timeout_allowed ${h.timeoutAllowed}, timeout_denied ${h.timeoutDenied}, late ${h.lateAnswers}, busy ${h.agentBusy}, overflow ${h.overflow}, errors ${h.errors}, not_watched ${h.notWatched}`,
     );
   return `d4c agent stats: ${parts.join(' ')}`;
+}
+
+/** The parts of a running node that `stats()` reads. */
+export interface NodeParts {
+  pipeline: ReturnType<Pipeline['stats']>;
+  startedMs: number;
+  kernel: SensorStats | undefined;
+  resolver: ContainerResolver;
+  identity: ClusterIdentitySource;
+  files: FileEnforcement | undefined;
+  connects: ConnectEnforcement | undefined;
+  scheduled: ScheduledEsql | undefined;
+  supervisor: Supervisor;
+  outputs: Record<string, Output>;
+}
+
+/** The node's counters, one plain object (copies: later events do not change it). */
+export function nodeStats(n: NodeParts): AgentStats {
+  const p = n.pipeline;
+  const t = p.table;
+  const c = p.counters;
+  const outputs: AgentStats['outputs'] = {};
+  for (const [name, o] of Object.entries(n.outputs)) outputs[name] = o.stats();
+  const id = n.identity;
+  return {
+    ...c,
+    eventsSeen: { ...c.eventsSeen },
+    docsEmitted: { ...c.docsEmitted },
+    policyActions: { ...c.policyActions },
+    ruleSuppressed: p.engine?.suppressed ?? 0,
+    ruleExcepted: p.engine?.excepted ?? 0,
+    uptimeSeconds: Math.round((Date.now() - n.startedMs) / 1000),
+    kernel: n.kernel?.kernel,
+    sensor: n.kernel?.user,
+    processTable: {
+      size: t.size,
+      live: t.live,
+      exited: t.exited,
+      unknownPidEvents: t.unknownPidEvents,
+      evicted: t.evictedExpired + t.evictedExitedForCap + t.evictedLiveForCap,
+    },
+    containers: { ...n.resolver.counters, cached: n.resolver.size },
+    kubernetes: {
+      ...id.counters,
+      ...(id.identity.id !== undefined ? { clusterId: id.identity.id } : {}),
+      ...(id.identity.name !== undefined ? { clusterName: id.identity.name } : {}),
+    },
+    ...(n.files?.helperCounters ? { enforceHelper: { ...n.files.helperCounters } } : {}),
+    ...(n.connects ? { connectBlock: { ...n.connects.counters } } : {}),
+    ...(n.scheduled ? { scheduledRules: n.scheduled.stats() } : {}),
+    dns: p.dns,
+    holdQueue: p.holdQueue,
+    helperRestarts: { ...n.supervisor.restarts },
+    helperRestartFailures: { ...n.supervisor.failures },
+    ...(p.ttyOutput ? { ttyOutput: p.ttyOutput } : {}),
+    outputs,
+    rssBytes: process.memoryUsage.rss(),
+  };
 }

@@ -4,6 +4,8 @@ export { basename, isInteractive, TtyType, ttyType } from './leaders.js';
 export { inChildPidNs } from './origin.js';
 export {
   decodeDev,
+  type OverlayRoot,
+  overlayRootOf,
   type ProcFs,
   type ProcInfo,
   parseCgroup,
@@ -12,6 +14,8 @@ export {
   parseNsLink,
   parseStat,
   parseStatus,
+  procExecutable,
+  readMountinfo,
   readProcess,
 } from './procfs.js';
 export { ProcessTable } from './table.js';

@@ -271,7 +271,7 @@ describe('Pipeline', () => {
   });
 
   it('holds events while the metadata is late, then releases them in order with it', async () => {
-    const { p, docs, release } = setup({ late: true });
+    const { p, docs, release, inspected } = setup({ late: true });
     p.handle(exec({ ...SHELL }, ['sh', 'bin'], ['sh']));
     // A host process behind it waits too: documents go out in the order of their events.
     p.handle(exec({ tgid: 400, ts: 2.3e9, host: true }, ['env', 'bin', 'usr'], ['env']));
@@ -286,6 +286,8 @@ describe('Pipeline', () => {
     expect(docs()[1]?.container).toBeUndefined();
     expect(p.stats().counters.held).toBe(2);
     expect(p.stats().holdQueue).toBe(0);
+    // The host process has no container to look up.
+    expect(inspected).toEqual([ID]);
   });
 
   it('drain() releases what is still held, with the metadata known so far', async () => {

@@ -109,7 +109,7 @@ export class Pipeline {
       p.resolver,
       this.c,
       p.maxHeld ?? 50_000,
-      (h) => this.sink.finish(h, this.holds.meta(h.cid ?? '', h.identity)),
+      (h, meta) => this.sink.finish(h, meta),
       (err) => this.handleError('', err),
     );
     const t = p.ttyOutput === false ? undefined : { ...TTY_DEFAULTS, ...(p.ttyOutput ?? {}) };

@@ -123,7 +123,13 @@ export class Runtime {
    * stopping what had started, the outputs included: they are the runtime's from here on.
    */
   static async start(o: RuntimeOptions): Promise<Runtime> {
-    const rt = new Runtime(o);
+    let rt: Runtime;
+    try {
+      rt = new Runtime(o);
+    } catch (e) {
+      await Promise.all(Object.values(o.outputs).map((x) => x.close().catch(() => {})));
+      throw e;
+    }
     try {
       await rt.boot();
     } catch (e) {

@@ -282,7 +282,7 @@ export async function run(argv: string[]): Promise<number> {
         onHeartbeatError: (e) =>
           process.stderr.write(`d4c agent: heartbeat: ${e instanceof Error ? e.message : String(e)}\n`),
         ...(settings.metrics.addr ? { metricsAddr: settings.metrics.addr } : {}),
-        ...(opened ? { outputsHealth: opened.health } : {}),
+        ...(opened ? { outputsHealth: () => opened.health() } : {}),
         ...(store ? { store, storeDir: settings.store.dir } : {}),
         ...(consoleAt ? { console: { ...consoleAt, ...consoleTls, policy: { name: source, text } } } : {}),
         rules: tuned.rules,

@@ -3,6 +3,8 @@
 // IoC list checked, the dns.* object built) against parsing the two messages alone. Target:
 // 100k transactions/s on one core. 4096 names in turn (names repeat in real traffic, not all).
 // Default export: BenchResult[] (bench/harness.ts).
+
+import { dnsEvent } from '../src/dns/events.fixture.js';
 import {
   DnsStage,
   DomainList,
@@ -11,7 +13,6 @@ import {
   QUERY_FLAGS,
   responseFlags,
 } from '../src/dns/index.js';
-import { dnsEvent } from '../src/dns/test-events.js';
 import type { DnsMessageEvent } from '../src/sensor/index.js';
 import { type BenchResult, measureInterleaved } from './harness.js';
 

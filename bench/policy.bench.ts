@@ -7,7 +7,7 @@ import { compilePolicy } from '../src/policy/compile.js';
 import { interpret } from '../src/policy/interpret.js';
 import type { Policy, PolicyEvent } from '../src/policy/model.js';
 import { buildPolicy, elasticDefaultPolicy, type SelectorSpec } from '../src/policy/policy-builder.js';
-import { rng } from '../src/util/rng.js';
+import { rng } from '../src/util/rng.fixture.js';
 import { type BenchResult, measureInterleaved } from './harness.js';
 
 const SHELLS = ['sh', 'bash', 'dash', 'zsh', 'ash'];

@@ -13,7 +13,7 @@ import { Replay } from '../src/baseline/replay.js';
 import { replaySource } from '../src/baseline/replay-store.js';
 import { openEvents } from '../src/baseline/source.js';
 import { EventStore } from '../src/output/store/index.js';
-import { sampleIter } from '../src/output/store/sample-docs.js';
+import { sampleIter } from '../src/output/store/sample-docs.fixture.js';
 import { DEFAULT_POLICY, parsePolicy } from '../src/policy/index.js';
 import { scanStore } from '../src/query/index.js';
 import { type BenchResult, size } from './harness.js';

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { RuleEngine } from '../src/rules/engine.js';
 import { type LoadedRule, loadRules } from '../src/rules/load.js';
 import { defaultRulePaths } from '../src/rules/pack.js';
-import { rng } from '../src/util/rng.js';
+import { rng } from '../src/util/rng.fixture.js';
 import { locateElasticRules } from '../test/elastic-rules-dir.js';
 
 import { type BenchResult, size } from './harness.js';

@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads';
 import type { EcsDoc } from '../src/output/index.js';
 import { EventStore } from '../src/output/store/index.js';
 import type { StoreOptions } from '../src/output/store/options.js';
-import { type Sample, sampleDocs } from '../src/output/store/sample-docs.js';
+import { type Sample, sampleDocs } from '../src/output/store/sample-docs.fixture.js';
 import { type BenchResult, size } from './harness.js';
 
 const POOL = 20_000;

@@ -8,7 +8,7 @@
  *   stats                                      -> print "denied N allowed M"
  *   EOF or quit                                -> exit 0; the links go with the process, so
  *                                                 the programs detach however it ends
- * Exit codes (one line on stderr): 2 usage, 3 not root, 6 refused at load, 7 attach failed, 1 other.
+ * Exit codes (exit-codes.h; one line on stderr): usage, not root, refused at load, attach failed, other.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +22,7 @@
 #include <linux/types.h>
 
 #include "connect-block.h"
+#include "exit-codes.h"
 #include "connect-block.skel.h"
 
 static int fail(int code, const char *what)
@@ -38,9 +39,9 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 int main(int argc, char **argv)
 {
 	if (argc != 2)
-		return fail(2, "usage: d4c-connect-block CGROUP_DIR (rules on stdin, then go)");
+		return fail(D4C_EXIT_USAGE, "usage: d4c-connect-block CGROUP_DIR (rules on stdin, then go)");
 	if (geteuid() != 0)
-		return fail(3, "needs root");
+		return fail(D4C_EXIT_NOT_ROOT, "needs root");
 	libbpf_set_print(libbpf_quiet);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -60,26 +61,26 @@ int main(int argc, char **argv)
 		if (got == 11)
 			r.ops = D4C_CB_CONNECT;
 		else if (got != 12)
-			return fail(2, "bad rule line");
+			return fail(D4C_EXIT_USAGE, "bad rule line");
 		if (n == D4C_CB_MAX_RULES)
-			return fail(2, "too many rules");
+			return fail(D4C_EXIT_USAGE, "too many rules");
 		rules[n++] = r;
 	}
 	if (!go)
-		return 0;
+		return D4C_EXIT_OK;
 
 	int cg = open(argv[1], O_RDONLY | O_DIRECTORY);
 	if (cg < 0)
-		return fail(7, "cannot open the cgroup directory");
+		return fail(D4C_EXIT_ATTACH, "cannot open the cgroup directory");
 	struct d4c_cb *skel = d4c_cb__open();
 	if (!skel)
-		return fail(6, "cannot open the BPF object");
+		return fail(D4C_EXIT_LOAD, "cannot open the BPF object");
 	skel->rodata->nrules = n;
 	if (d4c_cb__load(skel) != 0)
-		return fail(6, "the kernel refused the connect programs");
+		return fail(D4C_EXIT_LOAD, "the kernel refused the connect programs");
 	for (__u32 i = 0; i < n; i++) {
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.rules), &i, &rules[i], BPF_ANY) != 0)
-			return fail(1, "cannot write a rule");
+			return fail(D4C_EXIT_OTHER, "cannot write a rule");
 	}
 	struct bpf_link *l4 = bpf_program__attach_cgroup(skel->progs.d4c_connect4, cg);
 	struct bpf_link *l6 = bpf_program__attach_cgroup(skel->progs.d4c_connect6, cg);
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 	struct bpf_link *b4 = bpf_program__attach_cgroup(skel->progs.d4c_bind4, cg);
 	struct bpf_link *b6 = bpf_program__attach_cgroup(skel->progs.d4c_bind6, cg);
 	if (!l4 || !l6 || !s4 || !s6 || !b4 || !b6)
-		return fail(7, "cannot attach to the cgroup (is it a cgroup v2 directory?)");
+		return fail(D4C_EXIT_ATTACH, "cannot attach to the cgroup (is it a cgroup v2 directory?)");
 	printf("ready %u\n", n);
 
 	while (fgets(line, sizeof line, stdin)) {
@@ -109,5 +110,5 @@ int main(int argc, char **argv)
 	bpf_link__destroy(b6);
 	d4c_cb__destroy(skel);
 	close(cg);
-	return 0;
+	return D4C_EXIT_OK;
 }

@@ -37,6 +37,7 @@
 #include "events.h"
 
 #include "enforcer.h"
+#include "exit-codes.h"
 static uint64_t cnt[NCOUNT];
 
 #define PENDING 4096 /* power of two; slot = id & (PENDING-1) */
@@ -91,7 +92,7 @@ static void flush_out(void) {
 		if (n > 0) { off += n; continue; }
 		if (n < 0 && errno == EINTR) continue;
 		if (n < 0 && errno == EAGAIN) break;
-		exit(9); /* stdout closed: the agent is gone */
+		exit(D4C_EXIT_OUTPUT); /* stdout closed: the agent is gone */
 	}
 	memmove(obuf, obuf + off, olen - off);
 	olen -= off;
@@ -374,12 +375,12 @@ static void command(char *l) {
 		want_write = strcmp(l + 5, "write") == 0 || strcmp(l + 5, "both") == 0;
 		want_exec = strcmp(l + 5, "exec") == 0 || strcmp(l + 5, "both") == 0;
 	} else if (strcmp(l, "stats") == 0) emit_stats();
-	else if (strcmp(l, "quit") == 0) { flush_out(); exit(0); }
+	else if (strcmp(l, "quit") == 0) { flush_out(); exit(D4C_EXIT_OK); }
 }
 
 static void usage(void) {
 	fprintf(stderr, "usage: d4c-enforcer [--map PINNED_ENTER_STATE] [--deadline-ms N] [--fail-closed] [--want write|exec|both] [--auto-overlay]\n");
-	exit(2);
+	exit(D4C_EXIT_USAGE);
 }
 
 int main(int argc, char **argv) {
@@ -396,21 +397,21 @@ int main(int argc, char **argv) {
 			command(l);
 		} else usage();
 	}
-	if (geteuid() != 0) { fprintf(stderr, "d4c-enforcer: must run as root\n"); return 3; }
+	if (geteuid() != 0) { fprintf(stderr, "d4c-enforcer: must run as root\n"); return D4C_EXIT_NOT_ROOT; }
 	signal(SIGPIPE, SIG_IGN);
-	if (stat("/proc/self/ns/pid", &self_pidns) != 0) { perror("d4c-enforcer: /proc/self/ns/pid"); return 1; }
+	if (stat("/proc/self/ns/pid", &self_pidns) != 0) { perror("d4c-enforcer: /proc/self/ns/pid"); return D4C_EXIT_OTHER; }
 	if (map_path) {
 		map_fd = bpf_obj_get(map_path);
-		if (map_fd < 0) { fprintf(stderr, "d4c-enforcer: cannot open the sensor map %s: %s\n", map_path, strerror(errno)); return 4; }
+		if (map_fd < 0) { fprintf(stderr, "d4c-enforcer: cannot open the sensor map %s: %s\n", map_path, strerror(errno)); return D4C_EXIT_NO_SENSOR_MAP; }
 	}
 	/* FAN_REPORT_TID: the event's pid is the opening thread, which keys the sensor's map. */
 	fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_TID,
 			       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-	if (fan_fd < 0) { fprintf(stderr, "d4c-enforcer: fanotify_init: %s\n", strerror(errno)); return 5; }
+	if (fan_fd < 0) { fprintf(stderr, "d4c-enforcer: fanotify_init: %s\n", strerror(errno)); return D4C_EXIT_NO_FANOTIFY; }
 	for (int i = 0; i < PENDING; i++) pend[i].fd = -1;
 	if (auto_overlay && (errno = start_auto_overlay()) != 0) {
 		fprintf(stderr, "d4c-enforcer: --auto-overlay needs FAN_MNT_ATTACH (Linux 6.14+): %s\n", strerror(errno));
-		return 6;
+		return D4C_EXIT_NO_MOUNT_EVENTS;
 	}
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
 	frame(FR_READY, "", 0, NULL, 0, NULL, 0);
@@ -430,12 +431,12 @@ int main(int argc, char **argv) {
 		}
 		struct pollfd pf[3] = { { .fd = fan_fd, .events = POLLIN }, { .fd = 0, .events = POLLIN }, { .fd = mnt_fd, .events = POLLIN } };
 		int n = poll(pf, mnt_fd >= 0 ? 3 : 2, olen ? 1 : timeout);
-		if (n < 0 && errno != EINTR) return 1;
+		if (n < 0 && errno != EINTR) return D4C_EXIT_OTHER;
 		if (pf[0].revents & POLLIN) {
 			ssize_t len;
 			while ((len = read(fan_fd, ev, sizeof ev)) > 0) {
 				for (struct fanotify_event_metadata *m = (void *)ev; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
-					if (m->vers != FANOTIFY_METADATA_VERSION) { fprintf(stderr, "d4c-enforcer: fanotify ABI mismatch\n"); return 1; }
+					if (m->vers != FANOTIFY_METADATA_VERSION) { fprintf(stderr, "d4c-enforcer: fanotify ABI mismatch\n"); return D4C_EXIT_OTHER; }
 					if (m->fd == FAN_NOFD) { cnt[C_OVERFLOW]++; continue; }
 					if (m->mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM)) handle(m);
 					else close(m->fd);
@@ -449,7 +450,7 @@ int main(int argc, char **argv) {
 		}
 		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t r = read(0, in + inlen, sizeof in - inlen);
-			if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) { flush_out(); return 0; }
+			if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) { flush_out(); return D4C_EXIT_OK; }
 			if (r > 0) inlen += r;
 			char *s = in, *nl;
 			while ((nl = memchr(s, '\n', in + inlen - s))) {

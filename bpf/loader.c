@@ -37,20 +37,9 @@
 #include <linux/types.h>
 
 #include "events.h"
+#include "exit-codes.h"
 #include "d4c.skel.h"
 
-enum {
-	EX_OK = 0,
-	EX_OTHER = 1,
-	EX_USAGE = 2,
-	EX_NOT_ROOT = 3,
-	EX_NO_BTF = 4,
-	EX_NO_TRACEFS = 5,
-	EX_LOAD = 6,
-	EX_ATTACH = 7,
-	EX_PIN = 8,
-	EX_OUTPUT = 9,
-};
 
 #define POLL_MS 20
 
@@ -97,7 +86,7 @@ static void flush_out(void)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			die(EX_OUTPUT, "output closed (%s): the reader went away; detaching", strerror(errno));
+			die(D4C_EXIT_OUTPUT, "output closed (%s): the reader went away; detaching", strerror(errno));
 		}
 		done += (size_t)n;
 	}
@@ -292,7 +281,7 @@ static bool tracepoint_exists(const char *cat, const char *name)
 static void usage(void)
 {
 	fprintf(stderr, "usage: d4c-sensor [--include-host] [--ring-bytes N] [--pin DIR] [--host-pidns INUM] [--no-network] [--no-dns] [--no-tty-output] [--read-prefix PATH]... [--verbose]\n");
-	exit(EX_USAGE);
+	exit(D4C_EXIT_USAGE);
 }
 
 int main(int argc, char **argv)
@@ -333,7 +322,7 @@ int main(int argc, char **argv)
 	long page = sysconf(_SC_PAGESIZE);
 	if (ring < (unsigned long)page || (ring & (ring - 1)) != 0) {
 		fprintf(stderr, "d4c-sensor: --ring-bytes must be a power of two >= %ld\n", page);
-		return EX_USAGE;
+		return D4C_EXIT_USAGE;
 	}
 
 	signal(SIGPIPE, SIG_IGN);
@@ -342,15 +331,15 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_log);
 
 	if (geteuid() != 0)
-		die(EX_NOT_ROOT, "must run as root (loading eBPF needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+		die(D4C_EXIT_NOT_ROOT, "must run as root (loading eBPF needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		die(EX_NO_BTF, "no kernel BTF at /sys/kernel/btf/vmlinux: the kernel needs CONFIG_DEBUG_INFO_BTF=y");
+		die(D4C_EXIT_NO_BTF, "no kernel BTF at /sys/kernel/btf/vmlinux: the kernel needs CONFIG_DEBUG_INFO_BTF=y");
 	if (!tracefs_ready())
-		die(EX_NO_TRACEFS, "tracefs is not mounted and could not be mounted: run `mount -t tracefs nodev /sys/kernel/tracing`");
+		die(D4C_EXIT_NO_TRACEFS, "tracefs is not mounted and could not be mounted: run `mount -t tracefs nodev /sys/kernel/tracing`");
 
 	skel = d4c__open();
 	if (!skel)
-		die(EX_LOAD, "cannot open the eBPF object: %s", strerror(errno));
+		die(D4C_EXIT_LOAD, "cannot open the eBPF object: %s", strerror(errno));
 	bpf_map__set_max_entries(skel->maps.events, ring);
 	skel->bss->cfg.include_host = include_host;
 	skel->bss->cfg.host_pidns = host_pidns; /* 0: the kernel's initial pid namespace */
@@ -375,16 +364,16 @@ int main(int argc, char **argv)
 
 	int err = d4c__load(skel);
 	if (err)
-		die(EX_LOAD, "the kernel refused the eBPF programs (%s); `d4c-sensor --verbose` prints the verifier log",
+		die(D4C_EXIT_LOAD, "the kernel refused the eBPF programs (%s); `d4c-sensor --verbose` prints the verifier log",
 		    strerror(-err));
 	for (int i = 0; i < nread; i++) {
 		const char *why = add_read_prefix(read_prefix[i]);
 		if (why)
-			die(EX_USAGE, "--read-prefix %s: %s", read_prefix[i], why);
+			die(D4C_EXIT_USAGE, "--read-prefix %s: %s", read_prefix[i], why);
 	}
 	err = d4c__attach(skel);
 	if (err)
-		die(EX_ATTACH, "cannot attach the tracepoint programs: %s", strerror(-err));
+		die(D4C_EXIT_ATTACH, "cannot attach the tracepoint programs: %s", strerror(-err));
 
 	if (pin) {
 		char p[600];
@@ -395,12 +384,12 @@ int main(int argc, char **argv)
 		snprintf(p, sizeof(p), "%s/enter_state", pin_dir);
 		unlink(p);
 		if (bpf_map__pin(skel->maps.enter_state, p))
-			die(EX_PIN, "cannot pin the open-flags map at %s (is bpffs mounted at /sys/fs/bpf?)", p);
+			die(D4C_EXIT_PIN, "cannot pin the open-flags map at %s (is bpffs mounted at /sys/fs/bpf?)", p);
 	}
 
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, NULL, NULL);
 	if (!rb)
-		die(EX_OTHER, "cannot map the ring buffer: %s", strerror(errno));
+		die(D4C_EXIT_OTHER, "cannot map the ring buffer: %s", strerror(errno));
 
 	unsigned int attached = 0;
 	bpf_object__for_each_program(prog, skel->obj) attached +=
@@ -422,9 +411,9 @@ int main(int argc, char **argv)
 		/* The kernel side wakes us only for big batches: the timeout bounds the latency. */
 		int n = poll(pfd, stdin_open ? 2 : 1, POLL_MS);
 		if (n < 0 && errno != EINTR)
-			die(EX_OTHER, "poll: %s", strerror(errno));
+			die(D4C_EXIT_OTHER, "poll: %s", strerror(errno));
 		if (ring_buffer__consume(rb) < 0 && !stopping)
-			die(EX_OTHER, "ring buffer read failed");
+			die(D4C_EXIT_OTHER, "ring buffer read failed");
 		if (stdin_open && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (!read_commands())
 				stopping = 1; /* EOF: the agent is gone or done */
@@ -436,5 +425,5 @@ int main(int argc, char **argv)
 	if (outlen)
 		flush_out();
 	cleanup();
-	return EX_OK;
+	return D4C_EXIT_OK;
 }

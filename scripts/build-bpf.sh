@@ -40,12 +40,12 @@ if newer "$OUT/d4c.bpf.o" d4c.bpf.c ./*.bpf.h events.h "$OUT/vmlinux.h"; then
   "$BPFTOOL" gen skeleton "$OUT/d4c.bpf.o" name d4c > "$OUT/d4c.skel.h.tmp"
   mv "$OUT/d4c.skel.h.tmp" "$OUT/d4c.skel.h"
 fi
-if newer "$OUT/d4c-sensor" loader.c events.h "$OUT/d4c.skel.h"; then
+if newer "$OUT/d4c-sensor" loader.c events.h exit-codes.h "$OUT/d4c.skel.h"; then
   "$CC" -O2 -g -Wall -Wextra -Wno-unused-parameter -I"$OUT" -I. loader.c -o "$OUT/d4c-sensor.tmp" -lbpf -lelf -lz
   mv "$OUT/d4c-sensor.tmp" "$OUT/d4c-sensor"
 fi
 # The enforcer (issue 7): fanotify permission events + the sensor's pinned open-flags map.
-if newer "$OUT/d4c-enforcer" enforcer.c enforcer.h events.h; then
+if newer "$OUT/d4c-enforcer" enforcer.c enforcer.h events.h exit-codes.h; then
   "$CC" -O2 -g -Wall -Wextra -Wno-unused-parameter -I. enforcer.c -o "$OUT/d4c-enforcer.tmp" -lbpf
   mv "$OUT/d4c-enforcer.tmp" "$OUT/d4c-enforcer"
 fi
@@ -57,7 +57,7 @@ if newer "$OUT/connect-block.bpf.o" connect-block.bpf.c connect-block.h "$OUT/vm
   "$BPFTOOL" gen skeleton "$OUT/connect-block.bpf.o" name d4c_cb > "$OUT/connect-block.skel.h.tmp"
   mv "$OUT/connect-block.skel.h.tmp" "$OUT/connect-block.skel.h"
 fi
-if newer "$OUT/d4c-connect-block" connect-block.c connect-block.h "$OUT/connect-block.skel.h"; then
+if newer "$OUT/d4c-connect-block" connect-block.c connect-block.h exit-codes.h "$OUT/connect-block.skel.h"; then
   "$CC" -O2 -g -Wall -Wextra -I"$OUT" -I. connect-block.c -o "$OUT/d4c-connect-block.tmp" -lbpf -lelf -lz
   mv "$OUT/d4c-connect-block.tmp" "$OUT/d4c-connect-block"
 fi

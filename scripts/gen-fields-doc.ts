@@ -54,6 +54,10 @@ export function renderFieldsDoc(): string {
         ],
         ['`metrics-cloud_defend.heartbeat-<ns>`', 'periodic `cloud_defend.block_action_enabled`'],
         ['`metrics-cloud_defend.metrics-<ns>`', 'agent counters (`cloud_defend.metrics.*`)'],
+        [
+          '`logs-kubernetes.audit_logs-<ns>`',
+          'Kubernetes audit events (`--k8s-audit-log`, `--k8s-audit-webhook`), in the layout of Elastic’s Kubernetes integration (`kubernetes.audit.*`; docs/sessions.md)',
+        ],
       ],
     ),
     '',

@@ -1,6 +1,7 @@
 // What the node agent is started with (runtime.ts): the policy, outputs, rules and the bounds
 // of each part. The CLI's flags map onto it (src/cli/agent.ts).
 import type { DomainList } from '../dns/index.js';
+import type { AuditAttachment } from '../k8s/audit/index.js';
 import type { ClusterIdentityOptions } from '../k8s/index.js';
 import type { Output } from '../output/index.js';
 import type { CompiledPolicy } from '../policy/compile.js';
@@ -63,6 +64,11 @@ export interface AgentOptions {
    * not attached.
    */
   ttyOutput?: false | Partial<TtyOutputOptions>;
+  /**
+   * Kubernetes audit (src/k8s/audit, docs/sessions.md): its documents are written and fed to the
+   * rules; every document is enriched by it first (the exec'd session's Kubernetes user).
+   */
+  k8sAudit?: AuditAttachment;
   /** Warnings (runtime unreachable, handling errors): default stderr. */
   onWarning?: (message: string) => void;
 }

@@ -81,6 +81,7 @@ export function assemble(o: AgentOptions, warn: (m: string) => void): Assembled 
     counters: c,
     blockable: new Set(enforcementReport().enforced),
     ...(engine ? { engine } : {}),
+    ...(o.k8sAudit ? { k8sAudit: o.k8sAudit } : {}),
     ...(o.maxHeld !== undefined ? { maxHeld: o.maxHeld } : {}),
     logAllNetwork: o.logAllNetwork === true,
     ...(o.iocDomains !== undefined ? { iocDomains: o.iocDomains } : {}),

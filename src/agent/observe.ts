@@ -3,6 +3,7 @@
 import type { AgentMetrics } from '../ecs/index.js';
 import type { HelperCounters } from '../enforce/index.js';
 import type { AgentStatsSnapshot } from '../metrics/index.js';
+import { KERNEL_COUNTER_NAMES, KERNEL_DROP_LABELS } from '../sensor/index.js';
 import type { AgentStats } from './stats.js';
 
 /** The helper's counters exported (pendingMax is a high-water mark, not a count). */
@@ -28,16 +29,10 @@ function kernelDrops(s: AgentStats): Record<string, number> {
   if (!k) return {};
   const out: Record<string, number> = {};
   for (const [kind, n] of Object.entries(k.ringFull)) out[`ring_full_${kind}`] = n;
-  out.truncated_strings = k.truncatedStrings;
-  out.truncated_paths = k.truncatedPaths;
-  out.truncated_argv = k.truncatedArgv;
-  out.path_depth_exceeded = k.pathDepthExceeded;
-  out.missing_enter_state = k.missingEnterState;
-  out.enter_state_full = k.enterStateFull;
-  out.read_failures = k.readFailures;
-  out.truncated_cgroup_paths = k.truncatedCgroupPaths;
-  out.net_not_socket = k.netNotSocket;
-  out.net_state_full = k.netStateFull;
+  for (const name of KERNEL_COUNTER_NAMES) {
+    const label = KERNEL_DROP_LABELS[name];
+    if (label) out[label] = k[name];
+  }
   return out;
 }
 
@@ -91,6 +86,20 @@ function kubernetesApi(s: AgentStats): Record<string, number> {
   };
 }
 
+function k8sAudit(s: AgentStats): Record<string, number> | undefined {
+  const a = s.k8sAudit;
+  if (!a) return undefined;
+  return {
+    events: a.events,
+    malformed: a.malformed,
+    requests: a.requests,
+    attributed: a.attributed,
+    unattributed: a.unattributed,
+    unmatched_requests: a.unmatchedRequests,
+    docs_stamped: a.docsStamped,
+  };
+}
+
 function enforcement(s: AgentStats): Record<string, number> {
   const out: Record<string, number> = {
     fanotify_denied: s.enforceDenied,
@@ -137,6 +146,7 @@ export function metricsSnapshot(s: AgentStats, extraUserDrops?: Record<string, n
     policyActions: byAction(s.policyActions),
     containerMetadata: containerMetadata(s),
     kubernetesApi: kubernetesApi(s),
+    ...(s.k8sAudit ? { k8sAudit: k8sAudit(s) } : {}),
     enforcement: enforcement(s),
     rules: rules(s),
     outputs: s.outputs,

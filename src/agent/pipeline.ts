@@ -32,7 +32,7 @@ import { MetadataHold } from './hold.js';
 import { networkActivity, networkHook } from './network.js';
 import { type Observed, Observer } from './observation.js';
 import type { ReadWatch } from './read-access.js';
-import { DocumentSink } from './sink.js';
+import { DocumentSink, type SinkDeps } from './sink.js';
 import { type AgentCounters, newCounters } from './stats.js';
 import { TTY_DEFAULTS, type TtyBatch, TtyOutput, type TtyOutputOptions } from './tty-output.js';
 
@@ -57,6 +57,8 @@ export interface PipelineParts {
   reads: ReadWatch;
   outputs: Record<string, Output>;
   engine?: RuleEngine;
+  /** Enriches every document before outputs and rules (Kubernetes audit attribution). */
+  k8sAudit?: SinkDeps['k8sAudit'];
   /** The counters (shared with the drift tracker); default fresh ones. */
   counters?: AgentCounters;
   /** Operations this kernel can prevent; a block on the others is an alert. */
@@ -104,6 +106,7 @@ export class Pipeline {
       contexts: p.contexts,
       outputs: p.outputs,
       ...(p.engine ? { engine: p.engine } : {}),
+      ...(p.k8sAudit ? { k8sAudit: p.k8sAudit } : {}),
     });
     this.holds = new MetadataHold<Held>(
       p.resolver,

@@ -230,9 +230,15 @@ export class Runtime {
     this.startup = undefined;
     for (const e of queued) pipeline.handle(e);
     this.startTimers();
+    await this.pollKernel();
+    const audit = o.k8sAudit;
+    if (audit) {
+      await audit.start((doc) => pipeline.sink.ingest(doc as unknown as EcsDocument));
+      // The audit log read to its end, before the documents it may attribute are drained.
+      stack.push('k8s audit', () => audit.stop());
+    }
     // No restart begins once stopping; one under way ends first (its helpers stop after it).
     stack.push('supervisor', () => this.supervisor.stop());
-    await this.pollKernel();
     o.onCoreReady?.(this);
     if (o.services) this.services = await startServices(this, stack, o.services);
   }
@@ -366,6 +372,7 @@ export class Runtime {
       scheduled: this.services?.scheduled,
       supervisor: this.supervisor,
       outputs: this.o.outputs,
+      k8sAudit: this.o.k8sAudit,
     });
   }
 

@@ -5,6 +5,7 @@
 import type { ContainerMeta } from '../container/index.js';
 import type { EventIdGenerator } from '../ecs/event-id.js';
 import { dataStreamName, type EcsDocument, randomEventIds } from '../ecs/index.js';
+import type { AuditAttachment } from '../k8s/audit/index.js';
 import type { Output } from '../output/index.js';
 import type { Detection, RuleEngine } from '../rules/index.js';
 import type { ContainerContexts } from './context.js';
@@ -15,6 +16,8 @@ export interface SinkDeps extends DocumentDeps {
   readonly contexts: ContainerContexts;
   readonly outputs: Record<string, Output>;
   readonly engine?: RuleEngine;
+  /** Enriches every document before outputs and rules (the exec'd session's Kubernetes user). */
+  readonly k8sAudit?: Pick<AuditAttachment, 'enrich'>;
 }
 
 export class DocumentSink {
@@ -53,11 +56,19 @@ export class DocumentSink {
 
   /** Writes a document to every output, counted by data stream. */
   write(doc: EcsDocument): void {
+    // The one hook before outputs and rules (detect() gets the same, enriched, object).
+    this.d.k8sAudit?.enrich(doc as unknown as Record<string, unknown>);
     const stream = dataStreamName(doc.data_stream);
     const c = this.d.c;
     c.docsEmitted[stream] = (c.docsEmitted[stream] ?? 0) + 1;
     for (const out of Object.values(this.d.outputs))
       out.write(doc as unknown as Record<string, unknown>, stream);
+  }
+
+  /** A document from another source (Kubernetes audit): written and fed to the rules. */
+  ingest(doc: EcsDocument): void {
+    this.write(doc);
+    if (this.d.engine) this.detect(doc);
   }
 
   /** A detection counted, and written as an alert built on `trigger` (none: counted only). */

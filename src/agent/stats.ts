@@ -3,6 +3,7 @@
 import type { ContainerResolver, ResolverCounters } from '../container/index.js';
 import type { DnsStageStats } from '../dns/index.js';
 import type { HelperCounters } from '../enforce/index.js';
+import type { K8sAuditStats } from '../k8s/audit/index.js';
 import type { ClusterIdentityCounters, ClusterIdentitySource } from '../k8s/index.js';
 import type { Output, OutputStats } from '../output/index.js';
 import type { ScheduledEsql, ScheduledRuleStats } from '../rules/scheduled.js';
@@ -91,6 +92,8 @@ export interface AgentStats extends AgentCounters {
   helperRestartFailures: Record<string, number>;
   /** Terminal output (src/agent/tty-output.ts), when on: records, batches, bytes kept and skipped. */
   ttyOutput?: TtyCounters & { pending: number };
+  /** Kubernetes audit (src/k8s/audit), when followed: events, malformed, sessions attributed or not. */
+  k8sAudit?: K8sAuditStats;
   outputs: Record<string, OutputStats>;
   rssBytes: number;
 }
@@ -159,6 +162,11 @@ export function formatStats(s: AgentStats): string {
   const kube = s.kubernetes;
   if (kube.source !== 'none')
     parts.push(`kubernetes=${kube.source}(cluster ${kube.clusterId ?? '?'}, failures ${kube.failures})`);
+  const a = s.k8sAudit;
+  if (a)
+    parts.push(
+      `k8s_audit=events ${a.events}, malformed ${a.malformed}, attributed ${a.attributed}, unattributed ${a.unattributed}`,
+    );
   const restarts = Object.entries(s.helperRestarts);
   if (restarts.length > 0)
     parts.push(
@@ -189,6 +197,7 @@ export interface NodeParts {
   scheduled: ScheduledEsql | undefined;
   supervisor: Supervisor;
   outputs: Record<string, Output>;
+  k8sAudit: { stats(): K8sAuditStats } | undefined;
 }
 
 /** The node's counters, one plain object (copies: later events do not change it). */
@@ -230,6 +239,7 @@ export function nodeStats(n: NodeParts): AgentStats {
     helperRestarts: { ...n.supervisor.restarts },
     helperRestartFailures: { ...n.supervisor.failures },
     ...(p.ttyOutput ? { ttyOutput: p.ttyOutput } : {}),
+    ...(n.k8sAudit ? { k8sAudit: n.k8sAudit.stats() } : {}),
     outputs,
     rssBytes: process.memoryUsage.rss(),
   };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../output/index.js';
 import { EventStore } from '../output/store/index.js';
-import { sampleDocs } from '../output/store/sample-docs.js';
+import { sampleDocs } from '../output/store/sample-docs.fixture.js';
 import { DEFAULT_POLICY, parsePolicy } from '../policy/index.js';
 import { LEARNING_POLICY } from '../policy/learning.js';
 import { Replay } from './replay.js';

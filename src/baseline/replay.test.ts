@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../../test/cli.js';
 import type { EcsDoc } from '../output/index.js';
 import { EventStore } from '../output/store/index.js';
-import { sampleDocs } from '../output/store/sample-docs.js';
+import { sampleDocs } from '../output/store/sample-docs.fixture.js';
 import { type QueryServer, serveQueries } from '../query/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the JSON report is read as plain JSON

@@ -58,11 +58,16 @@ export const COLUMNS = [
   'orchestrator.resource.name',
   'destination.ip',
   'destination.port',
+  // Promoted later (backfilled in older stores): read as columns, not parsed out of `doc`.
+  'cloud_defend.operation',
+  'process.drift',
+  'container.security_context.privileged',
+  'orchestrator.cluster.name',
+  'process.thread.capabilities.effective',
 ] as const;
 
 /** Fields only in `doc`, read by json_extract (their JSON types kept). */
 export const JSON_FIELDS = [
-  'cloud_defend.operation',
   'cloud_defend.mount.type',
   'cloud_defend.network.family',
   'cloud_defend.detection',
@@ -70,17 +75,13 @@ export const JSON_FIELDS = [
   'file.type',
   'destination.address',
   'network.transport',
-  'process.drift',
   'process.interactive',
   'process.session_leader.interactive',
   'process.entry_leader.entry_meta.type',
   'container.image.tag',
-  'container.security_context.privileged',
   'orchestrator.cluster.id',
-  'orchestrator.cluster.name',
   'orchestrator.resource.label',
   'orchestrator.resource.parent.type',
-  'process.thread.capabilities.effective',
   'process.thread.capabilities.permitted',
 ] as const;
 

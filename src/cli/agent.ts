@@ -13,6 +13,7 @@ import {
 } from '../config/index.js';
 import { isLoopback } from '../console/index.js';
 import { DomainList } from '../dns/index.js';
+import { K8sAudit } from '../k8s/audit/index.js';
 import type { Output } from '../output/index.js';
 import { makeStoreDir, storeDirWarning } from '../output/store/index.js';
 import { policyIdentity } from '../policy/agent-input.js';
@@ -33,6 +34,7 @@ import { D4cError, formatDiagnostic } from '../util/diagnostics.js';
 import { openOutputFile } from '../util/safe-open.js';
 import { parse, UsageError } from './args.js';
 import { parseListen } from './console.js';
+import { K8S_AUDIT_OPTIONS, k8sAuditFromFlags, k8sAuditLine } from './k8s-audit.js';
 import { readPolicyFile } from './policy.js';
 import { readExceptions } from './rules.js';
 
@@ -89,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
       'console-tls-key': { type: 'string' },
       'no-tty-output': { type: 'boolean' },
       'tty-max-bytes-per-process': { type: 'string' },
+      ...K8S_AUDIT_OPTIONS,
     },
     false,
   );
@@ -120,6 +123,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('--tty-max-bytes-per-process takes a whole number of bytes >= 0');
   if (ttyMax !== undefined && values['no-tty-output'] === true)
     throw new UsageError('--tty-max-bytes-per-process and --no-tty-output exclude each other');
+
+  const k8sAuditOpts = k8sAuditFromFlags(values);
 
   if (values['log-all-network'] === true && values['no-network'] === true)
     throw new UsageError('--log-all-network and --no-network exclude each other');
@@ -230,6 +235,9 @@ export async function run(argv: string[]): Promise<number> {
   const store = opened?.store;
   const errText = (e: unknown) =>
     e instanceof D4cError ? e.format() : e instanceof Error ? e.message : String(e);
+  const k8sAudit = k8sAuditOpts
+    ? new K8sAudit({ ...k8sAuditOpts, namespace: settings.namespace })
+    : undefined;
   let agent: Agent;
   try {
     // The outputs are the agent's from here: it closes them (also when it cannot start).
@@ -252,6 +260,7 @@ export async function run(argv: string[]): Promise<number> {
           }
         : false,
       criSockets: values['cri-socket'],
+      ...(k8sAudit ? { k8sAudit } : {}),
       holdMs,
       namespace: settings.namespace,
       enforce: {
@@ -326,6 +335,7 @@ export async function run(argv: string[]): Promise<number> {
       : '',
     metricsServer ? `metrics ${metricsServer.url}` : '',
     consoleServer ? `console on port ${consoleServer.port}` : '',
+    k8sAudit ? k8sAuditLine(k8sAudit) : '',
     kubeLine(agent.stats().kubernetes),
   ].filter((x) => x !== '');
   // Caught before `ready` is printed: whoever reads it may stop the agent at once (a signal

@@ -70,6 +70,24 @@ export const AGENT_HELP: CommandHelp = {
       ],
     },
     {
+      section: 'Kubernetes audit (docs/sessions.md)',
+      options: [
+        opt(
+          '--k8s-audit-log FILE',
+          "follow kube-apiserver's audit log (`--audit-log-path`: audit.k8s.io/v1 events, one JSON line each) from its end, through rotation: its events become `logs-kubernetes.audit_logs-<ns>` documents, and pods/exec and pods/attach requests name the Kubernetes user on the sessions they started (`kubernetes.audit.*`). Malformed lines are counted and reported as FILE:LINE.",
+        ),
+        opt(
+          '--k8s-audit-webhook HOST:PORT',
+          "receive the API server's audit webhook (EventList batches by POST) on HOST:PORT, as --k8s-audit-log does with the file. Loopback only without TLS.",
+        ),
+        opt(
+          '--k8s-audit-tls-cert FILE',
+          'the webhook over HTTPS: certificate (PEM), with --k8s-audit-tls-key.',
+        ),
+        opt('--k8s-audit-tls-key FILE', 'the private key (PEM) of --k8s-audit-tls-cert.'),
+      ],
+    },
+    {
       section: 'enforcement (block responses)',
       options: [
         opt(

@@ -424,9 +424,9 @@ register(
   'run a command in a lab pod (-it for a terminal)',
   async () => (await import('./lab.js')).runExec,
   {
-    synopsis: ['[-it] [--namespace NS] [--dir DIR] POD -- CMD...'],
+    synopsis: ['[-it] [--as USER] [--namespace NS] [--dir DIR] POD -- CMD...'],
     description:
-      "Runs CMD in the pod's container and exits with its exit code. Without -i/-t through CRI ExecSync (output after it ends); with them through `ctr tasks exec` (the same kind of process: runc exec into the container), attached to this terminal.",
+      "Runs CMD in the pod's container and exits with its exit code. Without -i/-t through CRI ExecSync (output after it ends); with them through `ctr tasks exec` (the same kind of process: runc exec into the container), attached to this terminal. Like an API server, it appends the pods/exec audit events of the request (ResponseStarted, then ResponseComplete) to `DIR/audit/audit.log`, which `d4c agent --k8s-audit-log` follows (docs/sessions.md).",
     args: [
       { name: 'POD', help: "the pod's name." },
       { name: 'CMD...', help: 'the command, after `--`.' },
@@ -438,6 +438,9 @@ register(
           opt('--namespace NS', "the pod's namespace.", { default: 'any, when the pod name is unique' }),
           opt('-i, --interactive', "attach this process's standard input."),
           opt('-t, --tty', 'give the command a terminal (as `kubectl exec -it`).'),
+          opt('--as USER', 'the Kubernetes user the audit events name (groups: `system:authenticated`).', {
+            default: '`kubernetes-admin`',
+          }),
           LAB_DIR,
         ],
       },

@@ -113,7 +113,9 @@ export async function runExec(argv: string[]): Promise<number> {
     namespace: { type: 'string' },
     interactive: { type: 'boolean', short: 'i' },
     tty: { type: 'boolean', short: 't' },
+    as: { type: 'string' },
   });
+  if (values.as === '') throw new UsageError('--as takes a user name');
   const [pod, ...command] = positionals;
   if (!pod || command.length === 0)
     throw new UsageError(
@@ -126,6 +128,7 @@ export async function runExec(argv: string[]): Promise<number> {
       command,
       tty: values.tty,
       stdin: values.interactive,
+      ...(values.as !== undefined ? { as: values.as } : {}),
     }),
   );
 }

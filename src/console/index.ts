@@ -1,5 +1,6 @@
 // The console: a local web UI over the store (docs/console.md).
-export { type AlertRow, type AlertsAnswer, alertRow, alerts, type ConsoleStore } from './api.js';
+export { ALERT_ROWS, alerts } from './alerts.js';
+export { type AlertRow, type AlertsAnswer, alertRow, type ConsoleStore } from './api.js';
 export { bundleUi, loadAssets } from './assets.js';
 export { isLoopback } from './auth.js';
 export { type HealthAnswer, health } from './health.js';

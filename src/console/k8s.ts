@@ -1,6 +1,6 @@
 // The Kubernetes view's API: cluster → namespace → pod → container with event and alert counts
 // and badges, from a few GROUP BYs over promoted columns (no document is read whole).
-import type { Filter, Metric } from '../output/store/index.js';
+import { D4cError } from '../util/diagnostics.js';
 import type { ConsoleStore } from './api.js';
 import { list, str } from './fields.js';
 import type { K8sAnswer, K8sCluster } from './wire.js';
@@ -27,81 +27,52 @@ const DEFAULT_CAPS = new Set(
   ].map((c) => `CAP_${c}`),
 );
 
-// Promoted columns only for the per-event counts; fields read from the JSON document (cluster,
-// privileged, drift, capabilities) only over exec events, a small share of all.
-const CKEY = [
-  'orchestrator.namespace',
-  'orchestrator.resource.name',
-  'container.name',
-  'container.id',
-  'container.image.name',
-];
-const EXEC: Filter = { field: 'event.action', op: 'eq', value: 'exec' };
+// One pass over promoted columns groups every container's events with its counts and badges
+// (no document is read); a second lists capabilities from exec events.
+const KEYS = `"orchestrator.namespace" AS ns, "orchestrator.resource.name" AS pod, "container.name" AS name,
+  "container.id" AS id, "container.image.name" AS image`;
+const EXEC = `"event.action" = 'exec'`;
+const CONTAINERS = `SELECT ${KEYS}, count(*) AS n,
+  count(*) FILTER (WHERE "event.kind" = 'alert') AS alerts,
+  max("orchestrator.cluster.name") AS cluster,
+  coalesce(bool_or("container.security_context.privileged"), false) AS privileged,
+  count(DISTINCT "process.entry_leader.entity_id") FILTER (WHERE "process.interactive" AND ${EXEC}) AS interactive,
+  count(*) FILTER (WHERE "process.drift" AND ${EXEC}) AS drift`;
+const CAPS = `SELECT "container.id" AS id, list_distinct(flatten(list("process.thread.capabilities.effective"))) AS caps`;
 
-const keyOf = (r: Record<string, unknown>, fields: string[]) => fields.map((f) => str(r[f])).join('\u0000');
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
 
 export async function k8s(store: ConsoleStore, q: URLSearchParams): Promise<K8sAnswer> {
   const from = q.get('from');
-  const window = from ? { from: /^\d+$/.test(from) ? Number(from) : from } : {};
-  const count = (extra: Filter[], groupBy = CKEY, metric: Metric = { op: 'count', as: 'n' }) =>
-    store.aggregate({
-      ...window,
-      groupBy,
-      metrics: [metric],
-      filters: [{ field: 'container.id', op: 'exists' }, ...extra],
-    });
-  const [all, alerts, clusterOf, privileged, interactive, drift, caps, total] = await Promise.all([
-    count([]),
-    count([{ field: 'event.kind', op: 'eq', value: 'alert' }]),
-    count([EXEC], ['container.id', 'orchestrator.cluster.name']),
-    count(
-      [EXEC, { field: 'container.security_context.privileged', op: 'eq', value: true }],
-      ['container.id'],
-    ),
-    count(
-      [
-        { field: 'process.interactive', op: 'eq', value: true },
-        { field: 'event.action', op: 'eq', value: 'exec' },
-      ],
-      ['container.id'],
-      // Interactive sessions: distinct entry leaders with an interactive exec.
-      { op: 'count_distinct', field: 'process.entry_leader.entity_id', as: 'n' },
-    ),
-    count([EXEC, { field: 'process.drift', op: 'eq', value: true }], ['container.id']),
-    count([EXEC], ['container.id', 'process.thread.capabilities.effective']),
-    store.aggregate({ ...window, groupBy: [], metrics: [{ op: 'count', as: 'n' }] }),
-  ]);
-  const byId = (rows: Record<string, unknown>[]) => {
-    const m = new Map<string, number>();
-    for (const r of rows) m.set(str(r['container.id']), (m.get(str(r['container.id'])) ?? 0) + num(r.n));
-    return m;
-  };
-  const alertBy = new Map(alerts.map((r) => [keyOf(r, CKEY), num(r.n)]));
-  const cluster = new Map(
-    clusterOf.map((r) => [str(r['container.id']), str(r['orchestrator.cluster.name'])]),
-  );
-  const priv = byId(privileged);
-  const inter = byId(interactive);
-  const drifted = byId(drift);
-  const added = new Map<string, Set<string>>();
-  for (const r of caps) {
-    const id = str(r['container.id']);
-    let raw = r['process.thread.capabilities.effective'];
-    if (typeof raw === 'string' && raw.startsWith('[')) raw = JSON.parse(raw) as unknown;
-    for (const c of list(raw))
-      if (!DEFAULT_CAPS.has(c)) {
-        const s = added.get(id) ?? new Set<string>();
-        s.add(c);
-        added.set(id, s);
-      }
+  const params: bigint[] = [];
+  let since = 'true';
+  if (from !== null && from !== '') {
+    const ms = /^\d+$/.test(from) ? Number(from) : Date.parse(from);
+    if (!Number.isFinite(ms))
+      throw new D4cError('D4C-CONSOLE-002', `invalid time for from: ${JSON.stringify(from)}`);
+    params.push(BigInt(Math.trunc(ms)) * 1000n);
+    since = `"@timestamp" >= make_timestamp($1::BIGINT)`;
   }
+  const inContainer = `"container.id" IS NOT NULL AND ${since}`;
+  const [all, caps, total] = await Promise.all([
+    store.sql(`${CONTAINERS} FROM events WHERE ${inContainer} GROUP BY ALL`, params),
+    store.sql(`${CAPS} FROM events WHERE ${inContainer} AND ${EXEC} GROUP BY ALL`, params),
+    store.sql(`SELECT count(*) AS n FROM events WHERE ${since}`, params),
+  ]);
+  const added = new Map<string, string[]>();
+  for (const r of caps)
+    added.set(
+      str(r.id),
+      list(r.caps)
+        .filter((c) => !DEFAULT_CAPS.has(c))
+        .sort(),
+    );
   const clusters = new Map<string, K8sCluster>();
   for (const r of all) {
-    const [ns, pod, name, id, image] = CKEY.map((f) => str(r[f]));
-    const cn = cluster.get(id ?? '') ?? '';
+    const [ns, pod, name, id, image] = [r.ns, r.pod, r.name, r.id, r.image].map(str);
+    const cn = str(r.cluster);
     const n = num(r.n);
-    const a = alertBy.get(keyOf(r, CKEY)) ?? 0;
+    const a = num(r.alerts);
     const cl = clusters.get(cn) ?? { name: cn, events: 0, alerts: 0, namespaces: [] };
     clusters.set(cl.name, cl);
     let nsn = cl.namespaces.find((x) => x.name === ns);
@@ -121,10 +92,10 @@ export async function k8s(store: ConsoleStore, q: URLSearchParams): Promise<K8sA
       image: image ?? '',
       events: n,
       alerts: a,
-      privileged: (priv.get(cid) ?? 0) > 0,
-      addedCapabilities: [...(added.get(cid) ?? [])].sort(),
-      interactive: inter.get(cid) ?? 0,
-      drift: drifted.get(cid) ?? 0,
+      privileged: r.privileged === true,
+      addedCapabilities: added.get(cid) ?? [],
+      interactive: num(r.interactive),
+      drift: num(r.drift),
     });
     for (const x of [cl, nsn, p]) {
       x.events += n;

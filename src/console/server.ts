@@ -10,7 +10,8 @@ import {
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { D4cError } from '../util/diagnostics.js';
-import { alerts, type ConsoleStore } from './api.js';
+import { alerts } from './alerts.js';
+import type { ConsoleStore } from './api.js';
 import { loadAssets } from './assets.js';
 import { COOKIE, cookieToken, isLoopback, newToken, tokenEquals } from './auth.js';
 import { health } from './health.js';

@@ -6,9 +6,9 @@ import type { NetworkActivity } from '../ecs/input.js';
 import type { NetworkEvent } from '../sensor/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { AnswerCache } from './cache.js';
+import { answer, dnsEvent, query } from './events.fixture.js';
 import { DomainList } from './ioc.js';
 import { DnsStage } from './stage.js';
-import { answer, dnsEvent, query } from './test-events.js';
 
 function stage(ioc?: DomainList) {
   let now = 0;

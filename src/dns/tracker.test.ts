@@ -2,7 +2,7 @@
 // retries, TCP reassembly, malformed and unmatched messages counted, never thrown.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answer, dnsEvent, framed, query } from './test-events.js';
+import { answer, dnsEvent, framed, query } from './events.fixture.js';
 import { DnsTracker, type DnsTransaction } from './tracker.js';
 
 function tracker(timeoutMs = 1000) {

@@ -10,11 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { type ConnectRule, connectBlockRules } from '../policy/connect-rules.js';
 import type { Policy } from '../policy/model.js';
 import { D4cError } from '../util/diagnostics.js';
+import { ENFORCE_CODES } from './codes.js';
+import { CONNECT_BLOCK_EXITS } from './exit-codes.js';
 
 export const CONNECT_BLOCK_HELPER = fileURLToPath(
   new URL('../../bpf/.output/d4c-connect-block', import.meta.url),
 );
-/** bpf/connect-block.h D4C_CB_MAX_RULES */
+/** bpf/connect-block.h D4C_CB_MAX_RULES (checked by layout.test.ts) */
 export const MAX_CONNECT_RULES = 256;
 
 export interface ConnectBlocker {
@@ -34,13 +36,6 @@ export interface ConnectBlockOptions {
   helper?: string;
 }
 
-const EXIT: Record<number, string> = {
-  2: 'bad rules',
-  3: 'needs root',
-  6: 'the kernel refused the connect programs',
-  7: 'cannot attach to the cgroup (is it a cgroup v2 directory?)',
-};
-
 function line(r: ConnectRule): string {
   return `rule ${[...r.net, ...r.mask, r.lo, r.hi, r.proto, r.ops].join(' ')}\n`;
 }
@@ -52,12 +47,19 @@ function line(r: ConnectRule): string {
  */
 export async function startConnectBlock(opts: ConnectBlockOptions): Promise<ConnectBlocker> {
   const { rules, problems } = connectBlockRules(opts.policy);
-  if (problems.length > 0) throw new D4cError('D4C-ENF-030', `connect block: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new D4cError(ENFORCE_CODES.connectRules.code, `connect block: ${problems.join('; ')}`);
   if (rules.length > MAX_CONNECT_RULES)
-    throw new D4cError('D4C-ENF-030', `connect block: ${rules.length} rules (limit ${MAX_CONNECT_RULES})`);
+    throw new D4cError(
+      ENFORCE_CODES.connectRules.code,
+      `connect block: ${rules.length} rules (limit ${MAX_CONNECT_RULES})`,
+    );
   const helper = opts.helper ?? CONNECT_BLOCK_HELPER;
   if (!existsSync(helper))
-    throw new D4cError('D4C-ENF-031', `connect block helper ${helper} is missing: run scripts/build-bpf.sh`);
+    throw new D4cError(
+      ENFORCE_CODES.connectHelper.code,
+      `connect block helper ${helper} is missing: run scripts/build-bpf.sh`,
+    );
   const child = spawn(helper, [opts.cgroupDir], { stdio: ['pipe', 'pipe', 'pipe'] });
   // A helper that died (kill -9) closes its stdin: the write error is not ours to throw.
   child.stdin.on('error', () => {});
@@ -71,8 +73,8 @@ export async function startConnectBlock(opts: ConnectBlockOptions): Promise<Conn
   if (first === undefined || !first.startsWith('ready ')) {
     const code = await exited(child);
     throw new D4cError(
-      'D4C-ENF-031',
-      `connect block helper failed: ${err.trim() || EXIT[code ?? -1] || `exit ${code}`}`,
+      ENFORCE_CODES.connectHelper.code,
+      `connect block helper failed: ${err.trim() || CONNECT_BLOCK_EXITS[code ?? -1]?.hint || `exit ${code}`}`,
     );
   }
   return {
@@ -83,7 +85,10 @@ export async function startConnectBlock(opts: ConnectBlockOptions): Promise<Conn
       const l = (await lines.next()) ?? '';
       const m = /^denied (\d+) allowed (\d+)$/.exec(l);
       if (!m)
-        throw new D4cError('D4C-ENF-031', `connect block helper: unexpected answer ${JSON.stringify(l)}`);
+        throw new D4cError(
+          ENFORCE_CODES.connectHelper.code,
+          `connect block helper: unexpected answer ${JSON.stringify(l)}`,
+        );
       return { denied: Number(m[1]), allowed: Number(m[2]) };
     },
     async stop() {

@@ -12,6 +12,8 @@ import type { CompiledPolicy } from '../policy/evaluate.js';
 import type { Decision, PolicyEvent } from '../policy/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { type EnforcementReport, enforcementReport } from './caps.js';
+import { ENFORCE_CODES } from './codes.js';
+import { ENFORCER_EXIT_OTHER, ENFORCER_EXITS } from './exit-codes.js';
 import { type Frame, FrameReader, type HelperCounters, KIND_EXEC, type Request } from './protocol.js';
 import { metadataDependence } from './unknown-metadata.js';
 
@@ -112,19 +114,13 @@ export interface Enforcer {
   stop(): Promise<void>;
 }
 
-const EXIT_CAUSES: Record<number, [string, string]> = {
-  2: ['D4C-ENF-010', 'bad enforcer arguments'],
-  3: ['D4C-ENF-011', 'run as root'],
-  4: ['D4C-ENF-012', 'the sensor open-flags map is missing (start the sensor with pinDir first)'],
-  5: ['D4C-ENF-013', 'fanotify_init failed (the kernel needs CONFIG_FANOTIFY_ACCESS_PERMISSIONS)'],
-  6: ['D4C-ENF-015', 'autoOverlay needs fanotify mount events (Linux 6.14+)'],
-  9: ['D4C-ENF-014', 'the enforcer output was closed'],
-};
-
 export function startEnforcer(opts: EnforcerOptions): Enforcer {
   const helper = opts.helper ?? DEFAULT_HELPER;
   if (!existsSync(helper)) {
-    throw new D4cError('D4C-ENF-018', `enforcer helper ${helper} is missing: run scripts/build-bpf.sh`);
+    throw new D4cError(
+      ENFORCE_CODES.helperMissing.code,
+      `enforcer helper ${helper} is missing: run scripts/build-bpf.sh`,
+    );
   }
   return new FanotifyEnforcer(helper, opts);
 }
@@ -192,17 +188,17 @@ class FanotifyEnforcer implements Enforcer {
     this.ready = new Promise<void>((resolve, reject) => {
       this.readyResolve = resolve;
       this.child.once('error', (e) =>
-        reject(new D4cError('D4C-ENF-019', `cannot run the enforcer: ${e.message}`)),
+        reject(new D4cError(ENFORCE_CODES.helperFailed.code, `cannot run the enforcer: ${e.message}`)),
       );
       this.child.once('exit', (code, signal) => {
         this.exitReason = signal !== null ? `signal ${signal}` : `exit code ${code}`;
-        const [c, hint] = EXIT_CAUSES[code ?? -1] ?? ['D4C-ENF-019', 'the enforcer helper failed'];
+        const { code: c, hint } = ENFORCER_EXITS[code ?? -1] ?? ENFORCER_EXIT_OTHER;
         const last = stderr.trim().split('\n').pop();
         const err = new D4cError(c, last ? `enforcer: ${last}` : `enforcer: ${hint}`);
         this.gone = true;
         reject(err);
         for (const w of this.statsWaiters.splice(0))
-          w.reject(new D4cError('D4C-ENF-022', 'enforcer: the helper is not running'));
+          w.reject(new D4cError(ENFORCE_CODES.notRunning.code, 'enforcer: the helper is not running'));
         for (const m of this.marks.values()) m.fail(err);
         this.marks.clear();
       });
@@ -237,7 +233,7 @@ class FanotifyEnforcer implements Enforcer {
         this.marks.delete(f.token);
         if (!m) break;
         if (f.errno && !f.count)
-          m.fail(new D4cError('D4C-ENF-020', `enforcer: marking failed (errno ${f.errno})`));
+          m.fail(new D4cError(ENFORCE_CODES.markFailed.code, `enforcer: marking failed (errno ${f.errno})`));
         else m.ok(f.count);
         break;
       }
@@ -346,7 +342,9 @@ class FanotifyEnforcer implements Enforcer {
 
   watchMount(path: string): Promise<number> {
     if (path.includes('\n'))
-      return Promise.reject(new D4cError('D4C-ENF-021', 'enforcer: a path with a newline'));
+      return Promise.reject(
+        new D4cError(ENFORCE_CODES.newlineInPath.code, 'enforcer: a path with a newline'),
+      );
     const token = ++this.token;
     return this.mark(`mark-mount ${token} ${path}\n`, token);
   }
@@ -367,7 +365,8 @@ class FanotifyEnforcer implements Enforcer {
 
   async stats(): Promise<EnforcerStats> {
     const helper = await new Promise<HelperCounters>((resolve, reject) => {
-      if (this.gone) return reject(new D4cError('D4C-ENF-022', 'enforcer: the helper is not running'));
+      if (this.gone)
+        return reject(new D4cError(ENFORCE_CODES.notRunning.code, 'enforcer: the helper is not running'));
       this.statsWaiters.push({ resolve, reject });
       this.child.stdin?.write('stats\n');
     });

@@ -9,26 +9,30 @@ export const FR_MARKED = 4;
 export const KIND_WRITE = 1;
 export const KIND_EXEC = 2;
 
-/** The helper's counters, in index order (enum in enforcer.c). */
-export const HELPER_COUNTERS = [
-  'events',
-  'allowedNotWanted',
-  'allowedRead',
-  'allowedHost',
-  'allowedCreate',
-  'asked',
-  'answeredAllow',
-  'answeredDeny',
-  'timeoutAllowed',
-  'timeoutDenied',
-  'lateAnswers',
-  'agentBusy',
-  'overflow',
-  'errors',
-  'notWatched',
-  'pendingMax',
-  'autoMarked',
-] as const;
+/** The helper's counters by their index in the enum of bpf/enforcer.h (layout.test.ts checks each). */
+export const HELPER_COUNTER_ENUM = {
+  events: 'C_EVENTS',
+  allowedNotWanted: 'C_ALLOW_NOT_WANTED',
+  allowedRead: 'C_ALLOW_READ',
+  allowedHost: 'C_ALLOW_HOST',
+  allowedCreate: 'C_ALLOW_CREATE',
+  asked: 'C_ASKED',
+  answeredAllow: 'C_ANSWER_ALLOW',
+  answeredDeny: 'C_ANSWER_DENY',
+  timeoutAllowed: 'C_TIMEOUT_ALLOW',
+  timeoutDenied: 'C_TIMEOUT_DENY',
+  lateAnswers: 'C_LATE',
+  agentBusy: 'C_BUSY',
+  overflow: 'C_OVERFLOW',
+  errors: 'C_ERRORS',
+  notWatched: 'C_MAP_MISSING',
+  pendingMax: 'C_PENDING_MAX',
+  autoMarked: 'C_AUTO_MARKED',
+} as const;
+/** The counters in index order. */
+export const HELPER_COUNTERS = Object.keys(
+  HELPER_COUNTER_ENUM,
+) as readonly (keyof typeof HELPER_COUNTER_ENUM)[];
 export type HelperCounters = Record<(typeof HELPER_COUNTERS)[number], number>;
 
 export interface Request {

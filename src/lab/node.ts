@@ -13,7 +13,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CriClient } from '../container/cri.js';
@@ -40,6 +40,8 @@ export interface LabPaths {
   pidFile: string;
   log: string;
   logs: string;
+  /** The audit log the lab writes for its execs, as an API server's --audit-log-path. */
+  audit: string;
 }
 
 export function labPaths(dir = process.env.D4C_LAB_DIR ?? '/var/lib/d4c/lab'): LabPaths {
@@ -52,6 +54,7 @@ export function labPaths(dir = process.env.D4C_LAB_DIR ?? '/var/lib/d4c/lab'): L
     pidFile: join(dir, 'containerd.pid'),
     log: join(dir, 'containerd.log'),
     logs: join(dir, 'pods'),
+    audit: join(dir, 'audit', 'audit.log'),
   };
 }
 
@@ -131,6 +134,7 @@ export async function labUp(
     rmSync(p.socket, { force: true });
     mkdirSync(p.dir, { recursive: true });
     mkdirSync(p.logs, { recursive: true });
+    mkdirSync(dirname(p.audit), { recursive: true, mode: 0o700 });
     writeFileSync(p.config, containerdConfig(p));
     const out = openSync(p.log, 'a');
     const child: ChildProcess = spawn('containerd', ['--config', p.config], {

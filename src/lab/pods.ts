@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CriClient } from '../container/cri.js';
+import { auditExec } from './audit.js';
 import { ensureImage, LabError, type LabPaths, labRunning, NAMESPACE } from './node.js';
 import { stopForRemoval } from './supervise.js';
 import {
@@ -149,7 +150,9 @@ async function findPod(
   c: CriClient,
   pod: string,
   namespace?: string,
-): Promise<{ containerId: string; sandboxId: string; namespace: string; podUid: string } | undefined> {
+): Promise<
+  { containerId: string; sandboxId: string; namespace: string; podUid: string; container: string } | undefined
+> {
   const labelSelector: Record<string, string> = { 'io.kubernetes.pod.name': pod };
   if (namespace) labelSelector['io.kubernetes.pod.namespace'] = namespace;
   const r = await c.call<{
@@ -169,6 +172,7 @@ async function findPod(
     sandboxId: running.podSandboxId,
     namespace: running.labels?.['io.kubernetes.pod.namespace'] ?? '',
     podUid: running.labels?.['io.kubernetes.pod.uid'] ?? '',
+    container: running.labels?.['io.kubernetes.container.name'] ?? '',
   };
 }
 
@@ -197,6 +201,8 @@ export interface ExecOptions {
   /** Interactive with a terminal: runs through `ctr tasks exec -t` with this process's stdio. */
   tty?: boolean;
   stdin?: boolean;
+  /** The Kubernetes user of the audit events written for it (`--as`; default LAB_DEFAULT_USER). */
+  as?: string;
 }
 
 /** Runs a command in the pod's container; returns its exit code (stdout/stderr go to ours). */
@@ -204,15 +210,27 @@ export async function execInPod(p: LabPaths, o: ExecOptions): Promise<number> {
   if (o.command.length === 0) throw new LabError('a command is required after --');
   const c = await client(p);
   let target: Awaited<ReturnType<typeof findPod>>;
+  let done = () => {};
   try {
     target = await findPod(c, o.pod, o.namespace);
     if (!target) throw new LabError(`no pod ${o.namespace ? `${o.namespace}/` : ''}${o.pod} in the lab`);
+    // The API server writes its audit event before the kubelet starts the process.
+    done = auditExec(p, {
+      namespace: target.namespace,
+      pod: o.pod,
+      container: target.container,
+      command: o.command,
+      ...(o.as !== undefined ? { user: o.as } : {}),
+      stdin: o.stdin === true,
+      tty: o.tty === true,
+    });
     if (!o.tty && !o.stdin) {
       const r = await c.call<{ stdout?: Buffer; stderr?: Buffer; exitCode?: number }>(
         'ExecSync',
         { containerId: target.containerId, cmd: o.command, timeout: 0 },
         24 * 3600_000,
       );
+      done();
       if (r.stdout?.length) process.stdout.write(r.stdout);
       if (r.stderr?.length) process.stderr.write(r.stderr);
       return r.exitCode ?? 0;
@@ -237,7 +255,10 @@ export async function execInPod(p: LabPaths, o: ExecOptions): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn('ctr', args, { stdio: 'inherit' });
     child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.on('exit', (code, signal) => {
+      done();
+      resolve(code ?? (signal ? 128 : 1));
+    });
   });
 }
 

@@ -24,6 +24,8 @@ export interface AgentStatsSnapshot {
   containerMetadata?: Readonly<Record<string, number>>;
   /** Kubernetes API requests for the cluster identity, by result (success, forbidden, timeout, …). */
   kubernetesApi?: Readonly<Record<string, number>>;
+  /** Kubernetes audit: events read, malformed, exec sessions attributed and unattributed. */
+  k8sAudit?: Readonly<Record<string, number>>;
   /** Blocked or would-be-blocked attempts, by backend and outcome (`file_denied`, `connect_monitored`, …). */
   enforcement?: Readonly<Record<string, number>>;
   /** Detection rules, by result (events, detections, suppressed, excepted, scheduled_runs, …). */
@@ -110,6 +112,12 @@ export function agentRegistry(read: () => Snap, processMetrics = true): Registry
     'Kubernetes API requests for the cluster identity, by result.',
     'result',
     (s) => s.kubernetesApi,
+  );
+  counter(
+    'd4c_k8s_audit_total',
+    'Kubernetes audit: events read, malformed ones, exec/attach requests, sessions attributed and unattributed, requests no session took, documents stamped.',
+    'event',
+    (s) => s.k8sAudit,
   );
   counter(
     'd4c_enforcement_total',

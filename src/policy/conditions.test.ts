@@ -3,9 +3,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONDITIONS, type ConditionSpec, maxBytesOf } from './conditions.js';
+import { problems, where } from './helpers.fixture.js';
 import { parsePolicy } from './load.js';
 import { SECTIONS, type Section } from './model.js';
-import { problems, where } from './test-helpers.js';
 
 /** A one-selector policy with `key: value` (value written as YAML flow text). */
 function policy(section: Section, key: string, value: string): string {

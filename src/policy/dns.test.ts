@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { FULL_ENFORCEMENT_CAPS, withConnectBlock } from './check.js';
 import { compilePolicy } from './compile.js';
 import { dnsNameMatches } from './conditions.js';
+import { problems, where } from './helpers.fixture.js';
 import { interpret } from './interpret.js';
 import { parsePolicy } from './load.js';
 import type { PolicyEvent } from './model.js';
-import { problems, where } from './test-helpers.js';
 
 function net(body: string, actions = '[alert]', extra = ''): string {
   return `network:\n  selectors:\n    - name: names\n${body

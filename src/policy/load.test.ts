@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { FULL_ENFORCEMENT_CAPS } from './check.js';
 import { ELASTIC_DEFAULT_POLICY } from './default.js';
+import { problems, where, y } from './helpers.fixture.js';
 import { parsePolicy } from './load.js';
-import { problems, where, y } from './test-helpers.js';
 
 describe('the default policy', () => {
   it('validates clean and loads every part', () => {

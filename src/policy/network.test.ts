@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENFORCEMENT_CAPS, FULL_ENFORCEMENT_CAPS, withConnectBlock } from './check.js';
 import { connectBlockRules } from './connect-rules.js';
+import { problems, where, y } from './helpers.fixture.js';
 import { parsePolicy } from './load.js';
-import { problems, where, y } from './test-helpers.js';
 
 /** A network policy with one selector whose body is `body` (indented YAML lines). */
 function net(body: string, actions = '[alert]'): string {

@@ -1,9 +1,9 @@
 // Hostile and malformed YAML: always positioned diagnostics, never a throw.
 import { describe, expect, it } from 'vitest';
 import { ELASTIC_DEFAULT_POLICY } from './default.js';
+import { problems } from './helpers.fixture.js';
 import { parsePolicy } from './load.js';
 import { MAX_FILE_BYTES } from './source.js';
-import { problems } from './test-helpers.js';
 
 describe('YAML problems', () => {
   it("reports a syntax error at the parser's position", () => {

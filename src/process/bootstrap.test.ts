@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type FakeProc, writeFakeProc, writeFakeProcess } from './fakeproc.js';
+import { taskFacts } from './facts.fixture.js';
+import { type FakeProc, writeFakeProc, writeFakeProcess } from './fakeproc.fixture.js';
 import { nodeProcFs, type ProcFs } from './procfs.js';
 import { ProcessTable } from './table.js';
-import { taskFacts } from './test-facts.js';
 import type { TaskFacts } from './types.js';
 
 const S = 1e9;
@@ -312,30 +312,7 @@ describe('lazy fill of unknown pids', () => {
       cgroup2Root: '',
       nowNs: () => clock.now,
     });
-    const child: TaskFacts = {
-      tgid: 41,
-      tid: 41,
-      ppid: 40,
-      pgid: 40,
-      sid: 40,
-      vpid: 2,
-      startNs: 500 * TICK,
-      ruid: 0,
-      euid: 0,
-      suid: 0,
-      rgid: 0,
-      egid: 0,
-      sgid: 0,
-      capEff: 0n,
-      capPrm: 0n,
-      ttyMajor: 0,
-      ttyMinor: 0,
-      cgroupId: 0,
-      cgroupPath: '/',
-      pidNsInum: 0,
-      mntNsInum: 0,
-      comm: 'sh',
-    };
+    const child = taskFacts(41, 500 * TICK, { ppid: 40, pgid: 40, sid: 40, vpid: 2, comm: 'sh' });
     t.onFork({ task: child });
     // Parent 40 and its parent 9000 came from /proc; the entry leader was decided on the way.
     expect(t.snapshot(41)).toMatchObject({

@@ -2,8 +2,8 @@
 // runtime execs (with and without a terminal, parent known or gone), nsenter, reparented
 // orphans, host processes.
 import { describe, expect, it } from 'vitest';
+import { taskFacts } from './facts.fixture.js';
 import { ProcessTable } from './table.js';
-import { taskFacts } from './test-facts.js';
 import type { TaskFacts } from './types.js';
 
 const S = 1e9;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeDev, type FakeProc, statLine, writeFakeProc, writeFakeProcess } from './fakeproc.js';
+import { encodeDev, type FakeProc, statLine, writeFakeProc, writeFakeProcess } from './fakeproc.fixture.js';
 import {
   decodeDev,
   findCgroup2Mount,

@@ -13,8 +13,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskFacts } from './facts.fixture.js';
 import { ProcessTable } from './table.js';
-import { taskFacts } from './test-facts.js';
 
 const CHILD_ARGS = ['-e', 'setTimeout(() => {}, 60000)', 'arg with space', 'line\nbreak', 'ünïcode', '(x) y'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { taskFacts } from './facts.fixture.js';
 import { isInteractive, TtyType, ttyType } from './leaders.js';
 import { ProcessTable } from './table.js';
-import { taskFacts } from './test-facts.js';
 import type { ExecRecord, ExitRecord, ForkRecord, ProcessTableOptions, TaskFacts } from './types.js';
 
 const S = 1e9; // ns per second

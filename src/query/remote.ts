@@ -4,11 +4,15 @@
 import { createConnection } from 'node:net';
 import type { StoreRunInfo } from '../rules/esql/index.js';
 import { D4cError } from '../util/diagnostics.js';
+import { QUERY_CODES } from './codes.js';
 import type { QueryRequest, QuerySink } from './run.js';
 import type { WireControl, WireRequest } from './socket.js';
 
 const gone = (sock: string, why: string) =>
-  new D4cError('D4C-QUERY-005', `the agent serving the store stopped answering on ${sock}: ${why}`);
+  new D4cError(
+    QUERY_CODES.agentUnreachable.code,
+    `the agent serving the store stopped answering on ${sock}: ${why}`,
+  );
 
 export function queryThroughAgent(
   sock: string,
@@ -68,7 +72,9 @@ export function queryThroughAgent(
       else if ('error' in m) {
         const e = m.error;
         const pos = e.line !== undefined && e.col !== undefined ? { line: e.line, col: e.col } : undefined;
-        settle(() => reject(new D4cError(e.code ?? 'D4C-QUERY-005', e.message, e.file, pos)));
+        settle(() =>
+          reject(new D4cError(e.code ?? QUERY_CODES.agentUnreachable.code, e.message, e.file, pos)),
+        );
       }
     };
     c.on('data', (s: string) => {

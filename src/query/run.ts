@@ -6,11 +6,11 @@ import { EventStore } from '../output/store/index.js';
 import type { TimeBound } from '../output/store/query.js';
 import { positionIn } from '../rules/eql/errors.js';
 import { buildMatcher, newSequenceMatcher, parseEql, QueryError, SampleMatcher } from '../rules/eql/index.js';
-import { EsqlError } from '../rules/esql/errors.js';
 import { parseEsql, runOnStore, runPipeline, type StoreRunInfo } from '../rules/esql/index.js';
-import { compileKql, KqlError, parseKql } from '../rules/kql/index.js';
+import { compileKql, parseKql } from '../rules/kql/index.js';
 import { D4cError } from '../util/diagnostics.js';
 import { boundedLines, LineTooLongError } from '../util/lines.js';
+import { QUERY_CODES } from './codes.js';
 import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
 import { queryThroughAgent } from './remote.js';
 import { querySocketPath } from './socket.js';
@@ -58,7 +58,7 @@ export interface QuerySink {
 async function openStore(dir: string): Promise<EventStore> {
   if (!existsSync(join(dir, 'events.duckdb')))
     throw new D4cError(
-      'D4C-QUERY-004',
+      QUERY_CODES.noStore.code,
       `no event store in ${dir} (give --store DIR, or --events FILE.ndjson)`,
     );
   return EventStore.open({ dir, retentionIntervalMs: 0 });
@@ -84,8 +84,7 @@ function compile(req: QueryRequest) {
 }
 
 function toD4c(e: unknown, name: string, text: string): unknown {
-  if (e instanceof QueryError || e instanceof EsqlError) return e.toD4cError(name, text);
-  if (e instanceof KqlError) return e.toD4cError(name, positionIn(text, e.offset));
+  if (e instanceof QueryError) return e.toD4cError(name, text);
   return e;
 }
 
@@ -98,7 +97,7 @@ function boundMs(v: TimeBound | undefined, what: string): number | undefined {
   if (v === undefined) return undefined;
   const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
   if (!Number.isFinite(ms))
-    throw new D4cError('D4C-QUERY-001', `invalid time for --${what}: ${JSON.stringify(v)}`);
+    throw new D4cError(QUERY_CODES.badTime.code, `invalid time for --${what}: ${JSON.stringify(v)}`);
   return ms;
 }
 
@@ -113,7 +112,7 @@ async function* readEvents(path: string, from?: number, to?: number): AsyncGener
   try {
     await opened;
   } catch (e) {
-    throw new D4cError('D4C-QUERY-002', `cannot read ${name}: ${(e as Error).message}`);
+    throw new D4cError(QUERY_CODES.unreadable.code, `cannot read ${name}: ${(e as Error).message}`);
   }
   let n = 0;
   const lines = boundedLines(input);
@@ -124,7 +123,7 @@ async function* readEvents(path: string, from?: number, to?: number): AsyncGener
         next = await lines.next();
       } catch (e) {
         if (!(e instanceof LineTooLongError)) throw e;
-        throw new D4cError('D4C-QUERY-003', e.message, name, { line: e.line, col: 1 });
+        throw new D4cError(QUERY_CODES.badEvents.code, e.message, name, { line: e.line, col: 1 });
       }
       if (next.done) break;
       const line = next.value;
@@ -134,13 +133,16 @@ async function* readEvents(path: string, from?: number, to?: number): AsyncGener
       try {
         doc = JSON.parse(line);
       } catch (e) {
-        throw new D4cError('D4C-QUERY-003', `invalid JSON: ${(e as Error).message}`, name, {
+        throw new D4cError(QUERY_CODES.badEvents.code, `invalid JSON: ${(e as Error).message}`, name, {
           line: n,
           col: 1,
         });
       }
       if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-        throw new D4cError('D4C-QUERY-003', 'an event must be a JSON object', name, { line: n, col: 1 });
+        throw new D4cError(QUERY_CODES.badEvents.code, 'an event must be a JSON object', name, {
+          line: n,
+          col: 1,
+        });
       if (from !== undefined || to !== undefined) {
         const ts = tsOf(doc);
         if (!Number.isFinite(ts) || (from !== undefined && ts < from) || (to !== undefined && ts >= to))
@@ -169,7 +171,7 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
     const sock = querySocketPath(dir);
     if (!existsSync(sock))
       throw new D4cError(
-        'D4C-QUERY-005',
+        QUERY_CODES.agentUnreachable.code,
         `the event store in ${dir} is in use by another process and no agent serves queries on ${sock} (${e.message})`,
       );
     sink.note?.(`d4c query: the store is held by a running agent; querying through it (${sock})`);

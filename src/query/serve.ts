@@ -12,6 +12,7 @@ import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventStore } from '../output/store/index.js';
 import { D4cError } from '../util/diagnostics.js';
+import { QUERY_CODES } from './codes.js';
 import { type QueryRequest, runQuery } from './run.js';
 import { querySocketPath, type WireControl, type WireRequest } from './socket.js';
 
@@ -64,14 +65,14 @@ export function readOnly(store: Pick<EventStore, 'sql'>): Pick<EventStore, 'sql'
   return {
     sql(text, params) {
       if (typeof text !== 'string' || !READ_ONLY.test(text))
-        return Promise.reject(new D4cError('D4C-QUERY-009', 'only read queries are served'));
+        return Promise.reject(new D4cError(QUERY_CODES.readOnly.code, 'only read queries are served'));
       return store.sql(text, params);
     },
   };
 }
 
 function checkRequest(x: unknown): WireRequest {
-  const bad = (m: string) => new D4cError('D4C-QUERY-007', `bad query request: ${m}`);
+  const bad = (m: string) => new D4cError(QUERY_CODES.badRequest.code, `bad query request: ${m}`);
   if (x === null || typeof x !== 'object' || Array.isArray(x)) throw bad('not an object');
   const r = x as Record<string, unknown>;
   if (r.v !== 1) throw bad(`unsupported version ${JSON.stringify(r.v)}`);
@@ -110,7 +111,11 @@ async function listenPrivate(server: Server, path: string): Promise<void> {
   const mode = statSync(path).mode & 0o777;
   if (mode !== 0o600) {
     server.close();
-    throw new D4cError('D4C-QUERY-008', `query socket ${path} has mode ${mode.toString(8)}, not 600`, path);
+    throw new D4cError(
+      QUERY_CODES.badSocket.code,
+      `query socket ${path} has mode ${mode.toString(8)}, not 600`,
+      path,
+    );
   }
 }
 
@@ -124,7 +129,7 @@ export async function serveQueries(
   // sun_path is 108 bytes on Linux.
   if (Buffer.byteLength(path) > 107)
     throw new D4cError(
-      'D4C-QUERY-008',
+      QUERY_CODES.badSocket.code,
       `query socket path too long (${Buffer.byteLength(path)} bytes)`,
       path,
     );
@@ -175,12 +180,12 @@ export async function serveQueries(
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         timedOut = true;
-        reject(new D4cError('D4C-QUERY-006', `query timed out after ${deadline} ms`));
+        reject(new D4cError(QUERY_CODES.timeout.code, `query timed out after ${deadline} ms`));
       }, deadline);
     });
     const pace = async () => {
-      if (timedOut) throw new D4cError('D4C-QUERY-006', `query timed out after ${deadline} ms`);
-      if (gone) throw new D4cError('D4C-QUERY-010', 'the client went away');
+      if (timedOut) throw new D4cError(QUERY_CODES.timeout.code, `query timed out after ${deadline} ms`);
+      if (gone) throw new D4cError(QUERY_CODES.clientGone.code, 'the client went away');
       await new Promise((r) => setImmediate(r)); // let ingest run between pages
       while (sock.writableLength > HIGH_WATER && !gone && !timedOut)
         await new Promise((r) => sock.once('drain', r).once('close', r));
@@ -235,7 +240,7 @@ export async function serveQueries(
     sock.setTimeout(idleMs, () => {
       stats.idleClosed++;
       sock.off('data', onData);
-      fail(sock, new D4cError('D4C-QUERY-007', `bad query request: none within ${idleMs} ms`));
+      fail(sock, new D4cError(QUERY_CODES.badRequest.code, `bad query request: none within ${idleMs} ms`));
       sock.destroySoon();
     });
     let buf = '';
@@ -246,7 +251,7 @@ export async function serveQueries(
         if (buf.length > MAX_REQUEST) {
           sock.off('data', onData);
           sock.setTimeout(0);
-          fail(sock, new D4cError('D4C-QUERY-007', 'bad query request: too long'));
+          fail(sock, new D4cError(QUERY_CODES.badRequest.code, 'bad query request: too long'));
         }
         return;
       }
@@ -258,7 +263,7 @@ export async function serveQueries(
         try {
           parsed = JSON.parse(buf.slice(0, nl));
         } catch {
-          throw new D4cError('D4C-QUERY-007', 'bad query request: not JSON');
+          throw new D4cError(QUERY_CODES.badRequest.code, 'bad query request: not JSON');
         }
         req = checkRequest(parsed);
       } catch (e) {
@@ -267,7 +272,7 @@ export async function serveQueries(
       }
       if (waiting >= maxWaiting) {
         stats.refused++;
-        fail(sock, new D4cError('D4C-QUERY-011', 'the agent is busy with other queries; try again'));
+        fail(sock, new D4cError(QUERY_CODES.busy.code, 'the agent is busy with other queries; try again'));
         return;
       }
       waiting++;

@@ -11,17 +11,11 @@
 // Each item compiles to a closure once; `itemMatchesRef` is the reference interpreter.
 
 import type { Diagnostic } from '../util/diagnostics.js';
+import { EXCEPTION_CODES } from './codes.js';
 import { compileGetter, resolveField } from './common/fields.js';
 import { compileWildcardLowered, wildcardMatch } from './common/wildcard.js';
 
-export const EXCEPTION_CODES = {
-  /** A line that is not a JSON object, or an item/list without its required fields. */
-  invalid: 'D4C-RULE-009',
-  /** An entry d4c cannot evaluate (a value-list entry, an unknown type or operator). */
-  unsupported: 'D4C-RULE-010',
-  /** A rule names an exception list that was not loaded. */
-  missingList: 'D4C-RULE-011',
-} as const;
+export { EXCEPTION_CODES };
 
 export type ExceptionEntry =
   | { type: 'match'; field: string; operator: Operator; value: string }

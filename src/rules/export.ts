@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import type { Diagnostic } from '../util/diagnostics.js';
+import { EXPORT_CODES } from './codes.js';
 import { type LoadedRule, loadRules, type Threat } from './load.js';
 import { queryStreams, scopeIndex } from './streams.js';
 
-export const EXPORT_CODES = { unsupported: 'D4C-RULE-008' } as const;
+export { EXPORT_CODES };
 
 /** Rule types this exporter writes; Kibana's other types need fields Elastic's TOML spells differently. */
 const EXPORTABLE = new Set(['query', 'eql', 'esql']);

@@ -7,22 +7,14 @@ import { join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { Diagnostic, Position } from '../util/diagnostics.js';
 import { readFileBoundedSync } from '../util/read-bounded.js';
+import { RULE_CODES } from './codes.js';
 import { positionIn, QueryError } from './eql/errors.js';
 import { parseEql, type Query } from './eql/index.js';
 import type { Pipeline } from './esql/ast.js';
-import { EsqlError } from './esql/errors.js';
 import { parseEsql } from './esql/index.js';
-import { KqlError, type KqlNode, parseKql } from './kql/index.js';
+import { type KqlNode, parseKql } from './kql/index.js';
 
-export const RULE_CODES = {
-  toml: 'D4C-RULE-001',
-  missingField: 'D4C-RULE-002',
-  unreadable: 'D4C-RULE-003',
-  notFound: 'D4C-RULE-004',
-  badField: 'D4C-RULE-005',
-  unsupported: 'D4C-RULE-006',
-  duplicateId: 'D4C-RULE-007',
-} as const;
+export { RULE_CODES };
 
 export interface ThreatRef {
   id: string;
@@ -230,7 +222,7 @@ export function loadRuleText(file: string, text: string): { rule?: LoadedRule; d
         diagnostics,
       };
     } catch (e) {
-      if (e instanceof EsqlError) return { diagnostics: [diag(file, e.code, e.message, at(e.offset))] };
+      if (e instanceof QueryError) return { diagnostics: [diag(file, e.code, e.message, at(e.offset))] };
       throw e;
     }
   }
@@ -250,7 +242,7 @@ export function loadRuleText(file: string, text: string): { rule?: LoadedRule; d
         diagnostics,
       };
   } catch (e) {
-    if (e instanceof QueryError || e instanceof KqlError) {
+    if (e instanceof QueryError) {
       return { diagnostics: [diag(file, e.code, e.message, at(e.offset))] };
     }
     throw e;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError, decodeRecord } from './decode.js';
 import { CONST, DNS, off } from './events-def.js';
-import { Rec } from './test-record.js';
+import { Rec } from './record.fixture.js';
 import type { DnsMessageEvent } from './types.js';
 
 const AF_INET = 2;

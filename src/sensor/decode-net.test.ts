@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError, decodeRecord, decodeStats } from './decode.js';
 import { CONST, NET, off } from './events-def.js';
 import { ipv6, unixPath } from './net.js';
-import { Rec } from './test-record.js';
+import { Rec } from './record.fixture.js';
 import type { NetworkEvent } from './types.js';
 
 const AF_UNIX = 1;

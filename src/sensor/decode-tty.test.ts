@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError, decodeRecord } from './decode.js';
 import { CONST, off, TTY } from './events-def.js';
-import { Rec } from './test-record.js';
+import { Rec } from './record.fixture.js';
 import type { TtyEvent } from './types.js';
 
 function tty(data: Buffer, total = data.length): Buffer {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError, decodeRecord, decodeStats } from './decode.js';
 import { CONST, EXEC, EXIT, FILE, HDR, layoutOf, off, type StructDef } from './events-def.js';
 import { d4cOperations, isExecutableMode } from './ops.js';
-import { Rec } from './test-record.js';
+import { Rec } from './record.fixture.js';
 import type { ExecEvent, FileEvent } from './types.js';
 
 describe('decodeRecord', () => {

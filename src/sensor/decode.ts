@@ -1,6 +1,7 @@
 // Decodes one kernel record (a frame's payload) into a typed event. Reads straight from the
 // frame's Buffer at offsets computed once from events-def.ts; allocates only the result object
 // and its strings.
+import { SENSOR_CODES } from './codes.js';
 import { CONST, DNS, EXEC, EXIT, FILE, HDR, layoutOf, NET, off, TTY } from './events-def.js';
 import { errnoName, inetTransport, ipv4, ipv6, isV4Mapped, unixPath } from './net.js';
 import { bytesToString, componentsToPath, joinPath, splitNul } from './paths.js';
@@ -9,19 +10,27 @@ import type {
   ExecEvent,
   ExitEvent,
   FileEvent,
-  FileOp,
   KernelCounters,
   NetEndpoint,
-  NetOp,
   NetworkEvent,
   ProcessInfo,
   SensorEvent,
   TtyEvent,
 } from './types.js';
+import {
+  emptyKernelCounters,
+  FILE_OPS,
+  KERNEL_COUNTER_NAMES,
+  KERNEL_COUNTERS,
+  LOADER_COUNTERS,
+  NET_OPS,
+  RECORD_KINDS,
+  recordSlot,
+} from './wire.js';
 
 export class DecodeError extends Error {
   constructor(
-    readonly code: 'D4C-SEN-001' | 'D4C-SEN-002' | 'D4C-SEN-003',
+    readonly code: string,
     message: string,
   ) {
     super(message);
@@ -70,28 +79,12 @@ const MIN_SIZE: Record<number, number> = {
   [CONST.D4C_EV_TTY]: layoutOf(TTY).size,
 };
 
-const FILE_OPS: readonly (FileOp | undefined)[] = [
-  undefined,
-  'open',
-  'creat',
-  'truncate',
-  'ftruncate',
-  'chmod',
-  'fchmod',
-  'rename',
-  'link',
-  'symlink',
-  'mknod',
-  'unlink',
-  'rmdir',
-  'read',
-];
-
 /** A vstr {off,len} relative to the record at `base`; bounds-checked against the record. */
 function vstr(buf: Buffer, base: number, at: number, end: number): [number, number] {
   const o = base + buf.readUInt16LE(at);
   const len = buf.readUInt16LE(at + 2);
-  if (o + len > end) throw new DecodeError('D4C-SEN-002', `string at ${o - base}+${len} beyond record end`);
+  if (o + len > end)
+    throw new DecodeError(SENSOR_CODES.badString.code, `string at ${o - base}+${len} beyond record end`);
   return [o, o + len];
 }
 
@@ -200,7 +193,6 @@ const T = {
   minor: off(TTY, 'minor'),
   data: off(TTY, 'data'),
 };
-const NET_OPS: readonly (NetOp | undefined)[] = [undefined, 'connect', 'accept', 'bind', 'listen'];
 const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -216,10 +208,10 @@ function inetEnd(buf: Buffer, at: number, port: number, v4: boolean): NetEndpoin
 function network(buf: Buffer, b: number, end: number, h: ProcessInfo): NetworkEvent {
   const opNum = buf.readUInt32LE(b + N.op);
   const op = NET_OPS[opNum];
-  if (!op) throw new DecodeError('D4C-SEN-003', `unknown network operation ${opNum}`);
+  if (!op) throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown network operation ${opNum}`);
   const family = buf.readUInt16LE(b + N.family);
   if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX)
-    throw new DecodeError('D4C-SEN-003', `unknown socket family ${family}`);
+    throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown socket family ${family}`);
   const flags = buf.readUInt16LE(b + N.flags);
   const sockType = buf.readUInt16LE(b + N.type);
   const protocol = buf.readUInt16LE(b + N.proto);
@@ -306,12 +298,16 @@ const DNS_SYS: readonly (DnsMessageEvent['syscall'] | undefined)[] = [
 function dnsMessage(buf: Buffer, b: number, end: number, h: ProcessInfo): DnsMessageEvent {
   const dir = buf.readUInt16LE(b + D.dir);
   if (dir !== CONST.D4C_DNS_QUERY && dir !== CONST.D4C_DNS_RESPONSE)
-    throw new DecodeError('D4C-SEN-003', `unknown DNS direction ${dir}`);
+    throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown DNS direction ${dir}`);
   const sys = DNS_SYS[buf.readUInt16LE(b + D.sys)];
-  if (!sys) throw new DecodeError('D4C-SEN-003', `unknown DNS syscall ${buf.readUInt16LE(b + D.sys)}`);
+  if (!sys)
+    throw new DecodeError(
+      SENSOR_CODES.unknownValue.code,
+      `unknown DNS syscall ${buf.readUInt16LE(b + D.sys)}`,
+    );
   const family = buf.readUInt16LE(b + D.family);
   if (family !== AF_INET && family !== AF_INET6)
-    throw new DecodeError('D4C-SEN-003', `DNS on family ${family}`);
+    throw new DecodeError(SENSOR_CODES.unknownValue.code, `DNS on family ${family}`);
   const flags = buf.readUInt16LE(b + D.flags);
   const r4 = (flags & CONST.D4C_DF_REMOTE4) !== 0;
   const [ps, pe] = vstr(buf, b, b + D.payload, end);
@@ -342,11 +338,13 @@ function dnsMessage(buf: Buffer, b: number, end: number, h: ProcessInfo): DnsMes
  */
 export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
   const end = b + len;
-  if (len < HDR_SIZE) throw new DecodeError('D4C-SEN-001', `record of ${len} bytes is shorter than a header`);
+  if (len < HDR_SIZE)
+    throw new DecodeError(SENSOR_CODES.shortRecord.code, `record of ${len} bytes is shorter than a header`);
   const type = buf.readUInt16LE(b + H.type);
   const min = MIN_SIZE[type];
-  if (min === undefined) throw new DecodeError('D4C-SEN-003', `unknown record type ${type}`);
-  if (len < min) throw new DecodeError('D4C-SEN-001', `record type ${type} of ${len} bytes, need ${min}`);
+  if (min === undefined) throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown record type ${type}`);
+  if (len < min)
+    throw new DecodeError(SENSOR_CODES.shortRecord.code, `record type ${type} of ${len} bytes, need ${min}`);
   const h = header(buf, b, end);
   switch (type) {
     case CONST.D4C_EV_FORK:
@@ -406,7 +404,7 @@ export function decodeRecord(buf: Buffer, b: number, len: number): SensorEvent {
     default: {
       const opNum = buf.readUInt32LE(b + F.op);
       const op = FILE_OPS[opNum];
-      if (!op) throw new DecodeError('D4C-SEN-003', `unknown file operation ${opNum}`);
+      if (!op) throw new DecodeError(SENSOR_CODES.unknownValue.code, `unknown file operation ${opNum}`);
       const fflags = buf.readUInt32LE(b + F.fflags);
       const [p, pathFlags] = path(buf, b, b + F.path, end);
       const e: FileEvent = Object.assign(h, {
@@ -441,51 +439,19 @@ export function frameType(buf: Buffer, b: number): number {
   return buf.readUInt16LE(b);
 }
 
-const KINDS = ['fork', 'exec', 'exit', 'setsid', 'file', 'network', 'dns', 'tty'] as const;
-// The kernel counts each type in slot `type & 7` (8 slots): TTY (8) in the slot of type 0, which no record has.
-const KIND_TYPES = [
-  CONST.D4C_EV_FORK,
-  CONST.D4C_EV_EXEC,
-  CONST.D4C_EV_EXIT,
-  CONST.D4C_EV_SETSID,
-  CONST.D4C_EV_FILE,
-  CONST.D4C_EV_NET,
-  CONST.D4C_EV_DNS,
-  CONST.D4C_EV_TTY,
-];
-
 export function decodeStats(buf: Buffer, b: number, len: number): KernelCounters {
   const n = buf.readUInt32LE(b + 4);
-  if (len < 8 + n * 8 || n < CONST.D4C_NCOUNTERS + 2)
-    throw new DecodeError('D4C-SEN-001', `stats frame of ${len} bytes for ${n} counters`);
+  if (len < 8 + n * 8 || n < CONST.D4C_NCOUNTERS + LOADER_COUNTERS.length)
+    throw new DecodeError(SENSOR_CODES.shortRecord.code, `stats frame of ${len} bytes for ${n} counters`);
   const c = (i: number) => u64(buf, b + 8 + i * 8);
-  const ringFull = {} as KernelCounters['ringFull'];
-  const emitted = {} as KernelCounters['emitted'];
-  KINDS.forEach((k, i) => {
-    ringFull[k] = c(CONST.D4C_C_RB_FAIL + (KIND_TYPES[i]! & 7));
-    emitted[k] = c(CONST.D4C_C_EMITTED + (KIND_TYPES[i]! & 7));
+  const out = emptyKernelCounters();
+  for (const k of RECORD_KINDS) {
+    out.ringFull[k] = c(CONST.D4C_C_RB_FAIL + recordSlot(k));
+    out.emitted[k] = c(CONST.D4C_C_EMITTED + recordSlot(k));
+  }
+  for (const name of KERNEL_COUNTER_NAMES) out[name] = c(CONST[KERNEL_COUNTERS[name].c]);
+  LOADER_COUNTERS.forEach((name, i) => {
+    out[name] = c(CONST.D4C_NCOUNTERS + i);
   });
-  return {
-    ringFull,
-    emitted,
-    truncatedStrings: c(CONST.D4C_C_TRUNC_STR),
-    truncatedPaths: c(CONST.D4C_C_TRUNC_PATH),
-    truncatedArgv: c(CONST.D4C_C_TRUNC_ARGV),
-    pathDepthExceeded: c(CONST.D4C_C_PATH_DEPTH),
-    missingEnterState: c(CONST.D4C_C_MISSING_ENTER),
-    enterStateFull: c(CONST.D4C_C_ENTER_FULL),
-    readFailures: c(CONST.D4C_C_READ_FAIL),
-    truncatedCgroupPaths: c(CONST.D4C_C_CGROUP_TRUNC),
-    netNotSocket: c(CONST.D4C_C_NET_NOT_SOCKET),
-    netOtherFamily: c(CONST.D4C_C_NET_OTHER),
-    netStateFull: c(CONST.D4C_C_NET_STATE_FULL),
-    dnsTruncated: c(CONST.D4C_C_DNS_TRUNC),
-    dnsStateFull: c(CONST.D4C_C_DNS_STATE_FULL),
-    readsFiltered: c(CONST.D4C_C_READ_FILTERED),
-    readsUnwalked: c(CONST.D4C_C_READ_UNWALKED),
-    readsOfDirectories: c(CONST.D4C_C_READ_DIR),
-    ttyWritesCut: c(CONST.D4C_C_TTY_CUT),
-    loaderRecords: c(CONST.D4C_NCOUNTERS),
-    loaderBytes: c(CONST.D4C_NCOUNTERS + 1),
-  };
+  return out;
 }

@@ -16,3 +16,12 @@ export { AGENT_PIN_PREFIX, removeStalePins } from './pins.js';
 export { checkReadPrefixes, readPrefixComponents } from './read-prefixes.js';
 export { DEFAULT_LOADER, type Sensor, type SensorOptions, startSensor } from './sensor.js';
 export type * from './types.js';
+export {
+  FILE_OPS,
+  KERNEL_COUNTER_NAMES,
+  KERNEL_COUNTERS,
+  KERNEL_DROP_LABELS,
+  NET_OPS,
+  RECORD_KINDS,
+  RECORD_TYPES,
+} from './wire.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONST } from './events-def.js';
 import { FILE_HOOK_POINTS, fileHookPoint } from './ops.js';
-import type { FileOp } from './types.js';
+import { FILE_OPS, type FileOp } from './wire.js';
 
 // Elastic's cloud_defend package documents these as the hook points of file events.
 const ELASTIC_FILE_HOOKS = [
@@ -15,9 +14,7 @@ const ELASTIC_FILE_HOOKS = [
 ];
 
 describe('file hook points', () => {
-  const ops = Object.keys(CONST)
-    .filter((k) => k.startsWith('D4C_FOP_'))
-    .map((k) => k.slice('D4C_FOP_'.length).toLowerCase() as FileOp);
+  const ops = FILE_OPS.filter((op): op is FileOp => op !== undefined);
 
   it('names every file operation of the wire table', () => {
     expect(ops.length).toBeGreaterThanOrEqual(13);

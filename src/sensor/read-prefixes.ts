@@ -1,6 +1,7 @@
 // Read prefixes for the kernel's read-access filter (bpf/read.bpf.h): validated here with the
 // loader's own limits, so that the loader never has to refuse one at run time.
 import { D4cError } from '../util/diagnostics.js';
+import { SENSOR_CODES } from './codes.js';
 import { CONST } from './events-def.js';
 
 /**
@@ -9,7 +10,8 @@ import { CONST } from './events-def.js';
  * 8 components or a component of 64 bytes or more (UTF-8).
  */
 export function readPrefixComponents(prefix: string): string[] {
-  const bad = (why: string) => new D4cError('D4C-SEN-020', `read prefix ${JSON.stringify(prefix)}: ${why}`);
+  const bad = (why: string) =>
+    new D4cError(SENSOR_CODES.badReadPrefix.code, `read prefix ${JSON.stringify(prefix)}: ${why}`);
   if (!prefix.startsWith('/')) throw bad('must be absolute');
   if (/[\n\0]/.test(prefix)) throw bad('must not contain a newline or NUL');
   const comps = prefix.split('/').filter((c) => c !== '' && c !== '.');
@@ -26,7 +28,7 @@ export function readPrefixComponents(prefix: string): string[] {
 export function checkReadPrefixes(prefixes: readonly string[]): string[] {
   if (prefixes.length > CONST.D4C_READ_PREFIXES)
     throw new D4cError(
-      'D4C-SEN-020',
+      SENSOR_CODES.badReadPrefix.code,
       `${prefixes.length} read prefixes: the kernel filter holds at most ${CONST.D4C_READ_PREFIXES}`,
     );
   return prefixes.map((p) => `/${readPrefixComponents(p).join('/')}`);

@@ -3,12 +3,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { SENSOR_EXIT_OTHER, SENSOR_EXITS } from '../enforce/exit-codes.js';
 import { D4cError } from '../util/diagnostics.js';
+import { SENSOR_CODES } from './codes.js';
 import { DecodeError, decodeRecord, decodeStats, frameType } from './decode.js';
 import { CONST } from './events-def.js';
 import { FrameReader } from './frames.js';
 import { checkReadPrefixes } from './read-prefixes.js';
-import type { KernelCounters, SensorEvent, SensorStats, UserCounters } from './types.js';
+import type { SensorEvent, SensorStats, UserCounters } from './types.js';
+import { emptyKernelCounters } from './wire.js';
 
 export const DEFAULT_LOADER = resolve(import.meta.dirname, '../../bpf/.output/d4c-sensor');
 
@@ -36,18 +39,6 @@ export interface SensorOptions {
    */
   ttyOutput?: boolean;
 }
-
-/** Loader exit codes (bpf/loader.c) -> stable error codes and a hint. */
-const EXIT_CAUSES: Record<number, [code: string, hint: string]> = {
-  2: ['D4C-SEN-010', 'bad sensor arguments'],
-  3: ['D4C-SEN-011', 'run as root'],
-  4: ['D4C-SEN-012', 'the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)'],
-  5: ['D4C-SEN-013', 'mount tracefs: mount -t tracefs nodev /sys/kernel/tracing'],
-  6: ['D4C-SEN-014', 'the kernel refused the eBPF programs'],
-  7: ['D4C-SEN-015', 'attaching the tracepoints failed'],
-  8: ['D4C-SEN-016', 'pinning the open-flags map failed (is bpffs mounted at /sys/fs/bpf?)'],
-  9: ['D4C-SEN-017', 'the sensor output was closed'],
-};
 
 export interface Sensor {
   on(event: 'event', fn: (e: SensorEvent) => void): this;
@@ -91,7 +82,10 @@ class LoaderSensor extends EventEmitter implements Sensor {
     super();
     const loader = opts.loaderPath ?? DEFAULT_LOADER;
     if (!existsSync(loader))
-      throw new D4cError('D4C-SEN-018', `sensor loader ${loader} is missing: run scripts/build-bpf.sh`);
+      throw new D4cError(
+        SENSOR_CODES.loaderMissing.code,
+        `sensor loader ${loader} is missing: run scripts/build-bpf.sh`,
+      );
     const args: string[] = [];
     if (opts.includeHost) args.push('--include-host');
     if (opts.ringBytes) args.push('--ring-bytes', String(opts.ringBytes));
@@ -128,19 +122,20 @@ class LoaderSensor extends EventEmitter implements Sensor {
       this.child.on('exit', (code, signal) => {
         this.gone = signal !== null ? `signal ${signal}` : `exit code ${code}`;
         if (code !== 0) {
-          const [c, hint] = EXIT_CAUSES[code ?? -1] ?? ['D4C-SEN-019', 'the sensor loader failed'];
+          const { code: c, hint } = SENSOR_EXITS[code ?? -1] ?? SENSOR_EXIT_OTHER;
           // The loader's own last line says what is missing; the hint covers a silent death.
           const last = (this.stderr.trim().split('\n').pop() ?? '').replace(/^d4c-sensor: /, '');
           onFail(new D4cError(c, last ? `sensor: ${last}` : `sensor: ${hint}`));
         }
-        for (const w of this.statsWaiters.splice(0)) w({ kernel: emptyKernel(), user: { ...this.user } });
+        for (const w of this.statsWaiters.splice(0))
+          w({ kernel: emptyKernelCounters(), user: { ...this.user } });
         if (!this.stopRequested) this.emit('down', this.gone);
         this.emit('exit', code, signal);
         res(code);
       });
       this.child.on('error', (e) => {
         this.gone ??= `cannot run: ${e.message}`;
-        onFail(new D4cError('D4C-SEN-019', `cannot run the sensor loader: ${e.message}`));
+        onFail(new D4cError(SENSOR_CODES.loaderFailed.code, `cannot run the sensor loader: ${e.message}`));
         res(null);
       });
     });
@@ -161,7 +156,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
         this.statsWaiters.shift()?.({ kernel, user: { ...this.user } });
       } catch {
         this.user.decodeErrors++;
-        this.statsWaiters.shift()?.({ kernel: emptyKernel(), user: { ...this.user } });
+        this.statsWaiters.shift()?.({ kernel: emptyKernelCounters(), user: { ...this.user } });
       }
       return;
     }
@@ -192,7 +187,7 @@ class LoaderSensor extends EventEmitter implements Sensor {
   stats(): Promise<SensorStats> {
     return new Promise<SensorStats>((res) => {
       // A loader killed by a signal has exitCode null: waiting for its answer would never end.
-      if (this.gone !== undefined) return res({ kernel: emptyKernel(), user: { ...this.user } });
+      if (this.gone !== undefined) return res({ kernel: emptyKernelCounters(), user: { ...this.user } });
       this.statsWaiters.push(res);
       this.send('stats');
     });
@@ -223,33 +218,6 @@ class LoaderSensor extends EventEmitter implements Sensor {
       clearTimeout(t);
     }
   }
-}
-
-function emptyKernel(): KernelCounters {
-  const z = { fork: 0, exec: 0, exit: 0, setsid: 0, file: 0, network: 0, dns: 0, tty: 0 };
-  return {
-    ringFull: { ...z },
-    emitted: { ...z },
-    truncatedStrings: 0,
-    truncatedPaths: 0,
-    truncatedArgv: 0,
-    pathDepthExceeded: 0,
-    missingEnterState: 0,
-    enterStateFull: 0,
-    readFailures: 0,
-    truncatedCgroupPaths: 0,
-    netNotSocket: 0,
-    dnsTruncated: 0,
-    dnsStateFull: 0,
-    netOtherFamily: 0,
-    netStateFull: 0,
-    readsFiltered: 0,
-    readsUnwalked: 0,
-    readsOfDirectories: 0,
-    ttyWritesCut: 0,
-    loaderRecords: 0,
-    loaderBytes: 0,
-  };
 }
 
 /** Starts the kernel sensor. Await `sensor.ready` before relying on events. */

@@ -1,4 +1,7 @@
 // Typed sensor records, as decoded from the kernel's ring buffer.
+import type { FileOp, KernelCounterName, LoaderCounterName, NetOp, RecordKind } from './wire.js';
+
+export type { FileOp, NetOp, RecordKind } from './wire.js';
 
 export interface ProcessInfo {
   /** Boot-time ns of the record (bpf_ktime_get_boot_ns). */
@@ -79,22 +82,6 @@ export interface SetsidEvent extends ProcessInfo {
   kind: 'setsid';
 }
 
-export type FileOp =
-  | 'open'
-  | 'creat'
-  | 'truncate'
-  | 'ftruncate'
-  | 'chmod'
-  | 'fchmod'
-  | 'rename'
-  | 'link'
-  | 'symlink'
-  | 'mknod'
-  | 'unlink'
-  | 'rmdir'
-  /** open* without write intent under a watched read prefix (SensorOptions.readPrefixes). */
-  | 'read';
-
 export interface FileEvent extends ProcessInfo {
   kind: 'file';
   op: FileOp;
@@ -116,8 +103,6 @@ export interface FileEvent extends ProcessInfo {
   /** read: index of the read prefix that matched (in the order they were given to the sensor). */
   readPrefix?: number;
 }
-
-export type NetOp = 'connect' | 'accept' | 'bind' | 'listen';
 
 /** One end of a socket: ip + port for inet sockets, path for unix ones. */
 export interface NetEndpoint {
@@ -210,42 +195,12 @@ export type SensorEvent =
   | DnsMessageEvent
   | TtyEvent;
 
-export type RecordKind = 'fork' | 'exec' | 'exit' | 'setsid' | 'file' | 'network' | 'dns' | 'tty';
-
-export interface KernelCounters {
+/** The loader's counters (docs/sensor.md lists them), named by the wire table (wire.ts). */
+export interface KernelCounters extends Record<KernelCounterName | LoaderCounterName, number> {
   /** Records lost because the ring buffer was full, by record kind. */
   ringFull: Record<RecordKind, number>;
   /** Records written to the ring, by kind. */
   emitted: Record<RecordKind, number>;
-  truncatedStrings: number;
-  truncatedPaths: number;
-  truncatedArgv: number;
-  pathDepthExceeded: number;
-  missingEnterState: number;
-  enterStateFull: number;
-  readFailures: number;
-  truncatedCgroupPaths: number;
-  /** A network syscall's fd that was no socket at exit (should not happen on success). */
-  netNotSocket: number;
-  /** Network calls on other families (netlink, packet) or AF_UNSPEC: skipped in the kernel. */
-  netOtherFamily: number;
-  /** Network entry state that could not be stored. */
-  netStateFull: number;
-  /** DNS messages longer than the kernel's bounded copy (payload cut). */
-  dnsTruncated: number;
-  /** DNS call state or a DNS socket that could not be stored in the kernel's maps. */
-  dnsStateFull: number;
-  /** Read-only opens of watched tasks outside every read prefix (no record: the filter working). */
-  readsFiltered: number;
-  /** Read-only opens whose path walk did not reach the task's root (not matched). */
-  readsUnwalked: number;
-  /** Read-only opens of directories (never a read record). */
-  readsOfDirectories: number;
-  /** Terminal writes longer than a record holds (D4C_TTY_MAX): the rest not copied, counted as skipped. */
-  ttyWritesCut: number;
-  /** Frames and bytes the loader wrote to its stdout. */
-  loaderRecords: number;
-  loaderBytes: number;
 }
 
 export interface UserCounters {

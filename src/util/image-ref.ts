@@ -7,6 +7,7 @@
 // (src/container/image-ref.ts) and the policy (src/policy/patterns.ts) all delegate here, so
 // every side agrees on one spelling. Parsing happens once per container or distinct policy or
 // event value (callers cache), never per event.
+import { IMAGE_REF_CODES } from './image-ref-codes.js';
 
 export interface ImageRef {
   /** Registry host[:port], e.g. `docker.io`, `gcr.io`, `localhost:5000`, `[::1]:5000`. */
@@ -47,8 +48,9 @@ function fail(code: string, message: string): ImageRefResult {
 /** Parses and normalises an image reference such as `nginx:1.25`, `gcr.io/p/i@sha256:…`. */
 export function parseImageRef(input: string): ImageRefResult {
   const s = input.trim();
-  if (s === '') return fail('D4C-IMG-001', 'image reference is empty');
-  if (IMAGE_ID.test(s)) return fail('D4C-IMG-007', `"${s}" is a 64-hex image id, not a repository name`);
+  if (s === '') return fail(IMAGE_REF_CODES.empty.code, 'image reference is empty');
+  if (IMAGE_ID.test(s))
+    return fail(IMAGE_REF_CODES.imageId.code, `"${s}" is a 64-hex image id, not a repository name`);
 
   let rest = s;
   let digest: string | undefined;
@@ -56,7 +58,8 @@ export function parseImageRef(input: string): ImageRefResult {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) return fail('D4C-IMG-005', `invalid digest "${digest}" in "${s}"`);
+    if (!DIGEST.test(digest))
+      return fail(IMAGE_REF_CODES.badDigest.code, `invalid digest "${digest}" in "${s}"`);
   }
 
   // The tag is after the last ':' that follows the last '/': a ':' before it is a port.
@@ -66,7 +69,7 @@ export function parseImageRef(input: string): ImageRefResult {
   if (colon > lastSlash && !rest.slice(lastSlash + 1).startsWith('[')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return fail('D4C-IMG-004', `invalid tag "${tag}" in "${s}"`);
+    if (!TAG.test(tag)) return fail(IMAGE_REF_CODES.badTag.code, `invalid tag "${tag}" in "${s}"`);
   }
 
   let domain = DEFAULT_DOMAIN;
@@ -75,7 +78,8 @@ export function parseImageRef(input: string): ImageRefResult {
   if (slash >= 0) {
     const first = rest.slice(0, slash);
     if (isDomain(first)) {
-      if (!validDomain(first)) return fail('D4C-IMG-002', `invalid registry "${first}" in "${s}"`);
+      if (!validDomain(first))
+        return fail(IMAGE_REF_CODES.badRegistry.code, `invalid registry "${first}" in "${s}"`);
       domain = first === LEGACY_DEFAULT_DOMAIN ? DEFAULT_DOMAIN : first;
       path = rest.slice(slash + 1);
     }
@@ -86,12 +90,18 @@ export function parseImageRef(input: string): ImageRefResult {
   for (const c of components) {
     if (!PATH_COMPONENT.test(c)) {
       const why = c !== c.toLowerCase() ? ' (repository names must be lowercase)' : '';
-      return fail('D4C-IMG-003', `invalid repository name component "${c}" in "${s}"${why}`);
+      return fail(
+        IMAGE_REF_CODES.badComponent.code,
+        `invalid repository name component "${c}" in "${s}"${why}`,
+      );
     }
   }
   const fullName = `${domain}/${path}`;
   if (fullName.length > MAX_NAME_LENGTH) {
-    return fail('D4C-IMG-006', `repository name exceeds ${MAX_NAME_LENGTH} characters in "${s}"`);
+    return fail(
+      IMAGE_REF_CODES.nameTooLong.code,
+      `repository name exceeds ${MAX_NAME_LENGTH} characters in "${s}"`,
+    );
   }
   const ref: ImageRef = { domain, path, fullName, name: components[components.length - 1]! };
   if (tag !== undefined) ref.tag = tag;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rng } from './rng.js';
+import { rng } from './rng.fixture.js';
 
 describe('rng (mulberry32)', () => {
   it('is deterministic per seed, in [0, 1), and seeds differ', () => {

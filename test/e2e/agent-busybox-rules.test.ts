@@ -6,10 +6,11 @@
 // a base64-decoded payload piped into sh, and an interactive `podman exec -it` shell. Ordinary
 // busybox commands (`ls`, `id`, `cat`, `sleep` from a `sh -c`) raise nothing but the exec-into
 // alert for each `podman exec` itself (the first process of each session entered from outside).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
 import { type Doc, type RunningAgent, readDocs, startAgent } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const RULE = {
   nsenter: '0831ca98-df91-475d-a15e-5fdfc29d0695',
@@ -40,7 +41,7 @@ const execOf = (box: TestContainer, argv0: string) => (d: Doc) =>
   d.container?.id === box.id &&
   d.process?.args?.[0] === argv0;
 
-describe.skipIf(!podmanAvailable())('d4c agent: the rule pack on busybox applets (live)', () => {
+describeLive('podman')('d4c agent: the rule pack on busybox applets (live)', () => {
   let agent: RunningAgent;
   let quiet: TestContainer;
   let priv: TestContainer;

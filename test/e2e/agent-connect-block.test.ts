@@ -21,9 +21,10 @@ import {
 import { createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Doc, startAgent, waitFor } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const HELPER = resolve(import.meta.dirname, '../../bpf/.output/d4c-connect-block');
 
@@ -165,7 +166,7 @@ interface Run {
   stats: Doc;
 }
 
-describe.skipIf(!podmanAvailable())('d4c agent: block on connect (live)', () => {
+describeLive('podman')('d4c agent: block on connect (live)', () => {
   let dir: string;
   let blockedSrv: Server;
   let openSrv: Server;

@@ -1,16 +1,15 @@
 // `d4c agent --console HOST:PORT`: the console served from the agent process over the store it
 // writes, showing a process the real sensor saw (host processes, --include-host).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runCli } from '../cli.js';
 import { type Doc, startAgent, waitFor } from './agent-runner.js';
+import { describeLive } from './gate.js';
 
-const ok = process.getuid?.() === 0 && existsSync('/sys/kernel/btf/vmlinux');
-
-describe.skipIf(!ok)('d4c agent --console', () => {
+describeLive()('d4c agent --console', () => {
   it('serves the console over the live store, with the token printed on stderr', async () => {
     const store = mkdtempSync(join(tmpdir(), 'd4c-agent-console-'));
     const agent = await startAgent(['--store', store, '--include-host', '--console', '127.0.0.1:0']);

@@ -6,17 +6,17 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { labDown, labPaths, labUp } from '../../src/lab/index.js';
 import { runCli } from '../cli.js';
+import { describeLive } from './gate.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const root = process.getuid?.() === 0;
 // biome-ignore lint/suspicious/noExplicitAny: ECS documents read field by field in the assertions
 type Doc = Record<string, any>;
 
-describe.skipIf(!root)('the agent as a DaemonSet pod in the lab', () => {
+describeLive('lab')('the agent as a DaemonSet pod in the lab', () => {
   const dir = mkdtempSync(join(tmpdir(), `d4c-ds-${process.pid}-`));
   const p = labPaths(join(dir, 'lab'));
   const state = join(dir, 'state');

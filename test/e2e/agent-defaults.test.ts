@@ -2,9 +2,10 @@
 // and d4c's rule pack raise an alert for each attack a real busybox container makes, and none
 // for ordinary workloads (log writes, entrypoint scripts, loops of id/ls, a server, probes).
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 /** Complete lines only: the agent may be half-way through writing the last one. */
 function docsSoFar(path: string): Doc[] {
@@ -92,7 +93,7 @@ const alertsOf = (docs: Doc[], id: string) =>
 const execIntoOf = (docs: Doc[], id: string) =>
   docs.filter((d) => d.event?.kind === 'alert' && d.container?.id === id && d.rule?.id === EXEC_INTO);
 
-describe.skipIf(!podmanAvailable())('the default agent (policy and rule pack, no flags)', () => {
+describeLive('podman')('the default agent (policy and rule pack, no flags)', () => {
   let agent: RunningAgent;
   let result: Awaited<ReturnType<RunningAgent['stop']>>;
   const attacks: [Attack, TestContainer][] = [];

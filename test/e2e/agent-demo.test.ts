@@ -4,10 +4,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { D4C, type Doc } from './agent-runner.js';
-
-const ok = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/bin/podman');
+import { describeLive } from './gate.js';
 
 /** Stops the test's private lab if a failed demo left it (never the default one). */
 function labDown(dir: string): void {
@@ -24,7 +23,7 @@ function deadPid(): number {
   return Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
 }
 
-describe.skipIf(!ok)('d4c demo', () => {
+describeLive('lab')('d4c demo', () => {
   const dirs = [`/tmp/d4c-lab-demo-${process.pid}`, `/tmp/d4c-lab-demo-int-${process.pid}`];
   // Passing or failing, the labs the demos ran in are gone after the file.
   afterAll(() => {

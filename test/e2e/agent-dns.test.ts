@@ -7,13 +7,14 @@
 // a TCP query and a sendmmsg query from a static test program; a malformed response counted; the
 // pack's DNS rules (encoded-data labels, TXT burst, metadata name, mining pool) firing.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DnsTestServer, startDnsServer } from '../dns/server.js';
 import { type Doc, type RunningAgent, startAgent, waitFor } from './agent-runner.js';
-import { ensurePodman, podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { ensurePodman, removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const root = resolve(import.meta.dirname, '../..');
 // One loopback address per test process: parallel runs do not share a port-53 socket.
@@ -50,7 +51,7 @@ function staticDnsq(dir: string): string | undefined {
   return out;
 }
 
-describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent DNS documents (live)', () => {
+describeLive('podman', 'cc')('d4c agent DNS documents (live)', () => {
   let dir: string;
   let server: DnsTestServer | undefined;
   let agent: RunningAgent | undefined;
@@ -70,18 +71,12 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent DNS
     dir = mkdtempSync(join(tmpdir(), 'd4c-agent-dns-'));
     const bin = staticDnsq(dir);
     if (!bin) throw new Error('cannot build a static dnsq (libc6-dev static libraries missing?)');
-    writeFileSync(join(dir, 'policy.yaml'), POLICY);
     writeFileSync(join(dir, 'ioc.txt'), '# test list\nevil.test\n');
     server = await startDnsServer(SERVER, TABLE);
-    agent = await startAgent([
-      '--policy',
-      join(dir, 'policy.yaml'),
-      '--log-all-network',
-      '--ioc-domains',
-      join(dir, 'ioc.txt'),
-      '--rules',
-      join(root, 'rules'),
-    ]);
+    agent = await startAgent(
+      ['--log-all-network', '--ioc-domains', join(dir, 'ioc.txt'), '--rules', join(root, 'rules')],
+      { policy: POLICY },
+    );
     box = await runContainer({ volumes: [`${bin}:/dnsq:ro`], extra: ['--network=host'] });
     const look = async (args: string[]) => {
       const r = await box.exec(['nslookup', ...args, SERVER]);

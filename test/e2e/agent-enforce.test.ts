@@ -2,22 +2,11 @@
 // real podman container. Enforcing: the write fails with EPERM, the file is unchanged, reads
 // work, one denied alert. --monitoring: the write goes through, one alert says it would have been
 // blocked.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Doc, startAgent } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
-
-const POLICY = `file:
-  selectors:
-    - name: etcWrites
-      operation: [modifyFile]
-      targetFilePath: [/etc/**]
-  responses:
-    - match: [etcWrites]
-      actions: [alert, block]
-`;
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
+import { BLOCK_ETC_WRITES } from './policies.js';
 
 const WRITE = ['sh', '-c', 'echo d4c-was-here >> /etc/passwd'];
 const SUM = ['md5sum', '/etc/passwd'];
@@ -33,8 +22,8 @@ interface Run {
   code: number | null;
 }
 
-async function scenario(dir: string, extra: string[]): Promise<Run> {
-  const agent = await startAgent(['--policy', join(dir, 'policy.yaml'), ...extra]);
+async function scenario(extra: string[]): Promise<Run> {
+  const agent = await startAgent(extra, { policy: BLOCK_ETC_WRITES });
   try {
     const box = await runContainer({});
     // The agent learns the container's metadata from its first process; until then the
@@ -55,8 +44,7 @@ async function scenario(dir: string, extra: string[]): Promise<Run> {
   }
 }
 
-describe.skipIf(!podmanAvailable())('d4c agent: block (live)', () => {
-  let dir: string;
+describeLive('podman')('d4c agent: block (live)', () => {
   let enforced: Run;
   let monitored: Run;
   const passwdAlerts = (r: Run) =>
@@ -65,16 +53,13 @@ describe.skipIf(!podmanAvailable())('d4c agent: block (live)', () => {
     );
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'd4c-agent-enforce-'));
-    writeFileSync(join(dir, 'policy.yaml'), POLICY);
     // One after the other: two enforcers on the same machine would both mark the new overlays.
-    enforced = await scenario(dir, []);
-    monitored = await scenario(dir, ['--monitoring']);
+    enforced = await scenario([]);
+    monitored = await scenario(['--monitoring']);
   }, 55_000);
 
   afterAll(async () => {
     await removeAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('prints what this kernel prevents and what it only alerts on', () => {

@@ -5,9 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Doc, readDocs, startAgent, waitFor } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const RULE = `[metadata]
 creation_date = "2026/11/28"
@@ -28,7 +29,7 @@ from logs-cloud_defend.process-* | where event.action == "exec" | stats execs = 
 '''
 `;
 
-describe.skipIf(!podmanAvailable())('d4c agent: ES|QL rules on a schedule over the store (live)', () => {
+describeLive('podman')('d4c agent: ES|QL rules on a schedule over the store (live)', () => {
   let dir: string;
   let box: TestContainer;
   let docs: Doc[];

@@ -4,14 +4,14 @@
 // exec` without and with a terminal, and `d4c lab exec` (CRI exec through containerd) without and
 // with `-it`, each raise one, and every document says how the session entered the container.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { labDown, labPaths, labUp, runPod } from '../../src/lab/index.js';
 import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from '../reference.js';
 import { D4C, type Doc, type RunningAgent, readDocs, startAgent } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const pexec = promisify(execFile);
 const PACK_RULE = 'c750e586-8134-4e69-be88-01110894b49c';
@@ -96,7 +96,7 @@ async function waitForAll(agent: RunningAgent, cid: string, markers: string[]): 
   );
 }
 
-describe.skipIf(!podmanAvailable())('exec-into-container marking with podman (live)', () => {
+describeLive('podman')('exec-into-container marking with podman (live)', () => {
   let agent: RunningAgent;
   let box: TestContainer;
   let docs: Doc[] = [];
@@ -140,9 +140,7 @@ describe.skipIf(!podmanAvailable())('exec-into-container marking with podman (li
   });
 });
 
-const labOk = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/bin/podman');
-
-describe.skipIf(!labOk)('exec-into-container marking with d4c lab exec (live, CRI)', () => {
+describeLive('lab', 'script')('exec-into-container marking with d4c lab exec (live, CRI)', () => {
   const p = labPaths(`/tmp/d4c-lab-execinto-${process.pid}`);
   let docs: Doc[] = [];
   let cid = '';

@@ -4,20 +4,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runMain } from '../run-main.js';
-import { podmanAvailable } from './containers.js';
+import { canRun, describeLive } from './gate.js';
+import { LOG_EXECS } from './policies.js';
 
-const POLICY = `process:
-  selectors:
-    - name: execs
-      operation: [exec]
-  responses:
-    - match: [execs]
-      actions: [log]
-`;
-
-describe.skipIf(process.getuid?.() !== 0)('d4c agent: files and secrets', () => {
+describeLive()('d4c agent: files and secrets', () => {
   const dir = mkdtempSync(join(tmpdir(), 'd4c-agent-files-'));
   const shared = join(dir, 'shared');
   mkdirSync(shared);
@@ -25,7 +17,7 @@ describe.skipIf(process.getuid?.() !== 0)('d4c agent: files and secrets', () => 
   const victim = join(dir, 'victim');
   writeFileSync(victim, 'precious\n');
   const policy = join(dir, 'policy.yaml');
-  writeFileSync(policy, POLICY);
+  writeFileSync(policy, LOG_EXECS);
   const base = ['agent', '--policy', policy, '--no-store', '--metrics-addr', 'off', '--no-default-rules'];
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,7 +60,7 @@ describe.skipIf(process.getuid?.() !== 0)('d4c agent: files and secrets', () => 
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
   });
 
-  it.skipIf(!podmanAvailable())(
+  it.skipIf(!canRun('podman'))(
     'refuses --ready-file through a planted symlink: the agent stops instead of writing it',
     async () => {
       const link = join(shared, 'ready');

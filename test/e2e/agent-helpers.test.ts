@@ -3,30 +3,13 @@
 // line, /healthz fails naming the helper, the heartbeat says block is off when the enforcer is
 // gone, and SIGINT still stops the agent (a signal-killed loader has a null exit code, which
 // used to leave a stats request waiting forever).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Doc, type RunningAgent, startAgent, waitFor } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer } from './containers.js';
-
-const POLICY = `process:
-  selectors:
-    - name: probe
-      operation: [exec]
-  responses:
-    - match: [probe]
-      actions: [log]
-file:
-  selectors:
-    - name: etcWrites
-      operation: [modifyFile]
-      targetFilePath: [/etc/**]
-  responses:
-    - match: [etcWrites]
-      actions: [alert, block]
-`;
+import { removeAll, runContainer } from './containers.js';
+import { describeLive } from './gate.js';
+import { BLOCK_ETC_WRITES, LOG_EXECS } from './policies.js';
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -76,14 +59,11 @@ interface Killed {
   writeAfter?: { code: number; stderr: string };
 }
 
-async function killHelper(dir: string, helper: string): Promise<Killed> {
+async function killHelper(helper: string): Promise<Killed> {
   const port = await freePort();
-  let agent: RunningAgent | undefined = await startAgent([
-    '--policy',
-    join(dir, 'policy.yaml'),
-    '--metrics-addr',
-    `127.0.0.1:${port}`,
-  ]);
+  let agent: RunningAgent | undefined = await startAgent(['--metrics-addr', `127.0.0.1:${port}`], {
+    policy: LOG_EXECS + BLOCK_ETC_WRITES,
+  });
   try {
     const a = agent;
     // A container that keeps trying to append to /etc/passwd: denied while the enforcer runs.
@@ -136,21 +116,17 @@ async function killHelper(dir: string, helper: string): Promise<Killed> {
   }
 }
 
-describe.skipIf(!podmanAvailable() || process.getuid?.() !== 0)('d4c agent: a killed helper (live)', () => {
-  let dir: string;
+describeLive('podman')('d4c agent: a killed helper (live)', () => {
   let sensor: Killed;
   let enforcer: Killed;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'd4c-agent-helpers-'));
-    writeFileSync(join(dir, 'policy.yaml'), POLICY);
-    sensor = await killHelper(dir, 'd4c-sensor');
-    enforcer = await killHelper(dir, 'd4c-enforcer');
+    sensor = await killHelper('d4c-sensor');
+    enforcer = await killHelper('d4c-enforcer');
   }, 180_000);
 
   afterAll(async () => {
     await removeAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('a SIGKILLed sensor is detected: log line, /healthz fails naming it, SIGINT still stops the agent', () => {

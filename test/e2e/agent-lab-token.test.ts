@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CriClient } from '../../src/container/cri.js';
 import {
   labDown,
@@ -21,8 +21,7 @@ import {
 } from '../../src/lab/index.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
 import { type Doc, readDocs, startAgent, waitFor } from './agent-runner.js';
-
-const ok = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/bin/podman');
+import { describeLive } from './gate.js';
 
 const POLICY = `file:
   selectors:
@@ -42,7 +41,7 @@ const POLICY = `file:
 
 const TOKEN_RULE = 'Kubernetes Service-Account Token Read by a Shell or Utility';
 
-describe.skipIf(!ok)('service-account token read in a lab pod', () => {
+describeLive('lab')('service-account token read in a lab pod', () => {
   const p = labPaths(`/var/lib/d4c/lab-sa-${process.pid}`);
   let dir: string;
   let docs: Doc[] = [];
@@ -66,21 +65,9 @@ describe.skipIf(!ok)('service-account token read in a lab pod', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'd4c-lab-token-'));
-    writeFileSync(join(dir, 'policy.yaml'), POLICY);
     writeFileSync(join(dir, 'data.txt'), 'volume data\n');
     await labUp(p, []);
-    const agent = await startAgent([
-      '--policy',
-      join(dir, 'policy.yaml'),
-      '--rules',
-      DEFAULT_RULE_PACK_DIR,
-      '--cri-socket',
-      p.socket,
-      '--cluster-name',
-      'lab',
-      '--cluster-id',
-      'lab-id',
-    ]);
+    const agent = await startAgent(['--rules', DEFAULT_RULE_PACK_DIR], { policy: POLICY, lab: p });
     try {
       pods.reader = await runPod(p, {
         namespace: 'shop',

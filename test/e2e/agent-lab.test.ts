@@ -1,14 +1,10 @@
 // The agent on Kubernetes-shaped pods (the lab's containerd + CRI): orchestrator.* and container.*
 // from CRI on live documents, a kubernetes selector, pods already running at start and pods
 // started while the agent runs.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { labDown, labPaths, labUp, runPod } from '../../src/lab/index.js';
 import { type Doc, startAgent } from './agent-runner.js';
-
-const ok = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/bin/podman');
+import { describeLive } from './gate.js';
 
 const POLICY = `process:
   selectors:
@@ -25,15 +21,12 @@ const POLICY = `process:
       actions: [alert]
 `;
 
-describe.skipIf(!ok)('d4c agent on lab pods', () => {
+describeLive('lab')('d4c agent on lab pods', () => {
   const p = labPaths(`/tmp/d4c-lab-agent-${process.pid}`);
-  let dir: string;
   let docs: Doc[] = [];
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'd4c-agent-lab-'));
-    writeFileSync(join(dir, 'policy.yaml'), POLICY);
     await labUp(p, []);
     // Running before the agent starts: known from the /proc scan and the CRI.
     ids.before = (
@@ -44,16 +37,7 @@ describe.skipIf(!ok)('d4c agent on lab pods', () => {
         command: ['sh', '-c', 'while :; do sleep 1; done'],
       })
     ).containerId;
-    const agent = await startAgent([
-      '--policy',
-      join(dir, 'policy.yaml'),
-      '--cri-socket',
-      p.socket,
-      '--cluster-name',
-      'lab',
-      '--cluster-id',
-      'lab-id',
-    ]);
+    const agent = await startAgent([], { policy: POLICY, lab: p });
     try {
       ids.front = (
         await runPod(p, {
@@ -92,7 +76,6 @@ describe.skipIf(!ok)('d4c agent on lab pods', () => {
 
   afterAll(async () => {
     await labDown(p).catch(() => {});
-    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   const execsOf = (id: string) => docs.filter((d) => d.container?.id === id && d.event.action === 'exec');

@@ -4,24 +4,17 @@
 // metadata-service connect and a netcat bind shell; then without a network section (nothing
 // written, events counted) and with one (exactly the selected events, logged or alerted).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';
-import { ensurePodman, podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { ensurePodman, removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
+import { LOG_EXECS } from './policies.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const POLICY = `process:
-  selectors:
-    - name: execs
-      operation: [exec]
-  responses:
-    - match: [execs]
-      actions: [log]
-`;
-
 /** A static build runs in the busybox image (no libc there). */
 function staticNetops(dir: string): string | undefined {
   const out = join(dir, 'netops');
@@ -34,182 +27,176 @@ function staticNetops(dir: string): string | undefined {
   return out;
 }
 
-describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))(
-  'd4c agent network documents (live)',
-  () => {
-    let dir: string;
-    let agent: RunningAgent | undefined;
-    let box: TestContainer;
-    let docs: Doc[] = [];
-    let mine: Doc[] = [];
-    let out = '';
-    let v6 = false;
-    let code: number | null = null;
-    let stats: Doc;
+/** Runs `scenario` on an agent with `policy` and a container holding a static netops; cleans up. */
+async function withNetops(
+  policy: string,
+  scenario: (agent: RunningAgent, box: TestContainer) => Promise<void>,
+): Promise<void> {
+  await ensurePodman();
+  const dir = mkdtempSync(join(tmpdir(), 'd4c-agent-netops-'));
+  let agent: RunningAgent | undefined;
+  try {
+    const bin = staticNetops(dir);
+    if (!bin) throw new Error('cannot build a static netops');
+    agent = await startAgent([], { policy });
+    await scenario(agent, await runContainer({ volumes: [`${bin}:/netops:ro`] }));
+  } finally {
+    await agent?.stop(); // a second stop, after the scenario's, only reads what is left
+    await removeAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
-    const net = (pred: (d: Doc) => boolean) =>
-      mine.filter((d) => d.event.category?.[0] === 'network' && d.event.kind === 'event' && pred(d));
-    const ports = () => [...out.matchAll(/^port (\d+)$/gm)].map((m) => Number(m[1]));
+describeLive('podman', 'cc')('d4c agent network documents (live)', () => {
+  let dir: string;
+  let agent: RunningAgent | undefined;
+  let box: TestContainer;
+  let docs: Doc[] = [];
+  let mine: Doc[] = [];
+  let out = '';
+  let v6 = false;
+  let code: number | null = null;
+  let stats: Doc;
 
-    beforeAll(async () => {
-      await ensurePodman();
-      dir = mkdtempSync(join(tmpdir(), 'd4c-agent-net-'));
-      const bin = staticNetops(dir);
-      if (!bin) throw new Error('cannot build a static netops (libc6-dev static libraries missing?)');
-      writeFileSync(join(dir, 'policy.yaml'), POLICY);
-      agent = await startAgent([
-        '--policy',
-        join(dir, 'policy.yaml'),
-        '--log-all-network',
-        '--rules',
-        join(root, 'rules'),
-      ]);
-      box = await runContainer({ volumes: [`${bin}:/netops:ro`] });
-      const r = await box.exec([
-        '/netops',
-        'tcp4',
-        'udp4',
-        'unix',
-        '/tmp/app.sock',
-        'abstract',
-        'd4c-e2e',
-        'refused',
-        'dialv4',
-        '169.254.169.254',
-        '80',
-      ]);
-      expect(r.code, r.stderr).toBe(0);
-      out = r.stdout;
-      // IPv6 loopback exists unless the network namespace has IPv6 disabled.
-      const r6 = await box.exec(['/netops', 'tcp6', 'udp6']);
-      v6 = r6.code === 0;
-      if (v6) out += r6.stdout;
-      // A netcat bind shell (busybox nc), stopped after a moment.
-      await box.exec(['sh', '-c', 'nc -l -p 9999 -e /bin/sh & p=$!; sleep 0.3; kill $p; true']);
-      await agent.waitForDoc(
-        (d) => d.container?.id === box.id && d.event.action === 'listen' && d.destination?.port === 9999,
-        "the bind shell's listen",
-      );
+  const net = (pred: (d: Doc) => boolean) =>
+    mine.filter((d) => d.event.category?.[0] === 'network' && d.event.kind === 'event' && pred(d));
+  const ports = () => [...out.matchAll(/^port (\d+)$/gm)].map((m) => Number(m[1]));
+
+  beforeAll(async () => {
+    await ensurePodman();
+    dir = mkdtempSync(join(tmpdir(), 'd4c-agent-net-'));
+    const bin = staticNetops(dir);
+    if (!bin) throw new Error('cannot build a static netops (libc6-dev static libraries missing?)');
+    agent = await startAgent(['--log-all-network', '--rules', join(root, 'rules')], { policy: LOG_EXECS });
+    box = await runContainer({ volumes: [`${bin}:/netops:ro`] });
+    const r = await box.exec([
+      '/netops',
+      'tcp4',
+      'udp4',
+      'unix',
+      '/tmp/app.sock',
+      'abstract',
+      'd4c-e2e',
+      'refused',
+      'dialv4',
+      '169.254.169.254',
+      '80',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    out = r.stdout;
+    // IPv6 loopback exists unless the network namespace has IPv6 disabled.
+    const r6 = await box.exec(['/netops', 'tcp6', 'udp6']);
+    v6 = r6.code === 0;
+    if (v6) out += r6.stdout;
+    // A netcat bind shell (busybox nc), stopped after a moment.
+    await box.exec(['sh', '-c', 'nc -l -p 9999 -e /bin/sh & p=$!; sleep 0.3; kill $p; true']);
+    await agent.waitForDoc(
+      (d) => d.container?.id === box.id && d.event.action === 'listen' && d.destination?.port === 9999,
+      "the bind shell's listen",
+    );
+    const s = await agent.stop();
+    agent = undefined;
+    docs = s.docs;
+    code = s.code;
+    stats = s.stats;
+    mine = docs.filter((d) => d.container?.id === box.id);
+  }, 90_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+    await removeAll();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits cleanly and counts the network events it saw', () => {
+    expect(code).toBe(0);
+    expect(stats.eventsSeen.network).toBeGreaterThan(10);
+    expect(
+      docs.every(
+        (d) =>
+          d.event.category?.[0] !== 'network' ||
+          d.data_stream.dataset === 'cloud_defend.network' ||
+          d.event.kind === 'alert',
+      ),
+    ).toBe(true);
+  });
+
+  it('writes a TCP/IPv4 connect and its accept with both ends, process and container context', () => {
+    const [p4] = ports();
+    const c = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === p4)[0];
+    expect(c).toBeDefined();
+    expect(c.data_stream).toEqual({ type: 'logs', dataset: 'cloud_defend.network', namespace: 'default' });
+    expect(c.event.type).toEqual(['connection', 'start']);
+    expect(c.event.outcome).toBe('success');
+    expect(c.destination).toEqual({ address: '127.0.0.1', ip: '127.0.0.1', port: p4 });
+    expect(c.source.ip).toBe('127.0.0.1');
+    expect(c.network).toEqual({ transport: 'tcp', type: 'ipv4', direction: 'egress' });
+    expect(c.process.executable).toBe('/netops');
+    expect(c.process.name).toBe('netops');
+    expect(c.container.image.name).toMatch(/busybox/);
+    expect(c.cloud_defend.operation).toBe('connect');
+    expect(c.cloud_defend.hook_point).toEqual(['tracepoint__syscalls__sys_exit_connect']);
+    const a = net((d) => d.event.action === 'connection_accepted' && d.destination?.port === p4)[0];
+    expect(a).toBeDefined();
+    expect(a.event.type).toEqual(['connection', 'start']);
+    expect(a.source).toEqual(c.source); // the client's end
+    expect(a.network.direction).toBe('ingress');
+    const bind = net((d) => d.event.action === 'bind' && d.destination?.port === p4)[0];
+    expect(bind?.event.type).toEqual(['info']);
+    const listen = net((d) => d.event.action === 'listen' && d.destination?.port === p4)[0];
+    expect(listen?.event.type).toEqual(['start']);
+    expect(listen?.source).toBeUndefined();
+  });
+
+  it('writes UDP, unix (path and abstract), failed and in-progress connects', () => {
+    const [, pu4, refused] = ports();
+    const u = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === pu4)[0];
+    expect(u?.network).toEqual({ transport: 'udp', type: 'ipv4', direction: 'egress' });
+    const unix = net((d) => d.destination?.address === '/tmp/app.sock').map((d) => d.event.action);
+    expect(unix).toEqual(['bind', 'listen', 'connection_attempted', 'connection_accepted']);
+    const uc = net(
+      (d) => d.destination?.address === '/tmp/app.sock' && d.event.action === 'connection_attempted',
+    )[0];
+    expect(uc.network).toEqual({ direction: 'egress' });
+    expect(uc.cloud_defend?.network).toEqual({ family: 'unix' });
+    expect(uc.destination.ip).toBeUndefined();
+    expect(net((d) => d.destination?.address === '@d4c-e2e').length).toBe(4);
+    const r = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === refused)[0];
+    expect([r?.event.outcome, r?.error?.code]).toEqual(['failure', 'ECONNREFUSED']);
+    const imds = net((d) => d.destination?.ip === '169.254.169.254')[0];
+    expect(imds?.event.outcome).toBe('unknown'); // non-blocking: EINPROGRESS
+  });
+
+  it('writes TCP/IPv6 when the container has an IPv6 loopback', () => {
+    if (!v6) return;
+    const p6 = ports()[3];
+    const c = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === p6)[0];
+    expect(c?.destination.ip).toBe('::1');
+    expect(c?.network).toEqual({ transport: 'tcp', type: 'ipv6', direction: 'egress' });
+  });
+
+  it('fires the rule pack on the metadata-service connect and the netcat bind shell', () => {
+    const rules = mine.filter((d) => d.event.kind === 'alert' && d.rule?.name).map((d) => d.rule.name);
+    expect(rules).toContain('Container Connection to the Cloud Instance Metadata Service');
+    expect(rules).toContain('Bind Shell Listening in a Container');
+    const shell = net((d) => d.event.action === 'listen' && d.destination?.port === 9999)[0];
+    expect(shell?.process.name).toBe('busybox');
+  });
+});
+
+describeLive('podman', 'cc')('d4c agent without a network response', () => {
+  it('sees and counts network events but writes no network document', async () => {
+    await withNetops(LOG_EXECS, async (agent, box) => {
+      expect((await box.exec(['/netops', 'tcp4'])).code).toBe(0);
+      await new Promise((res) => setTimeout(res, 1000));
       const s = await agent.stop();
-      agent = undefined;
-      docs = s.docs;
-      code = s.code;
-      stats = s.stats;
-      mine = docs.filter((d) => d.container?.id === box.id);
-    }, 90_000);
-
-    afterAll(async () => {
-      await agent?.stop();
-      await removeAll();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      const own = s.docs.filter((d) => d.container?.id === box.id);
+      expect(own.some((d) => d.event.action === 'exec' && d.process.executable === '/netops')).toBe(true);
+      expect(s.docs.filter((d) => d.event.category?.[0] === 'network')).toEqual([]);
+      expect(s.stats.eventsSeen.network).toBeGreaterThanOrEqual(4);
     });
-
-    it('exits cleanly and counts the network events it saw', () => {
-      expect(code).toBe(0);
-      expect(stats.eventsSeen.network).toBeGreaterThan(10);
-      expect(
-        docs.every(
-          (d) =>
-            d.event.category?.[0] !== 'network' ||
-            d.data_stream.dataset === 'cloud_defend.network' ||
-            d.event.kind === 'alert',
-        ),
-      ).toBe(true);
-    });
-
-    it('writes a TCP/IPv4 connect and its accept with both ends, process and container context', () => {
-      const [p4] = ports();
-      const c = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === p4)[0];
-      expect(c).toBeDefined();
-      expect(c.data_stream).toEqual({ type: 'logs', dataset: 'cloud_defend.network', namespace: 'default' });
-      expect(c.event.type).toEqual(['connection', 'start']);
-      expect(c.event.outcome).toBe('success');
-      expect(c.destination).toEqual({ address: '127.0.0.1', ip: '127.0.0.1', port: p4 });
-      expect(c.source.ip).toBe('127.0.0.1');
-      expect(c.network).toEqual({ transport: 'tcp', type: 'ipv4', direction: 'egress' });
-      expect(c.process.executable).toBe('/netops');
-      expect(c.process.name).toBe('netops');
-      expect(c.container.image.name).toMatch(/busybox/);
-      expect(c.cloud_defend.operation).toBe('connect');
-      expect(c.cloud_defend.hook_point).toEqual(['tracepoint__syscalls__sys_exit_connect']);
-      const a = net((d) => d.event.action === 'connection_accepted' && d.destination?.port === p4)[0];
-      expect(a).toBeDefined();
-      expect(a.event.type).toEqual(['connection', 'start']);
-      expect(a.source).toEqual(c.source); // the client's end
-      expect(a.network.direction).toBe('ingress');
-      const bind = net((d) => d.event.action === 'bind' && d.destination?.port === p4)[0];
-      expect(bind?.event.type).toEqual(['info']);
-      const listen = net((d) => d.event.action === 'listen' && d.destination?.port === p4)[0];
-      expect(listen?.event.type).toEqual(['start']);
-      expect(listen?.source).toBeUndefined();
-    });
-
-    it('writes UDP, unix (path and abstract), failed and in-progress connects', () => {
-      const [, pu4, refused] = ports();
-      const u = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === pu4)[0];
-      expect(u?.network).toEqual({ transport: 'udp', type: 'ipv4', direction: 'egress' });
-      const unix = net((d) => d.destination?.address === '/tmp/app.sock').map((d) => d.event.action);
-      expect(unix).toEqual(['bind', 'listen', 'connection_attempted', 'connection_accepted']);
-      const uc = net(
-        (d) => d.destination?.address === '/tmp/app.sock' && d.event.action === 'connection_attempted',
-      )[0];
-      expect(uc.network).toEqual({ direction: 'egress' });
-      expect(uc.cloud_defend?.network).toEqual({ family: 'unix' });
-      expect(uc.destination.ip).toBeUndefined();
-      expect(net((d) => d.destination?.address === '@d4c-e2e').length).toBe(4);
-      const r = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === refused)[0];
-      expect([r?.event.outcome, r?.error?.code]).toEqual(['failure', 'ECONNREFUSED']);
-      const imds = net((d) => d.destination?.ip === '169.254.169.254')[0];
-      expect(imds?.event.outcome).toBe('unknown'); // non-blocking: EINPROGRESS
-    });
-
-    it('writes TCP/IPv6 when the container has an IPv6 loopback', () => {
-      if (!v6) return;
-      const p6 = ports()[3];
-      const c = net((d) => d.event.action === 'connection_attempted' && d.destination?.port === p6)[0];
-      expect(c?.destination.ip).toBe('::1');
-      expect(c?.network).toEqual({ transport: 'tcp', type: 'ipv6', direction: 'egress' });
-    });
-
-    it('fires the rule pack on the metadata-service connect and the netcat bind shell', () => {
-      const rules = mine.filter((d) => d.event.kind === 'alert' && d.rule?.name).map((d) => d.rule.name);
-      expect(rules).toContain('Container Connection to the Cloud Instance Metadata Service');
-      expect(rules).toContain('Bind Shell Listening in a Container');
-      const shell = net((d) => d.event.action === 'listen' && d.destination?.port === 9999)[0];
-      expect(shell?.process.name).toBe('busybox');
-    });
-  },
-);
-
-describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))(
-  'd4c agent without a network response',
-  () => {
-    it('sees and counts network events but writes no network document', async () => {
-      await ensurePodman();
-      const dir = mkdtempSync(join(tmpdir(), 'd4c-agent-nonet-'));
-      let agent: RunningAgent | undefined;
-      try {
-        const bin = staticNetops(dir);
-        if (!bin) throw new Error('cannot build a static netops');
-        writeFileSync(join(dir, 'policy.yaml'), POLICY);
-        agent = await startAgent(['--policy', join(dir, 'policy.yaml')]);
-        const box = await runContainer({ volumes: [`${bin}:/netops:ro`] });
-        expect((await box.exec(['/netops', 'tcp4'])).code).toBe(0);
-        await new Promise((res) => setTimeout(res, 1000));
-        const s = await agent.stop();
-        agent = undefined;
-        const own = s.docs.filter((d) => d.container?.id === box.id);
-        expect(own.some((d) => d.event.action === 'exec' && d.process.executable === '/netops')).toBe(true);
-        expect(s.docs.filter((d) => d.event.category?.[0] === 'network')).toEqual([]);
-        expect(s.stats.eventsSeen.network).toBeGreaterThanOrEqual(4);
-      } finally {
-        await agent?.stop();
-        await removeAll();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }, 60_000);
-  },
-);
+  }, 60_000);
+});
 
 describe('d4c agent network flags', () => {
   it('refuses --log-all-network with --no-network: the problem first, then the synopsis, exit 2', () => {
@@ -222,7 +209,7 @@ describe('d4c agent network flags', () => {
   });
 });
 
-const NET_POLICY = `${POLICY}network:
+const NET_POLICY = `${LOG_EXECS}network:
   selectors:
     - name: metadata
       operation: [connect]
@@ -240,17 +227,9 @@ const NET_POLICY = `${POLICY}network:
       actions: [log]
 `;
 
-describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent with a network policy', () => {
+describeLive('podman', 'cc')('d4c agent with a network policy', () => {
   it('logs and alerts what the network section selects, and nothing else', async () => {
-    await ensurePodman();
-    const dir = mkdtempSync(join(tmpdir(), 'd4c-agent-netpol-'));
-    let agent: RunningAgent | undefined;
-    try {
-      const bin = staticNetops(dir);
-      if (!bin) throw new Error('cannot build a static netops');
-      writeFileSync(join(dir, 'policy.yaml'), NET_POLICY);
-      agent = await startAgent(['--policy', join(dir, 'policy.yaml')]);
-      const box = await runContainer({ volumes: [`${bin}:/netops:ro`] });
+    await withNetops(NET_POLICY, async (agent, box) => {
       const r = await box.exec([
         '/netops',
         'tcp4',
@@ -269,7 +248,6 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent wit
         'the metadata connect alert',
       );
       const s = await agent.stop();
-      agent = undefined;
       const own = s.docs.filter((d) => d.container?.id === box.id && d.event.category?.[0] === 'network');
       const logged = own.filter((d) => d.data_stream.dataset === 'cloud_defend.network');
       const alerts = own.filter((d) => d.data_stream.dataset === 'cloud_defend.alerts');
@@ -290,10 +268,6 @@ describe.skipIf(!podmanAvailable() || !existsSync('/usr/bin/cc'))('d4c agent wit
       expect(logged.length).toBe(8);
       expect(s.stats.eventsSeen.network).toBeGreaterThan(own.length);
       expect(s.stats.policyActions['connect.alert']).toBeGreaterThanOrEqual(1);
-    } finally {
-      await agent?.stop();
-      await removeAll();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 });

@@ -5,19 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EsTestServer } from '../es-server/index.js';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
+import { LOG_EXECS } from './policies.js';
 
-const POLICY = `process:
-  selectors:
-    - name: execs
-      operation: [exec]
-  responses:
-    - match: [execs]
-      actions: [log]
-file:
+const POLICY = `${LOG_EXECS}file:
   selectors:
     - name: created
       operation: [createFile]
@@ -39,7 +34,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe.skipIf(!podmanAvailable())('d4c agent → Elasticsearch, metrics (live)', () => {
+describeLive('podman')('d4c agent → Elasticsearch, metrics (live)', () => {
   const es = new EsTestServer();
   let dir: string;
   let agent: RunningAgent | undefined;
@@ -53,23 +48,16 @@ describe.skipIf(!podmanAvailable())('d4c agent → Elasticsearch, metrics (live)
   beforeAll(async () => {
     await es.start();
     dir = mkdtempSync(join(tmpdir(), 'd4c-agent-outputs-'));
-    writeFileSync(join(dir, 'policy.yaml'), POLICY);
     // The file names a namespace and the server; the --es-namespace flag must win over the file.
     writeFileSync(
       join(dir, 'agent.yaml'),
       `namespace: fromfile\nelasticsearch:\n  hosts: [${es.url}]\nspool:\n  dir: ${join(dir, 'spool')}\n`,
     );
     const port = await freePort();
-    agent = await startAgent([
-      '--policy',
-      join(dir, 'policy.yaml'),
-      '--config',
-      join(dir, 'agent.yaml'),
-      '--es-namespace',
-      'e2e',
-      '--metrics-addr',
-      `127.0.0.1:${port}`,
-    ]);
+    agent = await startAgent(
+      ['--config', join(dir, 'agent.yaml'), '--es-namespace', 'e2e', '--metrics-addr', `127.0.0.1:${port}`],
+      { policy: POLICY },
+    );
     box = await runContainer({});
     await box.exec(['sh', '-c', 'echo hi > /tmp/d4c-out-1; cat /tmp/d4c-out-1; ls /']);
     // Delivered within a few seconds: wait until the alert is in the server (no fixed sleep).

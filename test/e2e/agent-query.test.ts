@@ -7,9 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { D4C, type Doc, type RunningAgent, startAgent } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 function query(args: string[]): Promise<{ code: number | null; out: string; err: string; docs: Doc[] }> {
   return new Promise((resolve) => {
@@ -38,7 +39,7 @@ function query(args: string[]): Promise<{ code: number | null; out: string; err:
 
 const NOTE = /^d4c query: the store is held by a running agent; querying through it \(.*query\.sock\)$/m;
 
-describe.skipIf(!podmanAvailable())('d4c query while the agent holds the store (live)', () => {
+describeLive('podman')('d4c query while the agent holds the store (live)', () => {
   let dir: string;
   let store: string;
   let agent: RunningAgent | undefined;

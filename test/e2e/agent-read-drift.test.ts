@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/index.js';
 import type { Output, OutputStats } from '../../src/output/index.js';
 import { compilePolicy } from '../../src/policy/compile.js';
@@ -16,18 +16,13 @@ import { RuleEngine } from '../../src/rules/engine.js';
 import { loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
 import { type Doc, waitFor } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
+import { LOG_EXECS } from './policies.js';
 
 const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-const POLICY = `process:
-  selectors:
-    - name: execs
-      operation: [exec]
-  responses:
-    - match: [execs]
-      actions: [log]
-file:
+const POLICY = `${LOG_EXECS}file:
   selectors:
     - name: tokenReads
       operation: [readFile]
@@ -51,7 +46,7 @@ class Memory implements Output {
   }
 }
 
-describe.skipIf(!podmanAvailable())('read access and drift (live)', () => {
+describeLive('podman')('read access and drift (live)', () => {
   let dir: string;
   let agent: Agent | undefined;
   let server: Server;

@@ -1,10 +1,11 @@
 // Runs the real `d4c agent` CLI for integration tests and benchmarks: spawn, wait for `ready`,
 // stop with SIGTERM, read the NDJSON it wrote and the counters it printed at exit.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LabPaths } from '../../src/lab/index.js';
 
 export const D4C = fileURLToPath(new URL('../../bin/d4c.js', import.meta.url));
 
@@ -28,11 +29,22 @@ export interface StartOptions {
    * only the detections of the rules it names.
    */
   defaultRules?: boolean;
+  /** Policy YAML: written into the agent's directory and given as `--policy`. */
+  policy?: string;
+  /** The lab whose CRI the agent reads, its cluster named `lab` (id `lab-id`). */
+  lab?: LabPaths;
 }
 
 export async function startAgent(args: string[] = [], opts: StartOptions = {}): Promise<RunningAgent> {
   const dir = mkdtempSync(join(tmpdir(), 'd4c-agent-'));
   const ndjson = join(dir, 'events.ndjson');
+  const extra: string[] = [];
+  if (opts.policy !== undefined) {
+    writeFileSync(join(dir, 'policy.yaml'), opts.policy);
+    extra.push('--policy', join(dir, 'policy.yaml'));
+  }
+  if (opts.lab)
+    extra.push('--cri-socket', opts.lab.socket, '--cluster-name', 'lab', '--cluster-id', 'lab-id');
   const child = spawn(
     process.execPath,
     [
@@ -45,6 +57,7 @@ export async function startAgent(args: string[] = [], opts: StartOptions = {}): 
       ...(args.includes('--metrics-addr') ? [] : ['--metrics-addr', 'off']),
       '--stats',
       ...(opts.defaultRules ? [] : ['--no-default-rules']),
+      ...extra,
       ...args,
     ],
     {

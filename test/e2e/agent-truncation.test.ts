@@ -1,11 +1,12 @@
 // Truncation leaves a mark (issue 22, finding 7): a container exec's an argv padded past the
 // sensor's 4 KiB bound; the real agent's document carries the true argument count and
 // `process.args_truncated: true`, while an ordinary exec carries neither mark.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
-describe.skipIf(!podmanAvailable())('argv past the sensor bound (live)', () => {
+describeLive('podman')('argv past the sensor bound (live)', () => {
   let agent: RunningAgent;
   let box: TestContainer;
   beforeAll(async () => {

@@ -5,9 +5,10 @@
 // counted as skipped, to the byte.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Doc, type RunningAgent, startAgent } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const pexec = promisify(execFile);
 const CAP = 10_000;
@@ -20,7 +21,7 @@ const textOf = (docs: Doc[], cid: string) =>
     .map((d) => d.process.io.text as string)
     .join('');
 
-describe.skipIf(!podmanAvailable())('terminal output (live)', () => {
+describeLive('podman')('terminal output (live)', () => {
   let agent: RunningAgent;
   let box: TestContainer;
   let docs: Doc[] = [];

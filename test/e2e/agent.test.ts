@@ -4,9 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { D4C, type Doc, type RunningAgent, startAgent } from './agent-runner.js';
-import { execIn, podmanAvailable, removeAll, runContainer, type TestContainer } from './containers.js';
+import { execIn, removeAll, runContainer, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const POLICY = `process:
   selectors:
@@ -68,7 +69,7 @@ const SCRIPT =
   'mv /usr/bin/d4c-tool /tmp/d4c-moved; ln /tmp/d4c-moved /tmp/d4c-hard; ln -s /tmp/d4c-moved /tmp/d4c-sym; ' +
   'rm /tmp/d4c-hard /tmp/d4c-sym /tmp/d4c-moved';
 
-describe.skipIf(!podmanAvailable())('d4c agent (live)', () => {
+describeLive('podman')('d4c agent (live)', () => {
   let dir: string;
   let a: RunningAgent | undefined;
   let b: RunningAgent | undefined;
@@ -82,10 +83,9 @@ describe.skipIf(!podmanAvailable())('d4c agent (live)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'd4c-agent-test-'));
-    writeFileSync(join(dir, 'policy.yaml'), POLICY);
     writeFileSync(join(dir, 'rule.toml'), RULE);
     [a, b] = await Promise.all([
-      startAgent(['--policy', join(dir, 'policy.yaml'), '--rules', join(dir, 'rule.toml')]),
+      startAgent(['--rules', join(dir, 'rule.toml')], { policy: POLICY }),
       startAgent([]),
     ]);
     plain = await runContainer({});

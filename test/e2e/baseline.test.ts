@@ -10,10 +10,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { workloadSlug } from '../../src/baseline/workload.js';
 import { D4C, type Doc, type RunningAgent, startAgent, waitFor } from './agent-runner.js';
-import { podmanAvailable, removeAll, runContainer, TEST_IMAGE, type TestContainer } from './containers.js';
+import { removeAll, runContainer, TEST_IMAGE, type TestContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const IMAGE_A = `localhost/d4c/baseline-a-${process.pid}`;
 const IMAGE_B = `localhost/d4c/baseline-b-${process.pid}`;
@@ -65,7 +66,7 @@ async function live(policy: string, tool: string) {
   return { agent, a, b };
 }
 
-describe.skipIf(!podmanAvailable())('d4c agent --learn, d4c baseline, replay, enforce (live)', () => {
+describeLive('podman')('d4c agent --learn, d4c baseline, replay, enforce (live)', () => {
   let dir: string;
   let store: string;
   let tool: string;

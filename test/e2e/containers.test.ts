@@ -1,13 +1,14 @@
 // The helpers other integration tests rely on: real podman containers, exec with and without a
 // terminal, capabilities as granted, and cleanup.
 import { execFileSync } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
-import { execIn, podmanAvailable, removeAll, runContainer, withContainer } from './containers.js';
+import { afterAll, expect, it } from 'vitest';
+import { execIn, removeAll, runContainer, withContainer } from './containers.js';
+import { describeLive } from './gate.js';
 
 const CAP_SYS_ADMIN = 21n;
 const capEff = (status: string) => BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(status)?.[1] ?? '0'}`);
 
-describe.skipIf(!podmanAvailable())('test/e2e/containers', () => {
+describeLive('podman')('test/e2e/containers', () => {
   afterAll(removeAll);
 
   it('runs, execs (plain and under a pty) and removes a container', async () => {

@@ -6,15 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pidAlive } from '../../src/util/pid.js';
 import { RUN_ENV, RUN_LABEL } from '../leftovers.js';
+import { canRun, PODMAN_SETUP } from './gate.js';
 
 const pexec = promisify(execFile);
 
 export const TEST_IMAGE = 'localhost/d4c/busybox:latest';
-const SETUP = fileURLToPath(new URL('../../scripts/podman-setup.sh', import.meta.url));
 const LABEL = 'd4c.test=1';
 // Test files run in parallel processes: each removes only its own containers and those left by
 // processes that are gone.
@@ -52,17 +51,15 @@ export interface TestContainer {
 const live = new Set<string>();
 let setupDone: Promise<void> | undefined;
 
-/** Whether podman can be used here (root and the binary present). */
-export function podmanAvailable(): boolean {
-  return process.getuid?.() === 0 && existsSync('/usr/bin/podman') && existsSync(SETUP);
-}
+/** Whether podman can be used here (test/e2e/gate.ts: root, BTF, podman and its set-up). */
+export const podmanAvailable = (): boolean => canRun('podman');
 
 /**
  * Runs scripts/podman-setup.sh once per process (containers.conf, local image). The API service
  * is not started here: tests that need it start their own with startPodmanService().
  */
 export function ensurePodman(): Promise<void> {
-  setupDone ??= pexec('bash', [SETUP], {
+  setupDone ??= pexec('bash', [PODMAN_SETUP], {
     timeout: 60_000,
     env: { ...process.env, D4C_PODMAN_SERVICE: '0' },
   }).then(() => undefined);

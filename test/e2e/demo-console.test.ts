@@ -5,16 +5,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { D4C } from './agent-runner.js';
+import { describeLive } from './gate.js';
 
-const ok =
-  process.getuid?.() === 0 &&
-  existsSync('/usr/bin/containerd') &&
-  existsSync('/usr/bin/podman') &&
-  existsSync('/usr/bin/script');
-
-describe.skipIf(!ok)('d4c demo console', () => {
+describeLive('lab', 'script')('d4c demo console', () => {
   const lab = `/tmp/d4c-lab-demo-console-${process.pid}`;
   const store = mkdtempSync(join(tmpdir(), 'd4c-demo-console-'));
   afterAll(() => {

@@ -4,6 +4,7 @@
 import { detectionDoc } from '../../src/agent/detections.js';
 import { dnsFields } from '../../src/ecs/dns.js';
 import { type EcsDocument, sequentialEventIds } from '../../src/ecs/index.js';
+import { auditDocument, ExecJoin, execAuditEvent, execRequestOf } from '../../src/k8s/audit/index.js';
 import type { Detection } from '../../src/rules/index.js';
 import {
   builder,
@@ -503,5 +504,86 @@ export function goldenCases(): Record<string, EcsDocument> {
     tty: { major: 136, minor: 3 },
   });
 
+  // `kubectl exec -it web -- bash` by alice (impersonating), joined to the shell it started:
+  // the session's documents carry the request's user (issue 17).
+  const shellExec = b.processExecDoc({
+    timeNs: t(200.01),
+    process: shell,
+    container: NGINX,
+    orchestrator: POD,
+    policy: { ...policy, matchedSelectors: ['allProcesses', 'interactive'] },
+    hookPoint: 'tracepoint__sched_process_exec',
+  });
+  const join = new ExecJoin();
+  join.request(execRequestOf(execExample(Date.parse(shellExec.process!.start!) - 300))!);
+  join.enrich(shellExec as unknown as Record<string, unknown>);
+  if (!(shellExec as { kubernetes?: unknown }).kubernetes)
+    throw new Error('the golden exec was not attributed');
+  cases['process-exec-k8s-user'] = shellExec;
+
   return cases;
+}
+
+/** The pods/exec audit event of the attributed golden shell (received at `ms`). */
+function execExample(ms: number) {
+  return {
+    ...execAuditEvent({
+      auditID: '6f1c2f8e-5a4b-4c3d-9e2f-0a1b2c3d4e5f',
+      stage: 'ResponseStarted',
+      namespace: POD.namespace!,
+      pod: POD.podName!,
+      container: NGINX.name!,
+      command: ['bash'],
+      user: { username: 'alice@example.com', uid: '1c9e1d2a', groups: ['dev', 'system:authenticated'] },
+      sourceIPs: ['192.0.2.10'],
+      userAgent: 'kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46',
+      stdin: true,
+      tty: true,
+      receivedMs: ms,
+      stageMs: ms + 42,
+    }),
+    impersonatedUser: { username: 'ops-admin', uid: '7a2b', groups: ['ops'] },
+  };
+}
+
+/**
+ * Documents of the Kubernetes audit stream (logs-kubernetes.audit_logs-*), in the layout of
+ * Elastic's Kubernetes integration: not D4C documents, so kept out of the conventions checks.
+ */
+export function auditGoldenCases(): Record<string, Record<string, unknown>> {
+  const now = Date.parse('2026-11-28T01:00:00.000Z');
+  const exec = execExample(Date.parse('2026-11-28T00:03:19.710Z'));
+  // The pod's own service account asking for secrets, refused (what Elastic's multi-source
+  // rules join with an interactive process in that pod).
+  const fromPod = {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: '0b9d7c6e-1f2a-4b3c-8d4e-5f6a7b8c9d0e',
+    stage: 'ResponseComplete',
+    requestURI: '/api/v1/namespaces/shop/secrets',
+    verb: 'list',
+    user: {
+      username: 'system:serviceaccount:shop:default',
+      uid: '5d6e7f80',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:shop', 'system:authenticated'],
+      extra: {
+        'authentication.kubernetes.io/credential-id': ['JTI=0f1e2d3c'],
+        'authentication.kubernetes.io/node-name': ['node-1'],
+        'authentication.kubernetes.io/pod-name': [POD.podName!],
+        'authentication.kubernetes.io/pod-uid': [POD.podUid!],
+      },
+    },
+    sourceIPs: [POD.podIp!],
+    userAgent: 'curl/8.5.0',
+    objectRef: { resource: 'secrets', namespace: 'shop', apiVersion: 'v1' },
+    responseStatus: { metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403 },
+    requestReceivedTimestamp: '2026-11-28T00:03:21.120431Z',
+    stageTimestamp: '2026-11-28T00:03:21.121908Z',
+    annotations: { 'authorization.k8s.io/decision': 'forbid', 'authorization.k8s.io/reason': '' },
+  };
+  return {
+    'k8s-audit-exec': auditDocument(exec, { nowMs: now }),
+    'k8s-audit-pod-request': auditDocument(fromPod, { nowMs: now }),
+  };
 }

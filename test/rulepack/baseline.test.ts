@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
-import { type Doc, exec, fileEv, patch, procEvent } from '../rules/helpers.js';
+import { type Doc, exec, fileEv, patch, procEvent } from '../../src/rules/test/helpers.fixture.js';
 
 const rules = loadRules([DEFAULT_RULE_PACK_DIR]).rules;
 const svc = {

@@ -5,7 +5,7 @@
 // merely names the program in a later argument (`grep nsenter`, `busybox echo nsenter`) does not.
 // The three rules added with it (interactive shell anywhere, decoded payload piped to a shell,
 // mount in a privileged container) have their whole case tables here. Merged into CASES.
-import { type Doc, exec, netEv, type ProcSpec, patch } from '../rules/helpers.js';
+import { type Doc, exec, netEv, type ProcSpec, patch } from '../../src/rules/test/helpers.fixture.js';
 import type { RuleCases } from './cases.js';
 
 /** The spec of a busybox applet process as the sensor reports it. */

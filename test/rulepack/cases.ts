@@ -1,6 +1,6 @@
 // Events that must fire and near misses that must not, per rule of d4c's pack (rules/), keyed by
 // rule_id. A case is one document or a list (a sequence, fed in order).
-import { type Doc, exec, fileEv, netEv, type ProcSpec, patch } from '../rules/helpers.js';
+import { type Doc, exec, fileEv, netEv, type ProcSpec, patch } from '../../src/rules/test/helpers.fixture.js';
 import { BUSYBOX_CASES } from './busybox-cases.js';
 import { DNS_CASES } from './dns-cases.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderRulePackDoc } from '../../scripts/gen-rule-pack-doc.js';
+import { type Doc, id, patch, tick } from '../../src/rules/test/helpers.fixture.js';
 import { runCli as d4c } from '../cli.js';
-import { type Doc, id, patch, tick } from '../rules/helpers.js';
 import { CASES } from './cases.js';
 
 const root = join(import.meta.dirname, '../..');

@@ -2,7 +2,7 @@
 // is a network event with operation `dns` and the dns.* fields the agent writes; the domain split
 // comes from the same Public Suffix List code the agent uses.
 import { domainParts } from '../../src/dns/index.js';
-import { type Doc, netEv, patch } from '../rules/helpers.js';
+import { type Doc, netEv, patch } from '../../src/rules/test/helpers.fixture.js';
 import type { RuleCases } from './cases.js';
 
 /** One DNS transaction document: the question `name` of `type`, asked by `args`. */

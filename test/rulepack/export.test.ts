@@ -8,7 +8,7 @@ import { parseEql, parseKql } from '../../src/rules/index.js';
 import { loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
 import { queryStreams, scopeIndex } from '../../src/rules/streams.js';
-import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from '../rules/helpers.js';
+import { ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES } from '../../src/rules/test/helpers.fixture.js';
 
 const schema = JSON.parse(readFileSync(new URL('./kibana-rule-import.schema.json', import.meta.url), 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { type LoadedRule, loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
-import { type Doc, id } from '../rules/helpers.js';
+import { type Doc, id } from '../../src/rules/test/helpers.fixture.js';
 import { BUSYBOX_CASES } from './busybox-cases.js';
 import { CASES, type Case } from './cases.js';
 

@@ -5,8 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { type LoadedRule, loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
+import {
+  type Doc,
+  ELASTIC_RULES_DIR,
+  HAVE_ELASTIC_RULES,
+  patch,
+} from '../../src/rules/test/helpers.fixture.js';
 import { goldenCases } from '../ecs/golden.js';
-import { type Doc, ELASTIC_RULES_DIR, HAVE_ELASTIC_RULES, patch } from '../rules/helpers.js';
 
 const pack = loadRules([DEFAULT_RULE_PACK_DIR]).rules;
 const elastic = HAVE_ELASTIC_RULES ? loadRules([ELASTIC_RULES_DIR]).rules : [];

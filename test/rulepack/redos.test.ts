@@ -7,7 +7,7 @@ import { compileLuceneRegex } from '../../src/rules/common/lucene-regex.js';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { loadRules } from '../../src/rules/load.js';
 import { DEFAULT_RULE_PACK_DIR } from '../../src/rules/pack.js';
-import { describeElastic, ELASTIC_RULES_DIR, exec, fileEv } from '../rules/helpers.js';
+import { describeElastic, ELASTIC_RULES_DIR, exec, fileEv } from '../../src/rules/test/helpers.fixture.js';
 
 const PAYLOAD = 'curl |||'.repeat(510); // 4,080 bytes
 const attack = () => [

@@ -180,7 +180,7 @@ export function AlertsView({ params }: { params: URLSearchParams }) {
           { class: 'count' },
           h('span', { 'data-testid': 'alert-count' }, String(data.total)),
           ` alert${data.total === 1 ? '' : 's'}`,
-          data.truncated ? ' (the newest 10000)' : '',
+          data.truncated ? ` (the table shows the newest ${data.rows.length})` : '',
         ),
         h(Histogram, { h: data.histogram }),
         grouped

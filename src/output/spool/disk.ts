@@ -23,6 +23,7 @@ import {
 import { join } from 'node:path';
 import { D4cError } from '../../util/diagnostics.js';
 import { pidAlive } from '../../util/pid.js';
+import { SPOOL_CODES } from './codes.js';
 import { decodePayload, parseRecord, type SpoolItem } from './record.js';
 
 export type FullPolicy = 'drop_oldest' | 'drop_newest';
@@ -93,7 +94,7 @@ export class DiskSpool {
   ) {
     this.maxBytes = opts.maxBytes ?? 2 ** 30;
     if (!(this.maxBytes >= 4096))
-      throw new D4cError('D4C-SPOOL-001', `spool size must be at least 4096 bytes`);
+      throw new D4cError(SPOOL_CODES.tooSmall.code, `spool size must be at least 4096 bytes`);
     this.segmentBytes =
       opts.segmentBytes ?? Math.min(64 * 2 ** 20, Math.max(64 * 1024, Math.floor(this.maxBytes / 8)));
     this.fullPolicy = opts.fullPolicy ?? 'drop_oldest';
@@ -101,7 +102,10 @@ export class DiskSpool {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o750 });
     } catch (e) {
-      throw new D4cError('D4C-SPOOL-002', `cannot create spool directory ${dir}: ${(e as Error).message}`);
+      throw new D4cError(
+        SPOOL_CODES.cannotOpen.code,
+        `cannot create spool directory ${dir}: ${(e as Error).message}`,
+      );
     }
     this.lock();
     try {
@@ -113,7 +117,7 @@ export class DiskSpool {
       this.unlock();
       if (e instanceof D4cError) throw e;
       throw new D4cError(
-        'D4C-SPOOL-002',
+        SPOOL_CODES.cannotOpen.code,
         `cannot open spool ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       );
     }
@@ -131,7 +135,7 @@ export class DiskSpool {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
           throw new D4cError(
-            'D4C-SPOOL-002',
+            SPOOL_CODES.cannotOpen.code,
             `cannot lock spool ${this.dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
           );
         }
@@ -141,12 +145,12 @@ export class DiskSpool {
         owner = Number(readFileSync(path, 'utf8').trim());
       } catch {}
       if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner))
-        throw new D4cError('D4C-SPOOL-004', `spool ${this.dir} is in use by process ${owner}`);
+        throw new D4cError(SPOOL_CODES.inUse.code, `spool ${this.dir} is in use by process ${owner}`);
       try {
         unlinkSync(path);
       } catch {}
     }
-    throw new D4cError('D4C-SPOOL-004', `spool ${this.dir} is locked`);
+    throw new D4cError(SPOOL_CODES.inUse.code, `spool ${this.dir} is locked`);
   }
 
   private unlock(): void {
@@ -250,7 +254,7 @@ export class DiskSpool {
 
   /** Appends framed records (encodeRecord); returns how many were stored (the rest are counted drops). */
   append(records: readonly Buffer[]): number {
-    if (this.closed) throw new D4cError('D4C-SPOOL-003', 'spool is closed');
+    if (this.closed) throw new D4cError(SPOOL_CODES.closed.code, 'spool is closed');
     const chunks: Buffer[] = [];
     let chunkBytes = 0;
     let stored = 0;

@@ -11,7 +11,7 @@ import type { EcsDoc } from '../index.js';
 import { buildChunk, columnSources, newChunk, releaseChunks } from './chunk.js';
 import { EventStore } from './index.js';
 import type { StoreOptions } from './options.js';
-import { sampleDocs } from './sample-docs.js';
+import { sampleDocs } from './sample-docs.fixture.js';
 import { columnDdl, PROMOTED, TABLE } from './schema.js';
 
 const dirs: string[] = [];
@@ -81,6 +81,22 @@ function input(): { doc: unknown; stream: string }[] {
     { event: { id: 'key"quote' }, 'process.user.id': 'k"q\\' },
     { event: { id: 'huge' }, process: { args: ['x'.repeat(300_000)] } },
     { event: { id: 'bigint' }, n: 1n },
+    // The later-promoted columns (backfill below): odd shapes too.
+    {
+      event: { id: 'alert-shapes', kind: 'alert' },
+      rule: { name: ['first', 'second'], severity: 7 },
+      cloud_defend: { matched_selectors: 'one', operation: ['exec'] },
+      container: { security_context: { privileged: 'true' } },
+      process: { drift: [true], thread: { capabilities: { effective: ['CAP_SYS_ADMIN', 1, null] } } },
+      orchestrator: { cluster: { name: { o: 1 } } },
+    },
+    {
+      event: { id: 'flat-later' },
+      'rule.name': 'flat rule',
+      'cloud_defend.matched_selectors': ['a', 'b'],
+      'process.drift': 'false',
+      'orchestrator.cluster.name': 'c1',
+    },
     null,
     ...STRINGS.map((s, i) => ({
       event: { id: `s${i}`, category: [s, s], action: s },
@@ -110,10 +126,10 @@ const PATHS: Record<string, Partial<StoreOptions>> = {
 };
 const OTHERS = Object.keys(PATHS);
 
-async function storeWith(path: string, docs: { doc: unknown; stream: string }[]) {
+async function storeWith(path: string, docs: { doc: unknown; stream: string }[], dir = tmp()) {
   // Batches of 4500: more than two chunks each, and a partial last chunk.
   const store = await EventStore.open({
-    dir: tmp(),
+    dir,
     ...(PATHS[path] ?? { append: 'rows' }),
     batchSize: 4500,
     maxDocChars: 200_000,
@@ -254,6 +270,51 @@ describe('event store: data chunks against the row-wise Appender', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(await again.sql(`SELECT count(*)::INT AS n FROM ${TABLE}`)).toEqual([{ n: 250 }]);
     await again.close();
+  });
+});
+
+describe('event store: columns promoted by a later version', () => {
+  it('are added to an older store and filled from each row, as ingest fills them', async () => {
+    const later = PROMOTED.slice(PROMOTED.findIndex((f) => f.name === 'orchestrator.cluster.name'));
+    expect(later.length).toBeGreaterThan(5);
+    const docs = input();
+    const ref = await storeWith('rows', docs);
+    // The same rows in a store of the older schema: written, then the later columns dropped.
+    const dir = tmp();
+    await (await storeWith('rows', docs, dir)).close();
+    const inst = await DuckDBInstance.create(join(dir, 'events.duckdb'));
+    const c = await inst.connect();
+    for (const f of later) await c.run(`ALTER TABLE ${TABLE} DROP COLUMN "${f.name}"`);
+    const left = (
+      await c.runAndReadAll(`SELECT count(*) FROM information_schema.columns WHERE table_name = '${TABLE}'`)
+    ).getRows();
+    c.closeSync();
+    inst.closeSync();
+    expect(Number(left[0]?.[0])).toBe(3 + PROMOTED.length - later.length + 1);
+    const reopened = await EventStore.open({ dir });
+    try {
+      const cols = ['event.id', ...later.map((f) => f.name)].map((n) => `"${n}"`).join(', ');
+      const q = `SELECT ${cols} FROM ${TABLE} ORDER BY _seq`;
+      const want = await ref.sql(q);
+      const got = await reopened.sql(q);
+      // Each later column holds values (the comparison below could not pass on NULLs alone).
+      for (const f of later)
+        expect(
+          want.some((r) => r[f.name] !== null),
+          f.name,
+        ).toBe(true);
+      const diffs: unknown[] = [];
+      want.forEach((w, i) => {
+        for (const f of later)
+          if (JSON.stringify(w[f.name]) !== JSON.stringify(got[i]?.[f.name]))
+            diffs.push({ id: w['event.id'], f: f.name, ingest: w[f.name], backfill: got[i]?.[f.name] });
+      });
+      expect(diffs.slice(0, 10)).toEqual([]);
+      expect(got.length).toBe(want.length);
+    } finally {
+      await reopened.close();
+      await ref.close();
+    }
   });
 });
 

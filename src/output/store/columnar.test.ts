@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../index.js';
 import { CAP, ColumnEncoder, decodeRows } from './columnar.js';
 import { admit, prepare, type Queued } from './prepare.js';
-import { sampleDocs } from './sample-docs.js';
+import { sampleDocs } from './sample-docs.fixture.js';
 
 const LIMITS = { maxDocChars: 5000, maxStringChars: 100 };
 const PROC = 'logs-cloud_defend.process-default';

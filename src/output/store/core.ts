@@ -32,7 +32,7 @@ import { type Columns, decodeRows } from './columnar.js';
 import { columnsChunk } from './columnar-chunk.js';
 import { toJs } from './convert.js';
 import { makeStoreDir, restrictStoreFiles, STORE_FILE_MODE } from './modes.js';
-import { batchFile, insertSql, prepareJson, removeStaleBatchFiles } from './ndjson.js';
+import { backfillSql, batchFile, insertSql, prepareJson, removeStaleBatchFiles } from './ndjson.js';
 import {
   type AggregateRow,
   DEFAULT_DUCKDB,
@@ -198,7 +198,7 @@ export class StoreCore implements Output {
       throw new D4cError('D4C-STORE-001', `cannot open the event store: ${(e as Error).message}`, path);
     }
     await writer.run(createTableSql());
-    // Columns promoted by a newer version are added to an older store; old rows read NULL there.
+    // Columns promoted by a newer version are added to an older store and filled from `doc`.
     const columns = async () =>
       (
         await writer.runAndReadAll(
@@ -208,8 +208,9 @@ export class StoreCore implements Output {
         .getRows()
         .map((r) => String(r[0]));
     const have = new Set(await columns());
-    for (const f of PROMOTED)
-      if (!have.has(f.name)) await writer.run(`ALTER TABLE ${TABLE} ADD COLUMN ${columnDdl(f)}`);
+    const added = PROMOTED.filter((f) => !have.has(f.name));
+    for (const f of added) await writer.run(`ALTER TABLE ${TABLE} ADD COLUMN ${columnDdl(f)}`);
+    if (added.length > 0 && have.size > 0) await writer.run(backfillSql(added));
     const cols = columnSources(await columns());
     const probe = await writer.createAppender(TABLE, 'main', DB);
     const types = tableTypes(probe);

@@ -18,7 +18,7 @@ const BATCH = 4000;
 
 /** Starts the writer, waits for `minBatches` reported commits plus a random delay, SIGKILLs it. */
 async function writeAndKill(first: number, minBatches: number, threshold?: string): Promise<number[]> {
-  const script = join(import.meta.dirname, 'crash-writer.ts');
+  const script = join(import.meta.dirname, 'crash-writer.fixture.ts');
   const args = [
     '--import',
     'tsx',

@@ -8,7 +8,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { admit, cleanSurrogates, type PrepareLimits, type Queued, timestampMicros } from './prepare.js';
-import { type ColumnKind, PROMOTED, quoteIdent, TABLE } from './schema.js';
+import { type ColumnKind, PROMOTED, type PromotedField, quoteIdent, TABLE } from './schema.js';
 
 /** A batch as NDJSON-like text, ready to be written to a file. */
 export interface JsonBatch {
@@ -93,6 +93,34 @@ const CONVERT: Record<ColumnKind, (k: number) => string> = {
 const jsonKey = (k: string) => `"${k.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 const sqlStr = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
+/** The column's value from a raw JSON value expression `v` (nested path, else flattened key). */
+function convertSql(kind: ColumnKind, v: string): string {
+  if (kind === 'strlist') return listOf(v);
+  const u = unwrap(v);
+  return kind === 'str' ? strOf(u) : kind === 'int' ? intOf(u) : boolOf(u);
+}
+
+const pathsOf = (name: string) => [
+  sqlStr(`$.${name.split('.').map(jsonKey).join('.')}`),
+  sqlStr(`$.${jsonKey(name)}`),
+];
+
+/**
+ * Fills columns added to an existing store (a newer version promoted them) from each row's
+ * `doc`, with the same coercions as ingest, so old rows answer queries on them as new rows do.
+ * Documents truncated at ingest give what their stored (truncated) JSON holds.
+ */
+export function backfillSql(fields: readonly PromotedField[]): string {
+  const paths = fields.flatMap((f) => pathsOf(f.name));
+  const set = fields.map((f, k) => `${quoteIdent(f.name)} = src.c${k}`);
+  const conv = fields.map(
+    (f, k) => `${convertSql(f.kind, `coalesce(e[${2 * k + 1}], e[${2 * k + 2}])`)} AS c${k}`,
+  );
+  return `UPDATE ${TABLE} SET ${set.join(', ')}
+FROM (SELECT _seq, ${conv.join(', ')} FROM (SELECT _seq, json_extract(doc, [${paths.join(', ')}]) AS e FROM ${TABLE})) AS src
+WHERE ${TABLE}._seq = src._seq`;
+}
+
 /** Where the lines are: a batch file (and its longest line in bytes), or the statement's `$1`. */
 export type LineSource = { file: string; maxLineBytes: number } | 'param';
 
@@ -112,10 +140,7 @@ function linesSql(src: LineSource): string {
  * later is last in the table). `seq0` is the first row's `_seq`.
  */
 export function insertSql(src: LineSource, seq0: bigint): string {
-  const paths: string[] = [];
-  for (const f of PROMOTED) {
-    paths.push(sqlStr(`$.${f.name.split('.').map(jsonKey).join('.')}`), sqlStr(`$.${jsonKey(f.name)}`));
-  }
+  const paths = PROMOTED.flatMap((f) => pathsOf(f.name));
   // v: the raw value per field (nested, else the flattened key); w: leading arrays unwrapped.
   const raw = PROMOTED.map((_, k) => `coalesce(e[${2 * k + 1}], e[${2 * k + 2}]) AS v${k}`);
   const unwrapped = PROMOTED.flatMap((f, k) => (f.kind === 'strlist' ? [] : [`${unwrap(`v${k}`)} AS w${k}`]));

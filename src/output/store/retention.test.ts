@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventStore } from './index.js';
-import { sampleIter } from './sample-docs.js';
+import { sampleIter } from './sample-docs.fixture.js';
 
 const dirs: string[] = [];
 const tmp = () => {

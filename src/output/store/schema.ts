@@ -15,7 +15,8 @@ export interface PromotedField {
 /**
  * Promoted ECS fields. Chosen from what Elastic's D4C rules, Session View and the Kubernetes
  * dashboard filter and group on. `@timestamp` is handled separately (TIMESTAMP, never null).
- * Appending a name here is safe: `open()` adds missing columns to an existing store.
+ * Appending a name here is safe: `open()` adds missing columns to an existing store and fills
+ * them from each row's `doc` (backfillSql).
  */
 export const PROMOTED: readonly PromotedField[] = [
   { name: 'event.id', kind: 'str' },
@@ -49,6 +50,16 @@ export const PROMOTED: readonly PromotedField[] = [
   { name: 'source.port', kind: 'int' },
   { name: 'destination.ip', kind: 'str' },
   { name: 'destination.port', kind: 'int' },
+  // Added later (backfilled from `doc` when an older store is opened): what the console's
+  // Kubernetes and Alerts views group on and the what-if replay reads for every event.
+  { name: 'orchestrator.cluster.name', kind: 'str' },
+  { name: 'container.security_context.privileged', kind: 'bool' },
+  { name: 'process.drift', kind: 'bool' },
+  { name: 'process.thread.capabilities.effective', kind: 'strlist' },
+  { name: 'rule.name', kind: 'str' },
+  { name: 'rule.severity', kind: 'str' },
+  { name: 'cloud_defend.matched_selectors', kind: 'strlist' },
+  { name: 'cloud_defend.operation', kind: 'str' },
 ];
 
 export const PROMOTED_BY_NAME: ReadonlyMap<string, PromotedField> = new Map(PROMOTED.map((f) => [f.name, f]));

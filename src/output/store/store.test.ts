@@ -8,7 +8,7 @@ import { D4cError } from '../../util/diagnostics.js';
 import type { EcsDoc } from '../index.js';
 import { EventStore, type Filter } from './index.js';
 import { listLiteral } from './prepare.js';
-import { sampleDocs } from './sample-docs.js';
+import { sampleDocs } from './sample-docs.fixture.js';
 import { compileGetter } from './schema.js';
 
 const dirs: string[] = [];

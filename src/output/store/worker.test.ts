@@ -10,7 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../index.js';
 import { EventStore } from './index.js';
-import { sampleDocs } from './sample-docs.js';
+import { sampleDocs } from './sample-docs.fixture.js';
 import { columnDdl, PROMOTED, TABLE } from './schema.js';
 
 const dirs: string[] = [];
@@ -215,7 +215,7 @@ describe('event store worker', () => {
     const dir = tmp();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), dir, '3000', '0'],
+      ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.fixture.ts'), dir, '3000', '0'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, D4C_STORE_WORKER: '1' } },
     );
     const committed: number[] = [];

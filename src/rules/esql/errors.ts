@@ -1,6 +1,4 @@
 // Stable error codes of the ES|QL front end. Never renumber; add new codes at the end.
-import { D4cError } from '../../util/diagnostics.js';
-import { positionIn } from '../eql/errors.js';
 
 export const ESQL_CODES = {
   unexpectedChar: 'D4C-ESQL-001',
@@ -24,21 +22,8 @@ export const ESQL_CODES = {
   tooManyColumns: 'D4C-ESQL-019',
 } as const;
 
-/** A syntax/semantic error at a character offset of the query text. */
-export class EsqlError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-    this.name = 'EsqlError';
-  }
-
-  toD4cError(file: string, text: string): D4cError {
-    return new D4cError(this.code, this.message, file, positionIn(text, this.offset));
-  }
-}
+/** The front ends' one error class (EQL's QueryError), under the name ES|QL code uses. */
+export { QueryError as EsqlError } from '../common/query-error.js';
 
 /** A runtime warning (ES|QL returns null and warns, e.g. a single-valued function on a multi-value). */
 export interface EsqlWarning {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../../output/store/index.js';
-import { sampleDocs } from '../../output/store/sample-docs.js';
+import { sampleDocs } from '../../output/store/sample-docs.fixture.js';
 import { parseEsql, runOnStore, runPipeline } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-esql-prop-'));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../../output/store/index.js';
-import { sampleDocs } from '../../output/store/sample-docs.js';
+import { sampleDocs } from '../../output/store/sample-docs.fixture.js';
 import { parseEsql, runOnStore, runPipeline, translate } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'd4c-esql-'));

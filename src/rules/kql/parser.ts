@@ -5,8 +5,9 @@
 // Keywords are case-insensitive. Unquoted literals end at whitespace or one of \ ( ) : < > " * { }
 // unless escaped with a backslash; `*` in an unquoted value or field is a wildcard; quoted
 // strings are exact. `field:*` tests existence. A value without a field is free text.
-import { D4cError } from '../../util/diagnostics.js';
+
 import { MAX_FIELD_SEGMENTS, tooManySegments } from '../common/fields.js';
+import { QueryError as KqlError } from '../common/query-error.js';
 
 export const KQL_CODES = {
   unexpected: 'D4C-KQL-001',
@@ -40,19 +41,8 @@ export interface KqlField {
   wildcard: boolean;
 }
 
-export class KqlError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-    this.name = 'KqlError';
-  }
-  toD4cError(file: string, pos: { line: number; col: number }): D4cError {
-    return new D4cError(this.code, this.message, file, pos);
-  }
-}
+/** The front ends' one error class (EQL's QueryError), under the name KQL code uses. */
+export { KqlError };
 
 const SPECIAL = new Set(['\\', '(', ')', ':', '<', '>', '"', '*', '{', '}']);
 const WS = /\s/;

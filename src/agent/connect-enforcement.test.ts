@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cgroupV2Root } from '../container/index.js';
 import type { NetworkActivity } from '../ecs/index.js';
 import { type Enforcer, enforcementReport } from '../enforce/index.js';
 import { DEFAULT_ENFORCEMENT_CAPS, parsePolicy, withConnectBlock } from '../policy/index.js';
-import { agentEnforcement, ConnectEnforcement, cgroupV2Root, policyBlocks } from './connect-enforcement.js';
+import { agentEnforcement, ConnectEnforcement, policyBlocks } from './connect-enforcement.js';
 
 const POLICY = parsePolicy(
   'network:\n  selectors:\n    - name: s\n      operation: [connect]\n      destinationPort: [22]\n  responses:\n    - match: [s]\n      actions: [alert, block]\n',

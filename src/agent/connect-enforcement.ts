@@ -12,7 +12,8 @@
 // sees (a short window at start is not covered; docs say so). Host processes are never
 // attached: only cgroups the resolver calls a container's.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { cgroupOf, cgroupV2Root } from '../container/index.js';
 import type { NetworkActivity } from '../ecs/index.js';
 import {
   type ConnectBlocker,
@@ -66,15 +67,6 @@ export function policyBlocks(policy: Policy): { network: boolean; other: boolean
   return { network: blocks('network'), other: blocks('process') || blocks('file') };
 }
 
-/** A process's cgroup v2 path (relative to the v2 root), or undefined when it is gone. */
-export function cgroupOf(pid: number): string | undefined {
-  try {
-    return /^0::(\/.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
-  } catch {
-    return undefined;
-  }
-}
-
 /** What the agent's blockers prevent, for the start-up report. */
 export interface AgentEnforcement {
   /** `fanotify`, `cgroup connect filter`. */
@@ -112,19 +104,6 @@ export function agentEnforcement(
       'connect and bind are denied for container processes only (host processes are never filtered); accept and listen have no veto hook (the validator refuses block on them)';
   }
   return out;
-}
-
-/** The cgroup v2 mount point: the hybrid layout's /sys/fs/cgroup/unified, or the unified one. */
-export function cgroupV2Root(mountinfo = '/proc/self/mountinfo'): string | undefined {
-  let found: string | undefined;
-  for (const line of readFileSync(mountinfo, 'utf8').split('\n')) {
-    const [pre, post] = line.split(' - ');
-    if (!post?.startsWith('cgroup2 ')) continue;
-    const mnt = pre?.split(' ')[4];
-    if (mnt === '/sys/fs/cgroup/unified' || mnt === '/sys/fs/cgroup') return mnt;
-    found ??= mnt;
-  }
-  return found;
 }
 
 export class ConnectEnforcement {

@@ -23,15 +23,24 @@ import type { AgentCounters } from './stats.js';
 /** What every held event carries: the acting process, when, and its container (if any). */
 interface HeldBase {
   info: ProcessInfo;
-  timeNs: bigint;
-  entry: ProcessEntry;
+  /** Undefined: the decision is now (a denied attempt; the build time is @timestamp). */
+  timeNs: bigint | undefined;
+  /** Undefined only for a denial by a process the table does not know. */
+  entry: ProcessEntry | undefined;
   cid: string | undefined;
   identity: CgroupIdentity | undefined;
   held: boolean;
+  /** A denial by the enforcer: its decision, taken there (no policy decision here). */
+  denied?: PolicyOutcome;
 }
 
 export type Held =
-  | (HeldBase & { kind: 'process'; action: 'fork' | 'exec' | 'end' })
+  | (HeldBase & {
+      kind: 'process';
+      action: 'fork' | 'exec' | 'end';
+      /** cloud_defend.hook_point (HOOK, or the enforcer's). */
+      hook: string;
+    })
   | (HeldBase & {
       kind: 'file';
       file: FileChange;
@@ -88,14 +97,15 @@ export function buildDocument(
       process: h.info,
       container: ctx?.container,
       orchestrator: ctx?.orchestrator,
-      hookPoint: HOOK[h.action],
+      hookPoint: h.hook,
       policy: undefined as PolicyOutcome | undefined,
       metadataComplete: complete,
       blockMode: undefined as BlockMode | undefined,
       blockFailure: undefined as BlockFailure | undefined,
     };
-    if (h.action === 'end') {
-      const started = d.logged.get(h.entry);
+    if (h.denied) outcome = h.denied;
+    else if (h.action === 'end') {
+      const started = h.entry && d.logged.get(h.entry);
       if (!started) {
         d.c.endsSkipped++;
         return undefined;
@@ -108,7 +118,8 @@ export function buildDocument(
       outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
     }
     input.policy = outcome;
-    setPassed(input, d.passedBlock(outcome, h.action, h.info.pid, h.info.executable));
+    if (h.denied) input.blockMode = 'enforce';
+    else setPassed(input, d.passedBlock(outcome, h.action, h.info.pid, h.info.executable));
     doc =
       h.action === 'fork'
         ? d.builder.processForkDoc(input)
@@ -156,12 +167,17 @@ export function buildDocument(
       blockMode: undefined as BlockMode | undefined,
       blockFailure: undefined as BlockFailure | undefined,
     };
-    const dec = d.policy.decide(filePolicyEvent(input));
-    countDecision(d.c, file.operation, dec.actions);
-    if (dec.actions.length === 0) return undefined;
-    outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
+    if (h.denied) {
+      outcome = h.denied;
+      input.blockMode = 'enforce';
+    } else {
+      const dec = d.policy.decide(filePolicyEvent(input));
+      countDecision(d.c, file.operation, dec.actions);
+      if (dec.actions.length === 0) return undefined;
+      outcome = { matchedSelectors: dec.matchedSelectors, actions: dec.actions };
+      setPassed(input, d.passedBlock(outcome, file.operation, h.info.pid, file.path));
+    }
     input.policy = outcome;
-    setPassed(input, d.passedBlock(outcome, file.operation, h.info.pid, file.path));
     doc = d.builder.fileDoc(input);
   }
   return { doc, outcome };

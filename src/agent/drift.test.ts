@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { overlayRootOf } from '../process/index.js';
 import type { ExecEvent, FileEvent } from '../sensor/index.js';
-import { DriftTracker, newDriftCounters, overlayRootOf } from './drift.js';
+import { DriftTracker, newDriftCounters } from './drift.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'd4c-drift-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

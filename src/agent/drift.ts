@@ -8,7 +8,8 @@
 // one binary costs one lstat: copy-up needs a write (which (a) sees, and which clears the entry),
 // and a file put in the upper layer from outside is a new inode, so a new key.
 // Everything here runs on the event path: no throw escapes, every failure is counted.
-import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { type OverlayRoot, overlayRootOf, readMountinfo } from '../process/index.js';
 import type { ExecEvent, FileEvent } from '../sensor/index.js';
 
 export interface DriftCounters {
@@ -39,13 +40,6 @@ export function newDriftCounters(): DriftCounters {
     driftLowerCached: 0,
     driftContainersDropped: 0,
   };
-}
-
-/** The overlay root of a container: its upper directory and the device its files report. */
-export interface OverlayRoot {
-  upperdir: string;
-  /** The kernel's dev_t of the overlay mount (major << 20 | minor), as exec records carry it. */
-  dev: number;
 }
 
 interface ContainerState {
@@ -208,53 +202,10 @@ export class DriftTracker {
 
   /** null: no overlay root (cached); undefined: unreadable or another namespace (retry later). */
   private overlayRoot(pid: number, mntns: number): OverlayRoot | null | undefined {
-    let text: string;
-    try {
-      if (mntns !== 0 && statSync(`${this.procRoot}/${pid}/ns/mnt`).ino !== mntns) return undefined;
-      text = readFileSync(`${this.procRoot}/${pid}/mountinfo`, 'utf8');
-    } catch {
-      return undefined;
-    }
+    const text = readMountinfo(this.procRoot, pid, mntns);
+    if (text === undefined) return undefined;
     const root = overlayRootOf(text);
     if (root === null) this.c.driftMountinfoFailures++;
     return root;
   }
-}
-
-/**
- * The overlay mounted at `/` (as the process sees it; the last one wins: mounts stack) in a
- * mountinfo text, or null. Fields: `id parent major:minor root mountpoint opts [tags] - fstype
- * source superopts`; octal escapes (`\040`) in paths; commas inside an option are `\,`.
- */
-export function overlayRootOf(mountinfo: string): OverlayRoot | null {
-  let found: OverlayRoot | null = null;
-  for (const line of mountinfo.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const pre = line.slice(0, sep).split(' ');
-    if (pre[4] !== '/') continue;
-    const post = line.slice(sep + 3).split(' ');
-    if (post[0] !== 'overlay') continue;
-    const upper = option(post[2] ?? '', 'upperdir');
-    const mm = /^(\d+):(\d+)$/.exec(pre[2] ?? '');
-    if (upper === undefined || mm === null) continue;
-    found = { upperdir: unescapeOctal(upper), dev: (Number(mm[1]) << 20) | Number(mm[2]) };
-  }
-  return found;
-}
-
-function option(opts: string, name: string): string | undefined {
-  let i = 0;
-  while (i <= opts.length) {
-    let j = i;
-    while (j < opts.length && !(opts[j] === ',' && opts[j - 1] !== '\\')) j++;
-    const o = opts.slice(i, j);
-    if (o.startsWith(`${name}=`)) return o.slice(name.length + 1).replace(/\\,/g, ',');
-    i = j + 1;
-  }
-  return undefined;
-}
-
-function unescapeOctal(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }

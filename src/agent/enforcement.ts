@@ -1,12 +1,15 @@
 // Enforcement (the block action) seen from the agent: the policy's view of a process for the
 // enforcer's synchronous decisions, and the facts of a denied attempt for its alert document.
 // The enforcer itself (fanotify helper, decision) is src/enforce; docs/enforce.md.
-import { readFileSync, readlinkSync } from 'node:fs';
-import { basename } from 'node:path';
-import type { BlockFailure, ContainerContext, OrchestratorContext, ProcessInfo } from '../ecs/index.js';
-import { processPolicyEvent } from '../ecs/index.js';
+import {
+  type BlockFailure,
+  type ContainerContext,
+  type OrchestratorContext,
+  type ProcessInfo,
+  processPolicyEvent,
+} from '../ecs/index.js';
 import type { EventContext } from '../enforce/index.js';
-import type { ProcessEntry, ProcessTable } from '../process/index.js';
+import { type ProcessEntry, type ProcessTable, procExecutable } from '../process/index.js';
 
 export interface EnforceOptions {
   /** Every block becomes alert-only (the operation goes through; its document says so). */
@@ -73,17 +76,6 @@ function policyProcess(table: ProcessTable, e: ProcessEntry): ProcessInfo {
 
 /** The executable as the container sees it is not in /proc/PID/exe (host path); comm is close. */
 function procProcess(pid: number): ProcessInfo {
-  const p: ProcessInfo = { pid, entityId: '' };
-  try {
-    const exe = readlinkSync(`/proc/${pid}/exe`);
-    p.executable = exe;
-    p.name = basename(exe);
-  } catch {
-    try {
-      p.name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      // gone: the policy decides on the path alone
-    }
-  }
-  return p;
+  // Gone: the policy decides on the path alone.
+  return { pid, entityId: '', ...procExecutable(pid) };
 }

@@ -1,17 +1,11 @@
 // `block` on process and file operations in the agent (issue 7): the fanotify enforcer
 // (src/enforce) asks synchronous questions about a process and its container, which are
-// answered from the agent's caches; each attempt it denies becomes one `denied` document.
+// answered from the agent's caches; each attempt it denies goes to the event path, which
+// makes it one `denied` document.
 // Containers' volumes are marked for it at their first exec. See docs/enforce.md.
 
-import type { ContainerResolver } from '../container/index.js';
-import type {
-  BlockFailure,
-  EcsBuilder,
-  EcsDocument,
-  FileChange,
-  PolicyOutcome,
-  ProcessInfo,
-} from '../ecs/index.js';
+import type { CgroupIdentity, ContainerResolver } from '../container/index.js';
+import type { BlockFailure } from '../ecs/index.js';
 import {
   type DeniedInfo,
   type Enforcer,
@@ -21,8 +15,7 @@ import {
 } from '../enforce/index.js';
 import type { CompiledPolicy } from '../policy/index.js';
 import type { ProcessTable } from '../process/index.js';
-import type { ProcessAdapter } from './adapter.js';
-import { type ContainerContexts, type ContainerCtx, mountKind } from './context.js';
+import type { ContainerContexts, ContainerCtx } from './context.js';
 import type { Held } from './documents.js';
 import { type EnforceOptions, policyContext } from './enforcement.js';
 import type { MetadataHold } from './hold.js';
@@ -34,11 +27,9 @@ export interface FileEnforcementDeps {
   holds: MetadataHold<Held>;
   contexts: ContainerContexts;
   table: ProcessTable;
-  adapter: ProcessAdapter;
-  builder: EcsBuilder;
   c: AgentCounters;
-  /** Writes a denied attempt's documents (event, alert) to the outputs and the rules. */
-  emit: (docs: EcsDocument[]) => void;
+  /** A denied attempt: its document is the event path's (Pipeline.denied). */
+  onDenied: (info: DeniedInfo) => void;
 }
 
 /** Marked containers kept at most (then forgotten and marked again: marking is idempotent). */
@@ -87,7 +78,7 @@ export class FileEnforcement {
       pinDir: this.pinDir,
       autoOverlay: true,
       contextFor: (pid, cgroupPath) => this.contextFor(pid, cgroupPath),
-      onDenied: (info) => this.onDenied(info),
+      onDenied: (info) => this.d.onDenied(info),
       onWaived: (info) => this.onWaived(info),
       failMode: e.failMode ?? 'fail-open',
       deadlineMs: e.deadlineMs ?? 50,
@@ -160,8 +151,7 @@ export class FileEnforcement {
    * An exec: a container's first (after the runtime's pivot_root, its mounts are the
    * container's) marks its volumes and fetches its metadata for the decisions.
    */
-  onExec(cgroupPath: string, tgid: number): void {
-    const id = this.d.resolver.identify(cgroupPath);
+  onExec(id: CgroupIdentity | undefined, tgid: number): void {
     if (id === undefined || this.watched.has(id.id)) return;
     this.watch(id.id, tgid);
     if (this.d.resolver.lookup(id.id, id) === undefined) this.d.holds.request(id.id, id);
@@ -212,64 +202,6 @@ export class FileEnforcement {
       ctx = d.contexts.of(meta);
     }
     return policyContext(d.table, pid, ctx?.container, ctx?.orchestrator);
-  }
-
-  /**
-   * One denied attempt → one document (event.type `denied`; the alerts copy has event.kind
-   * `alert`). In monitoring mode the operation went through and the sensor reports it: that
-   * document is marked instead (the agent's finish()), so an attempt is never reported twice.
-   */
-  private onDenied(info: DeniedInfo): void {
-    const d = this.d;
-    if (!info.enforced) {
-      d.c.enforceMonitored++;
-      return;
-    }
-    d.c.enforceDenied++;
-    const identity = d.resolver.identify(info.cgroupPath);
-    const meta = identity ? d.holds.meta(identity.id, identity) : undefined;
-    const ctx = meta ? d.contexts.of(meta) : identity ? d.contexts.bare(identity) : undefined;
-    const entry = d.table.get(info.pid);
-    let proc: ProcessInfo = entry
-      ? d.adapter.info(
-          entry,
-          { tid: info.tid, capEffective: entry.capEff, capPermitted: entry.capPrm },
-          false,
-        )
-      : { pid: info.pid, entityId: '', tid: info.tid };
-    const outcome: PolicyOutcome = {
-      matchedSelectors: info.decision.matchedSelectors,
-      actions: info.decision.actions,
-      blocked: true,
-    };
-    const common = {
-      container: ctx?.container,
-      orchestrator: ctx?.orchestrator,
-      policy: outcome,
-      blockMode: 'enforce' as const,
-      metadataComplete: ctx?.complete ?? true,
-    };
-    let doc: EcsDocument;
-    if (info.kind === 'exec') {
-      // The image that was refused: the caller keeps running its own.
-      const name = info.path.slice(info.path.lastIndexOf('/') + 1);
-      proc = { ...proc, executable: info.path, name, args: undefined };
-      // No timeNs: the decision is now (the build time is @timestamp).
-      doc = d.builder.processExecDoc({ process: proc, hookPoint: 'fanotify__open_exec_perm', ...common });
-    } else {
-      const file: FileChange = {
-        path: info.path,
-        operation: info.event.operation as FileChange['operation'],
-        action: 'open',
-        mode: info.mode & 0o7777,
-      };
-      if (meta) {
-        const m = mountKind(meta, info.path);
-        if (m !== undefined) file.mount = m;
-      }
-      doc = d.builder.fileDoc({ process: proc, file, hookPoint: 'fanotify__open_perm', ...common });
-    }
-    d.emit(d.builder.route(doc, outcome));
   }
 }
 

@@ -24,8 +24,11 @@ export class MetadataHold<T extends Holdable> {
     private readonly resolver: ContainerResolver,
     private readonly c: AgentCounters,
     private readonly maxHeld: number,
-    /** Builds and writes the event's documents; errors are the caller's `onError`. */
-    private readonly finish: (h: T) => void,
+    /**
+     * The next stage (decide, build, write), given the metadata found here so that it is not
+     * looked up again; errors are the caller's `onError`.
+     */
+    private readonly finish: (h: T, meta: ContainerMeta | undefined) => void,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -47,17 +50,28 @@ export class MetadataHold<T extends Holdable> {
   /** Finishes the event now if nothing is held and its metadata is there; else queues it. */
   enqueue(h: T): void {
     const pending = this.pending;
+    // Looked up at most once per event here: `missing` when already found absent.
+    let missing = false;
     if (pending === 0) {
-      if (h.cid === undefined || this.metaOf(h) !== undefined) {
-        this.finish(h);
+      if (h.cid === undefined) {
+        this.finish(h, undefined);
         return;
       }
-    } else if (pending >= this.maxHeld) {
-      // Bounded: the oldest goes out now with what is known.
-      this.c.holdOverflow++;
-      this.release(this.queue[this.qHead++]!);
+      const meta = this.metaOf(h);
+      if (meta !== undefined) {
+        this.finish(h, meta);
+        return;
+      }
+      missing = true;
+    } else {
+      if (pending >= this.maxHeld) {
+        // Bounded: the oldest goes out now with what is known.
+        this.c.holdOverflow++;
+        const oldest = this.queue[this.qHead++]!;
+        this.release(oldest, this.metaOf(oldest));
+      }
     }
-    if (h.cid !== undefined && !this.inFlight.has(h.cid) && this.metaOf(h) === undefined)
+    if (h.cid !== undefined && !this.inFlight.has(h.cid) && (missing || this.metaOf(h) === undefined))
       this.lookup(h.cid, h.identity);
     h.held = true;
     this.c.held++;
@@ -68,12 +82,13 @@ export class MetadataHold<T extends Holdable> {
   drain(force: boolean): void {
     while (this.qHead < this.queue.length) {
       const h = this.queue[this.qHead]!;
-      if (!force && h.cid !== undefined && this.metaOf(h) === undefined) {
+      const meta = this.metaOf(h);
+      if (!force && h.cid !== undefined && meta === undefined) {
         if (!this.inFlight.has(h.cid)) this.lookup(h.cid, h.identity);
         break;
       }
       this.qHead++;
-      this.release(h);
+      this.release(h, meta);
     }
     if (this.qHead === this.queue.length) {
       this.queue = [];
@@ -100,9 +115,9 @@ export class MetadataHold<T extends Holdable> {
     });
   }
 
-  private release(h: T): void {
+  private release(h: T, meta: ContainerMeta | undefined): void {
     try {
-      this.finish(h);
+      this.finish(h, meta);
     } catch (err) {
       this.onError(err);
     }

@@ -1,4 +1,5 @@
-// Unit tests of the agent's adapters; the pipeline itself is tested live in test/e2e/agent.test.ts.
+// Unit tests of the agent's adapters; the event path is tested in pipeline.test.ts (no root needed)
+// and live in test/e2e.
 import { describe, expect, it } from 'vitest';
 import type { ContainerMeta } from '../container/index.js';
 import { createEcsBuilder, sequentialEventIds } from '../ecs/index.js';

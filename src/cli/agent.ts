@@ -1,7 +1,7 @@
 // `d4c agent`: the node agent. Runs until SIGINT/SIGTERM (or --duration), writing every emitted
 // document as NDJSON and into the embedded store. See docs/agent.md.
 import { closeSync, existsSync, writeSync } from 'node:fs';
-import { Agent, type AgentStats, agentMetrics, formatStats, metricsSnapshot } from '../agent/index.js';
+import { Agent, type AgentStats, formatStats } from '../agent/index.js';
 import {
   AGENT_OUTPUT_OPTIONS,
   type AgentOutputFlagValues,
@@ -9,15 +9,9 @@ import {
   DEFAULTS,
   parseAgentOutputFlags,
 } from '../config/index.js';
-import { type ConsoleServer, isLoopback, startConsole } from '../console/index.js';
+import { isLoopback } from '../console/index.js';
 import { DomainList } from '../dns/index.js';
 import { K8sAudit } from '../k8s/index.js';
-import {
-  type HeartbeatScheduler,
-  type MetricsServer,
-  startHeartbeats,
-  startMetricsServer,
-} from '../metrics/index.js';
 import { NdjsonSink, type OpenedOutputs, type Output, openOutputs } from '../output/index.js';
 import {
   compilePolicy,
@@ -30,7 +24,6 @@ import {
   policyIdentity,
   withConnectBlock,
 } from '../policy/index.js';
-import { type QueryServer, serveQueries } from '../query/index.js';
 import { defaultRulePaths, type LoadedRule, loadRules, withDefaultExceptions } from '../rules/index.js';
 import { makeStoreDir, storeDirWarning } from '../store/index.js';
 import { D4cError, formatDiagnostic, openOutputFile } from '../util/index.js';
@@ -232,11 +225,17 @@ export async function run(argv: string[]): Promise<number> {
     return fail(`cannot open an output: ${e instanceof Error ? e.message : String(e)}`);
   }
 
+  const ttyOutput =
+    values['no-tty-output'] === true ? false : ttyMax === undefined ? {} : { maxBytesPerProcess: ttyMax };
+  const store = opened?.store;
+  const errText = (e: unknown) =>
+    e instanceof D4cError ? e.format() : e instanceof Error ? e.message : String(e);
   const k8sAudit = k8sAuditOpts
     ? new K8sAudit({ ...k8sAuditOpts, namespace: settings.namespace })
     : undefined;
   let agent: Agent;
   try {
+    // The outputs are the agent's from here: it closes them (also when it cannot start).
     agent = await Agent.start({
       policy,
       outputs,
@@ -246,8 +245,7 @@ export async function run(argv: string[]): Promise<number> {
       logAllNetwork: values['log-all-network'] === true,
       network: values['no-network'] !== true,
       ...(iocDomains !== undefined ? { iocDomains } : {}),
-      ttyOutput:
-        values['no-tty-output'] === true ? false : ttyMax === undefined ? {} : { maxBytesPerProcess: ttyMax },
+      ttyOutput,
       cluster: { id: kube.clusterId, name: kube.clusterName },
       kubernetes: kube.api
         ? {
@@ -266,9 +264,45 @@ export async function run(argv: string[]): Promise<number> {
         deadlineMs,
         unknownMetadata,
       },
+      // Before the services start (their failures are told after it).
+      onCoreReady: (a) => {
+        const enf = a.enforcement;
+        if (enf) {
+          process.stderr.write(
+            `d4c agent: enforcing block (${enf.backends.join(' + ')}${enf.monitoring ? ', MONITORING: nothing is blocked, would-be blocks are alerts' : ''}, fail-mode ${failMode}, deadline ${deadlineMs} ms): ` +
+              `prevented: ${enf.enforced.join(', ') || 'nothing'}; alert only on this kernel: ${enf.alertOnly.join(', ')}` +
+              `${enf.connectCgroups ? `; connect filter on ${enf.connectCgroups.join(', ') || 'no cgroup yet'} (containers only)` : ''} (${enf.note})\n`,
+          );
+        }
+        if (consoleAt && !store)
+          process.stderr.write(
+            'd4c agent: --console not started: it serves the store, and it is off (--no-store)\n',
+          );
+      },
+      services: {
+        ...(learning ? { learning } : {}),
+        heartbeatPeriodMs: settings.metrics.heartbeatPeriodMs,
+        metricsPeriodMs: settings.metrics.metricsPeriodMs,
+        onHeartbeatError: (e) =>
+          process.stderr.write(`d4c agent: heartbeat: ${e instanceof Error ? e.message : String(e)}\n`),
+        ...(settings.metrics.addr ? { metricsAddr: settings.metrics.addr } : {}),
+        ...(opened ? { outputsHealth: () => opened.health() } : {}),
+        ...(store ? { store, storeDir: settings.store.dir } : {}),
+        ...(consoleAt ? { console: { ...consoleAt, ...consoleTls, policy: { name: source, text } } } : {}),
+        rules: tuned.rules,
+        onFailed: (what, e) => {
+          const addr = settings.metrics.addr;
+          const msg =
+            what === 'metrics'
+              ? `metrics endpoint ${addr?.host}:${addr?.port} not started: ${e instanceof Error ? e.message : String(e)} (use --metrics-addr HOST:PORT or off)`
+              : what === 'query'
+                ? `query socket not started (d4c query will not work while the agent runs): ${errText(e)}`
+                : `console not started: ${e instanceof D4cError ? e.message : e instanceof Error ? e.message : String(e)}`;
+          process.stderr.write(`d4c agent: ${msg}\n`);
+        },
+      },
     });
   } catch (e) {
-    for (const o of Object.values(outputs)) await o.close().catch(() => {});
     if (e instanceof D4cError) {
       const hint = SENSOR_HINTS[e.code];
       return fail(hint ? `${hint} (${e.message})` : e.message);
@@ -276,91 +310,13 @@ export async function run(argv: string[]): Promise<number> {
     return fail(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
   }
 
-  // Heartbeats and agent metrics documents go through the same outputs as events.
-  const enf = agent.enforcement;
-  if (enf) {
-    process.stderr.write(
-      `d4c agent: enforcing block (${enf.backends.join(' + ')}${enf.monitoring ? ', MONITORING: nothing is blocked, would-be blocks are alerts' : ''}, fail-mode ${failMode}, deadline ${deadlineMs} ms): ` +
-        `prevented: ${enf.enforced.join(', ') || 'nothing'}; alert only on this kernel: ${enf.alertOnly.join(', ')}` +
-        `${enf.connectCgroups ? `; connect filter on ${enf.connectCgroups.join(', ') || 'no cgroup yet'} (containers only)` : ''} (${enf.note})\n`,
-    );
-  }
-  const blockActionEnabled = () => agent.blockActionEnabled;
-  const beats: HeartbeatScheduler = startHeartbeats({
-    builder: agent.ecs,
-    write: (doc) => agent.emit(doc),
-    // A learning agent says so in its heartbeat (cloud_defend.learning).
-    heartbeat: () => ({ blockActionEnabled: blockActionEnabled(), ...(learning ? { learning } : {}) }),
-    metrics: () => agentMetrics(agent.stats()),
-    heartbeatPeriodMs: settings.metrics.heartbeatPeriodMs,
-    metricsPeriodMs: settings.metrics.metricsPeriodMs,
-    onError: (e) =>
-      process.stderr.write(`d4c agent: heartbeat: ${e instanceof Error ? e.message : String(e)}\n`),
-  });
-  // A helper's death is said at once in a heartbeat (block_action_enabled false), not in 30 min.
-  agent.onHelperDown(() => beats.tick());
-  let metricsServer: MetricsServer | undefined;
-  const addr = settings.metrics.addr;
-  if (addr) {
-    try {
-      metricsServer = await startMetricsServer({
-        host: addr.host,
-        port: addr.port,
-        stats: () => metricsSnapshot(agent.stats(), { heartbeat_errors: beats.stats().errors }),
-        // A dead helper (blind sensor, open enforcer) fails the check before the outputs are asked.
-        health: () => {
-          const h = agent.helpers.health();
-          return h.ok ? (opened?.health() ?? { ok: true }) : h;
-        },
-      });
-    } catch (e) {
-      // The endpoint is for observing the agent, not a reason to stop protecting the node.
-      process.stderr.write(
-        `d4c agent: metrics endpoint ${addr.host}:${addr.port} not started: ${e instanceof Error ? e.message : String(e)} (use --metrics-addr HOST:PORT or off)\n`,
-      );
-    }
-  }
-
-  // `d4c query` cannot open the store while we hold it (DuckDB: one process per file), so we
-  // answer its queries on a socket in the store directory.
-  let queryServer: QueryServer | undefined;
-  if (opened?.store) {
-    try {
-      queryServer = await serveQueries(opened.store, settings.store.dir);
-    } catch (e) {
-      process.stderr.write(
-        `d4c agent: query socket not started (d4c query will not work while the agent runs): ${e instanceof D4cError ? e.format() : e instanceof Error ? e.message : String(e)}\n`,
-      );
-    }
-  }
-
-  // The console reads the store the agent writes (the same EventStore: reads go beside writes).
-  let consoleServer: ConsoleServer | undefined;
-  if (consoleAt) {
-    if (!opened?.store)
-      process.stderr.write(
-        'd4c agent: --console not started: it serves the store, and it is off (--no-store)\n',
-      );
-    else
-      try {
-        consoleServer = await startConsole({
-          store: opened.store,
-          ...consoleAt,
-          ...consoleTls,
-          policy: { name: source, text },
-          liveStats: () => metricsSnapshot(agent.stats(), { heartbeat_errors: beats.stats().errors }),
-        });
-      } catch (e) {
-        process.stderr.write(
-          `d4c agent: console not started: ${e instanceof D4cError ? e.message : e instanceof Error ? e.message : String(e)}\n`,
-        );
-      }
-  }
-
-  // ES|QL rules are not per event: they run over the store on their interval.
-  const scheduled = opened?.store ? agent.scheduleEsql(opened.store) : 0;
+  const svc = agent.services;
+  const queryServer = svc?.query;
+  const metricsServer = svc?.metrics;
+  const consoleServer = svc?.console;
+  const scheduled = svc?.scheduled?.size ?? 0;
   const esqlRules = rules.filter((r) => r.status === 'ok' && r.parsed?.language === 'esql' && r.meta.enabled);
-  if (!opened?.store && esqlRules.length > 0)
+  if (!store && esqlRules.length > 0)
     process.stderr.write(
       `d4c agent: warning: ${esqlRules.length} ES|QL rule(s) not run: they run over the store, and it is off (--no-store)\n`,
     );
@@ -379,12 +335,9 @@ export async function run(argv: string[]): Promise<number> {
   ].filter((x) => x !== '');
   // Caught before `ready` is printed: whoever reads it may stop the agent at once (a signal
   // arriving between the two would kill it without draining or its final stats).
-  const stopped = new Promise<void>((resolve) => {
-    const done = () => resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    if (iocFile !== undefined) process.on('SIGHUP', () => reloadIoc(agent, iocFile));
-    if (duration !== undefined) setTimeout(done, duration * 1000).unref();
+  const stopped = agent.untilSignalled({
+    ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),
+    ...(iocFile !== undefined ? { onHangup: () => reloadIoc(agent, iocFile) } : {}),
   });
   // The address with its token: on its own line, as `d4c console` prints it (never in `ready`), before
   // `ready`: whoever waits for `ready` has it.
@@ -403,10 +356,6 @@ export async function run(argv: string[]): Promise<number> {
 
   if (readyError === undefined) await stopped;
   if (statsTimer) clearInterval(statsTimer);
-  beats.stop();
-  await metricsServer?.close();
-  await queryServer?.close();
-  await consoleServer?.close();
   await agent.stop();
   if (values.stats) {
     printStats(agent.stats());

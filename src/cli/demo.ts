@@ -200,6 +200,7 @@ async function demo(
 
   let agent: Agent;
   try {
+    // The same runtime as `d4c agent`, without its services (no heartbeats, sockets, console).
     agent = await Agent.start({
       policy,
       outputs,
@@ -210,7 +211,7 @@ async function demo(
       kubernetes: false,
     });
   } catch (e) {
-    for (const o of Object.values(outputs)) await o.close().catch(() => {});
+    // The runtime closed the outputs (they are its own once it starts).
     if (e instanceof D4cError) log(e.message);
     else throw e;
     return 1;

@@ -1,6 +1,7 @@
 // Container identity from a cgroup path. Runtimes name the container's cgroup after its id;
 // the shape of the path around it tells which runtime made it and, under kubepods, which pod
-// and QoS class it belongs to. Pure string work, no I/O: the resolver memoises per path.
+// and QoS class it belongs to. Pure string work, no I/O: the resolver memoises per path. At the
+// end, the two readers of the live system: a process's cgroup, and where cgroup v2 is mounted.
 //
 // Shapes (cgroup v1 and v2 alike; v1 paths may carry a /sys/fs/cgroup/<controller> prefix):
 //   docker      /docker/<id>, /system.slice/docker-<id>.scope, /ecs/<task>/<id>, /actions_job/<id>
@@ -10,6 +11,7 @@
 //   podman      /libpod_parent/libpod-<id>, /libpod_parent/<pod>/libpod-<id>,
 //               /machine.slice/libpod-<id>.scope[/container], user slices (rootless)
 // Monitors (conmon, crio-conmon-*) and the host are not containers: undefined.
+import { readFileSync } from 'node:fs';
 
 export type RuntimeHint = 'docker' | 'containerd' | 'cri-o' | 'podman' | 'cri';
 export type QosClass = 'guaranteed' | 'burstable' | 'besteffort';
@@ -185,4 +187,26 @@ export function identityFromProcCgroup(text: string): (CgroupIdentity & { cgroup
     if (id) return { ...id, cgroupPath: e.path };
   }
   return undefined;
+}
+
+/** A process's cgroup v2 path (relative to the v2 root), or undefined when it is gone. */
+export function cgroupOf(pid: number): string | undefined {
+  try {
+    return /^0::(\/.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cgroup v2 mount point: the hybrid layout's /sys/fs/cgroup/unified, or the unified one. */
+export function cgroupV2Root(mountinfo = '/proc/self/mountinfo'): string | undefined {
+  let found: string | undefined;
+  for (const line of readFileSync(mountinfo, 'utf8').split('\n')) {
+    const [pre, post] = line.split(' - ');
+    if (!post?.startsWith('cgroup2 ')) continue;
+    const mnt = pre?.split(' ')[4];
+    if (mnt === '/sys/fs/cgroup/unified' || mnt === '/sys/fs/cgroup') return mnt;
+    found ??= mnt;
+  }
+  return found;
 }

@@ -16,6 +16,8 @@ export {
 export { inChildPidNs } from './origin.js';
 export {
   decodeDev,
+  type OverlayRoot,
+  overlayRootOf,
   type ProcFs,
   type ProcInfo,
   parseCgroup,
@@ -24,6 +26,8 @@ export {
   parseNsLink,
   parseStat,
   parseStatus,
+  procExecutable,
+  readMountinfo,
   readProcess,
 } from './procfs.js';
 export { ProcessTable } from './table.js';

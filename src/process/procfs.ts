@@ -359,3 +359,78 @@ function toInt(s: string): number {
 function nanToZero(n: number): number {
   return Number.isNaN(n) ? 0 : n;
 }
+
+/**
+ * `/proc/PID/mountinfo` of a process whose mount namespace is `mntns` (0: any), or undefined
+ * when it is unreadable or the pid now runs in another namespace (gone, or reused).
+ */
+export function readMountinfo(procRoot: string, pid: number, mntns: number): string | undefined {
+  try {
+    if (mntns !== 0 && statSync(`${procRoot}/${pid}/ns/mnt`).ino !== mntns) return undefined;
+    return readFileSync(`${procRoot}/${pid}/mountinfo`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The overlay root of a container: its upper directory and the device its files report. */
+export interface OverlayRoot {
+  upperdir: string;
+  /** The kernel's dev_t of the overlay mount (major << 20 | minor), as exec records carry it. */
+  dev: number;
+}
+
+/**
+ * The overlay mounted at `/` (as the process sees it; the last one wins: mounts stack) in a
+ * mountinfo text, or null. Fields: `id parent major:minor root mountpoint opts [tags] - fstype
+ * source superopts`; octal escapes (`\040`) in paths; commas inside an option are `\,`.
+ */
+export function overlayRootOf(mountinfo: string): OverlayRoot | null {
+  let found: OverlayRoot | null = null;
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const pre = line.slice(0, sep).split(' ');
+    if (pre[4] !== '/') continue;
+    const post = line.slice(sep + 3).split(' ');
+    if (post[0] !== 'overlay') continue;
+    const upper = option(post[2] ?? '', 'upperdir');
+    const mm = /^(\d+):(\d+)$/.exec(pre[2] ?? '');
+    if (upper === undefined || mm === null) continue;
+    found = { upperdir: unescapeOctal(upper), dev: (Number(mm[1]) << 20) | Number(mm[2]) };
+  }
+  return found;
+}
+
+function option(opts: string, name: string): string | undefined {
+  let i = 0;
+  while (i <= opts.length) {
+    let j = i;
+    while (j < opts.length && !(opts[j] === ',' && opts[j - 1] !== '\\')) j++;
+    const o = opts.slice(i, j);
+    if (o.startsWith(`${name}=`)) return o.slice(name.length + 1).replace(/\\,/g, ',');
+    i = j + 1;
+  }
+  return undefined;
+}
+
+function unescapeOctal(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+}
+
+/**
+ * The executable of a process from /proc/PID/exe (the host's path, not the container's), else
+ * its name from /proc/PID/comm; neither when it is gone.
+ */
+export function procExecutable(pid: number, procRoot = '/proc'): { executable?: string; name?: string } {
+  try {
+    const exe = readlinkSync(`${procRoot}/${pid}/exe`);
+    return { executable: exe, name: exe.slice(exe.lastIndexOf('/') + 1) };
+  } catch {
+    try {
+      return { name: readFileSync(`${procRoot}/${pid}/comm`, 'utf8').trim() };
+    } catch {
+      return {};
+    }
+  }
+}

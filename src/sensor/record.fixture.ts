@@ -1,6 +1,9 @@
 // Test helper: builds kernel records byte by byte from the shared layout (events-def.ts).
 import { CONST, layoutOf, off, type StructDef } from './events-def.js';
 
+// The layouts a test builds records of (a test outside src/sensor reaches them only here).
+export { CONST, EXEC, EXIT, FILE, FORK, NET, off, type StructDef, TTY } from './events-def.js';
+
 /** Builds a record: fixed part of `def`, then variable data appended by `str`/`comps`. */
 export class Rec {
   buf = Buffer.alloc(8192);

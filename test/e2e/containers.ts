@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pidAlive } from '../../src/util/index.js';
 import { RUN_ENV, RUN_LABEL } from '../leftovers.js';
-import { canRun, PODMAN_SETUP } from './gate.js';
+import { canRun, PODMAN_SETUP } from './needs.js';
 
 const pexec = promisify(execFile);
 

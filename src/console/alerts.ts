@@ -4,9 +4,8 @@
 // was most of the cost on a large store (issue 15: < 300 ms at 1M events).
 
 import type { EcsDoc } from '../output/index.js';
-import { D4cError } from '../util/index.js';
 import { alertRow, type ConsoleStore } from './api.js';
-import { list, str } from './fields.js';
+import { list, num, str, timeParam } from './fields.js';
 import type { AlertGroup, AlertRow, AlertsAnswer } from './wire.js';
 
 /** Rows shown in the table (the newest of those the filters keep). */
@@ -41,14 +40,6 @@ const FILTERS = {
   container: `coalesce("container.name", '')`,
 } as const;
 
-function timeParam(v: string | null, what: string): number | undefined {
-  if (v === null || v === '') return undefined;
-  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(ms))
-    throw new D4cError('D4C-CONSOLE-002', `invalid time for ${what}: ${JSON.stringify(v)}`);
-  return ms;
-}
-
 /** A bucket width giving ~60 bars over the window. */
 export function bucketFor(spanMs: number): number {
   const steps = [1e3, 5e3, 1e4, 3e4, 6e4, 3e5, 6e5, 18e5, 36e5, 108e5, 216e5, 864e5];
@@ -56,7 +47,6 @@ export function bucketFor(spanMs: number): number {
   return 864e5 * 7;
 }
 
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
 
 export async function alerts(store: ConsoleStore, q: URLSearchParams): Promise<AlertsAnswer> {

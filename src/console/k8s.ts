@@ -1,8 +1,7 @@
 // The Kubernetes view's API: cluster → namespace → pod → container with event and alert counts
 // and badges, from a few GROUP BYs over promoted columns (no document is read whole).
-import { D4cError } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
-import { list, str } from './fields.js';
+import { list, num, str, timeParam } from './fields.js';
 import type { K8sAnswer, K8sCluster } from './wire.js';
 
 export type { K8sAnswer, K8sCluster, K8sContainer, K8sNamespace, K8sPod } from './wire.js';
@@ -40,17 +39,12 @@ const CONTAINERS = `SELECT ${KEYS}, count(*) AS n,
   count(*) FILTER (WHERE "process.drift" AND ${EXEC}) AS drift`;
 const CAPS = `SELECT "container.id" AS id, list_distinct(flatten(list("process.thread.capabilities.effective"))) AS caps`;
 
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
-
 export async function k8s(store: ConsoleStore, q: URLSearchParams): Promise<K8sAnswer> {
-  const from = q.get('from');
+  const from = timeParam(q.get('from'), 'from');
   const params: bigint[] = [];
   let since = 'true';
-  if (from !== null && from !== '') {
-    const ms = /^\d+$/.test(from) ? Number(from) : Date.parse(from);
-    if (!Number.isFinite(ms))
-      throw new D4cError('D4C-CONSOLE-002', `invalid time for from: ${JSON.stringify(from)}`);
-    params.push(BigInt(Math.trunc(ms)) * 1000n);
+  if (from !== undefined) {
+    params.push(BigInt(Math.trunc(from)) * 1000n);
     since = `"@timestamp" >= make_timestamp($1::BIGINT)`;
   }
   const inContainer = `"container.id" IS NOT NULL AND ${since}`;

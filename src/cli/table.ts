@@ -190,17 +190,8 @@ export function renderTable(
   return `${[line(head), ...body.map(line)].join('\n')}\n`;
 }
 
-// ---- CSV (RFC 4180) -------------------------------------------------------------------------
-
-/** A field, quoted when it holds a comma, a quote, CR or LF (quotes doubled). */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-/** One record, CRLF-terminated as RFC 4180 has it. */
-export function csvRecord(fields: readonly string[]): string {
-  return `${fields.map(csvField).join(',')}\r\n`;
-}
+// CSV fields come from src/util (one quoting and formula guard for every CSV d4c writes).
+export { csvField, csvRecord } from '../util/index.js';
 
 // ---- values of documents --------------------------------------------------------------------
 

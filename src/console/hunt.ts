@@ -1,7 +1,7 @@
 // The Hunt view's API: KQL, EQL or ES|QL over the store through `d4c query`'s own runner (the
 // same compiler, errors and rows), with columns from the fields the rows carry, and export.
 import { type Lang, runQuery } from '../query/index.js';
-import { D4cError } from '../util/index.js';
+import { csvField, D4cError } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
 
 export interface SavedHunt {
@@ -69,10 +69,8 @@ export async function hunt(store: ConsoleStore, q: URLSearchParams): Promise<Hun
   return { lang, rows, columns: columnsOf(rows), warnings, truncated: rows.length >= limit };
 }
 
-const csvCell = (v: unknown): string => {
-  const s = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
+const csvCell = (v: unknown): string =>
+  csvField(v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
 function field(x: unknown, path: string): unknown {
   let v: unknown = x;

@@ -3,6 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { DNS_CODES } from '../src/dns/index.js';
 import { ENFORCE_CODES } from '../src/enforce/index.js';
 import { SPOOL_CODES } from '../src/output/index.js';
 import { CODES as POLICY_CODES } from '../src/policy/index.js';
@@ -44,6 +45,13 @@ export const LAYERS: readonly Layer[] = [
     about:
       "The eBPF sensor: records the decoder refuses (counted as `decodeErrors`), the loader's exit causes (bpf/exit-codes.h), read prefixes.",
     codes: all(SENSOR_CODES),
+  },
+  {
+    title: 'DNS (`D4C-DNS`)',
+    source: 'src/dns/codes.ts',
+    about:
+      "DNS messages the parser refuses (counted in the agent's `dns.malformed`, never fatal) and the `--ioc-domains FILE` list (bad lines at FILE:LINE:COL; the agent does not start, a SIGHUP reload keeps the old list).",
+    codes: all(DNS_CODES),
   },
   {
     title: 'Enforcement (`D4C-ENF`)',

@@ -55,6 +55,12 @@ export interface AgentOptions {
   logAllNetwork?: boolean;
   /** Attach the sensor's network programs (default true; false: no network events at all). */
   network?: boolean;
+  /**
+   * Capture DNS (issue 18; default true; `--no-dns`): false leaves the sensor's DNS programs
+   * unattached and cfg.dns off in the send programs (no DNS documents, no
+   * `destination.domain`, no IoC domain matches).
+   */
+  dns?: boolean;
   /** `--ioc-domains FILE`: resolving a listed name (or connecting to what it resolved to) alerts. */
   iocDomains?: DomainList;
   /**

@@ -39,6 +39,7 @@ export function assemble(o: AgentOptions, warn: (m: string) => void): Assembled 
     ringBytes: o.ringBytes,
     pinDir,
     network: o.network !== false,
+    dns: o.dns !== false,
     ttyOutput: o.ttyOutput !== false,
     readPrefixes: reads.kernel,
   };

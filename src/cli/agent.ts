@@ -80,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
       'unknown-metadata': { type: 'string' },
       'log-all-network': { type: 'boolean' },
       'no-network': { type: 'boolean' },
+      'no-dns': { type: 'boolean' },
       'ioc-domains': { type: 'string' },
       console: { type: 'string' },
       'console-tls-cert': { type: 'string' },
@@ -123,6 +124,8 @@ export async function run(argv: string[]): Promise<number> {
 
   if (values['log-all-network'] === true && values['no-network'] === true)
     throw new UsageError('--log-all-network and --no-network exclude each other');
+  if (values['no-dns'] === true && values['ioc-domains'] !== undefined)
+    throw new UsageError('--ioc-domains and --no-dns exclude each other');
 
   const iocFile = values['ioc-domains'];
   let iocDomains: DomainList | undefined;
@@ -130,7 +133,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       iocDomains = DomainList.load(iocFile);
     } catch (e) {
-      if (e instanceof D4cError) return fail(e.format());
+      if (e instanceof D4cError) return fail(`${e.format()} [${e.code}]`);
       throw e;
     }
   }
@@ -244,6 +247,7 @@ export async function run(argv: string[]): Promise<number> {
       includeHost: values['include-host'] === true,
       logAllNetwork: values['log-all-network'] === true,
       network: values['no-network'] !== true,
+      dns: values['no-dns'] !== true,
       ...(iocDomains !== undefined ? { iocDomains } : {}),
       ttyOutput,
       cluster: { id: kube.clusterId, name: kube.clusterName },
@@ -387,7 +391,7 @@ function reloadIoc(agent: Agent, file: string): void {
     process.stderr.write(`d4c agent: ioc domains reloaded (${list.size} domains)\n`);
   } catch (e) {
     process.stderr.write(
-      `d4c agent: ioc domains not reloaded: ${e instanceof D4cError ? e.format() : String(e)}\n`,
+      `d4c agent: ioc domains not reloaded: ${e instanceof D4cError ? `${e.format()} [${e.code}]` : String(e)}\n`,
     );
   }
 }

@@ -52,6 +52,10 @@ export const AGENT_HELP: CommandHelp = {
         ),
         opt('--no-network', "leave the sensor's network programs unattached: no network events at all."),
         opt(
+          '--no-dns',
+          'capture no DNS (no port-53 payload copies in the kernel, no DNS transaction documents, no destination.domain on connects); excludes --ioc-domains.',
+        ),
+        opt(
           '--ioc-domains FILE',
           'IoC domain list, one domain a line (a domain matches itself and its subdomains): a container resolving a listed name, or connecting to an address one resolved to, raises an alert. Reloaded on SIGHUP.',
         ),

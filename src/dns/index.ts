@@ -1,6 +1,7 @@
 // DNS (issue 18): the wire-format parser, query/response join, answers cache, IoC domain list,
 // and the agent's stage that ties them together.
 export { AnswerCache } from './cache.js';
+export { DNS_CODES } from './codes.js';
 export { domainParts, normalName } from './domain.js';
 export { encodeMessage, encodeName, QUERY_FLAGS, responseFlags } from './encode.js';
 export { DomainList } from './ioc.js';

@@ -2,6 +2,7 @@
 // lines allowed); a listed domain matches itself and every subdomain. Validated with positions.
 import { readFileSync } from 'node:fs';
 import { D4cError } from '../util/index.js';
+import { DNS_CODES } from './codes.js';
 import { normalName } from './domain.js';
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
@@ -13,7 +14,7 @@ export class DomainList {
     return new DomainList(new Set());
   }
 
-  /** Throws D4cError D4C-DNS-010 at FILE:LINE:COL for a line that is not a domain name. */
+  /** Throws D4cError iocBadLine (src/dns/codes.ts) at FILE:LINE:COL for a line that is not a domain name. */
   static parse(text: string, file: string): DomainList {
     const set = new Set<string>();
     const lines = text.split('\n');
@@ -27,10 +28,15 @@ export class DomainList {
       const n = normalName(t);
       const why = invalid(n);
       if (why !== undefined)
-        throw new D4cError('D4C-DNS-010', `not a domain name: ${JSON.stringify(t)} (${why})`, file, {
-          line: i + 1,
-          col,
-        });
+        throw new D4cError(
+          DNS_CODES.iocBadLine.code,
+          `not a domain name: ${JSON.stringify(t)} (${why})`,
+          file,
+          {
+            line: i + 1,
+            col,
+          },
+        );
       set.add(n);
     });
     return new DomainList(set);
@@ -41,7 +47,11 @@ export class DomainList {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new D4cError('D4C-DNS-011', `cannot read the IoC domain list: ${(err as Error).message}`, file);
+      throw new D4cError(
+        DNS_CODES.iocUnreadable.code,
+        `cannot read the IoC domain list: ${(err as Error).message}`,
+        file,
+      );
     }
     return DomainList.parse(text, file);
   }

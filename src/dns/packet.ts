@@ -3,12 +3,17 @@
 // pointers only backwards with a bounded number of jumps, and decodes only what the documents
 // use (questions, answer records; authority/additional are counted, not kept).
 import { ipv6Text } from '../util/index.js';
+import { DNS_CODES } from './codes.js';
 
-export type DnsParseCode =
-  | 'D4C-DNS-001' // shorter than a header
-  | 'D4C-DNS-002' // a name, record or field runs past the end
-  | 'D4C-DNS-003' // a bad label (reserved type, loop, forward pointer, name too long)
-  | 'D4C-DNS-004'; // too many records for the message size
+/** The parser's codes (src/dns/codes.ts: short, pastEnd, badLabel, tooManyRecords). */
+export type DnsParseCode = string;
+
+const C = {
+  short: DNS_CODES.short.code,
+  pastEnd: DNS_CODES.pastEnd.code,
+  badLabel: DNS_CODES.badLabel.code,
+  tooManyRecords: DNS_CODES.tooManyRecords.code,
+} as const;
 
 export class DnsParseError extends Error {
   constructor(
@@ -110,7 +115,7 @@ function readName(buf: Buffer, at: number, end: number): [string, number] {
   let len = 0;
   let name = '';
   for (;;) {
-    if (pos >= end) throw new DnsParseError('D4C-DNS-002', 'name runs past the end', pos);
+    if (pos >= end) throw new DnsParseError(C.pastEnd, 'name runs past the end', pos);
     const l = buf[pos] as number;
     if (l === 0) {
       pos++;
@@ -118,20 +123,19 @@ function readName(buf: Buffer, at: number, end: number): [string, number] {
     }
     const kind = l & 0xc0;
     if (kind === 0xc0) {
-      if (pos + 1 >= end)
-        throw new DnsParseError('D4C-DNS-002', 'compression pointer runs past the end', pos);
+      if (pos + 1 >= end) throw new DnsParseError(C.pastEnd, 'compression pointer runs past the end', pos);
       const target = ((l & 0x3f) << 8) | (buf[pos + 1] as number);
       // Only backwards: with the jump bound this rules out loops.
       if (target >= pos || ++jumps > MAX_JUMPS)
-        throw new DnsParseError('D4C-DNS-003', 'compression pointer loop or forward pointer', pos);
+        throw new DnsParseError(C.badLabel, 'compression pointer loop or forward pointer', pos);
       if (next < 0) next = pos + 2;
       pos = target;
       continue;
     }
-    if (kind !== 0) throw new DnsParseError('D4C-DNS-003', `reserved label type 0x${kind.toString(16)}`, pos);
-    if (pos + 1 + l > end) throw new DnsParseError('D4C-DNS-002', 'label runs past the end', pos);
+    if (kind !== 0) throw new DnsParseError(C.badLabel, `reserved label type 0x${kind.toString(16)}`, pos);
+    if (pos + 1 + l > end) throw new DnsParseError(C.pastEnd, 'label runs past the end', pos);
     len += l + 1;
-    if (len > MAX_NAME) throw new DnsParseError('D4C-DNS-003', 'name longer than 255 bytes', pos);
+    if (len > MAX_NAME) throw new DnsParseError(C.badLabel, 'name longer than 255 bytes', pos);
     if (name.length > 0) name += '.';
     name += label(buf, pos + 1, pos + 1 + l);
     pos += 1 + l;
@@ -193,7 +197,7 @@ function rdata(buf: Buffer, type: number, s: number, e: number): string {
       let p = s;
       while (p < e) {
         const l = buf[p] as number;
-        if (p + 1 + l > e) throw new DnsParseError('D4C-DNS-002', 'TXT string runs past its record', p);
+        if (p + 1 + l > e) throw new DnsParseError(C.pastEnd, 'TXT string runs past its record', p);
         parts.push(buf.toString('utf8', p + 1, p + 1 + l));
         p += 1 + l;
       }
@@ -209,7 +213,7 @@ function rdata(buf: Buffer, type: number, s: number, e: number): string {
  */
 export function parseMessage(buf: Buffer): DnsMessage {
   const end = buf.length;
-  if (end < 12) throw new DnsParseError('D4C-DNS-001', `${end} bytes is shorter than a DNS header`, 0);
+  if (end < 12) throw new DnsParseError(C.short, `${end} bytes is shorter than a DNS header`, 0);
   const id = buf.readUInt16BE(0);
   const f = buf.readUInt16BE(2);
   const qd = buf.readUInt16BE(4);
@@ -218,7 +222,7 @@ export function parseMessage(buf: Buffer): DnsMessage {
   const ar = buf.readUInt16BE(10);
   // Every question takes ≥ 5 bytes and every record ≥ 11: a count the size cannot hold is a lie.
   if (qd * 5 + (an + ns + ar) * 11 > end - 12)
-    throw new DnsParseError('D4C-DNS-004', 'more records than the message can hold', 4);
+    throw new DnsParseError(C.tooManyRecords, 'more records than the message can hold', 4);
   const headerFlags: string[] = [];
   if (f & 0x0400) headerFlags.push('AA');
   if (f & 0x0200) headerFlags.push('TC');
@@ -231,7 +235,7 @@ export function parseMessage(buf: Buffer): DnsMessage {
   const questions: DnsQuestion[] = [];
   for (let i = 0; i < qd; i++) {
     const [name, p] = readName(buf, pos, end);
-    if (p + 4 > end) throw new DnsParseError('D4C-DNS-002', 'question runs past the end', p);
+    if (p + 4 > end) throw new DnsParseError(C.pastEnd, 'question runs past the end', p);
     questions.push({ name, type: typeName(buf.readUInt16BE(p)), class: className(buf.readUInt16BE(p + 2)) });
     pos = p + 4;
   }
@@ -239,13 +243,13 @@ export function parseMessage(buf: Buffer): DnsMessage {
   const records = an + ns + ar;
   for (let i = 0; i < records; i++) {
     const [name, p] = readName(buf, pos, end);
-    if (p + 10 > end) throw new DnsParseError('D4C-DNS-002', 'record header runs past the end', p);
+    if (p + 10 > end) throw new DnsParseError(C.pastEnd, 'record header runs past the end', p);
     const type = buf.readUInt16BE(p);
     const cls = buf.readUInt16BE(p + 2);
     const ttl = buf.readUInt32BE(p + 4);
     const rdlen = buf.readUInt16BE(p + 8);
     const s = p + 10;
-    if (s + rdlen > end) throw new DnsParseError('D4C-DNS-002', 'record data runs past the end', s);
+    if (s + rdlen > end) throw new DnsParseError(C.pastEnd, 'record data runs past the end', s);
     if (i < an)
       answers.push({
         name,

@@ -19,7 +19,7 @@ export interface DnsCounters {
   messages: number;
   queries: number;
   responses: number;
-  /** Messages that did not parse (D4C-DNS-00x), by the parser's reason. */
+  /** Messages that did not parse (the parser's codes in src/dns/codes.ts). */
   malformed: number;
   /** Messages the kernel cut (longer than its bounded copy). */
   truncated: number;

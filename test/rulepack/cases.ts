@@ -345,6 +345,12 @@ export const CASES: Record<string, RuleCases> = {
       x(['cat', '/etc/passwd'], { container_entry: 'exec', session_leader: { same_as_process: true } }),
       tty(['sh'], { container_entry: 'exec', session_leader: { same_as_process: true } }),
       x(['sh'], { container_entry: 'nsenter', parent: { name: 'nsenter' } }),
+      // The exec's first image: before it, the runtime's (runc init), not a shell of the session.
+      x(['sh', '-c', 'id; sleep 0'], {
+        container_entry: 'exec',
+        session_leader: { same_as_process: true },
+        previous: [{ executable: '/proc/self/exe', args: ['runc', 'init'] }],
+      }),
     ],
     quiet: [
       // The container's own entrypoint, a shell session leader like an exec.
@@ -355,6 +361,12 @@ export const CASES: Record<string, RuleCases> = {
       }),
       // What an exec'd shell runs next: the same session, not a new entry.
       x(['id'], { container_entry: 'exec', session_leader: { same_as_process: false } }),
+      // `sh -c '…; sleep 0'`: the shell execs its last command in place, the same session leader.
+      x(['sleep', '0'], {
+        container_entry: 'exec',
+        session_leader: { same_as_process: true },
+        previous: [{ executable: '/bin/sh', args: ['sh', '-c', 'id; sleep 0'] }],
+      }),
       // A daemon of the init tree starting its own session.
       x(['crond'], { container_entry: 'init', session_leader: { same_as_process: true } }),
       // Without the marking (older documents): not guessed.

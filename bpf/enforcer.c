@@ -225,8 +225,9 @@ static void handle(const struct fanotify_event_metadata *m) {
 		p->fd = -1;
 		npending--;
 	}
+	uint64_t deadline = now_ns() + deadline_ns;
 	struct req r = { .kind = kind, .tid = tid, .pid = tgid_of(tid), .mode = st.st_mode, .flags = flags,
-			 .path_len = (uint32_t)pl, .id = id };
+			 .path_len = (uint32_t)pl, .id = id, .deadline = deadline };
 	r.cgroup_len = cgroup_of(tid, cg, sizeof cg);
 	if (frame(FR_REQUEST, &r, sizeof r, path, r.path_len, cg, r.cgroup_len) != 0) {
 		cnt[C_BUSY]++;
@@ -234,7 +235,7 @@ static void handle(const struct fanotify_event_metadata *m) {
 		return;
 	}
 	next_id++;
-	*p = (struct pend){ .id = id, .fd = fd, .deadline = now_ns() + deadline_ns };
+	*p = (struct pend){ .id = id, .fd = fd, .deadline = deadline };
 	npending++;
 	if (npending > cnt[C_PENDING_MAX]) cnt[C_PENDING_MAX] = npending;
 	cnt[C_ASKED]++;

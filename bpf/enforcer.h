@@ -15,6 +15,7 @@
 struct req {
 	uint32_t kind, tid, pid, mode, flags, path_len, cgroup_len, pad;
 	uint64_t id;
+	uint64_t deadline; /* CLOCK_MONOTONIC ns after which the fail mode answers (a later verdict is late) */
 };
 
 enum {

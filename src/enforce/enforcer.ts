@@ -41,6 +41,11 @@ export interface EnforcerOptions {
   /** Called once per block waived by `unknownMetadata: 'allow'` (the operation goes through). */
   onWaived?: (info: DeniedInfo) => void;
   /**
+   * Called once per block decided after the helper's deadline with `fail-open`: the helper had
+   * let the operation through already, so it is not a denial (no onDenied) (issue 22, #5).
+   */
+  onLate?: (info: DeniedInfo) => void;
+  /**
    * Also mark every overlayfs mounted in the host mount namespace as it appears (FAN_MNT_ATTACH,
    * Linux 6.14+): container root file systems are then covered before the container starts, with
    * no watchPid call. Volumes still need watchPid. Default false.
@@ -81,6 +86,11 @@ export interface EnforcerStats {
   unknownMetadata: number;
   /** Blocks waived because the context was unknown and the decision depended on it. */
   waived: number;
+  /**
+   * Decisions made after the helper's deadline (the request's `deadlineNs`): the fail mode had
+   * answered, so the verdict sent is the fail mode's and a block is not reported as denied.
+   */
+  late: number;
   /** onDenied threw (the verdict was still sent). */
   callbackErrors: number;
   decodeErrors: number;
@@ -151,11 +161,13 @@ class FanotifyEnforcer implements Enforcer {
     monitored: 0,
     unknownMetadata: 0,
     waived: 0,
+    late: 0,
     callbackErrors: 0,
   };
   private latency = new Array<number>(LATENCY_BUCKETS_US.length).fill(0);
   // Reused per request: the hot path builds one PolicyEvent and one answer line.
   private readonly unknownDeny: boolean;
+  private readonly failClosed: boolean;
   // Sections whose blocks could change once the container's metadata is known.
   private dependence: { file: boolean; process: boolean };
 
@@ -167,6 +179,7 @@ class FanotifyEnforcer implements Enforcer {
     this.dependence = metadataDependence(this.blocking.policy);
     this.monitoring = opts.monitoring ?? false;
     this.unknownDeny = opts.unknownMetadata === 'deny';
+    this.failClosed = opts.failMode === 'fail-closed';
     const args = [
       '--map',
       join(opts.pinDir, 'enter_state'),
@@ -282,8 +295,12 @@ class FanotifyEnforcer implements Enforcer {
         this.st.waived++;
       }
     }
-    const enforced = deny && !this.monitoring;
-    this.answers += `${enforced ? 'd' : 'a'} ${req.id}\n`;
+    // Past the deadline the helper has answered (or is about to) by its fail mode: the verdict
+    // sent is the fail mode's, so what is reported is what happened whichever comes first.
+    const late = process.hrtime.bigint() >= req.deadlineNs;
+    if (late) this.st.late++;
+    const enforced = late ? this.failClosed && deny && !this.monitoring : deny && !this.monitoring;
+    this.answers += `${(late ? this.failClosed : enforced) ? 'd' : 'a'} ${req.id}\n`;
     if (enforced) this.st.denied++;
     else this.st.allowed++;
     if (deny && this.monitoring) this.st.monitored++;
@@ -291,7 +308,9 @@ class FanotifyEnforcer implements Enforcer {
     let b = 0;
     while (us > LATENCY_BUCKETS_US[b]!) b++;
     this.latency[b]!++;
-    if (deny && this.opts.onDenied)
+    if (late && deny && !this.failClosed && !this.monitoring) {
+      if (this.opts.onLate) this.report_(this.opts.onLate, req, exec, event, decision, false, unknown);
+    } else if (deny && this.opts.onDenied)
       this.report_(this.opts.onDenied, req, exec, event, decision, enforced, unknown);
     else if (waived && this.opts.onWaived)
       this.report_(this.opts.onWaived, req, exec, event, decision, false, true);

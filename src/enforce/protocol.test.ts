@@ -7,6 +7,7 @@ import {
   type Frame,
   FrameReader,
   HELPER_COUNTERS,
+  REQ_SIZE,
 } from './protocol.js';
 
 function frame(type: number, body: Buffer): Buffer {
@@ -16,13 +17,14 @@ function frame(type: number, body: Buffer): Buffer {
   return Buffer.concat([head, body]);
 }
 
-function request(id: bigint, path: string, cg: string): Buffer {
+function request(id: bigint, path: string, cg: string, deadlineNs = 123_456_789n): Buffer {
   const p = Buffer.from(path);
   const c = Buffer.from(cg);
-  const b = Buffer.alloc(40);
+  const b = Buffer.alloc(REQ_SIZE);
   for (const [i, v] of [1, 11, 10, 0o100644, 0o1101, p.length, c.length, 0].entries())
     b.writeUInt32LE(v, i * 4);
   b.writeBigUInt64LE(id, 32);
+  b.writeBigUInt64LE(deadlineNs, 40);
   return frame(FR_REQUEST, Buffer.concat([b, p, c]));
 }
 
@@ -57,6 +59,7 @@ describe('FrameReader', () => {
         flags: 0o1101,
         path: '/etc/pässwd',
         cgroupPath: '/libpod_parent/libpod-x',
+        deadlineNs: 123_456_789n,
       });
       const s = out[2];
       expect(s?.type === 'stats' && s.counters.asked).toBe(7);
@@ -66,10 +69,10 @@ describe('FrameReader', () => {
 
   it('counts a truncated request as a decode error and goes on', () => {
     const bad = request(1n, '/x', '/y');
-    bad.writeUInt32LE(4 + 40, 0); // declares no room for the strings it announces
+    bad.writeUInt32LE(4 + REQ_SIZE, 0); // declares no room for the strings it announces
     const r = new FrameReader();
     const out: Frame[] = [];
-    r.push(Buffer.concat([bad.subarray(0, 4 + 4 + 40), frame(FR_READY, Buffer.alloc(0))]), (f) =>
+    r.push(Buffer.concat([bad.subarray(0, 4 + 4 + REQ_SIZE), frame(FR_READY, Buffer.alloc(0))]), (f) =>
       out.push(f),
     );
     expect(out.map((f) => f.type)).toEqual(['ready']);

@@ -44,6 +44,11 @@ export interface Request {
   flags: number;
   path: string;
   cgroupPath: string;
+  /**
+   * CLOCK_MONOTONIC (ns) after which the helper answers by its fail mode: a verdict given later
+   * is late (`process.hrtime.bigint()` reads the same clock).
+   */
+  deadlineNs: bigint;
 }
 
 /** Offsets in struct req (bpf/enforcer.h); layout.test.ts compares them with the C compiler's. */
@@ -56,8 +61,9 @@ export const REQ_OFFSETS = {
   path_len: 20,
   cgroup_len: 24,
   id: 32,
+  deadline: 40,
 } as const;
-export const REQ_SIZE = 40;
+export const REQ_SIZE = 48;
 const O = REQ_OFFSETS;
 
 export type Frame =
@@ -109,6 +115,7 @@ export class FrameReader {
             mode: b.readUInt32LE(p + O.mode),
             flags: b.readUInt32LE(p + O.flags),
             id: b.readBigUInt64LE(p + O.id),
+            deadlineNs: b.readBigUInt64LE(p + O.deadline),
             path: b.toString('utf8', s, s + pathLen),
             cgroupPath: b.toString('utf8', s + pathLen, s + pathLen + cgLen),
           },

@@ -229,12 +229,16 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       return contextFrom(images)(p, cg);
     };
     for (const failMode of ['fail-closed', 'fail-open'] as const) {
+      const denied: DeniedInfo[] = [];
+      const late: DeniedInfo[] = [];
       const e = startEnforcer({
         policy: fileOnlyPolicy(),
         pinDir,
         contextFor: slow,
         deadlineMs: 15,
         failMode,
+        onDenied: (d) => denied.push(d),
+        onLate: (d) => late.push(d),
       });
       try {
         await e.ready;
@@ -248,7 +252,15 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
         } else {
           expect(r.code).toBe(0);
           expect(s.helper.timeoutAllowed).toBeGreaterThan(0);
+          // A block decided past the deadline: the write got through, so it is no denial (#5).
+          const w = await c.exec(['sh', '-c', 'echo 1 >> /etc/d4c-probe']);
+          expect(w.code).toBe(0);
+          const s2 = await e.stats();
+          expect(s2.late).toBeGreaterThan(s.late);
+          expect(denied).toEqual([]);
+          expect(late.map((d) => d.path)).toContain('/etc/d4c-probe');
         }
+        expect(s.late).toBeGreaterThan(0);
         expect(s.helper.lateAnswers).toBe(s.helper.timeoutDenied + s.helper.timeoutAllowed);
       } finally {
         await e.stop();

@@ -2,7 +2,16 @@
 // that matter. ES|QL rows have their own columns; KQL and EQL hits are ECS documents, shown by
 // a default set of fields (those present) unless `--fields` names them.
 import type { Lang } from '../query/index.js';
-import { cellText, csvRecord, csvText, type Format, getField, renderTable, sanitize } from './table.js';
+import {
+  cellText,
+  csvHeader,
+  csvRecord,
+  csvText,
+  type Format,
+  getField,
+  renderTable,
+  sanitize,
+} from './table.js';
 
 /**
  * Fields of an ECS document worth a column, in order; a table keeps those some result has
@@ -105,7 +114,7 @@ export class QueryPrinter {
   constructor(private readonly o: QueryPrinterOptions) {
     if (o.format === 'csv') {
       this.csvCols = o.fields ?? (o.lang === 'esql' ? undefined : allDocColumns());
-      if (this.csvCols) this.o.write(csvRecord(o.group ? [o.group, ...this.csvCols] : this.csvCols));
+      if (this.csvCols) this.o.write(csvHeader(o.group ? [o.group, ...this.csvCols] : this.csvCols));
     }
   }
 
@@ -122,7 +131,7 @@ export class QueryPrinter {
     }
     if (!this.csvCols) {
       this.csvCols = rowColumns([result]);
-      this.o.write(csvRecord(this.csvCols));
+      this.o.write(csvHeader(this.csvCols));
     }
     const cols = this.csvCols;
     for (const r of rows) {

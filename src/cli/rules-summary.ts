@@ -1,7 +1,7 @@
 // `d4c rules test` for a person: detections counted per rule and shown as one table (or CSV)
 // at the end, instead of a JSON line per detection.
 import type { LoadedRule } from '../rules/index.js';
-import { csvRecord, type Format, renderTable, tableWidth } from './table.js';
+import { csvHeader, csvRecord, type Format, renderTable, tableWidth } from './table.js';
 
 interface Row {
   id: string;
@@ -47,7 +47,7 @@ export class RuleHits {
     const rows = this.sorted();
     if (format === 'csv')
       return [
-        csvRecord(['rule.id', 'rule.name', 'language', 'severity', 'detections', 'events']),
+        csvHeader(['rule.id', 'rule.name', 'language', 'severity', 'detections', 'events']),
         ...rows.map((r) =>
           csvRecord([r.id, r.name, r.language, r.severity, String(r.hits), JSON.stringify([...r.events])]),
         ),

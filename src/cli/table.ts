@@ -191,7 +191,7 @@ export function renderTable(
 }
 
 // CSV fields come from src/util (one quoting and formula guard for every CSV d4c writes).
-export { csvField, csvRecord } from '../util/index.js';
+export { csvField, csvHeader, csvRecord } from '../util/index.js';
 
 // ---- values of documents --------------------------------------------------------------------
 

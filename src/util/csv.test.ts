@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, csvRecord } from './csv.js';
+import { csvField, csvHeader, csvRecord } from './csv.js';
 
 describe('csvField', () => {
   it('quotes commas, quotes and line breaks', () => {
@@ -21,5 +21,11 @@ describe('csvField', () => {
     for (const n of ['-1', '+2.5', '-0.5e3', '42', '.5']) expect(csvField(n)).toBe(n);
     expect(csvField('a=b')).toBe('a=b');
     expect(csvRecord(['x', '=1', '-3'])).toBe("x,'=1,-3\r\n");
+  });
+});
+
+describe('csvHeader', () => {
+  it('keeps field names such as @timestamp, quoting only what needs it', () => {
+    expect(csvHeader(['@timestamp', 'process.name', 'a,b'])).toBe('@timestamp,process.name,"a,b"\r\n');
   });
 });

@@ -12,6 +12,14 @@ export function csvField(s: string): string {
   return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
 }
 
+/**
+ * A header record: column names are field names (ours, or the user's `--fields`), not event
+ * data, so `@timestamp` stays as it is; quoted like any field.
+ */
+export function csvHeader(names: readonly string[]): string {
+  return `${names.map((n) => (/[",\r\n]/.test(n) ? `"${n.replaceAll('"', '""')}"` : n)).join(',')}\r\n`;
+}
+
 /** One record, CRLF-terminated as RFC 4180 has it. */
 export function csvRecord(fields: readonly string[]): string {
   return `${fields.map(csvField).join(',')}\r\n`;

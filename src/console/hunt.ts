@@ -1,7 +1,7 @@
 // The Hunt view's API: KQL, EQL or ES|QL over the store through `d4c query`'s own runner (the
 // same compiler, errors and rows), with columns from the fields the rows carry, and export.
 import { type Lang, runQuery } from '../query/index.js';
-import { csvField, csvHeader, D4cError } from '../util/index.js';
+import { csvField, csvName, D4cError } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
 
 export interface SavedHunt {
@@ -86,7 +86,7 @@ export function toNdjson(a: HuntAnswer): string {
 }
 
 export function toCsv(a: HuntAnswer, columns = a.columns): string {
-  const lines = [csvHeader(columns).slice(0, -2)];
+  const lines = [columns.map(csvName).join(',')];
   for (const r of a.rows) lines.push(columns.map((c) => csvCell(field(r, c))).join(','));
   return `${lines.join('\n')}\n`;
 }

@@ -6,18 +6,22 @@
 const FORMULA = /^[=+\-@\t\r]/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** A field: formula-like text defused, quoted when it holds a comma, a quote, CR or LF. */
-export function csvField(s: string): string {
-  const t = FORMULA.test(s) && !NUMBER.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
+/**
+ * A column name, quoted when it holds a comma, a quote, CR or LF (quotes doubled). Names are
+ * field names (ours, or the user's `--fields`), not event data: `@timestamp` stays as it is.
+ */
+export function csvName(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/**
- * A header record: column names are field names (ours, or the user's `--fields`), not event
- * data, so `@timestamp` stays as it is; quoted like any field.
- */
+/** A field: formula-like text defused, then quoted as a name is. */
+export function csvField(s: string): string {
+  return csvName(FORMULA.test(s) && !NUMBER.test(s) ? `'${s}` : s);
+}
+
+/** A header record of column names, CRLF-terminated. */
 export function csvHeader(names: readonly string[]): string {
-  return `${names.map((n) => (/[",\r\n]/.test(n) ? `"${n.replaceAll('"', '""')}"` : n)).join(',')}\r\n`;
+  return `${names.map(csvName).join(',')}\r\n`;
 }
 
 /** One record, CRLF-terminated as RFC 4180 has it. */

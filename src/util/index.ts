@@ -1,6 +1,6 @@
 // Small shared helpers (diagnostics, bounded reads, safe opens, ...), entered here like every folder.
 
-export { csvField, csvHeader, csvRecord } from './csv.js';
+export { csvField, csvHeader, csvName, csvRecord } from './csv.js';
 export {
   D4cError,
   type Diagnostic,

@@ -336,6 +336,9 @@ export async function run(argv: string[]): Promise<number> {
     consoleServer ? `console on port ${consoleServer.port}` : '',
     k8sAudit ? k8sAuditLine(k8sAudit) : '',
     kubeLine(agent.stats().kubernetes),
+    // What is not captured, said where it is read first (issue 18: no silent blind spot).
+    values['no-dns'] === true ? 'dns off (--no-dns)' : '',
+    values['no-tty-output'] === true ? 'terminal output off (--no-tty-output)' : '',
   ].filter((x) => x !== '');
   // Caught before `ready` is printed: whoever reads it may stop the agent at once (a signal
   // arriving between the two would kill it without draining or its final stats).

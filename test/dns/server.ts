@@ -57,7 +57,7 @@ export async function startDnsServer(
       queries.push('?');
     }
   };
-  const udp = dgram.createSocket('udp4');
+  const udp = dgram.createSocket(address.includes(':') ? 'udp6' : 'udp4');
   udp.on('message', (msg, rinfo) => {
     note(msg);
     try {

@@ -254,3 +254,61 @@ describeLive('podman', 'cc')('d4c agent DNS documents (live)', () => {
     expect(q?.dns.response_code).toBeUndefined();
   });
 });
+
+// IPv6 end to end and `--no-dns` (issue 18): a resolver on [::1]:53 gives the same transaction
+// documents (network.type ipv6); with --no-dns the ready line says DNS is off and the same
+// queries make no DNS document, while the network programs still see the connect that follows.
+describeLive('podman')('d4c agent DNS over IPv6, and --no-dns (live)', () => {
+  let server: DnsTestServer | undefined;
+  let agent: RunningAgent | undefined;
+  let box: TestContainer;
+
+  beforeAll(async () => {
+    await ensurePodman();
+    server = await startDnsServer('::1', { 'six.corp.test': '127.0.0.31' });
+    box = await runContainer({ extra: ['--network=host'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+    await server?.close();
+    await removeAll();
+  });
+
+  const look = async (name: string) => {
+    const r = await box.exec(['nslookup', name, '::1']);
+    return `${r.stdout}${r.stderr}`;
+  };
+
+  it('writes the transaction of a query to an IPv6 resolver', async () => {
+    agent = await startAgent(['--log-all-network']);
+    expect(await look('six.corp.test')).toContain('127.0.0.31');
+    const d = await agent.waitForDoc(
+      (x) => x.container?.id === box.id && x.dns?.question?.name === 'six.corp.test',
+      'the IPv6 transaction',
+    );
+    expect(d.network.type).toBe('ipv6');
+    expect(d.dns.resolved_ip).toEqual(['127.0.0.31']);
+    expect(agent.stderr()).not.toContain('dns off');
+    await agent.stop();
+    agent = undefined;
+  }, 60_000);
+
+  it('with --no-dns says so in the ready line and writes no DNS document', async () => {
+    agent = await startAgent(['--log-all-network', '--no-dns']);
+    expect(agent.stderr()).toMatch(/d4c agent: ready \(.*dns off \(--no-dns\)/);
+    expect(await look('six.corp.test')).toContain('127.0.0.31');
+    // A marker after the query: once its connect is written, the query's records were drained.
+    await box.exec(['sh', '-c', 'nc -w 1 127.0.0.31 8081 </dev/null; true']);
+    await agent.waitForDoc(
+      (x) => x.container?.id === box.id && x.destination?.ip === '127.0.0.31' && x.destination?.port === 8081,
+      'the connect after the query',
+    );
+    const s = await agent.stop();
+    agent = undefined;
+    expect(s.code).toBe(0);
+    const mine = s.docs.filter((x) => x.container?.id === box.id);
+    expect(mine.filter((x) => x.cloud_defend?.operation === 'dns')).toEqual([]);
+    expect(mine.some((x) => x.destination?.domain !== undefined)).toBe(false);
+  }, 60_000);
+});

@@ -9,7 +9,7 @@
 // that both give the same report, samples included.
 
 import type { Policy, SelectorConditions } from '../policy/index.js';
-import { SECTIONS } from '../policy/index.js';
+import { FILE_OPERATIONS, SECTIONS } from '../policy/index.js';
 import type { EventStore } from '../store/index.js';
 import type { Replay } from './replay.js';
 import {
@@ -60,6 +60,39 @@ const ALWAYS = [
   'file.type',
 ];
 
+/** Fields read only to derive a file event's operation when it is not explicit. */
+const DERIVATION_ONLY: ReadonlySet<string> = new Set(['file.mode', 'file.type']);
+/** Fields policyEventFromEcs reads only for events of one section (from-ecs.ts). */
+const SECTION_ONLY: Readonly<Record<string, 'file' | 'network'>> = {
+  'cloud_defend.mount.type': 'file',
+  'destination.address': 'network',
+  'cloud_defend.network.family': 'network',
+  'network.transport': 'network',
+};
+/** The row's section as from-ecs.ts `section()` derives it. */
+const ROW_SECTION = `CASE WHEN list_contains("event.category", 'file') THEN 'file'
+  WHEN list_contains("event.category", 'network') THEN 'network'
+  WHEN list_contains("event.category", 'process') THEN 'process' END`;
+
+/**
+ * The rows whose `doc` must be read. Reading it (decompressing it) is most of a replay's cost,
+ * so it is read only where the verdict can depend on it: alerts (is it a detection?), the rows of
+ * a section whose selectors read a field that is only in `doc`, and file events whose operation is
+ * not explicit (file.mode and file.type make create/modify Executable; an explicit one decides).
+ */
+function docNeed(json: readonly string[]): string {
+  if (json.some((f) => !DERIVATION_ONLY.has(f) && SECTION_ONLY[f] === undefined)) return 'true';
+  const file = json.some((f) => SECTION_ONLY[f] === 'file');
+  const network = json.some((f) => SECTION_ONLY[f] === 'network');
+  const ops = FILE_OPERATIONS.map((o) => `'${o}'`).join(', ');
+  const fileNeed = file
+    ? 'true'
+    : json.some((f) => DERIVATION_ONLY.has(f))
+      ? `"cloud_defend.operation" IS NULL OR "cloud_defend.operation" NOT IN (${ops})`
+      : 'false';
+  return `_alert OR (_sec = 'file' AND (${fileNeed})) OR (_sec = 'network' AND ${network})`;
+}
+
 /** The stored fields the policy's selectors can read. */
 export function policyFields(policy: Policy): Set<string> {
   const out = new Set<string>(ALWAYS);
@@ -93,6 +126,7 @@ export async function storeGroups(
   const json = JSON_FIELDS.filter((f) => fields.has(f));
   const paths = [...json, 'cloud_defend.detection'].map(jsonPath).join(', ');
   const det = json.length + 1;
+  const need = docNeed(json);
   const colList = cols.map(quote).join(', ');
   const pairs = [
     ...cols.map((c) => `'${c}', ${quote(c)}`),
@@ -102,12 +136,19 @@ export async function storeGroups(
   // with a non-null cloud_defend.detection), and the first row of its event.id by ingest order.
   // Only ids seen more than once are joined back (a hash aggregate, cheaper than a window
   // function sorting every id).
-  const sql = `WITH base AS (
-  SELECT _seq, "event.id" AS _id, starts_with(_stream, '${ALERT_STREAM}') AS _alert, ${colList},
-         json_extract(doc, [${paths}]) AS x0
-  FROM events WHERE ${conds.join(' AND ')}),
+  // `doc` is read only for the rows that need it (`_need`), fetched by `_seq`: none at all when no
+  // row needs it (an empty build side ends the semi join before the scan of `doc`).
+  const sql = `WITH base AS MATERIALIZED (
+  SELECT _seq, _id, _alert, ${colList}, ${need} AS _need
+  FROM (SELECT *, "event.id" AS _id, starts_with(_stream, '${ALERT_STREAM}') AS _alert, ${ROW_SECTION} AS _sec
+        FROM events WHERE ${conds.join(' AND ')})),
+xd AS (
+  SELECT _seq, json_extract(doc, [${paths}]) AS x0 FROM events
+  WHERE _seq IN (SELECT _seq FROM base WHERE _need)),
+bx AS (
+  SELECT base.*, xd.x0 FROM base LEFT JOIN xd USING (_seq)),
 k0 AS MATERIALIZED (
-  SELECT * FROM base WHERE NOT (_alert AND coalesce(x0[${det}]::VARCHAR, 'null') <> 'null')),
+  SELECT * FROM bx WHERE NOT (_alert AND coalesce(x0[${det}]::VARCHAR, 'null') <> 'null')),
 dup AS (
   SELECT _id, min(_seq) AS _first FROM k0 WHERE _id IS NOT NULL GROUP BY _id HAVING count(*) > 1),
 kept AS (

@@ -49,6 +49,14 @@ const entity = (host: string, pid: number, start: number) =>
   Buffer.from(`${host}-${pid}-${start}`).toString('base64');
 
 /** Generates `n` documents: ~70% process events (fork/exec/end), ~30% file events. */
+const OPERATION: Readonly<Record<string, string>> = {
+  fork: 'fork',
+  exec: 'exec',
+  creation: 'createFile',
+  modification: 'modifyFile',
+  deletion: 'deleteFile',
+};
+
 export function sampleDocs(n: number, opts: SampleOptions = {}): Sample[] {
   const out: Sample[] = [];
   for (const s of sampleIter(n, opts)) out.push(s);
@@ -91,6 +99,8 @@ export function* sampleIter(n: number, opts: SampleOptions = {}): Generator<Samp
         created: new Date(ts).toISOString(),
       },
       cloud_defend: {
+        // As the agent writes it: every fork, exec and file change names its operation (an exit has none).
+        ...(OPERATION[action] !== undefined ? { operation: OPERATION[action] } : {}),
         hook_point: [isFile ? 'lsm__path_mknod' : 'tracepoint__sched_process_exec'],
         matched_selectors: ['allProcesses'],
         package_policy_id: 'pp-1',

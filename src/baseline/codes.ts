@@ -6,7 +6,7 @@ export const BASELINE_CODES = errorCodes('BASE', {
   noStore: [1, 'no event store in <dir> (give --store DIR)'],
   storeBusy: [
     2,
-    'the event store in <dir> is in use by another process and no agent serves queries on <socket>: stop that process, or run the agent that holds it',
+    'the event store in <dir> is in use by another process and no agent serves queries on <socket>: wait for that process to end, or stop it',
   ],
   samePage: [
     3,

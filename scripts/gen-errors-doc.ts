@@ -3,9 +3,13 @@
 
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { BASELINE_CODES } from '../src/baseline/index.js';
+import { CONFIG_CODES } from '../src/config/index.js';
+import { CONSOLE_CODES } from '../src/console/index.js';
+import { DEPLOY_CODES } from '../src/deploy/index.js';
 import { DNS_CODES } from '../src/dns/index.js';
 import { ENFORCE_CODES } from '../src/enforce/index.js';
-import { SPOOL_CODES } from '../src/output/index.js';
+import { ES_CODES, SPOOL_CODES } from '../src/output/index.js';
 import { CODES as POLICY_CODES } from '../src/policy/index.js';
 import { QUERY_CODES } from '../src/query/index.js';
 import {
@@ -19,7 +23,7 @@ import {
 import { SENSOR_CODES } from '../src/sensor/index.js';
 import { STORE_CODES } from '../src/store/index.js';
 import type { ErrorCodeSpec } from '../src/util/index.js';
-import { IMAGE_REF_CODES } from '../src/util/index.js';
+import { FILE_CODES, IMAGE_REF_CODES } from '../src/util/index.js';
 
 export interface Layer {
   title: string;
@@ -38,6 +42,13 @@ export const LAYERS: readonly Layer[] = [
     about:
       'Problems in a D4C policy file, with severity and position; [policy.md](policy.md#diagnostics) has them with their Elastic texts.',
     codes: Object.values(POLICY_CODES),
+  },
+  {
+    title: 'Configuration (`D4C-CFG`)',
+    source: 'src/config/codes.ts',
+    about:
+      "The agent's output settings: the `--config` file (at FILE:LINE:COL), the environment and the output flags; [outputs.md](outputs.md#configuration) has the keys. The agent does not start.",
+    codes: all(CONFIG_CODES),
   },
   {
     title: 'Sensor (`D4C-SEN`)',
@@ -60,6 +71,13 @@ export const LAYERS: readonly Layer[] = [
     codes: all(ENFORCE_CODES),
   },
   {
+    title: 'Output files (`D4C-FILE`)',
+    source: 'src/util/file-codes.ts',
+    about:
+      'Files the agent writes at a path a user names (`--ndjson`, `--ready-file`), refused in a directory other users can write to when they could be a trap.',
+    codes: all(FILE_CODES),
+  },
+  {
     title: 'Event store (`D4C-STORE`)',
     source: 'src/store/codes.ts',
     about: 'The DuckDB event store and its query API (the console, `d4c query`).',
@@ -72,10 +90,37 @@ export const LAYERS: readonly Layer[] = [
     codes: all(SPOOL_CODES),
   },
   {
+    title: 'Elasticsearch (`D4C-ES`)',
+    source: 'src/output/elasticsearch/codes.ts',
+    about:
+      "The Elasticsearch output's settings, checked before the agent starts (delivery failures are retried through the spool).",
+    codes: all(ES_CODES),
+  },
+  {
     title: 'Queries (`D4C-QUERY`)',
     source: 'src/query/codes.ts',
     about: "`d4c query` and the agent's query socket; syntax errors carry the EQL, KQL or ES|QL codes below.",
     codes: all(QUERY_CODES),
+  },
+  {
+    title: 'Console (`D4C-CONSOLE`)',
+    source: 'src/console/codes.ts',
+    about:
+      'The web console: its listen options (the command does not start) and the answers of its API (HTTP 400, or 401, with `{ error: { code, message } }`).',
+    codes: all(CONSOLE_CODES),
+  },
+  {
+    title: 'Baseline (`D4C-BASE`)',
+    source: 'src/baseline/codes.ts',
+    about: '`d4c baseline`: reading the stored events of a window, writing the learned policy.',
+    codes: all(BASELINE_CODES),
+  },
+  {
+    title: 'Deploy (`D4C-DEP`)',
+    source: 'src/deploy/codes.ts',
+    about:
+      '`d4c deploy manifests`: the policy and rules checked as the agent would check them, and what Kubernetes accepts in a ConfigMap.',
+    codes: all(DEPLOY_CODES),
   },
   {
     title: 'Image references (`D4C-IMG`)',

@@ -2,6 +2,7 @@
 // what-if replay of a policy over them (replay.ts; grouped in DuckDB: replay-store.ts), workloads (workload.ts), the learned policy
 // (learn.ts, write.ts) and the hardening report (posture.ts).
 
+export { BASELINE_CODES } from './codes.js';
 export { type Learned, Learner } from './learn.js';
 export { expressible, type Generalised, generalise } from './paths.js';
 export {

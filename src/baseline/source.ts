@@ -13,8 +13,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ecsField } from '../policy/index.js';
 import { querySocketPath, queryThroughAgent } from '../query/index.js';
-import { EventStore, timeMicros } from '../store/index.js';
+import { EventStore, STORE_CODES, timeMicros } from '../store/index.js';
 import { D4cError } from '../util/index.js';
+import { BASELINE_CODES } from './codes.js';
 
 export interface Window {
   /** Epoch ms, inclusive. */
@@ -96,16 +97,16 @@ export async function openEvents(
   o: { pageSize?: number } = {},
 ): Promise<EventSource> {
   if (!existsSync(join(dir, 'events.duckdb')))
-    throw new D4cError('D4C-BASE-001', `no event store in ${dir} (give --store DIR)`);
+    throw new D4cError(BASELINE_CODES.noStore.code, `no event store in ${dir} (give --store DIR)`);
   let store: EventStore;
   try {
     store = await EventStore.open({ dir, retentionIntervalMs: 0 });
   } catch (e) {
-    if (!(e instanceof D4cError) || e.code !== 'D4C-STORE-001') throw e;
+    if (!(e instanceof D4cError) || e.code !== STORE_CODES.cannotOpen.code) throw e;
     const sock = querySocketPath(dir);
     if (!existsSync(sock))
       throw new D4cError(
-        'D4C-BASE-002',
+        BASELINE_CODES.storeBusy.code,
         `the event store in ${dir} is in use by another process and no agent serves queries on ${sock} (${e.message})`,
       );
     return throughAgent(sock, w, o.pageSize ?? 20_000);
@@ -253,7 +254,7 @@ function throughAgent(sock: string, w: Window, pageSize: number): EventSource {
       // are skipped by event.id. A page of one instant only would never advance: that is an error.
       if (fresh === 0 || last === undefined)
         throw new D4cError(
-          'D4C-BASE-003',
+          BASELINE_CODES.samePage.code,
           `more than ${pageSize} stored events share one timestamp; cannot page through the agent`,
         );
       from = last;

@@ -13,6 +13,7 @@ import {
   withConnectBlock,
 } from '../policy/index.js';
 import { D4cError, formatDiagnostic } from '../util/index.js';
+import { BASELINE_CODES } from './codes.js';
 import type { Learned } from './learn.js';
 import { generalise, type PathEvidence } from './paths.js';
 import { type Workload, workloadSlug } from './workload.js';
@@ -290,7 +291,7 @@ export function writeBaseline(learned: readonly Learned[], o: BaselineOptions): 
     const first = check.diagnostics.find((d) => d.severity === 'error');
     const line = first ? yaml.split('\n')[first.pos.line - 1]?.trim() : undefined;
     throw new D4cError(
-      'D4C-BASE-010',
+      BASELINE_CODES.badPolicy.code,
       `the learned policy does not validate: ${first ? formatDiagnostic(first) : 'unknown error'}${line ? ` (${line})` : ''}`,
     );
   }

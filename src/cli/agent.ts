@@ -25,6 +25,7 @@ import {
   withConnectBlock,
 } from '../policy/index.js';
 import { defaultRulePaths, type LoadedRule, loadRules, withDefaultExceptions } from '../rules/index.js';
+import { SENSOR_CODES } from '../sensor/index.js';
 import { makeStoreDir, storeDirWarning } from '../store/index.js';
 import { D4cError, formatDiagnostic, openOutputFile } from '../util/index.js';
 import { parse, UsageError } from './args.js';
@@ -37,15 +38,17 @@ export const DEFAULT_STORE_DIR: string = DEFAULTS.storeDir;
 
 /** One sentence per cause the sensor reports (its D4cError codes), saying how to fix it. */
 const SENSOR_HINTS: Record<string, string> = {
-  'D4C-SEN-011': 'the agent must run as root (it loads eBPF programs): run it with sudo',
-  'D4C-SEN-012':
+  [SENSOR_CODES.notRoot.code]: 'the agent must run as root (it loads eBPF programs): run it with sudo',
+  [SENSOR_CODES.noBtf.code]:
     'this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): use a kernel built with CONFIG_DEBUG_INFO_BTF=y',
-  'D4C-SEN-013': 'tracefs is not available: mount it with `mount -t tracefs nodev /sys/kernel/tracing`',
-  'D4C-SEN-014':
+  [SENSOR_CODES.noTracefs.code]:
+    'tracefs is not available: mount it with `mount -t tracefs nodev /sys/kernel/tracing`',
+  [SENSOR_CODES.loadRefused.code]:
     'the kernel refused the eBPF programs: run `d4c sensor events` with --verbose loader output to see the verifier log',
-  'D4C-SEN-015':
+  [SENSOR_CODES.attachFailed.code]:
     'attaching the tracepoints failed: check that tracefs is mounted and that no security module forbids perf events',
-  'D4C-SEN-018': 'the eBPF sensor is not built: run scripts/build-bpf.sh (or scripts/install.sh)',
+  [SENSOR_CODES.loaderMissing.code]:
+    'the eBPF sensor is not built: run scripts/build-bpf.sh (or scripts/install.sh)',
 };
 
 function fail(message: string): number {
@@ -151,7 +154,7 @@ export async function run(argv: string[]): Promise<number> {
   if (process.getuid?.() !== 0) return fail('must run as root (it loads eBPF programs): run it with sudo');
   // Everything the agent writes (store, WAL, spool, NDJSON, ready file) is root's alone.
   process.umask(0o077);
-  if (!existsSync('/sys/kernel/btf/vmlinux')) return fail(SENSOR_HINTS['D4C-SEN-012']!);
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return fail(SENSOR_HINTS[SENSOR_CODES.noBtf.code]!);
 
   // Policy: the validator's FILE:LINE:COL lines, exit 1.
   const policyFile = values.policy;

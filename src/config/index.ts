@@ -1,7 +1,9 @@
 // The agent's output configuration: file (YAML/JSON) + environment + flags → typed settings, and
 // the outputs they describe. See docs/outputs.md.
+
+export { CONFIG_CODES } from './codes.js';
 export type { ConfigFile } from './load.js';
-export { CONFIG_CODES, checkConfig, loadConfig, parseConfigText } from './load.js';
+export { checkConfig, loadConfig, parseConfigText } from './load.js';
 export { CONFIG_SCHEMA } from './schema.js';
 export type {
   AgentOutputFlagValues,

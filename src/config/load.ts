@@ -5,6 +5,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isNode, LineCounter, type Node, parseDocument } from 'yaml';
 import { D4cError, type Position } from '../util/index.js';
+import { CONFIG_CODES } from './codes.js';
 import { CONFIG_SCHEMA } from './schema.js';
 
 /** The configuration file as written (snake_case keys; sizes and durations still unparsed). */
@@ -43,18 +44,6 @@ export interface ConfigFile {
   metrics?: { addr?: string; heartbeat_period?: string | number; metrics_period?: string | number };
 }
 
-export const CONFIG_CODES = {
-  read: 'D4C-CFG-001',
-  syntax: 'D4C-CFG-002',
-  invalid: 'D4C-CFG-003',
-  flag: 'D4C-CFG-004',
-  missing: 'D4C-CFG-005',
-  /** A file holding a secret that other users can read (or anyone can change). */
-  exposed: 'D4C-CFG-006',
-  /** Credentials over http:// without --allow-insecure. */
-  insecure: 'D4C-CFG-007',
-} as const;
-
 let validator: ReturnType<Ajv['compile']> | undefined;
 function validate() {
   validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(CONFIG_SCHEMA);
@@ -73,7 +62,7 @@ export function parseConfigText(text: string, file: string): { value: unknown; l
   const err = doc.errors[0];
   if (err) {
     const lp = lc.linePos(err.pos[0]);
-    throw new D4cError(CONFIG_CODES.syntax, err.message.split('\n')[0] ?? 'syntax error', file, {
+    throw new D4cError(CONFIG_CODES.syntax.code, err.message.split('\n')[0] ?? 'syntax error', file, {
       line: lp.line,
       col: lp.col,
     });
@@ -158,7 +147,7 @@ export function checkConfig(value: unknown, locate: Located, file: string): Conf
   const first = problems[0] as { message: string; pos: Position };
   const more =
     problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  throw new D4cError(CONFIG_CODES.invalid, `${first.message}${more}`, file, first.pos);
+  throw new D4cError(CONFIG_CODES.invalid.code, `${first.message}${more}`, file, first.pos);
 }
 
 /** Keys of the file that are secrets: the file then must not be readable by other users. */
@@ -179,7 +168,7 @@ export function loadConfig(path: string): ConfigFile {
     }
   } catch (e) {
     throw new D4cError(
-      CONFIG_CODES.read,
+      CONFIG_CODES.read.code,
       `cannot read configuration file: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
       path,
     );
@@ -200,7 +189,7 @@ function checkSecretMode(cfg: ConfigFile, mode: number, locate: Located, path: s
   if (key === undefined || (mode & 0o006) === 0) return;
   const m = (mode & 0o777).toString(8).padStart(4, '0');
   throw new D4cError(
-    CONFIG_CODES.exposed,
+    CONFIG_CODES.exposed.code,
     `holds a secret (elasticsearch.${key}) and is ${mode & 0o004 ? 'readable' : 'writable'} by other users (mode ${m}): chmod o-rw it (e.g. 0600), or pass the secret in the environment (D4C_ES_API_KEY, D4C_ES_PASSWORD)`,
     path,
     locate.pos(['elasticsearch', key], key),

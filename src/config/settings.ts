@@ -3,7 +3,8 @@
 // AGENT_OUTPUT_OPTIONS (the agent merges these option descriptors into its own).
 
 import { D4cError } from '../util/index.js';
-import { CONFIG_CODES, type ConfigFile, loadConfig } from './load.js';
+import { CONFIG_CODES } from './codes.js';
+import { type ConfigFile, loadConfig } from './load.js';
 import { type HostPort, parseDuration, parseHostPort, parseSize } from './units.js';
 
 export type FullPolicy = 'drop_oldest' | 'drop_newest';
@@ -108,11 +109,11 @@ export type AgentOutputFlagValues = Partial<{
 }>;
 
 function flagError(flag: string, msg: string): D4cError {
-  return new D4cError(CONFIG_CODES.flag, `--${flag}: ${msg}`);
+  return new D4cError(CONFIG_CODES.flag.code, `--${flag}: ${msg}`);
 }
 
 function fileError(file: string | undefined, msg: string): D4cError {
-  return new D4cError(CONFIG_CODES.invalid, msg, file);
+  return new D4cError(CONFIG_CODES.invalid.code, msg, file);
 }
 
 /** Resolves settings from a loaded file (optional), flag values and the environment. */
@@ -239,7 +240,7 @@ export function resolveAgentOutputSettings(
         !flags['allow-insecure']
       )
         throw new D4cError(
-          CONFIG_CODES.insecure,
+          CONFIG_CODES.insecure.code,
           `--es-url: "${h.replace(/\/\/[^@/]*@/, '//<redacted>@')}" would send credentials in clear text: use https://, or --allow-insecure`,
         );
     }

@@ -13,10 +13,10 @@ import {
 } from './objects.js';
 import { renderYaml } from './render.js';
 
+export { DEPLOY_CODES } from './codes.js';
 export { CAPABILITIES, daemonSet } from './daemonset.js';
 export {
   checkConfigMapSize,
-  DEPLOY_CODES,
   DeployInputError,
   type PolicyInput,
   type RulesInput,

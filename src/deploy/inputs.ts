@@ -12,15 +12,7 @@ import {
 } from '../policy/index.js';
 import { loadRules } from '../rules/index.js';
 import { D4cError, type Diagnostic } from '../util/index.js';
-
-export const DEPLOY_CODES = {
-  /** A policy or rule file with errors (the diagnostics say where). */
-  invalid: 'D4C-DEP-001',
-  /** An input file or directory that cannot be read. */
-  unreadable: 'D4C-DEP-002',
-  /** What the inputs make does not fit Kubernetes (ConfigMap size, key names). */
-  tooLarge: 'D4C-DEP-003',
-} as const;
+import { DEPLOY_CODES } from './codes.js';
 
 /** Thrown with every diagnostic of the input; `format()` gives the first, `diagnostics` all. */
 export class DeployInputError extends D4cError {
@@ -28,7 +20,7 @@ export class DeployInputError extends D4cError {
     message: string,
     readonly diagnostics: readonly Diagnostic[],
     file?: string,
-    code: string = DEPLOY_CODES.invalid,
+    code: string = DEPLOY_CODES.invalid.code,
   ) {
     super(code, message, file, diagnostics[0]?.pos);
     this.name = 'DeployInputError';
@@ -56,7 +48,7 @@ export function readPolicy(file: string | undefined): PolicyInput {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       const why = (e as NodeJS.ErrnoException).code ?? String(e);
-      throw new DeployInputError(`cannot read the policy: ${why}`, [], file, DEPLOY_CODES.unreadable);
+      throw new DeployInputError(`cannot read the policy: ${why}`, [], file, DEPLOY_CODES.unreadable.code);
     }
   }
   const parsed = parsePolicy(text, source, { enforcementCaps: withConnectBlock(DEFAULT_ENFORCEMENT_CAPS) });
@@ -91,7 +83,7 @@ export function readRules(dir: string): RulesInput {
         `${file}: a ConfigMap key allows letters, digits, '-', '_' and '.' only: rename the file`,
         [],
         file,
-        DEPLOY_CODES.tooLarge,
+        DEPLOY_CODES.tooLarge.code,
       );
     const seen = from.get(key);
     if (seen === file) continue; // one file, several rules
@@ -100,13 +92,13 @@ export function readRules(dir: string): RulesInput {
         `${file} and ${seen} would be the same ConfigMap key ${key}: rename one`,
         [],
         file,
-        DEPLOY_CODES.tooLarge,
+        DEPLOY_CODES.tooLarge.code,
       );
     from.set(key, file);
     files[key] = readFileSync(file, 'utf8');
   }
   if (Object.keys(files).length === 0)
-    throw new DeployInputError('no rule file (*.toml) found', [], dir, DEPLOY_CODES.unreadable);
+    throw new DeployInputError('no rule file (*.toml) found', [], dir, DEPLOY_CODES.unreadable.code);
   return { dir, files };
 }
 
@@ -121,6 +113,6 @@ export function checkConfigMapSize(name: string, data: Record<string, string>): 
       `ConfigMap ${name} would hold ${bytes} bytes; Kubernetes allows ${CONFIGMAP_MAX_BYTES}: give fewer rules, or build them into the image`,
       [],
       undefined,
-      DEPLOY_CODES.tooLarge,
+      DEPLOY_CODES.tooLarge.code,
     );
 }

@@ -15,7 +15,7 @@ import {
   SampleMatcher,
 } from '../rules/index.js';
 import type { TimeBound } from '../store/index.js';
-import { EventStore, runOnStore, type StoreRunInfo } from '../store/index.js';
+import { EventStore, runOnStore, STORE_CODES, type StoreRunInfo } from '../store/index.js';
 import { boundedLines, D4cError, LineTooLongError } from '../util/index.js';
 import { QUERY_CODES } from './codes.js';
 import { DEFAULT_QUERY_LIMIT, DEFAULT_STORE_DIR } from './defaults.js';
@@ -137,7 +137,7 @@ export async function runQuery(req: QueryRequest, sink: QuerySink): Promise<Stor
   } catch (e) {
     // DuckDB allows one process per database file: while an agent holds the store, the agent
     // runs the query for us on its query socket.
-    if (!(e instanceof D4cError) || e.code !== 'D4C-STORE-001') throw e;
+    if (!(e instanceof D4cError) || e.code !== STORE_CODES.cannotOpen.code) throw e;
     const sock = querySocketPath(dir);
     if (!existsSync(sock))
       throw new D4cError(

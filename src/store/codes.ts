@@ -1,6 +1,5 @@
 // Stable error codes of the event store (DuckDB) and its query API. Never renumber: users grep
-// for them. The store's modules still write the strings; test/error-codes.test.ts checks that
-// every one of them is here.
+// for them.
 import { errorCodes } from '../util/index.js';
 
 export const STORE_CODES = errorCodes('STORE', {

@@ -28,6 +28,7 @@ import {
   startChunk,
   tableTypes,
 } from './chunk.js';
+import { STORE_CODES } from './codes.js';
 import { type Columns, decodeRows } from './columnar.js';
 import { columnsChunk } from './columnar-chunk.js';
 import { toJs } from './convert.js';
@@ -169,12 +170,15 @@ export class StoreCore implements DocWriter {
       jsonVia: o.jsonVia ?? 'file',
     };
     if (opts.append !== 'chunks' && opts.append !== 'rows' && opts.append !== 'json')
-      throw new D4cError('D4C-STORE-003', `invalid store option append: ${JSON.stringify(o.append)}`);
+      throw new D4cError(
+        STORE_CODES.badOption.code,
+        `invalid store option append: ${JSON.stringify(o.append)}`,
+      );
     const path = join(o.dir, 'events.duckdb');
     const rowGroupSize = positive(o.rowGroupSize, 32_768, 'rowGroupSize');
     if (rowGroupSize % 2048 !== 0)
       throw new D4cError(
-        'D4C-STORE-003',
+        STORE_CODES.badOption.code,
         `invalid store option rowGroupSize: ${rowGroupSize} is not a multiple of 2048`,
       );
     let instance: DuckDBInstance | undefined;
@@ -196,7 +200,11 @@ export class StoreCore implements DocWriter {
       await writer.run('SET enable_external_access = false');
     } catch (e) {
       instance?.closeSync();
-      throw new D4cError('D4C-STORE-001', `cannot open the event store: ${(e as Error).message}`, path);
+      throw new D4cError(
+        STORE_CODES.cannotOpen.code,
+        `cannot open the event store: ${(e as Error).message}`,
+        path,
+      );
     }
     await writer.run(createTableSql());
     // Columns promoted by a newer version are added to an older store and filled from `doc`.
@@ -632,7 +640,7 @@ export class StoreCore implements DocWriter {
 
   /** Readers use their own connections: they see committed batches and run beside a commit. */
   private async withReader<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.closed) throw new D4cError('D4C-STORE-002', 'the event store is closed');
+    if (this.closed) throw new D4cError(STORE_CODES.closed.code, 'the event store is closed');
     const c = this.idle.pop() ?? (await connectStore(this.instance));
     try {
       return await fn(c);
@@ -694,7 +702,7 @@ export class StoreCore implements DocWriter {
 
   async processTree(entityId: string, limit = 10_000): Promise<ProcessTree> {
     if (typeof entityId !== 'string' || entityId.length === 0 || entityId.length > 512)
-      throw new D4cError('D4C-STORE-011', `invalid entity id ${JSON.stringify(entityId)}`);
+      throw new D4cError(STORE_CODES.badQuery.code, `invalid entity id ${JSON.stringify(entityId)}`);
     const sql = PROCESS_TREE_SQL;
     const rows = await this.rows({ sql, params: [entityId] });
     const ancestors = rows.filter((r) => r[0] === 'a').map((r) => String(r[1]));
@@ -710,7 +718,7 @@ export class StoreCore implements DocWriter {
   /** Every event of the session (its leader and everything with that session leader), by time. */
   async sessionTree(sessionEntityId: string, limit = 10_000): Promise<EcsDoc[]> {
     if (typeof sessionEntityId !== 'string' || sessionEntityId.length === 0 || sessionEntityId.length > 512)
-      throw new D4cError('D4C-STORE-011', `invalid entity id ${JSON.stringify(sessionEntityId)}`);
+      throw new D4cError(STORE_CODES.badQuery.code, `invalid entity id ${JSON.stringify(sessionEntityId)}`);
     return this.docs({
       sql: sessionSql(checkLimit(limit)),
       params: [sessionEntityId],
@@ -749,7 +757,7 @@ async function connectStore(instance: DuckDBInstance): Promise<DuckDBConnection>
 function checkLimit(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
     throw new D4cError(
-      'D4C-STORE-014',
+      STORE_CODES.badLimit.code,
       `invalid limit ${JSON.stringify(n)}: expected an integer from 1 to 1000000`,
     );
   return n;

@@ -2,6 +2,7 @@
 
 import type { EcsDoc } from '../ecs/index.js';
 import { D4cError } from '../util/index.js';
+import { STORE_CODES } from './codes.js';
 
 export interface StoreOptions {
   /** Data directory; created if missing. Holds `events.duckdb` (+ its `.wal`). */
@@ -114,6 +115,6 @@ export const DEFAULT_DUCKDB: Record<string, string> = {
 export function positive(v: number | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-    throw new D4cError('D4C-STORE-003', `invalid store option ${name}: ${JSON.stringify(v)}`);
+    throw new D4cError(STORE_CODES.badOption.code, `invalid store option ${name}: ${JSON.stringify(v)}`);
   return v;
 }

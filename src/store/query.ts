@@ -2,6 +2,7 @@
 // path into `doc`), filters to parameterised predicates. Field names are checked against a
 // strict pattern and every value is a bound parameter, so no input reaches the SQL text.
 import { D4cError } from '../util/index.js';
+import { STORE_CODES } from './codes.js';
 import { type ColumnKind, PROMOTED_BY_NAME, quoteIdent, TABLE, toMicros } from './schema.js';
 
 export type FilterOp = 'eq' | 'neq' | 'in' | 'prefix' | 'exists' | 'gt' | 'lt';
@@ -60,7 +61,10 @@ const bad = (code: string, msg: string): D4cError => new D4cError(code, msg);
 
 export function checkField(field: unknown): string {
   if (typeof field !== 'string' || field.length > 256 || !FIELD_RE.test(field)) {
-    throw bad('D4C-STORE-010', `invalid field name ${JSON.stringify(field)}: expected an ECS dotted name`);
+    throw bad(
+      STORE_CODES.badField.code,
+      `invalid field name ${JSON.stringify(field)}: expected an ECS dotted name`,
+    );
   }
   return field;
 }
@@ -115,14 +119,14 @@ class Params {
 
 export function timeMicros(v: TimeBound, what: string): bigint {
   const m = toMicros(v);
-  if (m === null) throw bad('D4C-STORE-013', `invalid time for ${what}: ${JSON.stringify(v)}`);
+  if (m === null) throw bad(STORE_CODES.badTime.code, `invalid time for ${what}: ${JSON.stringify(v)}`);
   return m;
 }
 
 function scalar(v: unknown, field: string): Scalar {
   if (typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  throw bad('D4C-STORE-011', `invalid value for ${field}: ${JSON.stringify(v)}`);
+  throw bad(STORE_CODES.badQuery.code, `invalid value for ${field}: ${JSON.stringify(v)}`);
 }
 
 /** The value bound for a comparison against a field of `kind`, with the SQL cast it needs. */
@@ -171,7 +175,8 @@ function compare(
     return `list_bool_or(list_transform(${ref.expr}, lambda x: x ${op === 'gt' ? '>' : '<'} ${p}))`;
   }
   if (op === 'prefix') {
-    if (ref.kind !== 'str') throw bad('D4C-STORE-011', `prefix needs a string field, ${field} is not`);
+    if (ref.kind !== 'str')
+      throw bad(STORE_CODES.badQuery.code, `prefix needs a string field, ${field} is not`);
     return `starts_with(${ref.expr}, ${ps.add(String(v))})`;
   }
   const cmp = op === 'eq' ? '=' : op === 'gt' ? '>' : '<';
@@ -179,9 +184,10 @@ function compare(
 }
 
 function filterSql(ps: Params, f: Filter): string {
-  if (f === null || typeof f !== 'object') throw bad('D4C-STORE-011', 'a filter must be an object');
+  if (f === null || typeof f !== 'object') throw bad(STORE_CODES.badQuery.code, 'a filter must be an object');
   const ref = fieldRef(f.field);
-  if (!OPS.has(f.op)) throw bad('D4C-STORE-011', `invalid filter op ${JSON.stringify(f.op)} on ${f.field}`);
+  if (!OPS.has(f.op))
+    throw bad(STORE_CODES.badQuery.code, `invalid filter op ${JSON.stringify(f.op)} on ${f.field}`);
   switch (f.op) {
     case 'exists':
       if (ref.kind === 'json')
@@ -191,7 +197,7 @@ function filterSql(ps: Params, f: Filter): string {
     case 'in': {
       const vs = Array.isArray(f.value) ? f.value : [f.value];
       if (vs.length === 0 || vs.length > 10_000)
-        throw bad('D4C-STORE-011', `"in" on ${f.field} needs 1 to 10000 values`);
+        throw bad(STORE_CODES.badQuery.code, `"in" on ${f.field} needs 1 to 10000 values`);
       return `(${vs.map((v) => `coalesce(${compare(ps, ref, 'eq', scalar(v, f.field), f.field)}, false)`).join(' OR ')})`;
     }
     case 'neq':
@@ -204,10 +210,10 @@ function filterSql(ps: Params, f: Filter): string {
 
 export function streamSql(ps: Params, streams: readonly string[]): string {
   if (!Array.isArray(streams) || streams.length === 0)
-    throw bad('D4C-STORE-012', 'streams must be a non-empty list');
+    throw bad(STORE_CODES.badStreams.code, 'streams must be a non-empty list');
   const parts = streams.map((s) => {
     if (typeof s !== 'string' || s.length > 200 || !STREAM_RE.test(s))
-      throw bad('D4C-STORE-012', `invalid data stream ${JSON.stringify(s)}`);
+      throw bad(STORE_CODES.badStreams.code, `invalid data stream ${JSON.stringify(s)}`);
     if (!s.includes('*')) return `_stream = ${ps.add(s)}`;
     // LIKE with `\` escaping: the pattern has no `%`/`_` other than the ones we put in.
     const like = s
@@ -228,7 +234,7 @@ function whereSql(ps: Params, o: Omit<QueryOptions, 'order' | 'limit'>): string 
   if (o.to !== undefined)
     conds.push(`"@timestamp" < make_timestamp(${ps.add(timeMicros(o.to, 'to'))}::BIGINT)`);
   if (o.filters !== undefined) {
-    if (!Array.isArray(o.filters)) throw bad('D4C-STORE-011', 'filters must be a list');
+    if (!Array.isArray(o.filters)) throw bad(STORE_CODES.badQuery.code, 'filters must be a list');
     for (const f of o.filters) conds.push(filterSql(ps, f));
   }
   return conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
@@ -238,7 +244,7 @@ function limitOf(limit: number | undefined, dflt: number): number {
   const n = limit ?? dflt;
   if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
     throw bad(
-      'D4C-STORE-014',
+      STORE_CODES.badLimit.code,
       `invalid limit ${JSON.stringify(limit)}: expected an integer from 1 to 1000000`,
     );
   return n;
@@ -249,7 +255,7 @@ export function compileQuery(o: QueryOptions): CompiledSql {
   const ps = new Params();
   const where = whereSql(ps, o);
   if (o.order !== undefined && o.order !== 'asc' && o.order !== 'desc')
-    throw bad('D4C-STORE-011', `invalid order ${JSON.stringify(o.order)}`);
+    throw bad(STORE_CODES.badQuery.code, `invalid order ${JSON.stringify(o.order)}`);
   const dir = o.order === 'desc' ? 'DESC' : 'ASC';
   const limit = limitOf(o.limit, 1000);
   return {
@@ -276,9 +282,9 @@ export function metricName(m: Metric): string {
  */
 export function compileAggregate(o: AggregateOptions): CompiledAggregate {
   if (!Array.isArray(o.groupBy) || !Array.isArray(o.metrics) || o.metrics.length === 0)
-    throw bad('D4C-STORE-011', 'aggregate needs groupBy (a list) and at least one metric');
+    throw bad(STORE_CODES.badQuery.code, 'aggregate needs groupBy (a list) and at least one metric');
   if (o.groupBy.length > 16 || o.metrics.length > 32)
-    throw bad('D4C-STORE-011', 'too many groupBy fields or metrics');
+    throw bad(STORE_CODES.badQuery.code, 'too many groupBy fields or metrics');
   const ps = new Params();
   const inner: string[] = [];
   const groups: string[] = [];
@@ -293,11 +299,11 @@ export function compileAggregate(o: AggregateOptions): CompiledAggregate {
   const outs: string[] = [];
   o.metrics.forEach((m, i) => {
     if (m === null || typeof m !== 'object' || !METRIC_OPS.has(m.op))
-      throw bad('D4C-STORE-011', `invalid metric ${JSON.stringify(m)}`);
+      throw bad(STORE_CODES.badQuery.code, `invalid metric ${JSON.stringify(m)}`);
     if (m.as !== undefined && (typeof m.as !== 'string' || m.as.length === 0 || m.as.length > 200))
-      throw bad('D4C-STORE-011', `invalid metric name ${JSON.stringify(m.as)}`);
+      throw bad(STORE_CODES.badQuery.code, `invalid metric name ${JSON.stringify(m.as)}`);
     if (m.field === undefined) {
-      if (m.op !== 'count') throw bad('D4C-STORE-011', `metric ${m.op} needs a field`);
+      if (m.op !== 'count') throw bad(STORE_CODES.badQuery.code, `metric ${m.op} needs a field`);
       outs.push(`count(*) AS m${i}`);
     } else {
       const ref = fieldRef(m.field);

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EcsDoc } from '../ecs/index.js';
 import { D4cError } from '../util/index.js';
+import { STORE_CODES } from './codes.js';
 import { CAP, ColumnEncoder, MAX_BYTES } from './columnar.js';
 import { STREAM_NAME } from './core.js';
 import type { DocWriter } from './options.js';
@@ -84,14 +85,15 @@ export class WorkerStore implements DocWriter {
     const first = await new Promise<FromWorker>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', (e) =>
-        reject(new D4cError('D4C-STORE-001', `cannot start the store worker: ${e.message}`)),
+        reject(new D4cError(STORE_CODES.cannotOpen.code, `cannot start the store worker: ${e.message}`)),
       );
     });
     if (first.t === 'openError') {
       await worker.terminate();
       throw toError(first.error);
     }
-    if (first.t !== 'open') throw new D4cError('D4C-STORE-001', 'the store worker did not open the store');
+    if (first.t !== 'open')
+      throw new D4cError(STORE_CODES.cannotOpen.code, 'the store worker did not open the store');
     return new WorkerStore(first.path, worker, first.progress, maxQueue, limits);
   }
 
@@ -188,7 +190,7 @@ export class WorkerStore implements DocWriter {
   /** A store method run by the worker. Calls after close() fail like the in-thread store's. */
   call(method: CallMethod, args: unknown[], closing = false): Promise<unknown> {
     if ((this.closing !== undefined && !closing) || this.dead)
-      return Promise.reject(new D4cError('D4C-STORE-002', 'the event store is closed'));
+      return Promise.reject(new D4cError(STORE_CODES.closed.code, 'the event store is closed'));
     this.post();
     const id = ++this.nextId;
     const msg: ToWorker = { t: 'call', id, method, args };
@@ -235,7 +237,7 @@ export class WorkerStore implements DocWriter {
     this.sent = this.remote.processed;
     this.enc.reset();
     for (const c of this.calls.values())
-      c.reject(new D4cError('D4C-STORE-002', 'the event store is closed (its worker stopped)'));
+      c.reject(new D4cError(STORE_CODES.closed.code, 'the event store is closed (its worker stopped)'));
     this.calls.clear();
   }
 }

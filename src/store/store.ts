@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { EcsDoc } from '../ecs/index.js';
 import { D4cError } from '../util/index.js';
+import { STORE_CODES } from './codes.js';
 import { StoreCore } from './core.js';
 import type {
   AggregateRow,
@@ -39,7 +40,7 @@ export class EventStore implements DocWriter {
     const key = typeof o?.dir === 'string' ? resolve(o.dir) : '';
     if (OPEN.has(key))
       throw new D4cError(
-        'D4C-STORE-001',
+        STORE_CODES.cannotOpen.code,
         'cannot open the event store: it is already open in this process',
         key,
       );

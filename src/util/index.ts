@@ -11,6 +11,7 @@ export {
   type Severity,
 } from './diagnostics.js';
 export { codeStrings, describeCodes, type ErrorCodeSpec, errorCodes } from './error-codes.js';
+export { FILE_CODES } from './file-codes.js';
 export {
   DEFAULT_DOMAIN,
   type ImageRef,

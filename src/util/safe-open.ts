@@ -6,8 +6,7 @@
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { D4cError } from './diagnostics.js';
-
-export const SAFE_OPEN_CODE = 'D4C-FILE-001';
+import { FILE_CODES } from './file-codes.js';
 
 /** True when users other than the owner may create entries in `dir` (mode o+w, or g+w). */
 function shared(dir: string): boolean {
@@ -20,7 +19,7 @@ function shared(dir: string): boolean {
 
 /**
  * Opens `path` for writing (created 0600), appending or truncated. Throws D4cError
- * D4C-FILE-001 when the path in a shared directory is a symlink, not a regular file, not
+ * FILE_CODES.unsafe when the path in a shared directory is a symlink, not a regular file, not
  * ours, or has other links; the open's own errors (ENOENT, EACCES) are thrown as they are.
  */
 export function openOutputFile(path: string, how: 'append' | 'truncate'): number {
@@ -37,7 +36,7 @@ export function openOutputFile(path: string, how: 'append' | 'truncate'): number
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOOP')
       throw new D4cError(
-        SAFE_OPEN_CODE,
+        FILE_CODES.unsafe.code,
         'is a symlink in a directory other users can write to: refused',
         path,
       );
@@ -55,7 +54,11 @@ export function openOutputFile(path: string, how: 'append' | 'truncate'): number
         : undefined;
   if (why !== undefined) {
     closeSync(fd);
-    throw new D4cError(SAFE_OPEN_CODE, `${why}, in a directory other users can write to: refused`, path);
+    throw new D4cError(
+      FILE_CODES.unsafe.code,
+      `${why}, in a directory other users can write to: refused`,
+      path,
+    );
   }
   if (how === 'truncate') ftruncateSync(fd, 0);
   return fd;

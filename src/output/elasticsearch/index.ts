@@ -2,6 +2,7 @@
 import { SpoolOutput, type SpoolOutputOptions } from '../spool/output.js';
 import { type EsOptions, EsSender } from './sender.js';
 
+export { ES_CODES } from './codes.js';
 export type { EsOptions } from './sender.js';
 export { EsSender, redactor } from './sender.js';
 export { MANAGED_BY, TEMPLATE_VERSION, templates } from './templates.js';

@@ -8,6 +8,7 @@ import { Client, errors } from '@elastic/elasticsearch';
 import { D4cError } from '../../util/index.js';
 import type { DeadItem, RemoteSender, SendOutcome } from '../spool/output.js';
 import type { SpoolItem } from '../spool/record.js';
+import { ES_CODES } from './codes.js';
 import {
   describeLabelShapes,
   type LabelField,
@@ -70,17 +71,17 @@ export class EsSender implements RemoteSender {
   prepared: { packageTemplates: string[]; labelShapes: StreamLabelShape[] } | undefined;
 
   constructor(private readonly opts: EsOptions) {
-    if (opts.hosts.length === 0) throw new D4cError('D4C-ES-001', 'no Elasticsearch URL given');
+    if (opts.hosts.length === 0) throw new D4cError(ES_CODES.badUrl.code, 'no Elasticsearch URL given');
     const urlSecrets: string[] = [];
     for (const h of opts.hosts) {
       let u: URL;
       try {
         u = new URL(h);
       } catch {
-        throw new D4cError('D4C-ES-001', `invalid Elasticsearch URL: ${redactor([])(h)}`);
+        throw new D4cError(ES_CODES.badUrl.code, `invalid Elasticsearch URL: ${redactor([])(h)}`);
       }
       if (u.protocol !== 'http:' && u.protocol !== 'https:')
-        throw new D4cError('D4C-ES-001', `Elasticsearch URL must be http(s): ${redactor([])(h)}`);
+        throw new D4cError(ES_CODES.badUrl.code, `Elasticsearch URL must be http(s): ${redactor([])(h)}`);
       if (u.password) urlSecrets.push(decodeURIComponent(u.password), u.password);
     }
     let apiKeyEncoded: string | undefined;
@@ -97,7 +98,7 @@ export class EsSender implements RemoteSender {
         ca = readFileSync(opts.caFile);
       } catch (e) {
         throw new D4cError(
-          'D4C-ES-002',
+          ES_CODES.badCa.code,
           `cannot read CA file ${opts.caFile}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
         );
       }

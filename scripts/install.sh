@@ -13,6 +13,8 @@ DEBS=(
   mmdebstrap
   # The console's browser tests and screenshots (driven by playwright-core, never a downloaded browser).
   chromium
+  # Benchmarks: peak RSS of a run (GNU time's %M, bench/startup.bench.ts).
+  time
 )
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -67,7 +67,7 @@ export class QueryThreads {
 
   private start(): Worker {
     const init: ThreadInit = this.o.testSpin && this.counts.started === 0 ? { testSpin: true } : {};
-    const w = startThread(import.meta.url, 'thread', {
+    const w = startThread(import.meta.url, './thread.js', {
       workerData: init,
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
     });

@@ -59,7 +59,9 @@ export class WorkerStore implements DocWriter {
       maxStringChars: positive(o.maxStringChars, 64 << 10, 'maxStringChars'),
     };
     const { worker: _, ...options } = o;
-    const worker = startThread(import.meta.url, 'worker', { workerData: { options } satisfies WorkerInit });
+    const worker = startThread(import.meta.url, './worker.js', {
+      workerData: { options } satisfies WorkerInit,
+    });
     const first = await new Promise<FromWorker>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', (e) =>

@@ -31,7 +31,7 @@ export interface QueryThreadOptions {
 
 export type Outcome =
   | { ok: true; info: StoreRunInfo | null }
-  | { ok: false; error: WireError; why: 'failed' | 'timeout' | 'memory' | 'gone' };
+  | { ok: false; error: WireError; why: 'failed' | 'timeout' | 'memory' };
 
 export interface ThreadIo {
   /** Output text (whole lines), in order. */
@@ -45,7 +45,7 @@ export interface Running {
   answer: Promise<Outcome>;
   /** Settles when the query has stopped: its worker idle or ended, none of its reads in flight. */
   stopped: Promise<void>;
-  /** Stops the query (the client went away). */
+  /** The client went away: the query stops at its next read or page, or at its deadline. */
   cancel(): void;
 }
 
@@ -128,17 +128,25 @@ export class QueryThreads {
       } else if (this.worker === w) this.idleLater(w);
       settle(o);
     };
-    const fail = (code: string, message: string, why: 'timeout' | 'memory' | 'gone' | 'failed') => ({
+    const fail = (code: string, message: string, why: 'timeout' | 'memory' | 'failed') => ({
       ok: false as const,
       error: wireError(new D4cError(code, message)),
       why,
     });
+    // A client that went away stops its query at the worker's next read or page (the deadline
+    // still bounds it): terminating would cost the next query a worker start.
+    let gone = false;
+    const GONE = { code: QUERY_CODES.clientGone.code, message: 'the client went away' };
     const onMessage = (m: FromThread) => {
+      if (gone && (m.t === 'sql' || m.t === 'pace')) {
+        post({ t: 'refused', id: m.id, error: GONE });
+        return;
+      }
       switch (m.t) {
         case 'sql': {
           const p = this.store.sql(m.text, m.params).then(
             (rows) => post({ t: 'rows', id: m.id, rows }),
-            (e: unknown) => post({ t: 'sqlError', id: m.id, error: storeError(e) }),
+            (e: unknown) => post({ t: 'refused', id: m.id, error: storeError(e) }),
           );
           reads.add(p);
           void p.finally(() => reads.delete(p));
@@ -217,7 +225,9 @@ export class QueryThreads {
         // A read in flight when the worker was stopped still holds DuckDB: the slot waits for it.
         while (reads.size > 0) await Promise.allSettled([...reads]);
       }),
-      cancel: () => finish(fail(QUERY_CODES.clientGone.code, 'the client went away', 'gone'), true),
+      cancel: () => {
+        gone = true;
+      },
     };
   }
 

@@ -24,7 +24,8 @@ export type SqlParams = (string | number | boolean | bigint | null)[];
 export type ToThread =
   | { t: 'run'; job: ThreadJob }
   | { t: 'rows'; id: number; rows: AggregateRow[] }
-  | { t: 'sqlError'; id: number; error: { code?: string; message: string; file?: string } }
+  /** A read or a pace refused: the store's error, or the client went away. */
+  | { t: 'refused'; id: number; error: { code?: string; message: string; file?: string } }
   | { t: 'paced'; id: number };
 
 export type FromThread =

@@ -83,7 +83,7 @@ port.on('message', (m: ToThread) => {
   const w = waits.get(m.id);
   if (!w) return;
   waits.delete(m.id);
-  if (m.t === 'sqlError') {
+  if (m.t === 'refused') {
     const e = m.error;
     w.reject(e.code ? new D4cError(e.code, e.message, e.file) : new Error(e.message));
   } else w.resolve(m.t === 'rows' ? m.rows : undefined);

@@ -17,4 +17,6 @@ export const QUERY_CODES = errorCodes('QUERY', {
   readOnly: [9, 'only read queries are served'],
   clientGone: [10, 'the client went away'],
   busy: [11, 'the agent is busy with other queries; try again'],
+  outOfMemory: [12, 'the query needed more than the <n> MB of memory a served query may use; it was stopped'],
+  workerFailed: [13, 'the query worker stopped: <reason>'],
 });

@@ -180,6 +180,8 @@ async function runCompiled(
           ...opts,
           ...range,
           ...(req.fallbackMaxDocs !== undefined ? { fallbackMaxDocs: req.fallbackMaxDocs } : {}),
+          ...(req.pageSize ? { pageSize: req.pageSize } : {}),
+          ...(req.pace ? { onPage: req.pace } : {}),
         });
         info = r.info;
         res = r;
@@ -191,7 +193,13 @@ async function runCompiled(
       const pos = positionIn(req.text, w.offset);
       sink.warn(`${name}:${pos.line}:${pos.col}: warning: ${w.message}`);
     }
-    for (const row of res.rows) sink.emit(row);
+    // Rows in pages too: a slow reader of 10,000 rows pauses the query, not the server's memory.
+    const page = req.pageSize ?? 10_000;
+    let n = 0;
+    for (const row of res.rows) {
+      sink.emit(row);
+      if (++n % page === 0) await req.pace?.();
+    }
     return info;
   }
 

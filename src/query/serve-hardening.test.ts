@@ -82,7 +82,7 @@ describe('the query socket', () => {
       maxWaiting: 1,
       pageSize: 5,
     });
-    const first = await ask(server.path, '{"v":1,"lang":"kql","text":"process.name:sh","timeoutMs":20}\n');
+    const first = await ask(server.path, '{"v":1,"lang":"kql","text":"process.name:sh","timeoutMs":1000}\n');
     expect(first).toContain('"code":"D4C-QUERY-006"');
     expect(reads).toBe(1);
     // The first query still runs (it waits at the gate): the next one waits, the one after is refused.

@@ -5,7 +5,8 @@
 // SQL; the answer is the command's own output lines (results verbatim; `!`-prefixed control lines
 // for warnings, the end and errors), so both paths print the same bytes.
 // Bounded: queries run one at a time (a few wait, more are refused), the result limit is the
-// command's (at most 1,000,000), each query has a deadline, documents are read in small pages
+// command's (at most 1,000,000), each query's JavaScript runs in a worker thread with a heap
+// limit and a deadline that terminates it (query-thread.ts), documents are read in small pages
 // with a yield to the event loop between pages (ingest runs in between), and output waits
 // for the client to read (a slow reader pauses its query, not the agent's memory).
 import { existsSync, statSync, unlinkSync } from 'node:fs';
@@ -13,9 +14,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { EventStore } from '../store/index.js';
 import { D4cError } from '../util/index.js';
 import { QUERY_CODES } from './codes.js';
-import type { QueryRequest } from './request.js';
-import { runQuery } from './run.js';
-import { querySocketPath, type WireControl, type WireRequest } from './socket.js';
+import { QueryThreads } from './query-thread.js';
+import { querySocketPath, type WireControl, type WireRequest, wireError } from './socket.js';
 
 export interface QueryServerOptions {
   /** Longest a query may run (default 60 s); a request may ask for less. */
@@ -33,6 +33,10 @@ export interface QueryServerOptions {
   idleMs?: number;
   /** Connections open at once; more are closed at once (default 16). */
   maxConnections?: number;
+  /** Heap limit of the worker that runs a query's JavaScript, MB (default 256). */
+  maxHeapMb?: number;
+  /** Test-only: the first query worker spins after its first read (see ThreadInit.testSpin). */
+  testSpin?: boolean;
 }
 
 export interface QueryServerStats {
@@ -42,6 +46,10 @@ export interface QueryServerStats {
   timedOut: number;
   /** Connections closed for sending no request in time. */
   idleClosed: number;
+  /** Queries stopped at the worker's heap limit. */
+  outOfMemory: number;
+  /** Query workers started (one serves query after query; a stopped one is replaced). */
+  workers: number;
   /** Queries waiting now for the one running (at most maxWaiting). */
   waiting: number;
 }
@@ -142,13 +150,18 @@ export async function serveQueries(
   const pageSize = o.pageSize ?? 1000;
   const fallbackMaxDocs = o.fallbackMaxDocs ?? DEFAULT_SERVED_FALLBACK_DOCS;
   const idleMs = o.idleMs ?? 5000;
-  const stats: Omit<QueryServerStats, 'waiting'> = {
+  const stats: Omit<QueryServerStats, 'waiting' | 'workers'> = {
     served: 0,
     failed: 0,
     refused: 0,
     timedOut: 0,
     idleClosed: 0,
+    outOfMemory: 0,
   };
+  const threads = new QueryThreads(reader, {
+    ...(o.maxHeapMb !== undefined ? { maxHeapMb: o.maxHeapMb } : {}),
+    ...(o.testSpin ? { testSpin: true } : {}),
+  });
   const sockets = new Set<Socket>();
   let running: Promise<void> = Promise.resolve();
   let waiting = 0;
@@ -157,78 +170,42 @@ export async function serveQueries(
     if (!sock.destroyed) sock.write(`!${JSON.stringify(c)}\n`);
   };
   const fail = (sock: Socket, e: unknown) => {
-    const err =
-      e instanceof D4cError
-        ? {
-            ...(e.code ? { code: e.code } : {}),
-            message: e.message,
-            ...(e.file ? { file: e.file } : {}),
-            ...(e.pos ? { line: e.pos.line, col: e.pos.col } : {}),
-          }
-        : { message: `query failed: ${e instanceof Error ? e.message : String(e)}` };
-    control(sock, { error: err });
+    control(sock, { error: wireError(e) });
     sock.end();
   };
 
   async function serve(sock: Socket, req: WireRequest): Promise<void> {
     const deadline = Math.min(timeoutMs, req.timeoutMs ?? timeoutMs);
-    let timedOut = false;
-    let gone = false;
-    sock.once('close', () => {
-      gone = true;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(new D4cError(QUERY_CODES.timeout.code, `query timed out after ${deadline} ms`));
-      }, deadline);
-    });
     const pace = async () => {
-      if (timedOut) throw new D4cError(QUERY_CODES.timeout.code, `query timed out after ${deadline} ms`);
-      if (gone) throw new D4cError(QUERY_CODES.clientGone.code, 'the client went away');
       await new Promise((r) => setImmediate(r)); // let ingest run between pages
-      while (sock.writableLength > HIGH_WATER && !gone && !timedOut)
+      while (sock.writableLength > HIGH_WATER && !sock.destroyed)
         await new Promise((r) => sock.once('drain', r).once('close', r));
     };
-    const q: QueryRequest = {
-      lang: req.lang,
-      text: req.text,
-      store: reader,
-      pageSize,
-      pace,
-      fallbackMaxDocs,
-      ...(req.from !== undefined ? { from: req.from } : {}),
-      ...(req.to !== undefined ? { to: req.to } : {}),
-      ...(req.limit !== undefined ? { limit: req.limit } : {}),
-      ...(req.now !== undefined ? { now: new Date(req.now) } : {}),
+    const write = (text: string) => {
+      if (!sock.destroyed) sock.write(text);
     };
-    const work = runQuery(q, {
-      emit: (x) => {
-        if (!timedOut && !gone) sock.write(`${JSON.stringify(x)}\n`);
-      },
-      warn: (line) => {
-        if (!timedOut && !gone) control(sock, { warn: line });
-      },
-    });
+    const run = threads.run({ req, pageSize, fallbackMaxDocs }, { write, pace }, deadline);
+    const gone = () => run.cancel();
+    sock.once('close', gone);
     try {
-      const info = await Promise.race([work, expired]);
-      stats.served++;
-      control(sock, { done: true, info });
+      const res = await run.answer;
+      if (res.ok) {
+        stats.served++;
+        control(sock, { done: true, info: res.info });
+      } else {
+        if (res.why === 'timeout') stats.timedOut++;
+        else if (res.why === 'memory') stats.outOfMemory++;
+        else stats.failed++;
+        control(sock, { error: res.error });
+      }
       sock.end();
-    } catch (e) {
-      if (timedOut) stats.timedOut++;
-      else stats.failed++;
-      fail(sock, e);
     } finally {
-      clearTimeout(timer);
+      sock.off('close', gone);
       // The client has its answer at the deadline, but the query's slot is held until the work
-      // has really stopped (at its next page): a short `timeoutMs` must not start the next
-      // query while this one still runs, or the one-at-a-time bound would mean nothing.
-      await work.then(
-        () => {},
-        () => {},
-      );
+      // has really stopped (its worker terminated, its store read finished): a short `timeoutMs`
+      // must not start the next query while this one still runs, or the one-at-a-time bound
+      // would mean nothing.
+      await run.stopped;
     }
   }
 
@@ -289,12 +266,13 @@ export async function serveQueries(
   });
   server.maxConnections = o.maxConnections ?? 16;
   await listenPrivate(server, path);
+  threads.warm();
   server.unref();
   return {
     path,
-    stats: () => ({ ...stats, waiting }),
-    close: () =>
-      new Promise<void>((resolve) => {
+    stats: () => ({ ...stats, waiting, workers: threads.counts.started }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => {
           try {
@@ -302,6 +280,8 @@ export async function serveQueries(
           } catch {}
           resolve();
         });
-      }),
+      });
+      await threads.close();
+    },
   };
 }

@@ -1,5 +1,6 @@
 // The agent's query socket: where it is and what goes over it (serve.ts answers, remote.ts asks).
 import { join } from 'node:path';
+import { D4cError } from '../util/index.js';
 import type { Lang } from './request.js';
 
 /** The socket's file name inside the store directory. */
@@ -25,3 +26,17 @@ export type WireControl =
   | { warn: string }
   | { done: true; info: unknown }
   | { error: { code?: string; message: string; file?: string; line?: number; col?: number } };
+
+export type WireError = Extract<WireControl, { error: unknown }>['error'];
+
+/** A failure as the answer's error line carries it (the client rebuilds the same D4cError). */
+export function wireError(e: unknown): WireError {
+  if (e instanceof D4cError)
+    return {
+      ...(e.code ? { code: e.code } : {}),
+      message: e.message,
+      ...(e.file ? { file: e.file } : {}),
+      ...(e.pos ? { line: e.pos.line, col: e.pos.col } : {}),
+    };
+  return { message: `query failed: ${e instanceof Error ? e.message : String(e)}` };
+}

@@ -205,6 +205,37 @@ describe('ES|QL over the store agrees with the in-memory evaluator', () => {
     expect(r.rows).toEqual([{ n: inRange.length }]);
   });
 
+  it('reads the in-memory fallback in pages, each after onPage, to the same rows', async () => {
+    const p = parseEsql(
+      'FROM logs-* | WHERE process.name == "sh" | STATS n = COUNT(*) BY data_stream.namespace, container.id | SORT n DESC, container.id',
+    );
+    const whole = await runOnStore(store, p, { now: NOW });
+    expect(whole.info).toMatchObject({ path: 'memory' });
+    const matching = whole.info.fetched as number;
+    const pages: number[] = [];
+    let paced = 0;
+    const counting = {
+      sql: async (text: string, params?: Parameters<EventStore['sql']>[1]) => {
+        const rows = await store.sql(text, params);
+        pages.push(rows.length);
+        return rows;
+      },
+    };
+    const paged = await runOnStore(counting, p, { now: NOW, pageSize: 7, onPage: async () => void paced++ });
+    expect(paged.rows).toEqual(whole.rows);
+    expect(pages.length).toBe(Math.floor(matching / 7) + 1);
+    expect(Math.max(...pages)).toBe(7);
+    expect(paced).toBe(pages.length);
+    // Capped: one more than the cap is read (to know the cap cut something), still in pages.
+    pages.length = 0;
+    const capped = await runOnStore(counting, p, { now: NOW, pageSize: 7, fallbackMaxDocs: 20 });
+    expect(pages).toEqual([7, 7, 7]);
+    expect(capped.info.fetched).toBe(20);
+    expect(capped.warnings.map((w) => w.message)).toEqual([
+      expect.stringContaining('only the first 20 matching documents were read'),
+    ]);
+  });
+
   it('binds every value: no literal reaches the SQL text', () => {
     const q = translate(
       parseEsql('FROM logs-* | WHERE process.name == "x\'; DROP TABLE events; --" | KEEP process.name'),

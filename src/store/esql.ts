@@ -578,10 +578,20 @@ async function storeSql(
   }
 }
 
+export interface StoreRunOptions extends EsqlOptions, Range {
+  forceMemory?: boolean;
+  /** Most documents the in-memory fallback reads (default FALLBACK_MAX_DOCS). */
+  fallbackMaxDocs?: number;
+  /** Documents per read of the in-memory fallback (default 10,000). */
+  pageSize?: number;
+  /** Awaited before each read (the query server: backpressure, a yield). */
+  onPage?: () => Promise<void>;
+}
+
 export async function runOnStore(
   store: Pick<EventStore, 'sql'>,
   p: Pipeline,
-  opts: EsqlOptions & Range & { forceMemory?: boolean; fallbackMaxDocs?: number } = {},
+  opts: StoreRunOptions = {},
 ): Promise<EsqlResult & { info: StoreRunInfo }> {
   const cap = opts.fallbackMaxDocs ?? FALLBACK_MAX_DOCS;
   const now = opts.now ?? new Date();
@@ -610,14 +620,33 @@ export async function runOnStore(
   const ps = new Params();
   const tx = new Tx(ps, now);
   const conds = [...baseWhere(ps, p, opts), ...pushdown(p, tx)];
-  const rows = await storeSql(
-    store,
-    `SELECT doc FROM ${TABLE} WHERE ${conds.join(' AND ')} ORDER BY _seq LIMIT ${cap + 1}`,
-    ps.values,
-  );
-  // One more than the cap is fetched to know whether the cap cut anything.
-  const capped = rows.length > cap;
-  const docs = rows.slice(0, cap).map((r) => JSON.parse(String(r.doc)) as unknown);
+  // Read in pages (keyset on `_seq`): whoever runs the store's reads holds one page of
+  // documents at a time, not the whole fallback (the query server reads on the agent's thread
+  // and evaluates in a worker).
+  const page = Math.max(1, opts.pageSize ?? 10_000);
+  const base = ps.values.length;
+  const docs: unknown[] = [];
+  let after: bigint | null = null;
+  // One more than the cap is read to know whether the cap cut anything.
+  let capped = false;
+  while (!capped) {
+    await opts.onPage?.();
+    ps.values.length = base;
+    const where = after === null ? conds : [...conds, `_seq > ${ps.add(after)}::BIGINT`];
+    const n = Math.min(page, cap + 1 - docs.length);
+    const rows = await storeSql(
+      store,
+      `SELECT _seq::VARCHAR AS s, doc FROM ${TABLE} WHERE ${where.join(' AND ')} ORDER BY _seq LIMIT ${n}`,
+      ps.values,
+    );
+    for (const r of rows) {
+      if (docs.length === cap) capped = true;
+      else docs.push(JSON.parse(String(r.doc)) as unknown);
+    }
+    const last = rows.at(-1);
+    if (rows.length < n || last === undefined) break;
+    after = BigInt(String(last.s));
+  }
   const res = runPipeline(p, docs, { ...opts, now });
   if (capped)
     res.warnings.push({

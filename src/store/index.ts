@@ -1,7 +1,14 @@
 // The embedded event store (DuckDB). See docs/store.md.
 
 export { STORE_CODES } from './codes.js';
-export { FALLBACK_MAX_DOCS, NoSql, runOnStore, type StoreRunInfo, translate } from './esql.js';
+export {
+  FALLBACK_MAX_DOCS,
+  NoSql,
+  runOnStore,
+  type StoreRunInfo,
+  type StoreRunOptions,
+  translate,
+} from './esql.js';
 export { makeStoreDir, STORE_DIR_MODE, STORE_FILE_MODE, storeDirWarning } from './modes.js';
 export type {
   AggregateRow,

@@ -4,12 +4,9 @@
 // touching DuckDB runs in the worker (worker.ts). The queue between threads is bounded by
 // `maxQueue` documents: beyond it `write()` drops and counts, like the in-thread store.
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EcsDoc } from '../ecs/index.js';
-import { D4cError } from '../util/index.js';
+import { D4cError, startThread } from '../util/index.js';
 import { STORE_CODES } from './codes.js';
 import { CAP, ColumnEncoder, MAX_BYTES } from './columnar.js';
 import { STREAM_NAME } from './core.js';
@@ -20,24 +17,6 @@ import type { CallMethod, FromWorker, Progress, ToWorker, WireError, WorkerInit 
 
 function toError(e: WireError): Error {
   return e.code ? new D4cError(e.code, e.message, e.file) : new Error(e.message);
-}
-
-/**
- * Starts worker.ts. From source (tsx, vitest) the worker registers tsx itself before importing
- * the TypeScript entry; from compiled output it is plain `worker.js`.
- */
-function startWorker(init: WorkerInit): Worker {
-  const self = import.meta.url;
-  if (!/\.ts$/.test(new URL(self).pathname))
-    return new Worker(new URL('./worker.js', self), { workerData: init });
-  const entry = new URL('./worker.ts', self).href;
-  // tsx's ESM entry (its CommonJS one cannot register the ESM hooks), via its package exports.
-  const pkg = createRequire(self).resolve('tsx/package.json');
-  const api = (createRequire(self)(pkg) as { exports: Record<string, { import: { default: string } }> })
-    .exports['./esm/api']?.import.default;
-  const tsx = pathToFileURL(join(dirname(pkg), api ?? 'dist/esm/api/index.mjs')).href;
-  const boot = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(boot, { eval: true, workerData: init });
 }
 
 export class WorkerStore implements DocWriter {
@@ -81,7 +60,9 @@ export class WorkerStore implements DocWriter {
       maxStringChars: positive(o.maxStringChars, 64 << 10, 'maxStringChars'),
     };
     const { worker: _, ...options } = o;
-    const worker = startWorker({ options });
+    const worker = startThread(import.meta.url, './worker.js', {
+      workerData: { options } satisfies WorkerInit,
+    });
     const first = await new Promise<FromWorker>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', (e) =>

@@ -27,3 +27,4 @@ export { boundedLines, LineTooLongError } from './lines.js';
 export { pidAlive } from './pid.js';
 export { InputTooLargeError, readFileBounded, readFileBoundedSync } from './read-bounded.js';
 export { openOutputFile } from './safe-open.js';
+export { startThread } from './thread.js';

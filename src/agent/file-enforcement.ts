@@ -9,6 +9,7 @@ import type { BlockFailure } from '../ecs/index.js';
 import {
   type DeniedInfo,
   type Enforcer,
+  type EnforcerOptions,
   type EventContext,
   type HelperCounters,
   startEnforcer,
@@ -30,11 +31,13 @@ export interface FileEnforcementDeps {
   c: AgentCounters;
   /** A denied attempt: its document is the event path's (Pipeline.denied). */
   onDenied: (info: DeniedInfo) => void;
+  /** Starts the enforcer (default startEnforcer; tests without root give a stand-in). */
+  start?: (o: EnforcerOptions) => Enforcer;
 }
 
 /** Marked containers kept at most (then forgotten and marked again: marking is idempotent). */
 const MAX_WATCHED = 65_536;
-/** Waived decisions remembered until the sensor reports their operation (bounded). */
+/** Waived (or late) decisions remembered until the sensor reports their operation (bounded). */
 const MAX_WAIVED = 4096;
 /**
  * After a restart, operations still count as let through by the outage for this long: their
@@ -53,6 +56,11 @@ export class FileEnforcement {
   private e: EnforceOptions = {};
   /** `pid\0path` of blocks waived for unknown metadata: the sensor's document says why it passed. */
   private readonly waived = new Set<string>();
+  /** `pid\0path` of blocks decided after the helper's deadline (its fail-open had let them through). */
+  private readonly late = new Set<string>();
+  /** Late decisions of enforcers before the last restart, and of the current one (last poll). */
+  private priorLate = 0;
+  private currentLate = 0;
   /** The helper's counters as of the last poll (kept when it dies). */
   private current: HelperCounters | undefined;
 
@@ -73,13 +81,14 @@ export class FileEnforcement {
   /** A new helper, ready; rejects (with nothing left running) when it cannot start. */
   private async launch(): Promise<Enforcer> {
     const e = this.e;
-    const enforcer = startEnforcer({
+    const enforcer = (this.d.start ?? startEnforcer)({
       policy: this.d.policy,
       pinDir: this.pinDir,
       autoOverlay: true,
       contextFor: (pid, cgroupPath) => this.contextFor(pid, cgroupPath),
       onDenied: (info) => this.d.onDenied(info),
-      onWaived: (info) => this.onWaived(info),
+      onWaived: (info) => remember(this.waived, info, () => this.d.c.enforceWaived++),
+      onLate: (info) => remember(this.late, info),
       failMode: e.failMode ?? 'fail-open',
       deadlineMs: e.deadlineMs ?? 50,
       monitoring: e.monitoring === true,
@@ -106,6 +115,8 @@ export class FileEnforcement {
     const next = await this.launch();
     if (this.current) this.prior = addCounters(this.prior, this.current);
     this.current = undefined;
+    this.priorLate += this.currentLate;
+    this.currentLate = 0;
     // The new one in place first: the old one's exit must not read as another death.
     this.enforcer_ = next;
     this.restartedAt = Date.now();
@@ -165,9 +176,13 @@ export class FileEnforcement {
   async poll(): Promise<void> {
     const e = this.enforcer;
     try {
-      const c = (await e.stats()).helper;
+      const s = await e.stats();
       // A restart meanwhile folded this helper's counters already.
-      if (e === this.enforcer) this.current = c;
+      if (e === this.enforcer) {
+        this.current = s.helper;
+        this.currentLate = s.late;
+        this.d.c.enforceLate = this.priorLate + s.late;
+      }
     } catch {
       // the helper is gone: its last counters stay
     }
@@ -177,14 +192,9 @@ export class FileEnforcement {
   failure(pid: number, path: string | undefined): BlockFailure {
     const key = `${pid}\0${path}`;
     if (this.waived.delete(key)) return 'unknown_metadata';
+    if (this.late.delete(key)) return 'helper_timeout';
     const outage = !this.enforcer.running || Date.now() - this.restartedAt < RESTART_GRACE_MS;
     return outage ? 'helper_down' : 'helper_allowed';
-  }
-
-  private onWaived(info: DeniedInfo): void {
-    this.d.c.enforceWaived++;
-    if (this.waived.size >= MAX_WAIVED) this.waived.clear();
-    this.waived.add(`${info.pid}\0${info.path}`);
   }
 
   /** Synchronous, from the caches: undefined while a container's metadata is not known yet. */
@@ -203,6 +213,13 @@ export class FileEnforcement {
     }
     return policyContext(d.table, pid, ctx?.container, ctx?.orchestrator);
   }
+}
+
+/** Remembers a decision until the sensor's document of its operation asks why it passed. */
+function remember(set: Set<string>, info: DeniedInfo, count?: () => void): void {
+  count?.();
+  if (set.size >= MAX_WAIVED) set.clear();
+  set.add(`${info.pid}\0${info.path}`);
 }
 
 function addCounters(a: HelperCounters | undefined, b: HelperCounters): HelperCounters {

@@ -65,7 +65,7 @@ export default async function bench(): Promise<BenchResult[]> {
     images.set(c.id, 'localhost/d4c/busybox');
     await c.exec(['sh', '-c', 'echo x > /tmp/target']);
     const off = { write: await loop(c, '/tmp/target', 'write'), read: await loop(c, '/tmp/target', 'read') };
-    const e = startEnforcer({ policy: blockingPolicy(), pinDir, contextFor: contextFrom(images) });
+    const e = startEnforcer({ policy: blockingPolicy(), pinDir, containerOf: contextFrom(images) });
     await e.ready;
     await e.watchPid(c.pid);
     const on = {

@@ -1,24 +1,23 @@
 // `block` on process and file operations in the agent (issue 7): the fanotify enforcer
-// (src/enforce) asks synchronous questions about a process and its container, which are
-// answered from the agent's caches; each attempt it denies goes to the event path, which
-// makes it one `denied` document.
+// (src/enforce) decides on a thread of its own; it asks here about a container it does not
+// know, and is answered (asynchronously, never waited for) from the agent's caches and the
+// runtime; each attempt it denies goes to the event path, which makes it one `denied` document.
 // Containers' volumes are marked for it at their first exec. See docs/enforce.md.
 
-import type { CgroupIdentity, ContainerResolver } from '../container/index.js';
+import type { CgroupIdentity, ContainerMeta, ContainerResolver } from '../container/index.js';
 import type { BlockFailure } from '../ecs/index.js';
 import {
+  type ContainerFacts,
   type DeniedInfo,
   type Enforcer,
   type EnforcerOptions,
-  type EventContext,
   type HelperCounters,
   startEnforcer,
 } from '../enforce/index.js';
 import type { CompiledPolicy } from '../policy/index.js';
-import type { ProcessTable } from '../process/index.js';
-import type { ContainerContexts, ContainerCtx } from './context.js';
+import type { ContainerContexts } from './context.js';
 import type { Held } from './documents.js';
-import { type EnforceOptions, policyContext } from './enforcement.js';
+import { containerFacts, type EnforceOptions } from './enforcement.js';
 import type { MetadataHold } from './hold.js';
 import type { AgentCounters } from './stats.js';
 
@@ -27,7 +26,6 @@ export interface FileEnforcementDeps {
   resolver: ContainerResolver;
   holds: MetadataHold<Held>;
   contexts: ContainerContexts;
-  table: ProcessTable;
   c: AgentCounters;
   /** A denied attempt: its document is the event path's (Pipeline.denied). */
   onDenied: (info: DeniedInfo) => void;
@@ -37,6 +35,8 @@ export interface FileEnforcementDeps {
 
 /** Marked containers kept at most (then forgotten and marked again: marking is idempotent). */
 const MAX_WATCHED = 65_536;
+/** Cgroups whose facts the enforcer got, re-checked at each poll (then forgotten: it asks again). */
+const MAX_PUSHED = 4096;
 /** Waived (or late) decisions remembered until the sensor reports their operation (bounded). */
 const MAX_WAIVED = 4096;
 /**
@@ -61,6 +61,8 @@ export class FileEnforcement {
   /** Late decisions of enforcers before the last restart, and of the current one (last poll). */
   private priorLate = 0;
   private currentLate = 0;
+  /** Facts sent to the enforcer by cgroup path (JSON): sent again when they change. */
+  private readonly pushed = new Map<string, string>();
   /** The helper's counters as of the last poll (kept when it dies). */
   private current: HelperCounters | undefined;
 
@@ -85,7 +87,7 @@ export class FileEnforcement {
       policy: this.d.policy,
       pinDir: this.pinDir,
       autoOverlay: true,
-      contextFor: (pid, cgroupPath) => this.contextFor(pid, cgroupPath),
+      containerOf: (cgroupPath) => this.containerOf(cgroupPath),
       onDenied: (info) => this.d.onDenied(info),
       onWaived: (info) => remember(this.waived, info, () => this.d.c.enforceWaived++),
       onLate: (info) => remember(this.late, info),
@@ -120,6 +122,8 @@ export class FileEnforcement {
     // The new one in place first: the old one's exit must not read as another death.
     this.enforcer_ = next;
     this.restartedAt = Date.now();
+    // What the old one knew, at once: the new one would ask for each on its first request.
+    for (const [cg, json] of this.pushed) next.setContainer(cg, JSON.parse(json) as ContainerFacts);
     const marks = [...this.watched.values()].map((pid) =>
       next.watchPid(pid).then(
         () => this.d.c.enforceWatched++,
@@ -172,9 +176,17 @@ export class FileEnforcement {
     return this.enforcer.stop();
   }
 
-  /** Reads the helper's counters (timeouts, overflow, refusals) for --stats and /metrics. */
+  /**
+   * Reads the helper's counters (timeouts, overflow, refusals) for --stats and /metrics, and
+   * sends the enforcer the facts that changed since it got them (a pod's labels, the cluster).
+   */
   async poll(): Promise<void> {
     const e = this.enforcer;
+    for (const cg of this.pushed.keys()) {
+      const identity = this.d.resolver.identify(cg);
+      const meta = identity && this.d.holds.meta(identity.id, identity);
+      if (meta) this.push(cg, this.factsOf(meta));
+    }
     try {
       const s = await e.stats();
       // A restart meanwhile folded this helper's counters already.
@@ -197,21 +209,40 @@ export class FileEnforcement {
     return outage ? 'helper_down' : 'helper_allowed';
   }
 
-  /** Synchronous, from the caches: undefined while a container's metadata is not known yet. */
-  private contextFor(pid: number, cgroupPath: string): EventContext | undefined {
+  /**
+   * A cgroup's facts for the enforcer: from the cache, else once the runtime answers (the
+   * enforcer decides without them meanwhile); `{}` outside any container.
+   */
+  private containerOf(cgroupPath: string): ContainerFacts | Promise<ContainerFacts> {
     const d = this.d;
     const identity = d.resolver.identify(cgroupPath);
-    let ctx: ContainerCtx | undefined;
-    if (identity !== undefined) {
-      const meta = d.holds.meta(identity.id, identity);
-      if (meta === undefined) {
-        d.c.enforceUnknownContext++;
-        d.holds.request(identity.id, identity);
-        return undefined;
-      }
-      ctx = d.contexts.of(meta);
-    }
-    return policyContext(d.table, pid, ctx?.container, ctx?.orchestrator);
+    if (identity === undefined) return {};
+    const meta = d.holds.meta(identity.id, identity);
+    if (meta !== undefined) return this.remember(cgroupPath, this.factsOf(meta));
+    d.c.enforceUnknownContext++;
+    d.holds.request(identity.id, identity);
+    return d.resolver
+      .resolve(identity.id, identity)
+      .then((m) => this.remember(cgroupPath, this.factsOf(d.holds.meta(identity.id, identity) ?? m)));
+  }
+
+  private factsOf(meta: ContainerMeta): ContainerFacts {
+    const ctx = this.d.contexts.of(meta);
+    return containerFacts(ctx.container, ctx.orchestrator);
+  }
+
+  /** Facts the enforcer gets (returned to it): kept to be re-checked at each poll. */
+  private remember(cgroupPath: string, facts: ContainerFacts): ContainerFacts {
+    if (this.pushed.size >= MAX_PUSHED && !this.pushed.has(cgroupPath)) this.pushed.clear();
+    this.pushed.set(cgroupPath, JSON.stringify(facts));
+    return facts;
+  }
+
+  private push(cgroupPath: string, facts: ContainerFacts): void {
+    const json = JSON.stringify(facts);
+    if (this.pushed.get(cgroupPath) === json) return;
+    this.pushed.set(cgroupPath, json);
+    this.enforcer.setContainer(cgroupPath, facts);
   }
 }
 

@@ -227,6 +227,7 @@ file:
       watchMount: async () => 1,
       setPolicy: () => {},
       setMonitoring: () => {},
+      setContainer: () => {},
       monitoring: false,
       helperPid: 1,
       running: true,

@@ -52,7 +52,10 @@ export interface AgentCounters extends DriftCounters {
   /** Enforcement (block): denied attempts written as alerts, would-be blocks let through by --monitoring. */
   enforceDenied: number;
   enforceMonitored: number;
-  /** Requests whose container metadata was not cached yet (the enforcer's unknownMetadata decided). */
+  /**
+   * Cgroups the enforcer asked about whose container metadata was not cached yet (its requests
+   * were decided by unknownMetadata until the runtime answered).
+   */
   enforceUnknownContext: number;
   /** Blocks waived by `--unknown-metadata allow` (the decision depended on the missing metadata). */
   enforceWaived: number;

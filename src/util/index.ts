@@ -26,3 +26,4 @@ export { boundedLines, LineTooLongError } from './lines.js';
 export { pidAlive } from './pid.js';
 export { InputTooLargeError, readFileBounded, readFileBoundedSync } from './read-bounded.js';
 export { openOutputFile } from './safe-open.js';
+export { startWorker } from './worker.js';

@@ -162,6 +162,7 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
     }
   });
 
+  // 60 s: a loaded machine runs the burst at some 50 rounds a second.
   it('an agent killed with -9 during a burst of opens leaves no process blocked', async () => {
     // The agent in its own process, answering slowly so that events are pending when it dies.
     const agent = spawn(
@@ -179,7 +180,7 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
     const burst = c.exec([
       'sh',
       '-c',
-      // 1000 rounds: a loaded machine runs some 100 a second (each forks cat), the test has 30 s.
+      // 1000 rounds (each forks cat): enough to be in flight when the agent dies.
       'i=0; while [ $i -lt 1000 ]; do echo $i >> /tmp/burst; cat /etc/hostname > /dev/null; i=$((i+1)); done; echo finished $i',
     ]);
     const counted = await started(c, '/tmp/burst');
@@ -194,7 +195,7 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
       existsSync(`/proc/${helperPid}/status`) &&
         !readFileSync(`/proc/${helperPid}/status`, 'utf8').includes('State:\tZ'),
     ).toBe(false);
-  });
+  }, 60_000);
 
   it('a helper killed with -9 during a burst of opens leaves no process blocked', async () => {
     const e = startEnforcer({

@@ -65,7 +65,7 @@ export default async function bench(): Promise<BenchResult[]> {
     images.set(c.id, 'localhost/d4c/busybox');
     await c.exec(['sh', '-c', 'echo x > /tmp/target']);
     const off = { write: await loop(c, '/tmp/target', 'write'), read: await loop(c, '/tmp/target', 'read') };
-    const e = startEnforcer({ policy: blockingPolicy(), pinDir, contextFor: contextFrom(images) });
+    const e = startEnforcer({ policy: blockingPolicy(), pinDir, containerOf: contextFrom(images) });
     await e.ready;
     await e.watchPid(c.pid);
     const on = {
@@ -84,7 +84,7 @@ export default async function bench(): Promise<BenchResult[]> {
         `  write, denied (on): median ${us(on.denied.medianNs)} p99 ${us(on.denied.p99Ns)}`,
         `  read: off median ${us(off.read.medianNs)} p99 ${us(off.read.p99Ns)}; on median ${us(on.read.medianNs)} p99 ${us(on.read.p99Ns)}`,
         `  helper: asked ${stats.helper.asked}, read fast path ${stats.helper.allowedRead}, timeouts ${stats.helper.timeoutAllowed}, max pending ${stats.helper.pendingMax}`,
-        `  decision time in Node (µs buckets ${LATENCY_BUCKETS_US.join(',')}): ${stats.latencyUs.join(',')}`,
+        `  decision time on the decision thread (µs buckets ${LATENCY_BUCKETS_US.join(',')}): ${stats.latencyUs.join(',')}`,
       ].join('\n'),
     );
     const perSec = (ns: number) => 1e9 / ns;

@@ -1,15 +1,13 @@
-// Enforcement (the block action) seen from the agent: the policy's view of a process for the
-// enforcer's synchronous decisions, and the facts of a denied attempt for its alert document.
+// Enforcement (the block action) seen from the agent: the policy's view of a container for the
+// enforcer's decision thread, and the facts of a denied attempt for its alert document.
 // The enforcer itself (fanotify helper, decision) is src/enforce; docs/enforce.md.
 import {
   type BlockFailure,
   type ContainerContext,
   type OrchestratorContext,
-  type ProcessInfo,
   processPolicyEvent,
 } from '../ecs/index.js';
-import type { EventContext } from '../enforce/index.js';
-import { type ProcessEntry, type ProcessTable, procExecutable } from '../process/index.js';
+import type { ContainerFacts } from '../enforce/index.js';
 
 export interface EnforceOptions {
   /** Every block becomes alert-only (the operation goes through; its document says so). */
@@ -36,46 +34,32 @@ export interface BlockOutcome {
 }
 
 /**
- * The policy fields of a process (executable, name, interactive session) and its container,
- * through the same function the event path uses, so both decide alike. A process the table does
- * not know yet (its exec record still in flight) is read from /proc: a decision cannot wait.
+ * The policy fields of a container and its pod for the enforcer's decision thread, through the
+ * same function the event path uses, so both decide alike. The process facts (executable,
+ * terminal) the thread reads from /proc itself, at the moment of the request.
  */
-export function policyContext(
-  table: ProcessTable,
-  pid: number,
+export function containerFacts(
   container: ContainerContext | undefined,
   orchestrator: OrchestratorContext | undefined,
-): EventContext {
-  const entry = table.get(pid);
-  const process: ProcessInfo = entry ? policyProcess(table, entry) : procProcess(pid);
+): ContainerFacts {
   const ev = processPolicyEvent('exec', {
     timeNs: 0n,
-    process,
+    process: { pid: 0, entityId: '' },
     container,
     orchestrator,
     hookPoint: '',
   });
-  const { section: _s, operation: _o, ...rest } = ev;
-  return rest;
+  const out: ContainerFacts = {};
+  for (const k of FACTS) if (ev[k] !== undefined) (out as Record<string, unknown>)[k] = ev[k];
+  return out;
 }
 
-function policyProcess(table: ProcessTable, e: ProcessEntry): ProcessInfo {
-  const p: ProcessInfo = { pid: e.pid, entityId: '' };
-  if (e.executable) p.executable = e.executable;
-  if (e.name) p.name = e.name;
-  const session = table.leaderOf(e, e.sid);
-  if (session && (session.ttyMajor !== 0 || session.ttyMinor !== 0))
-    p.sessionLeader = {
-      pid: session.pid,
-      entityId: '',
-      tty: { major: session.ttyMajor, minor: session.ttyMinor },
-    };
-  else if (session) p.sessionLeader = { pid: session.pid, entityId: '' };
-  return p;
-}
-
-/** The executable as the container sees it is not in /proc/PID/exe (host path); comm is close. */
-function procProcess(pid: number): ProcessInfo {
-  // Gone: the policy decides on the path alone.
-  return { pid, entityId: '', ...procExecutable(pid) };
-}
+const FACTS = [
+  'containerImageFullName',
+  'containerImageTag',
+  'kubernetesClusterId',
+  'kubernetesClusterName',
+  'kubernetesNamespace',
+  'kubernetesPodName',
+  'kubernetesPodLabels',
+] as const satisfies readonly (keyof ContainerFacts)[];

@@ -1,23 +1,23 @@
 // `block` on process and file operations in the agent (issue 7): the fanotify enforcer
-// (src/enforce) asks synchronous questions about a process and its container, which are
-// answered from the agent's caches; each attempt it denies goes to the event path, which
-// makes it one `denied` document.
+// (src/enforce) decides on a thread of its own; it asks here about a container it does not
+// know, and is answered (asynchronously, never waited for) from the agent's caches and the
+// runtime; each attempt it denies goes to the event path, which makes it one `denied` document.
 // Containers' volumes are marked for it at their first exec. See docs/enforce.md.
 
-import type { CgroupIdentity, ContainerResolver } from '../container/index.js';
+import type { CgroupIdentity, ContainerMeta, ContainerResolver } from '../container/index.js';
 import type { BlockFailure } from '../ecs/index.js';
 import {
+  type ContainerFacts,
   type DeniedInfo,
   type Enforcer,
-  type EventContext,
+  type EnforcerOptions,
   type HelperCounters,
   startEnforcer,
 } from '../enforce/index.js';
 import type { CompiledPolicy } from '../policy/index.js';
-import type { ProcessTable } from '../process/index.js';
-import type { ContainerContexts, ContainerCtx } from './context.js';
+import type { ContainerContexts } from './context.js';
 import type { Held } from './documents.js';
-import { type EnforceOptions, policyContext } from './enforcement.js';
+import { containerFacts, type EnforceOptions } from './enforcement.js';
 import type { MetadataHold } from './hold.js';
 import type { AgentCounters } from './stats.js';
 
@@ -26,15 +26,18 @@ export interface FileEnforcementDeps {
   resolver: ContainerResolver;
   holds: MetadataHold<Held>;
   contexts: ContainerContexts;
-  table: ProcessTable;
   c: AgentCounters;
   /** A denied attempt: its document is the event path's (Pipeline.denied). */
   onDenied: (info: DeniedInfo) => void;
+  /** Starts the enforcer (default startEnforcer; tests without root give a stand-in). */
+  start?: (o: EnforcerOptions) => Enforcer;
 }
 
 /** Marked containers kept at most (then forgotten and marked again: marking is idempotent). */
 const MAX_WATCHED = 65_536;
-/** Waived decisions remembered until the sensor reports their operation (bounded). */
+/** Cgroups whose facts the enforcer got, re-checked at each poll (then forgotten: it asks again). */
+const MAX_PUSHED = 4096;
+/** Waived (or late) decisions remembered until the sensor reports their operation (bounded). */
 const MAX_WAIVED = 4096;
 /**
  * After a restart, operations still count as let through by the outage for this long: their
@@ -53,6 +56,13 @@ export class FileEnforcement {
   private e: EnforceOptions = {};
   /** `pid\0path` of blocks waived for unknown metadata: the sensor's document says why it passed. */
   private readonly waived = new Set<string>();
+  /** `pid\0path` of blocks decided after the helper's deadline (its fail-open had let them through). */
+  private readonly late = new Set<string>();
+  /** Late decisions of enforcers before the last restart, and of the current one (last poll). */
+  private priorLate = 0;
+  private currentLate = 0;
+  /** Facts sent to the enforcer by cgroup path (JSON): sent again when they change. */
+  private readonly pushed = new Map<string, string>();
   /** The helper's counters as of the last poll (kept when it dies). */
   private current: HelperCounters | undefined;
 
@@ -73,13 +83,14 @@ export class FileEnforcement {
   /** A new helper, ready; rejects (with nothing left running) when it cannot start. */
   private async launch(): Promise<Enforcer> {
     const e = this.e;
-    const enforcer = startEnforcer({
+    const enforcer = (this.d.start ?? startEnforcer)({
       policy: this.d.policy,
       pinDir: this.pinDir,
       autoOverlay: true,
-      contextFor: (pid, cgroupPath) => this.contextFor(pid, cgroupPath),
+      containerOf: (cgroupPath) => this.containerOf(cgroupPath),
       onDenied: (info) => this.d.onDenied(info),
-      onWaived: (info) => this.onWaived(info),
+      onWaived: (info) => remember(this.waived, info, () => this.d.c.enforceWaived++),
+      onLate: (info) => remember(this.late, info),
       failMode: e.failMode ?? 'fail-open',
       deadlineMs: e.deadlineMs ?? 50,
       monitoring: e.monitoring === true,
@@ -106,9 +117,13 @@ export class FileEnforcement {
     const next = await this.launch();
     if (this.current) this.prior = addCounters(this.prior, this.current);
     this.current = undefined;
+    this.priorLate += this.currentLate;
+    this.currentLate = 0;
     // The new one in place first: the old one's exit must not read as another death.
     this.enforcer_ = next;
     this.restartedAt = Date.now();
+    // What the old one knew, at once: the new one would ask for each on its first request.
+    for (const [cg, json] of this.pushed) next.setContainer(cg, JSON.parse(json) as ContainerFacts);
     const marks = [...this.watched.values()].map((pid) =>
       next.watchPid(pid).then(
         () => this.d.c.enforceWatched++,
@@ -161,13 +176,25 @@ export class FileEnforcement {
     return this.enforcer.stop();
   }
 
-  /** Reads the helper's counters (timeouts, overflow, refusals) for --stats and /metrics. */
+  /**
+   * Reads the helper's counters (timeouts, overflow, refusals) for --stats and /metrics, and
+   * sends the enforcer the facts that changed since it got them (a pod's labels, the cluster).
+   */
   async poll(): Promise<void> {
     const e = this.enforcer;
+    for (const cg of this.pushed.keys()) {
+      const identity = this.d.resolver.identify(cg);
+      const meta = identity && this.d.holds.meta(identity.id, identity);
+      if (meta) this.push(cg, this.factsOf(meta));
+    }
     try {
-      const c = (await e.stats()).helper;
+      const s = await e.stats();
       // A restart meanwhile folded this helper's counters already.
-      if (e === this.enforcer) this.current = c;
+      if (e === this.enforcer) {
+        this.current = s.helper;
+        this.currentLate = s.late;
+        this.d.c.enforceLate = this.priorLate + s.late;
+      }
     } catch {
       // the helper is gone: its last counters stay
     }
@@ -177,32 +204,53 @@ export class FileEnforcement {
   failure(pid: number, path: string | undefined): BlockFailure {
     const key = `${pid}\0${path}`;
     if (this.waived.delete(key)) return 'unknown_metadata';
+    if (this.late.delete(key)) return 'helper_timeout';
     const outage = !this.enforcer.running || Date.now() - this.restartedAt < RESTART_GRACE_MS;
     return outage ? 'helper_down' : 'helper_allowed';
   }
 
-  private onWaived(info: DeniedInfo): void {
-    this.d.c.enforceWaived++;
-    if (this.waived.size >= MAX_WAIVED) this.waived.clear();
-    this.waived.add(`${info.pid}\0${info.path}`);
-  }
-
-  /** Synchronous, from the caches: undefined while a container's metadata is not known yet. */
-  private contextFor(pid: number, cgroupPath: string): EventContext | undefined {
+  /**
+   * A cgroup's facts for the enforcer: from the cache, else once the runtime answers (the
+   * enforcer decides without them meanwhile); `{}` outside any container.
+   */
+  private containerOf(cgroupPath: string): ContainerFacts | Promise<ContainerFacts> {
     const d = this.d;
     const identity = d.resolver.identify(cgroupPath);
-    let ctx: ContainerCtx | undefined;
-    if (identity !== undefined) {
-      const meta = d.holds.meta(identity.id, identity);
-      if (meta === undefined) {
-        d.c.enforceUnknownContext++;
-        d.holds.request(identity.id, identity);
-        return undefined;
-      }
-      ctx = d.contexts.of(meta);
-    }
-    return policyContext(d.table, pid, ctx?.container, ctx?.orchestrator);
+    if (identity === undefined) return {};
+    const meta = d.holds.meta(identity.id, identity);
+    if (meta !== undefined) return this.remember(cgroupPath, this.factsOf(meta));
+    d.c.enforceUnknownContext++;
+    d.holds.request(identity.id, identity);
+    return d.resolver
+      .resolve(identity.id, identity)
+      .then((m) => this.remember(cgroupPath, this.factsOf(d.holds.meta(identity.id, identity) ?? m)));
   }
+
+  private factsOf(meta: ContainerMeta): ContainerFacts {
+    const ctx = this.d.contexts.of(meta);
+    return containerFacts(ctx.container, ctx.orchestrator);
+  }
+
+  /** Facts the enforcer gets (returned to it): kept to be re-checked at each poll. */
+  private remember(cgroupPath: string, facts: ContainerFacts): ContainerFacts {
+    if (this.pushed.size >= MAX_PUSHED && !this.pushed.has(cgroupPath)) this.pushed.clear();
+    this.pushed.set(cgroupPath, JSON.stringify(facts));
+    return facts;
+  }
+
+  private push(cgroupPath: string, facts: ContainerFacts): void {
+    const json = JSON.stringify(facts);
+    if (this.pushed.get(cgroupPath) === json) return;
+    this.pushed.set(cgroupPath, json);
+    this.enforcer.setContainer(cgroupPath, facts);
+  }
+}
+
+/** Remembers a decision until the sensor's document of its operation asks why it passed. */
+function remember(set: Set<string>, info: DeniedInfo, count?: () => void): void {
+  count?.();
+  if (set.size >= MAX_WAIVED) set.clear();
+  set.add(`${info.pid}\0${info.path}`);
 }
 
 function addCounters(a: HelperCounters | undefined, b: HelperCounters): HelperCounters {

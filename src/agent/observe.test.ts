@@ -49,25 +49,27 @@ function helper(): HelperCounters {
 
 describe('enforcer helper counters', () => {
   it('are on the --stats line', () => {
-    const line = formatStats({ ...stats(helper()), enforceWaived: 5 });
+    const line = formatStats({ ...stats(helper()), enforceWaived: 5, enforceLate: 4 });
     expect(line).toContain(
       'enforce_helper=asked 40, timeout_allowed 7, timeout_denied 0, late 0, busy 3, overflow 2',
     );
-    expect(line).toContain('waived 5');
+    expect(line).toContain('waived 5, late 4');
     expect(formatStats(stats())).not.toContain('enforce_helper=');
   });
 
   it('are d4c_enforcement_total outcomes on /metrics', async () => {
-    const snap = metricsSnapshot({ ...stats(helper()), enforceWaived: 5 });
+    const snap = metricsSnapshot({ ...stats(helper()), enforceWaived: 5, enforceLate: 4 });
     expect(snap.enforcement).toMatchObject({
       helper_asked: 40,
       helper_timeout_allowed: 7,
       helper_agent_busy: 3,
       helper_overflow: 2,
       fanotify_waived: 5,
+      fanotify_late: 4,
     });
     const text = await agentRegistry(() => snap, false).metrics();
     expect(text).toContain('d4c_enforcement_total{outcome="helper_timeout_allowed"} 7');
     expect(text).toContain('d4c_enforcement_total{outcome="helper_overflow"} 2');
+    expect(text).toContain('d4c_enforcement_total{outcome="fanotify_late"} 4');
   });
 });

@@ -106,6 +106,7 @@ function enforcement(s: AgentStats): Record<string, number> {
     fanotify_monitored: s.enforceMonitored,
     fanotify_unknown_context: s.enforceUnknownContext,
     fanotify_waived: s.enforceWaived,
+    fanotify_late: s.enforceLate,
   };
   // The helper's own answers (no agent verdict in time, queue full, …): fail-open made visible.
   const h = s.enforceHelper;

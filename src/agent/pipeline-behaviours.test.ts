@@ -1,11 +1,13 @@
 // Agent behaviours the live e2e suite checks that need no kernel, checked here on the Pipeline of
 // real parts (pipeline.fixture.ts), without root: drift, exec-into marking, interactive sessions,
-// data streams, DNS names on later connects, IoC domains, an unreachable runtime and a block that
-// failed open. The e2e tests keep proving the same behaviours end to end.
+// data streams, DNS names on later connects, IoC domains, an unreachable runtime and blocks that
+// failed open (down, late). The e2e tests keep proving the same behaviours end to end.
 import { describe, expect, it, vi } from 'vitest';
 import { answer, dnsEvent, query } from '../dns/events.fixture.js';
 import { DomainList } from '../dns/index.js';
+import { type DeniedInfo, type Enforcer, type EnforcerOptions, enforcementReport } from '../enforce/index.js';
 import { CONST } from '../sensor/record.fixture.js';
+import { FileEnforcement } from './file-enforcement.js';
 import { connect, exec, exit, file, fork, ID, SHELL, setup, type Who } from './pipeline.fixture.js';
 import type { FileBlocks } from './pipeline.js';
 
@@ -202,5 +204,66 @@ file:
     expect(d.event.kind).toBe('alert');
     expect(d.cloud_defend).toMatchObject({ block_mode: 'failed_open', block_failure: 'helper_down' });
     expect(asked).toEqual([[300, '/etc/evil']]);
+  });
+
+  it('a block decided past the helper deadline reads helper_timeout, the others helper_allowed', async () => {
+    const policy = `
+file:
+  selectors:
+    - name: etc
+      operation: [createFile, modifyFile]
+      targetFilePath: [/etc/**]
+  responses:
+    - match: [etc]
+      actions: [block, alert]
+`;
+    const { p, docs, parts } = setup({ policy, blockable: ['createFile', 'modifyFile'] });
+    // A stand-in for the helper: FileEnforcement's own wiring (onLate, failure()) is under test.
+    let opts: EnforcerOptions | undefined;
+    const stand: Enforcer = {
+      ready: Promise.resolve(),
+      report: enforcementReport(),
+      watchPid: async () => 1,
+      watchMount: async () => 1,
+      setPolicy: () => {},
+      setMonitoring: () => {},
+      setContainer: () => {},
+      monitoring: false,
+      helperPid: 1,
+      running: true,
+      exitReason: undefined,
+      stats: () => Promise.reject(new Error('not asked')),
+      stop: async () => {},
+    };
+    const files = await FileEnforcement.start(
+      {
+        ...parts,
+        holds: p.holds,
+        onDenied: () => {},
+        start: (o) => {
+          opts = o;
+          return stand;
+        },
+      },
+      '/nowhere',
+      {},
+    );
+    p.attach(files, undefined);
+    const late = { pid: 300, path: '/etc/late', kind: 'open-write' } as DeniedInfo;
+    opts?.onLate?.(late);
+    p.handle(exec({ ...SHELL }, ['sh', 'bin'], ['sh']));
+    p.handle(file({ ...SHELL, ts: 2.2e9 }, CONST.D4C_FOP_CREAT, ['etc'], 'late'));
+    p.handle(file({ ...SHELL, ts: 2.3e9 }, CONST.D4C_FOP_CREAT, ['etc'], 'other'));
+    await vi.waitFor(() => expect(docs().filter((d) => d.file)).toHaveLength(2));
+    const why = Object.fromEntries(
+      docs()
+        .filter((d) => d.file)
+        .map((d) => [d.file.path, d.cloud_defend]),
+    );
+    expect(why['/etc/late']).toMatchObject({ block_mode: 'failed_open', block_failure: 'helper_timeout' });
+    expect(why['/etc/other']).toMatchObject({ block_mode: 'failed_open', block_failure: 'helper_allowed' });
+    expect(docs().find((d) => d.file?.path === '/etc/late')?.message).toMatch(
+      /^Block failed \(helper_timeout\)/,
+    );
   });
 });

@@ -174,16 +174,18 @@ export function setup(o: SetupOptions = {}) {
     if (!r.rule) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
     engine = new RuleEngine([r.rule]);
   }
+  const table = new ProcessTable({ agentId: 'agent-1', procRoot: proc, bootTimeMs: 0, cgroup2Root: proc });
+  const contexts = new ContainerContexts({ name: 'test-cluster' });
   const p = new Pipeline({
     policy,
-    table: new ProcessTable({ agentId: 'agent-1', procRoot: proc, bootTimeMs: 0, cgroup2Root: proc }),
+    table,
     resolver,
     builder: createEcsBuilder({
       agent: { id: 'agent-1', version: '0' },
       host: { name: 'node', hostname: 'node', bootTimeNs: 0n },
       eventIds: sequentialEventIds('e'),
     }),
-    contexts: new ContainerContexts({ name: 'test-cluster' }),
+    contexts,
     drift: new DriftTracker(c, { procRoot: proc }),
     reads: readWatch(policyReadPrefixes(policy)),
     outputs: { test: output },
@@ -197,7 +199,9 @@ export function setup(o: SetupOptions = {}) {
   if (o.files) p.attach(o.files, undefined);
   const docs = (action?: string) =>
     written.map((w) => w.doc).filter((d) => action === undefined || d.event?.action === action);
-  return { p, written, docs, release, inspected, warnings, proc };
+  // What FileEnforcement needs besides the pipeline's holds.
+  const parts = { policy, resolver, table, contexts, c };
+  return { p, written, docs, release, inspected, warnings, proc, parts };
 }
 
 export interface Who {

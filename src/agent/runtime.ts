@@ -190,7 +190,6 @@ export class Runtime {
           resolver: this.resolver,
           holds: pipeline.holds,
           contexts: this.contexts,
-          table: this.table,
           c: pipeline.c,
           onDenied: (info) => pipeline.denied(info),
         },

@@ -52,10 +52,18 @@ export interface AgentCounters extends DriftCounters {
   /** Enforcement (block): denied attempts written as alerts, would-be blocks let through by --monitoring. */
   enforceDenied: number;
   enforceMonitored: number;
-  /** Requests whose container metadata was not cached yet (the enforcer's unknownMetadata decided). */
+  /**
+   * Cgroups the enforcer asked about whose container metadata was not cached yet (its requests
+   * were decided by unknownMetadata until the runtime answered).
+   */
   enforceUnknownContext: number;
   /** Blocks waived by `--unknown-metadata allow` (the decision depended on the missing metadata). */
   enforceWaived: number;
+  /**
+   * Enforcer decisions made at or after the helper's deadline (its fail mode had answered), as of
+   * the last poll, restarts included.
+   */
+  enforceLate: number;
   /** Containers marked (watchPid), and marks that failed (the container had gone, usually). */
   enforceWatched: number;
   enforceWatchErrors: number;
@@ -119,6 +127,7 @@ export function newCounters(): AgentCounters {
     enforceMonitored: 0,
     enforceUnknownContext: 0,
     enforceWaived: 0,
+    enforceLate: 0,
     enforceWatched: 0,
     enforceWatchErrors: 0,
     ...newDriftCounters(),
@@ -171,7 +180,7 @@ export function formatStats(s: AgentStats): string {
   const h = s.enforceHelper;
   if (h || s.enforceWatched > 0 || s.enforceDenied > 0 || s.enforceMonitored > 0)
     parts.push(
-      `enforce=denied ${s.enforceDenied}, monitored ${s.enforceMonitored}, watched ${s.enforceWatched}, waived ${s.enforceWaived}`,
+      `enforce=denied ${s.enforceDenied}, monitored ${s.enforceMonitored}, watched ${s.enforceWatched}, waived ${s.enforceWaived}, late ${s.enforceLate}`,
     );
   // What the helper let through (or refused) without the agent's answer: fail-open made visible.
   if (h)

@@ -665,7 +665,7 @@ const BASE: FieldDef[] = [
     'keyword',
     'ours',
     'alerts',
-    'With `block_mode: failed_open`: `helper_down` (the d4c-enforcer helper was not running, or had been restarted less than 3 s before), `unknown_metadata` (waived by `--unknown-metadata allow`: the container was not known yet and the decision depends on it), `helper_allowed` (the helper answered allow itself: the agent missed `--enforce-deadline-ms`, its queue was full, a host process, or the mount was not marked; the helper counters in `--stats`/`/metrics` say which).',
+    'With `block_mode: failed_open`: `helper_down` (the d4c-enforcer helper was not running, or had been restarted less than 3 s before), `unknown_metadata` (waived by `--unknown-metadata allow`: the container was not known yet and the decision depends on it), `helper_timeout` (the block was decided after `--enforce-deadline-ms`: the helper had let the operation through by `--fail-mode fail-open`), `helper_allowed` (the helper answered allow itself: no verdict within the deadline, its queue was full, a host process, or the mount was not marked; the helper counters in `--stats`/`/metrics` say which).',
   ),
   f(
     'cloud_defend.detection.event_ids',

@@ -307,10 +307,11 @@ export interface EventInput {
 
 /**
  * Why a matched `block` let the operation through: the enforcer helper was down, the decision
- * was waived for a container whose metadata was not known yet (`--unknown-metadata allow`), or
- * the helper answered allow itself (deadline missed, its queue full, the mount not marked).
+ * was waived for a container whose metadata was not known yet (`--unknown-metadata allow`), the
+ * block was decided after the helper's deadline had let it through (`helper_timeout`), or the
+ * helper answered allow itself (its queue full, the mount not marked).
  */
-export type BlockFailure = 'helper_down' | 'unknown_metadata' | 'helper_allowed';
+export type BlockFailure = 'helper_down' | 'unknown_metadata' | 'helper_timeout' | 'helper_allowed';
 
 export interface ProcessEventInput extends EventInput {
   process: ProcessInfo;

@@ -156,7 +156,7 @@ export interface EcsCloudDefend {
   metadata_complete?: boolean;
   /** Our extension: `enforce` (denied) or `monitoring` (a block let through by --monitoring). */
   block_mode?: 'enforce' | 'monitoring' | 'failed_open';
-  /** Our extension, with block_mode `failed_open`: `helper_down`, `unknown_metadata` or `helper_allowed`. */
+  /** Our extension, with block_mode `failed_open`: `helper_down`, `unknown_metadata`, `helper_timeout` or `helper_allowed`. */
   block_failure?: string;
   /** Our extension, rule-engine detections: the events behind it and the rule. */
   detection?: { event_ids: string[]; rule_id: string; rule_name: string };

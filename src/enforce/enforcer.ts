@@ -1,34 +1,37 @@
 // startEnforcer: runs the d4c-enforcer helper (fanotify permission events) and answers its
-// requests from the blocking part of a compiled policy. The decision path is synchronous: no
-// I/O, metadata comes from the agent's cache through `contextFor`, unknown metadata follows
-// `unknownMetadata`. The helper applies the deadline and the fail mode on its side, so a slow
-// or dead agent never leaves a process blocked (the kernel releases pending events when the
-// helper's fanotify fd closes).
-import { type ChildProcess, spawn } from 'node:child_process';
+// requests from the blocking part of a compiled policy, on a thread of its own (thread.ts,
+// decide.ts; issue 22, #1): the caller's thread only pushes the container facts it learns and
+// receives the denied, waived and late attempts, so a busy caller never delays a verdict. The
+// helper applies the deadline and the fail mode on its side, so a slow or dead decision thread
+// never leaves a process blocked (the kernel releases pending events when the helper's fanotify
+// fd closes).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CompiledPolicy, Decision, PolicyEvent } from '../policy/index.js';
-import { D4cError } from '../util/index.js';
+import type { Worker } from 'node:worker_threads';
+import type { CompiledPolicy } from '../policy/index.js';
+import { D4cError, startThread } from '../util/index.js';
 import { type EnforcementReport, enforcementReport } from './caps.js';
 import { ENFORCE_CODES } from './codes.js';
+import { wantsOf } from './decide.js';
 import { ENFORCER_EXIT_OTHER, ENFORCER_EXITS } from './exit-codes.js';
-import { type Frame, FrameReader, type HelperCounters, KIND_EXEC, type Request } from './protocol.js';
-import { metadataDependence } from './unknown-metadata.js';
+import type { ContainerFacts, DeniedInfo, EnforcerStats, FromThread, ThreadInit, ToThread } from './types.js';
 
 export const DEFAULT_HELPER = fileURLToPath(new URL('../../bpf/.output/d4c-enforcer', import.meta.url));
-
-/** Container/Kubernetes/process facts for an event, from the agent's caches. */
-export type EventContext = Omit<PolicyEvent, 'section' | 'operation' | 'filePath'>;
 
 export interface EnforcerOptions {
   /** The whole compiled policy; only its blocking responses are used. */
   policy: CompiledPolicy;
   /** The sensor's pin directory (`startSensor({ pinDir })`): the open flags come from there. */
   pinDir: string;
-  /** Synchronous lookup in the agent's caches; undefined when the pid/cgroup is not known yet. */
-  contextFor: (pid: number, cgroupPath: string) => EventContext | undefined;
-  /** What to do when `contextFor` knows nothing and the policy would block: default `allow`. */
+  /**
+   * A cgroup's container facts, asked (on the caller's thread) when the decision thread meets a
+   * cgroup it has none for; meanwhile it decides without them (`unknownMetadata`). `{}` for a
+   * cgroup outside any container, undefined while not known (asked again a second later).
+   * Facts that change later are pushed with `setContainer`.
+   */
+  containerOf: (cgroupPath: string) => ContainerFacts | undefined | Promise<ContainerFacts | undefined>;
+  /** What to do when the container is not known and the policy would block: default `allow`. */
   unknownMetadata?: 'allow' | 'deny';
   /** After the deadline: `fail-open` (allow, default) or `fail-closed` (deny). */
   failMode?: 'fail-open' | 'fail-closed';
@@ -53,51 +56,8 @@ export interface EnforcerOptions {
   autoOverlay?: boolean;
   /** Helper binary, default bpf/.output/d4c-enforcer. */
   helper?: string;
-}
-
-export interface DeniedInfo {
-  kind: 'open-write' | 'exec';
-  pid: number;
-  tid: number;
-  path: string;
-  /** st_mode of the file (type and permission bits). */
-  mode: number;
-  /** open(2) flags of the caller (0 for exec). */
-  flags: number;
-  cgroupPath: string;
-  event: PolicyEvent;
-  decision: Decision;
-  /** false in monitoring mode: the operation went through. */
-  enforced: boolean;
-  /** true when the context was unknown (`unknownMetadata: deny` decided, or the block was waived). */
-  unknownMetadata: boolean;
-  time: Date;
-}
-
-/** Latency buckets (µs) of the decision in this process (context lookup + policy). */
-export const LATENCY_BUCKETS_US = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 50000, Infinity];
-
-export interface EnforcerStats {
-  requests: number;
-  allowed: number;
-  denied: number;
-  /** Would have been denied, allowed by monitoring mode. */
-  monitored: number;
-  unknownMetadata: number;
-  /** Blocks waived because the context was unknown and the decision depended on it. */
-  waived: number;
-  /**
-   * Decisions made after the helper's deadline (the request's `deadlineNs`): the fail mode had
-   * answered, so the verdict sent is the fail mode's and a block is not reported as denied.
-   */
-  late: number;
-  /** onDenied threw (the verdict was still sent). */
-  callbackErrors: number;
-  decodeErrors: number;
-  /** Counts per LATENCY_BUCKETS_US bucket. */
-  latencyUs: number[];
-  /** The helper's own counters (fast-path answers, timeouts per fail mode, overflow). */
-  helper: HelperCounters;
+  /** Tests only: the decision thread spins this long before each decision (a slow decider). */
+  testDelayMs?: number;
 }
 
 export interface Enforcer {
@@ -111,15 +71,17 @@ export interface Enforcer {
   watchMount(path: string): Promise<number>;
   setPolicy(policy: CompiledPolicy): void;
   setMonitoring(on: boolean): void;
+  /** A cgroup's container facts, new or changed (the decision thread keeps them). */
+  setContainer(cgroupPath: string, facts: ContainerFacts): void;
   readonly monitoring: boolean;
   /** The helper's process id (it runs as long as the enforcer). */
   readonly helperPid: number | undefined;
   stats(): Promise<EnforcerStats>;
-  /** Stops the helper; pending events are released by the kernel. */
-  /** False once the helper has exited (exit code or signal): its marks no longer block anything. */
+  /** False once the helper (or its decision thread) has ended: its marks no longer block anything. */
   readonly running: boolean;
   /** How the helper ended (`exit code 3`, `signal SIGKILL`); undefined while it runs. */
   readonly exitReason: string | undefined;
+  /** Stops the helper and its thread; pending events are released by the kernel. */
   stop(): Promise<void>;
 }
 
@@ -131,225 +93,178 @@ export function startEnforcer(opts: EnforcerOptions): Enforcer {
       `enforcer helper ${helper} is missing: run scripts/build-bpf.sh`,
     );
   }
-  return new FanotifyEnforcer(helper, opts);
+  return new ThreadEnforcer(helper, opts);
 }
 
-function wantsOf(p: CompiledPolicy): string {
-  const write = p.wants('file', 'modifyFile') || p.wants('file', 'modifyExecutable');
-  const exec = p.wants('process', 'exec');
-  return write && exec ? 'both' : write ? 'write' : exec ? 'exec' : 'none';
-}
+/**
+ * The first requests of a cgroup the decision thread has never seen wait this long at most for
+ * its facts (the caller answers in microseconds when idle); then they are decided without.
+ */
+const FIRST_WAIT_MS = 10;
 
-class FanotifyEnforcer implements Enforcer {
+const notRunning = () => new D4cError(ENFORCE_CODES.notRunning.code, 'enforcer: the helper is not running');
+
+class ThreadEnforcer implements Enforcer {
   readonly ready: Promise<void>;
   readonly report = enforcementReport();
   monitoring: boolean;
-  private child: ChildProcess;
-  private blocking: CompiledPolicy;
-  private reader = new FrameReader();
-  private token = 0;
-  private marks = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
-  private statsWaiters: { resolve: (c: HelperCounters) => void; reject: (e: Error) => void }[] = [];
-  private gone = false;
+  helperPid: number | undefined;
   exitReason: string | undefined;
-  private answers = '';
-  private exited: Promise<void>;
-  private st = {
-    requests: 0,
-    allowed: 0,
-    denied: 0,
-    monitored: 0,
-    unknownMetadata: 0,
-    waived: 0,
-    late: 0,
-    callbackErrors: 0,
-  };
-  private latency = new Array<number>(LATENCY_BUCKETS_US.length).fill(0);
-  // Reused per request: the hot path builds one PolicyEvent and one answer line.
-  private readonly unknownDeny: boolean;
-  private readonly failClosed: boolean;
-  // Sections whose blocks could change once the container's metadata is known.
-  private dependence: { file: boolean; process: boolean };
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private token = 0;
+  private readonly marks = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
+  private statsWaiters: { resolve: (s: EnforcerStats) => void; reject: (e: Error) => void }[] = [];
+  private gone = false;
+  private callbackErrors = 0;
+  private settle = { resolve: () => {}, reject: (_e: Error) => {} };
 
   constructor(
     helper: string,
     private readonly opts: EnforcerOptions,
   ) {
-    this.blocking = opts.policy.blockingOnly();
-    this.dependence = metadataDependence(this.blocking.policy);
     this.monitoring = opts.monitoring ?? false;
-    this.unknownDeny = opts.unknownMetadata === 'deny';
-    this.failClosed = opts.failMode === 'fail-closed';
+    const blocking = opts.policy.blockingOnly();
     const args = [
       '--map',
       join(opts.pinDir, 'enter_state'),
       '--deadline-ms',
       String(Math.max(1, Math.round(opts.deadlineMs ?? 50))),
       '--want',
-      wantsOf(this.blocking),
+      wantsOf(blocking),
     ];
     if (opts.failMode === 'fail-closed') args.push('--fail-closed');
     if (opts.autoOverlay) args.push('--auto-overlay');
-    this.child = spawn(helper, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    this.child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
-    });
-    this.child.stdin?.on('error', () => {}); // EPIPE after the helper exited: reported by 'exit'
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    const init: ThreadInit = {
+      helper,
+      args,
+      policy: blocking.policy,
+      monitoring: this.monitoring,
+      unknownDeny: opts.unknownMetadata === 'deny',
+      failClosed: opts.failMode === 'fail-closed',
+      delayMs: opts.testDelayMs ?? 0,
+      // Well within the deadline: whatever the wait, the helper's answer is the thread's.
+      firstWaitMs: Math.min(FIRST_WAIT_MS, (opts.deadlineMs ?? 50) / 5),
+    };
     this.ready = new Promise<void>((resolve, reject) => {
-      this.readyResolve = resolve;
-      this.child.once('error', (e) =>
-        reject(new D4cError(ENFORCE_CODES.helperFailed.code, `cannot run the enforcer: ${e.message}`)),
-      );
-      this.child.once('exit', (code, signal) => {
-        this.exitReason = signal !== null ? `signal ${signal}` : `exit code ${code}`;
-        const { code: c, hint } = ENFORCER_EXITS[code ?? -1] ?? ENFORCER_EXIT_OTHER;
-        const last = stderr.trim().split('\n').pop();
-        const err = new D4cError(c, last ? `enforcer: ${last}` : `enforcer: ${hint}`);
-        this.gone = true;
-        reject(err);
-        for (const w of this.statsWaiters.splice(0))
-          w.reject(new D4cError(ENFORCE_CODES.notRunning.code, 'enforcer: the helper is not running'));
-        for (const m of this.marks.values()) m.fail(err);
-        this.marks.clear();
-      });
+      this.settle = { resolve, reject };
     });
     this.ready.catch(() => {});
-    // Answers to the requests of one chunk go out in one write.
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      this.reader.push(chunk, this.onFrame);
-      if (this.answers) {
-        this.child.stdin?.write(this.answers);
-        this.answers = '';
-      }
+    this.worker = startThread(import.meta.url, './thread.js', { workerData: init });
+    this.worker.on('message', (m: FromThread) => this.onMessage(m));
+    let failure: Error | undefined;
+    this.worker.on('error', (e) => {
+      failure = e;
     });
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', () => {
+        // The thread died first (it reports the helper's exit before it ends): the helper sees
+        // its input close and exits too.
+        if (!this.gone)
+          this.ended(
+            `decision thread: ${failure?.message ?? 'ended'}`,
+            new D4cError(
+              ENFORCE_CODES.helperFailed.code,
+              `enforcer: the decision thread ended (${failure?.message})`,
+            ),
+          );
+        resolve();
+      }),
+    );
   }
 
-  private readyResolve: () => void = () => {};
-
-  get helperPid(): number | undefined {
-    return this.child.pid;
+  private post(m: ToThread): void {
+    if (!this.gone) this.worker.postMessage(m);
   }
 
-  private onFrame = (f: Frame): void => {
-    switch (f.type) {
-      case 'request':
-        this.decideRequest(f.req);
+  private onMessage(m: FromThread): void {
+    switch (m.t) {
+      case 'spawned':
+        this.helperPid = m.pid;
         break;
       case 'ready':
-        this.readyResolve();
+        this.settle.resolve();
         break;
+      case 'spawnError':
+        this.ended(
+          'not started',
+          new D4cError(ENFORCE_CODES.helperFailed.code, `cannot run the enforcer: ${m.message}`),
+        );
+        break;
+      case 'exit': {
+        const { code: c, hint } = ENFORCER_EXITS[m.code ?? -1] ?? ENFORCER_EXIT_OTHER;
+        const last = m.stderr.trim().split('\n').pop();
+        this.ended(
+          m.signal !== null ? `signal ${m.signal}` : `exit code ${m.code}`,
+          new D4cError(c, last ? `enforcer: ${last}` : `enforcer: ${hint}`),
+        );
+        break;
+      }
       case 'marked': {
-        const m = this.marks.get(f.token);
-        this.marks.delete(f.token);
-        if (!m) break;
-        if (f.errno && !f.count)
-          m.fail(new D4cError(ENFORCE_CODES.markFailed.code, `enforcer: marking failed (errno ${f.errno})`));
-        else m.ok(f.count);
+        const w = this.marks.get(m.token);
+        this.marks.delete(m.token);
+        if (!w) break;
+        if (m.errno && !m.count)
+          w.fail(new D4cError(ENFORCE_CODES.markFailed.code, `enforcer: marking failed (errno ${m.errno})`));
+        else w.ok(m.count);
         break;
       }
       case 'stats':
-        for (const w of this.statsWaiters.splice(0)) w.resolve(f.counters);
+        for (const w of this.statsWaiters.splice(0))
+          w.resolve({ ...m.stats, callbackErrors: this.callbackErrors });
         break;
-      default:
+      case 'report': {
+        const o = this.opts;
+        const fn = m.report === 'denied' ? o.onDenied : m.report === 'waived' ? o.onWaived : o.onLate;
+        try {
+          fn?.(m.info);
+        } catch {
+          this.callbackErrors++;
+        }
         break;
-    }
-  };
-
-  private decideRequest(req: Request): void {
-    const t0 = performance.now();
-    this.st.requests++;
-    const exec = req.kind === KIND_EXEC;
-    const ctx = this.opts.contextFor(req.pid, req.cgroupPath);
-    let event: PolicyEvent;
-    if (exec) {
-      const slash = req.path.lastIndexOf('/');
-      // The process after the exec: its executable is the file being executed.
-      event = {
-        ...ctx,
-        section: 'process',
-        operation: 'exec',
-        processExecutable: req.path,
-        processName: req.path.slice(slash + 1),
-      };
-    } else {
-      const executable = (req.mode & 0o170000) === 0o100000 && (req.mode & 0o111) !== 0;
-      event = {
-        ...ctx,
-        section: 'file',
-        operation: executable ? 'modifyExecutable' : 'modifyFile',
-        filePath: req.path,
-      };
-    }
-    const decision = this.blocking.decide(event);
-    let deny = decision.actions.includes('block');
-    const unknown = ctx === undefined;
-    let waived = false;
-    if (unknown) {
-      this.st.unknownMetadata++;
-      // Waived only when the missing metadata could change the answer (issue 22, #6).
-      waived = deny && !this.unknownDeny && this.dependence[exec ? 'process' : 'file'];
-      if (waived) {
-        deny = false;
-        this.st.waived++;
       }
+      case 'ask':
+        this.ask(m.cgroupPath);
+        break;
     }
-    // Past the deadline the helper has answered (or is about to) by its fail mode: the verdict
-    // sent is the fail mode's, so what is reported is what happened whichever comes first.
-    const late = process.hrtime.bigint() >= req.deadlineNs;
-    if (late) this.st.late++;
-    const enforced = late ? this.failClosed && deny && !this.monitoring : deny && !this.monitoring;
-    this.answers += `${(late ? this.failClosed : enforced) ? 'd' : 'a'} ${req.id}\n`;
-    if (enforced) this.st.denied++;
-    else this.st.allowed++;
-    if (deny && this.monitoring) this.st.monitored++;
-    const us = (performance.now() - t0) * 1000;
-    let b = 0;
-    while (us > LATENCY_BUCKETS_US[b]!) b++;
-    this.latency[b]!++;
-    if (late && deny && !this.failClosed && !this.monitoring) {
-      if (this.opts.onLate) this.report_(this.opts.onLate, req, exec, event, decision, false, unknown);
-    } else if (deny && this.opts.onDenied)
-      this.report_(this.opts.onDenied, req, exec, event, decision, enforced, unknown);
-    else if (waived && this.opts.onWaived)
-      this.report_(this.opts.onWaived, req, exec, event, decision, false, true);
   }
 
-  /** onDenied/onWaived, guarded: a throwing callback must not keep the answers of this chunk from going out. */
-  private report_(
-    fn: (info: DeniedInfo) => void,
-    req: Request,
-    exec: boolean,
-    event: PolicyEvent,
-    decision: Decision,
-    enforced: boolean,
-    unknown: boolean,
-  ): void {
+  /** The helper (or the thread) is gone: everything waiting on it fails. */
+  private ended(reason: string, err: Error): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.exitReason = reason;
+    this.settle.reject(err);
+    for (const w of this.statsWaiters.splice(0)) w.reject(notRunning());
+    for (const m of this.marks.values()) m.fail(err);
+    this.marks.clear();
+  }
+
+  private ask(cgroupPath: string): void {
+    let r: ReturnType<EnforcerOptions['containerOf']>;
     try {
-      fn({
-        kind: exec ? 'exec' : 'open-write',
-        pid: req.pid,
-        tid: req.tid,
-        path: req.path,
-        mode: req.mode,
-        flags: req.flags,
-        cgroupPath: req.cgroupPath,
-        event,
-        decision,
-        enforced,
-        unknownMetadata: unknown,
-        time: new Date(),
-      });
+      r = this.opts.containerOf(cgroupPath);
     } catch {
-      this.st.callbackErrors++;
+      this.callbackErrors++;
+      return;
     }
+    if (r instanceof Promise)
+      r.then(
+        (f) => f && this.setContainer(cgroupPath, f),
+        () => this.callbackErrors++,
+      );
+    else if (r) this.setContainer(cgroupPath, r);
+  }
+
+  setContainer(cgroupPath: string, facts: ContainerFacts): void {
+    this.post({ t: 'container', cgroupPath, facts });
   }
 
   private mark(line: string, token: number): Promise<number> {
+    if (this.gone) return Promise.reject(notRunning());
     return new Promise((ok, fail) => {
       this.marks.set(token, { ok, fail });
-      this.child.stdin?.write(line);
+      this.post({ t: 'line', line });
     });
   }
 
@@ -368,35 +283,31 @@ class FanotifyEnforcer implements Enforcer {
   }
 
   setPolicy(policy: CompiledPolicy): void {
-    this.blocking = policy.blockingOnly();
-    this.dependence = metadataDependence(this.blocking.policy);
-    this.child.stdin?.write(`want ${wantsOf(this.blocking)}\n`);
+    this.post({ t: 'policy', policy: policy.blockingOnly().policy });
   }
 
   setMonitoring(on: boolean): void {
     this.monitoring = on;
+    this.post({ t: 'monitoring', on });
   }
 
   get running(): boolean {
     return !this.gone;
   }
 
-  async stats(): Promise<EnforcerStats> {
-    const helper = await new Promise<HelperCounters>((resolve, reject) => {
-      if (this.gone)
-        return reject(new D4cError(ENFORCE_CODES.notRunning.code, 'enforcer: the helper is not running'));
+  stats(): Promise<EnforcerStats> {
+    return new Promise<EnforcerStats>((resolve, reject) => {
+      if (this.gone) return reject(notRunning());
       this.statsWaiters.push({ resolve, reject });
-      this.child.stdin?.write('stats\n');
+      this.post({ t: 'stats' });
     });
-    return { ...this.st, decodeErrors: this.reader.decodeErrors, latencyUs: [...this.latency], helper };
   }
 
   async stop(): Promise<void> {
-    if (!this.gone) {
-      this.child.stdin?.end('quit\n');
-      const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-      await this.exited;
-      clearTimeout(t);
-    }
+    this.post({ t: 'stop' });
+    // The thread ends once the helper has (it kills it after 5 s); this bounds a stuck thread.
+    const t = setTimeout(() => void this.worker.terminate(), 7000);
+    await this.exited;
+    clearTimeout(t);
   }
 }

@@ -8,14 +8,6 @@ export {
   MAX_CONNECT_RULES,
   startConnectBlock,
 } from './connect-block.js';
-export {
-  DEFAULT_HELPER,
-  type DeniedInfo,
-  type Enforcer,
-  type EnforcerOptions,
-  type EnforcerStats,
-  type EventContext,
-  LATENCY_BUCKETS_US,
-  startEnforcer,
-} from './enforcer.js';
+export { DEFAULT_HELPER, type Enforcer, type EnforcerOptions, startEnforcer } from './enforcer.js';
 export { HELPER_COUNTERS, type HelperCounters } from './protocol.js';
+export { type ContainerFacts, type DeniedInfo, type EnforcerStats, LATENCY_BUCKETS_US } from './types.js';

@@ -1,7 +1,7 @@
-// Shared by the enforcement tests and benchmark: the blocking policy and the context lookup a
+// Shared by the enforcement tests and benchmark: the blocking policy and the container facts a
 // real agent would serve from its container cache (here: container id -> image name).
 
-import type { EventContext } from '../../src/enforce/index.js';
+import type { ContainerFacts } from '../../src/enforce/index.js';
 import { compilePolicy, parsePolicy } from '../../src/policy/index.js';
 
 // A copy of busybox: run under this name it is the echo applet.
@@ -38,9 +38,9 @@ export function blockingPolicy() {
   return compilePolicy(r.policy);
 }
 
-/** contextFor over a map of container id -> image name, keyed by the libpod cgroup path. */
+/** containerOf over a map of container id -> image name, keyed by the libpod cgroup path. */
 export function contextFrom(images: Map<string, string>) {
-  return (_pid: number, cgroupPath: string): EventContext | undefined => {
+  return (cgroupPath: string): ContainerFacts | undefined => {
     const m = /libpod-([0-9a-f]{64})/.exec(cgroupPath);
     const image = m ? images.get(m[1]!) : undefined;
     return image === undefined ? undefined : { containerImageFullName: image, containerImageTag: 'latest' };

@@ -7,6 +7,7 @@ export { type HealthAnswer, health } from './health.js';
 export { type HuntAnswer, hunt, SAVED_HUNTS } from './hunt.js';
 export { type K8sAnswer, k8s } from './k8s.js';
 export { type RunningPolicy, testDraft, validate } from './policy.js';
+export { posture } from './posture.js';
 export {
   type ConsoleOptions,
   type ConsoleServer,

@@ -18,6 +18,7 @@ import { health } from './health.js';
 import { hunt, SAVED_HUNTS, toCsv, toNdjson } from './hunt.js';
 import { k8s } from './k8s.js';
 import { DEFAULT_RUNNING, type RunningPolicy, testDraft, validate } from './policy.js';
+import { posture } from './posture.js';
 import { session } from './session.js';
 
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -188,6 +189,8 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
         return json(res, 200, validate(await body(req)));
       case '/api/policy/test':
         return json(res, 200, await testDraft(o.store, await body(req), url.searchParams));
+      case '/api/posture':
+        return json(res, 200, await posture(o.store, url.searchParams));
       case '/api/health':
         return json(res, 200, await health(o.store, o.liveStats, url.searchParams));
       default:

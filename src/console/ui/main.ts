@@ -6,6 +6,7 @@ import { HealthView } from './health.js';
 import { HuntView } from './hunt.js';
 import { K8sView } from './k8s.js';
 import { PolicyView } from './policy.js';
+import { PostureView } from './posture.js';
 import { href, useRoute, type View } from './route.js';
 import { SessionView } from './session.js';
 
@@ -13,6 +14,7 @@ const TITLES: Record<View, string> = {
   alerts: 'Alerts',
   session: 'Session',
   k8s: 'Kubernetes',
+  posture: 'Posture',
   hunt: 'Hunt',
   policy: 'Policy',
   health: 'Health',
@@ -27,6 +29,7 @@ function App() {
     alerts: () => h(AlertsView, { params: route.params }),
     session: () => h(SessionView, { params: route.params }),
     k8s: () => h(K8sView, null),
+    posture: () => h(PostureView, null),
     hunt: () => h(HuntView, null),
     policy: () => h(PolicyView, null),
     health: () => h(HealthView, null),

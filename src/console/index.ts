@@ -9,6 +9,7 @@ export { type K8sAnswer, k8s } from './k8s.js';
 export { type RunningPolicy, testDraft, validate } from './policy.js';
 export { posture } from './posture.js';
 export {
+  type ConsoleInfo,
   type ConsoleOptions,
   type ConsoleServer,
   CSP,

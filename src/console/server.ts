@@ -38,6 +38,16 @@ export interface ConsoleOptions {
   policy?: RunningPolicy;
   /** The agent's live counters (`/metrics`' snapshot), when the console runs in the agent. */
   liveStats?: () => unknown;
+  /** The agent runs the learning policy (`d4c agent --learn`) since this time (ISO-8601). */
+  learning?: { since: string };
+}
+
+/** `/api/info`: what the header shows of whoever serves the console. */
+export interface ConsoleInfo {
+  /** `agent` (`d4c agent --console`) or `store` (`d4c console`, `d4c demo`). */
+  servedBy: 'agent' | 'store';
+  policy: string;
+  learning: { since: string } | null;
 }
 
 export interface ConsoleServer {
@@ -161,6 +171,12 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
         return send(res, 200, 'text/javascript; charset=utf-8', assets.js);
       case '/app.css':
         return send(res, 200, 'text/css; charset=utf-8', assets.css);
+      case '/api/info':
+        return json(res, 200, {
+          servedBy: o.liveStats ? 'agent' : 'store',
+          policy: (o.policy ?? DEFAULT_RUNNING).name,
+          learning: o.learning ?? null,
+        } satisfies ConsoleInfo);
       case '/api/alerts':
         return json(res, 200, await alerts(o.store, url.searchParams));
       case '/api/session':

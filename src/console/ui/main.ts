@@ -1,7 +1,8 @@
 // The console's front end (Preact, no JSX: `h` calls keep the bundle a plain esbuild step).
 import { type ComponentChild, h, render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { AlertsView } from './alerts.js';
+import { getJson } from './api.js';
 import { HealthView } from './health.js';
 import { HuntView } from './hunt.js';
 import { K8sView } from './k8s.js';
@@ -20,8 +21,36 @@ const TITLES: Record<View, string> = {
   health: 'Health',
 };
 
+interface Info {
+  servedBy: 'agent' | 'store';
+  policy: string;
+  learning: { since: string } | null;
+}
+
+/** The agent runs the learning policy: nothing is alerted on or blocked while it learns. */
+function Learning({ since }: { since: string }) {
+  const t = new Date(since);
+  return h(
+    'div',
+    {
+      class: 'learning',
+      role: 'status',
+      'data-testid': 'learning',
+      'data-since': since,
+      title:
+        'd4c agent --learn: every exec, file change and connection in containers is logged for d4c baseline; nothing is alerted on or blocked',
+    },
+    h('strong', null, 'learning'),
+    ` since ${t.toISOString().slice(0, 16).replace('T', ' ')} UTC: the agent logs everything for \`d4c baseline\` and alerts on and blocks nothing`,
+  );
+}
+
 function App() {
   const route = useRoute();
+  const [info, setInfo] = useState<Info | null>(null);
+  useEffect(() => {
+    getJson<Info>('/api/info').then(setInfo, () => {});
+  }, []);
   useEffect(() => {
     document.title = `d4c console: ${TITLES[route.view]}`;
   }, [route.view]);
@@ -50,6 +79,7 @@ function App() {
         ),
       ),
     ),
+    info?.learning && h(Learning, { since: info.learning.since }),
     h('main', { 'data-view': route.view }, body),
   );
 }

@@ -16,6 +16,7 @@ export {
   checkListen,
   DEFAULT_CONSOLE_HOST,
   DEFAULT_CONSOLE_PORT,
+  pageCsp,
   startConsole,
 } from './server.js';
 export { buildSession, type SessionAnswer, session } from './session.js';

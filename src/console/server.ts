@@ -1,5 +1,6 @@
 // The console's HTTP(S) server: the bundled front end and the read-only JSON API, behind a
 // per-start token. Loopback by default; any other address needs TLS (or --insecure-listen).
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   createServer as createHttp,
@@ -62,17 +63,25 @@ export interface ConsoleServer {
 export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const PAGE = `<!doctype html>
+/**
+ * The page's policy: as CSP, with a nonce (new per page load) for the <style> elements CodeMirror
+ * and xterm.js make; the page gives it to the script on its element. Inline scripts, style
+ * attributes and styles without the nonce stay refused.
+ */
+export const pageCsp = (nonce: string): string =>
+  CSP.replace("style-src 'self'", `style-src 'self' 'nonce-${nonce}'`);
+
+const page = (nonce: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>d4c console</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/app.css"></head>
-<body><div id="app"></div><script type="module" src="/app.js"></script></body></html>
+<body><div id="app"></div><script type="module" src="/app.js" nonce="${nonce}"></script></body></html>
 `;
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
+function send(res: ServerResponse, status: number, type: string, body: string, csp = CSP): void {
   res.writeHead(status, {
     'content-type': type,
-    'content-security-policy': CSP,
+    'content-security-policy': csp,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
@@ -165,8 +174,10 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
       return;
     }
     switch (url.pathname) {
-      case '/':
-        return send(res, 200, 'text/html; charset=utf-8', PAGE);
+      case '/': {
+        const nonce = randomBytes(16).toString('base64');
+        return send(res, 200, 'text/html; charset=utf-8', page(nonce), pageCsp(nonce));
+      }
       case '/app.js':
         return send(res, 200, 'text/javascript; charset=utf-8', assets.js);
       case '/app.css':

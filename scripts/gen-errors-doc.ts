@@ -3,6 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { CONSOLE_CODES } from '../src/console/index.js';
 import { DNS_CODES } from '../src/dns/index.js';
 import { ENFORCE_CODES } from '../src/enforce/index.js';
 import { SPOOL_CODES } from '../src/output/index.js';
@@ -76,6 +77,13 @@ export const LAYERS: readonly Layer[] = [
     source: 'src/query/codes.ts',
     about: "`d4c query` and the agent's query socket; syntax errors carry the EQL, KQL or ES|QL codes below.",
     codes: all(QUERY_CODES),
+  },
+  {
+    title: 'Console (`D4C-CONSOLE`)',
+    source: 'src/console/codes.ts',
+    about:
+      '`d4c console`, `d4c agent --console` and the console\'s API (answered as `{"error": {"code", "message"}}`, HTTP 400; 401 without the token).',
+    codes: all(CONSOLE_CODES),
   },
   {
     title: 'Image references (`D4C-IMG`)',

@@ -4,7 +4,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkListen, DEFAULT_CONSOLE_HOST, DEFAULT_CONSOLE_PORT, startConsole } from '../console/index.js';
+import {
+  CONSOLE_CODES,
+  checkListen,
+  DEFAULT_CONSOLE_HOST,
+  DEFAULT_CONSOLE_PORT,
+  startConsole,
+} from '../console/index.js';
 import { DEFAULT_STORE_DIR } from '../query/index.js';
 import { EventStore } from '../store/index.js';
 import { D4cError } from '../util/index.js';
@@ -64,11 +70,11 @@ export async function run(argv: string[]): Promise<number> {
   checkListen({ host, ...tls });
   const dir = values.store ?? DEFAULT_STORE_DIR;
   if (!existsSync(join(dir, 'events.duckdb')))
-    throw new D4cError('D4C-CONSOLE-005', `no event store in ${dir} (give --store DIR)`);
+    throw new D4cError(CONSOLE_CODES.noStore.code, `no event store in ${dir} (give --store DIR)`);
   const store = await EventStore.open({ dir, retentionIntervalMs: 0 }).catch((e: unknown) => {
     if (e instanceof D4cError && e.code === 'D4C-STORE-001')
       throw new D4cError(
-        'D4C-CONSOLE-006',
+        CONSOLE_CODES.storeHeld.code,
         `the event store in ${dir} is held by a running agent: serve the console from it with \`d4c agent --console HOST:PORT\``,
       );
     throw e;

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent, formatStats } from '../agent/index.js';
-import { startConsole } from '../console/index.js';
+import { CONSOLE_CODES, startConsole } from '../console/index.js';
 import { AlertSummary, formatDocLine } from '../demo/index.js';
 import { serializeDoc } from '../ecs/index.js';
 import {
@@ -296,7 +296,8 @@ async function serveDemoConsole(dir: string, log: (s: string) => void): Promise<
   try {
     // The default port, or any free one when another console holds it.
     const server = await startConsole({ store }).catch((e: unknown) => {
-      if (e instanceof D4cError && e.code === 'D4C-CONSOLE-004') return startConsole({ store, port: 0 });
+      if (e instanceof D4cError && e.code === CONSOLE_CODES.cannotListen.code)
+        return startConsole({ store, port: 0 });
       throw e;
     });
     process.stdout.write(`d4c console: ${server.url}\n`);

@@ -1,6 +1,7 @@
 // Reading ECS documents loosely: the store holds whatever the agent wrote, so every field is
 // optional and any type; these helpers never throw (timeParam, for request parameters, does).
 import { D4cError } from '../util/index.js';
+import { CONSOLE_CODES } from './codes.js';
 
 export function get(doc: unknown, path: string): unknown {
   let v: unknown = doc;
@@ -33,6 +34,6 @@ export function timeParam(v: string | null, what: string): number | undefined {
   if (v === null || v === '') return undefined;
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(ms))
-    throw new D4cError('D4C-CONSOLE-002', `invalid time for ${what}: ${JSON.stringify(v)}`);
+    throw new D4cError(CONSOLE_CODES.badTime.code, `invalid time for ${what}: ${JSON.stringify(v)}`);
   return ms;
 }

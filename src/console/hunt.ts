@@ -3,6 +3,7 @@
 import { type Lang, runQuery } from '../query/index.js';
 import { csvField, csvName, D4cError } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
+import { CONSOLE_CODES } from './codes.js';
 
 export interface SavedHunt {
   id: string;
@@ -55,9 +56,12 @@ export function columnsOf(rows: unknown[]): string[] {
 export async function hunt(store: ConsoleStore, q: URLSearchParams): Promise<HuntAnswer> {
   const lang = (q.get('lang') ?? 'kql') as Lang;
   if (lang !== 'kql' && lang !== 'eql' && lang !== 'esql')
-    throw new D4cError('D4C-CONSOLE-020', `unknown query language ${JSON.stringify(lang)}: kql, eql or esql`);
+    throw new D4cError(
+      CONSOLE_CODES.huntLang.code,
+      `unknown query language ${JSON.stringify(lang)}: kql, eql or esql`,
+    );
   const text = q.get('q') ?? '';
-  if (!text.trim()) throw new D4cError('D4C-CONSOLE-021', 'an empty query');
+  if (!text.trim()) throw new D4cError(CONSOLE_CODES.huntEmpty.code, 'an empty query');
   const limit = Math.min(MAX_ROWS, Number(q.get('limit') ?? 1000) || 1000);
   const from = q.get('from');
   const rows: unknown[] = [];

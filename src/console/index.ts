@@ -3,6 +3,7 @@ export { ALERT_ROWS, alerts } from './alerts.js';
 export { type AlertRow, type AlertsAnswer, alertRow, type ConsoleStore } from './api.js';
 export { bundleUi, loadAssets } from './assets.js';
 export { isLoopback } from './auth.js';
+export { CONSOLE_CODES } from './codes.js';
 export { type HealthAnswer, health } from './health.js';
 export { type HuntAnswer, hunt, SAVED_HUNTS } from './hunt.js';
 export { type K8sAnswer, k8s } from './k8s.js';

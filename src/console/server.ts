@@ -15,6 +15,7 @@ import { alerts } from './alerts.js';
 import type { ConsoleStore } from './api.js';
 import { loadAssets } from './assets.js';
 import { COOKIE, cookieToken, isLoopback, newToken, tokenEquals } from './auth.js';
+import { CONSOLE_CODES } from './codes.js';
 import { health } from './health.js';
 import { hunt, SAVED_HUNTS, toCsv, toNdjson } from './hunt.js';
 import { k8s } from './k8s.js';
@@ -116,7 +117,7 @@ function body(req: IncomingMessage): Promise<string> {
     req.on('data', (b: Buffer) => {
       n += b.length;
       if (n > MAX_BODY) {
-        reject(new D4cError('D4C-CONSOLE-030', 'a draft policy larger than 1 MiB'));
+        reject(new D4cError(CONSOLE_CODES.draftTooLarge.code, 'a draft policy larger than 1 MiB'));
         req.destroy();
       } else parts.push(b);
     });
@@ -128,10 +129,10 @@ function body(req: IncomingMessage): Promise<string> {
 export function checkListen(o: Pick<ConsoleOptions, 'host' | 'tlsCert' | 'tlsKey' | 'insecureListen'>): void {
   const host = o.host ?? DEFAULT_CONSOLE_HOST;
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
-    throw new D4cError('D4C-CONSOLE-003', 'give both --tls-cert and --tls-key, or neither');
+    throw new D4cError(CONSOLE_CODES.tlsPair.code, 'give both --tls-cert and --tls-key, or neither');
   if (!isLoopback(host) && o.tlsCert === undefined && !o.insecureListen)
     throw new D4cError(
-      'D4C-CONSOLE-001',
+      CONSOLE_CODES.needsTls.code,
       `refusing to serve the console on ${host} without TLS: give --tls-cert FILE --tls-key FILE (or --insecure-listen)`,
     );
 }
@@ -159,7 +160,7 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
     const fromQuery = tokenEquals(q, token);
     if (!fromQuery && !tokenEquals(cookieToken(req), token)) {
       return json(res, 401, {
-        error: { code: 'D4C-CONSOLE-401', message: 'a valid console token is required' },
+        error: { code: CONSOLE_CODES.token.code, message: 'a valid console token is required' },
       });
     }
     if (fromQuery && url.pathname === '/') {
@@ -241,7 +242,7 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         new D4cError(
-          'D4C-CONSOLE-004',
+          CONSOLE_CODES.cannotListen.code,
           `cannot listen on ${host}:${o.port ?? DEFAULT_CONSOLE_PORT}: ${e.message}`,
         ),
       ),

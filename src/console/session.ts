@@ -4,6 +4,7 @@ import type { EcsDoc } from '../output/index.js';
 import { D4cError } from '../util/index.js';
 import type { ConsoleStore } from './api.js';
 import { alertRow } from './api.js';
+import { CONSOLE_CODES } from './codes.js';
 import { get, list, str } from './fields.js';
 import type { SessionAnswer, SessionEvent, SessionProcess } from './wire.js';
 
@@ -158,13 +159,14 @@ export async function session(store: ConsoleStore, q: URLSearchParams): Promise<
       filters: [{ field: 'process.entity_id', op: 'eq', value: entity }],
       limit: 1,
     });
-    if (!d) throw new D4cError('D4C-CONSOLE-011', `no events of process ${entity} in the store`);
+    if (!d) throw new D4cError(CONSOLE_CODES.noProcess.code, `no events of process ${entity} in the store`);
     leader =
       str(get(d, 'process.entry_leader.entity_id')) ||
       str(get(d, 'process.session_leader.entity_id')) ||
       entity;
   }
-  if (!leader) throw new D4cError('D4C-CONSOLE-010', 'give ?id=ENTRY_LEADER or ?entity=PROCESS');
+  if (!leader)
+    throw new D4cError(CONSOLE_CODES.sessionParams.code, 'give ?id=ENTRY_LEADER or ?entity=PROCESS');
   const under = await store.query({
     filters: [{ field: 'process.entry_leader.entity_id', op: 'eq', value: leader }],
     limit: MAX_EVENTS,
@@ -178,6 +180,6 @@ export async function session(store: ConsoleStore, q: URLSearchParams): Promise<
     limit: MAX_EVENTS,
   });
   if (under.length === 0 && own.length === 0)
-    throw new D4cError('D4C-CONSOLE-012', `no session ${leader} in the store`);
+    throw new D4cError(CONSOLE_CODES.noSession.code, `no session ${leader} in the store`);
   return buildSession(leader, [...under, ...own], under.length === MAX_EVENTS);
 }

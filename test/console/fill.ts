@@ -186,6 +186,8 @@ export async function fillStore(dir: string, t0 = Date.parse('2026-11-28T00:00:0
       };
       if (d.process.thread?.capabilities)
         d.process.thread.capabilities = { effective: pod.caps, permitted: pod.caps };
+      // Each document its own event (the golden ones share their ids; readers dedupe by id).
+      d.event = { ...(d.event ?? {}), id: `${pre}-${events}` };
       edit?.(d);
       store.write(d as EcsDoc, stream);
       events++;

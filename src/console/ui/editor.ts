@@ -2,12 +2,7 @@
 // (gutter and underline) at their line:col. Styles go in with the page's CSP nonce.
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
-import {
-  bracketMatching,
-  defaultHighlightStyle,
-  indentOnInput,
-  syntaxHighlighting,
-} from '@codemirror/language';
+import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { type Diagnostic, lintGutter, setDiagnostics } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
 import {
@@ -18,6 +13,7 @@ import {
   keymap,
   lineNumbers,
 } from '@codemirror/view';
+import { tags as t } from '@lezer/highlight';
 import { NONCE } from './nonce.js';
 
 export interface Marker {
@@ -39,6 +35,16 @@ const theme = EditorView.theme(
   },
   { dark: true },
 );
+
+// YAML's parts in colours readable on the dark page (CodeMirror's default style is for light ones).
+const highlight = HighlightStyle.define([
+  { tag: [t.propertyName, t.definition(t.propertyName)], color: '#79c0ff' },
+  { tag: [t.string, t.special(t.string), t.content], color: '#a5d6ff' },
+  { tag: [t.number, t.bool, t.null, t.atom], color: '#ffa657' },
+  { tag: [t.keyword, t.typeName, t.labelName], color: '#ff7b72' },
+  { tag: [t.comment, t.meta], color: '#8b949e', fontStyle: 'italic' },
+  { tag: [t.separator, t.punctuation, t.squareBracket, t.brace], color: '#8b949e' },
+]);
 
 /** A position in the document from a 1-based line and column, kept inside the document. */
 function at(state: EditorState, line: number, col: number): { from: number; to: number } {
@@ -70,7 +76,7 @@ export function policyEditor(parent: HTMLElement, text: string, onChange: (t: st
         indentOnInput(),
         bracketMatching(),
         highlightActiveLine(),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        syntaxHighlighting(highlight),
         yaml(),
         lintGutter(),
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),

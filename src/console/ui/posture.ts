@@ -71,7 +71,7 @@ export function PostureView() {
         h('span', { 'data-testid': 'posture-counts' }, `${data.workloads.length} workloads, ${n} findings`),
     ),
     err && h('p', { class: 'error', role: 'alert' }, err),
-    !data && !err && h('p', null, 'loading…'),
+    !data && !err && h('p', null, 'reading every process, file and network event of the window…'),
     data?.workloads.map((w) =>
       h(
         'div',

@@ -122,7 +122,13 @@ export async function startServices(
   // The console reads the store the agent writes (the same EventStore: reads go beside writes).
   if (o.console && store) {
     try {
-      const c = await startConsole({ store, ...o.console, liveStats: live });
+      const c = await startConsole({
+        store,
+        ...o.console,
+        liveStats: live,
+        // The console's header says the agent is learning, as the heartbeat does.
+        ...(o.learning ? { learning: { since: new Date().toISOString() } } : {}),
+      });
       s.console = c;
       stack.push('console', () => c.close());
     } catch (e) {

@@ -9,12 +9,13 @@ export {
   type Finding,
   Posture,
   type PostureReport,
+  postureOf,
   RUNTIME_DEFAULT_CAPS,
   type WorkloadPosture,
 } from './posture.js';
 export { Replay, type ReplayReport, type Sample } from './replay.js';
 export { type Group, policyFields, replaySource, storeGroups, storeRows } from './replay-store.js';
-export { type EventSource, openEvents, type StoredEvent, type Window } from './source.js';
+export { type EventSource, openEvents, type StoredEvent, storeEvents, type Window } from './source.js';
 export { parseWindow, WindowError } from './window.js';
 export { type GroupBy, type Workload, workloadOf, workloadSlug } from './workload.js';
 export { type Baseline, type BaselineOptions, type LeftOut, writeBaseline } from './write.js';

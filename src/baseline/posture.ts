@@ -3,7 +3,7 @@
 // non-root users, no mounted service-account token) would change, each finding with a severity
 // and the Kubernetes field to change. Only what the stored events show: a finding needs evidence.
 import { ecsField, policyEventFromEcs } from '../policy/index.js';
-import type { StoredEvent } from './source.js';
+import type { EventSource, StoredEvent, Window } from './source.js';
 import { type GroupBy, type Workload, workloadOf } from './workload.js';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
@@ -149,6 +149,17 @@ export class Posture {
     }
     return { via, window, workloads };
   }
+}
+
+/** The report over a source's events (`d4c posture`, the console's Posture view). */
+export async function postureOf(src: EventSource, by: GroupBy, w: Window): Promise<PostureReport> {
+  const p = new Posture(by);
+  for await (const ev of src.events()) p.add(ev);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return p.report(src.via, {
+    ...(w.from !== undefined ? { since: iso(w.from) } : {}),
+    ...(w.to !== undefined ? { until: iso(w.to) } : {}),
+  });
 }
 
 function finding(check: Finding['check'], a: Acc): Finding {

@@ -165,6 +165,19 @@ export const PROJECTION = `json_object(${[
 export const PROJECTED_FROM = `SELECT _seq, _stream, "@timestamp", ${COLUMNS.map(quote).join(', ')}, json_extract(doc, [${JSON_FIELDS.map(jsonPath).join(', ')}]) AS x FROM events`;
 
 function direct(store: EventStore, dir: string, w: Window, pageSize: number): EventSource {
+  return { ...storeEvents(store, `store ${dir}`, w, pageSize), store, close: () => store.close() };
+}
+
+/**
+ * The events of a store this process already holds open (the agent's, the console's): the same
+ * reads as a store opened by `openEvents`; closing the source leaves the store open.
+ */
+export function storeEvents(
+  store: Pick<EventStore, 'sql'>,
+  via: string,
+  w: Window,
+  pageSize = 50_000,
+): EventSource {
   const d = dedupe();
   const { conds, params } = windowSql(w);
   const p = (v: string | number | bigint) => {
@@ -205,15 +218,7 @@ function direct(store: EventStore, dir: string, w: Window, pageSize: number): Ev
       }
     }
   }
-  return {
-    via: `store ${dir}`,
-    direct: true,
-    store,
-    window: w,
-    events,
-    stats: d.stats,
-    close: () => store.close(),
-  };
+  return { via, direct: true, window: w, events, stats: d.stats, close: async () => {} };
 }
 
 const KQL = 'event.category:(process or file or network)';

@@ -3,9 +3,9 @@
 import {
   type GroupBy,
   openEvents,
-  Posture,
   type PostureReport,
   parseWindow,
+  postureOf,
   WindowError,
 } from '../baseline/index.js';
 import { D4cError } from '../util/index.js';
@@ -34,17 +34,11 @@ export async function run(argv: string[]): Promise<number> {
   let report: PostureReport;
   try {
     const src = await openEvents(values.store, window);
-    const p = new Posture(by);
     try {
-      for await (const ev of src.events()) p.add(ev);
+      report = await postureOf(src, by, window);
     } finally {
       await src.close();
     }
-    const iso = (ms: number) => new Date(ms).toISOString();
-    report = p.report(src.via, {
-      ...(window.from !== undefined ? { since: iso(window.from) } : {}),
-      ...(window.to !== undefined ? { until: iso(window.to) } : {}),
-    });
   } catch (e) {
     if (e instanceof D4cError) {
       process.stderr.write(`d4c posture: ${e.format()}\n`);

@@ -3,6 +3,7 @@
 // from the sources a bundle older than a source file is made again in memory at start, so an
 // edit never serves a stale front end. Nothing is loaded from the internet.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +15,9 @@ export interface Assets {
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const UI_ENTRY = join(HERE, 'ui', 'main.ts');
 export const UI_CSS = join(HERE, 'ui', 'style.css');
+/** xterm.js's own stylesheet, served in app.css before ours (CodeMirror's styles come from its script). */
+const require = createRequire(import.meta.url);
+const XTERM_CSS = (): string => require.resolve('@xterm/xterm/css/xterm.css');
 
 export async function bundleUi(minify = false): Promise<Assets> {
   const { build } = await import('esbuild');
@@ -28,7 +32,7 @@ export async function bundleUi(minify = false): Promise<Assets> {
     logLevel: 'silent',
   });
   const js = r.outputFiles[0]?.text ?? '';
-  return { js, css: readFileSync(UI_CSS, 'utf8') };
+  return { js, css: `${readFileSync(XTERM_CSS(), 'utf8')}\n${readFileSync(UI_CSS, 'utf8')}` };
 }
 
 let cached: Promise<Assets> | undefined;

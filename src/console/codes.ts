@@ -25,6 +25,8 @@ export const CONSOLE_CODES = errorCodes('CONSOLE', {
   badLang: [20, 'unknown query language <lang>: kql, eql or esql'],
   emptyQuery: [21, 'an empty query'],
   draftTooLarge: [30, 'a draft policy larger than 1 MiB'],
+  postureBy: [40, 'posture: by takes workload or image'],
+  postureWindow: [41, 'posture: a bad window (since: a duration such as 2h; until: ISO-8601 or epoch ms)'],
   noToken: [
     401,
     'a valid console token is required (HTTP 401): open the address the console printed (it carries the token; a restart makes a new one)',

@@ -1,5 +1,6 @@
 // The console's HTTP(S) server: the bundled front end and the read-only JSON API, behind a
 // per-start token. Loopback by default; any other address needs TLS (or --insecure-listen).
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   createServer as createHttp,
@@ -19,6 +20,7 @@ import { health } from './health.js';
 import { hunt, SAVED_HUNTS, toCsv, toNdjson } from './hunt.js';
 import { k8s } from './k8s.js';
 import { DEFAULT_RUNNING, type RunningPolicy, testDraft, validate } from './policy.js';
+import { posture } from './posture.js';
 import { session } from './session.js';
 
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -38,6 +40,16 @@ export interface ConsoleOptions {
   policy?: RunningPolicy;
   /** The agent's live counters (`/metrics`' snapshot), when the console runs in the agent. */
   liveStats?: () => unknown;
+  /** The agent runs the learning policy (`d4c agent --learn`) since this time (ISO-8601). */
+  learning?: { since: string };
+}
+
+/** `/api/info`: what the header shows of whoever serves the console. */
+export interface ConsoleInfo {
+  /** `agent` (`d4c agent --console`) or `store` (`d4c console`, `d4c demo`). */
+  servedBy: 'agent' | 'store';
+  policy: string;
+  learning: { since: string } | null;
 }
 
 export interface ConsoleServer {
@@ -52,17 +64,25 @@ export interface ConsoleServer {
 export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const PAGE = `<!doctype html>
+/**
+ * The page's policy: as CSP, with a nonce (new per page load) for the <style> elements CodeMirror
+ * and xterm.js make; the page gives it to the script on its element. Inline scripts, style
+ * attributes and styles without the nonce stay refused.
+ */
+export const pageCsp = (nonce: string): string =>
+  CSP.replace("style-src 'self'", `style-src 'self' 'nonce-${nonce}'`);
+
+const page = (nonce: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>d4c console</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/app.css"></head>
-<body><div id="app"></div><script type="module" src="/app.js"></script></body></html>
+<body><div id="app"></div><script type="module" src="/app.js" nonce="${nonce}"></script></body></html>
 `;
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
+function send(res: ServerResponse, status: number, type: string, body: string, csp = CSP): void {
   res.writeHead(status, {
     'content-type': type,
-    'content-security-policy': CSP,
+    'content-security-policy': csp,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
@@ -155,12 +175,20 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
       return;
     }
     switch (url.pathname) {
-      case '/':
-        return send(res, 200, 'text/html; charset=utf-8', PAGE);
+      case '/': {
+        const nonce = randomBytes(16).toString('base64');
+        return send(res, 200, 'text/html; charset=utf-8', page(nonce), pageCsp(nonce));
+      }
       case '/app.js':
         return send(res, 200, 'text/javascript; charset=utf-8', assets.js);
       case '/app.css':
         return send(res, 200, 'text/css; charset=utf-8', assets.css);
+      case '/api/info':
+        return json(res, 200, {
+          servedBy: o.liveStats ? 'agent' : 'store',
+          policy: (o.policy ?? DEFAULT_RUNNING).name,
+          learning: o.learning ?? null,
+        } satisfies ConsoleInfo);
       case '/api/alerts':
         return json(res, 200, await alerts(o.store, url.searchParams));
       case '/api/session':
@@ -189,6 +217,8 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
         return json(res, 200, validate(await body(req)));
       case '/api/policy/test':
         return json(res, 200, await testDraft(o.store, await body(req), url.searchParams));
+      case '/api/posture':
+        return json(res, 200, await posture(o.store, url.searchParams));
       case '/api/health':
         return json(res, 200, await health(o.store, o.liveStats, url.searchParams));
       default:

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleServer, CSP, checkListen, startConsole } from '../../src/console/index.js';
+import { type ConsoleServer, CSP, checkListen, pageCsp, startConsole } from '../../src/console/index.js';
 import { EventStore } from '../../src/store/index.js';
 import { launch } from './browser.js';
 import { type Filled, fillStore } from './fill.js';
@@ -73,7 +73,22 @@ describe('console', () => {
       if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
     const res = await page.goto(server.url);
-    expect(res?.headers()['content-security-policy']).toBe(CSP);
+    // The page's policy is CSP with a fresh style nonce, the one on its script element.
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1] ?? '';
+    expect(nonce.length).toBeGreaterThanOrEqual(22);
+    expect(csp).toBe(pageCsp(nonce));
+    expect(csp).not.toContain('unsafe-inline');
+    expect(
+      await page.locator('script[nonce]').evaluate((e) => (e as unknown as { nonce: string }).nonce),
+    ).toBe(nonce);
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${server.port}/app.js`, {
+          headers: { cookie: `d4c_console=${server.token}` },
+        })
+      ).headers.get('content-security-policy'),
+    ).toBe(CSP);
     // The token went into a cookie and out of the address bar.
     expect(page.url()).toBe(`http://127.0.0.1:${server.port}/`);
     await page.getByTestId('alert-count').waitFor();

@@ -75,6 +75,11 @@ export interface Filled {
 
 export const RULES = ['Interactive Shell in a Container', 'Suspicious Binary Written to /usr/bin'];
 const SEVERITIES = ['medium', 'high'];
+/** Each session's terminal output, in order (the Session view's player shows it). */
+export const OUTPUT = [
+  '# id\r\nuid=0(root) gid=0(root) groups=0(root)\r\n',
+  '# cat /etc/hostname\r\nweb-7d9f\r\n# ',
+];
 
 interface Proc {
   entity: string;
@@ -181,12 +186,19 @@ export async function fillStore(dir: string, t0 = Date.parse('2026-11-28T00:00:0
       };
       if (d.process.thread?.capabilities)
         d.process.thread.capabilities = { effective: pod.caps, permitted: pod.caps };
+      // Each document its own event (the golden ones share their ids; readers dedupe by id).
+      d.event = { ...(d.event ?? {}), id: `${pre}-${events}` };
       edit?.(d);
       store.write(d as EcsDoc, stream);
       events++;
     };
     const P = 'logs-cloud_defend.process-default';
     write('process-exec-interactive', bash, runtime, 0, P);
+    // The shell's terminal output (tty capture), two chunks in order.
+    for (const [k, text] of OUTPUT.entries())
+      write('text-output', bash, runtime, 0.2 + k * 0.1, P, (d) => {
+        d.process.io = { ...d.process.io, text };
+      });
     write('process-fork-child', curl, bash, 1, P);
     write(pod.privileged ? 'process-exec-drift' : 'process-exec-child', curl, bash, 1.1, P);
     write('network-connect', curl, bash, 1.5, 'logs-cloud_defend.network-default');

@@ -14,6 +14,8 @@ import { launch } from './browser.js';
 import { fillStore } from './fill.js';
 
 const SHOTS = process.env.D4C_SCREENSHOTS;
+// In the page (evaluate callbacks); the tests are compiled without the DOM library.
+declare const getComputedStyle: (e: unknown) => { display: string };
 const BAD_POLICY = `process:
   selectors:
     - name: a
@@ -22,6 +24,20 @@ const BAD_POLICY = `process:
     - match: [b]
       actions: [log]
 `;
+
+/** CodeMirror's content element, as far as the tests read it (its view behind the element). */
+interface CmContent {
+  cmTile: {
+    root: {
+      view: {
+        state: {
+          doc: { toString(): string; lineAt(pos: number): { number: number; from: number } };
+          selection: { main: { from: number } };
+        };
+      };
+    };
+  };
+}
 
 describe('console tools', () => {
   let dir: string;
@@ -116,25 +132,78 @@ describe('console tools', () => {
     expect(await page.getByTestId('hunt-error').textContent()).toBe('1:15: expected a value');
   });
 
-  it("validates the draft as d4c policy validate does, at the error's line", async () => {
+  // The editor's text (CodeMirror renders only the lines in view: read its document).
+  const editorText = () =>
+    page
+      .locator('[data-testid=policy-editor] .cm-content')
+      .evaluate((e) => (e as unknown as CmContent).cmTile.root.view.state.doc.toString());
+  const setEditor = async (text: string) => {
+    await page.locator('[data-testid=policy-editor] .cm-content').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(text);
+    expect(await editorText()).toBe(text);
+  };
+
+  it("validates the draft as d4c policy validate does, with a lint marker at the error's line", async () => {
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
     await page.locator('nav a[data-view=policy]').click();
-    const area = page.locator('textarea[name=policy]');
-    await area.waitFor();
-    expect(await area.inputValue()).toBe(DEFAULT_POLICY);
+    await page.locator('[data-testid=policy-editor] .cm-editor').waitFor();
+    expect(await editorText()).toBe(DEFAULT_POLICY);
     await page.getByTestId('policy-status').filter({ hasText: 'valid' }).waitFor();
-    await area.fill(BAD_POLICY);
+    // CodeMirror's styles applied (its <style> carries the page's nonce): its gutter is laid out.
+    expect(await page.locator('style[nonce]').count()).toBeGreaterThan(0);
+    expect(await page.locator('.cm-gutters').evaluate((e) => getComputedStyle(e).display)).toBe('flex');
+    await setEditor(BAD_POLICY);
     await page.getByTestId('policy-status').filter({ hasText: '1 error' }).waitFor();
     const shown = await page.locator('ul.diags li code').allTextContents();
     const cli = validateErr.trim().split('\n');
     expect(shown.map((l) => l.replace(/^draft\.yaml:/, ''))).toEqual(
       cli.map((l) => l.replace(`${join(dir, 'draft.yaml')}:`, '')),
     );
-    expect(await page.locator('.gutter div.bad.error').getAttribute('data-line')).toBe('6');
+    // A lint marker per diagnostic, in the gutter at its line, its text underlined from its column:
+    // the unused selector's warning on line 3, the unknown selector's error on line 6.
+    const diags = cli.map((l) => {
+      const m = /:(\d+):(\d+): (error|warning):/.exec(l);
+      return { line: Number(m?.[1]), col: Number(m?.[2]), severity: m?.[3] ?? '' };
+    });
+    expect(diags.map((d) => `${d.severity}@${d.line}`)).toEqual(['warning@3', 'error@6']);
+    await page.locator('.cm-lint-marker-error').waitFor();
+    const lineTops = await page
+      .locator('.cm-content .cm-line')
+      .evaluateAll((ls) => ls.map((l) => Math.round(l.getBoundingClientRect().top)));
+    for (const d of diags) {
+      const top = await page
+        .locator(`.cm-gutter-lint .cm-lint-marker-${d.severity}`)
+        .evaluate((e) => e.getBoundingClientRect().top);
+      expect(lineTops.findIndex((t) => Math.abs(t - top) < 4) + 1, d.severity).toBe(d.line);
+      const under = await page.locator(`.cm-lintRange-${d.severity}`).first().textContent();
+      expect(under?.length).toBeGreaterThan(0);
+      expect(
+        BAD_POLICY.split('\n')
+          [d.line - 1]?.slice(d.col - 1)
+          .startsWith(under ?? '-'),
+        d.severity,
+      ).toBe(true);
+    }
+    // A click on the message selects its place in the editor.
+    await page.locator('ul.diags li').first().click();
+    const sel = await page.locator('[data-testid=policy-editor] .cm-content').evaluate((e) => {
+      const v = (e as unknown as CmContent).cmTile.root.view;
+      const r = v.state.selection.main;
+      const l = v.state.doc.lineAt(r.from);
+      return { line: l.number, col: r.from - l.from + 1 };
+    });
+    expect(sel).toEqual({ line: diags[0]?.line, col: diags[0]?.col });
+    expect(violations).toEqual([]);
     await shot('policy');
   });
 
   it('tests the draft over the store with the counts d4c policy test gives', async () => {
-    await page.locator('textarea[name=policy]').fill(DEFAULT_POLICY);
+    await setEditor(DEFAULT_POLICY);
     await page.getByTestId('policy-status').filter({ hasText: 'valid' }).waitFor();
     await page.locator('button[name=test]').click();
     await page.getByTestId('draft-summary').waitFor();

@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleServer, startConsole } from '../../src/console/index.js';
 import { EventStore } from '../../src/store/index.js';
 import { launch } from './browser.js';
-import { type Filled, fillStore, PODS } from './fill.js';
+import { type Filled, fillStore, OUTPUT, PODS } from './fill.js';
 
 const SHOTS = process.env.D4C_SCREENSHOTS;
+// In the page (evaluate callbacks); the tests are compiled without the DOM library.
+declare const getComputedStyle: (e: unknown) => { display: string; color: string; whiteSpace: string };
 
 describe('console views', () => {
   let dir: string;
@@ -89,6 +91,39 @@ describe('console views', () => {
     expect(await page.locator('li.proc').count()).toBe(1);
     await leader.locator('> .proc-head button.toggle').click();
     expect(await page.locator('li.proc').count()).toBe(Object.keys(s.names).length);
+  });
+
+  it("plays the session's terminal output in a terminal, in order, without a CSP violation", async () => {
+    const s = filled.sessions[1];
+    if (!s) throw new Error('no session filled');
+    const p = await browser.newPage();
+    const violations: string[] = [];
+    p.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await p.goto(`http://127.0.0.1:${server.port}/#session?id=${encodeURIComponent(s.leader)}`);
+    const rows = p.locator('[data-testid=terminal] .xterm-rows > div');
+    await rows.filter({ hasText: 'web-7d9f' }).waitFor();
+    const text = (await rows.allTextContents()).map((r) => r.replace(/\u00a0/g, ' ').trimEnd());
+    const want = OUTPUT.join('')
+      .split('\r\n')
+      .map((l) => l.trimEnd());
+    expect(text.slice(0, want.length)).toEqual(want);
+    // xterm's own styles applied (its theme <style> carries the page's nonce).
+    expect(await p.locator('.xterm-screen style[nonce]').count()).toBeGreaterThan(0);
+    // The theme's foreground (#c9d1d9) and white-space: pre come from that element only.
+    const rowsStyle = await p
+      .locator('[data-testid=terminal] .xterm-rows')
+      .evaluate((e) => getComputedStyle(e));
+    expect(rowsStyle.color).toBe('rgb(201, 209, 217)');
+    expect(rowsStyle.whiteSpace).toBe('pre');
+    // Replay writes the chunks again, in order.
+    await p.locator('button[name=replay]').click();
+    await p.locator('button[name=replay]:not([disabled])').waitFor();
+    const again = (await rows.allTextContents()).map((r) => r.replace(/\u00a0/g, ' ').trimEnd());
+    expect(again.slice(0, want.length)).toEqual(want);
+    expect(violations).toEqual([]);
+    await p.close();
   });
 
   it('jumps between the alerts of a session', async () => {

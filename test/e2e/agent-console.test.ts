@@ -47,6 +47,33 @@ describeLive()('d4c agent --console', () => {
     }
   }, 120_000);
 
+  it('with --learn, says the agent is learning (and since when), as the heartbeat does', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'd4c-agent-console-learn-'));
+    const before = Date.now();
+    const agent = await startAgent(['--store', store, '--learn', '--console', '127.0.0.1:0']);
+    try {
+      const m = /^d4c console: (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]{32})$/m.exec(
+        agent.stderr(),
+      );
+      expect(m, agent.stderr()).not.toBeNull();
+      const r = await fetch(`${m?.[1]}/api/info`, { headers: { cookie: `d4c_console=${m?.[2]}` } });
+      const info = (await r.json()) as {
+        servedBy: string;
+        policy: string;
+        learning: { since: string } | null;
+      };
+      expect(info.servedBy).toBe('agent');
+      expect(info.policy).toMatch(/^LEARNING: /);
+      const since = Date.parse(info.learning?.since ?? '');
+      expect(since).toBeGreaterThanOrEqual(before);
+      expect(since).toBeLessThanOrEqual(Date.now());
+    } finally {
+      const r = await agent.stop();
+      rmSync(store, { recursive: true, force: true });
+      expect(r.code).toBe(0);
+    }
+  }, 240_000);
+
   it('refuses a non-loopback --console without TLS before starting', () => {
     const r = runCli(['agent', '--console', '0.0.0.0:9465']);
     expect(r.code).toBe(2);

@@ -1,11 +1,13 @@
 // The console's front end (Preact, no JSX: `h` calls keep the bundle a plain esbuild step).
 import { type ComponentChild, h, render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { AlertsView } from './alerts.js';
+import { getJson } from './api.js';
 import { HealthView } from './health.js';
 import { HuntView } from './hunt.js';
 import { K8sView } from './k8s.js';
 import { PolicyView } from './policy.js';
+import { PostureView } from './posture.js';
 import { href, useRoute, type View } from './route.js';
 import { SessionView } from './session.js';
 
@@ -13,13 +15,42 @@ const TITLES: Record<View, string> = {
   alerts: 'Alerts',
   session: 'Session',
   k8s: 'Kubernetes',
+  posture: 'Posture',
   hunt: 'Hunt',
   policy: 'Policy',
   health: 'Health',
 };
 
+interface Info {
+  servedBy: 'agent' | 'store';
+  policy: string;
+  learning: { since: string } | null;
+}
+
+/** The agent runs the learning policy: nothing is alerted on or blocked while it learns. */
+function Learning({ since }: { since: string }) {
+  const t = new Date(since);
+  return h(
+    'div',
+    {
+      class: 'learning',
+      role: 'status',
+      'data-testid': 'learning',
+      'data-since': since,
+      title:
+        'd4c agent --learn: every exec, file change and connection in containers is logged for d4c baseline; nothing is alerted on or blocked',
+    },
+    h('strong', null, 'learning'),
+    ` since ${t.toISOString().slice(0, 16).replace('T', ' ')} UTC: the agent logs everything for \`d4c baseline\` and alerts on and blocks nothing`,
+  );
+}
+
 function App() {
   const route = useRoute();
+  const [info, setInfo] = useState<Info | null>(null);
+  useEffect(() => {
+    getJson<Info>('/api/info').then(setInfo, () => {});
+  }, []);
   useEffect(() => {
     document.title = `d4c console: ${TITLES[route.view]}`;
   }, [route.view]);
@@ -27,6 +58,7 @@ function App() {
     alerts: () => h(AlertsView, { params: route.params }),
     session: () => h(SessionView, { params: route.params }),
     k8s: () => h(K8sView, null),
+    posture: () => h(PostureView, null),
     hunt: () => h(HuntView, null),
     policy: () => h(PolicyView, null),
     health: () => h(HealthView, null),
@@ -47,6 +79,7 @@ function App() {
         ),
       ),
     ),
+    info?.learning && h(Learning, { since: info.learning.since }),
     h('main', { 'data-view': route.view }, body),
   );
 }

@@ -1,8 +1,10 @@
 // Policy: the running policy, an editor validated as you type (`d4c policy validate`'s messages
-// and positions, marked at their line), and a test of the draft over the store's events.
+// and positions, as CodeMirror lint markers at their line:col), and a test of the draft over the
+// store's events.
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJson } from './api.js';
+import { type PolicyEditor, policyEditor } from './editor.js';
 
 interface Diag {
   code: string;
@@ -53,8 +55,8 @@ export function PolicyView() {
   const [test, setTest] = useState<TestAnswer | null>(null);
   const [win, setWin] = useState(0);
   const [err, setErr] = useState<string | null>(null);
-  const area = useRef<HTMLTextAreaElement>(null);
-  const gutter = useRef<HTMLPreElement>(null);
+  const host = useRef<HTMLDivElement>(null);
+  const editor = useRef<PolicyEditor | null>(null);
   useEffect(() => {
     getJson<{ name: string; text: string }>('/api/policy').then(
       (p) => {
@@ -75,19 +77,20 @@ export function PolicyView() {
     }, 250);
     return () => clearTimeout(t);
   }, [text]);
+  const loaded = text !== null;
+  useEffect(() => {
+    // Made once the running policy is here; from then on the editor owns the text.
+    if (text === null || !host.current || editor.current) return;
+    editor.current = policyEditor(host.current, text, setText);
+    return () => {
+      editor.current?.destroy();
+      editor.current = null;
+    };
+  }, [loaded]);
+  useEffect(() => editor.current?.mark(diags), [diags]);
   if (err) return h('p', { class: 'error', role: 'alert' }, err);
   if (text === null) return h('p', null, 'loading…');
-  const lines = text.split('\n');
-  const bad = new Map<number, Diag>();
-  for (const d of diags) if (!bad.has(d.line) || d.severity === 'error') bad.set(d.line, d);
-  const goTo = (d: Diag) => {
-    const el = area.current;
-    if (!el) return;
-    let off = 0;
-    for (let i = 0; i < d.line - 1; i++) off += (lines[i]?.length ?? 0) + 1;
-    el.focus();
-    el.setSelectionRange(off + d.col - 1, off + (lines[d.line - 1]?.length ?? 0));
-  };
+  const goTo = (d: Diag) => editor.current?.select(d.line, d.col);
   const runTest = () => {
     const p = win > 0 ? `from=${Date.now() - win}` : '';
     post<TestAnswer>('/api/policy/test', text, p).then(setTest, (e: Error) => setErr(e.message));
@@ -121,37 +124,7 @@ export function PolicyView() {
       ),
       h('button', { name: 'test', onClick: runTest, disabled: errors > 0 }, 'test the draft over the store'),
     ),
-    h(
-      'div',
-      { class: 'editor' },
-      h(
-        'pre',
-        { class: 'gutter', ref: gutter, 'aria-hidden': 'true' },
-        lines.map((_, i) =>
-          h(
-            'div',
-            {
-              class: bad.has(i + 1) ? `bad ${bad.get(i + 1)?.severity}` : '',
-              'data-line': i + 1,
-              title: bad.get(i + 1)?.message,
-            },
-            String(i + 1),
-          ),
-        ),
-      ),
-      h('textarea', {
-        ref: area,
-        name: 'policy',
-        spellcheck: false,
-        wrap: 'off',
-        value: text,
-        rows: Math.min(40, Math.max(12, lines.length)),
-        onInput: (e: Event) => setText((e.target as HTMLTextAreaElement).value),
-        onScroll: (e: Event) => {
-          if (gutter.current) gutter.current.scrollTop = (e.target as HTMLTextAreaElement).scrollTop;
-        },
-      }),
-    ),
+    h('div', { class: 'editor', ref: host, 'data-testid': 'policy-editor' }),
     h(
       'ul',
       { class: 'diags' },

@@ -1,7 +1,7 @@
 // The console's address: `#view?params` so a view (and its filters) can be linked and reloaded.
 import { useEffect, useState } from 'preact/hooks';
 
-export const VIEWS = ['alerts', 'session', 'k8s', 'hunt', 'policy', 'health'] as const;
+export const VIEWS = ['alerts', 'session', 'k8s', 'posture', 'hunt', 'policy', 'health'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface Route {

@@ -1,10 +1,12 @@
 // Session: the process tree of one entry leader's session, each process with its badges and its
-// file, network and alert events in time order; collapsible; a jump between the session's alerts.
+// file, network and alert events in time order; collapsible; a jump between the session's alerts;
+// its terminal output in a terminal (terminal.ts).
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { SessionAnswer as Answer, SessionProcess as Proc } from '../wire.js';
 import { getJson } from './api.js';
 import { href } from './route.js';
+import { TerminalPlayer } from './terminal.js';
 
 function ProcNode(p: {
   id: string;
@@ -153,12 +155,6 @@ export function SessionView({ params }: { params: URLSearchParams }) {
       { class: 'tree' },
       data.roots.map((r) => h(ProcNode, { id: r, procs, closed, toggle, current })),
     ),
-    data.output.length > 0 &&
-      h(
-        'figure',
-        { class: 'terminal-box' },
-        h('figcaption', null, 'terminal output'),
-        h('pre', { class: 'terminal', 'data-testid': 'terminal' }, data.output.map((o) => o.text).join('')),
-      ),
+    data.output.length > 0 && h(TerminalPlayer, { chunks: data.output }),
   );
 }

@@ -276,6 +276,8 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
     for (const unknownMetadata of ['allow', 'deny'] as const) {
       const denied: DeniedInfo[] = [];
       const e = startEnforcer({
+        // Not a deadline test: on a loaded machine 50 ms can pass before the decision thread runs.
+        deadlineMs: 2000,
         policy: fileOnlyPolicy(),
         pinDir,
         containerOf: () => undefined,
@@ -301,6 +303,8 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
   it('unknown metadata waives no block that does not depend on it (issue 22, #6)', async () => {
     const denied: DeniedInfo[] = [];
     const e = startEnforcer({
+      // Not a deadline test: on a loaded machine 50 ms can pass before the decision thread runs.
+      deadlineMs: 2000,
       policy: pathOnlyPolicy(),
       pinDir,
       containerOf: () => undefined,
@@ -323,6 +327,8 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
 
   it('a throwing onDenied does not delay the verdict', async () => {
     const e = startEnforcer({
+      // Not a deadline test: on a loaded machine 50 ms can pass before the decision thread runs.
+      deadlineMs: 2000,
       policy: fileOnlyPolicy(),
       pinDir,
       containerOf: contextFrom(images),
@@ -348,6 +354,8 @@ describe.skipIf(!canRun)('fanotify enforcement in podman containers', () => {
   it('autoOverlay covers a container from its first instruction, without watchPid', async () => {
     const denied: DeniedInfo[] = [];
     const e = startEnforcer({
+      // Not a deadline test: on a loaded machine 50 ms can pass before the decision thread runs.
+      deadlineMs: 2000,
       policy: fileOnlyPolicy(),
       pinDir,
       containerOf: contextFrom(images),

@@ -14,7 +14,7 @@ import { EventStore } from '../store/index.js';
 import { sampleDocs } from '../store/sample-docs.fixture.js';
 import { Replay } from './replay.js';
 import { policyFields, replaySource } from './replay-store.js';
-import { openEvents, type Window } from './source.js';
+import { openEvents, type StoredEvent, type Window } from './source.js';
 
 const root = mkdtempSync(join(tmpdir(), 'd4c-replay-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -192,17 +192,50 @@ function oddDocs(): { doc: EcsDoc; stream: string }[] {
   return out;
 }
 
+/**
+ * The reference's input: every event of the window, read from the store once for the file (the
+ * store does not change after beforeAll) and frozen, so that no report can change another's.
+ */
+const read = new Map<string, Promise<StoredEvent[]>>();
+function eventsOf(w: Window): Promise<StoredEvent[]> {
+  const key = JSON.stringify(w);
+  let p = read.get(key);
+  if (!p) {
+    p = (async () => {
+      const src = await openEvents(dir, w);
+      const out: StoredEvent[] = [];
+      try {
+        for await (const ev of src.events()) out.push(deepFreeze(ev));
+      } finally {
+        await src.close();
+      }
+      return out;
+    })();
+    read.set(key, p);
+  }
+  return p;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 async function report(policyText: string, fast: boolean, samples: number, w: Window = {}) {
   const policy = parsePolicy(policyText, 'p.yaml').policy;
   if (!policy) throw new Error('policy does not parse');
-  const src = await openEvents(dir, w);
   const r = new Replay(policy, samples);
-  try {
-    if (fast) await replaySource(src, r, policy);
-    else for await (const ev of src.events()) r.add(ev);
-  } finally {
-    await src.close();
-  }
+  if (fast) {
+    const src = await openEvents(dir, w);
+    try {
+      await replaySource(src, r, policy);
+    } finally {
+      await src.close();
+    }
+  } else for (const ev of await eventsOf(w)) r.add(ev);
   return r.report('', w);
 }
 

@@ -2,7 +2,7 @@
 // captured where it is used: `parse` (args.ts) is replaced by one that records its options and
 // stops the command, and each registered command is called for real. Adding an option to a
 // command (or to AGENT_OUTPUT_OPTIONS) without documenting it in commands.ts fails here.
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 type ParseOptions = Record<string, { type: string; multiple?: boolean; short?: string; default?: unknown }>;
 
@@ -23,9 +23,17 @@ vi.mock('./args.js', async (importOriginal) => {
   };
 });
 
-import './commands.js';
-import { allOptions } from './help.js';
-import { COMMANDS } from './registry.js';
+// `npm run test:unit` runs files one after another in a worker (--no-isolate): the commands are
+// loaded afresh so that they take the mock whatever ran before, and neither the mock nor the
+// modules that took it outlive this file.
+vi.resetModules();
+await import('./commands.js');
+const { allOptions } = await import('./help.js');
+const { COMMANDS } = await import('./registry.js');
+afterAll(() => {
+  vi.doUnmock('./args.js');
+  vi.resetModules();
+});
 
 async function parserOf(name: string): Promise<{ options: ParseOptions; positionals: boolean }> {
   seen.options = undefined;

@@ -2,6 +2,7 @@
 // loops are refused; and random or mutated bytes only ever raise DnsParseError (fast-check).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../util/runs.fixture.js';
 import { encodeMessage, QUERY_FLAGS, responseFlags } from './encode.js';
 import { DnsParseError, parseMessage } from './packet.js';
 
@@ -127,7 +128,7 @@ describe('parseMessage', () => {
         expect(e).toBeInstanceOf(DnsParseError);
       }
     };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), check), { numRuns: 3000 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), check), { numRuns: runs(3000) });
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.nat(valid.length - 1), fc.nat(255)), { minLength: 1, maxLength: 6 }),
@@ -137,7 +138,7 @@ describe('parseMessage', () => {
           check(b);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 });

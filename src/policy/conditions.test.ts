@@ -2,6 +2,7 @@
 // wrong types and wrong sections, each reported at the value's position.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../util/runs.fixture.js';
 import { CONDITIONS, type ConditionSpec, maxBytesOf } from './conditions.js';
 import { problems, where } from './helpers.fixture.js';
 import { parsePolicy } from './load.js';
@@ -197,7 +198,7 @@ describe('full image name pattern', () => {
           expect(spec.test.test(s)).toBe(elastic.test(s));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
   it('does not backtrack on a hostile value', () => {

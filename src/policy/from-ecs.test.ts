@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../util/runs.fixture.js';
 import { compilePolicy } from './compile.js';
 import { ecsField, modeIsExecutable, policyEventFromEcs } from './from-ecs.js';
 import { interpret } from './interpret.js';
@@ -258,7 +259,7 @@ describe('policyEventFromEcs', () => {
         // Whatever comes out, both evaluators take it and agree.
         if (r.event) expect(FUZZ_COMPILED.decide(r.event)).toEqual(interpret(FUZZ_POLICY, r.event));
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 });

@@ -3,6 +3,7 @@
 import { BlockList, isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../util/runs.fixture.js';
 import { cidrContains, formatIp, parseAddressValue, parseCidr, parseIp, parsePortValue } from './net.js';
 
 describe('parseIp', () => {
@@ -46,7 +47,7 @@ describe('parseIp', () => {
           expect(parseIp(s).ok).toBe(isIP(s) !== 0);
         },
       ),
-      { numRuns: 5000 },
+      { numRuns: runs(5000) },
     );
   });
 
@@ -112,7 +113,7 @@ describe('CIDRs', () => {
           expect(cidrContains(c.value, ip.value)).toBe(list.check(addr, isIP(addr) === 6 ? 'ipv6' : 'ipv4'));
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../util/runs.fixture.js';
 import { ProcessEntry } from './entry.js';
 import { entityIdOf, isoOf } from './view.js';
 
@@ -47,7 +48,7 @@ describe('entityIdOf', () => {
           expect(entityIdOf('a', exact, bootMs, 1e7)).toBe(entityIdOf('a', fromProc, bootMs, 1e7));
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 });

@@ -8,6 +8,7 @@ import duckdb from '@duckdb/node-bindings';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../ecs/index.js';
+import { runs } from '../util/runs.fixture.js';
 import { buildChunk, columnSources, newChunk, releaseChunks } from './chunk.js';
 import { EventStore } from './index.js';
 import type { StoreOptions } from './options.js';
@@ -140,12 +141,29 @@ async function storeWith(path: string, docs: { doc: unknown; stream: string }[],
   return store;
 }
 
-describe('event store: data chunks against the row-wise Appender', () => {
-  it.each(OTHERS)('%s: store identical rows and counters for the same input', async (append) => {
+/**
+ * The row-wise reference over `input()`, stored and dumped once for the file: every path is
+ * compared with it, and nothing writes to it after (stores are kept open until the file ends).
+ */
+let reference:
+  | Promise<{ docs: { doc: unknown; stream: string }[]; rows: EventStore; a: unknown[] }>
+  | undefined;
+function rowsReference() {
+  reference ??= (async () => {
     const docs = input();
     const rows = await storeWith('rows', docs);
+    return { docs, rows, a: await dump(rows) };
+  })();
+  return reference;
+}
+afterAll(async () => {
+  if (reference) await (await reference).rows.close();
+});
+
+describe('event store: data chunks against the row-wise Appender', () => {
+  it.each(OTHERS)('%s: store identical rows and counters for the same input', async (append) => {
+    const { docs, rows, a } = await rowsReference();
     const chunks = await storeWith(append, docs);
-    const a = await dump(rows);
     const b = await dump(chunks);
     expect(a.length).toBe(docs.length - 2); // the BigInt and the null are dropped
     // Timestamps of documents without one are the ingest time: compare them apart.
@@ -185,7 +203,6 @@ describe('event store: data chunks against the row-wise Appender', () => {
     expect((byId.get('many-args')?.['process.args'] as string[] | undefined)?.length).toBe(3000);
     expect(byId.get('empty-list')?.['process.args']).toEqual([]);
     expect(byId.get('epoch')?.['process.pid']).toBe(42);
-    await rows.close();
     await chunks.close();
   });
 
@@ -221,7 +238,7 @@ describe('event store: data chunks against the row-wise Appender', () => {
         await rows.flush();
         await chunks.flush();
       }),
-      { numRuns: 40 },
+      { numRuns: runs(40) },
     );
     expect(await dump(chunks)).toEqual(await dump(rows));
     expect(chunks.stats().docsWritten).toBe(n);
@@ -277,8 +294,7 @@ describe('event store: columns promoted by a later version', () => {
   it('are added to an older store and filled from each row, as ingest fills them', async () => {
     const later = PROMOTED.slice(PROMOTED.findIndex((f) => f.name === 'orchestrator.cluster.name'));
     expect(later.length).toBeGreaterThan(5);
-    const docs = input();
-    const ref = await storeWith('rows', docs);
+    const { docs, rows: ref } = await rowsReference();
     // The same rows in a store of the older schema: written, then the later columns dropped.
     const dir = tmp();
     await (await storeWith('rows', docs, dir)).close();
@@ -313,7 +329,6 @@ describe('event store: columns promoted by a later version', () => {
       expect(got.length).toBe(want.length);
     } finally {
       await reopened.close();
-      await ref.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-// Child process for the crash test (crash.test.ts): writes numbered batches into a store as fast
+// Child process for the crash test (crash.int.test.ts): writes numbered batches into a store as fast
 // as it can and reports each batch on stdout only after flush() says it is committed. The test
 // SIGKILLs it at a random moment. Usage: crash-writer.fixture.ts DIR BATCH_SIZE FIRST_BATCH [CHECKPOINT_THRESHOLD]
 // (D4C_STORE_WORKER=1 in the environment: the store runs its worker thread.)

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEsql, runPipeline } from '../rules/index.js';
+import { runs } from '../util/runs.fixture.js';
 import { runOnStore } from './esql.js';
 import { EventStore } from './index.js';
 import { sampleDocs } from './sample-docs.fixture.js';
@@ -113,11 +114,11 @@ describe('ES|QL translation agrees with the evaluator on random expressions', ()
         }
       }),
       {
-        numRuns: Number(process.env.ESQL_PROP_RUNS ?? 150),
+        numRuns: Number(process.env.ESQL_PROP_RUNS ?? runs(150)),
         ...(process.env.ESQL_PROP_RUNS ? {} : { seed: 42 }),
       },
     );
-    expect(sqlRuns).toBeGreaterThan(Number(process.env.ESQL_PROP_RUNS ?? 150)); // most expressions run as SQL
+    expect(sqlRuns).toBeGreaterThan(Number(process.env.ESQL_PROP_RUNS ?? runs(150))); // most expressions run as SQL
   }, 300_000);
 
   it('STATS … BY and SORT … LIMIT', async () => {
@@ -136,7 +137,7 @@ describe('ES|QL translation agrees with the evaluator on random expressions', ()
         }
       }),
       {
-        numRuns: Number(process.env.ESQL_PROP_RUNS ?? 100),
+        numRuns: Number(process.env.ESQL_PROP_RUNS ?? runs(100)),
         ...(process.env.ESQL_PROP_RUNS ? {} : { seed: 7 }),
       },
     );

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EcsDoc } from '../ecs/index.js';
 import { D4cError } from '../util/index.js';
+import { runs } from '../util/runs.fixture.js';
 import { EventStore, type Filter } from './index.js';
 import { listLiteral } from './prepare.js';
 import { sampleDocs } from './sample-docs.fixture.js';
@@ -133,7 +134,7 @@ describe('event store: ingest, query, aggregate', () => {
         const want = samples.filter((s) => filters.every((f) => matches(s.doc, f))).map((s) => id(s.doc));
         expect(got).toEqual(want);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 
@@ -356,7 +357,7 @@ describe('event store: odd documents', () => {
           expect(r).toEqual([{ a: args }]);
         },
       ),
-      { numRuns: 80 },
+      { numRuns: runs(80) },
     );
     expect(listLiteral(['a', "b'c", 'd\\'])).toBe("['a', 'b\\'c', 'd\\\\']");
     expect(store.stats().docsWritten).toBe(seen.length);

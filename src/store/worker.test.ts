@@ -1,7 +1,6 @@
 // The store worker (`worker: true`) against the in-thread engine: same counters and answers for
-// the same input, whole batches under concurrent queries, retention through the worker, SIGKILL
-// mid-commit, a worker that dies mid-stream is accounted for, and it never keeps a process alive.
-import { spawn } from 'node:child_process';
+// the same input, whole batches under concurrent queries, retention through the worker, and a
+// worker that dies mid-stream is accounted for. Its SIGKILL and exit tests: worker.int.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,33 +210,6 @@ describe('event store worker', () => {
     await store.close();
   });
 
-  it('survives SIGKILL mid-commit with only whole, reported batches', async () => {
-    const dir = tmp();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.fixture.ts'), dir, '3000', '0'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, D4C_STORE_WORKER: '1' } },
-    );
-    const committed: number[] = [];
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        for (const m of String(d).matchAll(/committed (\d+)/g)) committed.push(Number(m[1]));
-        if (committed.length >= 3) resolve();
-      });
-      child.on('exit', (c) => reject(new Error(`writer exited early (${c})`)));
-    });
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-    const store = await EventStore.open({ dir, worker: true });
-    const rows = await store.aggregate({ groupBy: ['labels.batch'], metrics: [{ op: 'count' }] });
-    const present = rows.map((r) => Number(r['labels.batch']));
-    for (const r of rows) expect(r.count).toBe(3000);
-    for (const b of committed) expect(present).toContain(b);
-    expect(present.filter((b) => !committed.includes(b)).length).toBeLessThanOrEqual(1);
-    await store.close();
-  }, 60_000);
-
   it('counts what was in flight when the worker dies, and refuses calls after', async () => {
     const store = await EventStore.open({
       dir: tmp(),
@@ -270,32 +242,5 @@ describe('event store worker', () => {
     await a.close();
     const b = await EventStore.open({ dir, worker: false });
     await b.close();
-  });
-
-  it('does not keep a process alive that forgets close()', async () => {
-    const dir = tmp();
-    const code = `
-      import { EventStore } from ${JSON.stringify(join(import.meta.dirname, 'index.ts'))};
-      const store = await EventStore.open({ dir: ${JSON.stringify(dir)}, worker: true });
-      store.write({ event: { id: 'x' } }, 'logs-cloud_defend.process-default');
-      await store.flush();
-      console.log('flushed', store.stats().docsWritten);
-    `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const exit = await new Promise<number | null>((r) => child.on('exit', r));
-    clearTimeout(timer);
-    expect(stdout.trim()).toBe('flushed 1');
-    expect(exit).toBe(0);
-    // The store it left open (unclosed, as after a crash) reopens with the document.
-    const store = await EventStore.open({ dir });
-    expect(await store.sql('SELECT count(*) AS n FROM events')).toEqual([{ n: 1 }]);
-    await store.close();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseImageName, parseImageRef } from './image-ref.js';
+import { runs } from './runs.fixture.js';
 
 const DIGEST = 'sha256:0a399eb16751829e1af26fea27b20c3ec28d7ab1fb72182879dcae1cca21206a';
 
@@ -104,7 +105,7 @@ describe('image reference properties', () => {
         );
         expect(again).toEqual(r);
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 });

@@ -2,6 +2,7 @@
 // regex oracle on small inputs, and stay linear on inputs that make a backtracking matcher explode.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../../util/runs.fixture.js';
 import { compileWildcardLowered, compileWildcardSet, wildcardMatch } from './wildcard.js';
 
 /** The obvious backtracking translation: trusted on short inputs only. */
@@ -33,7 +34,7 @@ describe('wildcard matchers', () => {
         expect(compileWildcardLowered(p, false)(v)).toBe(want);
         expect(compileWildcardSet([p], false)(v)).toBe(want);
       }),
-      { seed: 20261207, numRuns: 3000 },
+      { seed: 20261207, numRuns: runs(3000) },
     );
   });
 
@@ -46,7 +47,7 @@ describe('wildcard matchers', () => {
         expect(compileWildcardLowered(pp, true)(v.toLowerCase())).toBe(want);
         expect(compileWildcardSet([pp, 'zzz'], true)(v.toUpperCase())).toBe(want);
       }),
-      { seed: 7, numRuns: 1500 },
+      { seed: 7, numRuns: runs(1500) },
     );
   });
 

@@ -3,6 +3,7 @@
 // the backtracking reference matcher.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../../util/runs.fixture.js';
 import { compileWildcardSet, wildcardMatch } from '../common/wildcard.js';
 import {
   compileEql,
@@ -108,7 +109,7 @@ describe('compiled matchers agree with the interpreters', () => {
         const p = compilePred(e);
         for (const d of docs) expect(p(d), `${src} on ${JSON.stringify(d)}`).toBe(truthy(evaluate(e, d)));
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 
@@ -135,7 +136,7 @@ describe('compiled matchers agree with the interpreters', () => {
         };
         expect(run('compiled')).toEqual(run('interpreted'));
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -181,7 +182,7 @@ describe('compiled matchers agree with the interpreters', () => {
         const p = compileKql(ast);
         for (const d of docs) expect(p(d), `${src} on ${JSON.stringify(d)}`).toBe(interpretKql(ast, d));
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 
@@ -192,7 +193,7 @@ describe('compiled matchers agree with the interpreters', () => {
       fc.property(str, str, fc.boolean(), (p, s, ci) => {
         expect(compileWildcardSet([p], ci)(s), `${p} ~ ${s}`).toBe(wildcardMatch(p, s, ci));
       }),
-      { numRuns: 5000 },
+      { numRuns: runs(5000) },
     );
   });
 });
@@ -266,7 +267,7 @@ describe('odd input never crashes the parsers', () => {
           expect(e).toBeInstanceOf(QueryError);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 
@@ -281,7 +282,7 @@ describe('odd input never crashes the parsers', () => {
           expect(e).toBeInstanceOf(KqlError);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 });

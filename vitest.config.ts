@@ -5,10 +5,6 @@ import { defineConfig } from 'vitest/config';
 // test/** and src/**/*.int.test.ts — the real kernel, containers, Chromium, the CLI and writers
 // as child processes, the fuzz suites. `npm test` (and so CI's `npm run check`) runs both.
 
-// Runs the real CLI as another process; in src/query, whose rename to serve.int.test.ts waits
-// for that folder's open work.
-const SERVE = 'src/query/serve.test.ts';
-
 const shared = {
   testTimeout: 30_000,
   hookTimeout: 120_000,
@@ -29,14 +25,14 @@ export default defineConfig({
           ...shared,
           name: 'unit',
           include: ['src/**/*.test.ts'],
-          exclude: ['src/**/*.int.test.ts', SERVE],
+          exclude: ['src/**/*.int.test.ts'],
         },
       },
       {
         test: {
           ...shared,
           name: 'integration',
-          include: ['test/**/*.test.ts', 'src/**/*.int.test.ts', SERVE],
+          include: ['test/**/*.test.ts', 'src/**/*.int.test.ts'],
         },
       },
     ],

@@ -13,7 +13,8 @@
  * --no-network loads the network programs (d4c_net_*) but leaves them unattached: the sensor
  * without network events, at no cost (benchmarks compare the two). --no-dns leaves the DNS capture
  * (d4c_dns_*, and the port-53 checks in the send programs) off; --no-tty-output does the same
- * for terminal output (d4c_tty_*).
+ * for terminal output (d4c_tty_*). write's exit program (d4c_io_exit_write) serves both: attached
+ * when either is on, each part behind its cfg flag.
  * Exit codes (one cause each, one line on stderr): 2 usage, 3 not root, 4 no BTF, 5 no tracefs,
  * 6 programs refused at load, 7 attach failed, 8 pin failed, 9 stdout closed, 1 other.
  */
@@ -345,6 +346,7 @@ int main(int argc, char **argv)
 	skel->bss->cfg.host_pidns = host_pidns; /* 0: the kernel's initial pid namespace */
 	skel->bss->cfg.self_tgid = getpid();
 	skel->bss->cfg.dns = network && dns;
+	skel->bss->cfg.tty = tty_output;
 	skel->bss->cfg.wakeup_bytes = ring / 16 < (256u << 10) ? ring / 16 : (256u << 10);
 
 	/* Syscalls this architecture lacks (e.g. open, creat on arm64): skip their programs. */
@@ -359,6 +361,8 @@ int main(int argc, char **argv)
 		if ((!network || !dns) && strncmp(bpf_program__name(prog), "d4c_dns_", 8) == 0)
 			bpf_program__set_autoattach(prog, false);
 		if (!tty_output && strncmp(bpf_program__name(prog), "d4c_tty_", 8) == 0)
+			bpf_program__set_autoattach(prog, false);
+		if (!tty_output && !skel->bss->cfg.dns && strncmp(bpf_program__name(prog), "d4c_io_", 7) == 0)
 			bpf_program__set_autoattach(prog, false);
 	}
 

@@ -7,12 +7,15 @@
 // each time) so that load from elsewhere on the machine hits all three alike; the storm's own CPU
 // time (user + system, where the eBPF programs are charged) is measured, medians count.
 // The send storm also runs with the network programs but DNS capture off (--no-dns, issue 18):
-// with capture on, every send pays a port check (the sends go to a port other than 53).
+// with capture on, every send pays a port check (the sends go to a port other than 53) and every
+// recv the prefilter of recvfrom's exit program. Reported: ratios of the medians and the median of
+// the per-turn ratios (a turn's runs are close in time, so they share the machine's load), with
+// the load average.
 // Root and the built sensor are needed.
 // Standalone: `npx tsx bench/network.bench.ts` (D4C_BENCH_CONNECTS, D4C_BENCH_CYCLES).
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -50,6 +53,10 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** The median of the per-turn ratios a[i] / b[i]. */
+const turnRatio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+const load = () => loadavg().map((l) => Math.round(l * 10) / 10);
+
 async function withSensor(
   bin: string,
   network: boolean,
@@ -82,6 +89,7 @@ export default async function bench(): Promise<BenchResult[]> {
   try {
     execFileSync('cc', ['-O2', '-o', bin, SRC]);
     await storm(bin); // warm-up (page cache, port allocation)
+    const loadStart = load();
     const none: number[] = [];
     const off: number[] = [];
     const on: number[] = [];
@@ -127,6 +135,9 @@ export default async function bench(): Promise<BenchResult[]> {
       sendSensorNoDnsCpuS: sendNoDns,
       // issue 18's bound: within 1.02 of the network programs without DNS capture
       sendDnsVsNoDns: median(sendOn) / median(sendNoDns),
+      sendDnsVsNoDnsTurns: turnRatio(sendOn, sendNoDns),
+      networkVsNoNetworkTurns: turnRatio(on, off),
+      load1m5m15mStartEnd: [loadStart, load()],
       // Sends that went through make no record; only the storm's own socket setup does.
       sendStormRecords: sendRecords,
     };

@@ -274,9 +274,9 @@ struct d4c_dns {
 
 /*
  * D4C_EV_TTY: a write(2) or writev(2) by a container process with a controlling terminal to a terminal
- * (pseudo-terminal slave, tty, /dev/tty, console), taken at syscall entry (writev: the buffers in
- * order, the lengths of at most 32 iovecs summed). `total` is the byte
- * count the caller asked to write; `data` holds its first D4C_TTY_MAX bytes at most.
+ * (pseudo-terminal slave, tty, /dev/tty, console), taken at syscall exit (writev: the buffers in
+ * order, at most 32 iovecs). `total` is the byte count the call wrote; `data` holds its first
+ * D4C_TTY_MAX bytes at most.
  */
 struct d4c_tty {
 	struct d4c_hdr h;

@@ -171,12 +171,12 @@ export interface DnsMessageEvent extends ProcessInfo {
 
 /**
  * A write(2) to a terminal (pty slave, tty, /dev/tty, console) by a container process with a
- * controlling terminal, taken at syscall entry (issue 17).
+ * controlling terminal, taken at syscall exit (issue 17).
  */
 export interface TtyEvent extends ProcessInfo {
   kind: 'tty';
   fd: number;
-  /** Bytes the caller asked to write; `data` holds the first D4C_TTY_MAX of them at most. */
+  /** Bytes the call wrote; `data` holds the first D4C_TTY_MAX of them at most. */
   total: number;
   /** The terminal written to. */
   major: number;

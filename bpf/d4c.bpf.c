@@ -134,7 +134,7 @@ int d4c_io_exit_write(struct trace_event_raw_sys_exit *ctx)
 	if (cfg.tty && bt->signal->tty && tty_exit_write(bt, ret))
 		return 0;
 	if (cfg.dns)
-		dns_exit_io(ctx, D4C_DSYS_WRITE, D4C_DNS_QUERY);
+		dns_exit_write(ctx);
 	return 0;
 }
 

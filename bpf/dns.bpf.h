@@ -340,13 +340,13 @@ static __always_inline void dns_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 /*
- * The exits of read, recvfrom, recvmsg and write that moved bytes (ret > 0): is the fd (from the
- * saved registers) a known DNS socket of this process? The prefilters (tgid, then tgid and fd) and
- * one lookup keyed from the helper's tgid, before any task field is read: every read and write of every process passes
- * here. A socket is only ever marked for a watched task, so want_task runs on hits only; those
- * save the call and let d4c_dns_leave build the record.
+ * write's exit (ret > 0; d4c_io_exit_write): is the fd (from the saved registers) a known DNS
+ * socket of this process? The prefilters (tgid, then tgid and fd) and one lookup keyed from the
+ * helper's tgid, before any task field is read: every write of every process passes here. A
+ * socket is only ever marked for a watched task, so want_task runs on hits only; those save the
+ * call and let d4c_dns_leave build the record.
  */
-static __always_inline void dns_exit_io(struct trace_event_raw_sys_exit *ctx, __u16 sys, __u16 dir)
+static __always_inline void dns_exit_write(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!dns_tgid_seen[dns_tid_slot(tgid)])
@@ -357,36 +357,84 @@ static __always_inline void dns_exit_io(struct trace_event_raw_sys_exit *ctx, __
 		return;
 	if (!want_task((void *)bpf_get_current_task()))
 		return;
-	struct dns_call c = {.sysno = ctx->id, .fd = fd, .dir = dir, .sys = sys, .nmsg = 1};
-	if (sys == D4C_DSYS_RECVMSG) {
-		/* at the exit the kernel has written back msg_namelen: the sender's address length */
-		struct umsg_head h = {};
-		if (bpf_probe_read_user(&h, sizeof(h), (void *)PT_REGS_PARM2_SYSCALL(regs)) ||
-		    !first_iov(h.iov, h.iovlen, &c.buf, &c.len))
-			return;
-		c.uaddr = h.namelen > 0 ? h.name : 0;
-	} else {
-		__u64 len = PT_REGS_PARM3_SYSCALL(regs);
-		c.buf = PT_REGS_PARM2_SYSCALL(regs);
-		c.len = len > 0xffffffff ? 0xffffffff : len;
-		if (sys == D4C_DSYS_RECVFROM)
-			c.uaddr = PT_REGS_PARM5_SYSCALL(regs);
-	}
+	__u64 len = PT_REGS_PARM3_SYSCALL(regs);
+	struct dns_call c = {.buf = PT_REGS_PARM2_SYSCALL(regs),
+			     .len = len > 0xffffffff ? 0xffffffff : len,
+			     .sysno = ctx->id,
+			     .fd = fd,
+			     .dir = D4C_DNS_QUERY,
+			     .sys = D4C_DSYS_WRITE,
+			     .nmsg = 1};
 	dns_save(&c);
 	bpf_tail_call(ctx, &dns_tail, 0);
 }
 
-#define DNS_EXIT_IO(name, sys)                                           \
-	SEC("tp/syscalls/sys_exit_" #name)                               \
-	int d4c_dns_exit_##name(struct trace_event_raw_sys_exit *ctx)    \
-	{                                                                \
-		if (ctx->ret > 0)                                        \
-			dns_exit_io(ctx, sys, D4C_DNS_RESPONSE);         \
-		return 0;                                                \
-	}
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_NR(regs) ((long)(regs)->orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) ((long)(regs)->syscallno)
+#else
+#define SYSCALL_NR(regs) (-1L)
+#endif
 
-DNS_EXIT_IO(read, D4C_DSYS_READ)
-DNS_EXIT_IO(recvfrom, D4C_DSYS_RECVFROM)
-DNS_EXIT_IO(recvmsg, D4C_DSYS_RECVMSG)
+/*
+ * Responses: the socket layer's sock_recv_length tracepoint (a raw tracepoint, much cheaper than a
+ * syscall exit, and only socket receives pass it, not every read of every process). It fires in
+ * the call after the bytes reached the caller's buffer; the call (read, recvfrom/recv, recvmsg) and
+ * its arguments come from the saved registers, and the socket must be the one marked for that fd.
+ * The sender's address of a recvfrom/recvmsg is copied out only after this point: a response on an
+ * unconnected socket has no remote end (the query's destination says who was asked).
+ */
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(d4c_dns_recv, struct sock *sk, int ret, int flags)
+{
+	if (ret <= 0)
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!dns_tgid_seen[dns_tid_slot(tgid)])
+		return 0;
+	struct pt_regs *regs = syscall_regs(bpf_get_current_task_btf());
+	long nr = SYSCALL_NR(regs);
+	__u16 sys;
+	if (nr == cfg.nr_recvfrom)
+		sys = D4C_DSYS_RECVFROM;
+	else if (nr == cfg.nr_read)
+		sys = D4C_DSYS_READ;
+	else if (nr == cfg.nr_recvmsg)
+		sys = D4C_DSYS_RECVMSG;
+	else
+		return 0; /* readv, recvmmsg, io_uring, a receive inside the kernel: not captured */
+	__s32 fd = PT_REGS_PARM1_SYSCALL(regs);
+	__u64 key = dns_key(tgid, fd);
+	if (!dns_fd_seen[dns_fd_slot(key)])
+		return 0;
+	__u64 *known = bpf_map_lookup_elem(&dns_fds, &key);
+	if (!known)
+		return 0;
+	if (*known != (__u64)sk) {
+		bpf_map_delete_elem(&dns_fds, &key); /* the fd was closed and reused for another socket */
+		return 0;
+	}
+	struct task_struct *t = (void *)bpf_get_current_task();
+	if (!want_task(t))
+		return 0;
+	struct dns_call c = {.fd = fd, .dir = D4C_DNS_RESPONSE, .sys = sys, .nmsg = 1};
+	if (sys == D4C_DSYS_RECVMSG) {
+		struct umsg_head h = {};
+		if (bpf_probe_read_user(&h, sizeof(h), (void *)PT_REGS_PARM2_SYSCALL(regs)) ||
+		    !first_iov(h.iov, h.iovlen, &c.buf, &c.len))
+			return 0;
+	} else {
+		__u64 len = PT_REGS_PARM3_SYSCALL(regs);
+		c.buf = PT_REGS_PARM2_SYSCALL(regs);
+		c.len = len > 0xffffffff ? 0xffffffff : len;
+	}
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	__u32 n = (__u32)ret < c.len ? (__u32)ret : c.len;
+	dns_emit(t, sk, &c, family, c.buf, n, 0);
+	return 0;
+}
 
 #endif

@@ -312,6 +312,9 @@ struct d4c_config {
 	__u32 read_nprefix;     /* used slots of `read_prefixes`; 0: read-only opens are never reported */
 	__u32 dns;              /* 1: capture port-53 payloads (D4C_EV_DNS); 0: the port check only */
 	__u32 tty;              /* 1: capture terminal output (D4C_EV_TTY) in the shared write exit */
+	__u32 nr_read;          /* this architecture's syscall numbers (the loader's <sys/syscall.h>) */
+	__u32 nr_recvfrom;
+	__u32 nr_recvmsg;
 };
 
 /*

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -347,6 +348,9 @@ int main(int argc, char **argv)
 	skel->bss->cfg.self_tgid = getpid();
 	skel->bss->cfg.dns = network && dns;
 	skel->bss->cfg.tty = tty_output;
+	skel->bss->cfg.nr_read = SYS_read;
+	skel->bss->cfg.nr_recvfrom = SYS_recvfrom;
+	skel->bss->cfg.nr_recvmsg = SYS_recvmsg;
 	skel->bss->cfg.wakeup_bytes = ring / 16 < (256u << 10) ? ring / 16 : (256u << 10);
 
 	/* Syscalls this architecture lacks (e.g. open, creat on arm64): skip their programs. */
@@ -354,6 +358,9 @@ int main(int argc, char **argv)
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
 		if (strncmp(sec, "tp/syscalls/", 12) == 0 && !tracepoint_exists("syscalls", sec + 12))
+			bpf_program__set_autoload(prog, false);
+		/* sock_recv_length is from Linux 6.4: without it, no DNS responses */
+		if (strncmp(sec, "raw_tp/sock_", 12) == 0 && !tracepoint_exists("sock", sec + 7))
 			bpf_program__set_autoload(prog, false);
 		/* Loaded (the tail-call array refers to them) but not attached. */
 		if (!network && strncmp(bpf_program__name(prog), "d4c_net_", 8) == 0)

@@ -4,10 +4,11 @@
 // still be captured, and its terminal output too. A DNS server runs on a loopback address
 // (test/dns/server.ts); dnsq (test/dns/dnsq.c) runs in a fresh pid + mount namespace.
 // Needs root, BTF and the build toolchain (scripts/build-bpf.sh); skipped elsewhere.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/dns/index.js';
 import { type DnsMessageEvent, type Sensor, type SensorEvent, startSensor } from '../../src/sensor/index.js';
@@ -18,6 +19,9 @@ const root = resolve(import.meta.dirname, '../..');
 const canRun = process.getuid?.() === 0 && existsSync('/sys/kernel/btf/vmlinux');
 // Not the address the e2e DNS test uses (127.53.x.y), so that both can run at once.
 const SERVER = `127.54.${(process.pid >> 8) & 0xff}.${process.pid & 0xff || 1}`;
+
+// Asynchronous: the DNS server answers from this process's event loop.
+const pexec = promisify(execFile);
 
 let sensor: Sensor;
 let server: DnsTestServer;
@@ -60,7 +64,7 @@ describe.skipIf(!canRun)('live DNS hooks', () => {
 
   it('captures a TCP query written by a task with a terminal, its response, and its terminal output', async () => {
     events.length = 0;
-    execFileSync(
+    await pexec(
       'script',
       ['-qec', `unshare --fork --pid --mount-proc ${dnsq} tcp ${SERVER} a.corp.test`, '/dev/null'],
       {
@@ -92,7 +96,7 @@ describe.skipIf(!canRun)('live DNS hooks', () => {
 
   it('captures two sendmmsg queries and both recvfrom responses', async () => {
     events.length = 0;
-    execFileSync(
+    await pexec(
       'unshare',
       ['--fork', '--pid', '--mount-proc', dnsq, 'mmsg', SERVER, 'a.corp.test', 'b.corp.test'],
       {

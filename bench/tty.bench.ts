@@ -11,7 +11,7 @@
 // Cat: one process writes 10 MiB to its terminal; the real batching (src/agent/tty-output.ts,
 // default cap 512 KiB) keeps up to the cap and counts the rest: the figures say how much.
 // Root and the built sensor are needed.
-// Standalone: `npx tsx bench/tty.bench.ts` (D4C_BENCH_WRITES, D4C_BENCH_CYCLES).
+// Standalone: `npx tsx bench/tty.bench.ts` (D4C_BENCH_WRITES, D4C_BENCH_CYCLES, D4C_BENCH_REPS).
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,6 +26,8 @@ import { type BenchResult, size } from './harness.js';
 const SRC = fileURLToPath(new URL('../test/sensor/fsops.c', import.meta.url));
 const N = Number(process.env.D4C_BENCH_WRITES ?? size(300_000, 2000));
 const CYCLES = Number(process.env.D4C_BENCH_CYCLES ?? size(5, 1));
+// Storms per sensor start; a turn's figure is their median (the sensor's start costs more than a storm).
+const REPS = Number(process.env.D4C_BENCH_REPS ?? size(3, 1));
 const CAT = size(10 << 20, 64 << 10);
 
 const pexec = promisify(execFile);
@@ -71,6 +73,13 @@ async function withSensor(ttyOutput: boolean, run: () => Promise<number>, onTty?
   }
 }
 
+/** The median CPU seconds of REPS storms. */
+async function reps(run: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < REPS; i++) xs.push(await run());
+  return median(xs);
+}
+
 export default async function bench(): Promise<BenchResult[]> {
   if (process.getuid?.() !== 0) {
     process.stderr.write('tty bench: needs root (skipped)\n');
@@ -90,11 +99,11 @@ export default async function bench(): Promise<BenchResult[]> {
     const onTty: number[] = [];
     let stormRecords = 0;
     for (let c = 0; c < CYCLES; c++) {
-      off.push((await withSensor(false, () => storm(bin, args, 'no-tty'))).s);
-      const w = await withSensor(true, () => storm(bin, args, 'no-tty'));
+      off.push((await withSensor(false, () => reps(() => storm(bin, args, 'no-tty')))).s);
+      const w = await withSensor(true, () => reps(() => storm(bin, args, 'no-tty')));
       on.push(w.s);
-      offTty.push((await withSensor(false, () => storm(bin, args, 'tty'))).s);
-      const wt = await withSensor(true, () => storm(bin, args, 'tty'));
+      offTty.push((await withSensor(false, () => reps(() => storm(bin, args, 'tty')))).s);
+      const wt = await withSensor(true, () => reps(() => storm(bin, args, 'tty')));
       onTty.push(wt.s);
       stormRecords += w.records + wt.records;
     }
@@ -123,6 +132,7 @@ export default async function bench(): Promise<BenchResult[]> {
     const rows = {
       writes: N,
       cycles: CYCLES,
+      stormsPerTurn: REPS,
       sensorNoTtyCpuS: off,
       sensorTtyCpuS: on,
       ratioTtyVsNoTty: median(on) / median(off),

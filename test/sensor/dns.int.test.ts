@@ -69,7 +69,6 @@ describe.skipIf(!canRun)('live DNS hooks', () => {
       ['-qec', `unshare --fork --pid --mount-proc ${dnsq} tcp ${SERVER} a.corp.test`, '/dev/null'],
       {
         cwd: work,
-        stdio: 'pipe',
       },
     );
     const resp = await until(() => dnsOf('dnsq').find((e) => e.direction === 'response'), 'the TCP response');
@@ -101,7 +100,6 @@ describe.skipIf(!canRun)('live DNS hooks', () => {
       ['--fork', '--pid', '--mount-proc', dnsq, 'mmsg', SERVER, 'a.corp.test', 'b.corp.test'],
       {
         cwd: work,
-        stdio: 'pipe',
       },
     );
     await until(

@@ -9,11 +9,12 @@
  * 53 goes through; the value is the socket pointer, checked at exit so that a closed and reused
  * fd is not mistaken for the old socket. Sends (sendto, sendmsg, sendmmsg) are checked in the
  * network programs' entries, which save the call (buffer, length, address pointer) in `dns_state`
- * by thread id. read, recvfrom, recvmsg and write are checked at their exit only, with the call's
- * arguments from the saved registers (syscall_regs): one program, one tracepoint per call, and
- * write's exit program is shared with terminal capture (d4c_io_exit_write). One program
- * (d4c_dns_leave, a tail call) builds the records. Programs named d4c_dns_* are left unattached
- * with --no-dns / --no-network; the hooks inside the network and write programs check cfg.dns.
+ * by thread id. write is checked at its exit only (d4c_io_exit_write, shared with terminal capture)
+ * and responses (read, recvfrom, recvmsg) at the socket layer's sock_recv_length raw tracepoint,
+ * which only socket receives pass: the call's arguments come from the saved registers
+ * (syscall_regs), so none of them needs an entry program. One program (d4c_dns_leave, a tail
+ * call) builds the records of sends and writes. Programs named d4c_dns_* are left unattached with
+ * --no-dns / --no-network; the hooks inside the network and write programs check cfg.dns.
  */
 #ifndef D4C_DNS_BPF_H
 #define D4C_DNS_BPF_H

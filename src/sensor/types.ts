@@ -159,7 +159,10 @@ export interface DnsMessageEvent extends ProcessInfo {
   fd: number;
   /** This socket's end. */
   local: NetEndpoint;
-  /** The resolver (for a query the destination, for a response the sender); absent if unknown. */
+  /**
+   * The resolver (for a query the destination, for a response the sender); absent if unknown, as
+   * for a response on an unconnected UDP socket (its query's destination says who was asked).
+   */
   remote?: NetEndpoint;
   /** Bytes the call moved for this message. */
   length: number;

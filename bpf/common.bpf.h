@@ -122,4 +122,14 @@ static __always_inline bool want_task(struct task_struct *t)
 	return false;
 }
 
+/*
+ * The current syscall's arguments, read at its exit from the user registers saved at its entry
+ * (the kernel leaves them as they were): an exit program then needs no entry program, and a
+ * syscall no second tracepoint, to know them. x86-64: di, si, dx, r10, r8 (PT_REGS_PARMn_SYSCALL).
+ */
+static __always_inline struct pt_regs *syscall_regs(struct task_struct *bt)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bt);
+}
+
 #endif

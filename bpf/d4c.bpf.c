@@ -117,6 +117,27 @@ int d4c_setsid(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/* ---- write(2) exit: terminal output and DNS over a connected socket, one program -------------- */
+
+/*
+ * Shared so that each capture costs its checks, not a program invocation per write: attached when
+ * either is on (the loader), each part behind its cfg flag. A write of a task with a controlling
+ * terminal to a terminal is not checked for DNS.
+ */
+SEC("tp/syscalls/sys_exit_write")
+int d4c_io_exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	long ret = ctx->ret;
+	if (ret <= 0)
+		return 0;
+	struct task_struct *bt = bpf_get_current_task_btf();
+	if (cfg.tty && bt->signal->tty && tty_exit_write(bt, ret))
+		return 0;
+	if (cfg.dns)
+		dns_exit_write(ctx);
+	return 0;
+}
+
 /* ---- file events: state at enter, record at successful exit --------------------------------- */
 
 static __always_inline int enter(__u32 op, __u32 flags, __u32 mode, __s32 dfd, const void *p1, __s32 dfd2,

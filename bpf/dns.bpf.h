@@ -7,10 +7,14 @@
  *
  * DNS sockets are (tgid, fd) keys in `dns_fds`, added when a connect to port 53 or a send to port
  * 53 goes through; the value is the socket pointer, checked at exit so that a closed and reused
- * fd is not mistaken for the old socket. Entry programs save the call (buffer, length, address
- * pointer) in `dns_state` by thread id; one exit program (d4c_dns_leave, a tail call) builds the
- * records. Programs named d4c_dns_* are left unattached with --no-dns / --no-network; the hooks
- * inside the network programs check cfg.dns.
+ * fd is not mistaken for the old socket. Sends (sendto, sendmsg, sendmmsg) are checked in the
+ * network programs' entries, which save the call (buffer, length, address pointer) in `dns_state`
+ * by thread id. write is checked at its exit only (d4c_io_exit_write, shared with terminal capture)
+ * and responses (read, recvfrom, recvmsg) at the socket layer's sock_recv_length raw tracepoint,
+ * which only socket receives pass: the call's arguments come from the saved registers
+ * (syscall_regs), so none of them needs an entry program. One program (d4c_dns_leave, a tail
+ * call) builds the records of sends and writes. Programs named d4c_dns_* are left unattached with
+ * --no-dns / --no-network; the hooks inside the network and write programs check cfg.dns.
  */
 #ifndef D4C_DNS_BPF_H
 #define D4C_DNS_BPF_H
@@ -54,12 +58,16 @@ static __always_inline __u64 dns_key(__u32 tgid, __s32 fd)
  * Prefilters in .bss, read without a helper call, so that the reads and writes of every process
  * (which all pass the DNS programs) mostly skip the hash lookups. dns_fd_seen: a slot per hash of
  * (tgid, fd), set when a DNS socket is marked, never cleared (a stale slot costs a lookup, never a
- * miss). dns_busy: per hash of the thread id, the saved calls not yet consumed (incremented on a
+ * miss). dns_tgid_seen: the same per hash of the tgid alone, so that the read and write exits of a
+ * process that never had a DNS socket stop before they read the call's registers. dns_busy: per
+ * hash of the thread id, the saved calls not yet consumed (incremented on a
  * save, decremented when the exit finds the state; a leak only costs lookups).
  */
 #define DNS_FD_SLOTS 32768
 #define DNS_TID_SLOTS 4096
+#define DNS_TGID_SLOTS 4096
 __u8 dns_fd_seen[DNS_FD_SLOTS];
+__u8 dns_tgid_seen[DNS_TGID_SLOTS];
 __u32 dns_busy[DNS_TID_SLOTS];
 
 static __always_inline __u32 dns_fd_slot(__u64 key)
@@ -76,8 +84,10 @@ static __always_inline void dns_fd_put(__u64 key, __u64 sk)
 {
 	if (bpf_map_update_elem(&dns_fds, &key, &sk, BPF_ANY))
 		count(D4C_C_DNS_STATE_FULL);
-	else
+	else {
 		dns_fd_seen[dns_fd_slot(key)] = 1;
+		dns_tgid_seen[dns_tid_slot(key >> 32)] = 1;
+	}
 }
 
 /* Is (tgid, fd) a known DNS socket? The prefilter first, then the map. */
@@ -111,19 +121,6 @@ static __always_inline int dns_wanted(__u32 tgid, __s32 fd, __u64 uaddr, __u32 a
 	return dns_fd_known(dns_key(tgid, fd)) ? 1 : 0;
 }
 
-/*
- * Reads and writes: is fd a known DNS socket of this process? One lookup keyed from the helper's
- * tgid, before any task field is read: every read and write of every process passes here. A
- * socket is only ever marked for a watched task, so want_task runs on hits only.
- */
-static __always_inline struct task_struct *dns_fd_task(__s32 fd)
-{
-	if (!dns_fd_known(dns_key(bpf_get_current_pid_tgid() >> 32, fd)))
-		return NULL;
-	struct task_struct *t = (void *)bpf_get_current_task();
-	return want_task(t) ? t : NULL;
-}
-
 static __always_inline void dns_save(struct dns_call *c)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -133,11 +130,11 @@ static __always_inline void dns_save(struct dns_call *c)
 		__sync_fetch_and_add(&dns_busy[dns_tid_slot(tid)], 1);
 }
 
-/* A plain buffer call: sendto/send, write, recvfrom/recv, read. `t` already passed want_task. */
-static __always_inline void dns_enter_buf(struct task_struct *t, long sysno, __u16 sys, __u16 dir, __s32 fd,
-					  __u64 buf, __u64 len, __u64 uaddr, __u32 addrlen)
+/* sendto/send of a task that already passed want_task. */
+static __always_inline void dns_enter_buf(long sysno, __u16 sys, __u16 dir, __s32 fd, __u64 buf, __u64 len,
+					  __u64 uaddr, __u32 addrlen)
 {
-	int w = dns_wanted(BPF_CORE_READ(t, tgid), fd, uaddr, addrlen, dir == D4C_DNS_QUERY);
+	int w = dns_wanted(bpf_get_current_pid_tgid() >> 32, fd, uaddr, addrlen, dir == D4C_DNS_QUERY);
 	if (!w)
 		return;
 	struct dns_call c = {.buf = buf,
@@ -177,14 +174,15 @@ static __always_inline bool first_iov(__u64 iov, __u64 iovlen, __u64 *base, __u3
 }
 
 /*
- * sendmsg / recvmsg (h: the msghdr already read), sendmmsg (mmsg: the vector; its first msghdr is
+ * sendmsg (h: the msghdr already read), sendmmsg (mmsg: the vector; its first msghdr is
  * h; one struct mmsghdr is 64 bytes).
  */
-static __always_inline void dns_enter_msg(struct task_struct *t, long sysno, __u16 sys, __u16 dir, __s32 fd,
-					  struct umsg_head *h, __u64 mmsg, __u32 vlen)
+static __always_inline void dns_enter_msg(long sysno, __u16 sys, __u16 dir, __s32 fd, struct umsg_head *h,
+					  __u64 mmsg, __u32 vlen)
 {
 	__u64 uaddr = h->namelen > 0 ? h->name : 0;
-	int w = dns_wanted(BPF_CORE_READ(t, tgid), fd, uaddr, h->namelen > 0 ? h->namelen : 0, dir == D4C_DNS_QUERY);
+	int w = dns_wanted(bpf_get_current_pid_tgid() >> 32, fd, uaddr, h->namelen > 0 ? h->namelen : 0,
+			   dir == D4C_DNS_QUERY);
 	if (!w)
 		return;
 	struct dns_call c = {.uaddr = uaddr, .sysno = sysno, .fd = fd, .dir = dir, .sys = sys, .to53 = w == 2, .nmsg = 1};
@@ -325,49 +323,6 @@ int d4c_dns_leave(struct trace_event_raw_sys_exit *ctx)
 	return dns_leave(ctx);
 }
 
-SEC("tp/syscalls/sys_enter_write")
-int d4c_dns_enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	struct task_struct *t = dns_fd_task(ctx->args[0]);
-	if (t)
-		dns_enter_buf(t, ctx->id, D4C_DSYS_WRITE, D4C_DNS_QUERY, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_read")
-int d4c_dns_enter_read(struct trace_event_raw_sys_enter *ctx)
-{
-	struct task_struct *t = dns_fd_task(ctx->args[0]);
-	if (t)
-		dns_enter_buf(t, ctx->id, D4C_DSYS_READ, D4C_DNS_RESPONSE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_recvfrom")
-int d4c_dns_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
-{
-	struct task_struct *t = dns_fd_task(ctx->args[0]);
-	if (!t)
-		return 0;
-	dns_enter_buf(t, ctx->id, D4C_DSYS_RECVFROM, D4C_DNS_RESPONSE, ctx->args[0], ctx->args[1], ctx->args[2],
-		      ctx->args[4], 0);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_recvmsg")
-int d4c_dns_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	__s32 fd = ctx->args[0];
-	struct task_struct *t = dns_fd_task(fd);
-	if (!t)
-		return 0;
-	struct umsg_head h = {};
-	if (bpf_probe_read_user(&h, sizeof(h), (void *)ctx->args[1]))
-		return 0;
-	dns_enter_msg(t, ctx->id, D4C_DSYS_RECVMSG, D4C_DNS_RESPONSE, fd, &h, 0, 0);
-	return 0;
-}
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
@@ -377,7 +332,7 @@ struct {
 	.values = {[0] = (void *)&d4c_dns_leave},
 };
 
-/* Exits: the prefilter, then one lookup by thread id; only a saved DNS call is worth the tail call. */
+/* Send exits: the prefilter, then one lookup by thread id; only a saved DNS call is worth the tail call. */
 static __always_inline void dns_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -385,17 +340,102 @@ static __always_inline void dns_exit(struct trace_event_raw_sys_exit *ctx)
 		bpf_tail_call(ctx, &dns_tail, 0);
 }
 
-#define DNS_EXIT(name)                                                   \
-	SEC("tp/syscalls/sys_exit_" #name)                               \
-	int d4c_dns_exit_##name(struct trace_event_raw_sys_exit *ctx)    \
-	{                                                                \
-		dns_exit(ctx);                                           \
-		return 0;                                                \
-	}
+/*
+ * write's exit (ret > 0; d4c_io_exit_write): is the fd (from the saved registers) a known DNS
+ * socket of this process? The prefilters (tgid, then tgid and fd) and one lookup keyed from the
+ * helper's tgid, before any task field is read: every write of every process passes here. A
+ * socket is only ever marked for a watched task, so want_task runs on hits only; those save the
+ * call and let d4c_dns_leave build the record.
+ */
+static __always_inline void dns_exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!dns_tgid_seen[dns_tid_slot(tgid)])
+		return;
+	struct pt_regs *regs = syscall_regs(bpf_get_current_task_btf());
+	__s32 fd = PT_REGS_PARM1_SYSCALL(regs);
+	if (!dns_fd_known(dns_key(tgid, fd)))
+		return;
+	if (!want_task((void *)bpf_get_current_task()))
+		return;
+	__u64 len = PT_REGS_PARM3_SYSCALL(regs);
+	struct dns_call c = {.buf = PT_REGS_PARM2_SYSCALL(regs),
+			     .len = len > 0xffffffff ? 0xffffffff : len,
+			     .sysno = ctx->id,
+			     .fd = fd,
+			     .dir = D4C_DNS_QUERY,
+			     .sys = D4C_DSYS_WRITE,
+			     .nmsg = 1};
+	dns_save(&c);
+	bpf_tail_call(ctx, &dns_tail, 0);
+}
 
-DNS_EXIT(write)
-DNS_EXIT(read)
-DNS_EXIT(recvfrom)
-DNS_EXIT(recvmsg)
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_NR(regs) ((long)(regs)->orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) ((long)(regs)->syscallno)
+#else
+#define SYSCALL_NR(regs) (-1L)
+#endif
+
+/*
+ * Responses: the socket layer's sock_recv_length tracepoint (a raw tracepoint, much cheaper than a
+ * syscall exit, and only socket receives pass it, not every read of every process). It fires in
+ * the call after the bytes reached the caller's buffer; the call (read, recvfrom/recv, recvmsg) and
+ * its arguments come from the saved registers, and the socket must be the one marked for that fd.
+ * The sender's address of a recvfrom/recvmsg is copied out only after this point: a response on an
+ * unconnected socket has no remote end (the query's destination says who was asked).
+ */
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(d4c_dns_recv, struct sock *sk, int ret, int flags)
+{
+	if (ret <= 0)
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!dns_tgid_seen[dns_tid_slot(tgid)])
+		return 0;
+	struct pt_regs *regs = syscall_regs(bpf_get_current_task_btf());
+	long nr = SYSCALL_NR(regs);
+	__u16 sys;
+	if (nr == cfg.nr_recvfrom)
+		sys = D4C_DSYS_RECVFROM;
+	else if (nr == cfg.nr_read)
+		sys = D4C_DSYS_READ;
+	else if (nr == cfg.nr_recvmsg)
+		sys = D4C_DSYS_RECVMSG;
+	else
+		return 0; /* readv, recvmmsg, io_uring, a receive inside the kernel: not captured */
+	__s32 fd = PT_REGS_PARM1_SYSCALL(regs);
+	__u64 key = dns_key(tgid, fd);
+	if (!dns_fd_seen[dns_fd_slot(key)])
+		return 0;
+	__u64 *known = bpf_map_lookup_elem(&dns_fds, &key);
+	if (!known)
+		return 0;
+	if (*known != (__u64)sk) {
+		bpf_map_delete_elem(&dns_fds, &key); /* the fd was closed and reused for another socket */
+		return 0;
+	}
+	struct task_struct *t = (void *)bpf_get_current_task();
+	if (!want_task(t))
+		return 0;
+	struct dns_call c = {.fd = fd, .dir = D4C_DNS_RESPONSE, .sys = sys, .nmsg = 1};
+	if (sys == D4C_DSYS_RECVMSG) {
+		struct umsg_head h = {};
+		if (bpf_probe_read_user(&h, sizeof(h), (void *)PT_REGS_PARM2_SYSCALL(regs)) ||
+		    !first_iov(h.iov, h.iovlen, &c.buf, &c.len))
+			return 0;
+	} else {
+		__u64 len = PT_REGS_PARM3_SYSCALL(regs);
+		c.buf = PT_REGS_PARM2_SYSCALL(regs);
+		c.len = len > 0xffffffff ? 0xffffffff : len;
+	}
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	__u32 n = (__u32)ret < c.len ? (__u32)ret : c.len;
+	dns_emit(t, sk, &c, family, c.buf, n, 0);
+	return 0;
+}
 
 #endif

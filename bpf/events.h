@@ -274,9 +274,9 @@ struct d4c_dns {
 
 /*
  * D4C_EV_TTY: a write(2) or writev(2) by a container process with a controlling terminal to a terminal
- * (pseudo-terminal slave, tty, /dev/tty, console), taken at syscall entry (writev: the buffers in
- * order, the lengths of at most 32 iovecs summed). `total` is the byte
- * count the caller asked to write; `data` holds its first D4C_TTY_MAX bytes at most.
+ * (pseudo-terminal slave, tty, /dev/tty, console), taken at syscall exit (writev: the buffers in
+ * order, at most 32 iovecs). `total` is the byte count the call wrote; `data` holds its first
+ * D4C_TTY_MAX bytes at most.
  */
 struct d4c_tty {
 	struct d4c_hdr h;
@@ -311,6 +311,10 @@ struct d4c_config {
 	__u32 wakeup_bytes;     /* wake the reader only once this much is waiting (it also polls) */
 	__u32 read_nprefix;     /* used slots of `read_prefixes`; 0: read-only opens are never reported */
 	__u32 dns;              /* 1: capture port-53 payloads (D4C_EV_DNS); 0: the port check only */
+	__u32 tty;              /* 1: capture terminal output (D4C_EV_TTY) in the shared write exit */
+	__u32 nr_read;          /* this architecture's syscall numbers (the loader's <sys/syscall.h>) */
+	__u32 nr_recvfrom;
+	__u32 nr_recvmsg;
 };
 
 /*

@@ -13,7 +13,8 @@
  * --no-network loads the network programs (d4c_net_*) but leaves them unattached: the sensor
  * without network events, at no cost (benchmarks compare the two). --no-dns leaves the DNS capture
  * (d4c_dns_*, and the port-53 checks in the send programs) off; --no-tty-output does the same
- * for terminal output (d4c_tty_*).
+ * for terminal output (d4c_tty_*). write's exit program (d4c_io_exit_write) serves both: attached
+ * when either is on, each part behind its cfg flag.
  * Exit codes (one cause each, one line on stderr): 2 usage, 3 not root, 4 no BTF, 5 no tracefs,
  * 6 programs refused at load, 7 attach failed, 8 pin failed, 9 stdout closed, 1 other.
  */
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -345,6 +347,10 @@ int main(int argc, char **argv)
 	skel->bss->cfg.host_pidns = host_pidns; /* 0: the kernel's initial pid namespace */
 	skel->bss->cfg.self_tgid = getpid();
 	skel->bss->cfg.dns = network && dns;
+	skel->bss->cfg.tty = tty_output;
+	skel->bss->cfg.nr_read = SYS_read;
+	skel->bss->cfg.nr_recvfrom = SYS_recvfrom;
+	skel->bss->cfg.nr_recvmsg = SYS_recvmsg;
 	skel->bss->cfg.wakeup_bytes = ring / 16 < (256u << 10) ? ring / 16 : (256u << 10);
 
 	/* Syscalls this architecture lacks (e.g. open, creat on arm64): skip their programs. */
@@ -353,12 +359,17 @@ int main(int argc, char **argv)
 		const char *sec = bpf_program__section_name(prog);
 		if (strncmp(sec, "tp/syscalls/", 12) == 0 && !tracepoint_exists("syscalls", sec + 12))
 			bpf_program__set_autoload(prog, false);
+		/* sock_recv_length is from Linux 6.4: without it, no DNS responses */
+		if (strncmp(sec, "raw_tp/sock_", 12) == 0 && !tracepoint_exists("sock", sec + 7))
+			bpf_program__set_autoload(prog, false);
 		/* Loaded (the tail-call array refers to them) but not attached. */
 		if (!network && strncmp(bpf_program__name(prog), "d4c_net_", 8) == 0)
 			bpf_program__set_autoattach(prog, false);
 		if ((!network || !dns) && strncmp(bpf_program__name(prog), "d4c_dns_", 8) == 0)
 			bpf_program__set_autoattach(prog, false);
 		if (!tty_output && strncmp(bpf_program__name(prog), "d4c_tty_", 8) == 0)
+			bpf_program__set_autoattach(prog, false);
+		if (!tty_output && !skel->bss->cfg.dns && strncmp(bpf_program__name(prog), "d4c_io_", 7) == 0)
 			bpf_program__set_autoattach(prog, false);
 	}
 

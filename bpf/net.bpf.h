@@ -317,7 +317,7 @@ int d4c_net_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	send_enter(D4C_NF_SENDTO, ctx->args[0], ctx->args[4], ctx->args[5]);
 	if (cfg.dns)
-		dns_enter_buf(t, ctx->id, D4C_DSYS_SENDTO, D4C_DNS_QUERY, ctx->args[0], ctx->args[1], ctx->args[2],
+		dns_enter_buf(ctx->id, D4C_DSYS_SENDTO, D4C_DNS_QUERY, ctx->args[0], ctx->args[1], ctx->args[2],
 			      ctx->args[4], ctx->args[5]);
 	return 0;
 }
@@ -336,7 +336,7 @@ static __always_inline int msghdr_enter(struct trace_event_raw_sys_enter *ctx, _
 		h.name = 0;
 	send_enter(flag, fd, h.name, h.namelen < 0 ? 0 : h.namelen);
 	if (cfg.dns)
-		dns_enter_msg(t, ctx->id, mmsg ? D4C_DSYS_SENDMMSG : D4C_DSYS_SENDMSG, D4C_DNS_QUERY, fd, &h,
+		dns_enter_msg(ctx->id, mmsg ? D4C_DSYS_SENDMMSG : D4C_DSYS_SENDMSG, D4C_DNS_QUERY, fd, &h,
 			      mmsg ? uaddr : 0, mmsg ? ctx->args[2] : 1);
 	return 0;
 }

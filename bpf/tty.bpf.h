@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Terminal output (issue 17): what container processes with a controlling terminal write to a
- * terminal. Checked at write(2) entry in this order, cheapest first, so that other writes stop
- * after a few pointer reads: a controlling terminal, the container filter, never the host, the
- * fd's inode a character device of a terminal major. Only then is the buffer copied.
+ * Terminal output (issue 17): what container processes with a controlling terminal wrote to a
+ * terminal, taken at the exit of write(2) and writev(2) (the bytes the call did write, still in
+ * the caller's buffer; the arguments from the saved registers, so no entry program and no second
+ * tracepoint per write). write's exit program is shared with DNS capture (d4c_io_exit_write in
+ * d4c.bpf.c) and checks cfg.tty, so that capture adds a load to a program every write already
+ * runs rather than a program invocation. Cheapest check first: a controlling terminal (two plain
+ * loads), then the container filter, never the host, the fd's inode a character device of a
+ * terminal major (plain loads through BTF pointers, one helper call for the fd table's slot).
+ * Only then is the buffer copied.
  */
 #ifndef D4C_TTY_BPF_H
 #define D4C_TTY_BPF_H
 
 #include "common.bpf.h"
 #include "record.bpf.h"
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 #define S_IFCHR 0020000
 
@@ -19,31 +26,40 @@ static __always_inline bool terminal_dev(__u32 major, __u32 minor)
 	return (major >= 136 && major <= 143) || major == 4 || (major == 5 && minor <= 1);
 }
 
-/* The terminal a watched container task with a controlling terminal writes to through fd; 0 if none. */
-static __always_inline __u32 tty_target(struct task_struct *t, unsigned int fd)
+/*
+ * A container task (never the host, even with include_host: its own pid namespace or a watched
+ * cgroup), through the current task's BTF pointer: plain loads instead of helper calls.
+ */
+static __always_inline bool tty_task(struct task_struct *bt)
 {
-	/*
-	 * First the controlling terminal, with plain loads through the BTF task pointer: most writes
-	 * (servers, logs, pipes) come from tasks without one and stop here at the cost of two loads.
-	 */
-	struct task_struct *bt = bpf_get_current_task_btf();
-	if (!bt->signal->tty)
+	if (bt->tgid == cfg.self_tgid)
+		return false;
+	bool host = cfg.host_pidns ? in_host_pidns(bt) : bt->thread_pid->level == 0;
+	if (!host)
+		return true;
+	if (!cfg.use_cgroup_watch)
+		return false;
+	__u64 id = bt->cgroups->dfl_cgrp->kn->id;
+	return bpf_map_lookup_elem(&watch_cgroups, &id) != NULL;
+}
+
+/* The terminal (rdev) that fd of the current task (bt, which has a controlling terminal) is; 0 if none. */
+static __always_inline __u32 tty_target(struct task_struct *bt, unsigned int fd)
+{
+	if (!tty_task(bt))
 		return 0;
-	if (!want_task(t))
+	struct fdtable *fdt = bt->files->fdt;
+	if (fd >= fdt->max_fds)
 		return 0;
-	/* Never the host, even with include_host: only containers (own pid namespace or watched cgroup). */
-	if (in_host_pidns(t)) {
-		__u64 id = task_cgroup_id(t);
-		if (!cfg.use_cgroup_watch || !bpf_map_lookup_elem(&watch_cgroups, &id))
-			return 0;
-	}
-	struct file *f = fd_file(t, (int)fd);
-	if (!f)
+	struct file *fp = NULL;
+	bpf_probe_read_kernel(&fp, sizeof(fp), &fdt->fd[fd]);
+	if (!fp)
 		return 0;
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFCHR)
+	struct file *f = bpf_rdonly_cast(fp, bpf_core_type_id_kernel(struct file));
+	struct inode *ino = f->f_inode;
+	if ((ino->i_mode & S_IFMT) != S_IFCHR)
 		return 0;
-	__u32 rdev = BPF_CORE_READ(ino, i_rdev);
+	__u32 rdev = ino->i_rdev;
 	if (!terminal_dev(rdev >> 20, rdev & 0xfffff))
 		return 0;
 	return rdev;
@@ -93,30 +109,31 @@ static __always_inline void tty_total(struct d4c_tty *e, __u64 total)
 		count(D4C_C_TTY_CUT);
 }
 
-SEC("tp/syscalls/sys_enter_write")
-int d4c_tty_write(struct trace_event_raw_sys_enter *ctx)
+/*
+ * write(2) exit of a task with a controlling terminal (the caller checked bt->signal->tty and
+ * ret > 0): true when fd is a terminal (recorded), false to let the caller check the fd for DNS.
+ */
+static __always_inline bool tty_exit_write(struct task_struct *bt, long ret)
 {
-	unsigned int fd = (unsigned int)ctx->args[0];
-	__u64 n = (__u64)ctx->args[2];
-	if (n == 0)
-		return 0;
-	struct task_struct *t = (void *)bpf_get_current_task();
-	__u32 rdev = tty_target(t, fd);
+	struct pt_regs *regs = syscall_regs(bt);
+	unsigned int fd = PT_REGS_PARM1_SYSCALL(regs);
+	__u32 rdev = tty_target(bt, fd);
 	if (!rdev)
-		return 0;
+		return false;
 	struct builder b;
-	struct d4c_tty *e = tty_start(&b, t, fd, rdev);
+	struct d4c_tty *e = tty_start(&b, (void *)bpf_get_current_task(), fd, rdev);
 	if (!e)
-		return 0;
-	tty_copy(&b, e, (const void *)ctx->args[1], n);
-	tty_total(e, n);
+		return true;
+	tty_copy(&b, e, (const void *)PT_REGS_PARM2_SYSCALL(regs), ret);
+	tty_total(e, ret);
 	submit(&b, D4C_EV_TTY);
-	return 0;
+	return true;
 }
 
 /*
- * writev: the buffers in order into one record (D4C_TTY_MAX bytes in all); lengths of at most
- * D4C_TTY_IOV iovecs are summed into `total`, a longer vector is counted as cut.
+ * writev: the bytes written (ret), buffer by buffer in order, into one record (D4C_TTY_MAX bytes
+ * in all, from at most D4C_TTY_IOV iovecs); `total` is what the call wrote. Nothing else runs on
+ * this exit: with --no-tty-output the program is left unattached.
  */
 #define D4C_TTY_IOV 32
 struct tty_iovec {
@@ -124,35 +141,38 @@ struct tty_iovec {
 	__u64 len;
 };
 
-SEC("tp/syscalls/sys_enter_writev")
-int d4c_tty_writev(struct trace_event_raw_sys_enter *ctx)
+SEC("tp/syscalls/sys_exit_writev")
+int d4c_tty_exit_writev(struct trace_event_raw_sys_exit *ctx)
 {
-	unsigned int fd = (unsigned int)ctx->args[0];
-	const struct tty_iovec *iov = (const void *)ctx->args[1];
-	__u64 cnt = (__u64)ctx->args[2];
-	if (cnt == 0)
+	long ret = ctx->ret;
+	if (ret <= 0)
 		return 0;
-	struct task_struct *t = (void *)bpf_get_current_task();
-	__u32 rdev = tty_target(t, fd);
+	struct task_struct *bt = bpf_get_current_task_btf();
+	if (!bt->signal->tty)
+		return 0;
+	struct pt_regs *regs = syscall_regs(bt);
+	unsigned int fd = PT_REGS_PARM1_SYSCALL(regs);
+	__u32 rdev = tty_target(bt, fd);
 	if (!rdev)
 		return 0;
+	const struct tty_iovec *iov = (const void *)PT_REGS_PARM2_SYSCALL(regs);
+	__u64 cnt = PT_REGS_PARM3_SYSCALL(regs);
 	struct builder b;
-	struct d4c_tty *e = tty_start(&b, t, fd, rdev);
+	struct d4c_tty *e = tty_start(&b, (void *)bpf_get_current_task(), fd, rdev);
 	if (!e)
 		return 0;
-	__u64 total = 0;
+	__u64 left = ret;
 	for (int i = 0; i < D4C_TTY_IOV; i++) {
-		if (i >= cnt)
+		if (i >= cnt || left == 0)
 			break;
 		struct tty_iovec v = {};
 		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
 			break;
-		total += v.len;
-		tty_copy(&b, e, v.base, v.len);
+		__u64 n = v.len < left ? v.len : left;
+		tty_copy(&b, e, v.base, n);
+		left -= n;
 	}
-	if (cnt > D4C_TTY_IOV)
-		count(D4C_C_TTY_CUT);
-	tty_total(e, total);
+	tty_total(e, ret);
 	submit(&b, D4C_EV_TTY);
 	return 0;
 }

@@ -35,7 +35,8 @@ import { DocumentSink, type SinkDeps } from './sink.js';
 import { type AgentCounters, newCounters } from './stats.js';
 import { TTY_DEFAULTS, type TtyBatch, TtyOutput, type TtyOutputOptions } from './tty-output.js';
 
-const TTY_HOOK = 'tracepoint__syscalls__sys_enter_write';
+// write's exit (writev's for a writev): where the sensor takes terminal output.
+const TTY_HOOK = 'tracepoint__syscalls__sys_exit_write';
 
 /** What the fanotify enforcer offers the event path (file-enforcement.ts; an interface for tests). */
 export interface FileBlocks {

@@ -159,7 +159,10 @@ export interface DnsMessageEvent extends ProcessInfo {
   fd: number;
   /** This socket's end. */
   local: NetEndpoint;
-  /** The resolver (for a query the destination, for a response the sender); absent if unknown. */
+  /**
+   * The resolver (for a query the destination, for a response the sender); absent if unknown, as
+   * for a response on an unconnected UDP socket (its query's destination says who was asked).
+   */
   remote?: NetEndpoint;
   /** Bytes the call moved for this message. */
   length: number;
@@ -171,12 +174,12 @@ export interface DnsMessageEvent extends ProcessInfo {
 
 /**
  * A write(2) to a terminal (pty slave, tty, /dev/tty, console) by a container process with a
- * controlling terminal, taken at syscall entry (issue 17).
+ * controlling terminal, taken at syscall exit (issue 17).
  */
 export interface TtyEvent extends ProcessInfo {
   kind: 'tty';
   fd: number;
-  /** Bytes the caller asked to write; `data` holds the first D4C_TTY_MAX of them at most. */
+  /** Bytes the call wrote; `data` holds the first D4C_TTY_MAX of them at most. */
   total: number;
   /** The terminal written to. */
   major: number;

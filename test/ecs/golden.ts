@@ -494,7 +494,7 @@ export function goldenCases(): Record<string, EcsDocument> {
     timeNs: t(200.5),
     process: shell,
     container: PRIV,
-    hookPoint: 'tracepoint__syscalls__sys_enter_write',
+    hookPoint: 'tracepoint__syscalls__sys_exit_write',
     metadataComplete: true,
     text: 'uid=0(root) gid=0(root) groups=0(root)\r\n# ',
     captured: 42,

@@ -20,7 +20,7 @@ const POLICY = `${BLOCK_ETC_WRITES}process:
     - match: [execs]
       actions: [log]
 `;
-const WRITES = 150;
+const WRITES = 250;
 // Each attempt's outcome on one line, then the count: an append that succeeded says `through`.
 const WRITER = `i=0; n=0; while [ $i -lt ${WRITES} ]; do
   if echo d4c-redos >> /etc/passwd 2>/dev/null; then n=$((n+1)); fi; i=$((i+1)); usleep 20000; done
@@ -40,23 +40,27 @@ describeLive('podman')('d4c agent: the ReDoS payload from a container against bl
     try {
       writer = await runContainer({});
       attacker = await runContainer({});
-      // The first write is denied before the loop starts: the enforcer knows the container.
-      await agent
-        .waitForDoc(
-          (d) => d.container?.id === writer.id && d.event.kind === 'alert',
-          'the first denied write',
-          30_000,
-        )
-        .catch(() => undefined);
+      // A first write, and its alert: the enforcer has marked the container and the agent knows it.
+      await writer.exec(['sh', '-c', 'echo d4c-first >> /etc/passwd']);
+      await agent.waitForDoc(
+        (d) => d.container?.id === writer.id && d.event.kind === 'alert' && d.file?.path === '/etc/passwd',
+        'the first denied write',
+      );
       before = (await writer.exec(['md5sum', '/etc/passwd'])).stdout;
       const loop = writer.exec(['sh', '-c', WRITER]);
-      const storm = (async () => {
-        for (let i = 0; i < 8; i++) {
-          await attacker.exec(['busybox', 'true', PAYLOAD, PAYLOAD.slice(0, 1000)]);
-          await attacker.exec(['sh', '-c', `: ${PAYLOAD}`]);
-          attacks += 2;
-        }
-      })();
+      // 16 execs with the payload in argv from one podman exec: they come while the writes go on.
+      const storm = attacker
+        .exec([
+          'sh',
+          '-c',
+          'for i in 1 2 3 4 5 6 7 8; do busybox true "$1" "$2"; sh -c ": $1"; done; echo attacks=16',
+          'storm',
+          PAYLOAD,
+          PAYLOAD.slice(0, 1000),
+        ])
+        .then((r) => {
+          if (r.stdout.includes('attacks=16')) attacks = 16;
+        });
       const [r] = await Promise.all([loop, storm]);
       out = r.stdout;
       after = (await writer.exec(['md5sum', '/etc/passwd'])).stdout;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventStore } from '../store/index.js';
+import { gatedStore } from './gated-store.fixture.js';
 import { serveQueries } from './index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'd4c-query-thread-'));
@@ -108,29 +109,18 @@ describe('served queries in a worker', () => {
   });
 
   it('stops the query of a client that went away at its next read, keeping its worker', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((r) => {
-      open = r;
-    });
-    let reads = 0;
-    const gated = {
-      sql: async (text: string, params?: Parameters<EventStore['sql']>[1]) => {
-        reads++;
-        await gate;
-        return store.sql(text, params);
-      },
-    };
+    const gated = gatedStore(store);
     const server = await serveQueries(gated, mkdtempSync(join(root, 'gone-')), { pageSize: 2 });
     try {
       const c = createConnection(server.path);
       c.on('connect', () => c.write('{"v":1,"lang":"kql","text":"process.name:sh"}\n'));
-      await vi.waitFor(() => expect(reads).toBe(1), { timeout: 30_000 });
+      await vi.waitFor(() => expect(gated.reads).toBe(1), { timeout: 30_000 });
       c.destroy();
       await vi.waitFor(() => expect(server.stats().waiting).toBe(0));
-      open();
+      gated.open();
       await vi.waitFor(() => expect(server.stats().failed).toBe(1), { timeout: 30_000 });
       // Its first read came back after the client left; the next one was refused, not made.
-      expect(reads).toBe(1);
+      expect(gated.reads).toBe(1);
       const next = await ask(server.path, { lang: 'kql', text: 'process.name:curl', limit: 1 });
       expect(next.at(-1)).toMatch(/^!\{"done":true/);
       expect(server.stats()).toMatchObject({ served: 1, failed: 1, timedOut: 0, workers: 1 });

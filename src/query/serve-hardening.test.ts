@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventStore } from '../store/index.js';
+import { gatedStore } from './gated-store.fixture.js';
 import { querySocketPath, serveQueries } from './index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'd4c-serve-hard-'));
@@ -66,32 +67,21 @@ describe('the query socket', () => {
 
   it("holds a query's slot until it stops, whatever timeoutMs the client asks for", async () => {
     // A store whose reads wait at a gate the test opens: the first query is stuck in its first page.
-    let open!: () => void;
-    const gate = new Promise<void>((r) => {
-      open = r;
-    });
-    let reads = 0;
-    const gated = {
-      sql: async (text: string, params?: Parameters<EventStore['sql']>[1]) => {
-        reads++;
-        await gate;
-        return store.sql(text, params);
-      },
-    };
+    const gated = gatedStore(store);
     const server = await serveQueries(gated, mkdtempSync(join(root, 'slots-')), {
       maxWaiting: 1,
       pageSize: 5,
     });
     const first = await ask(server.path, '{"v":1,"lang":"kql","text":"process.name:sh","timeoutMs":1000}\n');
     expect(first).toContain('"code":"D4C-QUERY-006"');
-    expect(reads).toBe(1);
+    expect(gated.reads).toBe(1);
     // The first query still runs (it waits at the gate): the next one waits, the one after is refused.
     const second = ask(server.path, '{"v":1,"lang":"kql","text":"process.name:curl","limit":3}\n');
     await vi.waitFor(() => expect(server.stats().waiting).toBe(1), { timeout: 5000 });
     const third = await ask(server.path, '{"v":1,"lang":"kql","text":"process.name:curl"}\n');
     expect(third).toContain('"code":"D4C-QUERY-011"');
-    expect(reads).toBe(1);
-    open();
+    expect(gated.reads).toBe(1);
+    gated.open();
     const out = (await second).split('\n').filter((l) => l.length > 0);
     expect(out.length).toBe(4);
     expect(out.at(-1)).toMatch(/^!\{"done":true/);

@@ -13,6 +13,18 @@ import type { FileBlocks } from './pipeline.js';
 
 const AT = { cgroupPath: `/libpod_parent/libpod-${ID}`, tgid: 300, startTime: 1.5e9 };
 
+/** Blocks (and alerts on) file creation and changes under /etc. */
+const BLOCK_ETC = `
+file:
+  selectors:
+    - name: etc
+      operation: [createFile, modifyFile]
+      targetFilePath: [/etc/**]
+  responses:
+    - match: [etc]
+      actions: [block, alert]
+`;
+
 describe('Pipeline behaviours (as the e2e suite checks them live)', () => {
   it('drift: an exec of a file written in the container is drifted, its children inherit it', async () => {
     const { p, docs } = setup();
@@ -175,16 +187,6 @@ describe('Pipeline behaviours (as the e2e suite checks them live)', () => {
   });
 
   it('a write seen through a matched block while enforcing is marked failed_open with the reason', async () => {
-    const policy = `
-file:
-  selectors:
-    - name: etc
-      operation: [createFile, modifyFile]
-      targetFilePath: [/etc/**]
-  responses:
-    - match: [etc]
-      actions: [block, alert]
-`;
     const asked: [number, string | undefined][] = [];
     const files: FileBlocks = {
       onExec: () => {},
@@ -194,7 +196,7 @@ file:
         return 'helper_down';
       },
     };
-    const { p, docs } = setup({ policy, files, blockable: ['createFile', 'modifyFile'] });
+    const { p, docs } = setup({ policy: BLOCK_ETC, files, blockable: ['createFile', 'modifyFile'] });
     p.handle(exec({ ...SHELL }, ['sh', 'bin'], ['sh']));
     p.handle(file({ ...SHELL, ts: 2.2e9 }, CONST.D4C_FOP_CREAT, ['etc'], 'evil'));
     p.handle(file({ ...SHELL, ts: 2.3e9 }, CONST.D4C_FOP_CREAT, ['tmp'], 'fine'));
@@ -207,17 +209,7 @@ file:
   });
 
   it('a block decided past the helper deadline reads helper_timeout, the others helper_allowed', async () => {
-    const policy = `
-file:
-  selectors:
-    - name: etc
-      operation: [createFile, modifyFile]
-      targetFilePath: [/etc/**]
-  responses:
-    - match: [etc]
-      actions: [block, alert]
-`;
-    const { p, docs, parts } = setup({ policy, blockable: ['createFile', 'modifyFile'] });
+    const { p, docs, parts } = setup({ policy: BLOCK_ETC, blockable: ['createFile', 'modifyFile'] });
     // A stand-in for the helper: FileEnforcement's own wiring (onLate, failure()) is under test.
     let opts: EnforcerOptions | undefined;
     const stand: Enforcer = {
